@@ -1,0 +1,13 @@
+//! Usage aggregator: receives heartbeats and events from the browser client, anonymizes the
+//! sender, derives sessions and writes rows to MySQL in group commits.
+
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod maintenance;
+pub mod pipeline;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod visitor;

@@ -1,0 +1,114 @@
+use super::*;
+use std::collections::HashMap;
+use std::io::Write;
+
+fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+fn file(text: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    file
+}
+
+#[test]
+fn defaults_are_private_and_sane() {
+    let config = Config::load(None, None, &env_of(&[])).unwrap();
+    assert_eq!(config.ip_mode, IpMode::Hash);
+    assert!(config.honor_privacy_signals);
+    assert_eq!(config.idle_timeout_secs, 1800);
+    assert!(config
+        .require_database_url()
+        .unwrap_err()
+        .contains("USAGE_DATABASE_URL"));
+}
+
+#[test]
+fn environment_overrides_the_toml_file() {
+    let toml = file(
+        "ip_mode = \"truncate\"\nlisten = \"0.0.0.0:9000\"\ndatabase_url = \"mysql://a@b/c\"\n",
+    );
+    let env = env_of(&[
+        ("USAGE_IP_MODE", "drop"),
+        (
+            "USAGE_ALLOWED_ORIGINS",
+            "https://ide.example, http://localhost:8000",
+        ),
+        ("USAGE_TRUSTED_PROXIES", "10.0.0.0/8,127.0.0.1"),
+    ]);
+    let config = Config::load(Some(toml.path()), None, &env).unwrap();
+    assert_eq!(config.ip_mode, IpMode::Drop);
+    assert_eq!(config.listen.port(), 9000);
+    assert_eq!(config.database_url.as_deref(), Some("mysql://a@b/c"));
+    assert_eq!(
+        config.allowed_origins,
+        vec!["https://ide.example", "http://localhost:8000"]
+    );
+    assert_eq!(config.trusted_proxies.len(), 2);
+}
+
+#[test]
+fn bad_values_are_named() {
+    let err = Config::load(None, None, &env_of(&[("USAGE_IP_MODE", "raw")])).unwrap_err();
+    assert!(
+        err.contains("USAGE_IP_MODE") && err.contains("hash, truncate or drop"),
+        "{err}"
+    );
+    let err = Config::load(
+        None,
+        None,
+        &env_of(&[("USAGE_ALLOWED_ORIGINS", "https://ide.example/path")]),
+    )
+    .unwrap_err();
+    assert!(err.contains("https://ide.example"), "{err}");
+    let err = Config::load(Some(file("no_such_key = 1").path()), None, &env_of(&[])).unwrap_err();
+    assert!(err.contains("no_such_key"), "{err}");
+}
+
+#[test]
+fn reads_the_deployment_json_with_substitution() {
+    let json = file(
+        r#"{"usage_tracking": {"enabled": true, "mysql": {"host": "${MYSQL_HOST}", "port": 25060,
+        "user": "${MYSQL_USER}", "password": "${MYSQL_PASSWORD}", "database": "mbasic_logs"}}}"#,
+    );
+    let env = env_of(&[
+        ("MYSQL_HOST", "db.example"),
+        ("MYSQL_USER", "doadmin"),
+        ("MYSQL_PASSWORD", "p@ss:w/rd"),
+    ]);
+    let config = Config::load(None, Some(json.path()), &env).unwrap();
+    assert_eq!(
+        config.database_url.as_deref(),
+        Some("mysql://doadmin:p%40ss%3Aw%2Frd@db.example:25060/mbasic_logs")
+    );
+    assert!(config.enabled);
+    let opts = mysql_async::Opts::from_url(config.database_url.as_deref().unwrap()).unwrap();
+    assert_eq!(opts.pass(), Some("p@ss:w/rd"));
+}
+
+#[test]
+fn the_deployment_json_names_a_missing_variable_and_can_disable() {
+    let json = file(
+        r#"{"usage_tracking": {"enabled": false, "mysql": {"host": "${MYSQL_HOST}", "user": "u", "database": "d"}}}"#,
+    );
+    let err = Config::load(None, Some(json.path()), &env_of(&[])).unwrap_err();
+    assert!(err.contains("MYSQL_HOST"), "{err}");
+    let config = Config::load(None, Some(json.path()), &env_of(&[("MYSQL_HOST", "h")])).unwrap();
+    assert!(!config.enabled);
+    assert_eq!(config.database_url.as_deref(), Some("mysql://u@h:3306/d"));
+}
+
+#[test]
+fn debug_output_hides_the_password() {
+    let env = env_of(&[("USAGE_DATABASE_URL", "mysql://u:s3cret@h:3306/d")]);
+    let shown = format!("{:?}", Config::load(None, None, &env).unwrap());
+    assert!(
+        !shown.contains("s3cret") && shown.contains("***"),
+        "{shown}"
+    );
+}

@@ -1,0 +1,388 @@
+//! The wire format of an ingest batch (see docs/api.md) and its validation. A batch that comes out
+//! of [`parse`] is safe to store: every id, name, number and string is within bounds.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+pub const MAX_EVENTS: usize = 100;
+/// Largest client offset we accept: a session kept open for a week is already implausible.
+pub const MAX_OFFSET_MS: u64 = 7 * 24 * 3600 * 1000;
+pub const MAX_FEATURE_DATA_BYTES: usize = 2048;
+pub const MAX_ERROR_MESSAGE_CHARS: usize = 500;
+const MAX_COUNT: u64 = 1_000_000_000;
+const MAX_PROGRAM_LINES: u64 = 1_000_000;
+/// Timers in a background tab fire late; cumulative visible time may run a little past `t`.
+const TIMER_SLACK_MS: u64 = 1000;
+
+/// Why a batch was refused, with the JSON path of the offending field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// Not JSON, or not of the documented shape (400).
+    Malformed { field: String, reason: String },
+    /// Well-formed but outside the documented bounds (422).
+    OutOfRange { field: String, reason: String },
+}
+
+impl Invalid {
+    fn range(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Invalid::OutOfRange {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A 128-bit id, from its 32-digit lowercase hex form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id128(pub [u8; 16]);
+
+impl Id128 {
+    pub fn parse(text: &str) -> Option<Self> {
+        let valid =
+            text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let mut out = [0u8; 16];
+        (valid && hex::decode_to_slice(text, &mut out).is_ok()).then_some(Id128(out))
+    }
+
+    pub fn to_hex(self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub site: String,
+    pub session: Id128,
+    pub sent_ms: u64,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: Id128,
+    pub seq: u32,
+    pub t_ms: u64,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    Start,
+    Heartbeat { visible_ms: u64, active_ms: u64 },
+    Feature { name: String, data: Option<String> },
+    ProgramRun(ProgramRun),
+    End,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramRun {
+    pub program_lines: u32,
+    pub execution_time_ms: u32,
+    pub lines_executed: u32,
+    pub success: bool,
+    pub error_message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireBatch {
+    site: String,
+    session: String,
+    sent: u64,
+    events: Vec<WireEvent>,
+}
+
+#[derive(Deserialize)]
+struct WireEvent {
+    id: String,
+    seq: u64,
+    t: u64,
+    #[serde(flatten)]
+    kind: WireKind,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum WireKind {
+    Start,
+    Heartbeat {
+        visible_ms: u64,
+        active_ms: u64,
+    },
+    Feature {
+        name: String,
+        data: Option<Map<String, Value>>,
+    },
+    ProgramRun {
+        program_lines: u64,
+        execution_time_ms: u64,
+        lines_executed: u64,
+        success: bool,
+        error_message: Option<String>,
+    },
+    End,
+}
+
+/// Parses and validates a request body.
+pub fn parse(body: &[u8]) -> Result<Batch, Invalid> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let wire: WireBatch = serde_path_to_error::deserialize(de).map_err(|e| Invalid::Malformed {
+        field: e.path().to_string(),
+        reason: e.inner().to_string(),
+    })?;
+    validate(wire)
+}
+
+fn validate(wire: WireBatch) -> Result<Batch, Invalid> {
+    if !is_name(&wire.site) {
+        return Err(Invalid::range("site", "must match [a-z0-9_.:-]{1,64}"));
+    }
+    let session = Id128::parse(&wire.session)
+        .ok_or_else(|| Invalid::range("session", "must be 32 lowercase hex digits"))?;
+    if wire.sent > MAX_OFFSET_MS {
+        return Err(Invalid::range(
+            "sent",
+            format!("must be at most {MAX_OFFSET_MS}"),
+        ));
+    }
+    if wire.events.is_empty() || wire.events.len() > MAX_EVENTS {
+        return Err(Invalid::range(
+            "events",
+            format!("must hold 1 to {MAX_EVENTS} events"),
+        ));
+    }
+    let events = wire
+        .events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| validate_event(event, wire.sent, &format!("events[{i}]")))
+        .collect::<Result<_, _>>()?;
+    Ok(Batch {
+        site: wire.site,
+        session,
+        sent_ms: wire.sent,
+        events,
+    })
+}
+
+fn validate_event(wire: WireEvent, sent: u64, at: &str) -> Result<Event, Invalid> {
+    let id = Id128::parse(&wire.id)
+        .ok_or_else(|| Invalid::range(format!("{at}.id"), "must be 32 lowercase hex digits"))?;
+    let seq = u32::try_from(wire.seq)
+        .map_err(|_| Invalid::range(format!("{at}.seq"), "must fit in 32 bits"))?;
+    if wire.t > sent {
+        return Err(Invalid::range(
+            format!("{at}.t"),
+            "must not be after the batch's `sent`",
+        ));
+    }
+    let kind = match wire.kind {
+        WireKind::Start => EventKind::Start,
+        WireKind::End => EventKind::End,
+        WireKind::Heartbeat {
+            visible_ms,
+            active_ms,
+        } => {
+            if visible_ms > wire.t + TIMER_SLACK_MS {
+                return Err(Invalid::range(
+                    format!("{at}.visible_ms"),
+                    "must not exceed t",
+                ));
+            }
+            if active_ms > visible_ms {
+                return Err(Invalid::range(
+                    format!("{at}.active_ms"),
+                    "must not exceed visible_ms",
+                ));
+            }
+            EventKind::Heartbeat {
+                visible_ms,
+                active_ms,
+            }
+        }
+        WireKind::Feature { name, data } => {
+            if !is_name(&name) {
+                return Err(Invalid::range(
+                    format!("{at}.name"),
+                    "must match [a-z0-9_.:-]{1,64}",
+                ));
+            }
+            let data = data.map(|map| Value::Object(map).to_string());
+            if data
+                .as_ref()
+                .is_some_and(|d| d.len() > MAX_FEATURE_DATA_BYTES)
+            {
+                let reason = format!("must serialize to at most {MAX_FEATURE_DATA_BYTES} bytes");
+                return Err(Invalid::range(format!("{at}.data"), reason));
+            }
+            EventKind::Feature { name, data }
+        }
+        WireKind::ProgramRun {
+            program_lines,
+            execution_time_ms,
+            lines_executed,
+            success,
+            error_message,
+        } => EventKind::ProgramRun(ProgramRun {
+            program_lines: bounded(program_lines, MAX_PROGRAM_LINES, at, "program_lines")?,
+            execution_time_ms: bounded(execution_time_ms, MAX_COUNT, at, "execution_time_ms")?,
+            lines_executed: bounded(lines_executed, MAX_COUNT, at, "lines_executed")?,
+            success,
+            error_message: error_message.map(|m| truncate_chars(&m, MAX_ERROR_MESSAGE_CHARS)),
+        }),
+    };
+    Ok(Event {
+        id,
+        seq,
+        t_ms: wire.t,
+        kind,
+    })
+}
+
+fn bounded(value: u64, max: u64, at: &str, name: &str) -> Result<u32, Invalid> {
+    if value > max {
+        return Err(Invalid::range(
+            format!("{at}.{name}"),
+            format!("must be at most {max}"),
+        ));
+    }
+    Ok(value as u32)
+}
+
+/// Names of sites and features: `[a-z0-9_.:-]{1,64}`.
+pub fn is_name(text: &str) -> bool {
+    (1..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b':' | b'-'))
+}
+
+fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => text[..cut].to_string(),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SESSION: &str = "8f14e45fceea167a5a36dedd4bea2543";
+    const ID: &str = "c4ca4238a0b923820dcc509a6f75849b";
+
+    fn body(events: Value) -> Vec<u8> {
+        json!({"site": "ide", "session": SESSION, "sent": 60000, "events": events})
+            .to_string()
+            .into_bytes()
+    }
+
+    fn one(event: Value) -> Result<Batch, Invalid> {
+        parse(&body(json!([event])))
+    }
+
+    fn field_of(result: Result<Batch, Invalid>) -> String {
+        match result.unwrap_err() {
+            Invalid::Malformed { field, .. } | Invalid::OutOfRange { field, .. } => field,
+        }
+    }
+
+    #[test]
+    fn parses_every_event_type() {
+        let batch = parse(&body(json!([
+            {"id": ID, "seq": 0, "t": 0, "type": "start"},
+            {"id": ID, "seq": 1, "t": 15000, "type": "heartbeat", "visible_ms": 15000, "active_ms": 4000},
+            {"id": ID, "seq": 2, "t": 16000, "type": "feature", "name": "debugger", "data": {"a": 1}},
+            {"id": ID, "seq": 3, "t": 17000, "type": "program_run", "program_lines": 3,
+             "execution_time_ms": 5, "lines_executed": 30, "success": false, "error_message": "boom"},
+            {"id": ID, "seq": 4, "t": 18000, "type": "end", "unknown_field": true}
+        ])))
+        .unwrap();
+        assert_eq!(batch.session.to_hex(), SESSION);
+        assert_eq!(batch.events.len(), 5);
+        assert_eq!(
+            batch.events[1].kind,
+            EventKind::Heartbeat {
+                visible_ms: 15000,
+                active_ms: 4000
+            }
+        );
+        assert_eq!(
+            batch.events[2].kind,
+            EventKind::Feature {
+                name: "debugger".into(),
+                data: Some(r#"{"a":1}"#.into())
+            }
+        );
+        let EventKind::ProgramRun(run) = &batch.events[3].kind else {
+            panic!("not a run")
+        };
+        assert_eq!((run.lines_executed, run.success), (30, false));
+        assert_eq!(batch.events[4].kind, EventKind::End);
+    }
+
+    #[test]
+    fn names_the_malformed_field() {
+        assert!(matches!(parse(b"not json"), Err(Invalid::Malformed { .. })));
+        let wrong_type = one(json!({"id": ID, "seq": 0, "t": 0, "type": "teleport"}));
+        assert!(
+            matches!(wrong_type, Err(Invalid::Malformed { ref field, .. }) if field.starts_with("events[0]"))
+        );
+        let missing =
+            one(json!({"id": ID, "seq": 0, "t": 0, "type": "heartbeat", "visible_ms": 1}));
+        assert!(field_of(missing).starts_with("events[0]"));
+    }
+
+    #[test]
+    fn rejects_out_of_range_values_with_their_field() {
+        let hb = |v: u64, a: u64| json!({"id": ID, "seq": 0, "t": 10000, "type": "heartbeat", "visible_ms": v, "active_ms": a});
+        assert_eq!(field_of(one(hb(20000, 0))), "events[0].visible_ms");
+        assert_eq!(field_of(one(hb(5000, 6000))), "events[0].active_ms");
+        assert!(one(hb(10500, 10500)).is_ok(), "timer slack is tolerated");
+        let feature =
+            |name: &str| json!({"id": ID, "seq": 0, "t": 0, "type": "feature", "name": name});
+        assert_eq!(field_of(one(feature("Debugger"))), "events[0].name");
+        assert_eq!(field_of(one(feature(&"x".repeat(65)))), "events[0].name");
+        let big = json!({"id": ID, "seq": 0, "t": 0, "type": "feature", "name": "f", "data": {"k": "x".repeat(3000)}});
+        assert_eq!(field_of(one(big)), "events[0].data");
+        let late = json!({"id": ID, "seq": 0, "t": 60001, "type": "start"});
+        assert_eq!(field_of(one(late)), "events[0].t");
+        let bad_id =
+            json!({"id": "C4CA4238A0B923820DCC509A6F75849B", "seq": 0, "t": 0, "type": "start"});
+        assert_eq!(field_of(one(bad_id)), "events[0].id");
+        let run = json!({"id": ID, "seq": 0, "t": 0, "type": "program_run", "program_lines": 2_000_000,
+                         "execution_time_ms": 1, "lines_executed": 1, "success": true});
+        assert_eq!(field_of(one(run)), "events[0].program_lines");
+        assert_eq!(field_of(parse(&body(json!([])))), "events");
+        let many: Vec<Value> = (0..101)
+            .map(|i| json!({"id": ID, "seq": i, "t": 0, "type": "start"}))
+            .collect();
+        assert_eq!(field_of(parse(&body(Value::Array(many)))), "events");
+    }
+
+    #[test]
+    fn truncates_long_error_messages_on_a_char_boundary() {
+        let run = json!({"id": ID, "seq": 0, "t": 0, "type": "program_run", "program_lines": 1,
+                         "execution_time_ms": 1, "lines_executed": 1, "success": false,
+                         "error_message": "é".repeat(600)});
+        let batch = one(run).unwrap();
+        let EventKind::ProgramRun(run) = &batch.events[0].kind else {
+            panic!("not a run")
+        };
+        assert_eq!(
+            run.error_message.as_ref().unwrap().chars().count(),
+            MAX_ERROR_MESSAGE_CHARS
+        );
+    }
+
+    #[test]
+    fn site_and_session_are_checked() {
+        let bad_site = json!({"site": "", "session": SESSION, "sent": 0, "events": [{"id": ID, "seq": 0, "t": 0, "type": "start"}]});
+        assert_eq!(field_of(parse(bad_site.to_string().as_bytes())), "site");
+        let bad_session = json!({"site": "ide", "session": "abc", "sent": 0, "events": [{"id": ID, "seq": 0, "t": 0, "type": "start"}]});
+        assert_eq!(
+            field_of(parse(bad_session.to_string().as_bytes())),
+            "session"
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! Pure logic of the product: parsing and validating batches, reducing user agents, deriving
+//! sessions from cumulative heartbeats. Nothing here does I/O.
+
+pub mod agent;
+pub mod event;
+pub mod ingest;
+pub mod session;

@@ -1,0 +1,85 @@
+//! The one error type of the HTTP edge: each case is a status and a JSON body naming the field.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::domain::event::Invalid;
+use crate::pipeline::writer::NotStored;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{reason}")]
+    Malformed { field: String, reason: String },
+    #[error("{reason}")]
+    OutOfRange { field: String, reason: String },
+    #[error("origin not allowed")]
+    OriginNotAllowed,
+    #[error("body larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("content type must be text/plain or application/json")]
+    UnsupportedMediaType,
+    #[error("{reason}")]
+    Unavailable {
+        reason: String,
+        retry_after_secs: u64,
+    },
+}
+
+impl ApiError {
+    pub fn unavailable(cause: impl std::fmt::Display, retry_after_secs: u64) -> Self {
+        ApiError::Unavailable {
+            reason: cause.to_string(),
+            retry_after_secs,
+        }
+    }
+
+    pub fn from_not_stored(cause: NotStored, retry_after_secs: u64) -> Self {
+        Self::unavailable(cause, retry_after_secs)
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        match invalid {
+            Invalid::Malformed { field, reason } => ApiError::Malformed { field, reason },
+            Invalid::OutOfRange { field, reason } => ApiError::OutOfRange { field, reason },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let message = self.to_string();
+        let (status, body) = match &self {
+            ApiError::Malformed { field, .. } => (
+                StatusCode::BAD_REQUEST,
+                json!({"error": message, "field": field}),
+            ),
+            ApiError::OutOfRange { field, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"error": message, "field": field}),
+            ),
+            ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, json!({"error": message})),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": message})),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!({"error": message}),
+            ),
+            ApiError::Unavailable { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, json!({"error": message}))
+            }
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::Unavailable {
+            retry_after_secs, ..
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
+    }
+}

@@ -1,0 +1,101 @@
+//! `POST /api/v1/events`: read, check, anonymize, hand to the writer, answer after the commit.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Duration;
+use serde_json::json;
+
+use super::{origin, ApiError, AppState};
+use crate::domain::{agent, event, ingest};
+use crate::visitor::ClientAddr;
+
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub async fn ingest(
+    State(app): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    origin::check(&headers, &app.rules.allowed_origins)?;
+    let bytes = read_body(&headers, body).await?;
+    if let Some(signal) = opt_out_signal(&headers).filter(|_| app.rules.honor_privacy_signals) {
+        return Ok(dropped(signal));
+    }
+    let batch = event::parse(&bytes)?;
+    if !app.rules.sites.is_empty() && !app.rules.sites.contains(&batch.site) {
+        return Err(ApiError::OutOfRange {
+            field: "site".into(),
+            reason: "unknown site".into(),
+        });
+    }
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let agent = agent::reduce(user_agent);
+    if agent.is_crawler {
+        return Ok(dropped("crawler"));
+    }
+    let now = app.clock.now();
+    let session_start = now - Duration::milliseconds(batch.sent_ms as i64);
+    let retry = app.rules.retry_after_secs;
+    let visitor = app
+        .visitors
+        .identify(client, user_agent, &batch.site, session_start, now)
+        .await
+        .map_err(|e| ApiError::unavailable(e, retry))?;
+    let full_agent = app
+        .rules
+        .store_full_user_agent
+        .then(|| user_agent.to_string());
+    let events = batch.events.len();
+    app.writer
+        .store(ingest::rows_of(batch, visitor, agent, full_agent, now))
+        .await
+        .map_err(|e| ApiError::from_not_stored(e, retry))?;
+    Ok((StatusCode::OK, Json(json!({"stored": events}))).into_response())
+}
+
+/// `text/plain` (what sendBeacon sends, no CORS preflight) or `application/json`, at most 64 KiB.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if !matches!(essence.as_deref(), Some("text/plain" | "application/json")) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::TooLarge(MAX_BODY_BYTES))
+}
+
+/// Global Privacy Control or Do Not Track, as sent by the browser.
+fn opt_out_signal(headers: &HeaderMap) -> Option<&'static str> {
+    let on = |name: &str| {
+        headers
+            .get(name)
+            .is_some_and(|v| v.as_bytes().trim_ascii() == b"1")
+    };
+    if on("sec-gpc") {
+        Some("gpc")
+    } else if on("dnt") {
+        Some("dnt")
+    } else {
+        None
+    }
+}
+
+fn dropped(reason: &str) -> Response {
+    (StatusCode::ACCEPTED, Json(json!({"dropped": reason}))).into_response()
+}

@@ -1,0 +1,65 @@
+//! The HTTP edge: routes, shared state and the error type. Handlers parse, check and hand off.
+
+mod error;
+mod health;
+mod ingest;
+mod origin;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use crate::clock::SharedClock;
+use crate::pipeline::writer::WriterHandle;
+use crate::store::Store;
+use crate::visitor::{TrustedProxies, Visitors};
+
+/// What the ingest rules need from the configuration.
+#[derive(Debug, Clone)]
+pub struct IngestRules {
+    pub allowed_origins: Arc<Vec<String>>,
+    pub sites: Arc<Vec<String>>,
+    pub honor_privacy_signals: bool,
+    pub store_full_user_agent: bool,
+    pub retry_after_secs: u64,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub writer: WriterHandle,
+    pub visitors: Arc<Visitors>,
+    pub clock: SharedClock,
+    pub trusted_proxies: TrustedProxies,
+    pub rules: IngestRules,
+}
+
+impl FromRef<AppState> for TrustedProxies {
+    fn from_ref(state: &AppState) -> Self {
+        state.trusted_proxies.clone()
+    }
+}
+
+pub struct StaticDirs {
+    pub site: std::path::PathBuf,
+    pub client: std::path::PathBuf,
+}
+
+pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
+    let cors = origin::cors(state.rules.allowed_origins.clone());
+    Router::new()
+        .route("/api/v1/events", post(ingest::ingest))
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .nest_service("/usage", ServeDir::new(&dirs.client))
+        .fallback_service(ServeDir::new(&dirs.site))
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,145 @@
+//! Gathers the rows of many requests into one flush: one session update per session (its facts
+//! merged, so a session's heartbeats collapse into one upsert), event rows without repeats.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::domain::event::Id128;
+use crate::domain::ingest::{BatchRows, FeatureRow, ProgramRow, SessionUpdate};
+
+#[derive(Debug, Default, PartialEq)]
+pub struct Flush {
+    pub sessions: Vec<SessionUpdate>,
+    pub programs: Vec<ProgramRow>,
+    pub features: Vec<FeatureRow>,
+}
+
+impl Flush {
+    pub fn gather(batches: impl IntoIterator<Item = BatchRows>) -> Flush {
+        let mut flush = Flush::default();
+        let mut by_session: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashSet<Id128> = HashSet::new();
+        for rows in batches {
+            match by_session.get(&rows.session.session_id) {
+                // The identity of the first request stands; facts merge in any order.
+                Some(&at) => {
+                    flush.sessions[at].facts = flush.sessions[at].facts.merge(rows.session.facts)
+                }
+                None => {
+                    by_session.insert(rows.session.session_id.clone(), flush.sessions.len());
+                    flush.sessions.push(rows.session);
+                }
+            }
+            flush.programs.extend(
+                rows.programs
+                    .into_iter()
+                    .filter(|r| seen.insert(r.event_id)),
+            );
+            flush.features.extend(
+                rows.features
+                    .into_iter()
+                    .filter(|r| seen.insert(r.event_id)),
+            );
+        }
+        flush
+    }
+
+    /// Sessions whose program counters must be recounted after this flush.
+    pub fn sessions_with_runs(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .programs
+            .iter()
+            .map(|p| p.session_id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::ProgramRun;
+    use crate::domain::ingest::SessionIdentity;
+    use crate::domain::session::SessionFacts;
+    use chrono::{TimeZone, Utc};
+
+    fn rows(session: &str, max_offset_ms: u64, run_ids: &[u8]) -> BatchRows {
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let facts = SessionFacts {
+            first_seen: at,
+            last_seen: at,
+            start_estimate: at,
+            max_offset_ms,
+            visible_ms: max_offset_ms,
+            active_ms: 0,
+            end_offset_ms: None,
+        };
+        let identity = SessionIdentity {
+            site: "ide".into(),
+            visitor_hash: Some(format!("visitor-of-{max_offset_ms}")),
+            ip_address: None,
+            user_agent: String::new(),
+            browser: String::new(),
+            os: String::new(),
+            device: "desktop".into(),
+        };
+        let run = ProgramRun {
+            program_lines: 1,
+            execution_time_ms: 1,
+            lines_executed: 1,
+            success: true,
+            error_message: None,
+        };
+        BatchRows {
+            session: SessionUpdate {
+                session_id: session.into(),
+                identity,
+                facts,
+            },
+            programs: run_ids
+                .iter()
+                .map(|&i| ProgramRow {
+                    event_id: Id128([i; 16]),
+                    session_id: session.into(),
+                    seq: i.into(),
+                    timestamp: at,
+                    run: run.clone(),
+                })
+                .collect(),
+            features: vec![],
+        }
+    }
+
+    #[test]
+    fn heartbeats_of_one_session_collapse_into_one_update() {
+        let flush = Flush::gather([
+            rows("a", 15_000, &[]),
+            rows("b", 5_000, &[1]),
+            rows("a", 45_000, &[]),
+            rows("a", 30_000, &[]),
+        ]);
+        assert_eq!(flush.sessions.len(), 2);
+        let a = &flush.sessions[0];
+        assert_eq!(a.session_id, "a");
+        assert_eq!(a.facts.max_offset_ms, 45_000);
+        assert_eq!(
+            a.identity.visitor_hash.as_deref(),
+            Some("visitor-of-15000"),
+            "first identity stands"
+        );
+        assert_eq!(flush.sessions_with_runs(), vec!["b"]);
+    }
+
+    #[test]
+    fn a_retried_request_in_the_same_flush_adds_no_rows() {
+        let flush = Flush::gather([
+            rows("a", 1, &[1, 2]),
+            rows("a", 1, &[2, 3]),
+            rows("a", 1, &[1, 2]),
+        ]);
+        let ids: Vec<u8> = flush.programs.iter().map(|p| p.event_id.0[0]).collect();
+        assert_eq!(ids, vec![1, 2, 3]);
+        assert_eq!(flush.sessions_with_runs(), vec!["a"]);
+    }
+}

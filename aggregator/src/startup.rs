@@ -1,0 +1,155 @@
+//! Builds the application from its configuration and owns the shutdown order: stop accepting,
+//! finish in-flight requests, drain the write queue, stop upkeep, close the pool.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::http::{self, AppState, IngestRules, StaticDirs};
+use crate::maintenance::Maintenance;
+use crate::pipeline::writer::{self, WriterConfig};
+use crate::store::Store;
+use crate::visitor::{SaltBook, TrustedProxies, Visitors};
+
+/// How long the write queue may take to drain at shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    store: Store,
+    writer_task: JoinHandle<()>,
+    maintenance: Maintenance,
+    maintenance_every: Duration,
+}
+
+impl Application {
+    /// Connects to the database, migrates it, starts the writer and binds the listener (port 0
+    /// picks a free port: see [`Application::port`]).
+    pub async fn build(config: &Config, clock: SharedClock) -> anyhow::Result<Application> {
+        let store =
+            Store::connect(config.require_database_url().map_err(anyhow::Error::msg)?).await?;
+        let applied = store.migrate().await?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "database migrated");
+        }
+        let salts = Arc::new(SaltBook::new(store.clone()));
+        let (writer, writer_task) = writer::spawn(
+            store.clone(),
+            WriterConfig {
+                queue_capacity: config.queue_capacity,
+                max_requests_per_flush: config.max_requests_per_flush,
+                flush_timeout: Duration::from_secs(config.flush_timeout_secs),
+                session_slack: chrono::Duration::seconds(config.session_slack_secs as i64),
+            },
+        );
+        let state = AppState {
+            store: store.clone(),
+            writer,
+            visitors: Arc::new(Visitors {
+                mode: config.ip_mode,
+                salts: salts.clone(),
+            }),
+            clock: clock.clone(),
+            trusted_proxies: TrustedProxies(config.trusted_proxies.clone()),
+            rules: IngestRules {
+                allowed_origins: Arc::new(config.allowed_origins.clone()),
+                sites: Arc::new(config.sites.clone()),
+                honor_privacy_signals: config.honor_privacy_signals,
+                store_full_user_agent: config.store_full_user_agent,
+                retry_after_secs: config.retry_after_secs,
+            },
+        };
+        let dirs = StaticDirs {
+            site: config.static_dir.clone(),
+            client: config.client_dir.clone(),
+        };
+        let router = http::router(state, &dirs);
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let maintenance = Maintenance {
+            store: store.clone(),
+            salts,
+            clock,
+            idle_timeout: chrono::Duration::seconds(config.idle_timeout_secs as i64),
+        };
+        let maintenance_every = Duration::from_secs(config.maintenance_interval_secs);
+        Ok(Application {
+            listener,
+            router,
+            store,
+            writer_task,
+            maintenance,
+            maintenance_every,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// A handle to run upkeep rounds by hand (tests, CLI).
+    pub fn maintenance(&self) -> Maintenance {
+        self.maintenance.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then drains everything that was accepted.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            router,
+            store,
+            writer_task,
+            maintenance,
+            maintenance_every,
+        } = self;
+        let upkeep = maintenance.spawn(maintenance_every);
+        tracing::info!(address = %listener.local_addr()?, "serving");
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        // The router (and every writer handle in it) is gone: the writer drains and stops.
+        match tokio::time::timeout(DRAIN_TIMEOUT, writer_task).await {
+            Ok(_) => tracing::info!("write queue drained"),
+            Err(_) => tracing::error!("write queue not drained within {DRAIN_TIMEOUT:?}"),
+        }
+        upkeep.abort();
+        store.disconnect().await;
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or ctrl-c.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: draining accepted events");
+}

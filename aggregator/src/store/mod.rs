@@ -1,0 +1,141 @@
+//! MySQL access: the connection pool, migrations and readiness. One function per statement lives
+//! in the submodules; nothing outside `store` writes SQL.
+
+mod ingest;
+mod maintenance;
+mod salts;
+
+use std::time::Duration;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
+
+mod embedded {
+    refinery::embed_migrations!("../sql/migrations");
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Setup(String),
+    #[error("database error: {0}")]
+    Database(#[from] mysql_async::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] refinery::Error),
+    #[error("database did not answer within {0:?}")]
+    Timeout(Duration),
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Connects and checks that the server answers, turning the usual failures into advice.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let opts = Opts::from_url(url)
+            .map_err(|e| StoreError::Setup(format!("the database URL is not valid ({e}): expected mysql://user:password@host:port/database")))?;
+        let shown = describe(&opts);
+        let constraints = PoolConstraints::new(1, 8).expect("1 <= 8");
+        let opts = OptsBuilder::from_opts(opts)
+            .pool_opts(PoolOpts::default().with_constraints(constraints))
+            .tcp_keepalive(Some(Duration::from_secs(10)));
+        let store = Store {
+            pool: Pool::new(opts),
+        };
+        match tokio::time::timeout(Duration::from_secs(10), store.ping()).await {
+            Ok(Ok(())) => Ok(store),
+            Ok(Err(StoreError::Database(e))) => Err(StoreError::Setup(advice(&shown, &e))),
+            Ok(Err(other)) => Err(other),
+            Err(_) => Err(StoreError::Setup(format!(
+                "MySQL at {shown} did not answer within 10 s: check host, port and firewall (USAGE_DATABASE_URL)"
+            ))),
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.get_conn().await?;
+        conn.query_drop("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// Applies pending migrations; returns the versions applied now.
+    pub async fn migrate(&self) -> Result<Vec<i32>, StoreError> {
+        let mut pool = self.pool.clone();
+        let report = embedded::migrations::runner().run_async(&mut pool).await?;
+        Ok(report
+            .applied_migrations()
+            .iter()
+            .map(|m| m.version())
+            .collect())
+    }
+
+    /// Ready when the database answers and carries every migration this build knows.
+    pub async fn readiness(&self) -> Result<(), String> {
+        let check = async {
+            self.ping()
+                .await
+                .map_err(|e| format!("database unreachable: {e}"))?;
+            let mut pool = self.pool.clone();
+            let runner = embedded::migrations::runner();
+            let latest = runner
+                .get_migrations()
+                .iter()
+                .map(|m| m.version())
+                .max()
+                .unwrap_or(0);
+            let applied = runner
+                .get_last_applied_migration_async(&mut pool)
+                .await
+                .map_err(|e| format!("cannot read migration history: {e}"))?
+                .map_or(0, |m| m.version());
+            if applied < latest {
+                return Err(format!("database schema at version {applied}, this build needs {latest}: run `usage-aggregator migrate`"));
+            }
+            Ok(())
+        };
+        tokio::time::timeout(Duration::from_secs(3), check)
+            .await
+            .unwrap_or_else(|_| Err("database did not answer within 3 s".into()))
+    }
+
+    pub async fn disconnect(self) {
+        if let Err(e) = self.pool.disconnect().await {
+            tracing::warn!(error = %e, "closing the database pool");
+        }
+    }
+}
+
+/// user@host:port/db, never the password.
+fn describe(opts: &Opts) -> String {
+    format!(
+        "{}@{}:{}/{}",
+        opts.user().unwrap_or(""),
+        opts.ip_or_hostname(),
+        opts.tcp_port(),
+        opts.db_name().unwrap_or("")
+    )
+}
+
+fn advice(shown: &str, error: &mysql_async::Error) -> String {
+    let hint = match error {
+        mysql_async::Error::Server(e) if e.code == 1045 => "the user or password is wrong",
+        mysql_async::Error::Server(e) if e.code == 1049 => {
+            "the database does not exist: create it (CREATE DATABASE ...) or fix its name"
+        }
+        mysql_async::Error::Server(e) if e.code == 3159 => {
+            "the server requires TLS: add ?require_ssl=true to the URL"
+        }
+        mysql_async::Error::Io(_) => {
+            "the server cannot be reached: is it running, and are host and port right?"
+        }
+        _ => "see the error above",
+    };
+    format!("cannot use MySQL at {shown}: {hint} ({error}). Set USAGE_DATABASE_URL or database_url in the config.")
+}

@@ -1,0 +1,35 @@
+//! SQL of the daily visitor salts.
+
+use chrono::NaiveDate;
+use mysql_async::prelude::Queryable;
+
+use super::{Store, StoreError};
+
+impl Store {
+    /// Stores `candidate` as the salt of `day` unless a replica got there first; returns the salt.
+    pub async fn ensure_salt(
+        &self,
+        day: NaiveDate,
+        candidate: &[u8; 32],
+    ) -> Result<[u8; 32], StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        conn.exec_drop(
+            "INSERT INTO visitor_salts (day, salt) VALUES (?, ?) ON DUPLICATE KEY UPDATE day = day",
+            (day, candidate.to_vec()),
+        )
+        .await?;
+        let stored: Option<Vec<u8>> = conn
+            .exec_first("SELECT salt FROM visitor_salts WHERE day = ?", (day,))
+            .await?;
+        stored
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .ok_or_else(|| StoreError::Setup(format!("the salt of {day} is missing or malformed")))
+    }
+
+    pub async fn delete_salts_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        conn.exec_drop("DELETE FROM visitor_salts WHERE day < ?", (day,))
+            .await?;
+        Ok(conn.affected_rows())
+    }
+}

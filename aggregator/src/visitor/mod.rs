@@ -1,0 +1,298 @@
+//! The only place a raw client IP exists. It is read from the socket (or from `X-Forwarded-For`
+//! when the socket peer is a configured trusted proxy), held in an opaque [`ClientAddr`] that
+//! cannot be printed, and turned into its stored form by [`anonymize`]: a keyed hash, a
+//! truncated prefix, or nothing.
+
+pub mod salts;
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::http::{request::Parts, HeaderMap, StatusCode};
+use hmac::{Hmac, Mac};
+use ipnet::IpNet;
+use serde::Deserialize;
+use sha2::Sha256;
+
+use crate::domain::ingest::StoredVisitor;
+pub use salts::{Salt, SaltBook};
+
+/// How the client IP is stored. There is deliberately no mode that keeps it raw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum IpMode {
+    /// A daily-salted HMAC of (IP, user agent, site): counts visitors, identifies nobody.
+    #[default]
+    Hash,
+    /// IPv4 cut to /24 and IPv6 to /48, stored in `ip_address`.
+    Truncate,
+    /// Nothing about the IP is kept.
+    Drop,
+}
+
+impl std::str::FromStr for IpMode {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "hash" => Ok(IpMode::Hash),
+            "truncate" => Ok(IpMode::Truncate),
+            "drop" => Ok(IpMode::Drop),
+            other => Err(format!(
+                "unknown ip mode {other:?}: use hash, truncate or drop"
+            )),
+        }
+    }
+}
+
+/// Networks whose `X-Forwarded-For` we believe.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<IpNet>);
+
+impl TrustedProxies {
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+}
+
+/// The client's address. Deliberately neither `Debug`-printable nor `Display`.
+pub struct ClientAddr(IpAddr);
+
+impl std::fmt::Debug for ClientAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientAddr(<redacted>)")
+    }
+}
+
+impl ClientAddr {
+    /// Walks `X-Forwarded-For` from the right while the hop that told us is trusted; the first
+    /// address added by an untrusted hop (or the socket peer itself) is the client.
+    pub fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> Self {
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|hop| !hop.is_empty())
+            .collect();
+        let mut client = peer.to_canonical();
+        for hop in forwarded.iter().rev() {
+            if !trusted.trusts(client) {
+                break;
+            }
+            match parse_hop(hop) {
+                Some(ip) => client = ip.to_canonical(),
+                None => break,
+            }
+        }
+        ClientAddr(client)
+    }
+}
+
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+}
+
+impl<S> FromRequestParts<S> for ClientAddr
+where
+    TrustedProxies: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = (StatusCode, &'static str);
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ConnectInfo(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .copied()
+            .ok_or((StatusCode::INTERNAL_SERVER_ERROR, "no peer address"))?;
+        Ok(ClientAddr::resolve(
+            peer.ip(),
+            &parts.headers,
+            &TrustedProxies::from_ref(state),
+        ))
+    }
+}
+
+/// Anonymizes senders with the configured mode and the daily salts.
+pub struct Visitors {
+    pub mode: IpMode,
+    pub salts: std::sync::Arc<SaltBook>,
+}
+
+impl Visitors {
+    /// The stored form of the sender of a session that started at `session_start`.
+    pub async fn identify(
+        &self,
+        addr: ClientAddr,
+        user_agent: &str,
+        site: &str,
+        session_start: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<StoredVisitor, crate::store::StoreError> {
+        if self.mode == IpMode::Drop {
+            return Ok(StoredVisitor {
+                visitor_hash: None,
+                ip_address: None,
+            });
+        }
+        let salt = self
+            .salts
+            .salt_for(salts::salt_day(session_start, now.date_naive()))
+            .await?;
+        Ok(anonymize(addr, self.mode, &salt, user_agent, site))
+    }
+}
+
+/// The stored form of the client.
+pub fn anonymize(
+    addr: ClientAddr,
+    mode: IpMode,
+    salt: &Salt,
+    user_agent: &str,
+    site: &str,
+) -> StoredVisitor {
+    match mode {
+        IpMode::Hash => StoredVisitor {
+            visitor_hash: Some(visitor_hash(salt, &addr.0.to_string(), user_agent, site)),
+            ip_address: None,
+        },
+        IpMode::Truncate => {
+            let prefix = truncate(addr.0).to_string();
+            StoredVisitor {
+                visitor_hash: Some(visitor_hash(salt, &prefix, user_agent, site)),
+                ip_address: Some(prefix),
+            }
+        }
+        IpMode::Drop => StoredVisitor {
+            visitor_hash: None,
+            ip_address: None,
+        },
+    }
+}
+
+fn truncate(ip: IpAddr) -> IpAddr {
+    let prefix = if ip.is_ipv4() { 24 } else { 48 };
+    IpNet::new(ip, prefix)
+        .map(|net| net.network())
+        .unwrap_or(ip)
+}
+
+/// HMAC-SHA256 keyed by the day's salt over length-prefixed fields, so that no two different
+/// (ip, agent, site) triples can be made to produce the same input. 128 bits, hex.
+fn visitor_hash(salt: &Salt, ip: &str, user_agent: &str, site: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(salt.bytes()).expect("HMAC takes keys of any length");
+    for field in [ip, user_agent, site] {
+        mac.update(&(field.len() as u64).to_be_bytes());
+        mac.update(field.as_bytes());
+    }
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for value in xff {
+            map.append("x-forwarded-for", value.parse().unwrap());
+        }
+        map
+    }
+
+    fn trusted(nets: &[&str]) -> TrustedProxies {
+        TrustedProxies(nets.iter().map(|n| n.parse().unwrap()).collect())
+    }
+
+    fn resolved(peer: &str, xff: &[&str], nets: &[&str]) -> IpAddr {
+        ClientAddr::resolve(peer.parse().unwrap(), &headers(xff), &trusted(nets)).0
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            resolved("10.0.0.5", &["203.0.113.77"], &["10.0.0.0/8"]),
+            ip("203.0.113.77")
+        );
+        assert_eq!(
+            resolved("198.51.100.9", &["203.0.113.77"], &["10.0.0.0/8"]),
+            ip("198.51.100.9"),
+            "spoofed"
+        );
+        // A client-supplied first entry is ignored: only what the trusted hop appended counts.
+        assert_eq!(
+            resolved("10.0.0.5", &["1.2.3.4, 203.0.113.77"], &["10.0.0.0/8"]),
+            ip("203.0.113.77")
+        );
+        assert_eq!(
+            resolved(
+                "10.0.0.5",
+                &["1.2.3.4", "203.0.113.77, 10.0.0.9"],
+                &["10.0.0.0/8"]
+            ),
+            ip("203.0.113.77")
+        );
+        assert_eq!(
+            resolved("10.0.0.5", &["[2001:db8::1]:443"], &["10.0.0.0/8"]),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            resolved("10.0.0.5", &["garbage"], &["10.0.0.0/8"]),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            resolved("::ffff:10.0.0.5", &["203.0.113.77"], &["10.0.0.0/8"]),
+            ip("203.0.113.77")
+        );
+    }
+
+    #[test]
+    fn each_mode_hides_the_address() {
+        let salt = Salt::from_bytes([9; 32]);
+        let addr = || ClientAddr("203.0.113.77".parse().unwrap());
+        let hashed = anonymize(addr(), IpMode::Hash, &salt, "ua", "ide");
+        assert_eq!(hashed.ip_address, None);
+        assert_eq!(hashed.visitor_hash.as_ref().unwrap().len(), 32);
+        let cut = anonymize(addr(), IpMode::Truncate, &salt, "ua", "ide");
+        assert_eq!(cut.ip_address.as_deref(), Some("203.0.113.0"));
+        let v6 = anonymize(
+            ClientAddr("2001:db8:abcd:12::1".parse().unwrap()),
+            IpMode::Truncate,
+            &salt,
+            "ua",
+            "ide",
+        );
+        assert_eq!(v6.ip_address.as_deref(), Some("2001:db8:abcd::"));
+        assert_eq!(
+            anonymize(addr(), IpMode::Drop, &salt, "ua", "ide"),
+            StoredVisitor {
+                visitor_hash: None,
+                ip_address: None
+            }
+        );
+        assert_eq!(format!("{:?}", addr()), "ClientAddr(<redacted>)");
+    }
+
+    #[test]
+    fn the_hash_depends_on_salt_and_every_field_unambiguously() {
+        let salt = Salt::from_bytes([1; 32]);
+        let base = visitor_hash(&salt, "203.0.113.77", "ua", "ide");
+        assert_eq!(base, visitor_hash(&salt, "203.0.113.77", "ua", "ide"));
+        assert_ne!(
+            base,
+            visitor_hash(&Salt::from_bytes([2; 32]), "203.0.113.77", "ua", "ide")
+        );
+        assert_ne!(base, visitor_hash(&salt, "203.0.113.78", "ua", "ide"));
+        assert_ne!(base, visitor_hash(&salt, "203.0.113.77", "ua2", "ide"));
+        // Without length prefixes these two would hash the same bytes.
+        assert_ne!(
+            visitor_hash(&salt, "1.2.3.4", "ab", "c"),
+            visitor_hash(&salt, "1.2.3.4", "a", "bc")
+        );
+    }
+}
