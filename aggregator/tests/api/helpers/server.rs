@@ -1,0 +1,176 @@
+//! The aggregator under test: in-process on port 0 with a hand-moved clock, or the real binary
+//! as a child process whose log output the test reads.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use usage_aggregator::clock::ManualClock;
+use usage_aggregator::config::Config;
+use usage_aggregator::maintenance::Maintenance;
+use usage_aggregator::startup::Application;
+
+use super::TestDb;
+
+pub const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+    pub clock: Arc<ManualClock>,
+    pub maintenance: Maintenance,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+pub fn noon() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap()
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_on(TestDb::create().await, adjust).await
+    }
+
+    pub async fn spawn_on(db: TestDb, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url: Some(db.url()),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let clock = ManualClock::new(noon());
+        let app = Application::build(&config, clock.clone())
+            .await
+            .expect("the app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let maintenance = app.maintenance();
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            address,
+            db,
+            clock,
+            maintenance,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Posts a batch the way sendBeacon does (text/plain) from Firefox.
+    pub async fn post(&self, batch: &Value) -> reqwest::Response {
+        self.post_with(batch, &[]).await
+    }
+
+    pub async fn post_with(&self, batch: &Value, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}/api/v1/events", self.address))
+            .header("content-type", "text/plain;charset=UTF-8")
+            .header("user-agent", FIREFOX)
+            .body(batch.to_string());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("the aggregator answers")
+    }
+
+    /// Posts and insists on 200.
+    pub async fn store(&self, batch: &Value) {
+        let response = self.post(batch).await;
+        let status = response.status();
+        assert_eq!(status, 200, "{}", response.text().await.unwrap());
+    }
+
+    /// Stops the server the way SIGTERM does, waits for the drain, and hands back the database.
+    pub async fn shutdown(mut self) -> TestDb {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+        self.db
+    }
+}
+
+/// The release-shaped binary as a child process, its stderr collected.
+pub struct BinaryApp {
+    pub address: String,
+    child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl BinaryApp {
+    pub fn spawn(env: &[(&str, &str)]) -> BinaryApp {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_usage-aggregator"))
+            .arg("serve")
+            .env_clear()
+            .env("USAGE_LISTEN", "127.0.0.1:0")
+            .env("USAGE_LOG", "trace")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        for stream in [
+            Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stdout.take().unwrap()),
+        ] {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let address = loop {
+            let text = log.lock().unwrap().clone();
+            if let Some(at) = text.find("serving address=") {
+                let rest = &text[at + "serving address=".len()..];
+                break format!("http://{}", rest.split_whitespace().next().unwrap());
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the aggregator exited with {status}:\n{text}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the aggregator did not start:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        BinaryApp {
+            address,
+            child,
+            log,
+        }
+    }
+
+    /// Stops it with SIGTERM, waits, and returns everything it logged.
+    pub fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let status = self.child.wait().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let log = self.log.lock().unwrap().clone();
+        (status, log)
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real aggregator on port 0 against a real MariaDB database created for
+//! each test (MYSQL_TEST_URL, default mysql://root@127.0.0.1:3306).
+
+mod helpers;
+
+mod bad_input;
+mod outage;
+mod privacy;
+mod sessions;
