@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the release browser client into target/usage-client/ (the aggregator serves it at /usage/):
+#   usage.js            one-tag loader (hand-written, wasm-client/js/usage.js)
+#   usage_client.js     wasm-bindgen glue (ES module exporting init + UsageTracker)
+#   usage_client.d.ts   TypeScript types
+#   usage_client_bg.wasm, package.json
+# Needs the tools of scripts/install-wasm-tools.sh. USAGE_CLIENT_OUT overrides the output dir.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="${USAGE_CLIENT_OUT:-$ROOT/target/usage-client}"
+WASM_OPT="$ROOT/tools/node_modules/.bin/wasm-opt"
+export PATH="$ROOT/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# wasm-pack needs an existing cache dir; --mode no-install keeps it from downloading anything.
+export WASM_PACK_CACHE="${WASM_PACK_CACHE:-$ROOT/target/wasm-pack-cache}"
+mkdir -p "$WASM_PACK_CACHE"
+
+if ! "$WASM_OPT" --version 2>/dev/null | grep -q 'version 132'; then
+  echo "build-client: binaryen 132 missing in tools/; run scripts/install-wasm-tools.sh" >&2
+  exit 1
+fi
+
+# Build next to the final dir and swap at the end, so a running server never serves half a build.
+STAGE="$OUT.staging"
+rm -rf "$STAGE"
+mkdir -p "$(dirname "$OUT")"
+wasm-pack --quiet build "$ROOT/wasm-client" --target web --mode no-install \
+  --profile wasm-release --out-dir "$STAGE" --out-name usage_client --no-pack \
+  -- --features tiny
+
+# The wasm-pack profile has wasm-opt off (it would pick whatever wasm-opt is on PATH, and Debian's
+# breaks the module); run binaryen 132 explicitly. Feature flags match what rustc emits for
+# wasm32-unknown-unknown.
+"$WASM_OPT" -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$STAGE/usage_client_bg.wasm" -o "$STAGE/usage_client_bg.wasm.opt"
+mv "$STAGE/usage_client_bg.wasm.opt" "$STAGE/usage_client_bg.wasm"
+
+cp "$ROOT/wasm-client/js/usage.js" "$ROOT/wasm-client/js/usage.d.ts" "$STAGE/"
+cp "$ROOT/wasm-client/js/package.json" "$STAGE/package.json"
+rm -f "$STAGE/.gitignore"
+
+rm -rf "$OUT"
+mv "$STAGE" "$OUT"
+echo "build-client: wrote $OUT"
+ls -l "$OUT"

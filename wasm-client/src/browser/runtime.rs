@@ -1,0 +1,458 @@
+//! The tracker living in a page: connects the core state machine to timers, page lifecycle and
+//! input events, Web Storage and the network. Every entry point borrows the state with
+//! `try_borrow_mut` and quietly does nothing on re-entry, so no path can panic into the page.
+
+use super::env::{self, BrowserEntropy, Store};
+use super::transport::{self, Callback};
+use crate::core::backoff::{Outcome, Verdict};
+use crate::core::config::Config;
+use crate::core::event::ProgramRun;
+use crate::core::json::is_hex_id;
+use crate::core::tracker::Tracker;
+use alloc::rc::{Rc, Weak};
+use alloc::string::String;
+use core::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AddEventListenerOptions, Document, EventTarget, Window};
+
+/// localStorage: `usage-q:{site}:{session id}` holds the unsent events of the tab that owns
+/// that session. sessionStorage: `usage-s:{site}` holds the tab's session state.
+const QUEUE_PREFIX: &str = "usage-q:";
+const SESSION_PREFIX: &str = "usage-s:";
+/// What counts as the user being active. Listened to on window, capturing and passive, so the
+/// page's own handlers (and stopPropagation) are unaffected and scrolling is never delayed.
+const INPUT_EVENTS: [&str; 6] = [
+    "keydown",
+    "pointerdown",
+    "pointermove",
+    "wheel",
+    "touchstart",
+    "scroll",
+];
+/// Upper bound of beacons per hide; the browser's beacon budget (64 KiB) runs out before.
+const MAX_BEACONS: usize = 8;
+
+pub struct Runtime {
+    state: RefCell<State>,
+}
+
+type Listener = Closure<dyn FnMut()>;
+/// Where a listener goes: target, event name, callback.
+type Hook<'a> = (&'a EventTarget, &'a str, &'a Listener);
+
+struct Callbacks {
+    heartbeat: Listener,
+    send: Listener,
+    visibility: Listener,
+    pagehide: Listener,
+    input: Listener,
+    answer: Callback,
+    error: Callback,
+}
+
+pub struct State {
+    tracker: Tracker<BrowserEntropy>,
+    win: Window,
+    doc: Document,
+    url: String,
+    local: Store,
+    session: Store,
+    enabled: bool,
+    running: bool,
+    heartbeat_timer: Option<i32>,
+    send_timer: Option<i32>,
+    /// Session id under which the queue was last written to localStorage.
+    stored_owner: String,
+    cb: Option<Callbacks>,
+}
+
+/// Runs `f` on the live state, if the runtime still exists and is not already busy.
+fn with(weak: &Weak<Runtime>, f: impl FnOnce(&mut State)) {
+    if let Some(rt) = weak.upgrade() {
+        if let Ok(mut st) = rt.state.try_borrow_mut() {
+            f(&mut st);
+        }
+    }
+}
+
+impl Callbacks {
+    fn new(w: &Weak<Runtime>) -> Self {
+        let (w1, w2, w3, w4, w5, w6, w7) = (
+            w.clone(),
+            w.clone(),
+            w.clone(),
+            w.clone(),
+            w.clone(),
+            w.clone(),
+            w.clone(),
+        );
+        Callbacks {
+            heartbeat: Closure::new(move || with(&w1, State::on_heartbeat)),
+            send: Closure::new(move || {
+                with(&w2, |st| {
+                    st.send_timer = None;
+                    st.after();
+                })
+            }),
+            visibility: Closure::new(move || with(&w3, State::sync_visibility)),
+            pagehide: Closure::new(move || with(&w4, State::on_pagehide)),
+            input: Closure::new(move || with(&w5, State::on_input)),
+            answer: Closure::new(move |resp: JsValue| {
+                with(&w6, |st| {
+                    let out = transport::outcome(&resp, js_sys::Date::now());
+                    st.settle(out);
+                })
+            }),
+            error: Closure::new(move |_err: JsValue| {
+                with(&w7, |st| st.settle(Outcome::NetworkError))
+            }),
+        }
+    }
+}
+
+impl Runtime {
+    /// Reads the options; `None` outside a window (e.g. in a worker).
+    pub fn new(options: &JsValue) -> Option<Rc<Runtime>> {
+        let win = web_sys::window()?;
+        let doc = win.document()?;
+        let origin = win.location().origin().ok();
+        let cfg: Config = super::options::parse(options, origin);
+        let reason = if cfg.disabled {
+            Some("disabled by option")
+        } else if cfg.honor_gpc && env::gpc_on(&win) {
+            Some("Global Privacy Control is on: not tracking")
+        } else {
+            cfg.problem()
+        };
+        if let Some(r) = reason {
+            env::log(cfg.debug, r, &JsValue::UNDEFINED);
+        }
+        let visible = !doc.hidden();
+        let state = State {
+            url: cfg.events_url(),
+            enabled: reason.is_none(),
+            tracker: Tracker::new(cfg, BrowserEntropy::new(&win), visible),
+            local: Store::local(&win),
+            session: Store::session(&win),
+            win,
+            doc,
+            running: false,
+            heartbeat_timer: None,
+            send_timer: None,
+            stored_owner: String::new(),
+            cb: None,
+        };
+        Some(Rc::new(Runtime {
+            state: RefCell::new(state),
+        }))
+    }
+
+    pub fn start(self: &Rc<Self>) {
+        let weak = Rc::downgrade(self);
+        if let Ok(mut st) = self.state.try_borrow_mut() {
+            if st.enabled && !st.running {
+                if st.cb.is_none() {
+                    st.cb = Some(Callbacks::new(&weak));
+                }
+                st.start();
+            }
+        }
+    }
+
+    /// Runs `f` on the state of a started tracker (API calls before `start` are ignored).
+    pub fn call(&self, f: impl FnOnce(&mut State)) {
+        if let Ok(mut st) = self.state.try_borrow_mut() {
+            if st.running {
+                f(&mut st);
+            }
+        }
+    }
+
+    pub fn stop(&self) {
+        if let Ok(mut st) = self.state.try_borrow_mut() {
+            st.stop();
+        }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.state.try_borrow().is_ok_and(|st| st.enabled)
+    }
+
+    pub fn session_id(&self) -> Option<String> {
+        let st = self.state.try_borrow().ok()?;
+        st.tracker.session_id().map(String::from)
+    }
+}
+
+impl State {
+    fn queue_prefix(&self) -> String {
+        let mut p = String::from(QUEUE_PREFIX);
+        p.push_str(&self.tracker.cfg.site);
+        p.push(':');
+        p
+    }
+
+    fn start(&mut self) {
+        self.running = true;
+        let now = env::now();
+        let mut skey = String::from(SESSION_PREFIX);
+        skey.push_str(&self.tracker.cfg.site);
+        let stored = self.session.get(&skey);
+        // Take over every queue of this site left in localStorage (this tab's before a reload,
+        // or a closed tab's). Another live tab may lose its copy: it rewrites it on its next
+        // change, and a duplicate delivery is harmless since the aggregator dedupes event ids.
+        let prefix = self.queue_prefix();
+        for key in self.local.keys(&prefix) {
+            if key.get(prefix.len()..).is_some_and(is_hex_id) {
+                if let Some(text) = self.local.get(&key) {
+                    self.tracker.load_queue(&text, now);
+                }
+                self.local.remove(&key);
+            }
+        }
+        self.tracker.resume(stored.as_deref(), now);
+        self.listen(true);
+        if !self.doc.hidden() {
+            self.start_heartbeat();
+        }
+        self.log("started, session", &self.session_js());
+        self.after();
+    }
+
+    fn stop(&mut self) {
+        if !self.running {
+            return;
+        }
+        self.listen(false);
+        self.stop_heartbeat();
+        if let Some(h) = self.send_timer.take() {
+            self.win.clear_timeout_with_handle(h);
+        }
+        self.persist();
+        self.running = false;
+    }
+
+    fn listen(&self, on: bool) {
+        let Some(cb) = &self.cb else {
+            return;
+        };
+        let win: &EventTarget = self.win.as_ref();
+        let doc: &EventTarget = self.doc.as_ref();
+        let opts = AddEventListenerOptions::new();
+        opts.set_capture(true);
+        opts.set_passive(true);
+        let lifecycle: [Hook; 3] = [
+            (doc, "visibilitychange", &cb.visibility),
+            // Back from the back/forward cache: resynchronise visibility and timers.
+            (win, "pageshow", &cb.visibility),
+            (win, "pagehide", &cb.pagehide),
+        ];
+        let inputs = INPUT_EVENTS.iter().map(|name| (win, *name, &cb.input));
+        for (target, name, f) in lifecycle.into_iter().chain(inputs) {
+            let f = f.as_ref().unchecked_ref();
+            let _ = if on {
+                target
+                    .add_event_listener_with_callback_and_add_event_listener_options(name, f, &opts)
+            } else {
+                target.remove_event_listener_with_callback_and_bool(name, f, true)
+            };
+        }
+    }
+
+    fn start_heartbeat(&mut self) {
+        if self.heartbeat_timer.is_some() {
+            return;
+        }
+        let Some(cb) = &self.cb else {
+            return;
+        };
+        let ms = i32::try_from(self.tracker.cfg.heartbeat_ms).unwrap_or(i32::MAX);
+        self.heartbeat_timer = self
+            .win
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                cb.heartbeat.as_ref().unchecked_ref(),
+                ms,
+            )
+            .ok();
+    }
+
+    fn stop_heartbeat(&mut self) {
+        if let Some(h) = self.heartbeat_timer.take() {
+            self.win.clear_interval_with_handle(h);
+        }
+    }
+
+    fn on_heartbeat(&mut self) {
+        self.tracker.heartbeat(env::now());
+        self.after();
+    }
+
+    fn on_input(&mut self) {
+        self.tracker.input(env::now());
+        // Only a session change (after a long absence) queues events; plain input does not.
+        if self.tracker.is_dirty() {
+            self.after();
+        }
+    }
+
+    /// visibilitychange / pageshow: pause or resume heartbeats; flush by beacon when hidden,
+    /// since a hidden tab may be discarded without any further event.
+    fn sync_visibility(&mut self) {
+        let visible = !self.doc.hidden();
+        let now = env::now();
+        self.tracker.set_visible(now, visible);
+        if visible {
+            self.start_heartbeat();
+        } else {
+            self.stop_heartbeat();
+            self.beacon_all(now);
+        }
+        self.after();
+    }
+
+    fn on_pagehide(&mut self) {
+        let now = env::now();
+        self.tracker.end(now, false);
+        self.beacon_all(now);
+        self.after();
+    }
+
+    fn beacon_all(&mut self, now: u64) {
+        for _ in 0..MAX_BEACONS {
+            let Some(b) = self.tracker.beacon_batch(now) else {
+                break;
+            };
+            if !transport::beacon(&self.win, &self.url, &b.body) {
+                self.log("beacon refused; events stay queued", &JsValue::UNDEFINED);
+                break;
+            }
+            self.log("beacon sent", &JsValue::from(b.keys.len() as u32));
+            self.tracker.beacon_sent(&b.keys);
+        }
+    }
+
+    /// A fetch answered (or failed): let the core decide, then carry on.
+    fn settle(&mut self, out: Outcome) {
+        match self.tracker.finish_send(env::now(), out) {
+            Verdict::Done => self.log("batch delivered", &JsValue::UNDEFINED),
+            Verdict::Reject => self.log("batch rejected, dropped", &status_js(out)),
+            Verdict::Retry(ms) => self.log("send failed, retrying in ms", &JsValue::from(ms)),
+        }
+        self.after();
+    }
+
+    /// After every change: persist what changed, start a fetch if one is due, and arm the timer
+    /// for the next one.
+    fn after(&mut self) {
+        self.persist();
+        if !self.running {
+            return;
+        }
+        let now = env::now();
+        if let Some(batch) = self.tracker.begin_send(now) {
+            let started = self
+                .cb
+                .as_ref()
+                .is_some_and(|cb| transport::post(&self.url, &batch.body, &cb.answer, &cb.error));
+            if !started {
+                self.tracker.finish_send(now, Outcome::NetworkError);
+            }
+        }
+        if let Some(h) = self.send_timer.take() {
+            self.win.clear_timeout_with_handle(h);
+        }
+        if let (Some(at), Some(cb)) = (self.tracker.next_send_at(), &self.cb) {
+            let delay = i32::try_from(at.saturating_sub(now)).unwrap_or(i32::MAX);
+            self.send_timer = self
+                .win
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    cb.send.as_ref().unchecked_ref(),
+                    delay,
+                )
+                .ok();
+        }
+    }
+
+    fn persist(&mut self) {
+        let (session_dirty, queue_dirty) = self.tracker.take_dirty();
+        if session_dirty {
+            let mut key = String::from(SESSION_PREFIX);
+            key.push_str(&self.tracker.cfg.site);
+            match self.tracker.session_state() {
+                Some(s) => {
+                    self.session.set(&key, &s);
+                }
+                None => self.session.remove(&key),
+            }
+        }
+        if queue_dirty {
+            let prefix = self.queue_prefix();
+            let owner = String::from(self.tracker.owner());
+            if !self.stored_owner.is_empty() && self.stored_owner != owner {
+                self.local.remove(&(prefix.clone() + &self.stored_owner));
+            }
+            let key = prefix + &owner;
+            if self.tracker.queue.is_empty() {
+                self.local.remove(&key);
+            } else if !self.local.set(&key, &self.tracker.queue.serialize()) {
+                self.log("localStorage refused the queue", &JsValue::UNDEFINED);
+            }
+            self.stored_owner = owner;
+        }
+    }
+
+    fn log(&self, msg: &str, detail: &JsValue) {
+        env::log(self.tracker.cfg.debug, msg, detail);
+    }
+
+    fn session_js(&self) -> JsValue {
+        self.tracker
+            .session_id()
+            .map_or(JsValue::UNDEFINED, JsValue::from_str)
+    }
+
+    pub fn feature(&mut self, name: &str, data: Option<&str>) {
+        self.tracker.feature(env::now(), name, data);
+        self.after();
+    }
+
+    pub fn program_run(&mut self, run: &ProgramRun) {
+        self.tracker.program_run(env::now(), run);
+        self.after();
+    }
+
+    /// Ends the session now and sends what is queued.
+    pub fn end(&mut self) {
+        self.tracker.end(env::now(), true);
+        self.after();
+    }
+
+    pub fn flush(&mut self) {
+        self.tracker.request_flush();
+        self.after();
+    }
+
+    pub fn debug(&self) -> bool {
+        self.tracker.cfg.debug
+    }
+}
+
+fn status_js(out: Outcome) -> JsValue {
+    match out {
+        Outcome::Status(s, _) => JsValue::from(s),
+        Outcome::NetworkError => JsValue::UNDEFINED,
+    }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        self.stop();
+        if let Some(cb) = self.cb.take() {
+            // A fetch may still resolve after the tracker is freed; calling a dropped closure
+            // would throw in the page, so these two small closures are leaked instead.
+            cb.answer.forget();
+            cb.error.forget();
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Tracker settings with their defaults and the clamping that keeps host-supplied values sane.
+
+use super::event::is_valid_name;
+use alloc::string::String;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Base URL of the aggregator; batches go to `{endpoint}/api/v1/events`.
+    pub endpoint: String,
+    pub site: String,
+    pub heartbeat_ms: u64,
+    /// Input this recent makes the visible time count as active.
+    pub active_window_ms: u64,
+    /// Away for longer than this: the next sign of life starts a new session.
+    pub idle_timeout_ms: u64,
+    /// Send once this many events wait...
+    pub batch_size: usize,
+    /// ...or once the oldest waiting event is this old.
+    pub flush_interval_ms: u64,
+    /// Bounds of the unsent queue kept in localStorage.
+    pub max_queue_events: usize,
+    pub max_queue_bytes: usize,
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    pub honor_gpc: bool,
+    pub debug: bool,
+    pub disabled: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            endpoint: String::new(),
+            site: String::new(),
+            heartbeat_ms: 15_000,
+            active_window_ms: 30_000,
+            idle_timeout_ms: 30 * 60_000,
+            batch_size: 20,
+            flush_interval_ms: 20_000,
+            max_queue_events: 500,
+            max_queue_bytes: 256 * 1024,
+            retry_base_ms: 1_000,
+            retry_max_ms: 300_000,
+            honor_gpc: true,
+            debug: false,
+            disabled: false,
+        }
+    }
+}
+
+impl Config {
+    /// Brings every number into a workable range (a 0 ms heartbeat would spin; a batch size over
+    /// 100 breaks the API) and drops a trailing `/` from the endpoint.
+    pub fn normalize(&mut self) {
+        fn clamp(v: u64, lo: u64, hi: u64) -> u64 {
+            v.max(lo).min(hi)
+        }
+        self.heartbeat_ms = clamp(self.heartbeat_ms, 20, 3_600_000);
+        self.active_window_ms = clamp(self.active_window_ms, 1_000, 3_600_000);
+        self.idle_timeout_ms = clamp(self.idle_timeout_ms, 1_000, 24 * 3_600_000);
+        self.flush_interval_ms = clamp(self.flush_interval_ms, 0, 3_600_000);
+        self.batch_size = self.batch_size.clamp(1, super::queue::MAX_BATCH_EVENTS);
+        self.max_queue_events = self.max_queue_events.clamp(10, 10_000);
+        self.max_queue_bytes = self.max_queue_bytes.clamp(16 * 1024, 4 * 1024 * 1024);
+        self.retry_base_ms = clamp(self.retry_base_ms, 10, 600_000);
+        self.retry_max_ms = clamp(self.retry_max_ms, self.retry_base_ms, 3_600_000);
+        while self.endpoint.ends_with('/') {
+            self.endpoint.pop();
+        }
+    }
+
+    /// Why the tracker cannot run with these settings, if it cannot.
+    pub fn problem(&self) -> Option<&'static str> {
+        if !is_valid_name(&self.site) {
+            Some("site must match [a-z0-9_.:-]{1,64}")
+        } else if !(self.endpoint.starts_with("https://") || self.endpoint.starts_with("http://")) {
+            Some("endpoint must be an http(s) URL")
+        } else {
+            None
+        }
+    }
+
+    pub fn events_url(&self) -> String {
+        let mut u = self.endpoint.clone();
+        u.push_str("/api/v1/events");
+        u
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_clamps_and_trims() {
+        let mut c = Config {
+            endpoint: "https://h.example/".into(),
+            heartbeat_ms: 0,
+            batch_size: 1000,
+            retry_base_ms: 5_000,
+            retry_max_ms: 1,
+            ..Config::default()
+        };
+        c.normalize();
+        assert_eq!(c.heartbeat_ms, 20);
+        assert_eq!(c.batch_size, 100);
+        assert_eq!(c.retry_max_ms, 5_000);
+        assert_eq!(c.events_url(), "https://h.example/api/v1/events");
+    }
+
+    #[test]
+    fn reports_unusable_settings() {
+        let ok = Config {
+            endpoint: "http://127.0.0.1:8080".into(),
+            site: "ide".into(),
+            ..Config::default()
+        };
+        assert_eq!(ok.problem(), None);
+        let bad_site = Config {
+            site: "My IDE".into(),
+            ..ok.clone()
+        };
+        assert!(bad_site.problem().is_some());
+        let bad_url = Config {
+            endpoint: "javascript:alert(1)".into(),
+            ..ok
+        };
+        assert!(bad_url.problem().is_some());
+    }
+}

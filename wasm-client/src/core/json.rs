@@ -1,0 +1,185 @@
+//! Hand-written JSON output: string escaping, integers and hex ids. The client links no serde and no
+//! `core::fmt` (each costs kilobytes of wasm), so everything it sends is written by these helpers.
+
+use alloc::string::String;
+
+/// Appends `s` as a JSON string literal (with quotes), escaping per RFC 8259. U+2028/U+2029 are
+/// escaped too so the output is also safe to embed in a JS source or HTML script block.
+pub fn push_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str("\\u");
+                push_hex_u16(out, c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn push_hex_u16(out: &mut String, v: u32) {
+    for shift in [12u32, 8, 4, 0] {
+        out.push(hex_digit(((v >> shift) & 0xf) as u8));
+    }
+}
+
+fn hex_digit(n: u8) -> char {
+    // Lowercase: the aggregator requires ids as lowercase hex.
+    (if n < 10 { b'0' + n } else { b'a' + n - 10 }) as char
+}
+
+/// Appends a non-negative integer in decimal.
+pub fn push_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}
+
+/// Appends `"key":` (keys are trusted constants, so they are not escaped).
+pub fn push_key(out: &mut String, key: &str) {
+    out.push('"');
+    out.push_str(key);
+    out.push_str("\":");
+}
+
+/// Lowercase hex of 16 bytes: the 32-digit form the API wants for session and event ids.
+pub fn hex_id(bytes: &[u8; 16]) -> String {
+    let mut s = String::with_capacity(32);
+    for b in bytes {
+        s.push(hex_digit(b >> 4));
+        s.push(hex_digit(b & 0xf));
+    }
+    s
+}
+
+/// True for exactly 32 lowercase hex digits.
+pub fn is_hex_id(s: &str) -> bool {
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Parses a decimal integer (used for the storage formats); `None` on anything else.
+pub fn parse_u64(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(b - b'0');
+    }
+    Some(v)
+}
+
+/// Converts a JS number (ms or a count) to an integer in `0..=max`: NaN and negatives become 0,
+/// fractions round to nearest, so garbage from the host page can never produce invalid JSON.
+pub fn clamp_u64(v: f64, max: u64) -> u64 {
+    if v.is_nan() || v <= 0.0 {
+        return 0;
+    }
+    let r = (v + 0.5) as u64; // `as` saturates, never panics
+    if r > max {
+        max
+    } else {
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(s: &str) -> String {
+        let mut o = String::new();
+        push_str(&mut o, s);
+        o
+    }
+
+    #[test]
+    fn escapes_quotes_backslashes_and_controls() {
+        assert_eq!(esc("plain"), "\"plain\"");
+        assert_eq!(esc("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(esc("l1\nl2\r\t"), "\"l1\\nl2\\r\\t\"");
+        assert_eq!(
+            esc("\u{0}\u{1f}\u{8}\u{c}"),
+            "\"\\u0000\\u001f\\u0008\\u000c\""
+        );
+        assert_eq!(esc("x\u{2028}y\u{2029}"), "\"x\\u2028y\\u2029\"");
+    }
+
+    #[test]
+    fn keeps_non_ascii_as_utf8() {
+        assert_eq!(esc("für 🚀 ™"), "\"für 🚀 ™\"");
+        assert_eq!(esc("\u{7f}"), "\"\u{7f}\"");
+        assert_eq!(esc(""), "\"\"");
+    }
+
+    #[test]
+    fn writes_integers() {
+        for (v, s) in [
+            (0u64, "0"),
+            (7, "7"),
+            (10, "10"),
+            (1_000_000_007, "1000000007"),
+        ] {
+            let mut o = String::new();
+            push_u64(&mut o, v);
+            assert_eq!(o, s);
+        }
+        let mut o = String::new();
+        push_u64(&mut o, u64::MAX);
+        assert_eq!(o, "18446744073709551615");
+    }
+
+    #[test]
+    fn hex_ids_round_trip_the_validator() {
+        let id = hex_id(&[
+            0x00, 0x01, 0xab, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x9c,
+        ]);
+        assert_eq!(id, "0001abff00000000000000000000109c");
+        assert!(is_hex_id(&id));
+        assert!(!is_hex_id("0001ABFF00000000000000000000109c"));
+        assert!(!is_hex_id("abc"));
+        assert!(!is_hex_id("0001abff000000000000000000001g9c"));
+    }
+
+    #[test]
+    fn parses_only_plain_decimals() {
+        assert_eq!(parse_u64("0"), Some(0));
+        assert_eq!(parse_u64("123456"), Some(123456));
+        assert_eq!(parse_u64(""), None);
+        assert_eq!(parse_u64("-1"), None);
+        assert_eq!(parse_u64("1.5"), None);
+        assert_eq!(parse_u64("99999999999999999999"), None);
+    }
+
+    #[test]
+    fn clamps_js_numbers() {
+        assert_eq!(clamp_u64(f64::NAN, 10), 0);
+        assert_eq!(clamp_u64(-5.0, 10), 0);
+        assert_eq!(clamp_u64(2.4, 10), 2);
+        assert_eq!(clamp_u64(2.5, 10), 3);
+        assert_eq!(clamp_u64(1e300, 10), 10);
+        assert_eq!(clamp_u64(f64::INFINITY, 1_000_000_000), 1_000_000_000);
+    }
+}

@@ -1,0 +1,385 @@
+//! The queue of unsent events: bounding (drop the oldest heartbeats first), cutting it into
+//! single-session batches within the API's limits, building the batch body, and the line format
+//! the queue is kept in across page loads (localStorage).
+
+use super::json::{is_hex_id, parse_u64, push_key, push_str, push_u64};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// The API takes at most 100 events per batch.
+pub const MAX_BATCH_EVENTS: usize = 100;
+/// The API's limit is 64 KiB, and keepalive fetches/beacons share a 64 KiB budget per page: stay
+/// far below it so a hide-time flush can still send a couple of batches.
+pub const MAX_BATCH_BYTES: usize = 24 * 1024;
+/// Events of a session older than this are dropped: the API rejects `sent` beyond 7 days.
+pub const MAX_SESSION_AGE_MS: u64 = 7 * 24 * 3600 * 1000;
+const STORAGE_HEADER: &str = "usage-q1";
+/// Room for the batch envelope (`site`, `session`, `sent`, brackets).
+const ENVELOPE_BYTES: usize = 160;
+
+/// One queued event, already serialized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Local handle to find the record again after a send; never stored or sent.
+    pub key: u32,
+    pub session: String,
+    /// Epoch ms at which `session` started; lets a later page load compute `sent` for it.
+    pub start: u64,
+    pub t: u64,
+    pub heartbeat: bool,
+    pub json: String,
+    pub in_flight: bool,
+}
+
+impl Record {
+    /// Bytes this record takes in storage (one line).
+    fn stored_bytes(&self) -> usize {
+        self.json.len() + self.session.len() + 48
+    }
+}
+
+/// A batch chosen from the queue, ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub keys: Vec<u32>,
+    pub session: String,
+    pub body: String,
+}
+
+#[derive(Debug)]
+pub struct Queue {
+    records: Vec<Record>,
+    next_key: u32,
+    bytes: usize,
+    max_events: usize,
+    max_bytes: usize,
+}
+
+impl Queue {
+    pub fn new(max_events: usize, max_bytes: usize) -> Self {
+        Queue {
+            records: Vec::new(),
+            next_key: 0,
+            bytes: 0,
+            max_events: max_events.max(1),
+            max_bytes: max_bytes.max(1024),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// Events not currently being sent.
+    pub fn pending(&self) -> usize {
+        self.records.iter().filter(|r| !r.in_flight).count()
+    }
+
+    /// Epoch ms at which the oldest pending event happened (drives the flush timer).
+    pub fn oldest_pending_at(&self) -> Option<u64> {
+        self.records
+            .iter()
+            .filter(|r| !r.in_flight)
+            .map(|r| r.start.saturating_add(r.t))
+            .min()
+    }
+
+    pub fn push(&mut self, session: &str, start: u64, t: u64, heartbeat: bool, json: String) {
+        let key = self.next_key;
+        self.next_key = self.next_key.wrapping_add(1);
+        let rec = Record {
+            key,
+            session: String::from(session),
+            start,
+            t,
+            heartbeat,
+            json,
+            in_flight: false,
+        };
+        self.bytes += rec.stored_bytes();
+        self.records.push(rec);
+        self.enforce_bounds();
+    }
+
+    /// Drops events until the queue fits: the oldest heartbeat first (a later heartbeat carries
+    /// the same cumulative counters), then the oldest event of any kind.
+    fn enforce_bounds(&mut self) {
+        while self.records.len() > self.max_events || self.bytes > self.max_bytes {
+            let idx = self.records.iter().position(|r| r.heartbeat).unwrap_or(0);
+            if idx >= self.records.len() {
+                break;
+            }
+            let r = self.records.remove(idx);
+            self.bytes = self.bytes.saturating_sub(r.stored_bytes());
+        }
+    }
+
+    /// Picks the next batch: pending events of the first pending event's session, in queue order,
+    /// at most 100 and [`MAX_BATCH_BYTES`]. `now` (epoch ms) sets the batch's `sent`.
+    pub fn next_batch(&self, site: &str, now: u64) -> Option<Batch> {
+        let first = self.records.iter().find(|r| !r.in_flight)?;
+        let session = &first.session;
+        let start = first.start;
+        let mut keys = Vec::new();
+        let mut events = String::new();
+        let mut max_t = 0;
+        for r in self
+            .records
+            .iter()
+            .filter(|r| !r.in_flight && r.session == *session)
+        {
+            let fits = events.len() + r.json.len() + 1 + ENVELOPE_BYTES <= MAX_BATCH_BYTES;
+            if keys.len() == MAX_BATCH_EVENTS || (!keys.is_empty() && !fits) {
+                break;
+            }
+            if !events.is_empty() {
+                events.push(',');
+            }
+            events.push_str(&r.json);
+            keys.push(r.key);
+            max_t = max_t.max(r.t);
+        }
+        // `sent` must be >= every `t` even if the wall clock stepped back, and <= 7 days.
+        let sent = now.saturating_sub(start).min(MAX_SESSION_AGE_MS).max(max_t);
+        let mut body = String::with_capacity(events.len() + ENVELOPE_BYTES);
+        body.push('{');
+        push_key(&mut body, "site");
+        push_str(&mut body, site);
+        body.push(',');
+        push_key(&mut body, "session");
+        push_str(&mut body, session);
+        body.push(',');
+        push_key(&mut body, "sent");
+        push_u64(&mut body, sent);
+        body.push(',');
+        push_key(&mut body, "events");
+        body.push('[');
+        body.push_str(&events);
+        body.push_str("]}");
+        Some(Batch {
+            keys,
+            session: session.clone(),
+            body,
+        })
+    }
+
+    pub fn set_in_flight(&mut self, keys: &[u32], in_flight: bool) {
+        for r in self.records.iter_mut().filter(|r| keys.contains(&r.key)) {
+            r.in_flight = in_flight;
+        }
+    }
+
+    /// Removes delivered (or rejected) events; keys no longer queued are ignored.
+    pub fn remove(&mut self, keys: &[u32]) {
+        let mut bytes = self.bytes;
+        self.records.retain(|r| {
+            let keep = !keys.contains(&r.key);
+            if !keep {
+                bytes = bytes.saturating_sub(r.stored_bytes());
+            }
+            keep
+        });
+        self.bytes = bytes;
+    }
+
+    /// Stored form: a header line, then `session \t start \t t \t h|e \t json` per event. The
+    /// JSON writer escapes all control characters, so an event never contains a tab or newline.
+    pub fn serialize(&self) -> String {
+        let mut s = String::with_capacity(self.bytes + STORAGE_HEADER.len() + 1);
+        s.push_str(STORAGE_HEADER);
+        for r in &self.records {
+            s.push('\n');
+            s.push_str(&r.session);
+            s.push('\t');
+            push_u64(&mut s, r.start);
+            s.push('\t');
+            push_u64(&mut s, r.t);
+            s.push('\t');
+            s.push(if r.heartbeat { 'h' } else { 'e' });
+            s.push('\t');
+            s.push_str(&r.json);
+        }
+        s
+    }
+
+    /// Adds the events of a stored queue (ours after a reload, or one left by a closed tab),
+    /// skipping malformed lines, unknown formats and sessions too old for the API. Returns how many
+    /// events were taken.
+    pub fn load(&mut self, stored: &str, now: u64) -> usize {
+        let mut lines = stored.split('\n');
+        if lines.next() != Some(STORAGE_HEADER) {
+            return 0;
+        }
+        let mut n = 0;
+        for line in lines {
+            let mut f = line.splitn(5, '\t');
+            let (Some(session), Some(start), Some(t), Some(kind), Some(json)) =
+                (f.next(), f.next(), f.next(), f.next(), f.next())
+            else {
+                continue;
+            };
+            let (Some(start), Some(t)) = (parse_u64(start), parse_u64(t)) else {
+                continue;
+            };
+            let json_ok = json.starts_with("{\"id\":\"") && json.ends_with('}');
+            let fresh = now.saturating_sub(start) < MAX_SESSION_AGE_MS;
+            if !is_hex_id(session) || !json_ok || !fresh || !(kind == "h" || kind == "e") {
+                continue;
+            }
+            // The same event can come from two stored queues (two tabs claimed it); keep one.
+            if self.records.iter().any(|r| r.json == json) {
+                continue;
+            }
+            self.push(session, start, t, kind == "h", String::from(json));
+            n += 1;
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    const S1: &str = "11111111111111111111111111111111";
+    const S2: &str = "22222222222222222222222222222222";
+
+    fn ev(i: u32, kind: &str) -> String {
+        format!("{{\"id\":\"{i:032x}\",\"seq\":{i},\"t\":{i},\"type\":\"{kind}\"}}")
+    }
+
+    fn push(q: &mut Queue, s: &str, i: u32, hb: bool) {
+        q.push(
+            s,
+            1000,
+            u64::from(i),
+            hb,
+            ev(i, if hb { "heartbeat" } else { "feature" }),
+        );
+    }
+
+    fn ids(q: &Queue) -> Vec<u64> {
+        q.records().iter().map(|r| r.t).collect()
+    }
+
+    #[test]
+    fn full_queue_drops_oldest_heartbeats_first() {
+        let mut q = Queue::new(4, 1 << 20);
+        push(&mut q, S1, 0, false);
+        push(&mut q, S1, 1, true);
+        push(&mut q, S1, 2, false);
+        push(&mut q, S1, 3, true);
+        push(&mut q, S1, 4, false);
+        assert_eq!(ids(&q), [0, 2, 3, 4]);
+        push(&mut q, S1, 5, false);
+        assert_eq!(ids(&q), [0, 2, 4, 5]);
+        // No heartbeat left: the oldest event goes.
+        push(&mut q, S1, 6, false);
+        assert_eq!(ids(&q), [2, 4, 5, 6]);
+    }
+
+    #[test]
+    fn byte_bound_is_enforced() {
+        let mut q = Queue::new(10_000, 4096);
+        for i in 0..200 {
+            push(&mut q, S1, i, i % 2 == 0);
+        }
+        assert!(q.serialize().len() <= 4096 + 64, "{}", q.serialize().len());
+        assert!(q.len() < 200 && q.len() > 10);
+        // Heartbeats (even t) went first, so only features remain.
+        assert!(q.records().iter().all(|r| !r.heartbeat));
+        assert_eq!(q.records().last().map(|r| r.t), Some(199));
+    }
+
+    #[test]
+    fn batch_has_one_session_and_valid_envelope() {
+        let mut q = Queue::new(500, 1 << 20);
+        push(&mut q, S1, 0, false);
+        push(&mut q, S2, 1, false);
+        push(&mut q, S1, 2, true);
+        let b = q.next_batch("ide", 1000 + 31_000).expect("batch");
+        assert_eq!(b.session, S1);
+        assert_eq!(b.keys.len(), 2);
+        let expected = format!(
+            "{{\"site\":\"ide\",\"session\":\"{S1}\",\"sent\":31000,\"events\":[{},{}]}}",
+            ev(0, "feature"),
+            ev(2, "heartbeat")
+        );
+        assert_eq!(b.body, expected);
+        q.set_in_flight(&b.keys, true);
+        assert_eq!(q.pending(), 1);
+        let b2 = q.next_batch("ide", 2000).expect("second batch");
+        assert_eq!(b2.session, S2);
+        q.remove(&b.keys);
+        assert_eq!(ids(&q), [1]);
+    }
+
+    #[test]
+    fn sent_is_never_below_t_even_if_the_clock_went_back() {
+        let mut q = Queue::new(500, 1 << 20);
+        q.push(S1, 50_000, 9_000, false, ev(1, "feature"));
+        let b = q.next_batch("ide", 40_000).expect("batch");
+        assert!(b.body.contains("\"sent\":9000,"), "{}", b.body);
+    }
+
+    #[test]
+    fn batches_respect_count_and_size_limits() {
+        let mut q = Queue::new(1000, 1 << 22);
+        for i in 0..250 {
+            push(&mut q, S1, i, false);
+        }
+        let b = q.next_batch("ide", 5000).expect("batch");
+        assert_eq!(b.keys.len(), MAX_BATCH_EVENTS);
+        let mut q = Queue::new(1000, 1 << 22);
+        let fat = format!("{{\"id\":\"{:032x}\",\"pad\":\"{}\"}}", 1, "x".repeat(2000));
+        for _ in 0..40 {
+            q.push(S1, 0, 1, false, fat.clone());
+        }
+        let b = q.next_batch("ide", 5000).expect("batch");
+        assert!(b.body.len() <= MAX_BATCH_BYTES);
+        assert!(b.keys.len() >= 10 && b.keys.len() < 40);
+    }
+
+    #[test]
+    fn storage_round_trip_and_oldest_pending() {
+        let mut q = Queue::new(500, 1 << 20);
+        push(&mut q, S1, 7, true);
+        push(&mut q, S2, 3, false);
+        assert_eq!(q.oldest_pending_at(), Some(1003));
+        let s = q.serialize();
+        let mut r = Queue::new(500, 1 << 20);
+        assert_eq!(r.load(&s, 5000), 2);
+        assert_eq!(r.records().len(), 2);
+        for (a, b) in q.records().iter().zip(r.records()) {
+            assert_eq!(
+                (&a.session, a.start, a.t, a.heartbeat, &a.json),
+                (&b.session, b.start, b.t, b.heartbeat, &b.json)
+            );
+        }
+        // Loading the same queue again adds nothing.
+        assert_eq!(r.load(&s, 5000), 0);
+    }
+
+    #[test]
+    fn load_skips_garbage_and_stale_sessions() {
+        let good = ev(1, "feature");
+        let text = format!(
+            "usage-q1\n{S1}\t1000\t1\te\t{good}\nnot a record\n{S1}\tx\t1\te\t{good}\n\
+             ABC\t1000\t1\te\t{good}\n{S2}\t1000\t1\tq\t{good}\n{S2}\t1000\t2\te\t[1]"
+        );
+        let mut q = Queue::new(500, 1 << 20);
+        assert_eq!(q.load(&text, 2000), 1);
+        assert_eq!(q.load("other-format\nstuff", 2000), 0);
+        let mut q = Queue::new(500, 1 << 20);
+        assert_eq!(q.load(&text, 1000 + MAX_SESSION_AGE_MS), 0);
+    }
+}
