@@ -1,0 +1,5 @@
+//! End-to-end harness: a fresh MariaDB database, the real aggregator serving `www/` and the built
+//! client on a free port, and headless Chromium driven over WebDriver (chromedriver).
+
+pub mod browser;
+pub mod stack;
