@@ -36,6 +36,15 @@ pub struct Config {
     pub flush_timeout_secs: u64,
     pub retry_after_secs: u64,
     pub maintenance_interval_secs: u64,
+    /// How often `serve` recomputes the daily rollup and purges expired rows.
+    pub rollup_interval_secs: u64,
+    /// Days (today included) every periodic rollup recomputes; late events beyond it are
+    /// found through the sessions they touch.
+    pub rollup_window_days: u32,
+    /// Raw sessions and events are kept this many days; daily summaries are kept forever.
+    pub retention_days: u32,
+    /// Bearer token of the stats API and dashboard; without it they answer 503.
+    pub admin_token: Option<String>,
     /// Served at `/`: the demo IDE page and the dashboard.
     pub static_dir: PathBuf,
     /// Served at `/usage/`: the built browser client.
@@ -97,6 +106,10 @@ impl Default for Config {
             flush_timeout_secs: 5,
             retry_after_secs: 5,
             maintenance_interval_secs: 60,
+            rollup_interval_secs: 300,
+            rollup_window_days: 3,
+            retention_days: 395,
+            admin_token: None,
             static_dir: PathBuf::from("www"),
             client_dir: PathBuf::from("target/usage-client"),
             log_format: LogFormat::Text,
@@ -156,9 +169,22 @@ impl Config {
             ("max_requests_per_flush", self.max_requests_per_flush as u64),
             ("flush_timeout_secs", self.flush_timeout_secs),
             ("maintenance_interval_secs", self.maintenance_interval_secs),
+            ("rollup_interval_secs", self.rollup_interval_secs),
+            ("rollup_window_days", self.rollup_window_days.into()),
         ] {
             if value == 0 {
                 return Err(format!("{name} must be greater than 0"));
+            }
+        }
+        if self.retention_days <= self.rollup_window_days {
+            return Err(format!(
+                "retention_days ({}) must be greater than rollup_window_days ({}): a day is rolled up before its rows go",
+                self.retention_days, self.rollup_window_days
+            ));
+        }
+        if let Some(token) = &self.admin_token {
+            if token.trim().len() < MIN_ADMIN_TOKEN_LEN {
+                return Err(format!("admin_token (USAGE_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
             }
         }
         Ok(())
@@ -171,6 +197,9 @@ impl Config {
             .ok_or_else(|| "no database configured: set USAGE_DATABASE_URL=mysql://user:password@host:3306/database (or database_url in the TOML file)".into())
     }
 }
+
+/// Shorter tokens are guessable; the stats API shows every session.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
 /// "10.0.0.0/8", or a single address meaning just that host.
 pub fn parse_net(text: &str) -> Result<IpNet, String> {
@@ -229,6 +258,10 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
             "USAGE_IDLE_TIMEOUT_SECS" => config.idle_timeout_secs = parsed(name, &text)?,
             "USAGE_SESSION_SLACK_SECS" => config.session_slack_secs = parsed(name, &text)?,
             "USAGE_QUEUE_CAPACITY" => config.queue_capacity = parsed(name, &text)?,
+            "USAGE_ROLLUP_INTERVAL_SECS" => config.rollup_interval_secs = parsed(name, &text)?,
+            "USAGE_ROLLUP_WINDOW_DAYS" => config.rollup_window_days = parsed(name, &text)?,
+            "USAGE_RETENTION_DAYS" => config.retention_days = parsed(name, &text)?,
+            "USAGE_ADMIN_TOKEN" => config.admin_token = Some(text).filter(|t| !t.is_empty()),
             "USAGE_STATIC_DIR" => config.static_dir = PathBuf::from(text),
             "USAGE_CLIENT_DIR" => config.client_dir = PathBuf::from(text),
             "USAGE_LOG_FORMAT" => {
@@ -258,6 +291,10 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_IDLE_TIMEOUT_SECS",
     "USAGE_SESSION_SLACK_SECS",
     "USAGE_QUEUE_CAPACITY",
+    "USAGE_ROLLUP_INTERVAL_SECS",
+    "USAGE_ROLLUP_WINDOW_DAYS",
+    "USAGE_RETENTION_DAYS",
+    "USAGE_ADMIN_TOKEN",
     "USAGE_STATIC_DIR",
     "USAGE_CLIENT_DIR",
     "USAGE_LOG_FORMAT",

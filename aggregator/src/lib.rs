@@ -7,6 +7,7 @@ pub mod domain;
 pub mod http;
 pub mod maintenance;
 pub mod pipeline;
+pub mod report;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -1,12 +1,15 @@
-//! `usage-aggregator`: reads the configuration, then serves or migrates.
+//! `usage-aggregator`: reads the configuration, then serves, migrates, or runs a report command.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use usage_aggregator::clock::SystemClock;
 use usage_aggregator::config::Config;
+use usage_aggregator::report::dates::DateRange;
+use usage_aggregator::report::{shape, table, ReportSettings, Reports};
 use usage_aggregator::startup::{shutdown_signal, Application};
 use usage_aggregator::store::Store;
 use usage_aggregator::telemetry;
@@ -33,6 +36,21 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Recompute daily summaries: the days `serve` would (trailing window and days touched by
+    /// late events), or every day from --from to --to (UTC, both included).
+    Rollup {
+        #[arg(long, requires = "to")]
+        from: Option<NaiveDate>,
+        #[arg(long, requires = "from")]
+        to: Option<NaiveDate>,
+    },
+    /// Delete raw sessions and events older than retention_days (summaries stay).
+    Purge,
+    /// Print the daily summaries of the last N days (today included).
+    Stats {
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3660))]
+        days: u64,
+    },
 }
 
 #[tokio::main]
@@ -53,6 +71,9 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
+        Command::Rollup { from, to } => rollup(config, from.zip(to)).await,
+        Command::Purge => purge(config).await,
+        Command::Stats { days } => stats(config, days).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -77,5 +98,62 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     let applied = store.migrate().await?;
     println!("applied migrations: {applied:?}");
     store.disconnect().await;
+    Ok(())
+}
+
+/// Connects and migrates (as `serve` does), for the report commands.
+async fn reports(config: &Config) -> anyhow::Result<Reports> {
+    let store = Store::connect(config.require_database_url().map_err(anyhow::Error::msg)?).await?;
+    store.migrate().await?;
+    Ok(Reports {
+        store,
+        clock: Arc::new(SystemClock),
+        settings: ReportSettings::from(config),
+    })
+}
+
+async fn rollup(config: Config, range: Option<(NaiveDate, NaiveDate)>) -> anyhow::Result<()> {
+    let reports = reports(&config).await?;
+    let started = std::time::Instant::now();
+    let outcome = match range {
+        Some((from, to)) if to < from => anyhow::bail!("--to ({to}) is before --from ({from})"),
+        Some((from, to)) => reports.rollup_days(DateRange { from, to }.days()).await?,
+        None => reports.rollup_due().await?,
+    };
+    println!(
+        "rolled up {} day(s) in {:.2?}; skipped {} (no raw sessions, or before the retention boundary {})",
+        outcome.rolled_up.len(),
+        started.elapsed(),
+        outcome.skipped.len(),
+        reports.first_kept_day()
+    );
+    reports.store.disconnect().await;
+    Ok(())
+}
+
+async fn purge(config: Config) -> anyhow::Result<()> {
+    let reports = reports(&config).await?;
+    let outcome = reports.purge().await?;
+    println!(
+        "kept raw rows from {} on; rolled up {} day(s) first; deleted {} session(s), {} program run(s), {} feature event(s)",
+        reports.first_kept_day(),
+        outcome.days_rolled_up_first,
+        outcome.sessions,
+        outcome.program_executions,
+        outcome.feature_usage
+    );
+    reports.store.disconnect().await;
+    Ok(())
+}
+
+async fn stats(config: Config, days: u64) -> anyhow::Result<()> {
+    let reports = reports(&config).await?;
+    let range = DateRange::ending(reports.today(), days);
+    let rows = reports.store.daily_rows(&range).await?;
+    print!(
+        "{}",
+        table::render(&shape::series(&range, &rows), &shape::totals(&rows))
+    );
+    reports.store.disconnect().await;
     Ok(())
 }

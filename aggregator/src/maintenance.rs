@@ -1,4 +1,5 @@
-//! Periodic upkeep inside `serve`: ending idle sessions and deleting expired salts.
+//! Periodic upkeep inside `serve`: ending idle sessions and deleting expired salts (every
+//! `maintenance_interval_secs`), and the daily rollup plus retention (every `rollup_interval_secs`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,6 +7,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
+use crate::report::Reports;
 use crate::store::{Store, StoreError};
 use crate::visitor::SaltBook;
 
@@ -15,6 +17,8 @@ pub struct Maintenance {
     pub salts: Arc<SaltBook>,
     pub clock: SharedClock,
     pub idle_timeout: chrono::Duration,
+    pub reports: Reports,
+    pub rollup_every: Duration,
 }
 
 /// What one round did.
@@ -22,10 +26,34 @@ pub struct Maintenance {
 pub struct Round {
     pub sessions_ended: u64,
     pub salts_deleted: u64,
+    pub days_rolled_up: u64,
+    pub rows_purged: u64,
 }
 
 impl Maintenance {
+    /// Every step once: upkeep, then the rollup and retention.
     pub async fn run_once(&self) -> Result<Round, StoreError> {
+        let upkeep = self.run_upkeep().await?;
+        let reports = self.run_reports().await?;
+        Ok(Round {
+            days_rolled_up: reports.days_rolled_up,
+            rows_purged: reports.rows_purged,
+            ..upkeep
+        })
+    }
+
+    /// Rolls up the days due, then purges expired rows (which rolls up what it deletes first).
+    pub async fn run_reports(&self) -> Result<Round, StoreError> {
+        let rollup = self.reports.rollup_due().await?;
+        let purged = self.reports.purge().await?;
+        Ok(Round {
+            days_rolled_up: rollup.rolled_up.len() as u64 + purged.days_rolled_up_first,
+            rows_purged: purged.sessions + purged.program_executions + purged.feature_usage,
+            ..Round::default()
+        })
+    }
+
+    pub async fn run_upkeep(&self) -> Result<Round, StoreError> {
         let now = self.clock.now();
         let sessions_ended = self
             .store
@@ -35,17 +63,23 @@ impl Maintenance {
         Ok(Round {
             sessions_ended,
             salts_deleted,
+            ..Round::default()
         })
     }
 
-    /// Runs a round every `every` until the task is aborted.
+    /// Runs upkeep every `every` and reports every `rollup_every` until the task is aborted.
     pub fn spawn(self, every: Duration) -> JoinHandle<()> {
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut upkeep = tokio::time::interval(every);
+            upkeep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut reports = tokio::time::interval(self.rollup_every);
+            reports.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                ticks.tick().await;
-                match self.run_once().await {
+                let round = tokio::select! {
+                    _ = upkeep.tick() => self.run_upkeep().await,
+                    _ = reports.tick() => self.run_reports().await,
+                };
+                match round {
                     Ok(round) if round != Round::default() => tracing::info!(?round, "maintenance"),
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "maintenance round failed; will retry"),

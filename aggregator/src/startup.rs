@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::http::{self, AppState, IngestRules, StaticDirs};
 use crate::maintenance::Maintenance;
 use crate::pipeline::writer::{self, WriterConfig};
+use crate::report::{ReportSettings, Reports};
 use crate::store::Store;
 use crate::visitor::{SaltBook, TrustedProxies, Visitors};
 
@@ -78,8 +79,14 @@ impl Application {
         let maintenance = Maintenance {
             store: store.clone(),
             salts,
-            clock,
+            clock: clock.clone(),
             idle_timeout: chrono::Duration::seconds(config.idle_timeout_secs as i64),
+            reports: Reports {
+                store: store.clone(),
+                clock: clock.clone(),
+                settings: ReportSettings::from(config),
+            },
+            rollup_every: Duration::from_secs(config.rollup_interval_secs),
         };
         let maintenance_every = Duration::from_secs(config.maintenance_interval_secs);
         Ok(Application {

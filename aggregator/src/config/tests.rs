@@ -112,3 +112,35 @@ fn debug_output_hides_the_password() {
         "{shown}"
     );
 }
+
+#[test]
+fn report_settings_have_defaults_and_are_checked() {
+    let config = Config::load(None, None, &env_of(&[])).unwrap();
+    assert_eq!((config.retention_days, config.rollup_window_days), (395, 3));
+    assert_eq!(
+        config.admin_token, None,
+        "the stats API is closed by default"
+    );
+    let env = env_of(&[
+        ("USAGE_RETENTION_DAYS", "30"),
+        ("USAGE_ROLLUP_WINDOW_DAYS", "2"),
+        ("USAGE_ROLLUP_INTERVAL_SECS", "60"),
+        ("USAGE_ADMIN_TOKEN", "0123456789abcdef0123"),
+    ]);
+    let config = Config::load(None, None, &env).unwrap();
+    assert_eq!(
+        (
+            config.retention_days,
+            config.rollup_window_days,
+            config.rollup_interval_secs
+        ),
+        (30, 2, 60)
+    );
+    assert_eq!(config.admin_token.as_deref(), Some("0123456789abcdef0123"));
+    let short = Config::load(None, None, &env_of(&[("USAGE_ADMIN_TOKEN", "secret")])).unwrap_err();
+    assert!(short.contains("USAGE_ADMIN_TOKEN"), "{short}");
+    let window = Config::load(None, None, &env_of(&[("USAGE_RETENTION_DAYS", "3")])).unwrap_err();
+    assert!(window.contains("rollup_window_days"), "{window}");
+    let shown = format!("{:?}", Config::load(None, None, &env).unwrap());
+    assert!(!shown.contains("0123456789abcdef"), "{shown}");
+}

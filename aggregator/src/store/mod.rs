@@ -3,7 +3,9 @@
 
 mod ingest;
 mod maintenance;
+mod rollup;
 mod salts;
+mod stats;
 
 use std::time::Duration;
 

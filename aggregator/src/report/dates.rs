@@ -1,0 +1,149 @@
+//! Date ranges of reports: parsing and validating `from`/`to`, and the days they cover.
+
+use chrono::{Days, NaiveDate};
+
+/// Longest range one request may ask for, in days (both ends included).
+pub const MAX_RANGE_DAYS: u64 = 366;
+
+/// Both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct BadRange {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl DateRange {
+    /// The `days` days ending with `last`.
+    pub fn ending(last: NaiveDate, days: u64) -> DateRange {
+        let from = last
+            .checked_sub_days(Days::new(days.max(1) - 1))
+            .unwrap_or(last);
+        DateRange { from, to: last }
+    }
+
+    /// Validates a range given as `YYYY-MM-DD` texts; a missing end defaults to the last
+    /// `default_days` days ending `today` (or ending `to`, or starting `from`).
+    pub fn parse(
+        from: Option<&str>,
+        to: Option<&str>,
+        today: NaiveDate,
+        default_days: u64,
+    ) -> Result<DateRange, BadRange> {
+        let from = from.map(|t| date("from", t)).transpose()?;
+        let to = to.map(|t| date("to", t)).transpose()?;
+        let range = match (from, to) {
+            (Some(from), Some(to)) => DateRange { from, to },
+            (None, Some(to)) => DateRange::ending(to, default_days),
+            (Some(from), None) => DateRange {
+                from,
+                to: today.max(from),
+            },
+            (None, None) => DateRange::ending(today, default_days),
+        };
+        if range.to < range.from {
+            return Err(BadRange {
+                field: "to",
+                reason: format!("to ({}) is before from ({})", range.to, range.from),
+            });
+        }
+        if range.len() > MAX_RANGE_DAYS {
+            return Err(BadRange {
+                field: "to",
+                reason: format!(
+                    "the range covers {} days; at most {MAX_RANGE_DAYS} are allowed",
+                    range.len()
+                ),
+            });
+        }
+        Ok(range)
+    }
+
+    /// Number of days, both ends included.
+    pub fn len(&self) -> u64 {
+        (self.to - self.from).num_days().max(-1) as u64 + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.to < self.from
+    }
+
+    pub fn days(&self) -> impl Iterator<Item = NaiveDate> {
+        let to = self.to;
+        self.from.iter_days().take_while(move |d| *d <= to)
+    }
+}
+
+fn date(field: &'static str, text: &str) -> Result<NaiveDate, BadRange> {
+    let well_formed = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    well_formed
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| BadRange {
+            field,
+            reason: format!("{field} must be a date written YYYY-MM-DD, got {text:?}"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn defaults_to_the_last_days_ending_today() {
+        let range = DateRange::parse(None, None, d("2026-11-28"), 30).unwrap();
+        assert_eq!((range.from, range.to), (d("2026-10-30"), d("2026-11-28")));
+        assert_eq!(range.len(), 30);
+        assert_eq!(range.days().count(), 30);
+        let only_to = DateRange::parse(None, Some("2026-01-10"), d("2026-11-28"), 7).unwrap();
+        assert_eq!(only_to.from, d("2026-01-04"));
+    }
+
+    #[test]
+    fn bad_dates_and_ranges_name_the_field() {
+        let today = d("2026-11-28");
+        for bad in [
+            "2026-13-01",
+            "2026-02-30",
+            "26-11-28",
+            "2026-1-5",
+            "yesterday",
+            "2026-11-28T00:00",
+        ] {
+            let err = DateRange::parse(Some(bad), None, today, 30).unwrap_err();
+            assert_eq!(err.field, "from", "{bad}");
+        }
+        let backwards = DateRange::parse(Some("2026-11-28"), Some("2026-11-27"), today, 30);
+        assert_eq!(backwards.unwrap_err().field, "to");
+        assert!(
+            DateRange::parse(Some("2025-01-01"), Some("2026-01-01"), today, 30).is_ok(),
+            "366 days"
+        );
+        let too_long = DateRange::parse(Some("2025-01-01"), Some("2026-01-02"), today, 30);
+        assert!(too_long.unwrap_err().reason.contains("367 days"));
+    }
+
+    #[test]
+    fn a_single_day_is_a_range_of_one() {
+        let range =
+            DateRange::parse(Some("2026-02-28"), Some("2026-02-28"), d("2026-11-28"), 30).unwrap();
+        assert_eq!(range.days().collect::<Vec<_>>(), vec![d("2026-02-28")]);
+    }
+}

@@ -1,0 +1,133 @@
+//! The figures reports are made of, as the store reads them and the stats API serves them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+/// One stored row of `daily_usage_summary`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DailyRow {
+    pub date: NaiveDate,
+    pub unique_visitors: u64,
+    pub sessions: u64,
+    pub programs_run: u64,
+    pub lines_executed: u64,
+    pub avg_duration_seconds: u64,
+    pub avg_active_seconds: u64,
+    pub total_duration_seconds: u64,
+    pub total_active_seconds: u64,
+    pub program_errors: u64,
+    pub feature_uses: u64,
+}
+
+/// One day of the series the API serves: a stored row, or zeros for a day without sessions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailyPoint {
+    pub date: NaiveDate,
+    pub unique_visitors: u64,
+    pub sessions: u64,
+    pub avg_duration_seconds: u64,
+    pub avg_active_seconds: u64,
+    pub programs_run: u64,
+    pub program_errors: u64,
+    /// Share of runs without an error, 0..=1; null on a day without runs.
+    pub success_rate: Option<f64>,
+    pub lines_executed: u64,
+    pub feature_uses: u64,
+}
+
+/// The range as a whole.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Totals {
+    pub sessions: u64,
+    /// Sum of the daily unique visitors: hashes change every day by design, so a person coming
+    /// back on two days counts twice.
+    pub visitor_days: u64,
+    pub avg_duration_seconds: u64,
+    pub avg_active_seconds: u64,
+    pub programs_run: u64,
+    pub program_errors: u64,
+    pub success_rate: Option<f64>,
+    pub lines_executed: u64,
+    pub feature_uses: u64,
+}
+
+/// A recent session, as the deployment's "recent sessions" query shows it (no id, no hash).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecentSession {
+    pub started: DateTime<Utc>,
+    pub ended: bool,
+    pub duration_seconds: Option<u64>,
+    pub active_seconds: Option<u64>,
+    pub programs_run: u64,
+    pub lines_executed: u64,
+    pub errors: u64,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub device: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeatureCount {
+    pub name: String,
+    pub uses: u64,
+    /// Sessions that used the feature at least once.
+    pub sessions: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientCount {
+    pub name: String,
+    pub sessions: u64,
+    /// Of all sessions in the range, 0..=1.
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Clients {
+    pub browsers: Vec<ClientCount>,
+    pub os: Vec<ClientCount>,
+    pub devices: Vec<ClientCount>,
+}
+
+/// Program runs of sessions started in a range, read from the raw rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgramTotals {
+    pub runs: u64,
+    pub failed: u64,
+    /// Runs whose outcome the old deployment did not record.
+    pub unknown: u64,
+    pub lines_executed: u64,
+    pub execution_ms_total: u64,
+    pub execution_ms_max: u64,
+    /// (bucket, runs): bucket b holds run times in [2^b, 2^(b+1)) ms; bucket 0 also holds 0 ms.
+    pub buckets: Vec<(u32, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgramStats {
+    pub runs: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub unknown: u64,
+    pub success_rate: Option<f64>,
+    pub lines_executed: u64,
+    pub avg_lines_executed: Option<u64>,
+    pub execution_ms: ExecutionMs,
+    pub histogram: Vec<HistogramBucket>,
+}
+
+/// Run times. Percentiles are upper bounds of power-of-two buckets (never above the maximum).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExecutionMs {
+    pub avg: Option<u64>,
+    pub p50: Option<u64>,
+    pub p95: Option<u64>,
+    pub max: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistogramBucket {
+    /// Run times below this many ms (and at or above the previous bucket's bound).
+    pub below_ms: u64,
+    pub runs: u64,
+}

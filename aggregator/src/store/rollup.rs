@@ -1,0 +1,216 @@
+//! SQL of the daily rollup and of retention: recompute-and-replace one day in one transaction,
+//! the watermark of touched sessions, and batched deletes of expired raw rows.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use mysql_async::prelude::Queryable;
+use mysql_async::{IsolationLevel, Transaction, TxOpts};
+
+use super::{Store, StoreError};
+
+/// Rows per DELETE: each statement holds few locks for a short time, so ingest never waits long.
+pub const PURGE_CHUNK: u32 = 1000;
+
+/// `[start, end)` of a UTC day, as the DATETIME values sessions are stored with.
+fn bounds(day: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
+    let start = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+    (start, start + chrono::Duration::days(1))
+}
+
+impl Store {
+    /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
+    /// nothing. A day without sessions is left as it is (its raw rows may have been purged), and
+    /// `false` is returned.
+    pub async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let mut options = TxOpts::default();
+        // Read committed: consistent reads without share locks on ide_sessions, so the writer's
+        // group commits never wait behind a rollup.
+        options.with_isolation_level(Some(IsolationLevel::ReadCommitted));
+        let mut tx = conn.start_transaction(options).await?;
+        let (start, end) = bounds(day);
+        let sessions: Option<u64> = tx
+            .exec_first(
+                "SELECT COUNT(*) FROM ide_sessions WHERE start_time >= ? AND start_time < ?",
+                (start, end),
+            )
+            .await?;
+        if sessions.unwrap_or(0) == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        replace_features(&mut tx, day).await?;
+        replace_clients(&mut tx, day).await?;
+        replace_summary(&mut tx, day, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// UTC days of the sessions that received a batch at or after `since`.
+    pub async fn days_touched_since(
+        &self,
+        since: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn
+            .exec(
+                "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE last_seen_at >= ? ORDER BY 1",
+                (since,),
+            )
+            .await?)
+    }
+
+    /// UTC days that still have raw sessions starting before `cutoff`.
+    pub async fn days_with_sessions_before(
+        &self,
+        cutoff: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn
+            .exec(
+                "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE start_time < ? ORDER BY 1",
+                (cutoff,),
+            )
+            .await?)
+    }
+
+    /// UTC days before `cutoff` with raw sessions but no rollup of ours yet (adopted days, or a
+    /// day the periodic rollup never saw): retention rolls these up before deleting them.
+    pub async fn days_unsummarized_before(
+        &self,
+        cutoff: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn
+            .exec(
+                "SELECT DISTINCT DATE(s.start_time) FROM ide_sessions s \
+                 LEFT JOIN daily_usage_summary d ON d.date = DATE(s.start_time) \
+                 WHERE s.start_time < ? AND d.rolled_up_at IS NULL ORDER BY 1",
+                (cutoff,),
+            )
+            .await?)
+    }
+
+    pub async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn
+            .query_first("SELECT seen_until FROM rollup_state WHERE id = 1")
+            .await?)
+    }
+
+    pub async fn set_rollup_mark(&self, at: NaiveDateTime) -> Result<(), StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        conn.exec_drop(
+            "INSERT INTO rollup_state (id, seen_until) VALUES (1, ?) \
+             ON DUPLICATE KEY UPDATE seen_until = VALUES(seen_until)",
+            (at,),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes program runs that happened before `cutoff` or belong to a session that started
+    /// before it, in chunks. Returns the number of rows deleted.
+    pub async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        let by_time = "DELETE FROM program_executions WHERE timestamp < ? LIMIT ?";
+        let by_session = "DELETE FROM program_executions WHERE session_id IN \
+             (SELECT session_id FROM ide_sessions WHERE start_time < ?) LIMIT ?";
+        Ok(self.delete_in_chunks(by_time, cutoff).await?
+            + self.delete_in_chunks(by_session, cutoff).await?)
+    }
+
+    /// As [`Store::purge_program_executions`], for feature events.
+    pub async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        let by_time = "DELETE FROM feature_usage WHERE timestamp < ? LIMIT ?";
+        let by_session = "DELETE FROM feature_usage WHERE session_id IN \
+             (SELECT session_id FROM ide_sessions WHERE start_time < ?) LIMIT ?";
+        Ok(self.delete_in_chunks(by_time, cutoff).await?
+            + self.delete_in_chunks(by_session, cutoff).await?)
+    }
+
+    /// Deletes sessions that started before `cutoff`, in chunks.
+    pub async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        // Oldest first, so an interrupted purge leaves at most one partly deleted day.
+        let sql = "DELETE FROM ide_sessions WHERE start_time < ? ORDER BY start_time LIMIT ?";
+        self.delete_in_chunks(sql, cutoff).await
+    }
+
+    /// Runs `sql` (parameters: cutoff, limit) in autocommit until a chunk comes back short.
+    async fn delete_in_chunks(&self, sql: &str, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let mut total = 0;
+        loop {
+            conn.exec_drop(sql, (cutoff, PURGE_CHUNK)).await?;
+            let deleted = conn.affected_rows();
+            total += deleted;
+            if deleted < u64::from(PURGE_CHUNK) {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+async fn replace_features(tx: &mut Transaction<'_>, day: NaiveDate) -> Result<(), StoreError> {
+    let (start, end) = bounds(day);
+    tx.exec_drop("DELETE FROM daily_feature_usage WHERE date = ?", (day,))
+        .await?;
+    tx.exec_drop(
+        "INSERT INTO daily_feature_usage (date, feature_name, uses, sessions) \
+         SELECT ?, f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
+         FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
+         WHERE s.start_time >= ? AND s.start_time < ? GROUP BY f.feature_name",
+        (day, start, end),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn replace_clients(tx: &mut Transaction<'_>, day: NaiveDate) -> Result<(), StoreError> {
+    let (start, end) = bounds(day);
+    tx.exec_drop("DELETE FROM daily_client_usage WHERE date = ?", (day,))
+        .await?;
+    // Rows adopted from the old schema have no reduced agent: they count as "Unknown".
+    let mut parts = Vec::new();
+    for column in ["browser", "os", "device"] {
+        parts.push(format!(
+            "SELECT ? AS date, '{column}' AS dimension, COALESCE({column}, 'Unknown') AS value, COUNT(*) AS sessions \
+             FROM ide_sessions WHERE start_time >= ? AND start_time < ? GROUP BY COALESCE({column}, 'Unknown')"
+        ));
+    }
+    let sql = format!(
+        "INSERT INTO daily_client_usage (date, dimension, value, sessions) {}",
+        parts.join(" UNION ALL ")
+    );
+    tx.exec_drop(sql, (day, start, end, day, start, end, day, start, end))
+        .await?;
+    Ok(())
+}
+
+/// Unique visitors: distinct visitor hashes, plus one per session without a hash (ip_mode=drop
+/// or an adopted row), since nothing says two such sessions are the same person. Averages skip
+/// sessions whose duration is unknown (adopted rows that never ended).
+async fn replace_summary(
+    tx: &mut Transaction<'_>,
+    day: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let (start, end) = bounds(day);
+    tx.exec_drop(
+        "INSERT INTO daily_usage_summary (date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
+         avg_session_duration_seconds, total_duration_seconds, total_active_seconds, avg_active_seconds, \
+         program_errors, feature_uses, rolled_up_at) \
+         SELECT ?, COUNT(DISTINCT visitor_hash) + SUM(visitor_hash IS NULL), COUNT(*), SUM(programs_run), \
+         SUM(lines_executed), COALESCE(ROUND(AVG(duration_seconds)), 0), COALESCE(SUM(duration_seconds), 0), \
+         COALESCE(SUM(active_seconds), 0), COALESCE(ROUND(AVG(active_seconds)), 0), SUM(errors_encountered), \
+         (SELECT COALESCE(SUM(uses), 0) FROM daily_feature_usage WHERE date = ?), ? \
+         FROM ide_sessions WHERE start_time >= ? AND start_time < ? HAVING COUNT(*) > 0 \
+         ON DUPLICATE KEY UPDATE unique_visitors = VALUES(unique_visitors), ide_sessions = VALUES(ide_sessions), \
+         programs_run = VALUES(programs_run), total_lines_executed = VALUES(total_lines_executed), \
+         avg_session_duration_seconds = VALUES(avg_session_duration_seconds), \
+         total_duration_seconds = VALUES(total_duration_seconds), total_active_seconds = VALUES(total_active_seconds), \
+         avg_active_seconds = VALUES(avg_active_seconds), program_errors = VALUES(program_errors), \
+         feature_uses = VALUES(feature_uses), rolled_up_at = VALUES(rolled_up_at)",
+        (day, day, now, start, end),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! SQL of the stats API and the CLI: reads of the daily summaries (which outlive retention) and
+//! of the raw rows for what summaries cannot answer (recent sessions, run-time distribution).
+
+use chrono::NaiveDateTime;
+use mysql_async::prelude::Queryable;
+use mysql_async::Row;
+
+use super::{Store, StoreError};
+use crate::report::dates::DateRange;
+use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
+
+/// `[from 00:00, day after to 00:00)`.
+fn span(range: &DateRange) -> (NaiveDateTime, NaiveDateTime) {
+    let start = range.from.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let end = range.to.and_hms_opt(0, 0, 0).expect("midnight exists") + chrono::Duration::days(1);
+    (start, end)
+}
+
+fn get<T: mysql_async::prelude::FromValue>(row: &mut Row, index: usize) -> Result<T, StoreError> {
+    row.take_opt(index)
+        .ok_or_else(|| StoreError::Setup(format!("column {index} missing from a stats row")))?
+        .map_err(|e| StoreError::Setup(format!("unexpected value in a stats row: {e}")))
+}
+
+impl Store {
+    pub async fn daily_rows(&self, range: &DateRange) -> Result<Vec<DailyRow>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let rows: Vec<Row> = conn
+            .exec(
+                "SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
+                 avg_session_duration_seconds, avg_active_seconds, total_duration_seconds, total_active_seconds, \
+                 program_errors, feature_uses FROM daily_usage_summary WHERE date BETWEEN ? AND ? ORDER BY date",
+                (range.from, range.to),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|mut r| {
+                Ok(DailyRow {
+                    date: get(&mut r, 0)?,
+                    unique_visitors: get(&mut r, 1)?,
+                    sessions: get(&mut r, 2)?,
+                    programs_run: get(&mut r, 3)?,
+                    lines_executed: get(&mut r, 4)?,
+                    avg_duration_seconds: get(&mut r, 5)?,
+                    avg_active_seconds: get(&mut r, 6)?,
+                    total_duration_seconds: get(&mut r, 7)?,
+                    total_active_seconds: get(&mut r, 8)?,
+                    program_errors: get(&mut r, 9)?,
+                    feature_uses: get(&mut r, 10)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The latest sessions by start, newest first.
+    pub async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let rows: Vec<Row> = conn
+            .exec(
+                "SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
+                 lines_executed, errors_encountered, browser, os, device FROM ide_sessions \
+                 ORDER BY start_time DESC LIMIT ?",
+                (limit,),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|mut r| {
+                let started: NaiveDateTime = get(&mut r, 0)?;
+                Ok(RecentSession {
+                    started: started.and_utc(),
+                    ended: get::<i64>(&mut r, 1)? != 0,
+                    duration_seconds: get(&mut r, 2)?,
+                    active_seconds: get(&mut r, 3)?,
+                    programs_run: get(&mut r, 4)?,
+                    lines_executed: get(&mut r, 5)?,
+                    errors: get(&mut r, 6)?,
+                    browser: get(&mut r, 7)?,
+                    os: get(&mut r, 8)?,
+                    device: get(&mut r, 9)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let rows: Vec<(String, u64, u64)> = conn
+            .exec(
+                "SELECT feature_name, CAST(SUM(uses) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED) \
+                 FROM daily_feature_usage WHERE date BETWEEN ? AND ? GROUP BY feature_name",
+                (range.from, range.to),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, uses, sessions)| FeatureCount {
+                name,
+                uses,
+                sessions,
+            })
+            .collect())
+    }
+
+    /// (dimension, value, sessions) over the range.
+    pub async fn client_counts(
+        &self,
+        range: &DateRange,
+    ) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn
+            .exec(
+                "SELECT dimension, value, CAST(SUM(sessions) AS UNSIGNED) FROM daily_client_usage \
+                 WHERE date BETWEEN ? AND ? GROUP BY dimension, value",
+                (range.from, range.to),
+            )
+            .await?)
+    }
+
+    /// Program runs of the sessions that started in the range (raw rows: within retention).
+    pub async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError> {
+        let (start, end) = span(range);
+        let mut conn = self.pool().get_conn().await?;
+        let from_runs =
+            "FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
+             WHERE s.start_time >= ? AND s.start_time < ?";
+        let totals: Option<(u64, u64, u64, u64, u64, u64)> = conn
+            .exec_first(
+                format!(
+                    "SELECT COUNT(*), CAST(COALESCE(SUM(p.success = 0), 0) AS UNSIGNED), \
+                     CAST(COALESCE(SUM(p.success IS NULL), 0) AS UNSIGNED), CAST(COALESCE(SUM(p.lines_executed), 0) AS UNSIGNED), \
+                     CAST(COALESCE(SUM(p.execution_time_ms), 0) AS UNSIGNED), CAST(COALESCE(MAX(p.execution_time_ms), 0) AS UNSIGNED) {from_runs}"
+                ),
+                (start, end),
+            )
+            .await?;
+        let (runs, failed, unknown, lines_executed, execution_ms_total, execution_ms_max) =
+            totals.unwrap_or_default();
+        // Power-of-two buckets: a fixed, small result whatever the number of runs.
+        let buckets: Vec<(u32, u64)> = conn
+            .exec(
+                format!(
+                    "SELECT CAST(FLOOR(LOG2(GREATEST(COALESCE(p.execution_time_ms, 0), 1))) AS UNSIGNED) AS b, COUNT(*) \
+                     {from_runs} GROUP BY b"
+                ),
+                (start, end),
+            )
+            .await?;
+        Ok(ProgramTotals {
+            runs,
+            failed,
+            unknown,
+            lines_executed,
+            execution_ms_total,
+            execution_ms_max,
+            buckets,
+        })
+    }
+}
