@@ -277,8 +277,18 @@ async fn pagehide_sends_end_by_beacon_and_keeps_refused_beacons() {
     let b = beacons("t-hide");
     assert_eq!(b.len(), 1);
     assert_eq!(s(&b[0], "url"), "http://collector.test/api/v1/events");
-    assert_eq!(types(&events(&body(&b[0]))), ["start", "feature", "end"]);
+    // The final heartbeat comes before `end`, so `end` is the session's latest event.
+    assert_eq!(
+        types(&events(&body(&b[0]))),
+        ["start", "feature", "heartbeat", "end"]
+    );
     assert!(queue_keys("t-hide").is_empty());
+    // Browsers fire visibilitychange after pagehide: it must not add an event after `end`.
+    set_hidden(true);
+    t.flush();
+    sleep(30).await;
+    assert_eq!(beacons("t-hide").len() + fetches("t-hide").len(), 1);
+    set_hidden(false);
     // The browser refuses a beacon (over its budget): the events stay stored.
     set_fake("beaconOk", JsValue::FALSE);
     t.feature("load".into(), JsValue::UNDEFINED);

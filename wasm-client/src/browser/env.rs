@@ -5,6 +5,7 @@ use crate::core::tracker::Entropy;
 use alloc::string::String;
 use alloc::vec::Vec;
 use wasm_bindgen::JsValue;
+pub use web_sys::Window;
 use web_sys::{Crypto, Storage};
 
 /// Epoch ms. Offsets are differences of this clock, persisted across reloads, which a monotonic

@@ -4,5 +4,6 @@
 pub mod args;
 pub mod env;
 pub mod options;
+pub mod persist;
 pub mod runtime;
 pub mod transport;

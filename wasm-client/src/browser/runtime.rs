@@ -2,12 +2,12 @@
 //! input events, Web Storage and the network. Every entry point borrows the state with
 //! `try_borrow_mut` and quietly does nothing on re-entry, so no path can panic into the page.
 
-use super::env::{self, BrowserEntropy, Store};
+use super::env::{self, BrowserEntropy};
+use super::persist::Persistence;
 use super::transport::{self, Callback};
 use crate::core::backoff::{Outcome, Verdict};
 use crate::core::config::Config;
 use crate::core::event::ProgramRun;
-use crate::core::json::is_hex_id;
 use crate::core::tracker::Tracker;
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
@@ -16,10 +16,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AddEventListenerOptions, Document, EventTarget, Window};
 
-/// localStorage: `usage-q:{site}:{session id}` holds the unsent events of the tab that owns
-/// that session. sessionStorage: `usage-s:{site}` holds the tab's session state.
-const QUEUE_PREFIX: &str = "usage-q:";
-const SESSION_PREFIX: &str = "usage-s:";
 /// What counts as the user being active. Listened to on window, capturing and passive, so the
 /// page's own handlers (and stopPropagation) are unaffected and scrolling is never delayed.
 const INPUT_EVENTS: [&str; 6] = [
@@ -56,14 +52,11 @@ pub struct State {
     win: Window,
     doc: Document,
     url: String,
-    local: Store,
-    session: Store,
+    store: Persistence,
     enabled: bool,
     running: bool,
     heartbeat_timer: Option<i32>,
     send_timer: Option<i32>,
-    /// Session id under which the queue was last written to localStorage.
-    stored_owner: String,
     cb: Option<Callbacks>,
 }
 
@@ -76,37 +69,30 @@ fn with(weak: &Weak<Runtime>, f: impl FnOnce(&mut State)) {
     }
 }
 
+/// A JS callback running `f` on the state. All listeners share one closure type (a captured
+/// `fn` pointer), which keeps the generated glue small.
+fn hook(w: &Weak<Runtime>, f: fn(&mut State)) -> Listener {
+    let w = w.clone();
+    Closure::new(move || with(&w, f))
+}
+
+fn answer_hook(w: &Weak<Runtime>, f: fn(&mut State, JsValue)) -> Callback {
+    let w = w.clone();
+    Closure::new(move |v: JsValue| with(&w, |st| f(st, v)))
+}
+
 impl Callbacks {
     fn new(w: &Weak<Runtime>) -> Self {
-        let (w1, w2, w3, w4, w5, w6, w7) = (
-            w.clone(),
-            w.clone(),
-            w.clone(),
-            w.clone(),
-            w.clone(),
-            w.clone(),
-            w.clone(),
-        );
         Callbacks {
-            heartbeat: Closure::new(move || with(&w1, State::on_heartbeat)),
-            send: Closure::new(move || {
-                with(&w2, |st| {
-                    st.send_timer = None;
-                    st.after();
-                })
+            heartbeat: hook(w, State::on_heartbeat),
+            send: hook(w, State::on_send_timer),
+            visibility: hook(w, State::sync_visibility),
+            pagehide: hook(w, State::on_pagehide),
+            input: hook(w, State::on_input),
+            answer: answer_hook(w, |st, resp| {
+                st.settle(transport::outcome(&resp, js_sys::Date::now()))
             }),
-            visibility: Closure::new(move || with(&w3, State::sync_visibility)),
-            pagehide: Closure::new(move || with(&w4, State::on_pagehide)),
-            input: Closure::new(move || with(&w5, State::on_input)),
-            answer: Closure::new(move |resp: JsValue| {
-                with(&w6, |st| {
-                    let out = transport::outcome(&resp, js_sys::Date::now());
-                    st.settle(out);
-                })
-            }),
-            error: Closure::new(move |_err: JsValue| {
-                with(&w7, |st| st.settle(Outcome::NetworkError))
-            }),
+            error: answer_hook(w, |st, _| st.settle(Outcome::NetworkError)),
         }
     }
 }
@@ -132,15 +118,13 @@ impl Runtime {
         let state = State {
             url: cfg.events_url(),
             enabled: reason.is_none(),
+            store: Persistence::new(&win, &cfg.site),
             tracker: Tracker::new(cfg, BrowserEntropy::new(&win), visible),
-            local: Store::local(&win),
-            session: Store::session(&win),
             win,
             doc,
             running: false,
             heartbeat_timer: None,
             send_timer: None,
-            stored_owner: String::new(),
             cb: None,
         };
         Some(Rc::new(Runtime {
@@ -186,31 +170,10 @@ impl Runtime {
 }
 
 impl State {
-    fn queue_prefix(&self) -> String {
-        let mut p = String::from(QUEUE_PREFIX);
-        p.push_str(&self.tracker.cfg.site);
-        p.push(':');
-        p
-    }
-
     fn start(&mut self) {
         self.running = true;
         let now = env::now();
-        let mut skey = String::from(SESSION_PREFIX);
-        skey.push_str(&self.tracker.cfg.site);
-        let stored = self.session.get(&skey);
-        // Take over every queue of this site left in localStorage (this tab's before a reload,
-        // or a closed tab's). Another live tab may lose its copy: it rewrites it on its next
-        // change, and a duplicate delivery is harmless since the aggregator dedupes event ids.
-        let prefix = self.queue_prefix();
-        for key in self.local.keys(&prefix) {
-            if key.get(prefix.len()..).is_some_and(is_hex_id) {
-                if let Some(text) = self.local.get(&key) {
-                    self.tracker.load_queue(&text, now);
-                }
-                self.local.remove(&key);
-            }
-        }
+        let stored = self.store.load(&mut self.tracker, now);
         self.tracker.resume(stored.as_deref(), now);
         self.listen(true);
         if !self.doc.hidden() {
@@ -288,6 +251,11 @@ impl State {
         self.after();
     }
 
+    fn on_send_timer(&mut self) {
+        self.send_timer = None;
+        self.after();
+    }
+
     fn on_input(&mut self) {
         self.tracker.input(env::now());
         // Only a session change (after a long absence) queues events; plain input does not.
@@ -311,8 +279,13 @@ impl State {
         self.after();
     }
 
+    /// Page unload (or entry into the back/forward cache). Browsers fire pagehide before the
+    /// final visibilitychange, so the page counts as hidden from here: its last heartbeat goes
+    /// before `end`, keeping `end` the session's latest event.
     fn on_pagehide(&mut self) {
         let now = env::now();
+        self.tracker.set_visible(now, false);
+        self.stop_heartbeat();
         self.tracker.end(now, false);
         self.beacon_all(now);
         self.after();
@@ -375,30 +348,8 @@ impl State {
     }
 
     fn persist(&mut self) {
-        let (session_dirty, queue_dirty) = self.tracker.take_dirty();
-        if session_dirty {
-            let mut key = String::from(SESSION_PREFIX);
-            key.push_str(&self.tracker.cfg.site);
-            match self.tracker.session_state() {
-                Some(s) => {
-                    self.session.set(&key, &s);
-                }
-                None => self.session.remove(&key),
-            }
-        }
-        if queue_dirty {
-            let prefix = self.queue_prefix();
-            let owner = String::from(self.tracker.owner());
-            if !self.stored_owner.is_empty() && self.stored_owner != owner {
-                self.local.remove(&(prefix.clone() + &self.stored_owner));
-            }
-            let key = prefix + &owner;
-            if self.tracker.queue.is_empty() {
-                self.local.remove(&key);
-            } else if !self.local.set(&key, &self.tracker.queue.serialize()) {
-                self.log("localStorage refused the queue", &JsValue::UNDEFINED);
-            }
-            self.stored_owner = owner;
+        if !self.store.save(&mut self.tracker) {
+            self.log("localStorage refused the queue", &JsValue::UNDEFINED);
         }
     }
 

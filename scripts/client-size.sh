@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the release client (scripts/build-client.sh) and prints the raw and gzipped size of what
+# a page downloads: the wasm, its JS glue and the usage.js loader. `--no-build` measures the
+# existing target/usage-client/.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="${USAGE_CLIENT_OUT:-$ROOT/target/usage-client}"
+if [ "${1:-}" != "--no-build" ]; then
+  "$ROOT/scripts/build-client.sh" >/dev/null
+fi
+
+total_raw=0
+total_gz=0
+printf '%-24s %9s %9s\n' file raw gzip-9
+for f in usage_client_bg.wasm usage_client.js usage.js; do
+  raw=$(wc -c <"$OUT/$f")
+  gz=$(gzip -9 -c "$OUT/$f" | wc -c)
+  total_raw=$((total_raw + raw))
+  total_gz=$((total_gz + gz))
+  printf '%-24s %9d %9d\n' "$f" "$raw" "$gz"
+done
+printf '%-24s %9d %9d\n' total "$total_raw" "$total_gz"
