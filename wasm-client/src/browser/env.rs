@@ -49,9 +49,8 @@ impl Entropy for BrowserEntropy {
         if !ok {
             // Only reachable without Web Crypto (very old browsers): ids stay unique enough for
             // deduplication, which is all the aggregator uses them for.
-            for chunk in b.chunks_mut(4) {
-                let r = (js_sys::Math::random() * 4_294_967_296.0) as u32;
-                chunk.copy_from_slice(&r.to_le_bytes());
+            for byte in b.iter_mut() {
+                *byte = (js_sys::Math::random() * 256.0) as u8;
             }
         }
         b

@@ -174,9 +174,12 @@ impl State {
         self.running = true;
         let now = env::now();
         let stored = self.store.load(&mut self.tracker, now);
+        // Visibility may have changed since the constructor ran (or since a stop()).
+        let visible = !self.doc.hidden();
+        self.tracker.set_visible(now, visible);
         self.tracker.resume(stored.as_deref(), now);
         self.listen(true);
-        if !self.doc.hidden() {
+        if visible {
             self.start_heartbeat();
         }
         self.log("started, session", &self.session_js());

@@ -173,7 +173,7 @@ pub fn check_data(json: &str) -> Option<&str> {
 /// The first `max` characters of `s`.
 pub fn truncate_chars(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
-        Some((i, _)) => String::from(&s[..i]),
+        Some((i, _)) => String::from(s.get(..i).unwrap_or(s)),
         None => String::from(s),
     }
 }

@@ -35,20 +35,48 @@ fn hex_digit(n: u8) -> char {
     (if n < 10 { b'0' + n } else { b'a' + n - 10 }) as char
 }
 
-/// Appends a non-negative integer in decimal.
-pub fn push_u64(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
+/// Appends a non-negative integer in decimal. Written without indexing: a bounds check would
+/// link core's panic formatting (kilobytes) into the wasm.
+pub fn push_u64(out: &mut String, v: u64) {
+    let mut div: u64 = 1;
+    while v / div >= 10 {
+        div *= 10;
+    }
     loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
+        out.push((b'0' + (v / div % 10) as u8) as char);
+        if div == 1 {
             break;
         }
+        div /= 10;
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
+}
+
+/// Splits `s` at each `sep` byte (ASCII). Used instead of `str::split`, whose internal bounds
+/// checks pull core's panic formatting into the wasm.
+pub fn fields(s: &str, sep: u8) -> Fields<'_> {
+    Fields { rest: Some(s), sep }
+}
+
+pub struct Fields<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match s.bytes().position(|b| b == self.sep) {
+            Some(i) => {
+                self.rest = s.get(i + 1..);
+                s.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
     }
 }
 
@@ -161,6 +189,14 @@ mod tests {
         assert!(!is_hex_id("0001ABFF00000000000000000000109c"));
         assert!(!is_hex_id("abc"));
         assert!(!is_hex_id("0001abff000000000000000000001g9c"));
+    }
+
+    #[test]
+    fn splits_fields() {
+        let v: alloc::vec::Vec<&str> = fields("a\tbc\t\td", b'\t').collect();
+        assert_eq!(v, ["a", "bc", "", "d"]);
+        assert_eq!(fields("", b' ').collect::<alloc::vec::Vec<_>>(), [""]);
+        assert_eq!(fields("x ", b' ').collect::<alloc::vec::Vec<_>>(), ["x", ""]);
     }
 
     #[test]

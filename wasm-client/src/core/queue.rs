@@ -2,7 +2,7 @@
 //! single-session batches within the API's limits, building the batch body, and the line format
 //! the queue is kept in across page loads (localStorage).
 
-use super::json::{is_hex_id, parse_u64, push_key, push_str, push_u64};
+use super::json::{fields, is_hex_id, parse_u64, push_key, push_str, push_u64};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -114,11 +114,16 @@ impl Queue {
     fn enforce_bounds(&mut self) {
         while self.records.len() > self.max_events || self.bytes > self.max_bytes {
             let idx = self.records.iter().position(|r| r.heartbeat).unwrap_or(0);
-            if idx >= self.records.len() {
+            let Some(size) = self.records.get(idx).map(Record::stored_bytes) else {
                 break;
-            }
-            let r = self.records.remove(idx);
-            self.bytes = self.bytes.saturating_sub(r.stored_bytes());
+            };
+            // `retain` rather than `Vec::remove`, whose bounds panic links core's formatting.
+            let mut i = 0;
+            self.records.retain(|_| {
+                i += 1;
+                i != idx + 1
+            });
+            self.bytes = self.bytes.saturating_sub(size);
         }
     }
 
@@ -214,13 +219,13 @@ impl Queue {
     /// skipping malformed lines, unknown formats and sessions too old for the API. Returns how many
     /// events were taken.
     pub fn load(&mut self, stored: &str, now: u64) -> usize {
-        let mut lines = stored.split('\n');
+        let mut lines = fields(stored, b'\n');
         if lines.next() != Some(STORAGE_HEADER) {
             return 0;
         }
         let mut n = 0;
         for line in lines {
-            let mut f = line.splitn(5, '\t');
+            let mut f = fields(line, b'\t');
             let (Some(session), Some(start), Some(t), Some(kind), Some(json)) =
                 (f.next(), f.next(), f.next(), f.next(), f.next())
             else {

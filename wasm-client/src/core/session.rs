@@ -2,7 +2,7 @@
 //! cumulative visible/active time that heartbeats carry; plus the text form kept in
 //! sessionStorage so a reload continues the session.
 
-use super::json::{is_hex_id, parse_u64, push_u64};
+use super::json::{fields, is_hex_id, parse_u64, push_u64};
 use super::queue::MAX_SESSION_AGE_MS;
 use alloc::string::String;
 
@@ -139,7 +139,7 @@ impl Session {
         visible: bool,
         window: u64,
     ) -> Option<Self> {
-        let mut f = stored.split(' ');
+        let mut f = fields(stored, b' ');
         let id = f.next().filter(|id| is_hex_id(id))?;
         let mut n = [0u64; 6];
         for v in n.iter_mut() {
