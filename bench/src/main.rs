@@ -1,0 +1,121 @@
+//! `usage-bench`: starts a throwaway MariaDB, the release aggregator and a bare axum server as
+//! child processes, drives them from a load generator on 127.0.0.1, and prints one line per
+//! figure (a to f, see BENCHMARKS.md). `usage-bench bare-server PORT` is the bare server itself.
+//! `--only abcdef` picks figures; BENCH_SECS sets the length of each timed run (default 10).
+
+mod ceiling;
+mod client_size;
+mod http;
+mod load;
+mod mariadb;
+mod payload;
+mod phases;
+mod procs;
+mod rollup;
+
+use std::time::Instant;
+
+use anyhow::Context;
+
+/// A free loopback port (the OS picks it; the listener is closed before the server binds it).
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("bare-server") {
+        let port = args.get(2).context("bare-server PORT")?.parse()?;
+        return procs::serve_bare(port).await;
+    }
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "abcdef".into());
+    let secs: u64 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+        .clamp(1, 60);
+    let started = Instant::now();
+    let db = mariadb::ThrowawayMariaDb::start().await?;
+    for name in ["bench", "ceiling", "rollup"] {
+        db.create_database(name).await?;
+    }
+    migrate(&db.url("ceiling"))?;
+    migrate(&db.url("rollup"))?;
+    if only.chars().any(|c| "abcd".contains(c)) {
+        let agg = procs::aggregator(&db.url("bench")).await?;
+        if only.contains('a') {
+            phases::batched(&agg, &db, secs).await?;
+        }
+        if only.contains('b') {
+            let bare = procs::bare().await?;
+            phases::single(&agg, &bare, &db, secs).await?;
+            bare.stop();
+        }
+        if only.contains('c') {
+            phases::sustained(&agg, &db, secs).await?;
+        }
+        if only.contains('d') {
+            phases::memory(&agg, &db).await?;
+        }
+        agg.stop();
+    }
+    if only.contains('e') {
+        match client_size::measure()? {
+            Some(size) => println!(
+                "e. client size ({}): {} B raw, {} B gzip -9 ({:.1} KB; target <= 12 KB)",
+                size.files.join(" + "),
+                size.raw,
+                size.gzip,
+                size.gzip as f64 / 1024.0
+            ),
+            None => println!(
+                "e. client size: {} is missing: run `make client` first",
+                client_size::dir().display()
+            ),
+        }
+    }
+    if only.contains('f') {
+        rollup_figure(&db).await?;
+    }
+    eprintln!("bench took {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn migrate(url: &str) -> anyhow::Result<()> {
+    let status = std::process::Command::new(procs::sibling("usage-aggregator")?)
+        .arg("migrate")
+        .env("USAGE_DATABASE_URL", url)
+        .env("USAGE_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(status.success(), "usage-aggregator migrate failed");
+    Ok(())
+}
+
+async fn rollup_figure(db: &mariadb::ThrowawayMariaDb) -> anyhow::Result<()> {
+    if !rollup::available()? {
+        println!("f. rollup: not available yet");
+        return Ok(());
+    }
+    const SESSIONS: usize = 1_000_000;
+    let url = db.url("rollup");
+    let seeded = rollup::seed(&url, SESSIONS).await?;
+    let (took, said) = rollup::run(&url)?;
+    let counted = rollup::summarized_sessions(&url).await?;
+    println!(
+        "f. rollup of {SESSIONS} sessions over {} days: {:.2} s (target < 10 s); {counted} sessions summarized; \
+         seeding took {:.1} s; it said: {said}",
+        rollup::DAYS,
+        took.as_secs_f64(),
+        seeded.as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! A throwaway MariaDB for one bench run, in a temporary folder, killed and removed at the end.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use mysql_async::prelude::Queryable;
+
+pub struct ThrowawayMariaDb {
+    dir: PathBuf,
+    pub port: u16,
+    child: Child,
+}
+
+impl ThrowawayMariaDb {
+    pub async fn start() -> anyhow::Result<ThrowawayMariaDb> {
+        let dir = std::env::temp_dir().join(format!("usage-bench-{}", std::process::id()));
+        let data = dir.join("data");
+        std::fs::create_dir_all(&dir)?;
+        let status = Command::new("mariadb-install-db")
+            .args([
+                "--no-defaults",
+                "--user=root",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ])
+            .arg(format!("--datadir={}", data.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .context("mariadb-install-db is not installed")?;
+        anyhow::ensure!(status.success(), "mariadb-install-db failed");
+        let port = super::free_port()?;
+        // Defaults but for a buffer pool that holds the bench's rows and a larger redo log,
+        // as a production server would have; durability stays (a flush per commit).
+        let child = Command::new("mariadbd")
+            .args([
+                "--no-defaults",
+                "--user=root",
+                "--skip-log-bin",
+                "--bind-address=127.0.0.1",
+                "--innodb-buffer-pool-size=2G",
+                "--innodb-log-file-size=512M",
+                "--max-connections=500",
+            ])
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--socket={}", dir.join("sock").display()))
+            .arg(format!("--pid-file={}", dir.join("pid").display()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("mariadbd is not installed")?;
+        let server = ThrowawayMariaDb { dir, port, child };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let pool = mysql_async::Pool::new(server.url("mysql").as_str());
+            let answered = match pool.get_conn().await {
+                Ok(mut conn) => conn.query_drop("SELECT 1").await.is_ok(),
+                Err(_) => false,
+            };
+            let _ = pool.disconnect().await;
+            if answered {
+                return Ok(server);
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the throwaway MariaDB did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn url(&self, database: &str) -> String {
+        format!("mysql://root@127.0.0.1:{}/{database}", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub async fn create_database(&self, name: &str) -> anyhow::Result<()> {
+        let pool = mysql_async::Pool::new(self.url("mysql").as_str());
+        pool.get_conn()
+            .await?
+            .query_drop(format!("CREATE DATABASE {name}"))
+            .await?;
+        pool.disconnect().await?;
+        Ok(())
+    }
+}
+
+impl Drop for ThrowawayMariaDb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

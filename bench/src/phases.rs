@@ -1,0 +1,189 @@
+//! The measurements against the running aggregator (a to d), each printing its line, with the
+//! CPU seconds each process spent during it: on two shared cores that split is what limits.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::ceiling::{self, Rows};
+use crate::load::{self, MakeBody, Outcome};
+use crate::mariadb::ThrowawayMariaDb;
+use crate::payload::{self, EVENTS_PER_BATCH, FEATURES_PER_BATCH, PROGRAMS_PER_BATCH};
+use crate::procs::Server;
+
+/// CPU seconds (user + system) of a process so far, from /proc/<pid>/stat.
+fn cpu_secs(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of stat(5); CLK_TCK is 100 on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU use of the aggregator (or bare server), MariaDB and this load generator over a phase.
+pub struct Cpu {
+    pids: [u32; 3],
+    start: [f64; 3],
+    wall: Instant,
+}
+
+impl Cpu {
+    pub fn start(server: &Server, db: &ThrowawayMariaDb) -> Cpu {
+        let pids = [server.pid(), db.pid(), std::process::id()];
+        Cpu {
+            pids,
+            start: pids.map(cpu_secs),
+            wall: Instant::now(),
+        }
+    }
+
+    /// "server 9.1 s, mariadbd 7.9 s, load 2.6 s of 20.0 core-s"
+    pub fn report(&self, server: &str) -> String {
+        let used: Vec<f64> = (0..3)
+            .map(|i| cpu_secs(self.pids[i]) - self.start[i])
+            .collect();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        format!(
+            "cpu: {server} {:.1} s, mariadbd {:.1} s, load generator {:.1} s of {:.1} core-s",
+            used[0],
+            used[1],
+            used[2],
+            self.wall.elapsed().as_secs_f64() * cores as f64
+        )
+    }
+}
+
+fn latency(out: &Outcome) -> String {
+    format!(
+        "p50 {:.1} ms, p99 {:.1} ms",
+        out.quantile_ms(0.5),
+        out.quantile_ms(0.99)
+    )
+}
+
+/// a. Batches of 20 events from concurrent sessions, against MariaDB's own insert rate.
+pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::Result<()> {
+    let cpu = Cpu::start(agg, db);
+    let body: MakeBody = Arc::new(|s, i| payload::batch(&payload::session_id(1, s), i));
+    let out = load::closed_loop(agg.addr, 256, 100_000, Duration::from_secs(secs), body).await?;
+    let cpu = cpu.report("aggregator");
+    let batches = out.ok as usize;
+    let rows = Rows {
+        sessions: batches,
+        programs: batches * PROGRAMS_PER_BATCH,
+        features: batches * FEATURES_PER_BATCH,
+    };
+    let events_per_s = out.per_second() * EVENTS_PER_BATCH as f64;
+    let rows_per_s = rows.total() as f64 / out.elapsed.as_secs_f64();
+    let took = ceiling::measure(&db.url("ceiling"), rows).await?;
+    let ceiling_rows = rows.total() as f64 / took.as_secs_f64();
+    println!(
+        "a. batched ingest: {events_per_s:.0} events/s ({:.0} batches of {EVENTS_PER_BATCH}/s, {rows_per_s:.0} rows/s, {} errors), \
+         committed before each 200; MariaDB multi-row INSERT of the same {} rows: {ceiling_rows:.0} rows/s; \
+         ratio {:.2} (target >= 0.5)",
+        out.per_second(),
+        out.errors,
+        rows.total(),
+        rows_per_s / ceiling_rows
+    );
+    println!("   {cpu}; batch {}", latency(&out));
+    Ok(())
+}
+
+fn heartbeats(run: u64) -> MakeBody {
+    Arc::new(move |s, i| payload::heartbeat(&payload::session_id(run, s), i + 1))
+}
+
+/// b. Single heartbeats from 1,000 sessions, against a bare axum handler.
+pub async fn single(
+    agg: &Server,
+    bare: &Server,
+    db: &ThrowawayMariaDb,
+    secs: u64,
+) -> anyhow::Result<()> {
+    let duration = Duration::from_secs(secs);
+    let cpu = Cpu::start(bare, db);
+    let floor = load::closed_loop(bare.addr, 1000, 1_000_000, duration, heartbeats(2)).await?;
+    let bare_cpu = cpu.report("bare axum");
+    let cpu = Cpu::start(agg, db);
+    let out = load::closed_loop(agg.addr, 1000, 1_000_000, duration, heartbeats(2)).await?;
+    let agg_cpu = cpu.report("aggregator");
+    println!(
+        "b. single heartbeats, 1000 sessions: {:.0} req/s ({}; {} errors); bare axum handler {:.0} req/s ({}); \
+         ratio {:.2} (target >= 0.5)",
+        out.per_second(),
+        latency(&out),
+        out.errors,
+        floor.per_second(),
+        latency(&floor),
+        out.per_second() / floor.per_second()
+    );
+    println!("   aggregator {agg_cpu}\n   bare {bare_cpu}");
+    Ok(())
+}
+
+/// c. Open loop at sessions/15 s, stepping up until p99 reaches 50 ms or a request fails.
+pub async fn sustained(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::Result<()> {
+    const STEPS: [u64; 11] = [
+        25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000, 700_000,
+        1_000_000,
+    ];
+    let mut passed = None;
+    let mut sent = 0u64;
+    for sessions in STEPS {
+        let rate = sessions as f64 / 15.0;
+        let offset = sent;
+        let body: MakeBody = Arc::new(move |i, _| {
+            let j = offset + i;
+            payload::heartbeat(&payload::session_id(3, j % sessions), j / sessions + 1)
+        });
+        let cpu = Cpu::start(agg, db);
+        let out = load::open_loop(agg.addr, rate, Duration::from_secs(secs), 2000, body).await?;
+        sent += out.ok + out.errors;
+        let ok = out.errors == 0 && out.quantile_ms(0.99) < 50.0;
+        println!(
+            "   c step {sessions} sessions = {rate:.0} req/s for {secs} s: {} ok, {} errors, {}; {}",
+            out.ok,
+            out.errors,
+            latency(&out),
+            cpu.report("aggregator")
+        );
+        if !ok {
+            break;
+        }
+        passed = Some(sessions);
+    }
+    match passed {
+        Some(n) => println!(
+            "c. sustained at a 15 s heartbeat interval with p99 < 50 ms: {n} sessions ({:.0} req/s) (target >= 200000)",
+            n as f64 / 15.0
+        ),
+        None => println!("c. sustained: not even the first step ({}) passed", STEPS[0]),
+    }
+    Ok(())
+}
+
+/// d. Aggregator memory once 100,000 sessions have sent a batch and not ended.
+pub async fn memory(agg: &Server, db: &ThrowawayMariaDb) -> anyhow::Result<()> {
+    let cpu = Cpu::start(agg, db);
+    let body: MakeBody = Arc::new(|s, i| payload::opening(&payload::session_id(4, s * 100 + i)));
+    let out = load::closed_loop(agg.addr, 1000, 100, Duration::from_secs(180), body).await?;
+    let (rss, peak) = agg.memory_kib()?;
+    println!(
+        "d. aggregator memory with {} new live sessions ({} errors, {:.0} req/s): RSS {:.1} MB, peak {:.1} MB (target < 200 MB)",
+        out.ok,
+        out.errors,
+        out.per_second(),
+        rss as f64 / 1024.0,
+        peak as f64 / 1024.0
+    );
+    println!("   {}", cpu.report("aggregator"));
+    Ok(())
+}

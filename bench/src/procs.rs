@@ -1,0 +1,113 @@
+//! The servers under test, each a child process of its own so that its memory and CPU are its
+//! own: the release aggregator, and a bare axum handler (this binary run as `bare-server`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+/// A child server, killed when dropped.
+pub struct Server {
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory of the process now and at its peak, in KiB (/proc/<pid>/status).
+    pub fn memory_kib(&self) -> anyhow::Result<(u64, u64)> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0)
+        };
+        Ok((field("VmRSS:"), field("VmHWM:")))
+    }
+
+    /// Stops the process and waits for it.
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The binaries this bench was built with sit next to it (target/release).
+pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let path = me.with_file_name(name);
+    anyhow::ensure!(
+        path.exists(),
+        "{} is missing: build it with `cargo build --release -p usage-aggregator`",
+        path.display()
+    );
+    Ok(path)
+}
+
+/// `usage-aggregator serve` on a free loopback port, logging warnings only.
+pub async fn aggregator(database_url: &str) -> anyhow::Result<Server> {
+    let port = super::free_port()?;
+    let child = Command::new(sibling("usage-aggregator")?)
+        .arg("serve")
+        .env("USAGE_DATABASE_URL", database_url)
+        .env("USAGE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("USAGE_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .context("starting usage-aggregator")?;
+    wait_for(child, port).await
+}
+
+/// This binary as `bare-server PORT`: the ceiling of HTTP on this machine.
+pub async fn bare() -> anyhow::Result<Server> {
+    let port = super::free_port()?;
+    let child = Command::new(std::env::current_exe()?)
+        .args(["bare-server", &port.to_string()])
+        .stdout(Stdio::null())
+        .spawn()
+        .context("starting the bare server")?;
+    wait_for(child, port).await
+}
+
+async fn wait_for(child: Child, port: u16) -> anyhow::Result<Server> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut server = Server { addr, child };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        if let Some(status) = server.child.try_wait()? {
+            anyhow::bail!("the server exited early ({status})");
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the server did not listen");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(server)
+}
+
+/// The bare handler: reads the whole body, answers 200.
+pub async fn serve_bare(port: u16) -> anyhow::Result<()> {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        crate::load::PATH,
+        post(|body: axum::body::Bytes| async move {
+            std::hint::black_box(body.len());
+            axum::http::StatusCode::OK
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}
