@@ -1,0 +1,216 @@
+//! The demo IDE page in real headless Chromium, served by the real aggregator on real MariaDB:
+//! what the page really did ends up in the database, once.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use usage_e2e::browser::Browser;
+use usage_e2e::stack::{repo_root, Aggregator, Database};
+
+/// Heartbeat interval of the page under test, in ms (15 s in production: too slow for a test).
+const HEARTBEAT_MS: u64 = 2000;
+
+/// A copy of `www/` whose tracker tag beats every 2 s and retries quickly.
+fn demo_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let www = repo_root().join("www");
+    for entry in std::fs::read_dir(&www).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let page = dir.path().join("index.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    let tag = r#"data-site="ide""#;
+    assert!(
+        html.contains(tag),
+        "the demo page loads the tracker with one tag"
+    );
+    let fast = format!(
+        r#"{tag} data-heartbeat-interval="{HEARTBEAT_MS}" data-retry-base="300" data-retry-max="1500""#
+    );
+    std::fs::write(&page, html.replacen(tag, &fast, 1)).unwrap();
+    dir
+}
+
+async fn start(db: &Database, site: &Path) -> Aggregator {
+    let site = site.to_path_buf();
+    Aggregator::start(db, move |c| c.static_dir = site).await
+}
+
+async fn wait_for<F, Fut>(what: &str, limit: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    while !check().await {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn open_ide(browser: &Browser, url: &str) -> String {
+    browser.client.goto(url).await.unwrap();
+    let mut session = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while session.is_empty() {
+        assert!(Instant::now() < deadline, "the tracker did not start");
+        session = browser
+            .eval("return (window.usage && window.usage.sessionId) || ''")
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    session
+}
+
+async fn click(browser: &Browser, id: &str) {
+    browser
+        .client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn type_program(browser: &Browser, text: &str) {
+    let editor = browser.client.find(Locator::Id("editor")).await.unwrap();
+    editor.clear().await.unwrap();
+    editor.send_keys(text).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_real_visit_is_measured_as_it_happened() {
+    let db = Database::create().await;
+    let site = demo_site();
+    let mut aggregator = start(&db, site.path()).await;
+    let browser = Browser::launch().await;
+
+    let opened = Instant::now();
+    let session = open_ide(&browser, &aggregator.url()).await;
+    type_program(&browser, "10 PRINT \"HI\"\n20 END").await;
+    click(&browser, "run").await;
+    type_program(&browser, "10 PRINT \"HI\"\n20 ERROR\n30 END").await;
+    click(&browser, "run").await;
+    click(&browser, "debug").await;
+    tokio::time::sleep(Duration::from_millis(3 * HEARTBEAT_MS)).await;
+    browser.set_window_minimized(true).await;
+    let hidden = Duration::from_secs(6);
+    tokio::time::sleep(hidden).await;
+    browser.set_window_minimized(false).await;
+    tokio::time::sleep(Duration::from_millis(2 * HEARTBEAT_MS)).await;
+    browser.client.goto("about:blank").await.unwrap(); // pagehide: the end goes out by beacon
+    let open_for = opened.elapsed();
+
+    let ended = format!("ide_sessions WHERE session_id = '{session}' AND end_time IS NOT NULL");
+    wait_for("the session to end", Duration::from_secs(15), || async {
+        db.count(&ended).await == 1
+    })
+    .await;
+    assert_eq!(db.count("ide_sessions").await, 1);
+    let row = db.rows("SELECT duration_seconds, active_seconds, visible_ms, programs_run, errors_encountered FROM ide_sessions").await.remove(0);
+    let (wall, active, visible_ms, runs, errors): (u64, u64, u64, u32, u32) =
+        mysql_async::from_row(row);
+    let real = open_for.as_secs_f64();
+    eprintln!(
+        "page open {real:.1} s; stored wall {wall} s, active {active} s, visible {visible_ms} ms"
+    );
+    assert!(
+        (wall as f64 - real).abs() <= HEARTBEAT_MS as f64 / 1000.0 + 1.0,
+        "wall {wall} s, page open {real:.1} s"
+    );
+    assert!(active <= wall, "active {active} s within wall {wall} s");
+    assert!(active >= 1, "typing and clicking count as activity");
+    let hidden_s = hidden.as_secs_f64();
+    assert!(
+        (visible_ms as f64 / 1000.0) <= real - hidden_s + 2.0,
+        "hidden time is not visible time: visible {visible_ms} ms, open {real:.1} s"
+    );
+    assert_eq!((runs, errors), (2, 1));
+    assert_eq!(db.count("program_executions").await, 2);
+    assert_eq!(
+        db.count(
+            "program_executions WHERE success = 0 AND error_message LIKE '?SYNTAX ERROR IN 20%'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        db.count("feature_usage WHERE feature_name = 'debugger'")
+            .await,
+        1
+    );
+    let dump = db.dump().await;
+    assert!(
+        !dump.contains("127.0.0.1"),
+        "the client IP is stored nowhere"
+    );
+
+    browser.close().await;
+    aggregator.stop().await;
+}
+
+#[tokio::test]
+async fn events_sent_while_the_aggregator_is_down_arrive_once_it_is_back() {
+    let db = Database::create().await;
+    let site = demo_site();
+    let mut aggregator = start(&db, site.path()).await;
+    let browser = Browser::launch().await;
+    let session = open_ide(&browser, &aggregator.url()).await;
+    for _ in 0..2 {
+        click(&browser, "run").await;
+    }
+    wait_for("the first runs", Duration::from_secs(15), || async {
+        db.count("program_executions").await == 2
+    })
+    .await;
+
+    aggregator.stop().await;
+    for _ in 0..2 {
+        click(&browser, "run").await;
+    }
+    click(&browser, "save").await;
+    tokio::time::sleep(Duration::from_millis(2 * HEARTBEAT_MS)).await;
+    aggregator.restart().await;
+    click(&browser, "run").await;
+
+    let all_runs = || async {
+        db.count("program_executions").await == 5 && db.count("feature_usage").await == 1
+    };
+    wait_for(
+        "every event after the restart",
+        Duration::from_secs(30),
+        all_runs,
+    )
+    .await;
+    browser.client.goto("about:blank").await.unwrap();
+    let ended = format!("ide_sessions WHERE session_id = '{session}' AND end_time IS NOT NULL");
+    wait_for("the session to end", Duration::from_secs(15), || async {
+        db.count(&ended).await == 1
+    })
+    .await;
+    assert_eq!(db.count("program_executions").await, 5, "none twice");
+    assert_eq!(
+        db.count("(SELECT DISTINCT event_id FROM program_executions) ids")
+            .await,
+        5
+    );
+    assert_eq!(db.count("ide_sessions").await, 1);
+    let runs: Option<u32> = mysql_async::prelude::Queryable::query_first(
+        &mut db.pool.get_conn().await.unwrap(),
+        "SELECT programs_run FROM ide_sessions",
+    )
+    .await
+    .unwrap();
+    assert_eq!(runs, Some(5));
+
+    browser.close().await;
+    aggregator.stop().await;
+}
