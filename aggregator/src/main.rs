@@ -79,7 +79,6 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");
-            eprintln!("usage-aggregator: {error:#}");
             ExitCode::FAILURE
         }
     }

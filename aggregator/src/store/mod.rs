@@ -127,7 +127,10 @@ fn describe(opts: &Opts) -> String {
 
 fn advice(shown: &str, error: &mysql_async::Error) -> String {
     let hint = match error {
-        mysql_async::Error::Server(e) if e.code == 1045 => "the user or password is wrong",
+        // 1698: MariaDB's "access denied" for an account that may not log in this way.
+        mysql_async::Error::Server(e) if e.code == 1045 || e.code == 1698 => {
+            "the user or password is wrong, or the account may not connect from this host"
+        }
         mysql_async::Error::Server(e) if e.code == 1049 => {
             "the database does not exist: create it (CREATE DATABASE ...) or fix its name"
         }
@@ -137,7 +140,7 @@ fn advice(shown: &str, error: &mysql_async::Error) -> String {
         mysql_async::Error::Io(_) => {
             "the server cannot be reached: is it running, and are host and port right?"
         }
-        _ => "see the error above",
+        _ => "check the database URL",
     };
     format!("cannot use MySQL at {shown}: {hint} ({error}). Set USAGE_DATABASE_URL or database_url in the config.")
 }

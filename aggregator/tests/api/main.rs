@@ -7,3 +7,4 @@ mod bad_input;
 mod outage;
 mod privacy;
 mod sessions;
+mod startup;
