@@ -72,7 +72,10 @@ impl Maintenance {
         tokio::spawn(async move {
             let mut upkeep = tokio::time::interval(every);
             upkeep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut reports = tokio::time::interval(self.rollup_every);
+            // The first rollup waits one interval: startup stays light, and a restart loop
+            // cannot turn into a rollup loop.
+            let first = tokio::time::Instant::now() + self.rollup_every;
+            let mut reports = tokio::time::interval_at(first, self.rollup_every);
             reports.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 let round = tokio::select! {

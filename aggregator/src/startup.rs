@@ -67,6 +67,7 @@ impl Application {
                 store_full_user_agent: config.store_full_user_agent,
                 retry_after_secs: config.retry_after_secs,
             },
+            admin_token: http::stats::admin_token(config.admin_token.as_deref()),
         };
         let dirs = StaticDirs {
             site: config.static_dir.clone(),

@@ -4,6 +4,7 @@ mod error;
 mod health;
 mod ingest;
 mod origin;
+pub mod stats;
 
 use std::sync::Arc;
 
@@ -38,6 +39,8 @@ pub struct AppState {
     pub clock: SharedClock,
     pub trusted_proxies: TrustedProxies,
     pub rules: IngestRules,
+    /// None: the stats API answers 503 (it is never open by default).
+    pub admin_token: Option<Arc<stats::AdminToken>>,
 }
 
 impl FromRef<AppState> for TrustedProxies {
@@ -57,6 +60,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/api/v1/events", post(ingest::ingest))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
+        .nest("/api/v1/stats", stats::routes(state.clone()))
         .nest_service("/usage", ServeDir::new(&dirs.client))
         .fallback_service(ServeDir::new(&dirs.site))
         .layer(cors)

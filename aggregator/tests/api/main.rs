@@ -6,5 +6,6 @@ mod helpers;
 mod bad_input;
 mod outage;
 mod privacy;
+mod reports;
 mod sessions;
 mod startup;

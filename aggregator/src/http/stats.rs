@@ -1,0 +1,229 @@
+//! `/api/v1/stats/*`: the JSON the dashboard reads, behind a bearer token compared in constant
+//! time. Handlers only parse the query, call the store and the pure shaping in `report::shape`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::AppState;
+use crate::report::dates::{BadRange, DateRange};
+use crate::report::shape;
+use crate::store::StoreError;
+
+/// Days a range covers when the query gives neither end.
+const DEFAULT_DAYS: u64 = 30;
+const DEFAULT_SESSIONS: u32 = 50;
+const MAX_SESSIONS: u32 = 500;
+
+/// The configured token, kept only as its SHA-256 so that comparing digests of equal length
+/// leaks neither the token's bytes nor its length through timing.
+pub struct AdminToken([u8; 32]);
+
+impl AdminToken {
+    pub fn new(token: &str) -> Self {
+        AdminToken(Sha256::digest(token.trim().as_bytes()).into())
+    }
+
+    fn accepts(&self, presented: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        digest.ct_eq(&self.0).into()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    #[error("the stats API is disabled: set USAGE_ADMIN_TOKEN (admin_token) to enable it")]
+    NotConfigured,
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{}", .0.reason)]
+    BadQuery(BadRange),
+    #[error("the database is unavailable")]
+    Store(#[from] StoreError),
+}
+
+impl IntoResponse for StatsError {
+    fn into_response(self) -> Response {
+        let message = self.to_string();
+        match self {
+            StatsError::NotConfigured => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"error": message})),
+            )
+                .into_response(),
+            StatsError::Unauthorized(_) => {
+                let mut response =
+                    (StatusCode::UNAUTHORIZED, Json(json!({"error": message}))).into_response();
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"usage-stats\""),
+                );
+                response
+            }
+            StatsError::BadQuery(bad) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"error": message, "field": bad.field})),
+            )
+                .into_response(),
+            StatsError::Store(error) => {
+                tracing::warn!(%error, "stats query failed");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(json!({"error": message})),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/daily", get(daily))
+        .route("/sessions", get(sessions))
+        .route("/features", get(features))
+        .route("/programs", get(programs))
+        .route("/clients", get(clients))
+        .route_layer(middleware::from_fn_with_state(state, require_admin))
+}
+
+/// Every stats route: the token or nothing, and never cached by a proxy or the browser.
+async fn require_admin(
+    State(app): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, StatsError> {
+    let token = app.admin_token.as_ref().ok_or(StatsError::NotConfigured)?;
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(StatsError::Unauthorized(
+            "missing Authorization: Bearer <token>",
+        ))?
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .ok_or(StatsError::Unauthorized(
+            "expected Authorization: Bearer <token>",
+        ))?;
+    if !token.accepts(presented.trim()) {
+        return Err(StatsError::Unauthorized("wrong token"));
+    }
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+type Params = Query<HashMap<String, String>>;
+
+fn range(app: &AppState, params: &HashMap<String, String>) -> Result<DateRange, StatsError> {
+    let today = app.clock.now().date_naive();
+    DateRange::parse(
+        params.get("from").map(String::as_str),
+        params.get("to").map(String::as_str),
+        today,
+        DEFAULT_DAYS,
+    )
+    .map_err(StatsError::BadQuery)
+}
+
+fn with_range(range: &DateRange, mut body: Value) -> Json<Value> {
+    if let Some(object) = body.as_object_mut() {
+        object.insert("from".into(), json!(range.from));
+        object.insert("to".into(), json!(range.to));
+    }
+    Json(body)
+}
+
+async fn daily(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let range = range(&app, &params)?;
+    let rows = app.store.daily_rows(&range).await?;
+    Ok(with_range(
+        &range,
+        json!({"days": shape::series(&range, &rows), "totals": shape::totals(&rows)}),
+    ))
+}
+
+async fn sessions(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let limit = match params.get("limit") {
+        None => DEFAULT_SESSIONS,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_SESSIONS).contains(n))
+            .ok_or_else(|| {
+                StatsError::BadQuery(BadRange {
+                    field: "limit",
+                    reason: format!("limit must be a number from 1 to {MAX_SESSIONS}"),
+                })
+            })?,
+    };
+    let sessions = app.store.recent_sessions(limit).await?;
+    Ok(Json(json!({"sessions": sessions})))
+}
+
+async fn features(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let range = range(&app, &params)?;
+    let counts = shape::features(app.store.feature_counts(&range).await?);
+    Ok(with_range(&range, json!({"features": counts})))
+}
+
+async fn programs(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let range = range(&app, &params)?;
+    let stats = shape::programs(&app.store.program_totals(&range).await?);
+    Ok(with_range(&range, json!(stats)))
+}
+
+async fn clients(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let range = range(&app, &params)?;
+    let clients = shape::clients(app.store.client_counts(&range).await?);
+    Ok(with_range(&range, json!(clients)))
+}
+
+/// A shared handle on the token for the router state.
+pub fn admin_token(configured: Option<&str>) -> Option<Arc<AdminToken>> {
+    configured.map(|t| Arc::new(AdminToken::new(t)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_must_match_exactly() {
+        let token = AdminToken::new("0123456789abcdef-secret");
+        assert!(token.accepts("0123456789abcdef-secret"));
+        assert!(!token.accepts("0123456789abcdef-secreT"));
+        assert!(!token.accepts("0123456789abcdef-secret "));
+        assert!(!token.accepts(""));
+    }
+}

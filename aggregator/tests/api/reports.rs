@@ -1,0 +1,489 @@
+//! Daily rollup, retention and the stats API against real MariaDB, with hand-computed figures.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use mysql_async::Row;
+use serde_json::Value;
+
+use crate::helpers::{SessionScript, TestApp};
+
+pub const TOKEN: &str = "test-admin-token-0123456789";
+
+fn at(day: u32, h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, day, h, m, 0).unwrap()
+}
+
+fn date(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, day).unwrap()
+}
+
+/// What one test session does; every session ends with an `end` event at `seconds`.
+pub struct Visit<'a> {
+    pub ip: &'a str,
+    pub start: DateTime<Utc>,
+    pub seconds: u32,
+    pub active: u32,
+    /// (t, lines executed, failed)
+    pub runs: &'a [(u32, u64, bool)],
+    pub features: &'a [&'a str],
+}
+
+impl TestApp {
+    pub async fn reporting() -> TestApp {
+        Self::reporting_with(|_| {}).await
+    }
+
+    pub async fn reporting_with(
+        adjust: impl FnOnce(&mut usage_aggregator::config::Config),
+    ) -> TestApp {
+        TestApp::spawn_with(|c| {
+            c.admin_token = Some(TOKEN.into());
+            c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+            // The test runs the rollup itself, when the data it wants is in place.
+            c.rollup_interval_secs = 24 * 3600;
+            adjust(c);
+        })
+        .await
+    }
+
+    /// Two batches: the start when the visit starts, the rest when it ends (server clock moved).
+    pub async fn visit(&self, visit: &Visit<'_>) -> SessionScript {
+        let mut script = SessionScript::new();
+        let xff = [("x-forwarded-for", visit.ip)];
+        self.clock.set(visit.start);
+        let first = vec![script.start(0.0)];
+        assert_eq!(
+            self.post_with(&script.batch(0.0, first), &xff)
+                .await
+                .status(),
+            200
+        );
+        let secs = f64::from(visit.seconds);
+        let mut events = Vec::new();
+        for &(t, lines, failed) in visit.runs {
+            events.push(script.run(f64::from(t), lines, failed.then_some("?SYNTAX ERROR")));
+        }
+        for name in visit.features {
+            events.push(script.feature(secs / 2.0, name));
+        }
+        events.push(script.heartbeat(secs, secs, f64::from(visit.active)));
+        events.push(script.end(secs));
+        self.clock
+            .set(visit.start + Duration::seconds(visit.seconds.into()));
+        assert_eq!(
+            self.post_with(&script.batch(secs, events), &xff)
+                .await
+                .status(),
+            200
+        );
+        script
+    }
+
+    pub async fn stats(&self, path: &str) -> Value {
+        let response = self
+            .http
+            .get(format!("{}/api/v1/stats/{path}", self.address))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.unwrap()
+    }
+}
+
+/// Day 27: A twice, B once crossing midnight. Day 28: B again (a new day, a new hash).
+pub async fn seed_two_days(app: &TestApp) {
+    let visits = [
+        Visit {
+            ip: "203.0.113.1",
+            start: at(27, 10, 0),
+            seconds: 600,
+            active: 300,
+            runs: &[(100, 100, false), (200, 50, true)],
+            features: &["debugger"],
+        },
+        Visit {
+            ip: "203.0.113.1",
+            start: at(27, 14, 0),
+            seconds: 300,
+            active: 100,
+            runs: &[(60, 10, false)],
+            features: &["debugger", "share"],
+        },
+        // Starts 23:50 on the 27th, runs a program after midnight: all of it counts for the 27th.
+        Visit {
+            ip: "203.0.113.2",
+            start: at(27, 23, 50),
+            seconds: 1800,
+            active: 600,
+            runs: &[(1500, 1000, false)],
+            features: &[],
+        },
+        Visit {
+            ip: "203.0.113.2",
+            start: at(28, 9, 0),
+            seconds: 120,
+            active: 60,
+            runs: &[],
+            features: &[],
+        },
+    ];
+    for visit in &visits {
+        app.visit(visit).await;
+    }
+}
+
+type Summary = (NaiveDate, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64);
+
+async fn summary(app: &TestApp, day: u32) -> Option<Summary> {
+    let rows = app.db.rows(&format!(
+        "SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, avg_session_duration_seconds, \
+         total_duration_seconds, total_active_seconds, avg_active_seconds, program_errors, feature_uses \
+         FROM daily_usage_summary WHERE date = '{}'", date(day))).await;
+    rows.into_iter()
+        .next()
+        .map(|row: Row| mysql_async::from_row(row))
+}
+
+/// Every row of the report tables except timestamps, for comparing reruns.
+async fn report_tables(app: &TestApp) -> String {
+    let mut dump = String::new();
+    for sql in [
+        "SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, avg_session_duration_seconds, \
+         total_duration_seconds, total_active_seconds, avg_active_seconds, program_errors, feature_uses FROM daily_usage_summary ORDER BY date",
+        "SELECT * FROM daily_feature_usage ORDER BY date, feature_name",
+        "SELECT * FROM daily_client_usage ORDER BY date, dimension, value",
+    ] {
+        for row in app.db.rows(sql).await {
+            dump.push_str(&format!("{:?}\n", row.unwrap()));
+        }
+    }
+    dump
+}
+
+#[tokio::test]
+async fn rollup_matches_hand_computed_figures_and_is_idempotent() {
+    let app = TestApp::reporting().await;
+    seed_two_days(&app).await;
+    app.clock.set(at(28, 12, 0));
+    let round = app.maintenance.run_once().await.unwrap();
+    assert_eq!(
+        round.days_rolled_up, 2,
+        "27th and 28th; the 26th (in the window) has no sessions: {round:?}"
+    );
+    // 3 sessions, visitors A and B, 4 runs / 1160 lines / 1 error, durations 600+300+1800,
+    // active 300+100+600, 3 feature uses.
+    assert_eq!(
+        summary(&app, 27).await,
+        Some((date(27), 2, 3, 4, 1160, 900, 2700, 1000, 333, 1, 3))
+    );
+    assert_eq!(
+        summary(&app, 28).await,
+        Some((date(28), 1, 1, 0, 0, 120, 120, 60, 60, 0, 0))
+    );
+    assert_eq!(
+        summary(&app, 26).await,
+        None,
+        "a day without sessions gets no row"
+    );
+    let features = app.db.rows("SELECT feature_name, uses, sessions FROM daily_feature_usage WHERE date = '2026-11-27' ORDER BY 1").await;
+    let features: Vec<(String, u64, u64)> =
+        features.into_iter().map(mysql_async::from_row).collect();
+    assert_eq!(
+        features,
+        vec![("debugger".into(), 2, 2), ("share".into(), 1, 1)]
+    );
+    let browsers: Vec<(String, u64)> = app.db.rows("SELECT value, sessions FROM daily_client_usage WHERE date = '2026-11-27' AND dimension = 'browser'")
+        .await.into_iter().map(mysql_async::from_row).collect();
+    assert_eq!(browsers, vec![("Firefox".into(), 3)]);
+
+    let before = report_tables(&app).await;
+    app.maintenance.run_once().await.unwrap();
+    app.maintenance
+        .reports
+        .rollup_days([date(27), date(28)])
+        .await
+        .unwrap();
+    assert_eq!(report_tables(&app).await, before, "a rerun changes nothing");
+}
+
+#[tokio::test]
+async fn late_events_reach_their_day_through_the_watermark() {
+    // A window of one day: the 27th is recomputed only because one of its sessions changed.
+    let app = TestApp::reporting_with(|c| c.rollup_window_days = 1).await;
+    let visit = Visit {
+        ip: "203.0.113.9",
+        start: at(27, 14, 0),
+        seconds: 300,
+        active: 100,
+        runs: &[(60, 10, false)],
+        features: &[],
+    };
+    let mut script = app.visit(&visit).await;
+    app.clock.set(at(28, 12, 0));
+    app.maintenance.run_once().await.unwrap();
+    assert_eq!(summary(&app, 27).await.unwrap().3, 1, "one run so far");
+    // A run queued while the client was offline arrives a day late; its session started the 27th.
+    app.clock.set(at(28, 12, 30));
+    let late = vec![script.run(200.0, 40, Some("?OUT OF DATA"))];
+    app.store(&script.batch(300.0, late)).await;
+    let outcome = app.maintenance.reports.rollup_due().await.unwrap();
+    assert_eq!(
+        outcome.rolled_up,
+        vec![date(27)],
+        "the 28th has no sessions; the 27th was touched"
+    );
+    let day = summary(&app, 27).await.unwrap();
+    assert_eq!(
+        (day.3, day.4, day.9),
+        (2, 50, 1),
+        "runs, lines and errors include the late run"
+    );
+    // Sessions seen within the margin before a run are looked at once more by the next run
+    // (commits may lag their receive time); after that, nothing is touched.
+    app.clock.set(at(28, 12, 45));
+    let margin = app.maintenance.reports.rollup_due().await.unwrap();
+    assert_eq!(margin.rolled_up, vec![date(27)]);
+    app.clock.set(at(28, 13, 0));
+    let again = app.maintenance.reports.rollup_due().await.unwrap();
+    assert!(again.rolled_up.is_empty(), "{again:?}");
+}
+
+#[tokio::test]
+async fn sessions_without_a_hash_each_count_as_a_visitor() {
+    let app =
+        TestApp::reporting_with(|c| c.ip_mode = usage_aggregator::visitor::IpMode::Drop).await;
+    for start in [at(27, 10, 0), at(27, 11, 0)] {
+        app.visit(&Visit {
+            ip: "203.0.113.1",
+            start,
+            seconds: 60,
+            active: 30,
+            runs: &[],
+            features: &[],
+        })
+        .await;
+    }
+    app.clock.set(at(28, 12, 0));
+    app.maintenance.run_once().await.unwrap();
+    let day = summary(&app, 27).await.unwrap();
+    assert_eq!(
+        (day.1, day.2),
+        (2, 2),
+        "same address, but nothing links the two sessions"
+    );
+}
+
+#[tokio::test]
+async fn retention_deletes_raw_rows_before_the_boundary_and_keeps_their_summary() {
+    // Today is the 28th; ten days kept: the 18th is the first kept day.
+    let app = TestApp::reporting_with(|c| c.retention_days = 10).await;
+    let outside = Visit {
+        ip: "203.0.113.1",
+        start: at(17, 23, 59),
+        seconds: 60,
+        active: 30,
+        runs: &[(10, 5, false)],
+        features: &["debugger"],
+    };
+    let inside = Visit {
+        ip: "203.0.113.1",
+        start: at(18, 0, 0),
+        seconds: 60,
+        active: 30,
+        runs: &[(10, 7, false)],
+        features: &["debugger"],
+    };
+    app.visit(&outside).await;
+    app.visit(&inside).await;
+    app.clock.set(at(28, 12, 0));
+    let reports = &app.maintenance.reports;
+    assert_eq!(reports.first_kept_day(), date(18));
+    // Straight to the purge: the 17th has no rollup yet, so it is rolled up before it goes.
+    let purged = reports.purge().await.unwrap();
+    assert_eq!(purged.days_rolled_up_first, 1);
+    assert_eq!(
+        (
+            purged.sessions,
+            purged.program_executions,
+            purged.feature_usage
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(app.db.count("ide_sessions").await, 1);
+    assert_eq!(
+        app.db
+            .scalar::<u64>("SELECT COUNT(*) FROM program_executions WHERE lines_executed = 7")
+            .await,
+        1
+    );
+    assert_eq!(app.db.count("program_executions").await, 1);
+    assert_eq!(app.db.count("feature_usage").await, 1);
+    let kept = summary(&app, 17).await.unwrap();
+    assert_eq!(
+        (kept.2, kept.4),
+        (1, 5),
+        "the summary of the purged day stays"
+    );
+    // Its summary is final: neither an explicit rollup nor a rerun of the purge touches it.
+    let outcome = reports.rollup_days([date(17), date(18)]).await.unwrap();
+    assert_eq!(
+        (outcome.rolled_up, outcome.skipped),
+        (vec![date(18)], vec![date(17)])
+    );
+    assert!(reports.purge().await.unwrap().is_empty());
+    assert_eq!(summary(&app, 17).await, Some(kept));
+    assert_eq!(summary(&app, 18).await.unwrap().4, 7);
+}
+
+#[tokio::test]
+async fn the_stats_api_serves_the_rolled_up_figures() {
+    let app = TestApp::reporting().await;
+    seed_two_days(&app).await;
+    app.clock.set(at(28, 12, 0));
+    app.maintenance.run_once().await.unwrap();
+
+    let daily = app.stats("daily?from=2026-11-26&to=2026-11-28").await;
+    let days = daily["days"].as_array().unwrap();
+    assert_eq!(days.len(), 3);
+    assert_eq!(days[0]["sessions"], 0, "a day without sessions is zeros");
+    assert_eq!(days[1]["date"], "2026-11-27");
+    assert_eq!(
+        (
+            days[1]["sessions"].as_u64(),
+            days[1]["unique_visitors"].as_u64()
+        ),
+        (Some(3), Some(2))
+    );
+    assert_eq!(days[1]["avg_active_seconds"], 333);
+    assert_eq!(days[1]["success_rate"], 0.75);
+    assert_eq!(daily["totals"]["sessions"], 4);
+    assert_eq!(
+        daily["totals"]["avg_duration_seconds"], 705,
+        "(3*900 + 120) / 4"
+    );
+    let default_range = app.stats("daily").await;
+    assert_eq!(
+        (
+            default_range["from"].as_str(),
+            default_range["days"].as_array().unwrap().len()
+        ),
+        (Some("2026-10-30"), 30)
+    );
+
+    let features = app.stats("features?from=2026-11-27&to=2026-11-28").await;
+    assert_eq!(features["features"][0]["name"], "debugger");
+    assert_eq!(features["features"][0]["uses"], 2);
+
+    let programs = app.stats("programs?from=2026-11-27&to=2026-11-27").await;
+    assert_eq!(
+        (programs["runs"].as_u64(), programs["failed"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(programs["success_rate"], 0.75);
+    assert_eq!(programs["lines_executed"], 1160);
+    assert_eq!(programs["execution_ms"]["max"], 12);
+
+    let clients = app.stats("clients?from=2026-11-27&to=2026-11-28").await;
+    assert_eq!(clients["browsers"][0]["name"], "Firefox");
+    assert_eq!(
+        (
+            clients["browsers"][0]["sessions"].as_u64(),
+            clients["browsers"][0]["share"].as_f64()
+        ),
+        (Some(4), Some(1.0))
+    );
+    assert_eq!(clients["devices"][0]["name"], "desktop");
+
+    let sessions = app.stats("sessions?limit=2").await;
+    let sessions = sessions["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(
+        sessions[0]["started"], "2026-11-28T09:00:00Z",
+        "newest first"
+    );
+    assert_eq!(sessions[1]["duration_seconds"], 1800);
+    assert_eq!(sessions[1]["programs_run"], 1);
+    assert_eq!(sessions[1]["ended"], true);
+    assert!(sessions[0].get("visitor_hash").is_none() && sessions[0].get("session_id").is_none());
+}
+
+const ROUTES: [&str; 5] = ["daily", "sessions", "features", "programs", "clients"];
+
+#[tokio::test]
+async fn every_stats_route_needs_the_right_token() {
+    let app = TestApp::reporting().await;
+    for route in ROUTES {
+        let url = format!("{}/api/v1/stats/{route}", app.address);
+        let cases = [
+            (None, 401),
+            (Some("Bearer wrong-token-0123456789".to_string()), 401),
+            (Some(format!("Bearer {TOKEN}x")), 401),
+            (Some(format!("Basic {TOKEN}")), 401),
+            (Some(format!("Bearer {TOKEN}")), 200),
+        ];
+        for (header, status) in cases {
+            let mut request = app.http.get(&url);
+            if let Some(value) = &header {
+                request = request.header("authorization", value);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), status, "{route} with {header:?}");
+            if status == 401 {
+                assert!(response.headers().contains_key("www-authenticate"));
+                let body: Value = response.json().await.unwrap();
+                assert!(body["error"].is_string(), "{body}");
+            } else {
+                assert_eq!(response.headers()["cache-control"], "no-store");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_a_configured_token_the_stats_api_is_closed() {
+    let app = TestApp::spawn().await;
+    for route in ROUTES {
+        let response = app
+            .http
+            .get(format!("{}/api/v1/stats/{route}", app.address))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 503, "{route}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("USAGE_ADMIN_TOKEN"),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_ranges_are_422_naming_the_field() {
+    let app = TestApp::reporting().await;
+    for (query, field) in [
+        ("daily?from=2026-02-30", "from"),
+        ("daily?from=28.11.2026", "from"),
+        ("features?to=tomorrow", "to"),
+        ("programs?from=2026-11-28&to=2026-11-01", "to"),
+        ("clients?from=2025-01-01&to=2026-01-02", "to"),
+        ("sessions?limit=0", "limit"),
+        ("sessions?limit=many", "limit"),
+    ] {
+        let response = app
+            .http
+            .get(format!("{}/api/v1/stats/{query}", app.address))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["field"], field, "{query}: {body}");
+    }
+}
