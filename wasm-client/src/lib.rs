@@ -94,7 +94,7 @@ impl UsageTracker {
     pub fn feature(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | undefined")] data: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Record<string, unknown>")] data: JsValue,
     ) {
         self.call(|st| {
             let Some(name) = args::feature_name(&name) else {

@@ -6,4 +6,5 @@ pub mod env;
 pub mod options;
 pub mod persist;
 pub mod runtime;
+pub mod timers;
 pub mod transport;

@@ -4,6 +4,7 @@
 
 use super::env::{self, BrowserEntropy};
 use super::persist::Persistence;
+use super::timers::Timers;
 use super::transport::{self, Callback};
 use crate::core::backoff::{Outcome, Verdict};
 use crate::core::config::Config;
@@ -55,8 +56,7 @@ pub struct State {
     store: Persistence,
     enabled: bool,
     running: bool,
-    heartbeat_timer: Option<i32>,
-    send_timer: Option<i32>,
+    timers: Timers,
     cb: Option<Callbacks>,
 }
 
@@ -123,8 +123,7 @@ impl Runtime {
             win,
             doc,
             running: false,
-            heartbeat_timer: None,
-            send_timer: None,
+            timers: Timers::default(),
             cb: None,
         };
         Some(Rc::new(Runtime {
@@ -191,10 +190,7 @@ impl State {
             return;
         }
         self.listen(false);
-        self.stop_heartbeat();
-        if let Some(h) = self.send_timer.take() {
-            self.win.clear_timeout_with_handle(h);
-        }
+        self.timers.clear(&self.win);
         self.persist();
         self.running = false;
     }
@@ -227,25 +223,9 @@ impl State {
     }
 
     fn start_heartbeat(&mut self) {
-        if self.heartbeat_timer.is_some() {
-            return;
-        }
-        let Some(cb) = &self.cb else {
-            return;
-        };
-        let ms = i32::try_from(self.tracker.cfg.heartbeat_ms).unwrap_or(i32::MAX);
-        self.heartbeat_timer = self
-            .win
-            .set_interval_with_callback_and_timeout_and_arguments_0(
-                cb.heartbeat.as_ref().unchecked_ref(),
-                ms,
-            )
-            .ok();
-    }
-
-    fn stop_heartbeat(&mut self) {
-        if let Some(h) = self.heartbeat_timer.take() {
-            self.win.clear_interval_with_handle(h);
+        if let Some(cb) = &self.cb {
+            let every = self.tracker.cfg.heartbeat_ms;
+            self.timers.start_heartbeat(&self.win, &cb.heartbeat, every);
         }
     }
 
@@ -255,7 +235,7 @@ impl State {
     }
 
     fn on_send_timer(&mut self) {
-        self.send_timer = None;
+        self.timers.send_fired();
         self.after();
     }
 
@@ -276,7 +256,7 @@ impl State {
         if visible {
             self.start_heartbeat();
         } else {
-            self.stop_heartbeat();
+            self.timers.stop_heartbeat(&self.win);
             self.beacon_all(now);
         }
         self.after();
@@ -288,7 +268,7 @@ impl State {
     fn on_pagehide(&mut self) {
         let now = env::now();
         self.tracker.set_visible(now, false);
-        self.stop_heartbeat();
+        self.timers.stop_heartbeat(&self.win);
         self.tracker.end(now, false);
         self.beacon_all(now);
         self.after();
@@ -335,18 +315,9 @@ impl State {
                 self.tracker.finish_send(now, Outcome::NetworkError);
             }
         }
-        if let Some(h) = self.send_timer.take() {
-            self.win.clear_timeout_with_handle(h);
-        }
-        if let (Some(at), Some(cb)) = (self.tracker.next_send_at(), &self.cb) {
-            let delay = i32::try_from(at.saturating_sub(now)).unwrap_or(i32::MAX);
-            self.send_timer = self
-                .win
-                .set_timeout_with_callback_and_timeout_and_arguments_0(
-                    cb.send.as_ref().unchecked_ref(),
-                    delay,
-                )
-                .ok();
+        if let Some(cb) = &self.cb {
+            let due = self.tracker.next_send_at().map(|at| at.saturating_sub(now));
+            self.timers.arm_send(&self.win, &cb.send, due);
         }
     }
 

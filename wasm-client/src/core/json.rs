@@ -196,7 +196,10 @@ mod tests {
         let v: alloc::vec::Vec<&str> = fields("a\tbc\t\td", b'\t').collect();
         assert_eq!(v, ["a", "bc", "", "d"]);
         assert_eq!(fields("", b' ').collect::<alloc::vec::Vec<_>>(), [""]);
-        assert_eq!(fields("x ", b' ').collect::<alloc::vec::Vec<_>>(), ["x", ""]);
+        assert_eq!(
+            fields("x ", b' ').collect::<alloc::vec::Vec<_>>(),
+            ["x", ""]
+        );
     }
 
     #[test]
