@@ -1,6 +1,7 @@
 //! Usage aggregator: receives heartbeats and events from the browser client, anonymizes the
 //! sender, derives sessions and writes rows to MySQL in group commits.
 
+pub mod adopt;
 pub mod clock;
 pub mod config;
 pub mod domain;

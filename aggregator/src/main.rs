@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use usage_aggregator::adopt::Adoption;
 use usage_aggregator::clock::SystemClock;
 use usage_aggregator::config::Config;
 use usage_aggregator::report::dates::DateRange;
@@ -46,6 +47,10 @@ enum Command {
     },
     /// Delete raw sessions and events older than retention_days (summaries stay).
     Purge,
+    /// Once, after pointing the aggregator at the old deployment's database: replace every raw
+    /// IP address stored in ide_sessions by the configured ip_mode's form, reduce full user
+    /// agents, and roll up the days that changed.
+    AnonymizeStoredIps,
     /// Print the daily summaries of the last N days (today included).
     Stats {
         #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3660))]
@@ -74,6 +79,7 @@ async fn main() -> ExitCode {
         Command::Rollup { from, to } => rollup(config, from.zip(to)).await,
         Command::Purge => purge(config).await,
         Command::Stats { days } => stats(config, days).await,
+        Command::AnonymizeStoredIps => anonymize_stored_ips(config).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -152,6 +158,27 @@ async fn stats(config: Config, days: u64) -> anyhow::Result<()> {
     print!(
         "{}",
         table::render(&shape::series(&range, &rows), &shape::totals(&rows))
+    );
+    reports.store.disconnect().await;
+    Ok(())
+}
+
+async fn anonymize_stored_ips(config: Config) -> anyhow::Result<()> {
+    let reports = reports(&config).await?;
+    let adoption = Adoption {
+        store: &reports.store,
+        mode: config.ip_mode,
+        store_full_user_agent: config.store_full_user_agent,
+    };
+    let outcome = adoption.anonymize_stored_ips().await?;
+    let rollup = reports.rollup_days(outcome.days.iter().copied()).await?;
+    println!(
+        "rewrote {} session row(s), {} of which held an IP address (ip_mode {:?}; {} day(s) without a salt used a one-off salt that was not stored); rolled up {} day(s) again",
+        outcome.rows,
+        outcome.addresses,
+        config.ip_mode,
+        outcome.one_off_salt_days,
+        rollup.rolled_up.len()
     );
     reports.store.disconnect().await;
     Ok(())

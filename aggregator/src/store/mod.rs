@@ -1,6 +1,7 @@
 //! MySQL access: the connection pool, migrations and readiness. One function per statement lives
 //! in the submodules; nothing outside `store` writes SQL.
 
+mod adopt;
 mod ingest;
 mod maintenance;
 mod rollup;
@@ -8,6 +9,8 @@ mod salts;
 mod stats;
 
 use std::time::Duration;
+
+pub use adopt::{AdoptedRow, AnonymizedRow};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};

@@ -1,7 +1,8 @@
 //! The only place a raw client IP exists. It is read from the socket (or from `X-Forwarded-For`
 //! when the socket peer is a configured trusted proxy), held in an opaque [`ClientAddr`] that
 //! cannot be printed, and turned into its stored form by [`anonymize`]: a keyed hash, a
-//! truncated prefix, or nothing.
+//! truncated prefix, or nothing. Addresses the old deployment stored raw come back through
+//! [`StoredIp`] and [`anonymize_stored`], by the same rules.
 
 pub mod salts;
 
@@ -173,6 +174,41 @@ pub fn anonymize(
     }
 }
 
+/// A raw address read back from a row of the old deployment. Like [`ClientAddr`] it cannot be
+/// printed; only [`anonymize_stored`] looks inside.
+pub struct StoredIp(String);
+
+impl StoredIp {
+    pub fn new(stored: String) -> Self {
+        StoredIp(stored)
+    }
+}
+
+impl std::fmt::Debug for StoredIp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoredIp(<redacted>)")
+    }
+}
+
+/// The stored form of an address the old deployment kept raw (`usage-aggregator
+/// anonymize-stored-ips`), by the same rules as live traffic. A value that is not an address
+/// (an empty string, "unknown") is dropped: nothing about it is worth keeping.
+pub fn anonymize_stored(
+    stored: StoredIp,
+    mode: IpMode,
+    salt: &Salt,
+    user_agent: &str,
+    site: &str,
+) -> StoredVisitor {
+    match parse_hop(stored.0.trim()) {
+        Some(ip) => anonymize(ClientAddr(ip.to_canonical()), mode, salt, user_agent, site),
+        None => StoredVisitor {
+            visitor_hash: None,
+            ip_address: None,
+        },
+    }
+}
+
 fn truncate(ip: IpAddr) -> IpAddr {
     let prefix = if ip.is_ipv4() { 24 } else { 48 };
     IpNet::new(ip, prefix)
@@ -276,6 +312,56 @@ mod tests {
             }
         );
         assert_eq!(format!("{:?}", addr()), "ClientAddr(<redacted>)");
+    }
+
+    #[test]
+    fn stored_addresses_follow_the_live_rules() {
+        let salt = Salt::from_bytes([3; 32]);
+        let stored = |s: &str| StoredIp::new(s.to_string());
+        let live = anonymize(
+            ClientAddr("203.0.113.77".parse().unwrap()),
+            IpMode::Hash,
+            &salt,
+            "ua",
+            "",
+        );
+        let adopted = anonymize_stored(stored(" 203.0.113.77"), IpMode::Hash, &salt, "ua", "");
+        assert_eq!(
+            adopted, live,
+            "the same visitor as if the request came in now"
+        );
+        assert_eq!(
+            anonymize_stored(
+                stored("::ffff:198.51.100.23"),
+                IpMode::Truncate,
+                &salt,
+                "ua",
+                ""
+            )
+            .ip_address
+            .as_deref(),
+            Some("198.51.100.0")
+        );
+        assert_eq!(
+            anonymize_stored(
+                stored("2001:db8:abcd:12::1"),
+                IpMode::Truncate,
+                &salt,
+                "ua",
+                ""
+            )
+            .ip_address
+            .as_deref(),
+            Some("2001:db8:abcd::")
+        );
+        let dropped = anonymize_stored(stored("203.0.113.77"), IpMode::Drop, &salt, "ua", "");
+        assert_eq!((dropped.visitor_hash, dropped.ip_address), (None, None));
+        let garbage = anonymize_stored(stored("unknown"), IpMode::Hash, &salt, "ua", "");
+        assert_eq!((garbage.visitor_hash, garbage.ip_address), (None, None));
+        assert_eq!(
+            format!("{:?}", stored("203.0.113.77")),
+            "StoredIp(<redacted>)"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod adoption;
 mod bad_input;
 mod outage;
 mod privacy;

@@ -1,0 +1,198 @@
+//! Adopting the old deployment's database: migrations upgrade it in place without losing a row,
+//! and `anonymize-stored-ips` leaves no raw address anywhere.
+
+use std::process::Command;
+
+use chrono::NaiveDateTime;
+use mysql_async::prelude::Queryable;
+use usage_aggregator::adopt::Adoption;
+use usage_aggregator::visitor::IpMode;
+
+use crate::helpers::{dump_all_tables, TestApp, TestDb};
+
+const FIXTURE: &str = include_str!("../fixtures/old_deployment.sql");
+const RAW_ADDRESSES: [&str; 3] = ["203.0.113.77", "198.51.100.23", "2001:db8:abcd:12::1"];
+
+async fn old_deployment() -> TestDb {
+    let db = TestDb::create().await;
+    let mut conn = db.pool.get_conn().await.unwrap();
+    conn.query_drop(FIXTURE).await.expect("the fixture loads");
+    drop(conn);
+    db
+}
+
+type SessionFacts = (String, NaiveDateTime, Option<u32>, u32, u64, u32);
+
+async fn session_facts(db: &TestDb) -> Vec<SessionFacts> {
+    db.rows("SELECT session_id, start_time, duration_seconds, programs_run, lines_executed, errors_encountered FROM ide_sessions ORDER BY session_id")
+        .await
+        .into_iter()
+        .map(mysql_async::from_row)
+        .collect()
+}
+
+async fn hash_of(db: &TestDb, session: &str) -> Option<String> {
+    db.scalar(&format!(
+        "SELECT visitor_hash FROM ide_sessions WHERE session_id = '{session}'"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn the_old_schema_is_upgraded_in_place_and_every_raw_address_goes() {
+    let db = old_deployment().await;
+    let before = session_facts(&db).await;
+    let runs_before: Vec<(String, Option<u32>, Option<i8>)> = db
+        .rows("SELECT session_id, execution_time_ms, success FROM program_executions ORDER BY id")
+        .await
+        .into_iter()
+        .map(mysql_async::from_row)
+        .collect();
+    let app = TestApp::spawn_on(db, |_| {}).await;
+
+    // Migrated in place: every row kept with its values, feature_usage created, history written.
+    assert_eq!(session_facts(&app.db).await, before);
+    let runs_after: Vec<(String, Option<u32>, Option<i8>)> = app
+        .db
+        .rows("SELECT session_id, execution_time_ms, success FROM program_executions ORDER BY id")
+        .await
+        .into_iter()
+        .map(mysql_async::from_row)
+        .collect();
+    assert_eq!(runs_after, runs_before);
+    assert_eq!(app.db.count("daily_usage_summary").await, 2);
+    assert_eq!(app.db.count("feature_usage").await, 0);
+    assert_eq!(app.db.count("refinery_schema_history").await, 3);
+    let dump = dump_all_tables(&app.db).await;
+    assert!(
+        dump.contains("203.0.113.77"),
+        "the fixture does hold raw addresses"
+    );
+
+    let store = &app.maintenance.reports.store;
+    let adoption = Adoption {
+        store,
+        mode: IpMode::Hash,
+        store_full_user_agent: false,
+    };
+    let outcome = adoption.anonymize_stored_ips().await.unwrap();
+    assert_eq!(
+        (outcome.rows, outcome.addresses),
+        (6, 6),
+        "old-6 holds neither address nor agent"
+    );
+    assert_eq!(
+        outcome.one_off_salt_days, 3,
+        "no salt of the 25th, 26th, 27th exists"
+    );
+
+    let dump = dump_all_tables(&app.db).await;
+    for raw in RAW_ADDRESSES {
+        assert!(!dump.contains(raw), "{raw} is still stored:\n{dump}");
+    }
+    assert_eq!(
+        app.db
+            .scalar::<u64>("SELECT COUNT(*) FROM ide_sessions WHERE ip_address IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.db.count("visitor_salts").await,
+        0,
+        "one-off salts are never stored"
+    );
+    assert_eq!(session_facts(&app.db).await, before, "nothing else changed");
+    // Same address and agent on the same day: one visitor; the same address another day: not linkable.
+    let (h1, h2, h3, h5) = (
+        hash_of(&app.db, "old-1").await,
+        hash_of(&app.db, "old-2").await,
+        hash_of(&app.db, "old-3").await,
+        hash_of(&app.db, "old-5").await,
+    );
+    assert!(h1.is_some() && h1 == h2, "{h1:?} {h2:?}");
+    assert!(h3.is_some() && h5.is_some() && h3 != h5);
+    assert_eq!(
+        hash_of(&app.db, "old-7").await,
+        None,
+        "'unknown' is not an address: dropped"
+    );
+    let agent: (String, String, String) = app
+        .db
+        .rows("SELECT user_agent, browser, device FROM ide_sessions WHERE session_id = 'old-4'")
+        .await
+        .into_iter()
+        .map(mysql_async::from_row)
+        .next()
+        .unwrap();
+    assert_eq!(
+        agent,
+        (
+            "Safari 17 / iPhone / mobile".into(),
+            "Safari".into(),
+            "mobile".into()
+        )
+    );
+
+    // A rerun finds nothing left to do.
+    let again = adoption.anonymize_stored_ips().await.unwrap();
+    assert_eq!(again.rows, 0);
+
+    // The adopted days roll up; the old summary of a day without raw rows stays as it was.
+    app.maintenance.run_once().await.unwrap();
+    let day: (u32, u32, u32, u64, u32) = app.db
+        .rows("SELECT unique_visitors, ide_sessions, programs_run, total_lines_executed, avg_session_duration_seconds \
+               FROM daily_usage_summary WHERE date = '2026-11-25'").await
+        .into_iter().map(mysql_async::from_row).next().unwrap();
+    assert_eq!(day, (1, 2, 3, 170, 450));
+    let old: (u32, u32) = app.db
+        .rows("SELECT unique_visitors, ide_sessions FROM daily_usage_summary WHERE date = '2026-11-20'").await
+        .into_iter().map(mysql_async::from_row).next().unwrap();
+    assert_eq!(old, (7, 9));
+    // The 27th: old-5 (no duration, left out of the average), old-6 (no hash: a visitor of its
+    // own), old-7 (its address dropped: likewise).
+    let day27: (u32, u32, u32) = app.db
+        .rows("SELECT unique_visitors, ide_sessions, avg_session_duration_seconds FROM daily_usage_summary WHERE date = '2026-11-27'").await
+        .into_iter().map(mysql_async::from_row).next().unwrap();
+    assert_eq!(day27, (3, 3, 60));
+}
+
+#[tokio::test]
+async fn the_command_truncates_in_truncate_mode_and_never_prints_an_address() {
+    let db = old_deployment().await;
+    let output = Command::new(env!("CARGO_BIN_EXE_usage-aggregator"))
+        .arg("anonymize-stored-ips")
+        .env_clear()
+        .env("USAGE_DATABASE_URL", db.url())
+        .env("USAGE_IP_MODE", "truncate")
+        .env("USAGE_LOG", "debug")
+        .output()
+        .expect("the binary runs");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{printed}");
+    assert!(
+        printed.contains("rewrote 6 session row(s), 6 of which held an IP address"),
+        "{printed}"
+    );
+    for raw in RAW_ADDRESSES {
+        assert!(!printed.contains(raw), "{raw} printed:\n{printed}");
+    }
+    let stored: Vec<(String, Option<String>)> = db
+        .rows("SELECT session_id, ip_address FROM ide_sessions ORDER BY session_id")
+        .await
+        .into_iter()
+        .map(mysql_async::from_row)
+        .collect();
+    let of = |id: &str| stored.iter().find(|(s, _)| s == id).unwrap().1.clone();
+    assert_eq!(of("old-1").as_deref(), Some("203.0.113.0"));
+    assert_eq!(of("old-3").as_deref(), Some("198.51.100.0"));
+    assert_eq!(of("old-4").as_deref(), Some("2001:db8:abcd::"));
+    assert_eq!(of("old-7"), None);
+    let dump = dump_all_tables(&db).await;
+    for raw in RAW_ADDRESSES {
+        assert!(!dump.contains(raw), "{raw} is still stored");
+    }
+}
