@@ -1,0 +1,302 @@
+//! The dashboard in real headless Chromium against seeded data served by the real aggregator:
+//! the token prompt, every chart drawn, the numbers shown equal to what the stats API answers,
+//! readable on a phone. Screenshots go to target/screenshots/.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use mysql_async::prelude::Queryable;
+use serde_json::{json, Value};
+use usage_aggregator::clock::SystemClock;
+use usage_aggregator::report::dates::DateRange;
+use usage_aggregator::report::{ReportSettings, Reports};
+use usage_aggregator::store::Store;
+use usage_e2e::browser::Browser;
+use usage_e2e::stack::{repo_root, Aggregator, Database};
+
+const TOKEN: &str = "dashboard-e2e-token-0123456789";
+const DAYS: u32 = 14;
+const BROWSERS: [(&str, &str, &str); 4] = [
+    ("Chrome", "Windows 10", "desktop"),
+    ("Firefox", "Linux", "desktop"),
+    ("Safari", "iPhone", "mobile"),
+    ("Edge", "Windows 10", "desktop"),
+];
+const FEATURES: [&str; 5] = ["debugger", "save", "load", "share", "renumber"];
+
+/// Two weeks of sessions (one to five a day, some over several visits), with runs and features.
+/// Returns the number of sessions.
+async fn seed(db: &Database) -> u64 {
+    let (mut sessions, mut runs, mut features) = (Vec::new(), Vec::new(), Vec::new());
+    for day in 0..DAYS {
+        let count = 1 + (day * 7 + 3) % 5;
+        for i in 0..count {
+            let id = format!("s{day:02}{i:02}");
+            let start = format!(
+                "UTC_DATE() - INTERVAL {day} DAY + INTERVAL {} MINUTE",
+                60 + 97 * i
+            );
+            let seconds = 90 + 53 * i + 11 * day;
+            let programs = (i + day) % 4;
+            let errors = u32::from(programs == 3);
+            let (browser, os, device) = BROWSERS[((i + day) % 4) as usize];
+            sessions.push(format!(
+                "('{id}', {start}, {start} + INTERVAL {seconds} SECOND, {start} + INTERVAL {seconds} SECOND, {seconds}, \
+                 {active}, 'v{day}-{visitor}', '{browser}', '{os}', '{device}', {programs}, {lines}, {errors}, {start}, 'ide')",
+                active = seconds * 2 / 3,
+                visitor = i % 3,
+                lines = programs * 40,
+            ));
+            for r in 0..programs {
+                let ok = !(errors == 1 && r == 0);
+                runs.push(format!(
+                    "('{id}', {start} + INTERVAL {r} MINUTE, 12, {ms}, 40, {ok})",
+                    ms = 3 + 17 * r + day
+                ));
+            }
+            for f in 0..(i % 3 + 1) {
+                let name = FEATURES[((f + day) % 5) as usize];
+                features.push(format!("('{id}', {start} + INTERVAL {f} MINUTE, '{name}')"));
+            }
+        }
+    }
+    let mut conn = db.pool.get_conn().await.unwrap();
+    conn.query_drop(format!(
+        "INSERT INTO ide_sessions (session_id, start_time, last_activity, end_time, duration_seconds, active_seconds, \
+         visitor_hash, browser, os, device, programs_run, lines_executed, errors_encountered, last_seen_at, site_id) VALUES {}",
+        sessions.join(",")
+    ))
+    .await
+    .unwrap();
+    conn.query_drop(format!(
+        "INSERT INTO program_executions (session_id, timestamp, program_lines, execution_time_ms, lines_executed, success) VALUES {}",
+        runs.join(",")
+    ))
+    .await
+    .unwrap();
+    conn.query_drop(format!(
+        "INSERT INTO feature_usage (session_id, timestamp, feature_name) VALUES {}",
+        features.join(",")
+    ))
+    .await
+    .unwrap();
+    sessions.len() as u64
+}
+
+async fn roll_up(db: &Database) {
+    let reports = Reports {
+        store: Store::connect(&db.url()).await.unwrap(),
+        clock: std::sync::Arc::new(SystemClock),
+        settings: ReportSettings {
+            rollup_window_days: 3,
+            retention_days: 395,
+        },
+    };
+    let range = DateRange::ending(reports.today(), 30);
+    let outcome = reports.rollup_days(range.days()).await.unwrap();
+    assert_eq!(outcome.rolled_up.len(), DAYS as usize);
+    reports.store.disconnect().await;
+}
+
+async fn wait_for_state(browser: &Browser, wanted: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let state = browser.eval("return document.body.dataset.state").await;
+        if state == wanted {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page stayed {state}, wanted {wanted}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn sign_in(browser: &Browser, token: &str) {
+    let field = browser.client.find(Locator::Id("token")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(token).await.unwrap();
+    browser
+        .client
+        .find(Locator::Id("login-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The API as the page sees it (same origin, same token).
+async fn api(browser: &Browser, path: &str) -> Value {
+    let script = "const done = arguments[arguments.length - 1];
+        fetch('/api/v1/stats/' + arguments[0], {headers: {Authorization: 'Bearer ' + arguments[1]}})
+          .then(r => r.json()).then(done, e => done({error: String(e)}));";
+    browser
+        .client
+        .execute_async(script, vec![json!(path), json!(TOKEN)])
+        .await
+        .unwrap()
+}
+
+async fn screenshot(browser: &Browser, name: &str) {
+    let png = browser.client.screenshot().await.unwrap();
+    let dir = repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_what_the_stats_api_answers() {
+    let db = Database::create().await;
+    // The dashboard does not need the browser client; the harness insists on one being there.
+    let client_dir = tempfile::tempdir().unwrap();
+    std::fs::write(client_dir.path().join("usage.js"), "").unwrap();
+    let client = client_dir.path().to_path_buf();
+    let aggregator = Aggregator::start(&db, move |c| {
+        c.admin_token = Some(TOKEN.into());
+        c.client_dir = client;
+    })
+    .await;
+    let seeded = seed(&db).await;
+    roll_up(&db).await;
+
+    let browser = Browser::launch().await;
+    browser.client.set_window_size(1280, 2200).await.unwrap();
+    browser
+        .client
+        .goto(&format!("{}/dashboard.html", aggregator.url()))
+        .await
+        .unwrap();
+    wait_for_state(&browser, "login").await;
+    sign_in(&browser, "not-the-token-0123456789").await;
+    wait_for_state(&browser, "login").await;
+    let refused = browser
+        .eval("return document.getElementById('login-error').textContent")
+        .await;
+    assert!(
+        refused.as_str().unwrap().contains("not accepted"),
+        "{refused}"
+    );
+    sign_in(&browser, TOKEN).await;
+    wait_for_state(&browser, "ready").await;
+    let stored = browser
+        .eval("return sessionStorage.getItem('usage-admin-token')")
+        .await;
+    assert_eq!(stored, TOKEN, "kept for the tab");
+
+    let daily = api(&browser, "daily").await;
+    let totals = &daily["totals"];
+    assert_eq!(totals["sessions"], seeded);
+    let kpis = browser
+        .eval("const o = {}; for (const e of document.querySelectorAll('[data-kpi]')) o[e.dataset.kpi] = e.dataset.value; return o;")
+        .await;
+    for key in [
+        "sessions",
+        "visitor_days",
+        "avg_duration_seconds",
+        "avg_active_seconds",
+        "programs_run",
+        "lines_executed",
+        "feature_uses",
+    ] {
+        assert_eq!(kpis[key], totals[key].to_string(), "{key}");
+    }
+    assert_eq!(
+        kpis["success_rate"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap(),
+        totals["success_rate"].as_f64().unwrap()
+    );
+    let shown = browser
+        .eval("return document.getElementById('kpi-sessions').textContent")
+        .await;
+    assert_eq!(shown, seeded.to_string());
+
+    // One bar per day of the range, each holding that day's count; the same for every chart.
+    let bars = browser
+        .eval("return [...document.querySelectorAll('#chart-sessions rect.bar')].map(r => [r.dataset.date, Number(r.dataset.value)])")
+        .await;
+    let expected: Vec<Value> = daily["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| json!([d["date"], d["sessions"]]))
+        .collect();
+    assert_eq!(bars, Value::Array(expected));
+    for chart in [
+        "sessions", "visitors", "duration", "programs", "features", "browsers", "os", "devices",
+    ] {
+        let rendered = browser
+            .eval(&format!(
+                "return document.getElementById('chart-{chart}').dataset.rendered"
+            ))
+            .await;
+        assert_eq!(rendered, "true", "{chart}");
+    }
+    let dots = browser
+        .eval("return document.querySelectorAll('#chart-duration circle.dot.active').length")
+        .await;
+    assert_eq!(dots, DAYS, "one active-time point per day with sessions");
+
+    let features = api(&browser, "features").await;
+    let top = browser
+        .eval("const li = document.querySelector('#chart-features li'); return [li.dataset.name, Number(li.dataset.value)]")
+        .await;
+    assert_eq!(
+        top,
+        json!([
+            features["features"][0]["name"],
+            features["features"][0]["uses"]
+        ])
+    );
+    let clients = api(&browser, "clients").await;
+    let browsers = browser
+        .eval("return [...document.querySelectorAll('#chart-browsers li')].map(li => [li.dataset.name, Number(li.dataset.value)])")
+        .await;
+    let expected: Vec<Value> = clients["browsers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| json!([c["name"], c["sessions"]]))
+        .collect();
+    assert_eq!(browsers, Value::Array(expected));
+    let programs = api(&browser, "programs").await;
+    let runs = browser
+        .eval("return Number(document.getElementById('programs-runs').dataset.value)")
+        .await;
+    assert_eq!(runs, programs["runs"]);
+    let rows = browser
+        .eval("return document.querySelectorAll('#recent-sessions tbody tr').length")
+        .await;
+    assert_eq!(rows, 20);
+    screenshot(&browser, "dashboard.png").await;
+
+    // A phone: nothing wider than the screen.
+    browser.client.set_window_size(390, 2400).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let overflow = browser
+        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        .await;
+    assert_eq!(overflow, 0, "horizontal scrolling on a phone");
+    screenshot(&browser, "dashboard-phone.png").await;
+
+    // A narrower range redraws with one bar per day.
+    browser
+        .client
+        .goto(&format!("{}/dashboard.html", aggregator.url()))
+        .await
+        .unwrap();
+    wait_for_state(&browser, "ready").await;
+    browser
+        .eval("document.querySelector('[data-days=\"7\"]').click()")
+        .await;
+    wait_for_state(&browser, "ready").await;
+    let bars = browser
+        .eval("return document.querySelectorAll('#chart-sessions rect.bar').length")
+        .await;
+    assert_eq!(bars, 7);
+    browser.close().await;
+}

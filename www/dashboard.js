@@ -1,0 +1,325 @@
+// The usage dashboard: asks for the admin token, reads /api/v1/stats/* and draws hand-written
+// SVG charts. No build step, no dependencies. Every number the page shows sits in an element
+// with a stable id or data attribute, and <body data-state> says "ready" once all is drawn.
+
+const TOKEN_KEY = 'usage-admin-token';
+const API = '/api/v1/stats/';
+const $ = (id) => document.getElementById(id);
+
+let token = sessionStorage.getItem(TOKEN_KEY) || '';
+
+// ---------- formatting ----------
+const number = (n) => (n ?? 0).toLocaleString('en-US');
+const percent = (r) => (r === null || r === undefined ? '–' : `${(r * 100).toFixed(1)}%`);
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return '–';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+const ms = (v) => (v === null || v === undefined ? '–' : `${number(v)} ms`);
+const isoDay = (date) => date.toISOString().slice(0, 10);
+function daysBefore(last, days) {
+  const d = new Date(`${last}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - (days - 1));
+  return isoDay(d);
+}
+
+// ---------- API ----------
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function api(path, params = {}) {
+  const query = new URLSearchParams(params).toString();
+  const response = await fetch(API + path + (query ? `?${query}` : ''), {
+    headers: { Authorization: `Bearer ${token}` },
+    cache: 'no-store',
+  });
+  let body = null;
+  try { body = await response.json(); } catch { /* not JSON: reported below */ }
+  if (!response.ok) {
+    throw new ApiError(response.status, (body && body.error) || `HTTP ${response.status}`);
+  }
+  return body;
+}
+
+// ---------- SVG charts ----------
+const SVG = 'http://www.w3.org/2000/svg';
+// Width of the charts' coordinate system: narrower on a phone, so labels stay readable.
+let W = 640;
+let lastDaily = null;
+const H = 220, PAD = { l: 48, r: 44, t: 12, b: 28 };
+
+function el(name, attrs = {}, text) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** An axis maximum of four round steps (1, 2 or 5 times a power of ten; whole numbers when
+ *  counting), at least `max`. Durations step in round minutes once past a minute. */
+function niceMax(max, kind = 'count') {
+  const raw = Math.max(max, 0) / 4;
+  if (kind === 'seconds' && raw > 30) return 4 * 60 * niceStep(raw / 60);
+  return 4 * Math.max(niceStep(raw), kind === 'rate' ? 0 : 1);
+}
+function niceStep(raw) {
+  if (raw <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * p).find((c) => c >= raw);
+}
+
+function frame(dates, yMax, format) {
+  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'chart' });
+  const plotW = W - PAD.l - PAD.r, plotH = H - PAD.t - PAD.b;
+  for (let i = 0; i <= 4; i++) {
+    const y = PAD.t + plotH - (plotH * i) / 4;
+    svg.append(el('line', { x1: PAD.l, x2: W - PAD.r, y1: y, y2: y, class: 'grid' }));
+    svg.append(el('text', { x: PAD.l - 6, y: y + 4, class: 'tick y' }, format((yMax * i) / 4)));
+  }
+  // Dates under the axis: first, last and a few between, so they never overlap.
+  const step = Math.max(1, Math.ceil(dates.length / 6));
+  dates.forEach((d, i) => {
+    const last = dates.length - 1;
+    if ((i % step && i !== last) || (i !== last && last - i < step * 0.7)) return;
+    const x = PAD.l + (plotW * (i + 0.5)) / dates.length;
+    svg.append(el('text', { x, y: H - 8, class: 'tick x' }, d.slice(5)));
+  });
+  const xOf = (i) => PAD.l + (plotW * (i + 0.5)) / dates.length;
+  const yOf = (v, max = yMax) => PAD.t + plotH - (plotH * v) / max;
+  return { svg, xOf, yOf, band: plotW / dates.length, plotH };
+}
+
+function bars(figure, days, key, format = number, cls = 'bar') {
+  const values = days.map((d) => d[key]);
+  const yMax = niceMax(Math.max(...values, 0));
+  const f = frame(days.map((d) => d.date), yMax, (v) => format(Math.round(v)));
+  days.forEach((d, i) => {
+    const h = f.plotH * (d[key] / yMax);
+    const w = Math.max(1, f.band * 0.7);
+    const rect = el('rect', { x: f.xOf(i) - w / 2, y: f.yOf(d[key]), width: w, height: h, class: cls,
+      'data-date': d.date, 'data-value': d[key] });
+    rect.append(el('title', {}, `${d.date}: ${format(d[key])}`));
+    f.svg.append(rect);
+  });
+  return f;
+}
+
+function line(f, days, key, cls, max, format) {
+  const points = days.map((d, i) => [d, i]).filter(([d]) => d[key] !== null && d[key] !== undefined);
+  if (points.length === 0) return;
+  // A missing day starts a new stroke, so the line never bridges a gap.
+  const path = points.map(([d, i], n) => `${n && points[n - 1][1] === i - 1 ? 'L' : 'M'}`
+    + `${f.xOf(i).toFixed(1)},${f.yOf(d[key], max).toFixed(1)}`);
+  f.svg.append(el('path', { d: path.join(' '), class: `line ${cls}` }));
+  for (const [d, i] of points) {
+    const dot = el('circle', { cx: f.xOf(i), cy: f.yOf(d[key], max), r: 3, class: `dot ${cls}`,
+      'data-date': d.date, 'data-value': d[key] });
+    dot.append(el('title', {}, `${d.date}: ${format(d[key])}`));
+    f.svg.append(dot);
+  }
+}
+
+function place(figure, svg, total) {
+  const plot = figure.querySelector('.plot');
+  plot.replaceChildren(svg);
+  figure.dataset.total = total;
+  figure.dataset.rendered = 'true';
+}
+
+const tickDuration = (s) => (s >= 60 && s % 60 === 0 ? `${s / 60}m` : duration(s));
+
+function drawDaily(days) {
+  lastDaily = days;
+  W = $('chart-sessions').clientWidth < 480 ? 400 : 640;
+  const sum = (k) => days.reduce((a, d) => a + d[k], 0);
+  place($('chart-sessions'), bars($('chart-sessions'), days, 'sessions').svg, sum('sessions'));
+  place($('chart-visitors'), bars($('chart-visitors'), days, 'unique_visitors', number, 'bar alt').svg,
+    sum('unique_visitors'));
+
+  // A day without sessions has no average: a gap in the line, not a drop to zero.
+  const timed = days.map((d) => (d.sessions ? d : { ...d, avg_duration_seconds: null, avg_active_seconds: null }));
+  const maxDuration = niceMax(Math.max(...days.map((d) => d.avg_duration_seconds), 1), 'seconds');
+  const fd = frame(days.map((d) => d.date), maxDuration, tickDuration);
+  line(fd, timed, 'avg_duration_seconds', 'wall', maxDuration, duration);
+  line(fd, timed, 'avg_active_seconds', 'active', maxDuration, duration);
+  place($('chart-duration'), fd.svg, days.length);
+
+  const fp = bars($('chart-programs'), days, 'programs_run');
+  // Success rate on its own 0–100 % scale, labelled on the right.
+  for (const r of [0, 0.5, 1]) {
+    fp.svg.append(el('text', { x: W - PAD.r + 6, y: fp.yOf(r, 1) + 4, class: 'tick rate' }, `${r * 100}%`));
+  }
+  line(fp, days, 'success_rate', 'rate', 1, percent);
+  place($('chart-programs'), fp.svg, sum('programs_run'));
+}
+
+/** Horizontal bars in HTML: long names wrap instead of being cut, on any screen width. */
+function ranking(figure, items, valueKey, label) {
+  const plot = figure.querySelector('.plot');
+  const top = items.slice(0, 10);
+  const max = Math.max(...top.map((i) => i[valueKey]), 1);
+  const list = document.createElement('ol');
+  list.className = 'ranking';
+  for (const item of top) {
+    const li = document.createElement('li');
+    li.dataset.name = item.name;
+    li.dataset.value = item[valueKey];
+    li.innerHTML = '<span class="name"></span><span class="track"><span class="fill"></span></span><span class="value"></span>';
+    li.querySelector('.name').textContent = item.name;
+    li.querySelector('.fill').style.width = `${(100 * item[valueKey]) / max}%`;
+    li.querySelector('.value').textContent = label(item);
+    list.append(li);
+  }
+  if (top.length === 0) {
+    const empty = document.createElement('p');
+    empty.className = 'empty';
+    empty.textContent = 'Nothing in this range.';
+    plot.replaceChildren(empty);
+  } else {
+    plot.replaceChildren(list);
+  }
+  figure.dataset.total = items.reduce((a, i) => a + i[valueKey], 0);
+  figure.dataset.rendered = 'true';
+}
+
+// ---------- page ----------
+function setKpis(totals) {
+  const shown = {
+    sessions: number(totals.sessions),
+    visitor_days: number(totals.visitor_days),
+    avg_duration_seconds: duration(totals.avg_duration_seconds),
+    avg_active_seconds: duration(totals.avg_active_seconds),
+    programs_run: number(totals.programs_run),
+    success_rate: percent(totals.success_rate),
+    lines_executed: number(totals.lines_executed),
+    feature_uses: number(totals.feature_uses),
+  };
+  for (const output of document.querySelectorAll('[data-kpi]')) {
+    const key = output.dataset.kpi;
+    output.textContent = shown[key];
+    output.dataset.value = totals[key] ?? '';
+  }
+}
+
+function setPrograms(p) {
+  $('programs-runs').textContent = number(p.runs);
+  $('programs-runs').dataset.value = p.runs;
+  $('programs-outcome').textContent = `${number(p.succeeded)} / ${number(p.failed)}`
+    + (p.unknown ? ` (${number(p.unknown)} unknown)` : '') + ` · ${percent(p.success_rate)}`;
+  $('programs-outcome').dataset.value = p.success_rate ?? '';
+  const t = p.execution_ms;
+  $('programs-times').textContent = `${ms(t.avg)} / ≤${ms(t.p50)} / ≤${ms(t.p95)} / ${ms(t.max)}`;
+  $('programs-lines').textContent = p.avg_lines_executed === null ? '–' : number(p.avg_lines_executed);
+}
+
+function setSessions(sessions) {
+  const body = $('recent-sessions').querySelector('tbody');
+  body.replaceChildren(...sessions.map((s) => {
+    const tr = document.createElement('tr');
+    tr.dataset.started = s.started;
+    const cells = [s.started.replace('T', ' ').replace(/(\.\d+)?Z$/, ''),
+      duration(s.duration_seconds) + (s.ended ? '' : ' (open)'), duration(s.active_seconds),
+      number(s.programs_run), number(s.lines_executed), number(s.errors),
+      s.browser ?? '–', s.os ?? '–', s.device ?? '–'];
+    for (const text of cells) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  }));
+  $('recent-sessions').dataset.rows = sessions.length;
+}
+
+function status(text, isError = false) {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', isError);
+}
+
+function showLogin(message = '') {
+  document.body.dataset.state = 'login';
+  $('login').hidden = false;
+  $('dashboard').hidden = true;
+  $('range').hidden = true;
+  $('login-error').textContent = message;
+  $('token').focus();
+}
+
+async function load() {
+  const range = { from: $('range-from').value, to: $('range-to').value };
+  document.body.dataset.state = 'loading';
+  status(`Loading ${range.from} … ${range.to}`);
+  try {
+    const [daily, features, clients, programs, sessions] = await Promise.all([
+      api('daily', range), api('features', range), api('clients', range), api('programs', range),
+      api('sessions', { limit: 20 }),
+    ]);
+    $('login').hidden = true;
+    $('dashboard').hidden = false;
+    $('range').hidden = false;
+    setKpis(daily.totals);
+    drawDaily(daily.days);
+    ranking($('chart-features'), features.features, 'uses', (f) => `${number(f.uses)} · ${number(f.sessions)} sess.`);
+    const share = (c) => `${number(c.sessions)} · ${percent(c.share)}`;
+    ranking($('chart-browsers'), clients.browsers, 'sessions', share);
+    ranking($('chart-os'), clients.os, 'sessions', share);
+    ranking($('chart-devices'), clients.devices, 'sessions', share);
+    setPrograms(programs);
+    setSessions(sessions.sessions);
+    status(`${daily.from} to ${daily.to} (UTC days; a session counts on the day it started). Updated ${new Date().toLocaleTimeString()}.`);
+    document.body.dataset.state = 'ready';
+  } catch (error) {
+    if (error.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      token = '';
+      showLogin('That token was not accepted.');
+    } else if (error.status === 503 && $('dashboard').hidden) {
+      // Not configured (or no database) before anything was shown: say so where the user looks.
+      showLogin(error.message);
+    } else {
+      document.body.dataset.state = 'error';
+      status(error.message, true);
+    }
+  }
+}
+
+function setRange(days) {
+  const to = isoDay(new Date());
+  $('range-to').value = to;
+  $('range-from').value = daysBefore(to, days);
+}
+
+function start() {
+  const params = new URLSearchParams(location.search);
+  setRange(30);
+  if (params.get('from')) $('range-from').value = params.get('from');
+  if (params.get('to')) $('range-to').value = params.get('to');
+  $('login-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    token = $('token').value.trim();
+    sessionStorage.setItem(TOKEN_KEY, token);
+    load();
+  });
+  $('range').addEventListener('submit', (event) => { event.preventDefault(); load(); });
+  for (const button of document.querySelectorAll('[data-days]')) {
+    button.addEventListener('click', () => { setRange(Number(button.dataset.days)); load(); });
+  }
+  $('sign-out').addEventListener('click', () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    token = '';
+    showLogin();
+  });
+  // Redraw for the new width when a phone turns or a window narrows past the breakpoint.
+  window.addEventListener('resize', () => {
+    const narrow = $('chart-sessions').clientWidth < 480;
+    if (lastDaily && narrow !== (W < 640)) drawDaily(lastDaily);
+  });
+  if (token) load(); else showLogin();
+}
+
+start();
