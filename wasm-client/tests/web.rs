@@ -64,7 +64,7 @@ async fn payload_matches_the_api_contract() {
 #[wasm_bindgen_test]
 async fn batches_when_full_or_after_the_flush_interval() {
     install_fakes();
-    let t = tracker(r#"{"site":"t-batch","batchSize":3,"flushInterval":300}"#);
+    let t = tracker(r#"{"site":"t-batch","batchSize":3,"flushInterval":600}"#);
     t.start();
     t.feature("a".into(), JsValue::UNDEFINED);
     sleep(50).await;
@@ -81,9 +81,9 @@ async fn batches_when_full_or_after_the_flush_interval() {
         1,
         "one event waits for the interval"
     );
-    sleep(400).await;
+    sleep(900).await;
     let f = fetches("t-batch");
-    assert_eq!(f.len(), 2, "sent once the oldest event is 300 ms old");
+    assert_eq!(f.len(), 2, "sent once the oldest event is 600 ms old");
     assert_eq!(types(&events(&body(&f[1]))), ["feature"]);
     t.stop();
 }
@@ -142,7 +142,7 @@ async fn retry_after_is_honoured_and_4xx_is_never_retried() {
         "Retry-After: 1 beats a 10 ms backoff"
     );
     set_fake("status", 200.into());
-    sleep(600).await;
+    sleep(1000).await;
     assert_eq!(fetches("t-retry-after").len(), 2, "retried after a second");
     assert!(queue_keys("t-retry-after").is_empty());
     t.stop();
