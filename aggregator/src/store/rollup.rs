@@ -38,6 +38,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
+        // Upserts after the deletes: two replicas rolling up the same day cannot collide.
         replace_features(&mut tx, day).await?;
         replace_clients(&mut tx, day).await?;
         replace_summary(&mut tx, day, now).await?;
@@ -157,7 +158,8 @@ async fn replace_features(tx: &mut Transaction<'_>, day: NaiveDate) -> Result<()
         "INSERT INTO daily_feature_usage (date, feature_name, uses, sessions) \
          SELECT ?, f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
          FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
-         WHERE s.start_time >= ? AND s.start_time < ? GROUP BY f.feature_name",
+         WHERE s.start_time >= ? AND s.start_time < ? GROUP BY f.feature_name \
+         ON DUPLICATE KEY UPDATE uses = VALUES(uses), sessions = VALUES(sessions)",
         (day, start, end),
     )
     .await?;
@@ -177,7 +179,8 @@ async fn replace_clients(tx: &mut Transaction<'_>, day: NaiveDate) -> Result<(),
         ));
     }
     let sql = format!(
-        "INSERT INTO daily_client_usage (date, dimension, value, sessions) {}",
+        "INSERT INTO daily_client_usage (date, dimension, value, sessions) {} \
+         ON DUPLICATE KEY UPDATE sessions = VALUES(sessions)",
         parts.join(" UNION ALL ")
     );
     tx.exec_drop(sql, (day, start, end, day, start, end, day, start, end))

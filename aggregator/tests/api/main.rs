@@ -10,3 +10,4 @@ mod privacy;
 mod reports;
 mod sessions;
 mod startup;
+mod stats_api;

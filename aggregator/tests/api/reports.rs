@@ -1,4 +1,5 @@
-//! Daily rollup, retention and the stats API against real MariaDB, with hand-computed figures.
+//! Daily rollup and retention against real MariaDB, with hand-computed figures; the helpers that
+//! seed sessions through the real ingest API (shared with `stats_api`).
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use mysql_async::Row;
@@ -8,7 +9,7 @@ use crate::helpers::{SessionScript, TestApp};
 
 pub const TOKEN: &str = "test-admin-token-0123456789";
 
-fn at(day: u32, h: u32, m: u32) -> DateTime<Utc> {
+pub fn at(day: u32, h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, h, m, 0).unwrap()
 }
 
@@ -336,154 +337,74 @@ async fn retention_deletes_raw_rows_before_the_boundary_and_keeps_their_summary(
     assert_eq!(summary(&app, 18).await.unwrap().4, 7);
 }
 
-#[tokio::test]
-async fn the_stats_api_serves_the_rolled_up_figures() {
-    let app = TestApp::reporting().await;
-    seed_two_days(&app).await;
-    app.clock.set(at(28, 12, 0));
-    app.maintenance.run_once().await.unwrap();
-
-    let daily = app.stats("daily?from=2026-11-26&to=2026-11-28").await;
-    let days = daily["days"].as_array().unwrap();
-    assert_eq!(days.len(), 3);
-    assert_eq!(days[0]["sessions"], 0, "a day without sessions is zeros");
-    assert_eq!(days[1]["date"], "2026-11-27");
-    assert_eq!(
-        (
-            days[1]["sessions"].as_u64(),
-            days[1]["unique_visitors"].as_u64()
-        ),
-        (Some(3), Some(2))
-    );
-    assert_eq!(days[1]["avg_active_seconds"], 333);
-    assert_eq!(days[1]["success_rate"], 0.75);
-    assert_eq!(daily["totals"]["sessions"], 4);
-    assert_eq!(
-        daily["totals"]["avg_duration_seconds"], 705,
-        "(3*900 + 120) / 4"
-    );
-    let default_range = app.stats("daily").await;
-    assert_eq!(
-        (
-            default_range["from"].as_str(),
-            default_range["days"].as_array().unwrap().len()
-        ),
-        (Some("2026-10-30"), 30)
-    );
-
-    let features = app.stats("features?from=2026-11-27&to=2026-11-28").await;
-    assert_eq!(features["features"][0]["name"], "debugger");
-    assert_eq!(features["features"][0]["uses"], 2);
-
-    let programs = app.stats("programs?from=2026-11-27&to=2026-11-27").await;
-    assert_eq!(
-        (programs["runs"].as_u64(), programs["failed"].as_u64()),
-        (Some(4), Some(1))
-    );
-    assert_eq!(programs["success_rate"], 0.75);
-    assert_eq!(programs["lines_executed"], 1160);
-    assert_eq!(programs["execution_ms"]["max"], 12);
-
-    let clients = app.stats("clients?from=2026-11-27&to=2026-11-28").await;
-    assert_eq!(clients["browsers"][0]["name"], "Firefox");
-    assert_eq!(
-        (
-            clients["browsers"][0]["sessions"].as_u64(),
-            clients["browsers"][0]["share"].as_f64()
-        ),
-        (Some(4), Some(1.0))
-    );
-    assert_eq!(clients["devices"][0]["name"], "desktop");
-
-    let sessions = app.stats("sessions?limit=2").await;
-    let sessions = sessions["sessions"].as_array().unwrap();
-    assert_eq!(sessions.len(), 2);
-    assert_eq!(
-        sessions[0]["started"], "2026-11-28T09:00:00Z",
-        "newest first"
-    );
-    assert_eq!(sessions[1]["duration_seconds"], 1800);
-    assert_eq!(sessions[1]["programs_run"], 1);
-    assert_eq!(sessions[1]["ended"], true);
-    assert!(sessions[0].get("visitor_hash").is_none() && sessions[0].get("session_id").is_none());
-}
-
-const ROUTES: [&str; 5] = ["daily", "sessions", "features", "programs", "clients"];
-
-#[tokio::test]
-async fn every_stats_route_needs_the_right_token() {
-    let app = TestApp::reporting().await;
-    for route in ROUTES {
-        let url = format!("{}/api/v1/stats/{route}", app.address);
-        let cases = [
-            (None, 401),
-            (Some("Bearer wrong-token-0123456789".to_string()), 401),
-            (Some(format!("Bearer {TOKEN}x")), 401),
-            (Some(format!("Basic {TOKEN}")), 401),
-            (Some(format!("Bearer {TOKEN}")), 200),
-        ];
-        for (header, status) in cases {
-            let mut request = app.http.get(&url);
-            if let Some(value) = &header {
-                request = request.header("authorization", value);
-            }
-            let response = request.send().await.unwrap();
-            assert_eq!(response.status(), status, "{route} with {header:?}");
-            if status == 401 {
-                assert!(response.headers().contains_key("www-authenticate"));
-                let body: Value = response.json().await.unwrap();
-                assert!(body["error"].is_string(), "{body}");
-            } else {
-                assert_eq!(response.headers()["cache-control"], "no-store");
-            }
-        }
-    }
+/// Runs the real binary against the test's database; returns (success, stdout + stderr).
+fn command(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_usage-aggregator"))
+        .args(args)
+        .env_clear()
+        .env("USAGE_DATABASE_URL", app.db.url())
+        .env("USAGE_LOG", "warn")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the binary runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
 }
 
 #[tokio::test]
-async fn without_a_configured_token_the_stats_api_is_closed() {
-    let app = TestApp::spawn().await;
-    for route in ROUTES {
-        let response = app
-            .http
-            .get(format!("{}/api/v1/stats/{route}", app.address))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 503, "{route}");
-        let body: Value = response.json().await.unwrap();
-        assert!(
-            body["error"]
-                .as_str()
-                .unwrap()
-                .contains("USAGE_ADMIN_TOKEN"),
-            "{body}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn bad_ranges_are_422_naming_the_field() {
+async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar() {
+    // The binary runs on the system clock: seed days relative to the real today.
+    let today = Utc::now().date_naive();
+    let day = |back: u64| today.checked_sub_days(chrono::Days::new(back)).unwrap();
+    let noon = |d: NaiveDate| d.and_hms_opt(12, 0, 0).unwrap().and_utc();
     let app = TestApp::reporting().await;
-    for (query, field) in [
-        ("daily?from=2026-02-30", "from"),
-        ("daily?from=28.11.2026", "from"),
-        ("features?to=tomorrow", "to"),
-        ("programs?from=2026-11-28&to=2026-11-01", "to"),
-        ("clients?from=2025-01-01&to=2026-01-02", "to"),
-        ("sessions?limit=0", "limit"),
-        ("sessions?limit=many", "limit"),
-    ] {
-        let response = app
-            .http
-            .get(format!("{}/api/v1/stats/{query}", app.address))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 422, "{query}");
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["field"], field, "{query}: {body}");
+    for (back, lines) in [(3, 30), (1, 10)] {
+        let runs = [(30, lines, false)];
+        let visit = Visit {
+            ip: "203.0.113.5",
+            start: noon(day(back)),
+            seconds: 60,
+            active: 30,
+            runs: &runs,
+            features: &[],
+        };
+        app.visit(&visit).await;
     }
+    let (from, to) = (day(3).to_string(), day(1).to_string());
+    let (ok, out) = command(&app, &["rollup", "--from", &from, "--to", &to], &[]);
+    assert!(
+        ok && out.contains("rolled up 2 day(s)") && out.contains("skipped 1"),
+        "{out}"
+    );
+    let (ok, out) = command(&app, &["rollup", "--from", &to, "--to", &from], &[]);
+    assert!(!ok && out.contains("before --from"), "{out}");
+
+    let (ok, out) = command(&app, &["stats", "--days", "4"], &[]);
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 7, "header, 4 days, rule, total:\n{out}");
+    assert!(
+        lines[1].starts_with(&from) && lines[1].ends_with('0'),
+        "{out}"
+    );
+    let total: Vec<&str> = lines[6].split_whitespace().collect();
+    assert_eq!(
+        (total[0], total[2], total[7]),
+        ("total", "2", "40"),
+        "{out}"
+    );
+
+    // Two days kept: the session three days back goes, its summary stays.
+    let short = [
+        ("USAGE_RETENTION_DAYS", "2"),
+        ("USAGE_ROLLUP_WINDOW_DAYS", "1"),
+    ];
+    let (ok, out) = command(&app, &["purge"], &short);
+    assert!(
+        ok && out.contains("deleted 1 session(s), 1 program run(s)"),
+        "{out}"
+    );
+    assert_eq!(app.db.count("ide_sessions").await, 1);
+    assert_eq!(app.db.count("daily_usage_summary").await, 2);
 }

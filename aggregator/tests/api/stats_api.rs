@@ -1,0 +1,158 @@
+//! The stats API: figures equal to the rollup's, a token on every route, 422 on bad ranges.
+
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+use crate::reports::{at, seed_two_days, TOKEN};
+
+#[tokio::test]
+async fn the_stats_api_serves_the_rolled_up_figures() {
+    let app = TestApp::reporting().await;
+    seed_two_days(&app).await;
+    app.clock.set(at(28, 12, 0));
+    app.maintenance.run_once().await.unwrap();
+
+    let daily = app.stats("daily?from=2026-11-26&to=2026-11-28").await;
+    let days = daily["days"].as_array().unwrap();
+    assert_eq!(days.len(), 3);
+    assert_eq!(days[0]["sessions"], 0, "a day without sessions is zeros");
+    assert_eq!(days[1]["date"], "2026-11-27");
+    assert_eq!(
+        (
+            days[1]["sessions"].as_u64(),
+            days[1]["unique_visitors"].as_u64()
+        ),
+        (Some(3), Some(2))
+    );
+    assert_eq!(days[1]["avg_active_seconds"], 333);
+    assert_eq!(days[1]["success_rate"], 0.75);
+    assert_eq!(daily["totals"]["sessions"], 4);
+    assert_eq!(
+        daily["totals"]["avg_duration_seconds"], 705,
+        "(3*900 + 120) / 4"
+    );
+    let default_range = app.stats("daily").await;
+    assert_eq!(
+        (
+            default_range["from"].as_str(),
+            default_range["days"].as_array().unwrap().len()
+        ),
+        (Some("2026-10-30"), 30)
+    );
+
+    let features = app.stats("features?from=2026-11-27&to=2026-11-28").await;
+    assert_eq!(features["features"][0]["name"], "debugger");
+    assert_eq!(features["features"][0]["uses"], 2);
+
+    let programs = app.stats("programs?from=2026-11-27&to=2026-11-27").await;
+    assert_eq!(
+        (programs["runs"].as_u64(), programs["failed"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(programs["success_rate"], 0.75);
+    assert_eq!(programs["lines_executed"], 1160);
+    assert_eq!(programs["execution_ms"]["max"], 12);
+
+    let clients = app.stats("clients?from=2026-11-27&to=2026-11-28").await;
+    assert_eq!(clients["browsers"][0]["name"], "Firefox");
+    assert_eq!(
+        (
+            clients["browsers"][0]["sessions"].as_u64(),
+            clients["browsers"][0]["share"].as_f64()
+        ),
+        (Some(4), Some(1.0))
+    );
+    assert_eq!(clients["devices"][0]["name"], "desktop");
+
+    let sessions = app.stats("sessions?limit=2").await;
+    let sessions = sessions["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(
+        sessions[0]["started"], "2026-11-28T09:00:00Z",
+        "newest first"
+    );
+    assert_eq!(sessions[1]["duration_seconds"], 1800);
+    assert_eq!(sessions[1]["programs_run"], 1);
+    assert_eq!(sessions[1]["ended"], true);
+    assert!(sessions[0].get("visitor_hash").is_none() && sessions[0].get("session_id").is_none());
+}
+
+const ROUTES: [&str; 5] = ["daily", "sessions", "features", "programs", "clients"];
+
+#[tokio::test]
+async fn every_stats_route_needs_the_right_token() {
+    let app = TestApp::reporting().await;
+    for route in ROUTES {
+        let url = format!("{}/api/v1/stats/{route}", app.address);
+        let cases = [
+            (None, 401),
+            (Some("Bearer wrong-token-0123456789".to_string()), 401),
+            (Some(format!("Bearer {TOKEN}x")), 401),
+            (Some(format!("Basic {TOKEN}")), 401),
+            (Some(format!("Bearer {TOKEN}")), 200),
+        ];
+        for (header, status) in cases {
+            let mut request = app.http.get(&url);
+            if let Some(value) = &header {
+                request = request.header("authorization", value);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), status, "{route} with {header:?}");
+            if status == 401 {
+                assert!(response.headers().contains_key("www-authenticate"));
+                let body: Value = response.json().await.unwrap();
+                assert!(body["error"].is_string(), "{body}");
+            } else {
+                assert_eq!(response.headers()["cache-control"], "no-store");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_a_configured_token_the_stats_api_is_closed() {
+    let app = TestApp::spawn().await;
+    for route in ROUTES {
+        let response = app
+            .http
+            .get(format!("{}/api/v1/stats/{route}", app.address))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 503, "{route}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("USAGE_ADMIN_TOKEN"),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_ranges_are_422_naming_the_field() {
+    let app = TestApp::reporting().await;
+    for (query, field) in [
+        ("daily?from=2026-02-30", "from"),
+        ("daily?from=28.11.2026", "from"),
+        ("features?to=tomorrow", "to"),
+        ("programs?from=2026-11-28&to=2026-11-01", "to"),
+        ("clients?from=2025-01-01&to=2026-01-02", "to"),
+        ("sessions?limit=0", "limit"),
+        ("sessions?limit=many", "limit"),
+    ] {
+        let response = app
+            .http
+            .get(format!("{}/api/v1/stats/{query}", app.address))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["field"], field, "{query}: {body}");
+    }
+}
