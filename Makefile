@@ -29,6 +29,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p usage-client --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy -p usage-client --target wasm32-unknown-unknown --features tiny -- -D warnings
 
 test-rust:
 	cargo test --workspace
