@@ -98,19 +98,23 @@ async fn roll_up(db: &Database) {
     reports.store.disconnect().await;
 }
 
-async fn wait_for_state(browser: &Browser, wanted: &str) {
+/// Polls a JavaScript expression until it is true.
+async fn wait_until(browser: &Browser, what: &str, condition: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let script = format!("return Boolean({condition})");
+    while browser.eval(&script).await != true {
         let state = browser.eval("return document.body.dataset.state").await;
-        if state == wanted {
-            return;
-        }
         assert!(
             Instant::now() < deadline,
-            "the page stayed {state}, wanted {wanted}"
+            "gave up waiting for {what} (page {state})"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+async fn wait_for_state(browser: &Browser, wanted: &str) {
+    let condition = format!("document.body.dataset.state === '{wanted}'");
+    wait_until(browser, wanted, &condition).await;
 }
 
 async fn sign_in(browser: &Browser, token: &str) {
@@ -170,7 +174,12 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .unwrap();
     wait_for_state(&browser, "login").await;
     sign_in(&browser, "not-the-token-0123456789").await;
-    wait_for_state(&browser, "login").await;
+    wait_until(
+        &browser,
+        "the refusal",
+        "document.getElementById('login-error').textContent",
+    )
+    .await;
     let refused = browser
         .eval("return document.getElementById('login-error').textContent")
         .await;
