@@ -196,3 +196,63 @@ async fn the_command_truncates_in_truncate_mode_and_never_prints_an_address() {
         assert!(!dump.contains(raw), "{raw} is still stored");
     }
 }
+
+const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+#[tokio::test]
+async fn a_stored_address_hashes_like_a_live_visit_while_its_days_salt_exists() {
+    let app = TestApp::spawn_on(old_deployment().await, |c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    // old-5 started on the 27th at 10:00 from 198.51.100.23 with Chrome; the same person now
+    // visits live on the 27th, which creates the 27th's salt.
+    let mut conn = app.db.pool.get_conn().await.unwrap();
+    conn.query_drop("UPDATE ide_sessions SET site_id = 'ide' WHERE session_id = 'old-5'")
+        .await
+        .unwrap();
+    drop(conn);
+    app.clock.set(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 27)
+            .unwrap()
+            .and_hms_opt(10, 30, 0)
+            .unwrap()
+            .and_utc(),
+    );
+    let mut script = crate::helpers::SessionScript::new();
+    let start = script.start(0.0);
+    let batch = script.batch(0.0, vec![start]);
+    let response = app
+        .http
+        .post(format!("{}/api/v1/events", app.address))
+        .header("content-type", "text/plain")
+        .header("user-agent", CHROME)
+        .header("x-forwarded-for", "198.51.100.23")
+        .body(batch.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let live = hash_of(&app.db, &script.id).await;
+
+    let store = &app.maintenance.reports.store;
+    let adoption = Adoption {
+        store,
+        mode: IpMode::Hash,
+        store_full_user_agent: false,
+    };
+    let outcome = adoption.anonymize_stored_ips().await.unwrap();
+    assert_eq!(outcome.rows, 6, "the live row has nothing to anonymize");
+    assert_eq!(
+        outcome.one_off_salt_days, 2,
+        "the 27th's salt exists; the 25th's and 26th's do not"
+    );
+    assert!(live.is_some());
+    assert_eq!(
+        hash_of(&app.db, "old-5").await,
+        live,
+        "the same visitor as the live visit"
+    );
+    assert_ne!(hash_of(&app.db, "old-3").await, live, "another day");
+    assert_eq!(app.db.count("visitor_salts").await, 1, "only the live salt");
+}
