@@ -156,3 +156,71 @@ async fn bad_ranges_are_422_naming_the_field() {
         assert_eq!(body["field"], field, "{query}: {body}");
     }
 }
+
+/// `serve` rolls up by itself on its own interval, and neither the client's address nor the admin
+/// token reaches the log (traced at the most verbose level).
+#[tokio::test]
+async fn serve_rolls_up_by_itself_and_logs_neither_address_nor_token() {
+    const CLIENT_IP: &str = "203.0.113.77";
+    let db = crate::helpers::TestDb::create().await;
+    let url = db.url();
+    let app = crate::helpers::BinaryApp::spawn(&[
+        ("USAGE_DATABASE_URL", &url),
+        ("USAGE_TRUSTED_PROXIES", "127.0.0.1"),
+        ("USAGE_ADMIN_TOKEN", TOKEN),
+        ("USAGE_ROLLUP_INTERVAL_SECS", "1"),
+    ]);
+    let http = reqwest::Client::new();
+    let mut script = crate::helpers::SessionScript::new();
+    let events = vec![script.start(0.0), script.run(1.0, 25, None)];
+    let response = http
+        .post(format!("{}/api/v1/events", app.address))
+        .header("content-type", "text/plain")
+        .header("user-agent", crate::helpers::server::FIREFOX)
+        .header("x-forwarded-for", CLIENT_IP)
+        .body(script.batch(2.0, events).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // The rollup is periodic: poll until today's row shows the session (or give up).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let today = loop {
+        let daily: Value = http
+            .get(format!("{}/api/v1/stats/daily", app.address))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let today = daily["days"].as_array().unwrap().last().unwrap().clone();
+        if today["sessions"] == 1 {
+            break today;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no rollup within 30 s: {daily}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        (
+            today["programs_run"].as_u64(),
+            today["lines_executed"].as_u64()
+        ),
+        (Some(1), Some(25))
+    );
+    let (status, log) = app.stop();
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains("days_rolled_up"),
+        "the rollup ran in serve: {log}"
+    );
+    assert!(
+        !log.contains(CLIENT_IP),
+        "the address is in the log:\n{log}"
+    );
+    assert!(!log.contains(TOKEN), "the token is in the log:\n{log}");
+}
