@@ -53,17 +53,21 @@ async fn main() -> anyhow::Result<()> {
         let agg = procs::aggregator(&db.url("bench")).await?;
         if only.contains('a') {
             phases::batched(&agg, &db, secs).await?;
+            db.print_profile().await?;
         }
         if only.contains('b') {
             let bare = procs::bare().await?;
             phases::single(&agg, &bare, &db, secs).await?;
+            db.print_profile().await?;
             bare.stop();
         }
         if only.contains('c') {
             phases::sustained(&agg, &db, secs).await?;
+            db.print_profile().await?;
         }
         if only.contains('d') {
             phases::memory(&agg, &db).await?;
+            db.print_profile().await?;
         }
         agg.stop();
     }

@@ -48,6 +48,10 @@ impl ThrowawayMariaDb {
             .arg(format!("--socket={}", dir.join("sock").display()))
             .arg(format!("--pid-file={}", dir.join("pid").display()))
             .arg(format!("--port={port}"))
+            .arg(format!(
+                "--performance-schema={}",
+                if profile() { "ON" } else { "OFF" }
+            ))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -86,6 +90,38 @@ impl ThrowawayMariaDb {
             .await?
             .query_drop(format!("CREATE DATABASE {name}"))
             .await?;
+        pool.disconnect().await?;
+        Ok(())
+    }
+}
+
+/// BENCH_PROFILE=1: statement statistics on, and printed after each phase.
+pub fn profile() -> bool {
+    std::env::var("BENCH_PROFILE").is_ok_and(|v| v == "1")
+}
+
+impl ThrowawayMariaDb {
+    /// With BENCH_PROFILE=1, prints where MariaDB spent its time since the last call (statement
+    /// digests by total time), then starts counting anew.
+    pub async fn print_profile(&self) -> anyhow::Result<()> {
+        if !profile() {
+            return Ok(());
+        }
+        let pool = mysql_async::Pool::new(self.url("mysql").as_str());
+        let mut conn = pool.get_conn().await?;
+        let rows: Vec<(String, u64, f64, f64)> = conn
+            .query(
+                "SELECT LEFT(DIGEST_TEXT, 90), COUNT_STAR, SUM_TIMER_WAIT / 1e12, SUM_ROWS_AFFECTED / GREATEST(COUNT_STAR, 1) \
+                 FROM performance_schema.events_statements_summary_by_digest \
+                 WHERE SCHEMA_NAME = 'bench' ORDER BY SUM_TIMER_WAIT DESC LIMIT 8",
+            )
+            .await?;
+        for (digest, count, secs, rows) in rows {
+            println!("   db {secs:7.2} s {count:7} x {rows:7.1} rows  {digest}");
+        }
+        conn.query_drop("TRUNCATE performance_schema.events_statements_summary_by_digest")
+            .await?;
+        drop(conn);
         pool.disconnect().await?;
         Ok(())
     }

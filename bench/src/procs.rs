@@ -32,8 +32,19 @@ impl Server {
         Ok((field("VmRSS:"), field("VmHWM:")))
     }
 
-    /// Stops the process and waits for it.
+    /// Asks the process to stop (SIGTERM: the aggregator drains, a profiler writes its output),
+    /// kills it if it has not exited within 60 s.
     pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -58,10 +69,22 @@ pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// `usage-aggregator serve` on a free loopback port, logging warnings only.
+/// `usage-aggregator serve` on a free loopback port, logging warnings only. BENCH_WRAP (for
+/// example `valgrind --tool=callgrind`) runs it under a profiler; RSS is then the profiler's.
 pub async fn aggregator(database_url: &str) -> anyhow::Result<Server> {
     let port = super::free_port()?;
-    let child = Command::new(sibling("usage-aggregator")?)
+    let binary = sibling("usage-aggregator")?;
+    let wrap = std::env::var("BENCH_WRAP").unwrap_or_default();
+    let mut words = wrap.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(&binary);
+            c
+        }
+        None => Command::new(&binary),
+    };
+    let child = command
         .arg("serve")
         .env("USAGE_DATABASE_URL", database_url)
         .env("USAGE_LISTEN", format!("127.0.0.1:{port}"))

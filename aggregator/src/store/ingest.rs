@@ -1,17 +1,26 @@
 //! SQL of the write path: one flush is one transaction of a few multi-row statements, whatever
-//! the number of requests in it (group commit).
+//! the number of requests in it (group commit). Program counters grow by the runs a flush really
+//! inserts (checked against the stored event ids while the sessions' rows are locked), so a
+//! retried batch never doubles them and no flush re-reads a session's history.
 
-use std::collections::HashMap;
+mod literal;
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use mysql_async::prelude::Queryable;
-use mysql_async::{IsolationLevel, Transaction, TxOpts, Value};
+use mysql_async::{IsolationLevel, Transaction, TxOpts};
 
+use self::literal::{push_row, Literal};
 use super::{Store, StoreError};
+use crate::domain::event::Id128;
+use crate::domain::ingest::ProgramRow;
 use crate::domain::session::SessionFacts;
 use crate::pipeline::batch::Flush;
 
-/// Rows per statement: big enough to amortize round trips, small enough for any packet limit.
+/// Rows per statement: big enough to amortize round trips, small enough for any packet limit
+/// (a row is at most about 4.5 KB of SQL, so 500 stay under the 4 MB max_allowed_packet of
+/// older servers).
 const CHUNK: usize = 500;
 
 impl Store {
@@ -22,22 +31,62 @@ impl Store {
         // Read committed: no gap locks, so replicas inserting new sessions do not deadlock.
         options.with_isolation_level(Some(IsolationLevel::ReadCommitted));
         let mut tx = conn.start_transaction(options).await?;
-        upsert_sessions(&mut tx, flush, slack).await?;
-        insert_programs(&mut tx, flush).await?;
+        // The stored sessions are locked first: a concurrent writer of one of them waits here,
+        // so the runs found stored just below cannot change before this transaction ends.
+        let stored = load_facts(&mut tx, flush).await?;
+        let known = stored_runs(&mut tx, &flush.programs).await?;
+        let new_runs: Vec<&ProgramRow> = flush
+            .programs
+            .iter()
+            .filter(|r| !known.contains(&r.event_id))
+            .collect();
+        upsert_sessions(&mut tx, flush, &stored, &Counters::of(&new_runs), slack).await?;
+        insert_programs(&mut tx, &new_runs).await?;
         insert_features(&mut tx, flush).await?;
-        recount_runs(&mut tx, &flush.sessions_with_runs()).await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
-fn placeholders(rows: usize, columns: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(","));
-    vec![row; rows].join(",")
+/// What the runs a flush inserts add to a session's counters.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Counters {
+    runs: u32,
+    lines: u64,
+    errors: u32,
 }
 
-fn time(at: DateTime<Utc>) -> Value {
-    Value::from(at.naive_utc())
+impl Counters {
+    fn of<'a>(runs: &[&'a ProgramRow]) -> HashMap<&'a str, Counters> {
+        let mut by_session: HashMap<&str, Counters> = HashMap::new();
+        for row in runs {
+            let c = by_session.entry(row.session_id.as_str()).or_default();
+            c.runs += 1;
+            c.lines += u64::from(row.run.lines_executed);
+            c.errors += u32::from(!row.run.success);
+        }
+        by_session
+    }
+}
+
+/// A stored session: its primary key (so that its upsert goes straight to the row) and facts.
+struct StoredSession {
+    key: u64,
+    facts: SessionFacts,
+}
+
+/// `prefix` followed by the literals of `items` separated by commas, then `suffix`.
+fn list<T: Literal + ?Sized>(prefix: &str, items: &[&T], suffix: &str) -> String {
+    let mut sql = String::with_capacity(prefix.len() + suffix.len() + items.len() * 40);
+    sql.push_str(prefix);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            sql.push(',');
+        }
+        item.write_to(&mut sql);
+    }
+    sql.push_str(suffix);
+    sql
 }
 
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {
@@ -46,6 +95,7 @@ fn utc(at: NaiveDateTime) -> DateTime<Utc> {
 
 type FactsRow = (
     String,
+    u64,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
@@ -56,21 +106,24 @@ type FactsRow = (
     Option<u64>,
 );
 
-/// The stored facts of these sessions, locked until the transaction ends.
+/// The stored facts of the flush's sessions, locked until the transaction ends.
 async fn load_facts(
     tx: &mut Transaction<'_>,
-    ids: &[&str],
-) -> Result<HashMap<String, SessionFacts>, StoreError> {
-    let mut found = HashMap::new();
+    flush: &Flush,
+) -> Result<HashMap<String, StoredSession>, StoreError> {
+    let ids: Vec<&String> = flush.sessions.iter().map(|s| &s.session_id).collect();
+    let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT session_id, first_seen_at, last_seen_at, start_estimate, start_time, max_offset_ms, visible_ms, \
-             active_ms, end_offset_ms FROM ide_sessions WHERE session_id IN ({}) FOR UPDATE",
-            vec!["?"; chunk.len()].join(",")
+        let sql = list(
+            "SELECT session_id, id, first_seen_at, last_seen_at, start_estimate, start_time, max_offset_ms, visible_ms, \
+             active_ms, end_offset_ms FROM ide_sessions WHERE session_id IN (",
+            chunk,
+            ") FOR UPDATE",
         );
-        let rows: Vec<FactsRow> = tx.exec(sql, chunk.to_vec()).await?;
+        let rows: Vec<FactsRow> = tx.query(sql).await?;
         for (
             id,
+            key,
             first,
             last,
             estimate,
@@ -92,8 +145,31 @@ async fn load_facts(
                 active_ms,
                 end_offset_ms,
             };
-            found.insert(id, facts);
+            found.insert(id, StoredSession { key, facts });
         }
+    }
+    Ok(found)
+}
+
+/// The stored ids among these runs' event ids.
+async fn stored_runs(
+    tx: &mut Transaction<'_>,
+    runs: &[ProgramRow],
+) -> Result<HashSet<Id128>, StoreError> {
+    let ids: Vec<&Id128> = runs.iter().map(|r| &r.event_id).collect();
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = list(
+            "SELECT event_id FROM program_executions WHERE event_id IN (",
+            chunk,
+            ")",
+        );
+        let stored: Vec<Vec<u8>> = tx.query(sql).await?;
+        found.extend(
+            stored
+                .iter()
+                .filter_map(|id| <[u8; 16]>::try_from(id.as_slice()).ok().map(Id128)),
+        );
     }
     Ok(found)
 }
@@ -101,51 +177,62 @@ async fn load_facts(
 async fn upsert_sessions(
     tx: &mut Transaction<'_>,
     flush: &Flush,
+    stored: &HashMap<String, StoredSession>,
+    added: &HashMap<&str, Counters>,
     slack: Duration,
 ) -> Result<(), StoreError> {
-    let ids: Vec<&str> = flush
-        .sessions
-        .iter()
-        .map(|s| s.session_id.as_str())
-        .collect();
-    let stored = load_facts(tx, &ids).await?;
     for chunk in flush.sessions.chunks(CHUNK) {
-        let mut params = Vec::with_capacity(chunk.len() * 20);
-        for update in chunk {
-            let facts = stored
-                .get(&update.session_id)
-                .map_or(update.facts, |old| old.merge(update.facts));
+        let mut sql = String::with_capacity(4096 + chunk.len() * 400);
+        sql.push_str(
+            "INSERT INTO ide_sessions (id, session_id, site_id, visitor_hash, ip_address, user_agent, browser, os, \
+             device, first_seen_at, last_seen_at, start_estimate, max_offset_ms, visible_ms, active_ms, end_offset_ms, \
+             start_time, last_activity, end_time, duration_seconds, active_seconds, programs_run, lines_executed, \
+             errors_encountered) VALUES ",
+        );
+        for (i, update) in chunk.iter().enumerate() {
+            let old = stored.get(&update.session_id);
+            let facts = old.map_or(update.facts, |old| old.facts.merge(update.facts));
             let times = facts.derive(slack);
             let who = &update.identity;
-            params.extend([
-                Value::from(&update.session_id),
-                Value::from(&who.site),
-                Value::from(&who.visitor_hash),
-                Value::from(&who.ip_address),
-                Value::from(&who.user_agent),
-                Value::from(&who.browser),
-                Value::from(&who.os),
-                Value::from(&who.device),
-                time(facts.first_seen),
-                time(facts.last_seen),
-                time(facts.start_estimate),
-                Value::from(facts.max_offset_ms),
-                Value::from(facts.visible_ms),
-                Value::from(facts.active_ms),
-                Value::from(facts.end_offset_ms),
-                time(times.start_time),
-                time(times.last_activity),
-                Value::from(times.end_time.map(|t| t.naive_utc())),
-                Value::from(times.duration_seconds),
-                Value::from(times.active_seconds),
-            ]);
+            let add = added
+                .get(update.session_id.as_str())
+                .copied()
+                .unwrap_or_default();
+            push_row(
+                &mut sql,
+                i == 0,
+                &[
+                    // A stored row's key sends the upsert straight to it; a new row gets one.
+                    &old.map(|o| o.key),
+                    &update.session_id,
+                    &who.site,
+                    &who.visitor_hash,
+                    &who.ip_address,
+                    &who.user_agent,
+                    &who.browser,
+                    &who.os,
+                    &who.device,
+                    &facts.first_seen,
+                    &facts.last_seen,
+                    &facts.start_estimate,
+                    &facts.max_offset_ms,
+                    &facts.visible_ms,
+                    &facts.active_ms,
+                    &facts.end_offset_ms,
+                    &times.start_time,
+                    &times.last_activity,
+                    &times.end_time,
+                    &times.duration_seconds,
+                    &times.active_seconds,
+                    &add.runs,
+                    &add.lines,
+                    &add.errors,
+                ],
+            );
         }
         // Facts merge again in SQL as a safety net for a concurrent replica; they are monotone.
-        let sql = format!(
-            "INSERT INTO ide_sessions (session_id, site_id, visitor_hash, ip_address, user_agent, browser, os, device, \
-             first_seen_at, last_seen_at, start_estimate, max_offset_ms, visible_ms, active_ms, end_offset_ms, \
-             start_time, last_activity, end_time, duration_seconds, active_seconds) VALUES {} \
-             ON DUPLICATE KEY UPDATE \
+        sql.push_str(
+            " ON DUPLICATE KEY UPDATE \
              first_seen_at = LEAST(COALESCE(first_seen_at, VALUES(first_seen_at)), VALUES(first_seen_at)), \
              last_seen_at = GREATEST(COALESCE(last_seen_at, VALUES(last_seen_at)), VALUES(last_seen_at)), \
              start_estimate = LEAST(COALESCE(start_estimate, VALUES(start_estimate)), VALUES(start_estimate)), \
@@ -154,74 +241,70 @@ async fn upsert_sessions(
              active_ms = GREATEST(active_ms, VALUES(active_ms)), \
              end_offset_ms = VALUES(end_offset_ms), \
              start_time = VALUES(start_time), last_activity = VALUES(last_activity), end_time = VALUES(end_time), \
-             duration_seconds = VALUES(duration_seconds), active_seconds = VALUES(active_seconds)",
-            placeholders(chunk.len(), 20)
+             duration_seconds = VALUES(duration_seconds), active_seconds = VALUES(active_seconds), \
+             programs_run = programs_run + VALUES(programs_run), \
+             lines_executed = lines_executed + VALUES(lines_executed), \
+             errors_encountered = errors_encountered + VALUES(errors_encountered)",
         );
-        tx.exec_drop(sql, params).await?;
+        tx.query_drop(sql).await?;
     }
     Ok(())
 }
 
-async fn insert_programs(tx: &mut Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
-    for chunk in flush.programs.chunks(CHUNK) {
-        let mut params = Vec::with_capacity(chunk.len() * 9);
-        for row in chunk {
-            params.extend([
-                Value::from(row.event_id.0.to_vec()),
-                Value::from(&row.session_id),
-                Value::from(row.seq),
-                time(row.timestamp),
-                Value::from(row.run.program_lines),
-                Value::from(row.run.execution_time_ms),
-                Value::from(row.run.lines_executed),
-                Value::from(row.run.success),
-                Value::from(&row.run.error_message),
-            ]);
-        }
-        let sql = format!(
+/// A plain INSERT: these runs were not stored a moment ago, under the sessions' locks. Should
+/// another transaction have stored one of them since (a replica creating the same new session),
+/// the flush fails and is retried rather than counting a run twice.
+async fn insert_programs(tx: &mut Transaction<'_>, runs: &[&ProgramRow]) -> Result<(), StoreError> {
+    for chunk in runs.chunks(CHUNK) {
+        let mut sql = String::with_capacity(256 + chunk.len() * 200);
+        sql.push_str(
             "INSERT INTO program_executions (event_id, session_id, seq, timestamp, program_lines, execution_time_ms, \
-             lines_executed, success, error_message) VALUES {} ON DUPLICATE KEY UPDATE event_id = event_id",
-            placeholders(chunk.len(), 9)
+             lines_executed, success, error_message) VALUES ",
         );
-        tx.exec_drop(sql, params).await?;
+        for (i, row) in chunk.iter().enumerate() {
+            push_row(
+                &mut sql,
+                i == 0,
+                &[
+                    &row.event_id,
+                    &row.session_id,
+                    &row.seq,
+                    &row.timestamp,
+                    &row.run.program_lines,
+                    &row.run.execution_time_ms,
+                    &row.run.lines_executed,
+                    &row.run.success,
+                    &row.run.error_message,
+                ],
+            );
+        }
+        tx.query_drop(sql).await?;
     }
     Ok(())
 }
 
 async fn insert_features(tx: &mut Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
     for chunk in flush.features.chunks(CHUNK) {
-        let mut params = Vec::with_capacity(chunk.len() * 6);
-        for row in chunk {
-            params.extend([
-                Value::from(row.event_id.0.to_vec()),
-                Value::from(&row.session_id),
-                Value::from(row.seq),
-                time(row.timestamp),
-                Value::from(&row.name),
-                Value::from(&row.data),
-            ]);
+        let mut sql = String::with_capacity(256 + chunk.len() * 200);
+        sql.push_str(
+            "INSERT INTO feature_usage (event_id, session_id, seq, timestamp, feature_name, feature_data) VALUES ",
+        );
+        for (i, row) in chunk.iter().enumerate() {
+            push_row(
+                &mut sql,
+                i == 0,
+                &[
+                    &row.event_id,
+                    &row.session_id,
+                    &row.seq,
+                    &row.timestamp,
+                    &row.name,
+                    &row.data,
+                ],
+            );
         }
-        let sql = format!(
-            "INSERT INTO feature_usage (event_id, session_id, seq, timestamp, feature_name, feature_data) VALUES {} \
-             ON DUPLICATE KEY UPDATE event_id = event_id",
-            placeholders(chunk.len(), 6)
-        );
-        tx.exec_drop(sql, params).await?;
-    }
-    Ok(())
-}
-
-/// Counters are counted from the stored runs, so a retried batch can never double them.
-async fn recount_runs(tx: &mut Transaction<'_>, ids: &[&str]) -> Result<(), StoreError> {
-    for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
-            "UPDATE ide_sessions s JOIN (SELECT session_id, COUNT(*) AS runs, COALESCE(SUM(lines_executed), 0) AS executed, \
-             COALESCE(SUM(success = 0), 0) AS errors FROM program_executions WHERE session_id IN ({}) GROUP BY session_id) p \
-             ON p.session_id = s.session_id \
-             SET s.programs_run = p.runs, s.lines_executed = p.executed, s.errors_encountered = p.errors",
-            vec!["?"; chunk.len()].join(",")
-        );
-        tx.exec_drop(sql, chunk.to_vec()).await?;
+        sql.push_str(" ON DUPLICATE KEY UPDATE event_id = event_id");
+        tx.query_drop(sql).await?;
     }
     Ok(())
 }
