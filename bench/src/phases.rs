@@ -73,9 +73,8 @@ pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::
     let cpu = Cpu::start(agg, db);
     // Each simulated client runs sessions of 10 batches (10 minutes of a busy IDE) one after
     // the other, so sessions start and grow as they would in production.
-    let body: MakeBody = Arc::new(|s, i| {
-        payload::batch(&payload::session_id(1, s * 1_000_000 + i / 10), i % 10)
-    });
+    let body: MakeBody =
+        Arc::new(|s, i| payload::batch(&payload::session_id(1, s * 1_000_000 + i / 10), i % 10));
     let out = load::closed_loop(agg.addr, 256, 100_000, Duration::from_secs(secs), body).await?;
     let cpu = cpu.report("aggregator");
     let batches = out.ok as usize;
