@@ -1,7 +1,7 @@
 //! SQL of the write path: one flush is one transaction of a few multi-row statements, whatever
-//! the number of requests in it (group commit). Program counters grow by the runs a flush really
-//! inserts (checked against the stored event ids while the sessions' rows are locked), so a
-//! retried batch never doubles them and no flush re-reads a session's history.
+//! the number of requests in it (group commit), sent in two round trips. Program counters grow by
+//! the runs a flush really inserts (checked against the stored event ids in the same
+//! transaction), so a retried batch never doubles them and no flush re-reads a session's history.
 
 mod literal;
 
@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use mysql_async::prelude::Queryable;
-use mysql_async::{IsolationLevel, Transaction, TxOpts};
+use mysql_async::{Conn, Row};
 
 use self::literal::{push_row, Literal};
 use super::{Store, StoreError};
@@ -23,29 +23,51 @@ use crate::pipeline::batch::Flush;
 /// older servers).
 const CHUNK: usize = 500;
 
+/// Statements sent in one round trip at most: well under any server's max_allowed_packet.
+const BATCH_BYTES: usize = 1 << 20;
+
 impl Store {
     /// Commits a flush, or nothing of it. `slack` bounds session starts (see `SessionFacts::derive`).
+    ///
+    /// Two round trips whatever the flush holds: one reads (and locks) what the flush builds on,
+    /// the other writes and commits. Every round trip waits for the database to be scheduled, and
+    /// on a loaded machine those waits, not the work, made a flush slow.
     pub async fn write_flush(&self, flush: &Flush, slack: Duration) -> Result<(), StoreError> {
         let mut conn = self.pool().get_conn().await?;
-        let mut options = TxOpts::default();
-        // Read committed: no gap locks, so replicas inserting new sessions do not deadlock.
-        options.with_isolation_level(Some(IsolationLevel::ReadCommitted));
-        let mut tx = conn.start_transaction(options).await?;
-        // The stored sessions are locked first: a concurrent writer of one of them waits here,
-        // so the runs found stored just below cannot change before this transaction ends.
-        let stored = load_facts(&mut tx, flush).await?;
-        let known = stored_runs(&mut tx, &flush.programs).await?;
-        let new_runs: Vec<&ProgramRow> = flush
-            .programs
-            .iter()
-            .filter(|r| !known.contains(&r.event_id))
-            .collect();
-        upsert_sessions(&mut tx, flush, &stored, &Counters::of(&new_runs), slack).await?;
-        insert_programs(&mut tx, &new_runs).await?;
-        insert_features(&mut tx, flush).await?;
-        tx.commit().await?;
-        Ok(())
+        // Back in the pool the connection is reset, which rolls back a transaction left open by
+        // an error or by a flush abandoned at its timeout: nothing of a failed flush commits.
+        conn.reset_connection(true);
+        let outcome = write(&mut conn, flush, slack).await;
+        if outcome.is_err() {
+            let _ = conn.query_drop("ROLLBACK").await;
+        }
+        outcome
     }
+}
+
+async fn write(conn: &mut Conn, flush: &Flush, slack: Duration) -> Result<(), StoreError> {
+    let (stored, known) = read_locked(conn, flush).await?;
+    let new_runs: Vec<&ProgramRow> = flush
+        .programs
+        .iter()
+        .filter(|r| !known.contains(&r.event_id))
+        .collect();
+    let mut statements = upsert_sessions(flush, &stored, &Counters::of(&new_runs), slack);
+    statements.extend(insert_programs(&new_runs));
+    statements.extend(insert_features(flush));
+    statements.push("COMMIT".into());
+    let mut script = String::with_capacity(BATCH_BYTES);
+    for statement in statements {
+        if !script.is_empty() && script.len() + statement.len() > BATCH_BYTES {
+            conn.query_drop(std::mem::take(&mut script)).await?;
+        }
+        if !script.is_empty() {
+            script.push(';');
+        }
+        script.push_str(&statement);
+    }
+    conn.query_drop(script).await?;
+    Ok(())
 }
 
 /// What the runs a flush inserts add to a session's counters.
@@ -106,81 +128,83 @@ type FactsRow = (
     Option<u64>,
 );
 
-/// The stored facts of the flush's sessions, locked until the transaction ends.
-async fn load_facts(
-    tx: &mut Transaction<'_>,
+/// Begins the transaction, and returns the stored facts of the flush's sessions (locked until
+/// it ends) and which of its runs are stored already. The sessions are read last so that a
+/// stalled flush shows as `SELECT session_id ... FOR UPDATE` in the process list. Runs found
+/// missing here are inserted with a plain INSERT: should a concurrent writer store one of them
+/// before this transaction does, the flush fails and is retried instead of counting it twice.
+async fn read_locked(
+    conn: &mut Conn,
     flush: &Flush,
-) -> Result<HashMap<String, StoredSession>, StoreError> {
-    let ids: Vec<&String> = flush.sessions.iter().map(|s| &s.session_id).collect();
-    let mut found = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(CHUNK) {
-        let sql = list(
-            "SELECT session_id, id, first_seen_at, last_seen_at, start_estimate, start_time, max_offset_ms, visible_ms, \
-             active_ms, end_offset_ms FROM ide_sessions WHERE session_id IN (",
-            chunk,
-            ") FOR UPDATE",
-        );
-        let rows: Vec<FactsRow> = tx.query(sql).await?;
-        for (
-            id,
-            key,
-            first,
-            last,
-            estimate,
-            start,
-            max_offset_ms,
-            visible_ms,
-            active_ms,
-            end_offset_ms,
-        ) in rows
-        {
-            // Rows from before heartbeat sessions (an adopted database) know only their start.
-            let start = utc(start);
-            let facts = SessionFacts {
-                first_seen: first.map_or(start, utc),
-                last_seen: last.map_or(start, utc),
-                start_estimate: estimate.map_or(start, utc),
-                max_offset_ms,
-                visible_ms,
-                active_ms,
-                end_offset_ms,
-            };
-            found.insert(id, StoredSession { key, facts });
-        }
-    }
-    Ok(found)
-}
-
-/// The stored ids among these runs' event ids.
-async fn stored_runs(
-    tx: &mut Transaction<'_>,
-    runs: &[ProgramRow],
-) -> Result<HashSet<Id128>, StoreError> {
-    let ids: Vec<&Id128> = runs.iter().map(|r| &r.event_id).collect();
-    let mut found = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        let sql = list(
+) -> Result<(HashMap<String, StoredSession>, HashSet<Id128>), StoreError> {
+    let mut sql = String::from("SET TRANSACTION ISOLATION LEVEL READ COMMITTED;START TRANSACTION");
+    let runs: Vec<&Id128> = flush.programs.iter().map(|r| &r.event_id).collect();
+    for chunk in runs.chunks(CHUNK) {
+        sql.push(';');
+        sql.push_str(&list(
             "SELECT event_id FROM program_executions WHERE event_id IN (",
             chunk,
             ")",
-        );
-        let stored: Vec<Vec<u8>> = tx.query(sql).await?;
-        found.extend(
-            stored
-                .iter()
-                .filter_map(|id| <[u8; 16]>::try_from(id.as_slice()).ok().map(Id128)),
-        );
+        ));
     }
-    Ok(found)
+    let ids: Vec<&String> = flush.sessions.iter().map(|s| &s.session_id).collect();
+    for chunk in ids.chunks(CHUNK) {
+        sql.push(';');
+        sql.push_str(&list(
+            "SELECT session_id, id, first_seen_at, last_seen_at, start_estimate, start_time, max_offset_ms, \
+             visible_ms, active_ms, end_offset_ms FROM ide_sessions WHERE session_id IN (",
+            chunk,
+            ") FOR UPDATE",
+        ));
+    }
+    let mut sessions = HashMap::with_capacity(ids.len());
+    let mut known = HashSet::new();
+    let mut result = conn.query_iter(sql).await?;
+    // One result set per statement; SET and START TRANSACTION give empty ones.
+    while !result.is_empty() {
+        for row in result.collect::<Row>().await? {
+            if row.len() == 1 {
+                let id: Vec<u8> = mysql_async::from_row(row);
+                known.extend(<[u8; 16]>::try_from(id.as_slice()).ok().map(Id128));
+            } else {
+                let (
+                    id,
+                    key,
+                    first,
+                    last,
+                    estimate,
+                    start,
+                    max_offset_ms,
+                    visible_ms,
+                    active_ms,
+                    end_offset_ms,
+                ): FactsRow = mysql_async::from_row(row);
+                // Rows from before heartbeat sessions (an adopted database) know only their start.
+                let start = utc(start);
+                let facts = SessionFacts {
+                    first_seen: first.map_or(start, utc),
+                    last_seen: last.map_or(start, utc),
+                    start_estimate: estimate.map_or(start, utc),
+                    max_offset_ms,
+                    visible_ms,
+                    active_ms,
+                    end_offset_ms,
+                };
+                sessions.insert(id, StoredSession { key, facts });
+            }
+        }
+    }
+    drop(result);
+    Ok((sessions, known))
 }
 
-async fn upsert_sessions(
-    tx: &mut Transaction<'_>,
+fn upsert_sessions(
     flush: &Flush,
     stored: &HashMap<String, StoredSession>,
     added: &HashMap<&str, Counters>,
     slack: Duration,
-) -> Result<(), StoreError> {
+) -> Vec<String> {
+    let mut statements = Vec::new();
     for chunk in flush.sessions.chunks(CHUNK) {
         let mut sql = String::with_capacity(4096 + chunk.len() * 400);
         sql.push_str(
@@ -246,15 +270,14 @@ async fn upsert_sessions(
              lines_executed = lines_executed + VALUES(lines_executed), \
              errors_encountered = errors_encountered + VALUES(errors_encountered)",
         );
-        tx.query_drop(sql).await?;
+        statements.push(sql);
     }
-    Ok(())
+    statements
 }
 
-/// A plain INSERT: these runs were not stored a moment ago, under the sessions' locks. Should
-/// another transaction have stored one of them since (a replica creating the same new session),
-/// the flush fails and is retried rather than counting a run twice.
-async fn insert_programs(tx: &mut Transaction<'_>, runs: &[&ProgramRow]) -> Result<(), StoreError> {
+/// A plain INSERT of runs found missing by [`read_locked`]: a duplicate fails the flush.
+fn insert_programs(runs: &[&ProgramRow]) -> Vec<String> {
+    let mut statements = Vec::new();
     for chunk in runs.chunks(CHUNK) {
         let mut sql = String::with_capacity(256 + chunk.len() * 200);
         sql.push_str(
@@ -278,12 +301,13 @@ async fn insert_programs(tx: &mut Transaction<'_>, runs: &[&ProgramRow]) -> Resu
                 ],
             );
         }
-        tx.query_drop(sql).await?;
+        statements.push(sql);
     }
-    Ok(())
+    statements
 }
 
-async fn insert_features(tx: &mut Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
+fn insert_features(flush: &Flush) -> Vec<String> {
+    let mut statements = Vec::new();
     for chunk in flush.features.chunks(CHUNK) {
         let mut sql = String::with_capacity(256 + chunk.len() * 200);
         sql.push_str(
@@ -304,7 +328,7 @@ async fn insert_features(tx: &mut Transaction<'_>, flush: &Flush) -> Result<(), 
             );
         }
         sql.push_str(" ON DUPLICATE KEY UPDATE event_id = event_id");
-        tx.query_drop(sql).await?;
+        statements.push(sql);
     }
-    Ok(())
+    statements
 }
