@@ -144,3 +144,15 @@ fn report_settings_have_defaults_and_are_checked() {
     let shown = format!("{:?}", Config::load(None, None, &env).unwrap());
     assert!(!shown.contains("0123456789abcdef"), "{shown}");
 }
+
+#[test]
+fn every_environment_variable_is_documented() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut docs = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        docs.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default());
+    }
+    for name in ENV_VARS {
+        assert!(docs.contains(name), "{name} is not in README.md or docs/");
+    }
+}
