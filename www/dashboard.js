@@ -271,7 +271,9 @@ async function load() {
     ranking($('chart-devices'), clients.devices, 'sessions', share);
     setPrograms(programs);
     setSessions(sessions.sessions);
-    status(`${daily.from} to ${daily.to} (UTC days; a session counts on the day it started). Updated ${new Date().toLocaleTimeString()}.`);
+    const asOf = daily.rolled_up_at
+      ? `Figures as of ${daily.rolled_up_at.slice(0, 16).replace('T', ' ')} UTC.` : 'Not rolled up yet.';
+    status(`${daily.from} to ${daily.to} (UTC days; a session counts on the day it started). ${asOf}`);
     document.body.dataset.state = 'ready';
   } catch (error) {
     if (error.status === 401) {

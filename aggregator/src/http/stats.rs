@@ -155,9 +155,11 @@ async fn daily(
 ) -> Result<Json<Value>, StatsError> {
     let range = range(&app, &params)?;
     let rows = app.store.daily_rows(&range).await?;
+    let rolled_up_at = app.store.last_rollup().await?.map(|at| at.and_utc());
     Ok(with_range(
         &range,
-        json!({"days": shape::series(&range, &rows), "totals": shape::totals(&rows)}),
+        json!({"days": shape::series(&range, &rows), "totals": shape::totals(&rows),
+               "rolled_up_at": rolled_up_at}),
     ))
 }
 

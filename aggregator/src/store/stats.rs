@@ -52,6 +52,15 @@ impl Store {
             .collect()
     }
 
+    /// When the rollup last recomputed any day (UTC): how fresh the summaries are.
+    pub async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let latest: Option<Option<NaiveDateTime>> = conn
+            .query_first("SELECT MAX(rolled_up_at) FROM daily_usage_summary")
+            .await?;
+        Ok(latest.flatten())
+    }
+
     /// The latest sessions by start, newest first.
     pub async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError> {
         let mut conn = self.pool().get_conn().await?;

@@ -28,6 +28,10 @@ async fn the_stats_api_serves_the_rolled_up_figures() {
     assert_eq!(days[1]["success_rate"], 0.75);
     assert_eq!(daily["totals"]["sessions"], 4);
     assert_eq!(
+        daily["rolled_up_at"], "2026-11-28T12:00:00Z",
+        "the test clock's rollup"
+    );
+    assert_eq!(
         daily["totals"]["avg_duration_seconds"], 705,
         "(3*900 + 120) / 4"
     );
