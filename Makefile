@@ -4,6 +4,8 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/node_modules/.bin:$(PATH)
 
 DEMO_DB ?= usage_demo
 DEMO_LISTEN ?= 127.0.0.1:8080
+# The dashboard's token for the local demo only; production sets its own secret.
+DEMO_TOKEN ?= local-demo-token-not-secret
 
 .PHONY: test run tools client lint test-rust test-browsers size
 
@@ -14,8 +16,9 @@ test: tools lint client test-rust test-browsers
 run: tools client
 	mariadb -u root --protocol=tcp -h 127.0.0.1 -e 'CREATE DATABASE IF NOT EXISTS $(DEMO_DB)'
 	@echo "demo IDE:  http://$(DEMO_LISTEN)/"
-	@echo "dashboard: http://$(DEMO_LISTEN)/dashboard.html"
+	@echo "dashboard: http://$(DEMO_LISTEN)/dashboard.html  (token: $${USAGE_ADMIN_TOKEN:-$(DEMO_TOKEN)})"
 	USAGE_DATABASE_URL=$${USAGE_DATABASE_URL:-mysql://root@127.0.0.1:3306/$(DEMO_DB)} \
+	USAGE_ADMIN_TOKEN=$${USAGE_ADMIN_TOKEN:-$(DEMO_TOKEN)} \
 	USAGE_LISTEN=$(DEMO_LISTEN) cargo run --release -p usage-aggregator -- serve
 
 tools:

@@ -133,6 +133,8 @@ impl Aggregator {
             database_url: Some(db.url()),
             static_dir: root.join("www"),
             client_dir: root.join("target/usage-client"),
+            // Loaded CI machines can take seconds to commit: see aggregator/tests/api/helpers.
+            flush_timeout_secs: 60,
             ..Config::default()
         };
         adjust(&mut config);

@@ -39,9 +39,6 @@ impl TestApp {
         TestApp::spawn_with(|c| {
             c.admin_token = Some(TOKEN.into());
             c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
-            // A loaded machine (parallel tests, other builds) must not turn a slow commit into
-            // a 503: these tests are about figures, not about timeouts.
-            c.flush_timeout_secs = 60;
             // The test runs the rollup itself, when the data it wants is in place.
             c.rollup_interval_secs = 24 * 3600;
             adjust(c);
