@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release browser client into target/usage-client/ (the aggregator serves it at /usage/):
-#   usage.js            one-tag loader (hand-written, wasm-client/js/usage.js)
-#   usage_client.js     wasm-bindgen glue (ES module exporting init + UsageTracker)
+#   usage.js            one-tag loader (hand-written, wasm-client/js/usage.js), minified
+#   usage_client.js     wasm-bindgen glue (ES module exporting init + UsageTracker) with the crate's
+#                       JS snippets bundled in, minified
 #   usage_client.d.ts   TypeScript types
 #   usage_client_bg.wasm, package.json
 # Needs the tools of scripts/install-wasm-tools.sh. USAGE_CLIENT_OUT overrides the output dir.
@@ -10,6 +11,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${USAGE_CLIENT_OUT:-$ROOT/target/usage-client}"
 WASM_OPT="$ROOT/tools/node_modules/.bin/wasm-opt"
+ESBUILD="$ROOT/tools/node_modules/.bin/esbuild"
 export PATH="$ROOT/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # wasm-pack needs an existing cache dir; --mode no-install keeps it from downloading anything.
 export WASM_PACK_CACHE="${WASM_PACK_CACHE:-$ROOT/target/wasm-pack-cache}"
@@ -19,6 +21,10 @@ if ! "$WASM_OPT" --version 2>/dev/null | grep -q 'version 132'; then
   echo "build-client: binaryen 132 missing in tools/; run scripts/install-wasm-tools.sh" >&2
   exit 1
 fi
+if ! "$ESBUILD" --version 2>/dev/null | grep -qx '0.25.12'; then
+  echo "build-client: esbuild 0.25.12 missing in tools/; run scripts/install-wasm-tools.sh" >&2
+  exit 1
+fi
 
 # Build next to the final dir and swap at the end, so a running server never serves half a build.
 STAGE="$OUT.staging"
@@ -26,7 +32,7 @@ rm -rf "$STAGE"
 mkdir -p "$(dirname "$OUT")"
 wasm-pack --quiet build "$ROOT/wasm-client" --target web --mode no-install \
   --profile wasm-release --out-dir "$STAGE" --out-name usage_client --no-pack \
-  -- --features tiny
+  -- --features tiny,panic-trap
 
 # The wasm-pack profile has wasm-opt off (it would pick whatever wasm-opt is on PATH, and Debian's
 # breaks the module); run binaryen 132 explicitly. Feature flags match what rustc emits for
@@ -37,7 +43,17 @@ wasm-pack --quiet build "$ROOT/wasm-client" --target web --mode no-install \
   "$STAGE/usage_client_bg.wasm" -o "$STAGE/usage_client_bg.wasm.opt"
 mv "$STAGE/usage_client_bg.wasm.opt" "$STAGE/usage_client_bg.wasm"
 
-cp "$ROOT/wasm-client/js/usage.js" "$ROOT/wasm-client/js/usage.d.ts" "$STAGE/"
+# Minify the JS a page downloads. The glue imports the crate's JS snippets (snippets/*/...js);
+# bundling them in saves a request and leaves exactly the files listed above. The loader is only
+# minified: bundling would pull the glue (its dynamic import) into it.
+"$ESBUILD" "$STAGE/usage_client.js" --bundle --format=esm --minify --log-level=warning \
+  --log-override:duplicate-object-key=silent \
+  --outfile="$STAGE/usage_client.min.js"
+mv "$STAGE/usage_client.min.js" "$STAGE/usage_client.js"
+rm -rf "$STAGE/snippets"
+"$ESBUILD" "$ROOT/wasm-client/js/usage.js" --format=esm --minify --log-level=warning \
+  --outfile="$STAGE/usage.js"
+cp "$ROOT/wasm-client/js/usage.d.ts" "$STAGE/"
 cp "$ROOT/wasm-client/js/package.json" "$STAGE/package.json"
 rm -f "$STAGE/.gitignore"
 

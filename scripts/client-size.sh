@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release client (scripts/build-client.sh) and prints the raw and gzipped size of what
-# a page downloads: the wasm, its JS glue and the usage.js loader. `--no-build` measures the
-# existing target/usage-client/.
+# a page downloads: the wasm, its JS glue, the usage.js loader and any JS snippet files (the build
+# bundles snippets into the glue, so normally there are none). `--no-build` measures the existing
+# target/usage-client/.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,12 +13,16 @@ fi
 
 total_raw=0
 total_gz=0
-printf '%-24s %9s %9s\n' file raw gzip-9
-for f in usage_client_bg.wasm usage_client.js usage.js; do
+printf '%-40s %9s %9s\n' file raw gzip-9
+files=(usage_client_bg.wasm usage_client.js usage.js)
+if [ -d "$OUT/snippets" ]; then
+  while IFS= read -r f; do files+=("${f#"$OUT/"}"); done < <(find "$OUT/snippets" -name '*.js' | sort)
+fi
+for f in "${files[@]}"; do
   raw=$(wc -c <"$OUT/$f")
   gz=$(gzip -9 -c "$OUT/$f" | wc -c)
   total_raw=$((total_raw + raw))
   total_gz=$((total_gz + gz))
-  printf '%-24s %9d %9d\n' "$f" "$raw" "$gz"
+  printf '%-40s %9d %9d\n' "$f" "$raw" "$gz"
 done
-printf '%-24s %9d %9d\n' total "$total_raw" "$total_gz"
+printf '%-40s %9d %9d\n' total "$total_raw" "$total_gz"

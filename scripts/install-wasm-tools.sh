@@ -6,6 +6,7 @@
 #   wasm-pack 0.15.1, geckodriver 0.37.1
 #   apt: chromium chromium-driver firefox-esr (only if missing)
 #   binaryen 132 (wasm-opt) from npm into ./tools/ (Debian's binaryen breaks the module)
+#   esbuild 0.25.12 from npm into ./tools/ (minifies the JS of the release client)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,6 +55,12 @@ if ! "$ROOT/tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "v
   say "installing binaryen 132 into tools/"
   mkdir -p "$ROOT/tools"
   npm install --prefix "$ROOT/tools" --no-audit --no-fund --loglevel=error binaryen@132
+fi
+
+if ! "$ROOT/tools/node_modules/.bin/esbuild" --version 2>/dev/null | grep -qx "0.25.12"; then
+  say "installing esbuild 0.25.12 into tools/"
+  mkdir -p "$ROOT/tools"
+  npm install --prefix "$ROOT/tools" --no-audit --no-fund --loglevel=error esbuild@0.25.12
 fi
 
 say "ready: $(wasm-bindgen --version), $(wasm-pack --version), $(geckodriver --version | head -n1)," \

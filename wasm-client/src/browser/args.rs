@@ -1,14 +1,10 @@
 //! Converts the arguments of `feature()` and `programRun()` from whatever the host page passed
 //! into clean core values; anything unusable is dropped (and explained in debug mode).
 
+use super::io::{get as field, json_object};
 use crate::core::event::{check_data, clean_name, ProgramRun};
 use alloc::string::String;
-use js_sys::Reflect;
 use wasm_bindgen::JsValue;
-
-fn field(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
 
 /// A feature name, cleaned to the API's alphabet (`"Save File"` becomes `save_file`).
 pub fn feature_name(name: &JsValue) -> Option<String> {
@@ -28,14 +24,8 @@ pub fn feature_data(data: &JsValue) -> Data {
     if data.is_undefined() || data.is_null() {
         return Data::Absent;
     }
-    if !data.is_object() || js_sys::Array::is_array(data) {
-        return Data::Unusable;
-    }
-    // JSON.stringify throws on cycles and BigInt.
-    let json = js_sys::JSON::stringify(data)
-        .ok()
-        .and_then(|s| s.as_string());
-    match json.as_deref().and_then(check_data) {
+    // None for non-objects, arrays, and what JSON.stringify throws on (cycles, BigInt).
+    match json_object(data).as_deref().and_then(check_data) {
         Some(d) => Data::Json(String::from(d)),
         None => Data::Unusable,
     }

@@ -1,17 +1,15 @@
-//! Small wrappers over browser facilities that must never throw into the host page: the clock,
-//! crypto randomness, Web Storage (which throws when disabled or full), GPC and debug logging.
+//! Small wrappers over the browser facilities of `io`: the clock, randomness for ids and jitter,
+//! Web Storage areas and debug logging.
 
+use super::io;
 use crate::core::tracker::Entropy;
 use alloc::string::String;
-use alloc::vec::Vec;
 use wasm_bindgen::JsValue;
-pub use web_sys::Window;
-use web_sys::{Crypto, Storage};
 
 /// Epoch ms. Offsets are differences of this clock, persisted across reloads, which a monotonic
 /// clock (performance.now restarts per page) could not do; the core guards against steps back.
 pub fn now() -> u64 {
-    let ms = js_sys::Date::now();
+    let ms = io::now();
     if ms > 0.0 {
         ms as u64
     } else {
@@ -19,98 +17,56 @@ pub fn now() -> u64 {
     }
 }
 
-/// `navigator.globalPrivacyControl === true` (not in web-sys yet, so read as a property).
-pub fn gpc_on(win: &web_sys::Window) -> bool {
-    js_sys::Reflect::get(&win.navigator(), &JsValue::from_str("globalPrivacyControl"))
-        .map(|v| v.as_bool() == Some(true))
-        .unwrap_or(false)
-}
-
 /// Ids from crypto.getRandomValues; jitter from Math.random.
-pub struct BrowserEntropy {
-    crypto: Option<Crypto>,
-}
-
-impl BrowserEntropy {
-    pub fn new(win: &web_sys::Window) -> Self {
-        BrowserEntropy {
-            crypto: win.crypto().ok(),
-        }
-    }
-}
+pub struct BrowserEntropy;
 
 impl Entropy for BrowserEntropy {
     fn id_bytes(&mut self) -> [u8; 16] {
-        let mut b = [0u8; 16];
-        let ok = self
-            .crypto
-            .as_ref()
-            .is_some_and(|c| c.get_random_values_with_u8_array(&mut b).is_ok());
-        if !ok {
-            // Only reachable without Web Crypto (very old browsers): ids stay unique enough for
-            // deduplication, which is all the aggregator uses them for.
-            for byte in b.iter_mut() {
-                *byte = (js_sys::Math::random() * 256.0) as u8;
-            }
+        let mut v: u128 = 0;
+        for _ in 0..4 {
+            v = v << 32 | u128::from(io::random_u32());
         }
-        b
+        v.to_le_bytes()
     }
 
     fn unit(&mut self) -> f64 {
-        js_sys::Math::random()
+        io::random()
     }
 }
 
-/// A Web Storage area that swallows every error (private mode, quota, disabled storage): losing
-/// persistence must not stop tracking, let alone the page.
-pub struct Store(Option<Storage>);
+/// A Web Storage area. Every error (private mode, quota, disabled storage) is swallowed by `io`:
+/// losing persistence must not stop tracking, let alone the page.
+#[derive(Clone, Copy)]
+pub struct Store {
+    local: bool,
+}
 
 impl Store {
-    pub fn local(win: &web_sys::Window) -> Self {
-        Store(win.local_storage().ok().flatten())
-    }
+    pub const LOCAL: Store = Store { local: true };
+    pub const SESSION: Store = Store { local: false };
 
-    pub fn session(win: &web_sys::Window) -> Self {
-        Store(win.session_storage().ok().flatten())
-    }
-
-    pub fn get(&self, key: &str) -> Option<String> {
-        self.0.as_ref()?.get_item(key).ok().flatten()
+    pub fn get(self, key: &str) -> Option<String> {
+        io::store_get(self.local, key)
     }
 
     /// Returns false if the browser refused the write (usually: storage full).
-    pub fn set(&self, key: &str, value: &str) -> bool {
-        self.0
-            .as_ref()
-            .is_some_and(|s| s.set_item(key, value).is_ok())
+    pub fn set(self, key: &str, value: &str) -> bool {
+        io::store_set(self.local, key, value)
     }
 
-    pub fn remove(&self, key: &str) {
-        if let Some(s) = &self.0 {
-            let _ = s.remove_item(key);
-        }
+    pub fn remove(self, key: &str) {
+        io::store_remove(self.local, key);
     }
 
-    /// All keys starting with `prefix`.
-    pub fn keys(&self, prefix: &str) -> Vec<String> {
-        let Some(s) = &self.0 else {
-            return Vec::new();
-        };
-        let n = s.length().unwrap_or(0);
-        (0..n)
-            .filter_map(|i| s.key(i).ok().flatten())
-            .filter(|k| k.starts_with(prefix))
-            .collect()
+    /// All keys starting with `prefix`, one per line.
+    pub fn keys(self, prefix: &str) -> String {
+        io::store_keys(self.local, prefix)
     }
 }
 
 /// `console.log("[usage]", msg, detail)`, only when the page asked for debug output.
 pub fn log(debug: bool, msg: &str, detail: &JsValue) {
     if debug {
-        web_sys::console::log_3(
-            &JsValue::from_str("[usage]"),
-            &JsValue::from_str(msg),
-            detail,
-        );
+        io::log(msg, detail);
     }
 }

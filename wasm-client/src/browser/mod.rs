@@ -1,8 +1,10 @@
 //! Browser glue, kept thin: the runtime (timers, page lifecycle, input listeners), storage and
 //! clock wrappers, the fetch/beacon transport, and reading options and call arguments from JS.
+//! Every browser call goes through `io` (one small JS module).
 
 pub mod args;
 pub mod env;
+pub mod io;
 pub mod options;
 pub mod persist;
 pub mod runtime;

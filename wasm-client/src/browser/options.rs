@@ -1,26 +1,18 @@
 //! Reads the options object a page passes to `new UsageTracker({...})` into a [`Config`]. Unknown
 //! keys are ignored and wrongly typed values fall back to the defaults, never to an exception.
 
+use super::io::{self, get};
 use crate::core::config::Config;
 use alloc::string::String;
-use js_sys::Reflect;
 use wasm_bindgen::JsValue;
-
-fn get(o: &JsValue, key: &str) -> JsValue {
-    if !o.is_object() {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
 
 /// A duration or count: a finite non-negative number (a numeric string, as HTML data attributes
 /// give, is accepted too).
 fn number(o: &JsValue, key: &str) -> Option<u64> {
     let v = get(o, key);
-    let n = v.as_f64().or_else(|| {
-        v.as_string()
-            .map(|s| js_sys::Number::from(JsValue::from(s)).value_of())
-    })?;
+    let n = v
+        .as_f64()
+        .or_else(|| v.as_string().map(|s| io::number(&s)))?;
     (n.is_finite() && n >= 0.0).then_some(n as u64)
 }
 

@@ -2,8 +2,8 @@
 //! continues it) and the unsent events in localStorage (so the next page load sends them).
 //! Nothing else is stored, and nothing that identifies a person.
 
-use super::env::{Store, Window};
-use crate::core::json::is_hex_id;
+use super::env::Store;
+use crate::core::json::{fields, is_hex_id};
 use crate::core::tracker::{Entropy, Tracker};
 use alloc::string::String;
 
@@ -22,15 +22,15 @@ pub struct Persistence {
 }
 
 impl Persistence {
-    pub fn new(win: &Window, site: &str) -> Self {
+    pub fn new(site: &str) -> Self {
         let mut queue_prefix = String::from(QUEUE_PREFIX);
         queue_prefix.push_str(site);
         queue_prefix.push(':');
         let mut session_key = String::from(SESSION_PREFIX);
         session_key.push_str(site);
         Persistence {
-            local: Store::local(win),
-            session: Store::session(win),
+            local: Store::LOCAL,
+            session: Store::SESSION,
             queue_prefix,
             session_key,
             stored_owner: String::new(),
@@ -42,13 +42,13 @@ impl Persistence {
     /// copy; it rewrites it on its next change, and a duplicate delivery is harmless since the
     /// aggregator ignores repeated event ids.
     pub fn load<E: Entropy>(&mut self, tracker: &mut Tracker<E>, now: u64) -> Option<String> {
-        for key in self.local.keys(&self.queue_prefix) {
+        for key in fields(&self.local.keys(&self.queue_prefix), b'\n') {
             let id = key.get(self.queue_prefix.len()..);
             if id.is_some_and(is_hex_id) {
-                if let Some(text) = self.local.get(&key) {
+                if let Some(text) = self.local.get(key) {
                     tracker.load_queue(&text, now);
                 }
-                self.local.remove(&key);
+                self.local.remove(key);
             }
         }
         self.session.get(&self.session_key)

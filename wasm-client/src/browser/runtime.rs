@@ -3,9 +3,10 @@
 //! `try_borrow_mut` and quietly does nothing on re-entry, so no path can panic into the page.
 
 use super::env::{self, BrowserEntropy};
+use super::io::{self, Callback};
 use super::persist::Persistence;
-use super::timers::Timers;
-use super::transport::{self, Callback};
+use super::timers::{Timers, EV_HEARTBEAT, EV_SEND};
+use super::transport::{self, EV_ANSWER, EV_NETWORK_ERROR};
 use crate::core::backoff::{Outcome, Verdict};
 use crate::core::config::Config;
 use crate::core::event::ProgramRun;
@@ -14,19 +15,12 @@ use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{AddEventListenerOptions, Document, EventTarget, Window};
 
-/// What counts as the user being active. Listened to on window, capturing and passive, so the
-/// page's own handlers (and stopPropagation) are unaffected and scrolling is never delayed.
-const INPUT_EVENTS: [&str; 6] = [
-    "keydown",
-    "pointerdown",
-    "pointermove",
-    "wheel",
-    "touchstart",
-    "scroll",
-];
+/// Callback codes of the page listeners (`listen` in io.js): visibilitychange or pageshow,
+/// pagehide, and user input.
+const EV_VISIBILITY: u32 = 2;
+const EV_PAGEHIDE: u32 = 3;
+const EV_INPUT: u32 = 4;
 /// Upper bound of beacons per hide; the browser's beacon budget (64 KiB) runs out before.
 const MAX_BEACONS: usize = 8;
 
@@ -34,79 +28,41 @@ pub struct Runtime {
     state: RefCell<State>,
 }
 
-type Listener = Closure<dyn FnMut()>;
-/// Where a listener goes: target, event name, callback.
-type Hook<'a> = (&'a EventTarget, &'a str, &'a Listener);
-
-struct Callbacks {
-    heartbeat: Listener,
-    send: Listener,
-    visibility: Listener,
-    pagehide: Listener,
-    input: Listener,
-    answer: Callback,
-    error: Callback,
-}
-
 pub struct State {
     tracker: Tracker<BrowserEntropy>,
-    win: Window,
-    doc: Document,
     url: String,
     store: Persistence,
     enabled: bool,
     running: bool,
     timers: Timers,
-    cb: Option<Callbacks>,
+    /// The one callback of every listener, timer and fetch; created at the first start.
+    cb: Option<Callback>,
+    /// Removes the page listeners, while they are on.
+    unlisten: Option<JsValue>,
 }
 
-/// Runs `f` on the live state, if the runtime still exists and is not already busy.
-fn with(weak: &Weak<Runtime>, f: impl FnOnce(&mut State)) {
-    if let Some(rt) = weak.upgrade() {
-        if let Ok(mut st) = rt.state.try_borrow_mut() {
-            f(&mut st);
+/// The shared callback: runs the event on the live state, if the runtime still exists and is not
+/// already busy (re-entry is ignored rather than panicking).
+fn callback(w: Weak<Runtime>) -> Callback {
+    Closure::new(move |code: u32, num: f64, val: JsValue| {
+        if let Some(rt) = w.upgrade() {
+            if let Ok(mut st) = rt.state.try_borrow_mut() {
+                st.dispatch(code, num, &val);
+            }
         }
-    }
-}
-
-/// A JS callback running `f` on the state. All listeners share one closure type (a captured
-/// `fn` pointer), which keeps the generated glue small.
-fn hook(w: &Weak<Runtime>, f: fn(&mut State)) -> Listener {
-    let w = w.clone();
-    Closure::new(move || with(&w, f))
-}
-
-fn answer_hook(w: &Weak<Runtime>, f: fn(&mut State, JsValue)) -> Callback {
-    let w = w.clone();
-    Closure::new(move |v: JsValue| with(&w, |st| f(st, v)))
-}
-
-impl Callbacks {
-    fn new(w: &Weak<Runtime>) -> Self {
-        Callbacks {
-            heartbeat: hook(w, State::on_heartbeat),
-            send: hook(w, State::on_send_timer),
-            visibility: hook(w, State::sync_visibility),
-            pagehide: hook(w, State::on_pagehide),
-            input: hook(w, State::on_input),
-            answer: answer_hook(w, |st, resp| {
-                st.settle(transport::outcome(&resp, js_sys::Date::now()))
-            }),
-            error: answer_hook(w, |st, _| st.settle(Outcome::NetworkError)),
-        }
-    }
+    })
 }
 
 impl Runtime {
     /// Reads the options; `None` outside a window (e.g. in a worker).
     pub fn new(options: &JsValue) -> Option<Rc<Runtime>> {
-        let win = web_sys::window()?;
-        let doc = win.document()?;
-        let origin = win.location().origin().ok();
-        let cfg: Config = super::options::parse(options, origin);
+        if !io::has_window() {
+            return None;
+        }
+        let cfg: Config = super::options::parse(options, io::origin());
         let reason = if cfg.disabled {
             Some("disabled by option")
-        } else if cfg.honor_gpc && env::gpc_on(&win) {
+        } else if cfg.honor_gpc && io::gpc() {
             Some("Global Privacy Control is on: not tracking")
         } else {
             cfg.problem()
@@ -114,17 +70,15 @@ impl Runtime {
         if let Some(r) = reason {
             env::log(cfg.debug, r, &JsValue::UNDEFINED);
         }
-        let visible = !doc.hidden();
         let state = State {
             url: cfg.events_url(),
             enabled: reason.is_none(),
-            store: Persistence::new(&win, &cfg.site),
-            tracker: Tracker::new(cfg, BrowserEntropy::new(&win), visible),
-            win,
-            doc,
+            store: Persistence::new(&cfg.site),
+            tracker: Tracker::new(cfg, BrowserEntropy, !io::hidden()),
             running: false,
             timers: Timers::default(),
             cb: None,
+            unlisten: None,
         };
         Some(Rc::new(Runtime {
             state: RefCell::new(state),
@@ -136,7 +90,7 @@ impl Runtime {
         if let Ok(mut st) = self.state.try_borrow_mut() {
             if st.enabled && !st.running {
                 if st.cb.is_none() {
-                    st.cb = Some(Callbacks::new(&weak));
+                    st.cb = Some(callback(weak));
                 }
                 st.start();
             }
@@ -169,12 +123,25 @@ impl Runtime {
 }
 
 impl State {
+    fn dispatch(&mut self, code: u32, num: f64, val: &JsValue) {
+        match code {
+            EV_HEARTBEAT => self.on_heartbeat(),
+            EV_SEND => self.on_send_timer(),
+            EV_VISIBILITY => self.sync_visibility(),
+            EV_PAGEHIDE => self.on_pagehide(),
+            EV_INPUT => self.on_input(),
+            EV_ANSWER => self.settle(transport::outcome(num, val, io::now())),
+            EV_NETWORK_ERROR => self.settle(Outcome::NetworkError),
+            _ => {}
+        }
+    }
+
     fn start(&mut self) {
         self.running = true;
         let now = env::now();
         let stored = self.store.load(&mut self.tracker, now);
         // Visibility may have changed since the constructor ran (or since a stop()).
-        let visible = !self.doc.hidden();
+        let visible = !io::hidden();
         self.tracker.set_visible(now, visible);
         self.tracker.resume(stored.as_deref(), now);
         self.listen(true);
@@ -190,42 +157,26 @@ impl State {
             return;
         }
         self.listen(false);
-        self.timers.clear(&self.win);
+        self.timers.clear();
         self.persist();
         self.running = false;
     }
 
-    fn listen(&self, on: bool) {
-        let Some(cb) = &self.cb else {
-            return;
-        };
-        let win: &EventTarget = self.win.as_ref();
-        let doc: &EventTarget = self.doc.as_ref();
-        let opts = AddEventListenerOptions::new();
-        opts.set_capture(true);
-        opts.set_passive(true);
-        let lifecycle: [Hook; 3] = [
-            (doc, "visibilitychange", &cb.visibility),
-            // Back from the back/forward cache: resynchronise visibility and timers.
-            (win, "pageshow", &cb.visibility),
-            (win, "pagehide", &cb.pagehide),
-        ];
-        let inputs = INPUT_EVENTS.iter().map(|name| (win, *name, &cb.input));
-        for (target, name, f) in lifecycle.into_iter().chain(inputs) {
-            let f = f.as_ref().unchecked_ref();
-            let _ = if on {
-                target
-                    .add_event_listener_with_callback_and_add_event_listener_options(name, f, &opts)
-            } else {
-                target.remove_event_listener_with_callback_and_bool(name, f, true)
-            };
+    /// Adds (`on`) or removes the page lifecycle and input listeners.
+    fn listen(&mut self, on: bool) {
+        if !on {
+            if let Some(off) = self.unlisten.take() {
+                io::unlisten(&off);
+            }
+        } else if let (None, Some(cb)) = (&self.unlisten, &self.cb) {
+            self.unlisten = Some(io::listen(cb.as_ref()));
         }
     }
 
     fn start_heartbeat(&mut self) {
         if let Some(cb) = &self.cb {
             let every = self.tracker.cfg.heartbeat_ms;
-            self.timers.start_heartbeat(&self.win, &cb.heartbeat, every);
+            self.timers.start_heartbeat(cb.as_ref(), every);
         }
     }
 
@@ -250,13 +201,13 @@ impl State {
     /// visibilitychange / pageshow: pause or resume heartbeats; flush by beacon when hidden,
     /// since a hidden tab may be discarded without any further event.
     fn sync_visibility(&mut self) {
-        let visible = !self.doc.hidden();
+        let visible = !io::hidden();
         let now = env::now();
         self.tracker.set_visible(now, visible);
         if visible {
             self.start_heartbeat();
         } else {
-            self.timers.stop_heartbeat(&self.win);
+            self.timers.stop_heartbeat();
             self.beacon_all(now);
         }
         self.after();
@@ -268,7 +219,7 @@ impl State {
     fn on_pagehide(&mut self) {
         let now = env::now();
         self.tracker.set_visible(now, false);
-        self.timers.stop_heartbeat(&self.win);
+        self.timers.stop_heartbeat();
         self.tracker.end(now, false);
         self.beacon_all(now);
         self.after();
@@ -279,7 +230,7 @@ impl State {
             let Some(b) = self.tracker.beacon_batch(now) else {
                 break;
             };
-            if !transport::beacon(&self.win, &self.url, &b.body) {
+            if !transport::beacon(&self.url, &b.body) {
                 self.log("beacon refused; events stay queued", &JsValue::UNDEFINED);
                 break;
             }
@@ -310,14 +261,14 @@ impl State {
             let started = self
                 .cb
                 .as_ref()
-                .is_some_and(|cb| transport::post(&self.url, &batch.body, &cb.answer, &cb.error));
+                .is_some_and(|cb| transport::post(&self.url, &batch.body, cb.as_ref()));
             if !started {
                 self.tracker.finish_send(now, Outcome::NetworkError);
             }
         }
         if let Some(cb) = &self.cb {
             let due = self.tracker.next_send_at().map(|at| at.saturating_sub(now));
-            self.timers.arm_send(&self.win, &cb.send, due);
+            self.timers.arm_send(cb.as_ref(), due);
         }
     }
 
@@ -374,10 +325,10 @@ impl Drop for State {
     fn drop(&mut self) {
         self.stop();
         if let Some(cb) = self.cb.take() {
-            // A fetch may still resolve after the tracker is freed; calling a dropped closure
-            // would throw in the page, so these two small closures are leaked instead.
-            cb.answer.forget();
-            cb.error.forget();
+            // A fetch may still resolve after the tracker is freed, and calling a dropped closure
+            // would throw in the page: the one small closure is leaked instead (its Weak then
+            // finds no tracker, so it does nothing).
+            cb.forget();
         }
     }
 }

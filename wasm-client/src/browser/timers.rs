@@ -1,9 +1,12 @@
 //! The tracker's two timers: the heartbeat interval (runs only while the page is visible) and the
-//! one-shot send timer (re-armed after every change for the next due send).
+//! one-shot send timer (re-armed after every change for the next due send). Both call the shared
+//! callback with their `EV_*` code.
 
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::Window;
+use super::io;
+use wasm_bindgen::JsValue;
+
+pub const EV_HEARTBEAT: u32 = 0;
+pub const EV_SEND: u32 = 1;
 
 #[derive(Default)]
 pub struct Timers {
@@ -17,35 +20,25 @@ fn ms(v: u64) -> i32 {
 
 impl Timers {
     /// Starts the heartbeat interval unless it runs already.
-    pub fn start_heartbeat(&mut self, win: &Window, f: &Closure<dyn FnMut()>, every_ms: u64) {
+    pub fn start_heartbeat(&mut self, cb: &JsValue, every_ms: u64) {
         if self.heartbeat.is_none() {
-            self.heartbeat = win
-                .set_interval_with_callback_and_timeout_and_arguments_0(
-                    f.as_ref().unchecked_ref(),
-                    ms(every_ms),
-                )
-                .ok();
+            self.heartbeat = Some(io::timer(cb, EV_HEARTBEAT, ms(every_ms), true));
         }
     }
 
-    pub fn stop_heartbeat(&mut self, win: &Window) {
+    pub fn stop_heartbeat(&mut self) {
         if let Some(h) = self.heartbeat.take() {
-            win.clear_interval_with_handle(h);
+            io::clear_timer(h);
         }
     }
 
     /// Replaces any pending send timer; `None` just cancels it.
-    pub fn arm_send(&mut self, win: &Window, f: &Closure<dyn FnMut()>, in_ms: Option<u64>) {
+    pub fn arm_send(&mut self, cb: &JsValue, in_ms: Option<u64>) {
         if let Some(h) = self.send.take() {
-            win.clear_timeout_with_handle(h);
+            io::clear_timer(h);
         }
         if let Some(d) = in_ms {
-            self.send = win
-                .set_timeout_with_callback_and_timeout_and_arguments_0(
-                    f.as_ref().unchecked_ref(),
-                    ms(d),
-                )
-                .ok();
+            self.send = Some(io::timer(cb, EV_SEND, ms(d), false));
         }
     }
 
@@ -54,10 +47,10 @@ impl Timers {
         self.send = None;
     }
 
-    pub fn clear(&mut self, win: &Window) {
-        self.stop_heartbeat(win);
+    pub fn clear(&mut self) {
+        self.stop_heartbeat();
         if let Some(h) = self.send.take() {
-            win.clear_timeout_with_handle(h);
+            io::clear_timer(h);
         }
     }
 }
