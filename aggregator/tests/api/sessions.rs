@@ -201,3 +201,26 @@ async fn retried_runs_in_separate_flushes_never_double_the_counters() {
     assert_eq!(app.db.count("program_executions").await, 2);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_example_batch_of_the_api_docs_is_stored() {
+    let docs = include_str!("../../../docs/api.md");
+    let start = docs
+        .find("```json\n")
+        .expect("docs/api.md has a JSON example")
+        + "```json\n".len();
+    let example: serde_json::Value =
+        serde_json::from_str(&docs[start..start + docs[start..].find("```").unwrap()]).unwrap();
+    let app = TestApp::spawn().await;
+    let response = app.post(&example).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"stored": 6})
+    );
+    assert_eq!(app.db.count("program_executions").await, 1);
+    assert_eq!(app.db.count("feature_usage").await, 1);
+    let ended: Option<NaiveDateTime> = app.db.scalar("SELECT end_time FROM ide_sessions").await;
+    assert!(ended.is_some());
+    app.shutdown().await;
+}
