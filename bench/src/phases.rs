@@ -112,14 +112,20 @@ pub async fn single(
     secs: u64,
 ) -> anyhow::Result<()> {
     let duration = Duration::from_secs(secs);
+    // BENCH_SESSIONS: another concurrency, to see latency without queueing (1) or beyond.
+    let sessions = std::env::var("BENCH_SESSIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000u64)
+        .clamp(1, 5000);
     let cpu = Cpu::start(bare, db);
-    let floor = load::closed_loop(bare.addr, 1000, 1_000_000, duration, heartbeats(2)).await?;
+    let floor = load::closed_loop(bare.addr, sessions, 1_000_000, duration, heartbeats(2)).await?;
     let bare_cpu = cpu.report("bare axum");
     let cpu = Cpu::start(agg, db);
-    let out = load::closed_loop(agg.addr, 1000, 1_000_000, duration, heartbeats(2)).await?;
+    let out = load::closed_loop(agg.addr, sessions, 1_000_000, duration, heartbeats(2)).await?;
     let agg_cpu = cpu.report("aggregator");
     println!(
-        "b. single heartbeats, 1000 sessions: {:.0} req/s ({}; {} errors); bare axum handler {:.0} req/s ({}); \
+        "b. single heartbeats, {sessions} sessions: {:.0} req/s ({}; {} errors); bare axum handler {:.0} req/s ({}); \
          ratio {:.2} (target >= 0.5)",
         out.per_second(),
         latency(&out),

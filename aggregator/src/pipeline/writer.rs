@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use super::batch::Flush;
 use crate::domain::ingest::BatchRows;
-use crate::store::Store;
+use crate::store::{Store, WriterConn};
 
 #[derive(Debug, Clone, Copy)]
 pub struct WriterConfig {
@@ -67,6 +67,7 @@ pub fn spawn(store: Store, config: WriterConfig) -> (WriterHandle, JoinHandle<()
 
 async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig) {
     let mut failing = false;
+    let mut conn = WriterConn::default();
     while let Some(first) = queue.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < config.max_requests_per_flush {
@@ -80,7 +81,7 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
         let flush = Flush::gather(rows);
         let outcome = match tokio::time::timeout(
             config.flush_timeout,
-            store.write_flush(&flush, config.session_slack),
+            store.write_flush(&mut conn, &flush, config.session_slack),
         )
         .await
         {

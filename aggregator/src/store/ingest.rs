@@ -6,6 +6,7 @@
 mod literal;
 
 use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use mysql_async::prelude::Queryable;
@@ -26,23 +27,65 @@ const CHUNK: usize = 500;
 /// Statements sent in one round trip at most: well under any server's max_allowed_packet.
 const BATCH_BYTES: usize = 1 << 20;
 
+/// A connection kept idle longer than this goes back to the pool rather than risk meeting the
+/// server's wait_timeout in the middle of a flush.
+const KEEP_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The writer's own connection, kept from one flush to the next: taking one from the pool for
+/// each flush cost a reset round trip and a fresh session every time (the profile of a lightly
+/// loaded aggregator showed that per-flush cost above everything else).
+#[derive(Default)]
+pub struct WriterConn {
+    held: Option<(Conn, Instant)>,
+}
+
 impl Store {
     /// Commits a flush, or nothing of it. `slack` bounds session starts (see `SessionFacts::derive`).
     ///
     /// Two round trips whatever the flush holds: one reads (and locks) what the flush builds on,
     /// the other writes and commits. Every round trip waits for the database to be scheduled, and
     /// on a loaded machine those waits, not the work, made a flush slow.
-    pub async fn write_flush(&self, flush: &Flush, slack: Duration) -> Result<(), StoreError> {
-        let mut conn = self.pool().get_conn().await?;
-        // Back in the pool the connection is reset, which rolls back a transaction left open by
-        // an error or by a flush abandoned at its timeout: nothing of a failed flush commits.
-        conn.reset_connection(true);
-        let outcome = write(&mut conn, flush, slack).await;
-        if outcome.is_err() {
+    pub async fn write_flush(
+        &self,
+        writer: &mut WriterConn,
+        flush: &Flush,
+        slack: Duration,
+    ) -> Result<(), StoreError> {
+        let mut conn = match writer.held.take() {
+            Some((conn, used)) if used.elapsed() < KEEP_IDLE => conn,
+            _ => {
+                let mut conn = self.pool().get_conn().await?;
+                // Back in the pool the connection is reset, which rolls back a transaction left
+                // open by an error or by a flush abandoned at its timeout (the future, and the
+                // connection with it, is dropped): nothing of a failed flush ever commits. The
+                // reset also ends the session setting below.
+                conn.reset_connection(true);
+                // Read committed: no gap locks, so replicas inserting new sessions do not deadlock.
+                conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                    .await?;
+                conn
+            }
+        };
+        let mut outcome = write(&mut conn, flush, slack).await;
+        // A deadlock (with the idle sweeper, say) rolled the whole transaction back: try again
+        // once at once rather than answer 503 for every request of the flush.
+        if outcome.as_ref().is_err_and(is_deadlock) {
             let _ = conn.query_drop("ROLLBACK").await;
+            outcome = write(&mut conn, flush, slack).await;
+        }
+        match outcome {
+            Ok(()) => writer.held = Some((conn, Instant::now())),
+            // Dropped, so back to the pool and reset.
+            Err(_) => {
+                let _ = conn.query_drop("ROLLBACK").await;
+            }
         }
         outcome
     }
+}
+
+fn is_deadlock(error: &StoreError) -> bool {
+    matches!(error, StoreError::Database(mysql_async::Error::Server(e)) if e.code == 1213)
 }
 
 async fn write(conn: &mut Conn, flush: &Flush, slack: Duration) -> Result<(), StoreError> {
@@ -160,7 +203,7 @@ async fn read_locked(
     let mut sessions = HashMap::with_capacity(ids.len());
     let mut known = HashSet::new();
     let mut result = conn.query_iter(sql).await?;
-    // One result set per statement; SET and START TRANSACTION give empty ones.
+    // One result set per statement; START TRANSACTION gives an empty one.
     while !result.is_empty() {
         for row in result.collect::<Row>().await? {
             if row.len() == 1 {
