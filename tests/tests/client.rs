@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use usage_e2e::browser::Browser;
-use usage_e2e::stack::{repo_root, Aggregator, Database};
+use usage_e2e::stack::{repo_root, Aggregator, TestDb};
 
 /// Heartbeat interval of the page under test, in ms (15 s in production: too slow for a test).
 const HEARTBEAT_MS: u64 = 2000;
@@ -35,7 +35,7 @@ fn demo_site() -> tempfile::TempDir {
     dir
 }
 
-async fn start(db: &Database, site: &Path) -> Aggregator {
+async fn start(db: &TestDb, site: &Path) -> Aggregator {
     let site = site.to_path_buf();
     Aggregator::start(db, move |c| c.static_dir = site).await
 }
@@ -88,7 +88,7 @@ async fn type_program(browser: &Browser, text: &str) {
 
 #[tokio::test]
 async fn a_real_visit_is_measured_as_it_happened() {
-    let db = Database::create().await;
+    let db = TestDb::create().await;
     let site = demo_site();
     let mut aggregator = start(&db, site.path()).await;
     let browser = Browser::launch().await;
@@ -159,7 +159,7 @@ async fn a_real_visit_is_measured_as_it_happened() {
 
 #[tokio::test]
 async fn events_sent_while_the_aggregator_is_down_arrive_once_it_is_back() {
-    let db = Database::create().await;
+    let db = TestDb::create().await;
     let site = demo_site();
     let mut aggregator = start(&db, site.path()).await;
     let browser = Browser::launch().await;

@@ -12,7 +12,7 @@ use usage_aggregator::report::dates::DateRange;
 use usage_aggregator::report::{ReportSettings, Reports};
 use usage_aggregator::store::Store;
 use usage_e2e::browser::Browser;
-use usage_e2e::stack::{repo_root, Aggregator, Database};
+use usage_e2e::stack::{repo_root, Aggregator, TestDb};
 
 const TOKEN: &str = "dashboard-e2e-token-0123456789";
 const DAYS: u32 = 14;
@@ -26,7 +26,7 @@ const FEATURES: [&str; 5] = ["debugger", "save", "load", "share", "renumber"];
 
 /// Two weeks of sessions (one to five a day, some over several visits), with runs and features.
 /// Returns the number of sessions.
-async fn seed(db: &Database) -> u64 {
+async fn seed(db: &TestDb) -> u64 {
     let (mut sessions, mut runs, mut features) = (Vec::new(), Vec::new(), Vec::new());
     for day in 0..DAYS {
         let count = 1 + (day * 7 + 3) % 5;
@@ -83,7 +83,7 @@ async fn seed(db: &Database) -> u64 {
     sessions.len() as u64
 }
 
-async fn roll_up(db: &Database) {
+async fn roll_up(db: &TestDb) {
     let reports = Reports {
         store: Store::connect(&db.url()).await.unwrap(),
         clock: std::sync::Arc::new(SystemClock),
@@ -152,7 +152,7 @@ async fn screenshot(browser: &Browser, name: &str) {
 
 #[tokio::test]
 async fn the_dashboard_shows_what_the_stats_api_answers() {
-    let db = Database::create().await;
+    let db = TestDb::create().await;
     // The dashboard does not need the browser client; the harness insists on one being there.
     let client_dir = tempfile::tempdir().unwrap();
     std::fs::write(client_dir.path().join("usage.js"), "").unwrap();

@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 
-use crate::helpers::mariadb::ThrowawayMariaDb;
-use crate::helpers::{SessionScript, TestApp, TestDb};
+use crate::helpers::{SessionScript, TestApp, TestDb, ThrowawayMariaDb};
 
 fn one_run_batch(script: &mut SessionScript, t: f64) -> serde_json::Value {
     let events = vec![script.heartbeat(t, t, t / 2.0), script.run(t, 7, None)];

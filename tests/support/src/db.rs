@@ -1,4 +1,5 @@
-//! One database per test, dropped when the test ends (even when it fails).
+//! One database per test, dropped when the test ends (even when it fails). The server is
+//! MYSQL_TEST_URL, default mysql://root@127.0.0.1:3306.
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Pool, Row, Value};
@@ -52,16 +53,22 @@ impl TestDb {
             .unwrap()
     }
 
-    pub async fn count(&self, table: &str) -> u64 {
+    /// `SELECT COUNT(*) FROM {from}`: a table, or a table with a WHERE clause.
+    pub async fn count(&self, from: &str) -> u64 {
         let n: Option<u64> = self
             .pool
             .get_conn()
             .await
             .unwrap()
-            .query_first(format!("SELECT COUNT(*) FROM {table}"))
+            .query_first(format!("SELECT COUNT(*) FROM {from}"))
             .await
             .unwrap();
-        n.unwrap()
+        n.unwrap_or(0)
+    }
+
+    /// Every value of every table and view, as text, for searching.
+    pub async fn dump(&self) -> String {
+        dump_all_tables(self).await
     }
 
     pub async fn scalar<T: mysql_async::prelude::FromValue + Send + 'static>(
