@@ -29,20 +29,8 @@ async fn database_down_answers_503_then_recovers_without_losing_anything() {
     let response = app.post(&during).await;
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "3");
-    let ready = app
-        .http
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 503);
-    let alive = app
-        .http
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(alive.status(), 200);
+    assert_eq!(app.status_of("/readyz").await, 503);
+    assert_eq!(app.status_of("/healthz").await, 200);
 
     server.restart().await;
     // The client retries what was not acknowledged, as it was told to.
@@ -67,13 +55,7 @@ async fn database_down_answers_503_then_recovers_without_losing_anything() {
     );
     let runs: u32 = app.db.scalar("SELECT programs_run FROM ide_sessions").await;
     assert_eq!(runs, 3);
-    let ready = app
-        .http
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 200);
+    assert_eq!(app.status_of("/readyz").await, 200);
     app.shutdown().await;
 }
 

@@ -91,6 +91,16 @@ impl TestApp {
         request.send().await.expect("the aggregator answers")
     }
 
+    /// The status a GET of `path` answers.
+    pub async fn status_of(&self, path: &str) -> u16 {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await;
+        response.expect("the aggregator answers").status().as_u16()
+    }
+
     /// Posts and insists on 200.
     pub async fn store(&self, batch: &Value) {
         let response = self.post(batch).await;
