@@ -1,46 +1,66 @@
-//! Size of what a page downloads for the client: the wasm and its JS (glue and loader), raw and
-//! gzipped (`gzip -9`), from target/usage-client as scripts/build-client.sh leaves it.
+//! Size of what a page with the one tag downloads for the client: the wasm and the usage.js
+//! loader (which bundles the JS glue), raw and gzipped (`gzip -9`). Uses scripts/client-size.sh
+//! (its "total" line) on the existing build in target/usage-client, else measures those files.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 pub struct Size {
-    pub files: Vec<String>,
+    pub source: String,
     pub raw: u64,
     pub gzip: u64,
 }
 
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 pub fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/usage-client")
+    root().join("target/usage-client")
 }
 
 pub fn measure() -> anyhow::Result<Option<Size>> {
-    let Ok(entries) = std::fs::read_dir(dir()) else {
+    if !dir().join("usage_client_bg.wasm").exists() {
         return Ok(None);
-    };
+    }
+    let script = root().join("scripts/client-size.sh");
+    if script.exists() {
+        let output = Command::new("bash")
+            .arg(&script)
+            .arg("--no-build")
+            .stderr(Stdio::null())
+            .output()?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let total = text.lines().find_map(|line| {
+            let mut words = line.split_whitespace();
+            (words.next() == Some("total")).then(|| {
+                let raw = words.next()?.parse().ok()?;
+                let gzip = words.next()?.parse().ok()?;
+                Some((raw, gzip))
+            })?
+        });
+        if let (true, Some((raw, gzip))) = (output.status.success(), total) {
+            return Ok(Some(Size {
+                source: "scripts/client-size.sh: wasm + usage.js loader with the glue".into(),
+                raw,
+                gzip,
+            }));
+        }
+    }
     let mut size = Size {
-        files: Vec::new(),
+        source: "usage_client_bg.wasm + usage.js".into(),
         raw: 0,
         gzip: 0,
     };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "wasm" || x == "js"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        let bytes = std::fs::read(&path)?;
+    for name in ["usage_client_bg.wasm", "usage.js"] {
+        let path = dir().join(name);
         let gzipped = Command::new("gzip")
             .args(["-9", "-c"])
             .arg(&path)
-            .stderr(Stdio::null())
             .output()?;
-        anyhow::ensure!(gzipped.status.success(), "gzip failed");
-        size.raw += bytes.len() as u64;
+        anyhow::ensure!(gzipped.status.success(), "gzip {name} failed");
+        size.raw += std::fs::metadata(&path)?.len();
         size.gzip += gzipped.stdout.len() as u64;
-        if let Some(name) = path.file_name() {
-            size.files.push(name.to_string_lossy().into_owned());
-        }
     }
-    Ok((!size.files.is_empty()).then_some(size))
+    Ok(Some(size))
 }

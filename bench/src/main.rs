@@ -75,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
         match client_size::measure()? {
             Some(size) => println!(
                 "e. client size ({}): {} B raw, {} B gzip -9 ({:.1} KB; target <= 12 KB)",
-                size.files.join(" + "),
+                size.source,
                 size.raw,
                 size.gzip,
                 size.gzip as f64 / 1024.0
