@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the release browser client into target/usage-client/ (the aggregator serves it at /usage/):
-#   usage.js            one-tag loader (hand-written, wasm-client/js/usage.js), minified
+#   usage.js            one-tag loader (hand-written, wasm-client/js/usage.js) with the glue
+#                       bundled in, minified: with the wasm, all a page downloads
 #   usage_client.js     wasm-bindgen glue (ES module exporting init + UsageTracker) with the crate's
-#                       JS snippets bundled in, minified
+#                       JS snippets bundled in, minified: for bundlers (npm package)
 #   usage_client.d.ts   TypeScript types
 #   usage_client_bg.wasm, package.json
 # Needs the tools of scripts/install-wasm-tools.sh. USAGE_CLIENT_OUT overrides the output dir.
@@ -43,16 +44,17 @@ wasm-pack --quiet build "$ROOT/wasm-client" --target web --mode no-install \
   "$STAGE/usage_client_bg.wasm" -o "$STAGE/usage_client_bg.wasm.opt"
 mv "$STAGE/usage_client_bg.wasm.opt" "$STAGE/usage_client_bg.wasm"
 
-# Minify the JS a page downloads. The glue imports the crate's JS snippets (snippets/*/...js);
-# bundling them in saves a request and leaves exactly the files listed above. The loader is only
-# minified: bundling would pull the glue (its dynamic import) into it.
-"$ESBUILD" "$STAGE/usage_client.js" --bundle --format=esm --minify --log-level=warning \
-  --log-override:duplicate-object-key=silent \
-  --outfile="$STAGE/usage_client.min.js"
+# Minify the JS. usage.js, what a page loads, gets the glue and the crate's JS snippets
+# (snippets/*/...js) bundled in: one request instead of a chain of three, and esbuild drops the
+# glue's exports the loader does not use. usage_client.js, the glue for bundlers (npm package),
+# gets the snippets bundled in, so the directory holds exactly the files listed above.
+cp "$ROOT/wasm-client/js/usage.js" "$STAGE/usage.src.js"
+for entry in usage.src.js:usage.js usage_client.js:usage_client.min.js; do
+  "$ESBUILD" "$STAGE/${entry%%:*}" --bundle --format=esm --minify --log-level=warning \
+    --log-override:duplicate-object-key=silent --outfile="$STAGE/${entry##*:}"
+done
 mv "$STAGE/usage_client.min.js" "$STAGE/usage_client.js"
-rm -rf "$STAGE/snippets"
-"$ESBUILD" "$ROOT/wasm-client/js/usage.js" --format=esm --minify --log-level=warning \
-  --outfile="$STAGE/usage.js"
+rm -rf "$STAGE/snippets" "$STAGE/usage.src.js"
 cp "$ROOT/wasm-client/js/usage.d.ts" "$STAGE/"
 cp "$ROOT/wasm-client/js/package.json" "$STAGE/package.json"
 rm -f "$STAGE/.gitignore"

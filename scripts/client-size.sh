@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the release client (scripts/build-client.sh) and prints the raw and gzipped size of what
-# a page downloads: the wasm, its JS glue, the usage.js loader and any JS snippet files (the build
-# bundles snippets into the glue, so normally there are none). `--no-build` measures the existing
-# target/usage-client/.
+# a page with the one tag downloads: the usage.js loader (the build bundles the JS glue and the
+# crate's JS snippets into it), the wasm, and any JS snippet files a build left beside them. The
+# glue for bundlers, usage_client.js, is listed below the total: a page with the tag never loads it.
+# `--no-build` measures the existing target/usage-client/.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +15,7 @@ fi
 total_raw=0
 total_gz=0
 printf '%-40s %9s %9s\n' file raw gzip-9
-files=(usage_client_bg.wasm usage_client.js usage.js)
+files=(usage_client_bg.wasm usage.js)
 if [ -d "$OUT/snippets" ]; then
   while IFS= read -r f; do files+=("${f#"$OUT/"}"); done < <(find "$OUT/snippets" -name '*.js' | sort)
 fi
@@ -26,3 +27,6 @@ for f in "${files[@]}"; do
   printf '%-40s %9d %9d\n' "$f" "$raw" "$gz"
 done
 printf '%-40s %9d %9d\n' total "$total_raw" "$total_gz"
+f=usage_client.js
+printf '%-40s %9d %9d  (bundlers only, not in the total)\n' "$f" "$(wc -c <"$OUT/$f")" \
+  "$(gzip -9 -c "$OUT/$f" | wc -c)"

@@ -3,8 +3,9 @@
 //   <script type="module" src="https://HOST/usage/usage.js" data-site="ide"></script>
 //
 // Sets `window.usage` at once (calls made before the wasm is loaded are queued, not lost), then
-// loads the wasm-bindgen module next to this file and starts a UsageTracker configured from the
-// tag's data-* attributes (data-endpoint defaults to this script's origin; data-heartbeat-interval
+// loads the wasm-bindgen module (the release build bundles it into this file; unbundled, it is
+// fetched from next to this file) and starts a UsageTracker configured from the tag's data-*
+// attributes (data-endpoint defaults to this script's origin; data-heartbeat-interval
 // becomes the `heartbeatInterval` option, and so on). Nothing here may throw into the page.
 const here = import.meta.url;
 const MAX_QUEUED = 100;

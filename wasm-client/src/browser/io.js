@@ -45,7 +45,7 @@ export function origin() {
 }
 
 // Web Storage: merely touching localStorage throws when storage is disabled, and writes throw
-// when it is full. `local` picks localStorage, else sessionStorage.
+// when it is full. `local` (1 or 0) picks localStorage, else sessionStorage.
 function area(local) {
   return local ? localStorage : sessionStorage;
 }
@@ -164,9 +164,10 @@ export function get(o, key) {
   } catch (e) {}
 }
 
-// JS number conversion of a string (as HTML data attributes give numbers): NaN if not numeric.
-export function number(s) {
-  return Number(s);
+// A number as is, or a string converted (HTML data attributes give numbers as strings); NaN for
+// anything else or a string that is not numeric.
+export function number(v) {
+  return typeof v == "number" || typeof v == "string" ? Number(v) : NaN;
 }
 
 // JSON of a plain (non-array) object; undefined for anything else or if JSON.stringify throws

@@ -9,10 +9,7 @@ use wasm_bindgen::JsValue;
 /// A duration or count: a finite non-negative number (a numeric string, as HTML data attributes
 /// give, is accepted too).
 fn number(o: &JsValue, key: &str) -> Option<u64> {
-    let v = get(o, key);
-    let n = v
-        .as_f64()
-        .or_else(|| v.as_string().map(|s| io::number(&s)))?;
+    let n = io::number(&get(o, key));
     (n.is_finite() && n >= 0.0).then_some(n as u64)
 }
 

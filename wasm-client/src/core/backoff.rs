@@ -98,7 +98,7 @@ impl Backoff {
 /// Parses a `Retry-After` given in seconds into ms. The HTTP-date form is handled by the browser
 /// glue (it needs the JS date parser); this covers what the aggregator sends.
 pub fn retry_after_seconds(value: &str) -> Option<f64> {
-    let v = super::json::parse_u64(value.trim())?;
+    let v = super::json::parse_u64(value.trim_ascii())?;
     Some(v.min(1 << 31) as f64 * 1000.0)
 }
 

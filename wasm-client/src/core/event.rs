@@ -137,11 +137,26 @@ fn name_byte_ok(b: u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b':' | b'-')
 }
 
-/// Turns a host page's feature name into a valid one (`Save File` -> `save_file`): lowercased,
-/// other characters become `_`, cut to 64. `None` if nothing usable is left.
+/// Turns a host page's feature name into a valid one (`Save File` -> `save_file`): trimmed,
+/// lowercased, other characters become `_`, cut to 64. `None` if nothing usable is left.
 pub fn clean_name(raw: &str) -> Option<String> {
     let mut out = String::with_capacity(raw.len().min(64));
-    for c in raw.trim().chars() {
+    // The trim happens in the same pass (no second, backwards UTF-8 scan): whitespace seen since
+    // the last other character is only written, as `_`, once another character follows.
+    let mut gap = 0;
+    for c in raw.chars() {
+        if c.is_whitespace() {
+            if !out.is_empty() {
+                gap += 1;
+            }
+            continue;
+        }
+        for _ in 0..gap {
+            if out.len() < 64 {
+                out.push('_');
+            }
+        }
+        gap = 0;
         if out.len() == 64 {
             break;
         }
@@ -150,7 +165,11 @@ pub fn clean_name(raw: &str) -> Option<String> {
         } else {
             b'_'
         };
-        out.push(if name_byte_ok(b) { b as char } else { '_' });
+        out.push(if name_byte_ok(b) {
+            char::from(b & 0x7f)
+        } else {
+            '_'
+        });
     }
     if out.bytes().all(|b| b == b'_') {
         None
@@ -162,7 +181,8 @@ pub fn clean_name(raw: &str) -> Option<String> {
 /// Accepts `data` (the output of `JSON.stringify`) only if it is an object of at most 2 KiB, the
 /// API's rule; anything else is left out of the event rather than failing the whole batch.
 pub fn check_data(json: &str) -> Option<&str> {
-    let t = json.trim();
+    // JSON whitespace is ASCII only.
+    let t = json.trim_ascii();
     if t.starts_with('{') && t.ends_with('}') && t.len() <= MAX_DATA_BYTES {
         Some(t)
     } else {
@@ -170,12 +190,19 @@ pub fn check_data(json: &str) -> Option<&str> {
     }
 }
 
-/// The first `max` characters of `s`.
+/// The first `max` characters of `s`. Counts char starts (bytes other than UTF-8 continuation
+/// bytes `10xxxxxx`) rather than decoding.
 pub fn truncate_chars(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => String::from(s.get(..i).unwrap_or(s)),
-        None => String::from(s),
+    let mut n = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b & 0xc0 != 0x80 {
+            if n == max {
+                return String::from(s.get(..i).unwrap_or(s));
+            }
+            n += 1;
+        }
     }
+    String::from(s)
 }
 
 #[cfg(test)]

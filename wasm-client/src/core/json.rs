@@ -4,51 +4,72 @@
 use alloc::string::String;
 
 /// Appends `s` as a JSON string literal (with quotes), escaping per RFC 8259. U+2028/U+2029 are
-/// escaped too so the output is also safe to embed in a JS source or HTML script block.
+/// escaped too so the output is also safe to embed in a JS source or HTML script block. Works on
+/// bytes and copies the runs between escapes: everything escaped is ASCII except U+2028/U+2029
+/// (E2 80 A8/A9), so no UTF-8 decoding or encoding code is needed.
 pub fn push_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str("\\u");
-                push_hex_u16(out, c as u32);
+    let bytes = s.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while let Some(&b) = bytes.get(i) {
+        // (bytes taken, code point) of what needs escaping at `i`.
+        let (len, code) = match (b, bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'"' | b'\\' | 0..=0x1f, ..) => (1, u32::from(b)),
+            (0xe2, Some(0x80), Some(&c @ (0xa8 | 0xa9))) => (3, 0x2000 | u32::from(c & 0x3f)),
+            _ => {
+                i += 1;
+                continue;
             }
-            c => out.push(c),
+        };
+        // `start` and `i` sit on ASCII bytes or a lead byte: always char boundaries.
+        out.push_str(s.get(start..i).unwrap_or(""));
+        match code {
+            0x22 => out.push_str("\\\""),
+            0x5c => out.push_str("\\\\"),
+            0x0a => out.push_str("\\n"),
+            0x0d => out.push_str("\\r"),
+            0x09 => out.push_str("\\t"),
+            _ => {
+                out.push_str("\\u");
+                push_hex_u16(out, code);
+            }
         }
+        i += len;
+        start = i;
     }
+    out.push_str(s.get(start..).unwrap_or(""));
     out.push('"');
 }
 
 fn push_hex_u16(out: &mut String, v: u32) {
     for shift in [12u32, 8, 4, 0] {
-        out.push(hex_digit(((v >> shift) & 0xf) as u8));
+        push_ascii(out, hex_digit(((v >> shift) & 0xf) as u8));
     }
 }
 
-fn hex_digit(n: u8) -> char {
+/// Pushes an ASCII byte. The mask tells the compiler it is one byte of UTF-8, which spares the
+/// general `char` encoder.
+fn push_ascii(out: &mut String, b: u8) {
+    out.push(char::from(b & 0x7f));
+}
+
+fn hex_digit(n: u8) -> u8 {
     // Lowercase: the aggregator requires ids as lowercase hex.
-    (if n < 10 { b'0' + n } else { b'a' + n - 10 }) as char
+    if n < 10 {
+        b'0' + n
+    } else {
+        b'a' + n - 10
+    }
 }
 
-/// Appends a non-negative integer in decimal. Written without indexing: a bounds check would
-/// link core's panic formatting (kilobytes) into the wasm.
+/// Appends a non-negative integer in decimal: the leading digits first, by recursion (at most 20
+/// deep). Division by the constant 10 and no indexing: nothing here can panic, so core's panic
+/// formatting is not linked.
 pub fn push_u64(out: &mut String, v: u64) {
-    let mut div: u64 = 1;
-    while v / div >= 10 {
-        div *= 10;
+    if v >= 10 {
+        push_u64(out, v / 10);
     }
-    loop {
-        out.push((b'0' + (v / div % 10) as u8) as char);
-        if div == 1 {
-            break;
-        }
-        div /= 10;
-    }
+    push_ascii(out, b'0' + (v % 10) as u8);
 }
 
 /// Splits `s` at each `sep` byte (ASCII). Used instead of `str::split`, whose internal bounds
@@ -91,8 +112,8 @@ pub fn push_key(out: &mut String, key: &str) {
 pub fn hex_id(bytes: &[u8; 16]) -> String {
     let mut s = String::with_capacity(32);
     for b in bytes {
-        s.push(hex_digit(b >> 4));
-        s.push(hex_digit(b & 0xf));
+        push_ascii(&mut s, hex_digit(b >> 4));
+        push_ascii(&mut s, hex_digit(b & 0xf));
     }
     s
 }
