@@ -7,7 +7,7 @@ DEMO_LISTEN ?= 127.0.0.1:8080
 # The dashboard's token for the local demo only; production sets its own secret.
 DEMO_TOKEN ?= local-demo-token-not-secret
 
-.PHONY: test run tools client lint test-rust test-browsers size
+.PHONY: test run tools client lint test-rust test-browsers size bench
 
 ## test: install what is missing, then formatting, lints and every test (Rust, browsers, end to end)
 test: tools lint client test-rust test-browsers
@@ -43,3 +43,6 @@ test-browsers:
 ## size: raw and gzipped size of the browser client
 size: tools
 	bash scripts/client-size.sh
+
+bench: tools client
+	cargo build --release -p usage-aggregator -p usage-bench && target/release/usage-bench
