@@ -53,21 +53,21 @@ async fn main() -> anyhow::Result<()> {
         let agg = procs::aggregator(&db.url("bench")).await?;
         if only.contains('a') {
             phases::batched(&agg, &db, secs).await?;
-            db.print_profile().await?;
+            db.print_profile("bench").await?;
         }
         if only.contains('b') {
             let bare = procs::bare().await?;
             phases::single(&agg, &bare, &db, secs).await?;
-            db.print_profile().await?;
+            db.print_profile("bench").await?;
             bare.stop();
         }
         if only.contains('c') {
             phases::sustained(&agg, &db, secs).await?;
-            db.print_profile().await?;
+            db.print_profile("bench").await?;
         }
         if only.contains('d') {
             phases::memory(&agg, &db).await?;
-            db.print_profile().await?;
+            db.print_profile("bench").await?;
         }
         agg.stop();
     }
@@ -88,6 +88,7 @@ async fn main() -> anyhow::Result<()> {
     }
     if only.contains('f') {
         rollup_figure(&db).await?;
+        db.print_profile("rollup").await?;
     }
     eprintln!("bench took {:.0} s", started.elapsed().as_secs_f64());
     Ok(())

@@ -103,17 +103,18 @@ pub fn profile() -> bool {
 impl ThrowawayMariaDb {
     /// With BENCH_PROFILE=1, prints where MariaDB spent its time since the last call (statement
     /// digests by total time), then starts counting anew.
-    pub async fn print_profile(&self) -> anyhow::Result<()> {
+    pub async fn print_profile(&self, schema: &str) -> anyhow::Result<()> {
         if !profile() {
             return Ok(());
         }
         let pool = mysql_async::Pool::new(self.url("mysql").as_str());
         let mut conn = pool.get_conn().await?;
         let rows: Vec<(String, u64, f64, f64)> = conn
-            .query(
+            .exec(
                 "SELECT LEFT(DIGEST_TEXT, 90), COUNT_STAR, SUM_TIMER_WAIT / 1e12, SUM_ROWS_AFFECTED / GREATEST(COUNT_STAR, 1) \
                  FROM performance_schema.events_statements_summary_by_digest \
-                 WHERE SCHEMA_NAME = 'bench' ORDER BY SUM_TIMER_WAIT DESC LIMIT 8",
+                 WHERE SCHEMA_NAME = ? ORDER BY SUM_TIMER_WAIT DESC LIMIT 8",
+                (schema,),
             )
             .await?;
         for (digest, count, secs, rows) in rows {

@@ -1,6 +1,9 @@
 //! Reduces a User-Agent header to the coarse form we store ("Firefox 128 / Linux / desktop"),
 //! using woothee's maintained rule set. The full header is kept only when configured.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 /// The stored form of a user agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agent {
@@ -10,6 +13,27 @@ pub struct Agent {
     /// Browser family and major version, OS family and device class in one line.
     pub summary: String,
     pub is_crawler: bool,
+}
+
+/// Distinct user agents remembered by [`reduce_cached`]; the map starts afresh when full.
+const CACHE_ENTRIES: usize = 4096;
+
+/// [`reduce`], remembering recent answers: a handful of browser builds send nearly all traffic,
+/// and woothee's rules took a tenth of a request's CPU. Holds user agents only, never addresses.
+pub fn reduce_cached(user_agent: &str) -> Agent {
+    static CACHE: OnceLock<Mutex<HashMap<String, Agent>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(agent) = cache.lock().ok().and_then(|c| c.get(user_agent).cloned()) {
+        return agent;
+    }
+    let agent = reduce(user_agent);
+    if let Ok(mut cache) = cache.lock() {
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(user_agent.to_string(), agent.clone());
+    }
+    agent
 }
 
 pub fn reduce(user_agent: &str) -> Agent {
@@ -55,6 +79,15 @@ fn known_or(value: &str, fallback: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_answers_as_the_rules_do() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+        for ua in [firefox, bot, firefox, bot, ""] {
+            assert_eq!(reduce_cached(ua), reduce(ua));
+        }
+    }
 
     #[test]
     fn reduces_common_browsers() {

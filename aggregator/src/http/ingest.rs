@@ -36,7 +36,7 @@ pub async fn ingest(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let agent = agent::reduce(user_agent);
+    let agent = agent::reduce_cached(user_agent);
     if agent.is_crawler {
         return Ok(dropped("crawler"));
     }

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use crate::domain::event::Id128;
 
@@ -61,12 +61,33 @@ impl Literal for bool {
 }
 
 impl Literal for DateTime<Utc> {
+    /// 'YYYY-MM-DD hh:mm:ss.ffffff', digit by digit: chrono's formatter took an eighth of a
+    /// request's CPU here.
     fn write_to(&self, sql: &mut String) {
-        let _ = write!(
-            sql,
-            "'{}'",
-            self.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f")
-        );
+        let (date, time) = (self.date_naive(), self.time());
+        sql.push('\'');
+        push_digits(sql, u32::try_from(date.year()).unwrap_or(0), 4);
+        sql.push('-');
+        push_digits(sql, date.month(), 2);
+        sql.push('-');
+        push_digits(sql, date.day(), 2);
+        sql.push(' ');
+        push_digits(sql, time.hour(), 2);
+        sql.push(':');
+        push_digits(sql, time.minute(), 2);
+        sql.push(':');
+        push_digits(sql, time.second(), 2);
+        sql.push('.');
+        // A leap second's nanoseconds run past 10^9: it is stored as the second's last micro.
+        push_digits(sql, (time.nanosecond() / 1000).min(999_999), 6);
+        sql.push('\'');
+    }
+}
+
+fn push_digits(sql: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u32.pow(place) % 10;
+        sql.push(char::from(b'0' + digit as u8));
     }
 }
 
@@ -130,6 +151,8 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 11, 28, 9, 5, 7).unwrap()
             + chrono::Duration::microseconds(123_456);
         assert_eq!(sql(&at), "'2026-11-28 09:05:07.123456'");
+        let early = Utc.with_ymd_and_hms(987, 1, 2, 3, 4, 5).unwrap();
+        assert_eq!(sql(&early), "'0987-01-02 03:04:05.000000'");
         assert_eq!(sql(&Id128([0xab; 16])), format!("X'{}'", "ab".repeat(16)));
         assert_eq!(sql(&Some(7u64)), "7");
         assert_eq!(sql(&true), "1");
