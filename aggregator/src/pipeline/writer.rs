@@ -1,6 +1,7 @@
 //! The writer task: requests queue their rows on a bounded channel and wait; the writer takes
-//! everything queued, commits it as one transaction and answers every request. While one commit
-//! runs, the next requests gather, so the commit rate adapts to the load (group commit).
+//! everything queued, writes it as one transaction and answers every request once it commits.
+//! While one flush is written and committed, the next requests gather, so the commit rate adapts
+//! to the load (group commit); the next flush is written while the previous one commits.
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use super::batch::Flush;
 use crate::domain::ingest::BatchRows;
-use crate::store::{Store, WriterConn};
+use crate::store::{Reusable, Store, WriterConns, Written};
 
 #[derive(Debug, Clone, Copy)]
 pub struct WriterConfig {
@@ -67,8 +68,13 @@ pub fn spawn(store: Store, config: WriterConfig) -> (WriterHandle, JoinHandle<()
 
 async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig) {
     let mut failing = false;
-    let mut conn = WriterConn::default();
+    let mut conns = WriterConns::default();
+    let mut committing: Option<JoinHandle<Committed>> = None;
     while let Some(first) = queue.recv().await {
+        // A commit that ended while the writer waited gives its connection back first.
+        if committing.as_ref().is_some_and(|task| task.is_finished()) {
+            settle(committing.take(), &mut conns, &mut failing).await;
+        }
         let mut jobs = vec![first];
         while jobs.len() < config.max_requests_per_flush {
             match queue.try_recv() {
@@ -79,38 +85,100 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
         let (rows, acks): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|job| (job.rows, job.done)).unzip();
         let flush = Flush::gather(rows);
-        let outcome = match tokio::time::timeout(
+        // Written while the previous flush commits: the disk's sync no longer stalls the writer.
+        let written = tokio::time::timeout(
             config.flush_timeout,
-            store.write_flush(&mut conn, &flush, config.session_slack),
+            store.write_flush(&mut conns, &flush, config.session_slack),
         )
-        .await
-        {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(error.to_string()),
-            Err(_) => Err(format!("no commit within {:?}", config.flush_timeout)),
-        };
-        match &outcome {
-            Ok(()) if failing => {
-                failing = false;
-                tracing::info!("database writes succeed again");
+        .await;
+        // One commit at a time, in order: the previous one ends before this one begins.
+        settle(committing.take(), &mut conns, &mut failing).await;
+        match written {
+            Ok(Ok(written)) => {
+                let sessions = flush.sessions.len();
+                committing = Some(tokio::spawn(commit(
+                    written,
+                    acks,
+                    sessions,
+                    config.flush_timeout,
+                )));
             }
-            Ok(()) => tracing::debug!(
-                requests = acks.len(),
-                sessions = flush.sessions.len(),
-                "flush committed"
-            ),
-            // Logged once per outage, not once per request: an outage must not flood the log.
-            Err(error) if !failing => {
-                failing = true;
-                tracing::error!(%error, "database write failed; answering 503 until it recovers");
+            Ok(Err(error)) => {
+                note(&mut failing, &Err(error.to_string()));
+                answer(acks, Err(NotStored::DatabaseUnavailable));
             }
-            Err(_) => {}
-        }
-        let answer = outcome.map_err(|_| NotStored::DatabaseUnavailable);
-        for ack in acks {
-            // A client that went away no longer waits for its answer; its rows are stored anyway.
-            let _ = ack.send(answer);
+            Err(_) => {
+                let error = format!("not written within {:?}", config.flush_timeout);
+                note(&mut failing, &Err(error));
+                answer(acks, Err(NotStored::DatabaseUnavailable));
+            }
         }
     }
+    settle(committing.take(), &mut conns, &mut failing).await;
     tracing::debug!("write queue drained");
+}
+
+/// What a commit task hands back to the writer.
+type Committed = (Result<(), String>, Reusable);
+
+/// Commits a written flush and answers its requests.
+async fn commit(
+    written: Written,
+    acks: Vec<oneshot::Sender<Result<(), NotStored>>>,
+    sessions: usize,
+    timeout: Duration,
+) -> Committed {
+    let (outcome, conn) = match tokio::time::timeout(timeout, written.commit()).await {
+        Ok((Ok(()), conn)) => (Ok(()), conn),
+        Ok((Err(error), conn)) => (Err(error.to_string()), conn),
+        // The connection was dropped with the commit, and is reset (rolled back) in the pool.
+        Err(_) => (
+            Err(format!("no commit within {timeout:?}")),
+            Reusable::default(),
+        ),
+    };
+    if outcome.is_ok() {
+        tracing::debug!(requests = acks.len(), sessions, "flush committed");
+    }
+    answer(
+        acks,
+        outcome.clone().map_err(|_| NotStored::DatabaseUnavailable),
+    );
+    (outcome, conn)
+}
+
+/// Waits for a commit task, takes its connection back and logs its outcome.
+async fn settle(task: Option<JoinHandle<Committed>>, conns: &mut WriterConns, failing: &mut bool) {
+    let Some(task) = task else { return };
+    match task.await {
+        Ok((outcome, conn)) => {
+            conns.keep(conn);
+            note(failing, &outcome);
+        }
+        // Its requests, never answered, were told the database is unavailable.
+        Err(error) => note(failing, &Err(format!("commit task failed: {error}"))),
+    }
+}
+
+/// Logs an outage once, not once per request (an outage must not flood the log), and its end.
+fn note(failing: &mut bool, outcome: &Result<(), String>) {
+    match outcome {
+        Ok(()) if *failing => {
+            *failing = false;
+            tracing::info!("database writes succeed again");
+        }
+        Ok(()) => {}
+        Err(error) if !*failing => {
+            *failing = true;
+            tracing::error!(%error, "database write failed; answering 503 until it recovers");
+        }
+        Err(_) => {}
+    }
+}
+
+fn answer(acks: Vec<oneshot::Sender<Result<(), NotStored>>>, answer: Result<(), NotStored>) {
+    for ack in acks {
+        // A client that went away no longer waits for its answer; its rows are stored anyway.
+        let _ = ack.send(answer);
+    }
 }

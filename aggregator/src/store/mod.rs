@@ -11,7 +11,7 @@ mod stats;
 use std::time::Duration;
 
 pub use adopt::{AdoptedRow, AnonymizedRow};
-pub use ingest::WriterConn;
+pub use ingest::{Reusable, WriterConns, Written};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};

@@ -1,0 +1,189 @@
+//! The statements that write a flush: one multi-row upsert of its sessions, inserts of its
+//! program runs and feature events, as SQL text (see `literal`).
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+
+use super::literal::{push_row, Literal};
+use crate::domain::ingest::ProgramRow;
+use crate::domain::session::SessionFacts;
+use crate::pipeline::batch::Flush;
+
+use super::CHUNK;
+
+/// What the runs a flush inserts add to a session's counters.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    runs: u32,
+    lines: u64,
+    errors: u32,
+}
+
+impl Counters {
+    pub fn of<'a>(runs: &[&'a ProgramRow]) -> HashMap<&'a str, Counters> {
+        let mut by_session: HashMap<&str, Counters> = HashMap::new();
+        for row in runs {
+            let c = by_session.entry(row.session_id.as_str()).or_default();
+            c.runs += 1;
+            c.lines += u64::from(row.run.lines_executed);
+            c.errors += u32::from(!row.run.success);
+        }
+        by_session
+    }
+}
+
+/// A stored session: its primary key (so that its upsert goes straight to the row) and facts.
+pub struct StoredSession {
+    pub key: u64,
+    pub facts: SessionFacts,
+}
+
+/// `prefix` followed by the literals of `items` separated by commas, then `suffix`.
+pub fn list<T: Literal + ?Sized>(prefix: &str, items: &[&T], suffix: &str) -> String {
+    let mut sql = String::with_capacity(prefix.len() + suffix.len() + items.len() * 40);
+    sql.push_str(prefix);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            sql.push(',');
+        }
+        item.write_to(&mut sql);
+    }
+    sql.push_str(suffix);
+    sql
+}
+
+pub fn upsert_sessions(
+    flush: &Flush,
+    stored: &HashMap<String, StoredSession>,
+    added: &HashMap<&str, Counters>,
+    slack: Duration,
+) -> Vec<String> {
+    let mut statements = Vec::new();
+    for chunk in flush.sessions.chunks(CHUNK) {
+        let mut sql = String::with_capacity(4096 + chunk.len() * 400);
+        sql.push_str(
+            "INSERT INTO ide_sessions (id, session_id, site_id, visitor_hash, ip_address, user_agent, browser, os, \
+             device, first_seen_at, last_seen_at, start_estimate, max_offset_ms, visible_ms, active_ms, end_offset_ms, \
+             start_time, last_activity, end_time, duration_seconds, active_seconds, programs_run, lines_executed, \
+             errors_encountered) VALUES ",
+        );
+        for (i, update) in chunk.iter().enumerate() {
+            let old = stored.get(&update.session_id);
+            let facts = old.map_or(update.facts, |old| old.facts.merge(update.facts));
+            let times = facts.derive(slack);
+            let who = &update.identity;
+            let add = added
+                .get(update.session_id.as_str())
+                .copied()
+                .unwrap_or_default();
+            push_row(
+                &mut sql,
+                i == 0,
+                &[
+                    // A stored row's key sends the upsert straight to it; a new row gets one.
+                    &old.map(|o| o.key),
+                    &update.session_id,
+                    &who.site,
+                    &who.visitor_hash,
+                    &who.ip_address,
+                    &who.user_agent,
+                    &who.browser,
+                    &who.os,
+                    &who.device,
+                    &facts.first_seen,
+                    &facts.last_seen,
+                    &facts.start_estimate,
+                    &facts.max_offset_ms,
+                    &facts.visible_ms,
+                    &facts.active_ms,
+                    &facts.end_offset_ms,
+                    &times.start_time,
+                    &times.last_activity,
+                    &times.end_time,
+                    &times.duration_seconds,
+                    &times.active_seconds,
+                    &add.runs,
+                    &add.lines,
+                    &add.errors,
+                ],
+            );
+        }
+        // Facts merge again in SQL as a safety net for a concurrent replica; they are monotone.
+        sql.push_str(
+            " ON DUPLICATE KEY UPDATE \
+             first_seen_at = LEAST(COALESCE(first_seen_at, VALUES(first_seen_at)), VALUES(first_seen_at)), \
+             last_seen_at = GREATEST(COALESCE(last_seen_at, VALUES(last_seen_at)), VALUES(last_seen_at)), \
+             start_estimate = LEAST(COALESCE(start_estimate, VALUES(start_estimate)), VALUES(start_estimate)), \
+             max_offset_ms = GREATEST(max_offset_ms, VALUES(max_offset_ms)), \
+             visible_ms = GREATEST(visible_ms, VALUES(visible_ms)), \
+             active_ms = GREATEST(active_ms, VALUES(active_ms)), \
+             end_offset_ms = VALUES(end_offset_ms), \
+             start_time = VALUES(start_time), last_activity = VALUES(last_activity), end_time = VALUES(end_time), \
+             duration_seconds = VALUES(duration_seconds), active_seconds = VALUES(active_seconds), \
+             programs_run = programs_run + VALUES(programs_run), \
+             lines_executed = lines_executed + VALUES(lines_executed), \
+             errors_encountered = errors_encountered + VALUES(errors_encountered)",
+        );
+        statements.push(sql);
+    }
+    statements
+}
+
+/// A plain INSERT of runs found missing when the flush began: a duplicate fails the flush.
+pub fn insert_programs(runs: &[&ProgramRow]) -> Vec<String> {
+    let mut statements = Vec::new();
+    for chunk in runs.chunks(CHUNK) {
+        let mut sql = String::with_capacity(256 + chunk.len() * 200);
+        sql.push_str(
+            "INSERT INTO program_executions (event_id, session_id, seq, timestamp, program_lines, execution_time_ms, \
+             lines_executed, success, error_message) VALUES ",
+        );
+        for (i, row) in chunk.iter().enumerate() {
+            push_row(
+                &mut sql,
+                i == 0,
+                &[
+                    &row.event_id,
+                    &row.session_id,
+                    &row.seq,
+                    &row.timestamp,
+                    &row.run.program_lines,
+                    &row.run.execution_time_ms,
+                    &row.run.lines_executed,
+                    &row.run.success,
+                    &row.run.error_message,
+                ],
+            );
+        }
+        statements.push(sql);
+    }
+    statements
+}
+
+pub fn insert_features(flush: &Flush) -> Vec<String> {
+    let mut statements = Vec::new();
+    for chunk in flush.features.chunks(CHUNK) {
+        let mut sql = String::with_capacity(256 + chunk.len() * 200);
+        sql.push_str(
+            "INSERT INTO feature_usage (event_id, session_id, seq, timestamp, feature_name, feature_data) VALUES ",
+        );
+        for (i, row) in chunk.iter().enumerate() {
+            push_row(
+                &mut sql,
+                i == 0,
+                &[
+                    &row.event_id,
+                    &row.session_id,
+                    &row.seq,
+                    &row.timestamp,
+                    &row.name,
+                    &row.data,
+                ],
+            );
+        }
+        sql.push_str(" ON DUPLICATE KEY UPDATE event_id = event_id");
+        statements.push(sql);
+    }
+    statements
+}
