@@ -142,14 +142,23 @@ impl UsageTracker {
         self.rt.as_ref().is_some_and(|rt| rt.is_enabled())
     }
 
-    /// The current session id (random, per tab), if a session is running.
-    #[wasm_bindgen(getter, js_name = sessionId)]
-    pub fn session_id(&self) -> Option<String> {
-        self.rt.as_ref()?.session_id()
+    /// The current session id (random, per tab), if a session is running. Returned as a JS value
+    /// (a string or undefined): an `Option<String>` return costs a multi-value shim in the wasm
+    /// and a copy-and-free in the glue.
+    #[wasm_bindgen(getter, js_name = sessionId, unchecked_return_type = "string | undefined")]
+    pub fn session_id_js(&self) -> JsValue {
+        self.rt
+            .as_ref()
+            .map_or(JsValue::UNDEFINED, |rt| rt.session_js())
     }
 }
 
 impl UsageTracker {
+    /// The current session id, for Rust callers (the tests).
+    pub fn session_id(&self) -> Option<String> {
+        self.rt.as_ref()?.session_id()
+    }
+
     fn call(&self, f: impl FnOnce(&mut browser::runtime::State)) {
         if let Some(rt) = &self.rt {
             rt.call(f);

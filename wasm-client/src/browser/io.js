@@ -170,6 +170,13 @@ export function number(v) {
   return typeof v == "number" || typeof v == "string" ? Number(v) : NaN;
 }
 
+// A boolean option: 1 for true (also "true", "1" and "", a bare HTML data attribute), 0 for false
+// (also "false" and "0"), -1 for anything else.
+export function flag(v) {
+  if (v === true || v === "true" || v === "1" || v === "") return 1;
+  return v === false || v === "false" || v === "0" ? 0 : -1;
+}
+
 // JSON of a plain (non-array) object; undefined for anything else or if JSON.stringify throws
 // (cycles, BigInt).
 export function json_object(v) {

@@ -10,9 +10,9 @@ use wasm_bindgen::prelude::*;
 /// `runtime.rs`. One closure for every listener, timer and fetch keeps the glue small.
 pub type Callback = Closure<dyn FnMut(u32, f64, JsValue)>;
 
-// Strings cross as JsValue and flags and codes as i32: wasm-bindgen then imports these functions from the
-// module as they are, where `&str`, `String` or `bool` parameters would each get a converting
-// wrapper in the generated glue. The typed wrappers below convert on the Rust side instead.
+// Strings cross as JsValue and flags and codes as i32: wasm-bindgen then imports these functions
+// from the module as they are, where `&str`, `String`, `bool` or `u32` parameters would each get a
+// converting wrapper in the generated glue. The typed wrappers below convert on the Rust side.
 #[wasm_bindgen(module = "/src/browser/io.js")]
 extern "C" {
     /// False outside a window (e.g. in a worker): the tracker then stays off.
@@ -53,6 +53,8 @@ extern "C" {
     fn js_get(o: &JsValue, key: &JsValue) -> JsValue;
     /// A number, or a string converted by `Number()`; NaN for anything else.
     pub fn number(v: &JsValue) -> f64;
+    /// 1 for true, "true", "1" or "", 0 for false, "false" or "0", -1 for anything else.
+    pub fn flag(v: &JsValue) -> i32;
     /// JSON.stringify of a plain non-array object; undefined otherwise or if it throws.
     pub fn json_object(v: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = parse_date)]

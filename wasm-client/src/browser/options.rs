@@ -13,15 +13,12 @@ fn number(o: &JsValue, key: &str) -> Option<u64> {
     (n.is_finite() && n >= 0.0).then_some(n as u64)
 }
 
-/// Booleans also accept the strings "true"/"false"/"1"/"0" (again for data attributes).
+/// Booleans also accept the strings "true"/"false"/"1"/"0" and "" (a bare data attribute); the
+/// comparison runs in io.js, sparing a string copy into the wasm per flag.
 fn flag(o: &JsValue, key: &str) -> Option<bool> {
-    let v = get(o, key);
-    if let Some(b) = v.as_bool() {
-        return Some(b);
-    }
-    match v.as_string()?.as_str() {
-        "true" | "1" | "" => Some(true),
-        "false" | "0" => Some(false),
+    match io::flag(&get(o, key)) {
+        1 => Some(true),
+        0 => Some(false),
         _ => None,
     }
 }

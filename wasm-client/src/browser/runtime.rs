@@ -120,6 +120,13 @@ impl Runtime {
         let st = self.state.try_borrow().ok()?;
         st.tracker.session_id().map(String::from)
     }
+
+    /// The session id as a JS string, or undefined.
+    pub fn session_js(&self) -> JsValue {
+        self.state
+            .try_borrow()
+            .map_or(JsValue::UNDEFINED, |st| st.session_js())
+    }
 }
 
 impl State {
