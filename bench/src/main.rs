@@ -5,6 +5,7 @@
 
 mod ceiling;
 mod client_size;
+mod disk;
 mod http;
 mod load;
 mod mariadb;

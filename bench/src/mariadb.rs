@@ -80,6 +80,10 @@ impl ThrowawayMariaDb {
         format!("mysql://root@127.0.0.1:{}/{database}", self.port)
     }
 
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

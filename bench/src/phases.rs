@@ -138,13 +138,16 @@ pub async fn single(
     Ok(())
 }
 
-/// c. Open loop at sessions/15 s, stepping up until p99 reaches 50 ms or a request fails.
+/// c. Open loop at sessions/15 s, stepping up until p99 reaches 50 ms or a request fails (the
+/// figure); the steps go on while the median stays under 50 ms without errors, to show where
+/// the aggregator stops keeping up, apart from the disk's stalls.
 pub async fn sustained(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::Result<()> {
-    const STEPS: [u64; 11] = [
-        25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000, 700_000,
-        1_000_000,
+    const STEPS: [u64; 10] = [
+        10_000, 25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000,
     ];
     let mut passed = None;
+    let mut failed_p99 = false;
+    let mut kept_up = None;
     let mut sent = 0u64;
     for sessions in STEPS {
         let rate = sessions as f64 / 15.0;
@@ -154,28 +157,37 @@ pub async fn sustained(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow
             payload::heartbeat(&payload::session_id(3, j % sessions), j / sessions + 1)
         });
         let cpu = Cpu::start(agg, db);
+        let probe = crate::disk::Probe::start(db.dir(), Duration::from_secs(secs + 10));
         let out = load::open_loop(agg.addr, rate, Duration::from_secs(secs), 2000, body).await?;
+        let disk = probe.finish();
         sent += out.ok + out.errors;
-        let ok = out.errors == 0 && out.quantile_ms(0.99) < 50.0;
         println!(
-            "   c step {sessions} sessions = {rate:.0} req/s for {secs} s: {} ok, {} errors, {}; {}",
+            "   c step {sessions} sessions = {rate:.0} req/s for {secs} s: {} ok, {} errors, {}; {disk}; {}",
             out.ok,
             out.errors,
             latency(&out),
             cpu.report("aggregator")
         );
-        if !ok {
+        failed_p99 |= out.errors > 0 || out.quantile_ms(0.99) >= 50.0;
+        if !failed_p99 {
+            passed = Some(sessions);
+        }
+        if out.errors > 0 || out.quantile_ms(0.5) >= 50.0 {
             break;
         }
-        passed = Some(sessions);
+        kept_up = Some(sessions);
     }
-    match passed {
-        Some(n) => println!(
-            "c. sustained at a 15 s heartbeat interval with p99 < 50 ms: {n} sessions ({:.0} req/s) (target >= 200000)",
-            n as f64 / 15.0
-        ),
-        None => println!("c. sustained: not even the first step ({}) passed", STEPS[0]),
-    }
+    let shown = |n: Option<u64>| {
+        n.map_or("none".to_string(), |n| {
+            format!("{n} sessions ({:.0} req/s)", n as f64 / 15.0)
+        })
+    };
+    println!(
+        "c. sustained at a 15 s heartbeat interval with p99 < 50 ms: {} (target >= 200000); \
+         kept up (no errors, p50 < 50 ms) to {}",
+        shown(passed),
+        shown(kept_up)
+    );
     Ok(())
 }
 
