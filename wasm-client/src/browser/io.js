@@ -1,7 +1,7 @@
 // io.js: every browser call the usage tracker makes, imported by the wasm (src/browser/io.rs).
 // One small module instead of dozens of web-sys bindings (each of which adds its own glue), and
-// every function here catches what the browser or the host page may throw, so no exception ever
-// reaches the wasm or the page. No decisions are made here: the Rust side owns all the logic.
+// every function that touches something the browser or the host page may make throw catches it,
+// so no exception ever reaches the wasm or the page. No decisions are made here: the Rust side owns all the logic.
 // The callback `cb(code, number, value)` is the tracker's one entry point for browser events; the
 // codes are the `EV_*` constants of src/browser/runtime.rs.
 
@@ -33,9 +33,13 @@ export function hidden() {
   return document.hidden === true;
 }
 
-// Not in every browser's types yet, so read as a plain property.
+// Not in every browser's types yet, so read as a plain property (a page may have replaced it).
 export function gpc() {
-  return navigator.globalPrivacyControl === true;
+  try {
+    return navigator.globalPrivacyControl === true;
+  } catch (e) {
+    return false;
+  }
 }
 
 export function origin() {
