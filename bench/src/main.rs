@@ -45,6 +45,11 @@ async fn main() -> anyhow::Result<()> {
         .clamp(1, 60);
     let started = Instant::now();
     let db = mariadb::ThrowawayMariaDb::start().await?;
+    if mariadb::flush_log_at_commit() != 1 {
+        println!(
+            "(diagnostic run: innodb_flush_log_at_trx_commit = 2, commits are not synced to disk)"
+        );
+    }
     for name in ["bench", "ceiling", "rollup"] {
         db.create_database(name).await?;
     }
