@@ -64,7 +64,8 @@ impl Config {
         self.max_queue_bytes = self.max_queue_bytes.clamp(16 * 1024, 4 * 1024 * 1024);
         self.retry_base_ms = clamp(self.retry_base_ms, 10, 600_000);
         self.retry_max_ms = clamp(self.retry_max_ms, self.retry_base_ms, 3_600_000);
-        while self.endpoint.ends_with('/') {
+        // Byte comparisons here and below: a `char` pattern links a UTF-8 encoder into the wasm.
+        while self.endpoint.as_bytes().last() == Some(&b'/') {
             self.endpoint.pop();
         }
     }

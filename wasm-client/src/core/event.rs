@@ -2,7 +2,7 @@
 //! values coming from the host page (names, numbers, messages) so a batch is never rejected (4xx)
 //! because of one sloppy call.
 
-use super::json::{push_key, push_str, push_u64};
+use super::json::{push_ascii, push_key, push_str, push_u64};
 use alloc::string::String;
 
 /// Largest serialized `data` object the API accepts for a feature event.
@@ -165,11 +165,7 @@ pub fn clean_name(raw: &str) -> Option<String> {
         } else {
             b'_'
         };
-        out.push(if name_byte_ok(b) {
-            char::from(b & 0x7f)
-        } else {
-            '_'
-        });
+        push_ascii(&mut out, if name_byte_ok(b) { b } else { b'_' });
     }
     if out.bytes().all(|b| b == b'_') {
         None
@@ -183,7 +179,8 @@ pub fn clean_name(raw: &str) -> Option<String> {
 pub fn check_data(json: &str) -> Option<&str> {
     // JSON whitespace is ASCII only.
     let t = json.trim_ascii();
-    if t.starts_with('{') && t.ends_with('}') && t.len() <= MAX_DATA_BYTES {
+    let b = t.as_bytes();
+    if b.first() == Some(&b'{') && b.last() == Some(&b'}') && t.len() <= MAX_DATA_BYTES {
         Some(t)
     } else {
         None

@@ -49,7 +49,7 @@ fn push_hex_u16(out: &mut String, v: u32) {
 
 /// Pushes an ASCII byte. The mask tells the compiler it is one byte of UTF-8, which spares the
 /// general `char` encoder.
-fn push_ascii(out: &mut String, b: u8) {
+pub fn push_ascii(out: &mut String, b: u8) {
     out.push(char::from(b & 0x7f));
 }
 

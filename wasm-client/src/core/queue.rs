@@ -234,7 +234,7 @@ impl Queue {
             let (Some(start), Some(t)) = (parse_u64(start), parse_u64(t)) else {
                 continue;
             };
-            let json_ok = json.starts_with("{\"id\":\"") && json.ends_with('}');
+            let json_ok = json.starts_with("{\"id\":\"") && json.as_bytes().last() == Some(&b'}');
             let fresh = now.saturating_sub(start) < MAX_SESSION_AGE_MS;
             if !is_hex_id(session) || !json_ok || !fresh || !(kind == "h" || kind == "e") {
                 continue;
