@@ -33,7 +33,7 @@ rm -rf "$STAGE"
 mkdir -p "$(dirname "$OUT")"
 wasm-pack --quiet build "$ROOT/wasm-client" --target web --mode no-install \
   --profile wasm-release --out-dir "$STAGE" --out-name usage_client --no-pack \
-  -- --features tiny,panic-trap
+  -- --features tiny
 
 # The wasm-pack profile has wasm-opt off (it would pick whatever wasm-opt is on PATH, and Debian's
 # breaks the module); run binaryen 132 explicitly. Feature flags match what rustc emits for

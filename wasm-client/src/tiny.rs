@@ -1,7 +1,7 @@
 //! The no_std runtime of the release build (feature `tiny`): a small free-list allocator instead of
-//! std's dlmalloc (~4.5 KB less wasm), and (feature `panic-trap`) a panic handler that traps
-//! without formatting a message, so neither `core::fmt` nor std's panic machinery ends up in the
-//! wasm. The code avoids panicking
+//! std's dlmalloc (~4.5 KB less wasm), and a panic handler that traps without formatting a
+//! message, so neither `core::fmt` nor std's panic machinery ends up in the wasm (left out where
+//! the tests link std, which brings its own: feature `std-panic`). The code avoids panicking
 //! paths; a trap would only stop the tracker (its JS entry points are wrapped by usage.js), never
 //! the page.
 
@@ -17,7 +17,7 @@ use lol_alloc::{AssumeSingleThreaded, FreeListAllocator};
 static ALLOC: AssumeSingleThreaded<FreeListAllocator> =
     unsafe { AssumeSingleThreaded::new(FreeListAllocator::new()) };
 
-#[cfg(feature = "panic-trap")]
+#[cfg(not(feature = "std-panic"))]
 #[panic_handler]
 fn panic(_info: &::core::panic::PanicInfo) -> ! {
     ::core::arch::wasm32::unreachable()
