@@ -34,7 +34,10 @@ if ! wasm-pack --version 2>/dev/null | grep -qx "wasm-pack 0.15.1"; then
   cargo install wasm-pack --version 0.15.1 --locked --force
 fi
 
-if ! geckodriver --version 2>/dev/null | head -n1 | grep -q "^geckodriver 0.37.1"; then
+# Read the version first: `geckodriver --version | head -n1` can kill geckodriver with SIGPIPE,
+# which pipefail reports as a failure (and a needless 5-minute reinstall).
+gecko="$(geckodriver --version 2>/dev/null || true)"
+if [[ "$gecko" != "geckodriver 0.37.1"* ]]; then
   say "installing geckodriver 0.37.1"
   cargo install geckodriver --version 0.37.1 --locked --force
 fi
@@ -63,5 +66,6 @@ if ! "$ROOT/tools/node_modules/.bin/esbuild" --version 2>/dev/null | grep -qx "0
   npm install --prefix "$ROOT/tools" --no-audit --no-fund --loglevel=error esbuild@0.25.12
 fi
 
-say "ready: $(wasm-bindgen --version), $(wasm-pack --version), $(geckodriver --version | head -n1)," \
-  "$("$ROOT/tools/node_modules/.bin/wasm-opt" --version)"
+gecko="$(geckodriver --version 2>/dev/null || true)"
+say "ready: $(wasm-bindgen --version), $(wasm-pack --version), ${gecko%%$'\n'*}," \
+  "$("$ROOT/tools/node_modules/.bin/wasm-opt" --version), esbuild $("$ROOT/tools/node_modules/.bin/esbuild" --version)"
