@@ -11,3 +11,4 @@ mod reports;
 mod sessions;
 mod startup;
 mod stats_api;
+mod writer;
