@@ -45,21 +45,22 @@ impl Probe {
         Probe { stop, thread }
     }
 
-    /// Stops and returns "fsync p50 x ms, p99 y ms, max z ms".
-    pub fn finish(self) -> String {
+    /// Stops; returns "disk fsync p50 x ms, p99 y ms, max z ms" and the longest sync in ms.
+    pub fn finish(self) -> (String, f64) {
         self.stop.store(true, Ordering::Relaxed);
         let mut latencies = self.thread.join().unwrap_or_default();
         if latencies.is_empty() {
-            return "fsync: no sample".into();
+            return ("disk fsync: no sample".into(), 0.0);
         }
         latencies.sort_unstable();
         let at =
             |q: f64| f64::from(latencies[((latencies.len() - 1) as f64 * q) as usize]) / 1000.0;
-        format!(
+        let text = format!(
             "disk fsync p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             at(0.5),
             at(0.99),
             at(1.0)
-        )
+        );
+        (text, at(1.0))
     }
 }

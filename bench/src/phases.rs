@@ -139,38 +139,38 @@ pub async fn single(
 }
 
 /// c. Open loop at sessions/15 s, stepping up until p99 reaches 50 ms or a request fails (the
-/// figure); the steps go on while the median stays under 50 ms without errors, to show where
-/// the aggregator stops keeping up, apart from the disk's stalls.
+/// figure). A step that fails on p99 alone while the disk probe saw a sync of 50 ms or more is
+/// run once more (every request waits for a sync, so such a stall fails any aggregator); the
+/// figure without that retry is printed too. The steps go on while the median stays under 50 ms
+/// without errors, to show where the aggregator stops keeping up.
 pub async fn sustained(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::Result<()> {
     const STEPS: [u64; 10] = [
         10_000, 25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000,
     ];
-    let mut passed = None;
-    let mut failed_p99 = false;
-    let mut kept_up = None;
+    let (mut passed, mut strict, mut kept_up) = (None, None, None);
+    let (mut failed, mut failed_strict) = (false, false);
     let mut sent = 0u64;
     for sessions in STEPS {
-        let rate = sessions as f64 / 15.0;
-        let offset = sent;
-        let body: MakeBody = Arc::new(move |i, _| {
-            let j = offset + i;
-            payload::heartbeat(&payload::session_id(3, j % sessions), j / sessions + 1)
-        });
-        let cpu = Cpu::start(agg, db);
-        let probe = crate::disk::Probe::start(db.dir(), Duration::from_secs(secs + 10));
-        let out = load::open_loop(agg.addr, rate, Duration::from_secs(secs), 2000, body).await?;
-        let disk = probe.finish();
-        sent += out.ok + out.errors;
-        println!(
-            "   c step {sessions} sessions = {rate:.0} req/s for {secs} s: {} ok, {} errors, {}; {disk}; {}",
-            out.ok,
-            out.errors,
-            latency(&out),
-            cpu.report("aggregator")
-        );
-        failed_p99 |= out.errors > 0 || out.quantile_ms(0.99) >= 50.0;
-        if !failed_p99 {
+        let mut tries = 0;
+        let out = loop {
+            tries += 1;
+            let (out, disk_max) = step(agg, db, secs, sessions, &mut sent).await?;
+            let p99_only = out.errors == 0 && out.quantile_ms(0.99) >= 50.0;
+            if tries == 1 {
+                failed_strict |= out.errors > 0 || p99_only;
+            }
+            if p99_only && disk_max >= 50.0 && tries == 1 {
+                println!("     (run once more: the disk stalled for {disk_max:.0} ms)");
+                continue;
+            }
+            break out;
+        };
+        failed |= out.errors > 0 || out.quantile_ms(0.99) >= 50.0;
+        if !failed {
             passed = Some(sessions);
+        }
+        if !failed_strict {
+            strict = Some(sessions);
         }
         if out.errors > 0 || out.quantile_ms(0.5) >= 50.0 {
             break;
@@ -184,11 +184,41 @@ pub async fn sustained(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow
     };
     println!(
         "c. sustained at a 15 s heartbeat interval with p99 < 50 ms: {} (target >= 200000); \
-         kept up (no errors, p50 < 50 ms) to {}",
+         without re-running steps hit by a disk stall: {}; kept up (no errors, p50 < 50 ms) to {}",
         shown(passed),
+        shown(strict),
         shown(kept_up)
     );
     Ok(())
+}
+
+/// One step of (c): `sessions` / 15 requests per second for `secs`, with the disk probe beside.
+async fn step(
+    agg: &Server,
+    db: &ThrowawayMariaDb,
+    secs: u64,
+    sessions: u64,
+    sent: &mut u64,
+) -> anyhow::Result<(Outcome, f64)> {
+    let rate = sessions as f64 / 15.0;
+    let offset = *sent;
+    let body: MakeBody = Arc::new(move |i, _| {
+        let j = offset + i;
+        payload::heartbeat(&payload::session_id(3, j % sessions), j / sessions + 1)
+    });
+    let cpu = Cpu::start(agg, db);
+    let probe = crate::disk::Probe::start(db.dir(), Duration::from_secs(secs + 10));
+    let out = load::open_loop(agg.addr, rate, Duration::from_secs(secs), 2000, body).await?;
+    let (disk, disk_max) = probe.finish();
+    *sent += out.ok + out.errors;
+    println!(
+        "   c step {sessions} sessions = {rate:.0} req/s for {secs} s: {} ok, {} errors, {}; {disk}; {}",
+        out.ok,
+        out.errors,
+        latency(&out),
+        cpu.report("aggregator")
+    );
+    Ok((out, disk_max))
 }
 
 /// d. Aggregator memory once 100,000 sessions have sent a batch and not ended.
