@@ -42,18 +42,6 @@ impl Flush {
         }
         flush
     }
-
-    /// Sessions whose program counters must be recounted after this flush.
-    pub fn sessions_with_runs(&self) -> Vec<&str> {
-        let mut ids: Vec<&str> = self
-            .programs
-            .iter()
-            .map(|p| p.session_id.as_str())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
 }
 
 #[cfg(test)]
@@ -128,7 +116,6 @@ mod tests {
             Some("visitor-of-15000"),
             "first identity stands"
         );
-        assert_eq!(flush.sessions_with_runs(), vec!["b"]);
     }
 
     #[test]
@@ -140,6 +127,5 @@ mod tests {
         ]);
         let ids: Vec<u8> = flush.programs.iter().map(|p| p.event_id.0[0]).collect();
         assert_eq!(ids, vec![1, 2, 3]);
-        assert_eq!(flush.sessions_with_runs(), vec!["a"]);
     }
 }
