@@ -1,5 +1,7 @@
-//! A MariaDB server of the test's own, in a temporary folder, that the test may stop and restart.
+//! A MariaDB server of a test's (or the benchmark's) own, in a temporary folder, that its owner
+//! may kill and restart. Started with MariaDB's defaults plus whatever options the owner adds.
 
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -8,13 +10,21 @@ use mysql_async::prelude::Queryable;
 pub struct ThrowawayMariaDb {
     dir: tempfile::TempDir,
     port: u16,
+    options: Vec<String>,
     child: Option<Child>,
 }
 
 impl ThrowawayMariaDb {
+    /// A small server for tests; panics when it cannot start.
     pub async fn start() -> ThrowawayMariaDb {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
+        Self::try_start(&["--innodb-buffer-pool-size=32M".to_string()])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A server with extra `mariadbd` options (kept for restarts).
+    pub async fn try_start(options: &[String]) -> Result<ThrowawayMariaDb, String> {
+        let dir = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
         let status = Command::new("mariadb-install-db")
             .args([
                 "--no-defaults",
@@ -22,28 +32,41 @@ impl ThrowawayMariaDb {
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
             ])
-            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--datadir={}", dir.path().join("data").display()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
-            .expect("mariadb-install-db is installed");
-        assert!(status.success(), "mariadb-install-db failed");
+            .map_err(|e| format!("mariadb-install-db is not installed: {e}"))?;
+        if !status.success() {
+            return Err("mariadb-install-db failed".into());
+        }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
             .port();
         let mut server = ThrowawayMariaDb {
             dir,
             port,
+            options: options.to_vec(),
             child: None,
         };
-        server.restart().await;
-        server
+        server.try_restart().await?;
+        Ok(server)
     }
 
+    /// `mysql://root@127.0.0.1:PORT`, without a database.
     pub fn url(&self) -> String {
         format!("mysql://root@127.0.0.1:{}", self.port)
+    }
+
+    /// The folder holding the server's data, socket and pid file.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The server's process id (0 while it is killed).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
     }
 
     /// Kills the server as a crash would.
@@ -54,7 +77,12 @@ impl ThrowawayMariaDb {
         }
     }
 
+    /// Starts it again on the same port and data; panics when it cannot.
     pub async fn restart(&mut self) {
+        self.try_restart().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    async fn try_restart(&mut self) -> Result<(), String> {
         let path = self.dir.path();
         let child = Command::new("mariadbd")
             .args([
@@ -62,8 +90,8 @@ impl ThrowawayMariaDb {
                 "--user=root",
                 "--skip-log-bin",
                 "--bind-address=127.0.0.1",
-                "--innodb-buffer-pool-size=32M",
             ])
+            .args(&self.options)
             .arg(format!("--datadir={}", path.join("data").display()))
             .arg(format!("--socket={}", path.join("sock").display()))
             .arg(format!("--pid-file={}", path.join("pid").display()))
@@ -71,7 +99,7 @@ impl ThrowawayMariaDb {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("mariadbd is installed");
+            .map_err(|e| format!("mariadbd is not installed: {e}"))?;
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -82,12 +110,11 @@ impl ThrowawayMariaDb {
             };
             let _ = pool.disconnect().await;
             if answered {
-                return;
+                return Ok(());
             }
-            assert!(
-                Instant::now() < deadline,
-                "the throwaway MariaDB did not start"
-            );
+            if Instant::now() > deadline {
+                return Err("the throwaway MariaDB did not start within 30 s".into());
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
