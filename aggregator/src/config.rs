@@ -190,11 +190,9 @@ impl Config {
         Ok(())
     }
 
-    /// The database URL, or advice on how to set it.
-    pub fn require_database_url(&self) -> Result<&str, String> {
-        self.database_url
-            .as_deref()
-            .ok_or_else(|| "no database configured: set USAGE_DATABASE_URL=mysql://user:password@host:3306/database (or database_url in the TOML file)".into())
+    /// The database URL; `None` means the embedded SQLite store at its default path.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_deref()
     }
 }
 

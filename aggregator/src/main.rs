@@ -99,7 +99,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
-    let store = Store::connect(config.require_database_url().map_err(anyhow::Error::msg)?).await?;
+    let store = Store::connect(config.database_url()).await?;
     let applied = store.migrate().await?;
     println!("applied migrations: {applied:?}");
     store.disconnect().await;
@@ -108,7 +108,7 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 
 /// Connects and migrates (as `serve` does), for the report commands.
 async fn reports(config: &Config) -> anyhow::Result<Reports> {
-    let store = Store::connect(config.require_database_url().map_err(anyhow::Error::msg)?).await?;
+    let store = Store::connect(config.database_url()).await?;
     store.migrate().await?;
     Ok(Reports {
         store,

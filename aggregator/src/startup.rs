@@ -35,8 +35,7 @@ impl Application {
     /// Connects to the database, migrates it, starts the writer and binds the listener (port 0
     /// picks a free port: see [`Application::port`]).
     pub async fn build(config: &Config, clock: SharedClock) -> anyhow::Result<Application> {
-        let store =
-            Store::connect(config.require_database_url().map_err(anyhow::Error::msg)?).await?;
+        let store = Store::connect(config.database_url()).await?;
         let applied = store.migrate().await?;
         if !applied.is_empty() {
             tracing::info!(?applied, "database migrated");

@@ -22,10 +22,8 @@ fn defaults_are_private_and_sane() {
     assert_eq!(config.ip_mode, IpMode::Hash);
     assert!(config.honor_privacy_signals);
     assert_eq!(config.idle_timeout_secs, 1800);
-    assert!(config
-        .require_database_url()
-        .unwrap_err()
-        .contains("USAGE_DATABASE_URL"));
+    // No URL: the embedded store, so that a first run needs no database server.
+    assert_eq!(config.database_url(), None);
 }
 
 #[test]

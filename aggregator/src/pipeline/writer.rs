@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use super::batch::Flush;
 use crate::domain::ingest::BatchRows;
-use crate::store::{Reusable, Store, WriterConns, Written};
+use crate::store::{Store, Written};
 
 #[derive(Debug, Clone, Copy)]
 pub struct WriterConfig {
@@ -68,12 +68,11 @@ pub fn spawn(store: Store, config: WriterConfig) -> (WriterHandle, JoinHandle<()
 
 async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig) {
     let mut failing = false;
-    let mut conns = WriterConns::default();
     let mut committing: Option<JoinHandle<Committed>> = None;
     while let Some(first) = queue.recv().await {
         // A commit that ended while the writer waited gives its connection back first.
         if committing.as_ref().is_some_and(|task| task.is_finished()) {
-            settle(committing.take(), &mut conns, &mut failing).await;
+            settle(committing.take(), &mut failing).await;
         }
         let mut jobs = vec![first];
         while jobs.len() < config.max_requests_per_flush {
@@ -88,11 +87,11 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
         // Written while the previous flush commits: the disk's sync no longer stalls the writer.
         let written = tokio::time::timeout(
             config.flush_timeout,
-            store.write_flush(&mut conns, &flush, config.session_slack),
+            store.write_flush(&flush, config.session_slack),
         )
         .await;
         // One commit at a time, in order: the previous one ends before this one begins.
-        settle(committing.take(), &mut conns, &mut failing).await;
+        settle(committing.take(), &mut failing).await;
         match written {
             Ok(Ok(written)) => {
                 let sessions = flush.sessions.len();
@@ -114,28 +113,25 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
             }
         }
     }
-    settle(committing.take(), &mut conns, &mut failing).await;
+    settle(committing.take(), &mut failing).await;
     tracing::debug!("write queue drained");
 }
 
 /// What a commit task hands back to the writer.
-type Committed = (Result<(), String>, Reusable);
+type Committed = Result<(), String>;
 
 /// Commits a written flush and answers its requests.
 async fn commit(
-    written: Written,
+    written: Box<dyn Written>,
     acks: Vec<oneshot::Sender<Result<(), NotStored>>>,
     sessions: usize,
     timeout: Duration,
 ) -> Committed {
-    let (outcome, conn) = match tokio::time::timeout(timeout, written.commit()).await {
-        Ok((Ok(()), conn)) => (Ok(()), conn),
-        Ok((Err(error), conn)) => (Err(error.to_string()), conn),
-        // The connection was dropped with the commit, and is reset (rolled back) in the pool.
-        Err(_) => (
-            Err(format!("no commit within {timeout:?}")),
-            Reusable::default(),
-        ),
+    let outcome = match tokio::time::timeout(timeout, written.commit()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(error.to_string()),
+        // What was written is dropped with the commit, and rolled back by the store.
+        Err(_) => Err(format!("no commit within {timeout:?}")),
     };
     if outcome.is_ok() {
         tracing::debug!(requests = acks.len(), sessions, "flush committed");
@@ -144,17 +140,14 @@ async fn commit(
         acks,
         outcome.clone().map_err(|_| NotStored::DatabaseUnavailable),
     );
-    (outcome, conn)
+    outcome
 }
 
-/// Waits for a commit task, takes its connection back and logs its outcome.
-async fn settle(task: Option<JoinHandle<Committed>>, conns: &mut WriterConns, failing: &mut bool) {
+/// Waits for a commit task and logs its outcome.
+async fn settle(task: Option<JoinHandle<Committed>>, failing: &mut bool) {
     let Some(task) = task else { return };
     match task.await {
-        Ok((outcome, conn)) => {
-            conns.keep(conn);
-            note(failing, &outcome);
-        }
+        Ok(outcome) => note(failing, &outcome),
         // Its requests, never answered, were told the database is unavailable.
         Err(error) => note(failing, &Err(format!("commit task failed: {error}"))),
     }

@@ -1,150 +1,198 @@
-//! MySQL access: the connection pool, migrations and readiness. One function per statement lives
-//! in the submodules; nothing outside `store` writes SQL.
+//! Storage: one interface, two stores. The traits below are everything the aggregator asks of a
+//! database; [`Store`] hides which store answers. MySQL (`mysql://`) is for production and shared
+//! installs; SQLite (`sqlite:<path>`, the default) is embedded, for one machine and for trying the
+//! product without a database server. Both keep the same tables and the same semantics, which the
+//! integration suite checks by running every test against each. Nothing outside `store` writes SQL.
 
-mod adopt;
-mod ingest;
-mod maintenance;
-mod rollup;
-mod salts;
-mod stats;
+pub(crate) mod model;
+pub mod mysql;
+pub mod sqlite;
 
+use std::ops::Deref;
+use std::sync::Arc;
 use std::time::Duration;
 
-pub use adopt::{AdoptedRow, AnonymizedRow};
-pub use ingest::{Reusable, WriterConns, Written};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-use mysql_async::prelude::Queryable;
-use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
+pub use model::{AdoptedRow, AnonymizedRow};
 
-mod embedded {
-    refinery::embed_migrations!("../sql/migrations");
-}
+use crate::pipeline::batch::Flush;
+use crate::report::dates::DateRange;
+use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
+
+/// Where the embedded store lives when no database URL is configured.
+pub const DEFAULT_SQLITE_PATH: &str = "usage.sqlite3";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{0}")]
     Setup(String),
     #[error("database error: {0}")]
-    Database(#[from] mysql_async::Error),
+    MySql(#[from] mysql_async::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] refinery::Error),
     #[error("database did not answer within {0:?}")]
     Timeout(Duration),
 }
 
-/// A handle on the database; cheap to clone.
+/// Connecting, migrating, readiness.
+#[async_trait]
+pub trait Lifecycle: Send + Sync {
+    /// Applies pending migrations; returns the versions applied now.
+    async fn migrate(&self) -> Result<Vec<i32>, StoreError>;
+    /// Ready when the database answers and carries every migration this build knows.
+    async fn readiness(&self) -> Result<(), String>;
+    async fn disconnect(&self);
+}
+
+/// The write path: a flush (a group commit of many requests) is written, then committed. Nothing
+/// of it is stored unless the commit succeeds, and a retried flush never counts a run twice.
+#[async_trait]
+pub trait Ingest: Send + Sync {
+    /// Writes a flush; `slack` bounds session starts (`SessionFacts::derive`). A store may
+    /// leave the transaction open for [`Written::commit`], so that the next flush is written
+    /// while this one syncs.
+    async fn write_flush(
+        &self,
+        flush: &Flush,
+        slack: chrono::Duration,
+    ) -> Result<Box<dyn Written>, StoreError>;
+}
+
+/// A flush written but perhaps not yet committed.
+#[async_trait]
+pub trait Written: Send {
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// The daily visitor salts.
+#[async_trait]
+pub trait Salts: Send + Sync {
+    /// Stores `candidate` as the salt of `day` unless a replica got there first; returns the salt.
+    async fn ensure_salt(
+        &self,
+        day: NaiveDate,
+        candidate: &[u8; 32],
+    ) -> Result<[u8; 32], StoreError>;
+    async fn delete_salts_before(&self, day: NaiveDate) -> Result<u64, StoreError>;
+    /// The stored salt of `day`, without ever creating one.
+    async fn existing_salt(&self, day: NaiveDate) -> Result<Option<[u8; 32]>, StoreError>;
+}
+
+/// Periodic upkeep: ending idle sessions, the daily rollup, retention.
+#[async_trait]
+pub trait Upkeep: Send + Sync {
+    /// Ends every open session whose last batch arrived before `cutoff`: its end is its last
+    /// activity.
+    async fn end_idle_sessions(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
+    /// nothing. A day without sessions is left as it is (its raw rows may have been purged), and
+    /// `false` is returned.
+    async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError>;
+    /// UTC days of the sessions that received a batch at or after `since`.
+    async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError>;
+    /// UTC days that still have raw sessions starting before `cutoff`.
+    async fn days_with_sessions_before(
+        &self,
+        cutoff: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError>;
+    /// UTC days before `cutoff` with raw sessions but no rollup yet (adopted days, or a day the
+    /// periodic rollup never saw): retention rolls these up before deleting them.
+    async fn days_unsummarized_before(
+        &self,
+        cutoff: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError>;
+    async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError>;
+    async fn set_rollup_mark(&self, at: NaiveDateTime) -> Result<(), StoreError>;
+    /// Deletes program runs that happened before `cutoff` or belong to a session that started
+    /// before it, in chunks. Returns the number of rows deleted.
+    async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
+    /// As [`Upkeep::purge_program_executions`], for feature events.
+    async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
+    /// Deletes sessions that started before `cutoff`, oldest first, in chunks.
+    async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
+}
+
+/// Reads of the stats API and the CLI: the daily summaries (which outlive retention) and the raw
+/// rows for what summaries cannot answer (recent sessions, run-time distribution).
+#[async_trait]
+pub trait Stats: Send + Sync {
+    async fn daily_rows(&self, range: &DateRange) -> Result<Vec<DailyRow>, StoreError>;
+    /// When the rollup last recomputed any day (UTC): how fresh the summaries are.
+    async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError>;
+    /// The latest sessions by start, newest first.
+    async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError>;
+    async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError>;
+    /// (dimension, value, sessions) over the range.
+    async fn client_counts(
+        &self,
+        range: &DateRange,
+    ) -> Result<Vec<(String, String, u64)>, StoreError>;
+    /// Program runs of the sessions that started in the range (raw rows: within retention).
+    async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError>;
+}
+
+/// Rewriting stored rows that hold an address or a full user agent (`anonymize-stored-ips`).
+#[async_trait]
+pub trait Adoption: Send + Sync {
+    /// Up to `limit` rows after `after_id` (by id) that hold an address, or an agent never reduced.
+    async fn rows_to_anonymize(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<AdoptedRow>, StoreError>;
+    /// Writes one chunk of anonymized rows in one transaction.
+    async fn write_anonymized(&self, rows: &[AnonymizedRow]) -> Result<(), StoreError>;
+}
+
+/// Everything a store does.
+pub trait Storage: Lifecycle + Ingest + Salts + Upkeep + Stats + Adoption {}
+
+impl<T: Lifecycle + Ingest + Salts + Upkeep + Stats + Adoption> Storage for T {}
+
+/// A handle on whichever store the configuration names; cheap to clone.
 #[derive(Clone)]
-pub struct Store {
-    pool: Pool,
+pub struct Store(Arc<dyn Storage>);
+
+impl Deref for Store {
+    type Target = dyn Storage;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
 }
 
 impl Store {
-    /// Connects and checks that the server answers, turning the usual failures into advice.
-    pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        let opts = Opts::from_url(url)
-            .map_err(|e| StoreError::Setup(format!("the database URL is not valid ({e}): expected mysql://user:password@host:port/database")))?;
-        let shown = describe(&opts);
-        let constraints = PoolConstraints::new(1, 8).expect("1 <= 8");
-        let opts = OptsBuilder::from_opts(opts)
-            .pool_opts(PoolOpts::default().with_constraints(constraints))
-            .tcp_keepalive(Some(Duration::from_secs(10)));
-        let store = Store {
-            pool: Pool::new(opts),
-        };
-        match tokio::time::timeout(Duration::from_secs(10), store.ping()).await {
-            Ok(Ok(())) => Ok(store),
-            Ok(Err(StoreError::Database(e))) => Err(StoreError::Setup(advice(&shown, &e))),
-            Ok(Err(other)) => Err(other),
-            Err(_) => Err(StoreError::Setup(format!(
-                "MySQL at {shown} did not answer within 10 s: check host, port and firewall (USAGE_DATABASE_URL)"
-            ))),
-        }
-    }
-
-    pub(crate) fn pool(&self) -> &Pool {
-        &self.pool
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.pool.get_conn().await?;
-        conn.query_drop("SELECT 1").await?;
-        Ok(())
-    }
-
-    /// Applies pending migrations; returns the versions applied now.
-    pub async fn migrate(&self) -> Result<Vec<i32>, StoreError> {
-        let mut pool = self.pool.clone();
-        let report = embedded::migrations::runner().run_async(&mut pool).await?;
-        Ok(report
-            .applied_migrations()
-            .iter()
-            .map(|m| m.version())
-            .collect())
-    }
-
-    /// Ready when the database answers and carries every migration this build knows.
-    pub async fn readiness(&self) -> Result<(), String> {
-        let check = async {
-            self.ping()
-                .await
-                .map_err(|e| format!("database unreachable: {e}"))?;
-            let mut pool = self.pool.clone();
-            let runner = embedded::migrations::runner();
-            let latest = runner
-                .get_migrations()
-                .iter()
-                .map(|m| m.version())
-                .max()
-                .unwrap_or(0);
-            let applied = runner
-                .get_last_applied_migration_async(&mut pool)
-                .await
-                .map_err(|e| format!("cannot read migration history: {e}"))?
-                .map_or(0, |m| m.version());
-            if applied < latest {
-                return Err(format!("database schema at version {applied}, this build needs {latest}: run `usage-aggregator migrate`"));
+    /// Opens the store `url` names: `mysql://...` or `sqlite:<path>`; `None` is the embedded
+    /// default, [`DEFAULT_SQLITE_PATH`]. Checks that it answers, turning the usual failures into
+    /// advice.
+    pub async fn connect(url: Option<&str>) -> Result<Store, StoreError> {
+        let url = url.map(str::trim).filter(|u| !u.is_empty());
+        match url {
+            None => Self::sqlite(DEFAULT_SQLITE_PATH).await,
+            Some(url) if url.starts_with("mysql://") => {
+                Ok(Store(Arc::new(mysql::MySqlStore::connect(url).await?)))
             }
-            Ok(())
-        };
-        tokio::time::timeout(Duration::from_secs(3), check)
-            .await
-            .unwrap_or_else(|_| Err("database did not answer within 3 s".into()))
+            Some(url) => match sqlite::path_of(url) {
+                Some(path) => Self::sqlite(path).await,
+                None => Err(StoreError::Setup(format!(
+                    "unsupported database URL scheme in {:?}: use mysql://user:password@host:port/database \
+                     or sqlite:<path> (USAGE_DATABASE_URL)",
+                    scheme_of(url)
+                ))),
+            },
+        }
     }
 
-    pub async fn disconnect(self) {
-        if let Err(e) = self.pool.disconnect().await {
-            tracing::warn!(error = %e, "closing the database pool");
-        }
+    async fn sqlite(path: &str) -> Result<Store, StoreError> {
+        Ok(Store(Arc::new(sqlite::SqliteStore::open(path).await?)))
     }
 }
 
-/// user@host:port/db, never the password.
-fn describe(opts: &Opts) -> String {
-    format!(
-        "{}@{}:{}/{}",
-        opts.user().unwrap_or(""),
-        opts.ip_or_hostname(),
-        opts.tcp_port(),
-        opts.db_name().unwrap_or("")
-    )
-}
-
-fn advice(shown: &str, error: &mysql_async::Error) -> String {
-    let hint = match error {
-        // 1698: MariaDB's "access denied" for an account that may not log in this way.
-        mysql_async::Error::Server(e) if e.code == 1045 || e.code == 1698 => {
-            "the user or password is wrong, or the account may not connect from this host"
-        }
-        mysql_async::Error::Server(e) if e.code == 1049 => {
-            "the database does not exist: create it (CREATE DATABASE ...) or fix its name"
-        }
-        mysql_async::Error::Server(e) if e.code == 3159 => {
-            "the server requires TLS: add ?require_ssl=true to the URL"
-        }
-        mysql_async::Error::Io(_) => {
-            "the server cannot be reached: is it running, and are host and port right?"
-        }
-        _ => "check the database URL",
-    };
-    format!("cannot use MySQL at {shown}: {hint} ({error}). Set USAGE_DATABASE_URL or database_url in the config.")
+/// The scheme of a URL, never the rest (which may hold a password).
+fn scheme_of(url: &str) -> &str {
+    url.split_once(':').map_or("(none)", |(scheme, _)| scheme)
 }

@@ -1,39 +1,14 @@
 //! SQL of adopting an old deployment's database: reading back rows that hold a raw address or a
 //! full user agent, and writing their anonymized form.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, TxOpts};
 
-use super::{Store, StoreError};
+use super::MySqlStore;
+use crate::store::{AdoptedRow, Adoption, AnonymizedRow, StoreError};
 use crate::visitor::StoredIp;
-
-/// A session row as the adoption reads it.
-#[derive(Debug)]
-pub struct AdoptedRow {
-    pub id: i64,
-    pub ip: Option<StoredIp>,
-    pub user_agent: Option<String>,
-    pub site: String,
-    pub start_time: NaiveDateTime,
-    pub visitor_hash: Option<String>,
-    /// The reduced agent, when the row has one already (written by this aggregator).
-    pub browser: Option<String>,
-    pub os: Option<String>,
-    pub device: Option<String>,
-}
-
-/// What replaces the identifying columns of a row.
-#[derive(Debug)]
-pub struct AnonymizedRow {
-    pub id: i64,
-    pub visitor_hash: Option<String>,
-    pub ip_address: Option<String>,
-    pub user_agent: Option<String>,
-    pub browser: Option<String>,
-    pub os: Option<String>,
-    pub device: Option<String>,
-}
 
 type Raw = (
     i64,
@@ -47,9 +22,9 @@ type Raw = (
     Option<String>,
 );
 
-impl Store {
-    /// Up to `limit` rows after `after_id` (by id) that hold an address, or an agent never reduced.
-    pub async fn rows_to_anonymize(
+#[async_trait]
+impl Adoption for MySqlStore {
+    async fn rows_to_anonymize(
         &self,
         after_id: i64,
         limit: u32,
@@ -83,8 +58,7 @@ impl Store {
             .collect())
     }
 
-    /// Writes one chunk of anonymized rows in one transaction.
-    pub async fn write_anonymized(&self, rows: &[AnonymizedRow]) -> Result<(), StoreError> {
+    async fn write_anonymized(&self, rows: &[AnonymizedRow]) -> Result<(), StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let mut tx = conn.start_transaction(TxOpts::default()).await?;
         let params: Vec<Params> = rows
@@ -109,14 +83,5 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// The stored salt of `day`, without ever creating one.
-    pub async fn existing_salt(&self, day: NaiveDate) -> Result<Option<[u8; 32]>, StoreError> {
-        let mut conn = self.pool().get_conn().await?;
-        let stored: Option<Vec<u8>> = conn
-            .exec_first("SELECT salt FROM visitor_salts WHERE day = ?", (day,))
-            .await?;
-        Ok(stored.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok()))
     }
 }

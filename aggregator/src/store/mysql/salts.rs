@@ -1,13 +1,15 @@
 //! SQL of the daily visitor salts.
 
+use async_trait::async_trait;
 use chrono::NaiveDate;
 use mysql_async::prelude::Queryable;
 
-use super::{Store, StoreError};
+use super::MySqlStore;
+use crate::store::{Salts, StoreError};
 
-impl Store {
-    /// Stores `candidate` as the salt of `day` unless a replica got there first; returns the salt.
-    pub async fn ensure_salt(
+#[async_trait]
+impl Salts for MySqlStore {
+    async fn ensure_salt(
         &self,
         day: NaiveDate,
         candidate: &[u8; 32],
@@ -26,10 +28,18 @@ impl Store {
             .ok_or_else(|| StoreError::Setup(format!("the salt of {day} is missing or malformed")))
     }
 
-    pub async fn delete_salts_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
+    async fn delete_salts_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         conn.exec_drop("DELETE FROM visitor_salts WHERE day < ?", (day,))
             .await?;
         Ok(conn.affected_rows())
+    }
+
+    async fn existing_salt(&self, day: NaiveDate) -> Result<Option<[u8; 32]>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let stored: Option<Vec<u8>> = conn
+            .exec_first("SELECT salt FROM visitor_salts WHERE day = ?", (day,))
+            .await?;
+        Ok(stored.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok()))
     }
 }

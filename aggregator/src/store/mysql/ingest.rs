@@ -9,20 +9,22 @@ mod literal;
 mod rows;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
-use self::rows::{
-    insert_features, insert_programs, list, upsert_sessions, Counters, StoredSession,
-};
-use super::{Store, StoreError};
+use self::rows::{insert_features, insert_programs, list, upsert_sessions, StoredSession};
+use super::MySqlStore;
 use crate::domain::event::Id128;
 use crate::domain::ingest::ProgramRow;
 use crate::domain::session::SessionFacts;
 use crate::pipeline::batch::Flush;
+use crate::store::model::Counters;
+use crate::store::{Ingest, StoreError, Written};
 
 /// Rows per statement: big enough to amortize round trips, small enough for any packet limit
 /// (a row is at most about 4.5 KB of SQL, so 500 stay under the 4 MB max_allowed_packet of
@@ -39,50 +41,55 @@ const KEEP_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 /// The writer's connections, kept from one flush to the next (two: one commits while the next
 /// flush is written). Taking one from the pool for each flush cost a reset round trip and a
 /// fresh session every time, which a lightly loaded aggregator's profile showed above all else.
-#[derive(Default)]
+/// Only the writer task uses them, so the lock is never contended.
+#[derive(Default, Clone)]
 pub struct WriterConns {
-    idle: Vec<(Conn, Instant)>,
+    idle: Arc<Mutex<Vec<(Conn, Instant)>>>,
 }
 
-/// A connection whose commit succeeded, on its way back to [`WriterConns`].
-#[derive(Default)]
-pub struct Reusable(Option<Conn>);
-
 impl WriterConns {
-    pub fn keep(&mut self, conn: Reusable) {
-        if let (Some(conn), true) = (conn.0, self.idle.len() < 2) {
-            self.idle.push((conn, Instant::now()));
+    fn take(&self) -> Option<(Conn, Instant)> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    }
+
+    fn keep(&self, conn: Conn) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < 2 {
+            idle.push((conn, Instant::now()));
         }
     }
 }
 
 /// A flush written but not committed: its transaction holds the locks of its sessions, so a
 /// later flush of one of them waits until this one ends and then reads what it stored.
-pub struct Written {
+struct OpenFlush {
     conn: Conn,
+    conns: WriterConns,
 }
 
-impl Written {
-    /// Commits; on success the connection can serve the next flush ([`WriterConns::keep`]).
-    pub async fn commit(mut self) -> (Result<(), StoreError>, Reusable) {
-        match self.conn.query_drop("COMMIT").await {
-            Ok(()) => (Ok(()), Reusable(Some(self.conn))),
-            // Dropped: back in the pool it is reset, which rolls back whatever is left open.
-            Err(error) => (Err(error.into()), Reusable(None)),
-        }
+#[async_trait]
+impl Written for OpenFlush {
+    /// Commits; on success the connection serves a later flush.
+    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        self.conn.query_drop("COMMIT").await?;
+        let OpenFlush { conn, conns } = *self;
+        conns.keep(conn);
+        // On error the connection is dropped: back in the pool it is reset, which rolls back
+        // whatever is left open.
+        Ok(())
     }
 }
 
-impl Store {
+#[async_trait]
+impl Ingest for MySqlStore {
     /// Writes a flush in a transaction left open for [`Written::commit`]; nothing of it is
-    /// stored unless that commit succeeds. `slack` bounds session starts (`SessionFacts::derive`).
-    pub async fn write_flush(
+    /// stored unless that commit succeeds.
+    async fn write_flush(
         &self,
-        conns: &mut WriterConns,
         flush: &Flush,
         slack: Duration,
-    ) -> Result<Written, StoreError> {
-        let mut conn = match conns.idle.pop() {
+    ) -> Result<Box<dyn Written>, StoreError> {
+        let mut conn = match self.writer_conns.take() {
             Some((conn, used)) if used.elapsed() < KEEP_IDLE => conn,
             _ => {
                 let mut conn = self.pool().get_conn().await?;
@@ -105,7 +112,10 @@ impl Store {
             outcome = write(&mut conn, flush, slack).await;
         }
         match outcome {
-            Ok(()) => Ok(Written { conn }),
+            Ok(()) => Ok(Box::new(OpenFlush {
+                conn,
+                conns: self.writer_conns.clone(),
+            })),
             Err(error) => {
                 // Dropped after this: back in the pool and reset.
                 let _ = conn.query_drop("ROLLBACK").await;
@@ -116,7 +126,7 @@ impl Store {
 }
 
 fn is_deadlock(error: &StoreError) -> bool {
-    matches!(error, StoreError::Database(mysql_async::Error::Server(e)) if e.code == 1213)
+    matches!(error, StoreError::MySql(mysql_async::Error::Server(e)) if e.code == 1213)
 }
 
 /// Everything but the commit.

@@ -1,11 +1,16 @@
-//! SQL of the daily rollup and of retention: recompute-and-replace one day in one transaction,
-//! the watermark of touched sessions, and batched deletes of expired raw rows.
+//! SQL of upkeep: ending idle sessions, the daily rollup (recompute-and-replace one day in one
+//! transaction, the watermark of touched sessions) and batched deletes of expired raw rows.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use mysql_async::prelude::Queryable;
 use mysql_async::{IsolationLevel, Transaction, TxOpts};
 
-use super::{Store, StoreError};
+use super::MySqlStore;
+use crate::store::{StoreError, Upkeep};
+
+/// Rows per statement, so that the sweep never holds many row locks at once.
+const SWEEP_CHUNK: u32 = 1000;
 
 /// Rows per DELETE: each statement holds few locks for a short time, so ingest never waits long.
 pub const PURGE_CHUNK: u32 = 1000;
@@ -16,11 +21,31 @@ fn bounds(day: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
     (start, start + chrono::Duration::days(1))
 }
 
-impl Store {
+#[async_trait]
+impl Upkeep for MySqlStore {
+    async fn end_idle_sessions(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let mut total = 0;
+        // Recording the end offset keeps the rule "ended while no later event exists".
+        loop {
+            conn.exec_drop(
+                "UPDATE ide_sessions SET end_offset_ms = max_offset_ms, end_time = COALESCE(last_activity, start_time) \
+                 WHERE end_time IS NULL AND COALESCE(last_seen_at, last_activity, start_time) < ? LIMIT ?",
+                (cutoff.naive_utc(), SWEEP_CHUNK),
+            )
+            .await?;
+            let ended = conn.affected_rows();
+            total += ended;
+            if ended < u64::from(SWEEP_CHUNK) {
+                return Ok(total);
+            }
+        }
+    }
+
     /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
     /// nothing. A day without sessions is left as it is (its raw rows may have been purged), and
     /// `false` is returned.
-    pub async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError> {
+    async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let mut options = TxOpts::default();
         // Read committed: consistent reads without share locks on ide_sessions, so the writer's
@@ -47,10 +72,7 @@ impl Store {
     }
 
     /// UTC days of the sessions that received a batch at or after `since`.
-    pub async fn days_touched_since(
-        &self,
-        since: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
+    async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         Ok(conn
             .exec(
@@ -61,7 +83,7 @@ impl Store {
     }
 
     /// UTC days that still have raw sessions starting before `cutoff`.
-    pub async fn days_with_sessions_before(
+    async fn days_with_sessions_before(
         &self,
         cutoff: NaiveDateTime,
     ) -> Result<Vec<NaiveDate>, StoreError> {
@@ -76,7 +98,7 @@ impl Store {
 
     /// UTC days before `cutoff` with raw sessions but no rollup of ours yet (adopted days, or a
     /// day the periodic rollup never saw): retention rolls these up before deleting them.
-    pub async fn days_unsummarized_before(
+    async fn days_unsummarized_before(
         &self,
         cutoff: NaiveDateTime,
     ) -> Result<Vec<NaiveDate>, StoreError> {
@@ -91,14 +113,14 @@ impl Store {
             .await?)
     }
 
-    pub async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {
+    async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         Ok(conn
             .query_first("SELECT seen_until FROM rollup_state WHERE id = 1")
             .await?)
     }
 
-    pub async fn set_rollup_mark(&self, at: NaiveDateTime) -> Result<(), StoreError> {
+    async fn set_rollup_mark(&self, at: NaiveDateTime) -> Result<(), StoreError> {
         let mut conn = self.pool().get_conn().await?;
         conn.exec_drop(
             "INSERT INTO rollup_state (id, seen_until) VALUES (1, ?) \
@@ -111,7 +133,7 @@ impl Store {
 
     /// Deletes program runs that happened before `cutoff` or belong to a session that started
     /// before it, in chunks. Returns the number of rows deleted.
-    pub async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+    async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
         let by_time = "DELETE FROM program_executions WHERE timestamp < ? LIMIT ?";
         let by_session = "DELETE FROM program_executions WHERE session_id IN \
              (SELECT session_id FROM ide_sessions WHERE start_time < ?) LIMIT ?";
@@ -119,8 +141,8 @@ impl Store {
             + self.delete_in_chunks(by_session, cutoff).await?)
     }
 
-    /// As [`Store::purge_program_executions`], for feature events.
-    pub async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+    /// As [`Upkeep::purge_program_executions`], for feature events.
+    async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
         let by_time = "DELETE FROM feature_usage WHERE timestamp < ? LIMIT ?";
         let by_session = "DELETE FROM feature_usage WHERE session_id IN \
              (SELECT session_id FROM ide_sessions WHERE start_time < ?) LIMIT ?";
@@ -129,12 +151,14 @@ impl Store {
     }
 
     /// Deletes sessions that started before `cutoff`, in chunks.
-    pub async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+    async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
         // Oldest first, so an interrupted purge leaves at most one partly deleted day.
         let sql = "DELETE FROM ide_sessions WHERE start_time < ? ORDER BY start_time LIMIT ?";
         self.delete_in_chunks(sql, cutoff).await
     }
+}
 
+impl MySqlStore {
     /// Runs `sql` (parameters: cutoff, limit) in autocommit until a chunk comes back short.
     async fn delete_in_chunks(&self, sql: &str, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
         let mut conn = self.pool().get_conn().await?;

@@ -1,13 +1,15 @@
 //! SQL of the stats API and the CLI: reads of the daily summaries (which outlive retention) and
 //! of the raw rows for what summaries cannot answer (recent sessions, run-time distribution).
 
+use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use mysql_async::prelude::Queryable;
 use mysql_async::Row;
 
-use super::{Store, StoreError};
+use super::MySqlStore;
 use crate::report::dates::DateRange;
 use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
+use crate::store::{Stats, StoreError};
 
 /// `[from 00:00, day after to 00:00)`.
 fn span(range: &DateRange) -> (NaiveDateTime, NaiveDateTime) {
@@ -22,8 +24,9 @@ fn get<T: mysql_async::prelude::FromValue>(row: &mut Row, index: usize) -> Resul
         .map_err(|e| StoreError::Setup(format!("unexpected value in a stats row: {e}")))
 }
 
-impl Store {
-    pub async fn daily_rows(&self, range: &DateRange) -> Result<Vec<DailyRow>, StoreError> {
+#[async_trait]
+impl Stats for MySqlStore {
+    async fn daily_rows(&self, range: &DateRange) -> Result<Vec<DailyRow>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<Row> = conn
             .exec(
@@ -52,8 +55,7 @@ impl Store {
             .collect()
     }
 
-    /// When the rollup last recomputed any day (UTC): how fresh the summaries are.
-    pub async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError> {
+    async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let latest: Option<Option<NaiveDateTime>> = conn
             .query_first("SELECT MAX(rolled_up_at) FROM daily_usage_summary")
@@ -61,8 +63,7 @@ impl Store {
         Ok(latest.flatten())
     }
 
-    /// The latest sessions by start, newest first.
-    pub async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError> {
+    async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<Row> = conn
             .exec(
@@ -91,7 +92,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError> {
+    async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<(String, u64, u64)> = conn
             .exec(
@@ -110,8 +111,7 @@ impl Store {
             .collect())
     }
 
-    /// (dimension, value, sessions) over the range.
-    pub async fn client_counts(
+    async fn client_counts(
         &self,
         range: &DateRange,
     ) -> Result<Vec<(String, String, u64)>, StoreError> {
@@ -125,8 +125,7 @@ impl Store {
             .await?)
     }
 
-    /// Program runs of the sessions that started in the range (raw rows: within retention).
-    pub async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError> {
+    async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError> {
         let (start, end) = span(range);
         let mut conn = self.pool().get_conn().await?;
         let from_runs =

@@ -9,29 +9,9 @@ use super::literal::{push_row, Literal};
 use crate::domain::ingest::ProgramRow;
 use crate::domain::session::SessionFacts;
 use crate::pipeline::batch::Flush;
+use crate::store::model::Counters;
 
 use super::CHUNK;
-
-/// What the runs a flush inserts add to a session's counters.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Counters {
-    runs: u32,
-    lines: u64,
-    errors: u32,
-}
-
-impl Counters {
-    pub fn of<'a>(runs: &[&'a ProgramRow]) -> HashMap<&'a str, Counters> {
-        let mut by_session: HashMap<&str, Counters> = HashMap::new();
-        for row in runs {
-            let c = by_session.entry(row.session_id.as_str()).or_default();
-            c.runs += 1;
-            c.lines += u64::from(row.run.lines_executed);
-            c.errors += u32::from(!row.run.success);
-        }
-        by_session
-    }
-}
 
 /// A stored session: its primary key (so that its upsert goes straight to the row) and facts.
 pub struct StoredSession {

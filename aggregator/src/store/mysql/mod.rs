@@ -1,0 +1,140 @@
+//! The MySQL store (production, shared installs): the connection pool, migrations and readiness
+//! here, one function per statement in the submodules.
+
+mod adopt;
+mod ingest;
+mod salts;
+mod stats;
+mod upkeep;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use mysql_async::prelude::Queryable;
+use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
+
+use self::ingest::WriterConns;
+use super::{Lifecycle, StoreError};
+
+mod embedded {
+    refinery::embed_migrations!("../sql/migrations");
+}
+
+pub struct MySqlStore {
+    pool: Pool,
+    /// The writer's connections, kept from one flush to the next (see `ingest`).
+    writer_conns: WriterConns,
+}
+
+impl MySqlStore {
+    /// Connects and checks that the server answers, turning the usual failures into advice.
+    pub async fn connect(url: &str) -> Result<MySqlStore, StoreError> {
+        let opts = Opts::from_url(url)
+            .map_err(|e| StoreError::Setup(format!("the database URL is not valid ({e}): expected mysql://user:password@host:port/database")))?;
+        let shown = describe(&opts);
+        let constraints = PoolConstraints::new(1, 8).expect("1 <= 8");
+        let opts = OptsBuilder::from_opts(opts)
+            .pool_opts(PoolOpts::default().with_constraints(constraints))
+            .tcp_keepalive(Some(Duration::from_secs(10)));
+        let store = MySqlStore {
+            pool: Pool::new(opts),
+            writer_conns: WriterConns::default(),
+        };
+        match tokio::time::timeout(Duration::from_secs(10), store.ping()).await {
+            Ok(Ok(())) => Ok(store),
+            Ok(Err(StoreError::MySql(e))) => Err(StoreError::Setup(advice(&shown, &e))),
+            Ok(Err(other)) => Err(other),
+            Err(_) => Err(StoreError::Setup(format!(
+                "MySQL at {shown} did not answer within 10 s: check host, port and firewall (USAGE_DATABASE_URL)"
+            ))),
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.get_conn().await?;
+        conn.query_drop("SELECT 1").await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Lifecycle for MySqlStore {
+    async fn migrate(&self) -> Result<Vec<i32>, StoreError> {
+        let mut pool = self.pool.clone();
+        let report = embedded::migrations::runner().run_async(&mut pool).await?;
+        Ok(report
+            .applied_migrations()
+            .iter()
+            .map(|m| m.version())
+            .collect())
+    }
+
+    async fn readiness(&self) -> Result<(), String> {
+        let check = async {
+            self.ping()
+                .await
+                .map_err(|e| format!("database unreachable: {e}"))?;
+            let mut pool = self.pool.clone();
+            let runner = embedded::migrations::runner();
+            let latest = runner
+                .get_migrations()
+                .iter()
+                .map(|m| m.version())
+                .max()
+                .unwrap_or(0);
+            let applied = runner
+                .get_last_applied_migration_async(&mut pool)
+                .await
+                .map_err(|e| format!("cannot read migration history: {e}"))?
+                .map_or(0, |m| m.version());
+            if applied < latest {
+                return Err(format!("database schema at version {applied}, this build needs {latest}: run `usage-aggregator migrate`"));
+            }
+            Ok(())
+        };
+        tokio::time::timeout(Duration::from_secs(3), check)
+            .await
+            .unwrap_or_else(|_| Err("database did not answer within 3 s".into()))
+    }
+
+    async fn disconnect(&self) {
+        if let Err(e) = self.pool.clone().disconnect().await {
+            tracing::warn!(error = %e, "closing the database pool");
+        }
+    }
+}
+
+/// user@host:port/db, never the password.
+fn describe(opts: &Opts) -> String {
+    format!(
+        "{}@{}:{}/{}",
+        opts.user().unwrap_or(""),
+        opts.ip_or_hostname(),
+        opts.tcp_port(),
+        opts.db_name().unwrap_or("")
+    )
+}
+
+fn advice(shown: &str, error: &mysql_async::Error) -> String {
+    let hint = match error {
+        // 1698: MariaDB's "access denied" for an account that may not log in this way.
+        mysql_async::Error::Server(e) if e.code == 1045 || e.code == 1698 => {
+            "the user or password is wrong, or the account may not connect from this host"
+        }
+        mysql_async::Error::Server(e) if e.code == 1049 => {
+            "the database does not exist: create it (CREATE DATABASE ...) or fix its name"
+        }
+        mysql_async::Error::Server(e) if e.code == 3159 => {
+            "the server requires TLS: add ?require_ssl=true to the URL"
+        }
+        mysql_async::Error::Io(_) => {
+            "the server cannot be reached: is it running, and are host and port right?"
+        }
+        _ => "check the database URL",
+    };
+    format!("cannot use MySQL at {shown}: {hint} ({error}). Set USAGE_DATABASE_URL or database_url in the config.")
+}

@@ -1,0 +1,236 @@
+//! The write path on SQLite: a flush is one IMMEDIATE transaction (it takes the write lock at
+//! once, so no other writer can change the sessions it reads) of prepared statements, committed
+//! before the requests are answered. There is no second writer connection to pipeline with, so
+//! the flush commits here and [`Written::commit`] has nothing left to do. Should the writer give
+//! up waiting, the flush still commits or not as a whole; its requests were told to retry, and a
+//! retry stores nothing twice (event ids are unique, session facts merge idempotently, counters
+//! grow only by runs inserted now).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::Duration;
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+
+use super::time::{parse_time, utc_text};
+use super::SqliteStore;
+use crate::domain::ingest::ProgramRow;
+use crate::domain::session::SessionFacts;
+use crate::pipeline::batch::Flush;
+use crate::store::model::Counters;
+use crate::store::{Ingest, StoreError, Written};
+
+/// A flush that committed while it was written.
+struct Committed;
+
+#[async_trait]
+impl Written for Committed {
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Ingest for SqliteStore {
+    async fn write_flush(
+        &self,
+        flush: &Flush,
+        slack: Duration,
+    ) -> Result<Box<dyn Written>, StoreError> {
+        // The blocking task needs the rows for itself; a flush is small next to the disk sync.
+        let flush = clone_flush(flush);
+        self.writer
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                write(&tx, &flush, slack)?;
+                tx.commit()?;
+                Ok(Box::new(Committed) as Box<dyn Written>)
+            })
+            .await
+    }
+}
+
+fn clone_flush(flush: &Flush) -> Flush {
+    Flush {
+        sessions: flush.sessions.clone(),
+        programs: flush.programs.clone(),
+        features: flush.features.clone(),
+    }
+}
+
+fn write(tx: &Transaction<'_>, flush: &Flush, slack: Duration) -> Result<(), StoreError> {
+    let mut known = tx.prepare_cached("SELECT 1 FROM program_executions WHERE event_id = ?")?;
+    let mut new_runs: Vec<&ProgramRow> = Vec::new();
+    for run in &flush.programs {
+        if !known.exists([&run.event_id.0[..]])? {
+            new_runs.push(run);
+        }
+    }
+    let added = Counters::of(&new_runs);
+    upsert_sessions(tx, flush, &added, slack)?;
+    insert_programs(tx, &new_runs)?;
+    insert_features(tx, flush)?;
+    Ok(())
+}
+
+/// The stored facts of a session, if it exists. Rows from before heartbeat sessions know only
+/// their start.
+fn stored_facts(
+    tx: &Transaction<'_>,
+    session_id: &str,
+) -> Result<Option<SessionFacts>, StoreError> {
+    let mut select = tx.prepare_cached(
+        "SELECT first_seen_at, last_seen_at, start_estimate, start_time, max_offset_ms, visible_ms, \
+         active_ms, end_offset_ms FROM ide_sessions WHERE session_id = ?",
+    )?;
+    type Raw = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+    );
+    let raw: Option<Raw> = select
+        .query_row([session_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })
+        .optional()?;
+    let Some((first, last, estimate, start, max_offset, visible, active, end_offset)) = raw else {
+        return Ok(None);
+    };
+    let start = parse_time(&start)?.and_utc();
+    let or_start = |text: Option<String>| -> Result<_, StoreError> {
+        Ok(match text {
+            Some(text) => parse_time(&text)?.and_utc(),
+            None => start,
+        })
+    };
+    Ok(Some(SessionFacts {
+        first_seen: or_start(first)?,
+        last_seen: or_start(last)?,
+        start_estimate: or_start(estimate)?,
+        max_offset_ms: non_negative(max_offset),
+        visible_ms: non_negative(visible),
+        active_ms: non_negative(active),
+        end_offset_ms: end_offset.map(non_negative),
+    }))
+}
+
+fn non_negative(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn upsert_sessions(
+    tx: &Transaction<'_>,
+    flush: &Flush,
+    added: &HashMap<&str, Counters>,
+    slack: Duration,
+) -> Result<(), StoreError> {
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO ide_sessions (session_id, site_id, visitor_hash, ip_address, user_agent, browser, os, device, \
+         first_seen_at, last_seen_at, start_estimate, max_offset_ms, visible_ms, active_ms, end_offset_ms, \
+         start_time, last_activity, end_time, duration_seconds, active_seconds, programs_run, lines_executed, \
+         errors_encountered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+         ?18, ?19, ?20, ?21, ?22, ?23) \
+         ON CONFLICT (session_id) DO UPDATE SET \
+         first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at, \
+         start_estimate = excluded.start_estimate, max_offset_ms = excluded.max_offset_ms, \
+         visible_ms = excluded.visible_ms, active_ms = excluded.active_ms, end_offset_ms = excluded.end_offset_ms, \
+         start_time = excluded.start_time, last_activity = excluded.last_activity, end_time = excluded.end_time, \
+         duration_seconds = excluded.duration_seconds, active_seconds = excluded.active_seconds, \
+         programs_run = programs_run + excluded.programs_run, \
+         lines_executed = lines_executed + excluded.lines_executed, \
+         errors_encountered = errors_encountered + excluded.errors_encountered",
+    )?;
+    for update in &flush.sessions {
+        // The transaction holds the write lock: nothing changes the stored facts meanwhile.
+        let facts = match stored_facts(tx, &update.session_id)? {
+            Some(old) => old.merge(update.facts),
+            None => update.facts,
+        };
+        let times = facts.derive(slack);
+        let who = &update.identity;
+        let add = added
+            .get(update.session_id.as_str())
+            .copied()
+            .unwrap_or_default();
+        upsert.execute(params![
+            update.session_id,
+            who.site,
+            who.visitor_hash,
+            who.ip_address,
+            who.user_agent,
+            who.browser,
+            who.os,
+            who.device,
+            utc_text(facts.first_seen),
+            utc_text(facts.last_seen),
+            utc_text(facts.start_estimate),
+            facts.max_offset_ms,
+            facts.visible_ms,
+            facts.active_ms,
+            facts.end_offset_ms,
+            utc_text(times.start_time),
+            utc_text(times.last_activity),
+            times.end_time.map(utc_text),
+            times.duration_seconds,
+            times.active_seconds,
+            add.runs,
+            add.lines,
+            add.errors,
+        ])?;
+    }
+    Ok(())
+}
+
+/// A plain INSERT of runs found missing: a duplicate would fail the flush, never count twice.
+fn insert_programs(tx: &Transaction<'_>, runs: &[&ProgramRow]) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO program_executions (event_id, session_id, seq, timestamp, program_lines, execution_time_ms, \
+         lines_executed, success, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?;
+    for row in runs {
+        insert.execute(params![
+            &row.event_id.0[..],
+            row.session_id,
+            row.seq,
+            utc_text(row.timestamp),
+            row.run.program_lines,
+            row.run.execution_time_ms,
+            row.run.lines_executed,
+            row.run.success,
+            row.run.error_message,
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_features(tx: &Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO feature_usage (event_id, session_id, seq, timestamp, feature_name, feature_data) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+    )?;
+    for row in &flush.features {
+        insert.execute(params![
+            &row.event_id.0[..],
+            row.session_id,
+            row.seq,
+            utc_text(row.timestamp),
+            row.name,
+            row.data,
+        ])?;
+    }
+    Ok(())
+}

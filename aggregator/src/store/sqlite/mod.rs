@@ -1,0 +1,187 @@
+//! The embedded store (the default): one SQLite file, for one machine and for trying the product
+//! without a database server. Two connections: the writer's, which group commits use, and one for
+//! everything else (upkeep, salts, stats). WAL lets the stats read while a flush writes; SQLite
+//! lets one transaction write at a time, and a busy timeout makes the others wait their turn.
+//! rusqlite is blocking, so every call runs on tokio's blocking pool.
+
+mod adopt;
+mod ingest;
+mod salts;
+mod stats;
+mod time;
+mod upkeep;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::Connection;
+
+use super::{Lifecycle, StoreError};
+
+mod embedded {
+    refinery::embed_migrations!("../sql/sqlite");
+}
+
+/// How long a statement waits for another transaction's write lock before failing: longer than
+/// any rollup of a small install, shorter than the writer's flush timeout.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The path of a `sqlite:<path>` or `sqlite://<path>` URL.
+pub fn path_of(url: &str) -> Option<&str> {
+    let path = url.strip_prefix("sqlite:")?;
+    let path = path.strip_prefix("//").unwrap_or(path);
+    (!path.is_empty()).then_some(path)
+}
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Db,
+    other: Db,
+}
+
+/// A connection, used by one blocking task at a time.
+#[derive(Clone)]
+struct Db(Arc<Mutex<Connection>>);
+
+impl Db {
+    /// Runs `work` on the blocking pool with the connection.
+    async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic in an earlier task left no transaction open: rusqlite rolls back on drop.
+            let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Setup(format!("a database task failed: {e}")))?
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating it, and its folder, if missing) the database file at `path`.
+    pub async fn open(path: &str) -> Result<SqliteStore, StoreError> {
+        let path = PathBuf::from(path);
+        let opened = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || Ok::<_, String>((connect(&path)?, connect(&path)?)))
+                .await
+                .map_err(|e| StoreError::Setup(e.to_string()))?
+        };
+        let (writer, other) = opened.map_err(|why| {
+            StoreError::Setup(format!(
+                "cannot use SQLite at {}: {why}. Set USAGE_DATABASE_URL=sqlite:<path> to a writable file, \
+                 or mysql://user:password@host:port/database",
+                path.display()
+            ))
+        })?;
+        tracing::info!(path = %path.display(), "using the embedded SQLite store");
+        Ok(SqliteStore {
+            path,
+            writer: Db(Arc::new(Mutex::new(writer))),
+            other: Db(Arc::new(Mutex::new(other))),
+        })
+    }
+}
+
+/// Opens one connection and checks that the file is a database this build can write.
+fn connect(path: &Path) -> Result<Connection, String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+    }
+    let conn = Connection::open(path).map_err(|e| e.to_string())?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
+    // WAL: readers never block the writer. synchronous=FULL: a commit (and so a 200) survives a
+    // power cut, as it does on MySQL with InnoDB's defaults.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .map_err(|e| e.to_string())?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(format!(
+            "the file refuses WAL mode (journal_mode is {mode})"
+        ));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
+        .map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+#[async_trait]
+impl Lifecycle for SqliteStore {
+    async fn migrate(&self) -> Result<Vec<i32>, StoreError> {
+        self.writer
+            .run(|conn| {
+                let report = embedded::migrations::runner().run(conn)?;
+                Ok(report
+                    .applied_migrations()
+                    .iter()
+                    .map(|m| m.version())
+                    .collect())
+            })
+            .await
+    }
+
+    async fn readiness(&self) -> Result<(), String> {
+        let path = self.path.clone();
+        let check = self.other.run(move |conn| {
+            let runner = embedded::migrations::runner();
+            let latest = runner
+                .get_migrations()
+                .iter()
+                .map(|m| m.version())
+                .max()
+                .unwrap_or(0);
+            let applied = runner
+                .get_last_applied_migration(conn)?
+                .map_or(0, |m| m.version());
+            if applied < latest {
+                return Err(StoreError::Setup(format!(
+                    "database schema at version {applied}, this build needs {latest}: run `usage-aggregator migrate`"
+                )));
+            }
+            // The file may have been deleted or made read-only under us.
+            if !path.exists() {
+                return Err(StoreError::Setup(format!("{} is gone", path.display())));
+            }
+            Ok(())
+        });
+        match tokio::time::timeout(Duration::from_secs(3), check).await {
+            Ok(outcome) => outcome.map_err(|e| format!("database not ready: {e}")),
+            Err(_) => Err("database did not answer within 3 s".into()),
+        }
+    }
+
+    async fn disconnect(&self) {
+        // Folds the write-ahead log back into the file, so that a stopped store is one file.
+        let outcome = self
+            .writer
+            .run(|conn| Ok(conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?))
+            .await;
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, "checkpointing the SQLite log");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_of;
+
+    #[test]
+    fn urls_name_their_path() {
+        assert_eq!(path_of("sqlite:usage.sqlite3"), Some("usage.sqlite3"));
+        assert_eq!(
+            path_of("sqlite:///var/lib/usage.db"),
+            Some("/var/lib/usage.db")
+        );
+        assert_eq!(path_of("sqlite://data/usage.db"), Some("data/usage.db"));
+        assert_eq!(path_of("sqlite:"), None);
+        assert_eq!(path_of("mysql://u@h/d"), None);
+    }
+}

@@ -1,0 +1,209 @@
+//! SQL of the stats API and the CLI on SQLite: the same reads as MySQL's.
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+
+use super::time::{date_text, day_span, parse_date, parse_time};
+use super::SqliteStore;
+use crate::report::dates::DateRange;
+use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
+use crate::store::{Stats, StoreError};
+
+#[async_trait]
+impl Stats for SqliteStore {
+    async fn daily_rows(&self, range: &DateRange) -> Result<Vec<DailyRow>, StoreError> {
+        let (from, to) = (date_text(range.from), date_text(range.to));
+        self.other
+            .run(move |conn| {
+                let mut select = conn.prepare_cached(
+                    "SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
+                     avg_session_duration_seconds, avg_active_seconds, total_duration_seconds, total_active_seconds, \
+                     program_errors, feature_uses FROM daily_usage_summary WHERE date BETWEEN ? AND ? ORDER BY date",
+                )?;
+                let rows = select
+                    .query_map((&from, &to), |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            DailyRow {
+                                date: chrono::NaiveDate::MIN,
+                                unique_visitors: r.get(1)?,
+                                sessions: r.get(2)?,
+                                programs_run: r.get(3)?,
+                                lines_executed: r.get(4)?,
+                                avg_duration_seconds: r.get(5)?,
+                                avg_active_seconds: r.get(6)?,
+                                total_duration_seconds: r.get(7)?,
+                                total_active_seconds: r.get(8)?,
+                                program_errors: r.get(9)?,
+                                feature_uses: r.get(10)?,
+                            },
+                        ))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                rows.into_iter()
+                    .map(|(date, row)| {
+                        Ok(DailyRow {
+                            date: parse_date(&date)?,
+                            ..row
+                        })
+                    })
+                    .collect()
+            })
+            .await
+    }
+
+    async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError> {
+        self.other
+            .run(|conn| {
+                let latest: Option<String> = conn.query_row(
+                    "SELECT MAX(rolled_up_at) FROM daily_usage_summary",
+                    [],
+                    |r| r.get(0),
+                )?;
+                latest.as_deref().map(parse_time).transpose()
+            })
+            .await
+    }
+
+    async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError> {
+        self.other
+            .run(move |conn| {
+                let mut select = conn.prepare_cached(
+                    "SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
+                     lines_executed, errors_encountered, browser, os, device FROM ide_sessions \
+                     ORDER BY start_time DESC LIMIT ?",
+                )?;
+                let rows = select
+                    .query_map([limit], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            RecentSession {
+                                started: chrono::DateTime::UNIX_EPOCH,
+                                ended: r.get(1)?,
+                                duration_seconds: r.get(2)?,
+                                active_seconds: r.get(3)?,
+                                programs_run: r.get(4)?,
+                                lines_executed: r.get(5)?,
+                                errors: r.get(6)?,
+                                browser: r.get(7)?,
+                                os: r.get(8)?,
+                                device: r.get(9)?,
+                            },
+                        ))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                rows.into_iter()
+                    .map(|(started, row)| {
+                        Ok(RecentSession {
+                            started: parse_time(&started)?.and_utc(),
+                            ..row
+                        })
+                    })
+                    .collect()
+            })
+            .await
+    }
+
+    async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError> {
+        let (from, to) = (date_text(range.from), date_text(range.to));
+        self.other
+            .run(move |conn| {
+                let mut select = conn.prepare_cached(
+                    "SELECT feature_name, SUM(uses), SUM(sessions) FROM daily_feature_usage \
+                     WHERE date BETWEEN ? AND ? GROUP BY feature_name",
+                )?;
+                let counts = select
+                    .query_map((&from, &to), |r| {
+                        Ok(FeatureCount {
+                            name: r.get(0)?,
+                            uses: r.get(1)?,
+                            sessions: r.get(2)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(counts)
+            })
+            .await
+    }
+
+    async fn client_counts(
+        &self,
+        range: &DateRange,
+    ) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let (from, to) = (date_text(range.from), date_text(range.to));
+        self.other
+            .run(move |conn| {
+                let mut select = conn.prepare_cached(
+                    "SELECT dimension, value, SUM(sessions) FROM daily_client_usage \
+                     WHERE date BETWEEN ? AND ? GROUP BY dimension, value",
+                )?;
+                let counts = select
+                    .query_map((&from, &to), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(counts)
+            })
+            .await
+    }
+
+    async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError> {
+        let (start, end) = day_span(range.from, range.to);
+        self.other
+            .run(move |conn| {
+                let from_runs = "FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
+                                 WHERE s.start_time >= ? AND s.start_time < ?";
+                let totals = conn.query_row(
+                    &format!(
+                        "SELECT COUNT(*), COALESCE(SUM(p.success = 0), 0), COALESCE(SUM(p.success IS NULL), 0), \
+                         COALESCE(SUM(p.lines_executed), 0), COALESCE(SUM(p.execution_time_ms), 0), \
+                         COALESCE(MAX(p.execution_time_ms), 0) {from_runs}"
+                    ),
+                    (&start, &end),
+                    |r| {
+                        Ok(ProgramTotals {
+                            runs: r.get(0)?,
+                            failed: r.get(1)?,
+                            unknown: r.get(2)?,
+                            lines_executed: r.get(3)?,
+                            execution_ms_total: r.get(4)?,
+                            execution_ms_max: r.get(5)?,
+                            buckets: Vec::new(),
+                        })
+                    },
+                )?;
+                // Power-of-two buckets, as on MySQL; SQLite has no LOG2 without its math
+                // extension, so the distinct run times are bucketed here.
+                let mut select = conn.prepare(&format!(
+                    "SELECT COALESCE(p.execution_time_ms, 0), COUNT(*) {from_runs} GROUP BY 1"
+                ))?;
+                let times = select
+                    .query_map((&start, &end), |r| Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(ProgramTotals {
+                    buckets: buckets(&times),
+                    ..totals
+                })
+            })
+            .await
+    }
+}
+
+/// (floor(log2(max(ms, 1))), runs) per bucket, in bucket order.
+fn buckets(times: &[(u64, u64)]) -> Vec<(u32, u64)> {
+    let mut by_bucket = std::collections::BTreeMap::new();
+    for &(ms, runs) in times {
+        *by_bucket.entry(ms.max(1).ilog2()).or_insert(0) += runs;
+    }
+    by_bucket.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::buckets;
+
+    #[test]
+    fn run_times_fall_in_power_of_two_buckets() {
+        // 0 and 1 ms share bucket 0; 2-3 ms bucket 1; 1000 ms bucket 9 (512..1023).
+        let times = [(0, 2), (1, 1), (3, 4), (2, 1), (1000, 5)];
+        assert_eq!(buckets(&times), vec![(0, 3), (1, 5), (9, 5)]);
+    }
+}

@@ -1,0 +1,67 @@
+//! Times as the embedded store keeps them: UTC text with milliseconds (what MySQL's DATETIME(3)
+//! holds), which sorts as it compares, and dates as 'YYYY-MM-DD'.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use crate::store::StoreError;
+
+const TIME: &str = "%Y-%m-%d %H:%M:%S%.3f";
+const DATE: &str = "%Y-%m-%d";
+
+/// Truncated to milliseconds, as MariaDB truncates into DATETIME(3).
+pub fn time_text(at: NaiveDateTime) -> String {
+    at.format(TIME).to_string()
+}
+
+pub fn utc_text(at: DateTime<Utc>) -> String {
+    time_text(at.naive_utc())
+}
+
+pub fn date_text(day: NaiveDate) -> String {
+    day.format(DATE).to_string()
+}
+
+/// `[start, end)` of the UTC days from `from` to `to`, as stored times.
+pub fn day_span(from: NaiveDate, to: NaiveDate) -> (String, String) {
+    let start = from.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let end = to.and_hms_opt(0, 0, 0).expect("midnight exists") + chrono::Duration::days(1);
+    (time_text(start), time_text(end))
+}
+
+pub fn parse_time(text: &str) -> Result<NaiveDateTime, StoreError> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+        .map_err(|e| StoreError::Setup(format!("a stored time {text:?} is malformed: {e}")))
+}
+
+pub fn parse_date(text: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(text, DATE)
+        .map_err(|e| StoreError::Setup(format!("a stored date {text:?} is malformed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_keep_milliseconds_and_round_trip() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 5).unwrap()
+            + chrono::Duration::microseconds(123_987);
+        assert_eq!(utc_text(at), "2026-11-28 12:00:05.123");
+        let back = parse_time(&utc_text(at)).unwrap();
+        assert_eq!(back.and_utc().timestamp_millis(), at.timestamp_millis());
+        assert!(parse_time("2026-11-28").is_err());
+    }
+
+    #[test]
+    fn a_span_covers_whole_days() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        assert_eq!(
+            day_span(day, day),
+            (
+                "2026-11-28 00:00:00.000".into(),
+                "2026-11-29 00:00:00.000".into()
+            )
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! SQL of upkeep on SQLite: ending idle sessions, the daily rollup (recompute and replace one day
+//! in one transaction) and chunked deletes of expired raw rows; the same rules as MySQL's.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use super::time::{date_text, day_span, parse_date, parse_time, time_text, utc_text};
+use super::SqliteStore;
+use crate::store::{StoreError, Upkeep};
+
+/// Rows per statement: each holds the write lock briefly, so ingest never waits long.
+const CHUNK: u32 = 1000;
+
+#[async_trait]
+impl Upkeep for SqliteStore {
+    async fn end_idle_sessions(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        // Recording the end offset keeps the rule "ended while no later event exists".
+        let sql = "UPDATE ide_sessions SET end_offset_ms = max_offset_ms, end_time = COALESCE(last_activity, start_time) \
+                   WHERE id IN (SELECT id FROM ide_sessions WHERE end_time IS NULL \
+                   AND COALESCE(last_seen_at, last_activity, start_time) < ?1 LIMIT ?2)";
+        self.in_chunks(sql, utc_text(cutoff)).await
+    }
+
+    async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError> {
+        self.other
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let (start, end) = day_span(day, day);
+                let sessions: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM ide_sessions WHERE start_time >= ? AND start_time < ?",
+                    (&start, &end),
+                    |r| r.get(0),
+                )?;
+                if sessions == 0 {
+                    return Ok(false);
+                }
+                replace_day(&tx, &date_text(day), &start, &end, &time_text(now))?;
+                tx.commit()?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError> {
+        self.days(
+            "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE last_seen_at >= ? ORDER BY 1",
+            since,
+        )
+        .await
+    }
+
+    async fn days_with_sessions_before(
+        &self,
+        cutoff: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.days(
+            "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE start_time < ? ORDER BY 1",
+            cutoff,
+        )
+        .await
+    }
+
+    async fn days_unsummarized_before(
+        &self,
+        cutoff: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.days(
+            "SELECT DISTINCT DATE(s.start_time) FROM ide_sessions s \
+             LEFT JOIN daily_usage_summary d ON d.date = DATE(s.start_time) \
+             WHERE s.start_time < ? AND d.rolled_up_at IS NULL ORDER BY 1",
+            cutoff,
+        )
+        .await
+    }
+
+    async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {
+        self.other
+            .run(|conn| {
+                let mark: Option<String> = conn
+                    .query_row(
+                        "SELECT seen_until FROM rollup_state WHERE id = 1",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                mark.as_deref().map(parse_time).transpose()
+            })
+            .await
+    }
+
+    async fn set_rollup_mark(&self, at: NaiveDateTime) -> Result<(), StoreError> {
+        self.other
+            .run(move |conn| {
+                conn.execute(
+                    "INSERT INTO rollup_state (id, seen_until) VALUES (1, ?) \
+                     ON CONFLICT (id) DO UPDATE SET seen_until = excluded.seen_until",
+                    [time_text(at)],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        self.purge_events("program_executions", cutoff).await
+    }
+
+    async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        self.purge_events("feature_usage", cutoff).await
+    }
+
+    async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        // Oldest first, so an interrupted purge leaves at most one partly deleted day.
+        let sql = "DELETE FROM ide_sessions WHERE id IN \
+                   (SELECT id FROM ide_sessions WHERE start_time < ?1 ORDER BY start_time LIMIT ?2)";
+        self.in_chunks(sql, time_text(cutoff)).await
+    }
+}
+
+impl SqliteStore {
+    /// Events that happened before `cutoff` or belong to a session that started before it.
+    async fn purge_events(&self, table: &str, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        let by_time = format!(
+            "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE timestamp < ?1 LIMIT ?2)"
+        );
+        let by_session = format!(
+            "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE session_id IN \
+             (SELECT session_id FROM ide_sessions WHERE start_time < ?1) LIMIT ?2)"
+        );
+        Ok(self.in_chunks(&by_time, time_text(cutoff)).await?
+            + self.in_chunks(&by_session, time_text(cutoff)).await?)
+    }
+
+    /// Runs `sql` (parameters: cutoff, limit) in autocommit until a chunk comes back short.
+    async fn in_chunks(&self, sql: &str, cutoff: String) -> Result<u64, StoreError> {
+        let sql = sql.to_string();
+        self.other
+            .run(move |conn| {
+                let mut total = 0;
+                loop {
+                    let changed = conn.prepare_cached(&sql)?.execute((&cutoff, CHUNK))? as u64;
+                    total += changed;
+                    if changed < u64::from(CHUNK) {
+                        return Ok(total);
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn days(
+        &self,
+        sql: &'static str,
+        at: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.other
+            .run(move |conn| {
+                let days = conn
+                    .prepare_cached(sql)?
+                    .query_map([time_text(at)], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                days.iter().map(|d| parse_date(d)).collect()
+            })
+            .await
+    }
+}
+
+/// Replaces the summaries of `date` (sessions starting in `[start, end)`). Rows adopted without a
+/// reduced agent count as "Unknown"; unique visitors are distinct hashes plus one per session
+/// without a hash; averages skip sessions whose duration is unknown: as on MySQL.
+fn replace_day(
+    conn: &Connection,
+    date: &str,
+    start: &str,
+    end: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM daily_feature_usage WHERE date = ?", [date])?;
+    conn.execute(
+        "INSERT INTO daily_feature_usage (date, feature_name, uses, sessions) \
+         SELECT ?1, f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
+         FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
+         WHERE s.start_time >= ?2 AND s.start_time < ?3 GROUP BY f.feature_name",
+        (date, start, end),
+    )?;
+    conn.execute("DELETE FROM daily_client_usage WHERE date = ?", [date])?;
+    for column in ["browser", "os", "device"] {
+        conn.execute(
+            &format!(
+                "INSERT INTO daily_client_usage (date, dimension, value, sessions) \
+                 SELECT ?1, '{column}', COALESCE({column}, 'Unknown'), COUNT(*) FROM ide_sessions \
+                 WHERE start_time >= ?2 AND start_time < ?3 GROUP BY COALESCE({column}, 'Unknown')"
+            ),
+            (date, start, end),
+        )?;
+    }
+    conn.execute("DELETE FROM daily_usage_summary WHERE date = ?", [date])?;
+    conn.execute(
+        "INSERT INTO daily_usage_summary (date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
+         avg_session_duration_seconds, total_duration_seconds, total_active_seconds, avg_active_seconds, \
+         program_errors, feature_uses, rolled_up_at) \
+         SELECT ?1, COUNT(DISTINCT visitor_hash) + SUM(visitor_hash IS NULL), COUNT(*), SUM(programs_run), \
+         SUM(lines_executed), COALESCE(CAST(ROUND(AVG(duration_seconds)) AS INTEGER), 0), \
+         COALESCE(SUM(duration_seconds), 0), COALESCE(SUM(active_seconds), 0), \
+         COALESCE(CAST(ROUND(AVG(active_seconds)) AS INTEGER), 0), SUM(errors_encountered), \
+         (SELECT COALESCE(SUM(uses), 0) FROM daily_feature_usage WHERE date = ?1), ?4 \
+         FROM ide_sessions WHERE start_time >= ?2 AND start_time < ?3",
+        (date, start, end, now),
+    )?;
+    Ok(())
+}
