@@ -1,5 +1,5 @@
 //! Usage aggregator: receives heartbeats and events from the browser client, anonymizes the
-//! sender, derives sessions and writes rows to MySQL in group commits.
+//! sender, derives sessions and writes rows in group commits to MySQL or the embedded SQLite store.
 
 pub mod adopt;
 pub mod clock;

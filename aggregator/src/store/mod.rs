@@ -192,6 +192,21 @@ impl Store {
     }
 }
 
+/// Whether a database whose last migration is `applied` carries everything `runner` knows.
+fn schema_is_current(
+    runner: &refinery::Runner,
+    applied: Option<refinery::Migration>,
+) -> Result<(), String> {
+    let latest = runner.get_migrations().iter().map(|m| m.version()).max();
+    let applied = applied.map_or(0, |m| m.version());
+    match latest {
+        Some(latest) if applied < latest => Err(format!(
+            "database schema at version {applied}, this build needs {latest}: run `usage-aggregator migrate`"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The scheme of a URL, never the rest (which may hold a password).
 fn scheme_of(url: &str) -> &str {
     url.split_once(':').map_or("(none)", |(scheme, _)| scheme)

@@ -14,7 +14,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
 
 use self::ingest::WriterConns;
-use super::{Lifecycle, StoreError};
+use super::{schema_is_current, Lifecycle, StoreError};
 
 mod embedded {
     refinery::embed_migrations!("../sql/migrations");
@@ -80,21 +80,11 @@ impl Lifecycle for MySqlStore {
                 .map_err(|e| format!("database unreachable: {e}"))?;
             let mut pool = self.pool.clone();
             let runner = embedded::migrations::runner();
-            let latest = runner
-                .get_migrations()
-                .iter()
-                .map(|m| m.version())
-                .max()
-                .unwrap_or(0);
             let applied = runner
                 .get_last_applied_migration_async(&mut pool)
                 .await
-                .map_err(|e| format!("cannot read migration history: {e}"))?
-                .map_or(0, |m| m.version());
-            if applied < latest {
-                return Err(format!("database schema at version {applied}, this build needs {latest}: run `usage-aggregator migrate`"));
-            }
-            Ok(())
+                .map_err(|e| format!("cannot read migration history: {e}"))?;
+            schema_is_current(&runner, applied)
         };
         tokio::time::timeout(Duration::from_secs(3), check)
             .await

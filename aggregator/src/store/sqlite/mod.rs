@@ -18,7 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::Connection;
 
-use super::{Lifecycle, StoreError};
+use super::{schema_is_current, Lifecycle, StoreError};
 
 mod embedded {
     refinery::embed_migrations!("../sql/sqlite");
@@ -131,20 +131,8 @@ impl Lifecycle for SqliteStore {
         let path = self.path.clone();
         let check = self.other.run(move |conn| {
             let runner = embedded::migrations::runner();
-            let latest = runner
-                .get_migrations()
-                .iter()
-                .map(|m| m.version())
-                .max()
-                .unwrap_or(0);
-            let applied = runner
-                .get_last_applied_migration(conn)?
-                .map_or(0, |m| m.version());
-            if applied < latest {
-                return Err(StoreError::Setup(format!(
-                    "database schema at version {applied}, this build needs {latest}: run `usage-aggregator migrate`"
-                )));
-            }
+            let applied = runner.get_last_applied_migration(conn)?;
+            schema_is_current(&runner, applied).map_err(StoreError::Setup)?;
             // The file may have been deleted or made read-only under us.
             if !path.exists() {
                 return Err(StoreError::Setup(format!("{} is gone", path.display())));
