@@ -2,31 +2,50 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/node_modules/.bin:$(PATH)
 
-DEMO_DB ?= usage_demo
 DEMO_LISTEN ?= 127.0.0.1:8080
 # The dashboard's token for the local demo only; production sets its own secret.
 DEMO_TOKEN ?= local-demo-token-not-secret
+# The demo's SQLite file lives under target/, so a clone stays clean and `cargo clean` resets it.
+DEMO_DATABASE ?= target/demo/usage.sqlite3
+# The checked-in client (rebuilt by `make client-update`, checked by `make check-client`): `make run`
+# serves it, so it needs only cargo, no wasm tools.
+PREBUILT_CLIENT := wasm-client/dist
 
-.PHONY: test run tools client lint test-rust test-browsers size bench
+.PHONY: test run tools client client-update check-client lint test-rust test-browsers size bench
 
 ## test: install what is missing, then formatting, lints and every test (Rust, browsers, end to end)
-test: tools lint client test-rust test-browsers
+test: tools lint client check-client test-rust test-browsers
 
-## run: build the client and serve the demo IDE and the dashboard on a local MariaDB
-run: tools client
-	mariadb -u root --protocol=tcp -h 127.0.0.1 -e 'CREATE DATABASE IF NOT EXISTS $(DEMO_DB)'
+## run: build the aggregator and serve the demo IDE and the dashboard on SQLite (needs only cargo)
+run:
+	cargo build --release -p usage-aggregator
+	mkdir -p $(dir $(DEMO_DATABASE))
+	@echo
 	@echo "demo IDE:  http://$(DEMO_LISTEN)/"
 	@echo "dashboard: http://$(DEMO_LISTEN)/dashboard.html  (token: $${USAGE_ADMIN_TOKEN:-$(DEMO_TOKEN)})"
-	USAGE_DATABASE_URL=$${USAGE_DATABASE_URL:-mysql://root@127.0.0.1:3306/$(DEMO_DB)} \
+	@echo "database:  $${USAGE_DATABASE_URL:-sqlite:$(DEMO_DATABASE)}   (ctrl-c stops)"
+	@echo
+	@USAGE_DATABASE_URL=$${USAGE_DATABASE_URL:-sqlite:$(DEMO_DATABASE)} \
 	USAGE_ADMIN_TOKEN=$${USAGE_ADMIN_TOKEN:-$(DEMO_TOKEN)} \
-	USAGE_LISTEN=$(DEMO_LISTEN) cargo run --release -p usage-aggregator -- serve
+	USAGE_CLIENT_DIR=$${USAGE_CLIENT_DIR:-$(PREBUILT_CLIENT)} \
+	USAGE_LISTEN=$(DEMO_LISTEN) cargo run -q --release -p usage-aggregator -- serve
 
+## tools: install the wasm tools and browsers and start MariaDB (what `make test` needs)
 tools:
 	bash scripts/install-wasm-tools.sh
 	bash scripts/ensure-mariadb.sh
 
+## client: build the client from source into target/usage-client/ (needs `make tools`)
 client:
 	bash scripts/build-client.sh
+
+## client-update: rebuild the checked-in client wasm-client/dist/ from source; commit it with the source
+client-update:
+	bash scripts/check-prebuilt-client.sh --update
+
+## check-client: fail unless wasm-client/dist/ is byte for byte a fresh build of wasm-client/
+check-client:
+	bash scripts/check-prebuilt-client.sh
 
 lint:
 	cargo fmt --all --check
