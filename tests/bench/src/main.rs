@@ -1,11 +1,13 @@
 //! `usage-bench`: starts a throwaway MariaDB, the release aggregator and a bare axum server as
 //! child processes, drives them from a load generator on 127.0.0.1, and prints one line per
-//! figure (a to f, see BENCHMARKS.md). `usage-bench bare-server PORT` is the bare server itself.
-//! `--only abcdef` picks figures; BENCH_SECS sets the length of each timed run (default 10).
+//! figure (a to g, see BENCHMARKS.md); g runs the aggregator on its embedded SQLite store.
+//! `usage-bench bare-server PORT` is the bare server itself.
+//! `--only abcdefg` picks figures; BENCH_SECS sets the length of each timed run (default 10).
 
 mod ceiling;
 mod client_size;
 mod disk;
+mod embedded;
 mod http;
 mod load;
 mod mariadb;
@@ -37,13 +39,25 @@ async fn main() -> anyhow::Result<()> {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .cloned()
-        .unwrap_or_else(|| "abcdef".into());
+        .unwrap_or_else(|| "abcdefg".into());
     let secs: u64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10)
         .clamp(1, 60);
     let started = Instant::now();
+    if only.chars().any(|c| "abcdef".contains(c)) {
+        mariadb_figures(&only, secs).await?;
+    }
+    if only.contains('g') {
+        embedded::figure(secs).await?;
+    }
+    eprintln!("bench took {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Figures a to f, against a throwaway MariaDB (stopped when they are done).
+async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     let db = mariadb::ThrowawayMariaDb::start().await?;
     if mariadb::flush_log_at_commit() != 1 {
         println!(
@@ -96,7 +110,6 @@ async fn main() -> anyhow::Result<()> {
         rollup_figure(&db).await?;
         db.print_profile("rollup").await?;
     }
-    eprintln!("bench took {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use crate::payload::{self, EVENTS_PER_BATCH, FEATURES_PER_BATCH, PROGRAMS_PER_BA
 use crate::procs::Server;
 
 /// CPU seconds (user + system) of a process so far, from /proc/<pid>/stat.
-fn cpu_secs(pid: u32) -> f64 {
+pub fn cpu_secs(pid: u32) -> f64 {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0.0;
     };
@@ -60,7 +60,7 @@ impl Cpu {
     }
 }
 
-fn latency(out: &Outcome) -> String {
+pub fn latency(out: &Outcome) -> String {
     format!(
         "p50 {:.1} ms, p99 {:.1} ms",
         out.quantile_ms(0.5),
@@ -100,7 +100,7 @@ pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::
     Ok(())
 }
 
-fn heartbeats(run: u64) -> MakeBody {
+pub fn heartbeats(run: u64) -> MakeBody {
     Arc::new(move |s, i| payload::heartbeat(&payload::session_id(run, s), i + 1))
 }
 

@@ -2,7 +2,7 @@
 //! own: the release aggregator, and a bare axum handler (this binary run as `bare-server`).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -72,6 +72,26 @@ pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
 /// `usage-aggregator serve` on a free loopback port, logging warnings only. BENCH_WRAP (for
 /// example `valgrind --tool=callgrind`) runs it under a profiler; RSS is then the profiler's.
 pub async fn aggregator(database_url: &str) -> anyhow::Result<Server> {
+    aggregator_logging(database_url, &[("USAGE_LOG", "warn")], Stdio::inherit()).await
+}
+
+/// The same on the embedded store: a SQLite file at `path`, its writer's flushes (one JSON line
+/// each, with the requests it carried) logged to `log`.
+pub async fn aggregator_sqlite(path: &Path, log: &Path) -> anyhow::Result<Server> {
+    let log = std::fs::File::create(log).context("creating the aggregator's log")?;
+    let url = format!("sqlite:{}", path.display());
+    let env = [
+        ("USAGE_LOG", "warn,usage_aggregator::pipeline::writer=debug"),
+        ("USAGE_LOG_FORMAT", "json"),
+    ];
+    aggregator_logging(&url, &env, log.into()).await
+}
+
+async fn aggregator_logging(
+    database_url: &str,
+    log_env: &[(&str, &str)],
+    stderr: Stdio,
+) -> anyhow::Result<Server> {
     let port = super::free_port()?;
     let binary = sibling("usage-aggregator")?;
     let wrap = std::env::var("BENCH_WRAP").unwrap_or_default();
@@ -88,8 +108,9 @@ pub async fn aggregator(database_url: &str) -> anyhow::Result<Server> {
         .arg("serve")
         .env("USAGE_DATABASE_URL", database_url)
         .env("USAGE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("USAGE_LOG", "warn")
+        .envs(log_env.iter().copied())
         .stdout(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .context("starting usage-aggregator")?;
     wait_for(child, port).await
