@@ -10,6 +10,10 @@ DEMO_DATABASE ?= target/demo/usage.sqlite3
 # The checked-in client (rebuilt by `make client-update`, checked by `make check-client`): `make run`
 # serves it, so it needs only cargo, no wasm tools.
 PREBUILT_CLIENT := wasm-client/dist
+# `make run` builds the debug profile: from scratch it compiles in half the time of the release
+# profile (LTO, one codegen unit), and a demo does not need the speed (BENCHMARKS.md, first make run).
+# RUN_CARGO_FLAGS=--release serves the release build instead.
+RUN_CARGO_FLAGS ?=
 
 .PHONY: test run tools client client-update check-client lint test-rust test-browsers size bench
 
@@ -18,7 +22,7 @@ test: tools lint client check-client test-rust test-browsers
 
 ## run: build the aggregator and serve the demo IDE and the dashboard on SQLite (needs only cargo)
 run:
-	cargo build --release -p usage-aggregator
+	cargo build $(RUN_CARGO_FLAGS) -p usage-aggregator
 	mkdir -p $(dir $(DEMO_DATABASE))
 	@echo
 	@echo "demo IDE:  http://$(DEMO_LISTEN)/"
@@ -28,7 +32,7 @@ run:
 	@USAGE_DATABASE_URL=$${USAGE_DATABASE_URL:-sqlite:$(DEMO_DATABASE)} \
 	USAGE_ADMIN_TOKEN=$${USAGE_ADMIN_TOKEN:-$(DEMO_TOKEN)} \
 	USAGE_CLIENT_DIR=$${USAGE_CLIENT_DIR:-$(PREBUILT_CLIENT)} \
-	USAGE_LISTEN=$(DEMO_LISTEN) cargo run -q --release -p usage-aggregator -- serve
+	USAGE_LISTEN=$(DEMO_LISTEN) cargo run -q $(RUN_CARGO_FLAGS) -p usage-aggregator -- serve
 
 ## tools: install the wasm tools and browsers and start MariaDB (what `make test` needs)
 tools:
