@@ -111,7 +111,7 @@ impl Default for Config {
             retention_days: 395,
             admin_token: None,
             static_dir: PathBuf::from("www"),
-            client_dir: PathBuf::from("target/usage-client"),
+            client_dir: PathBuf::from("wasm-client/dist"),
             log_format: LogFormat::Text,
             enabled: true,
         }
