@@ -1,5 +1,8 @@
 //! Adopting the old deployment's database: migrations upgrade it in place without losing a row,
 //! and `anonymize-stored-ips` leaves no raw address anywhere.
+//!
+//! MySQL only: the deployment being adopted is a MySQL database. What `anonymize-stored-ips` does
+//! to raw addresses is checked on both stores in `anonymize.rs`.
 
 use std::process::Command;
 
@@ -8,14 +11,14 @@ use mysql_async::prelude::Queryable;
 use usage_aggregator::adopt::Adoption;
 use usage_aggregator::visitor::IpMode;
 
-use crate::helpers::{dump_all_tables, TestApp, TestDb};
+use crate::helpers::{dump_all_tables, StoreKind, TestApp, TestDb};
 
 const FIXTURE: &str = include_str!("../fixtures/old_deployment.sql");
 const RAW_ADDRESSES: [&str; 3] = ["203.0.113.77", "198.51.100.23", "2001:db8:abcd:12::1"];
 
 async fn old_deployment() -> TestDb {
-    let db = TestDb::create().await;
-    let mut conn = db.pool.get_conn().await.unwrap();
+    let db = TestDb::create(StoreKind::MySql).await;
+    let mut conn = db.pool().get_conn().await.unwrap();
     conn.query_drop(FIXTURE).await.expect("the fixture loads");
     drop(conn);
     db
@@ -207,7 +210,7 @@ async fn a_stored_address_hashes_like_a_live_visit_while_its_days_salt_exists() 
     .await;
     // old-5 started on the 27th at 10:00 from 198.51.100.23 with Chrome; the same person now
     // visits live on the 27th, which creates the 27th's salt.
-    let mut conn = app.db.pool.get_conn().await.unwrap();
+    let mut conn = app.db.pool().get_conn().await.unwrap();
     conn.query_drop("UPDATE ide_sessions SET site_id = 'ide' WHERE session_id = 'old-5'")
         .await
         .unwrap();

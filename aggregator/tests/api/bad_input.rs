@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{SessionScript, TestApp};
+use crate::helpers::{both_stores, SessionScript, StoreKind, TestApp};
 
 async fn nothing_written(app: &TestApp) {
     for table in ["ide_sessions", "program_executions", "feature_usage"] {
@@ -29,9 +29,12 @@ async fn send(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test]
-async fn each_bad_input_class_is_refused_and_changes_nothing() {
-    let app = TestApp::spawn_with(|c| c.allowed_origins = vec!["https://ide.example".into()]).await;
+both_stores!(each_bad_input_class_is_refused_and_changes_nothing);
+async fn each_bad_input_class_is_refused_and_changes_nothing(kind: StoreKind) {
+    let app = TestApp::spawn_with(kind, |c| {
+        c.allowed_origins = vec!["https://ide.example".into()]
+    })
+    .await;
     let mut script = SessionScript::new();
     let good_events = vec![
         script.start(0.0),
@@ -175,9 +178,12 @@ async fn each_bad_input_class_is_refused_and_changes_nothing() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn cors_answers_allowed_origins_only() {
-    let app = TestApp::spawn_with(|c| c.allowed_origins = vec!["https://ide.example".into()]).await;
+both_stores!(cors_answers_allowed_origins_only);
+async fn cors_answers_allowed_origins_only(kind: StoreKind) {
+    let app = TestApp::spawn_with(kind, |c| {
+        c.allowed_origins = vec!["https://ide.example".into()]
+    })
+    .await;
     for (origin, allowed) in [
         ("https://ide.example", true),
         ("https://evil.example", false),

@@ -1,9 +1,11 @@
-//! Integration tests: the real aggregator on port 0 against a real MariaDB database created for
-//! each test (MYSQL_TEST_URL, default mysql://root@127.0.0.1:3306).
+//! Integration tests: the real aggregator on port 0 against a real database created for each test,
+//! on each of its stores: MariaDB (MYSQL_TEST_URL, default mysql://root@127.0.0.1:3306) and a
+//! SQLite file. Most tests run on both (`both_stores!`); the few that are MySQL-only say why.
 
 mod helpers;
 
 mod adoption;
+mod anonymize;
 mod bad_input;
 mod outage;
 mod privacy;

@@ -4,13 +4,31 @@ use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 
-use crate::helpers::{SessionScript, TestApp, TestDb, ThrowawayMariaDb};
+use crate::helpers::{
+    both_stores, rusqlite, SessionScript, StoreKind, TestApp, TestDb, ThrowawayMariaDb,
+};
 
 fn one_run_batch(script: &mut SessionScript, t: f64) -> serde_json::Value {
     let events = vec![script.heartbeat(t, t, t / 2.0), script.run(t, 7, None)];
     script.batch(t, events)
 }
 
+/// Asks again, as the client does with what was not acknowledged, until it is (or 5 s passed).
+async fn retry_until_stored(app: &TestApp, batch: &serde_json::Value) -> u16 {
+    let mut status = 0;
+    for _ in 0..20 {
+        status = app.post(batch).await.status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    status
+}
+
+// MySQL only: it kills and restarts a MariaDB server of its own; an embedded SQLite file cannot
+// go away like that. What both stores share, a database that stops answering in time, is the test
+// after this one.
 #[tokio::test]
 async fn database_down_answers_503_then_recovers_without_losing_anything() {
     let mut server = ThrowawayMariaDb::start().await;
@@ -34,16 +52,9 @@ async fn database_down_answers_503_then_recovers_without_losing_anything() {
 
     server.restart().await;
     // The client retries what was not acknowledged, as it was told to.
-    let mut status = 0;
-    for _ in 0..20 {
-        status = app.post(&during).await.status().as_u16();
-        if status == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
     assert_eq!(
-        status, 200,
+        retry_until_stored(&app, &during).await,
+        200,
         "the aggregator recovers once the database is back"
     );
     let after = one_run_batch(&mut script, 30.0);
@@ -59,14 +70,99 @@ async fn database_down_answers_503_then_recovers_without_losing_anything() {
     app.shutdown().await;
 }
 
-/// Locks `ide_sessions` from another connection: the writer's next flush waits on it.
-async fn stall_writer(app: &TestApp) -> mysql_async::Conn {
-    let mut blocker = app.db.pool.get_conn().await.unwrap();
-    blocker
-        .query_drop("LOCK TABLES ide_sessions WRITE")
-        .await
-        .unwrap();
-    blocker
+/// A write lock held by another client, so that the writer's next flush waits on it:
+/// `LOCK TABLES ide_sessions WRITE` on MariaDB, `BEGIN EXCLUSIVE` on SQLite (whose readers, in
+/// WAL mode, go on reading meanwhile).
+enum WriteLock {
+    MySql(mysql_async::Conn),
+    Sqlite(rusqlite::Connection),
+}
+
+impl WriteLock {
+    async fn hold(db: &TestDb) -> WriteLock {
+        match db.kind() {
+            StoreKind::MySql => {
+                let mut conn = db.pool().get_conn().await.unwrap();
+                conn.query_drop("LOCK TABLES ide_sessions WRITE")
+                    .await
+                    .unwrap();
+                WriteLock::MySql(conn)
+            }
+            StoreKind::Sqlite => {
+                let conn = db.sqlite_connection();
+                conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+                WriteLock::Sqlite(conn)
+            }
+        }
+    }
+
+    /// Returns once the writer waits on the lock: MariaDB shows its query in the process list.
+    /// A SQLite writer waiting in its busy handler shows nowhere, so that wait is a pause long
+    /// enough for a flush to start; the tests' assertions hold whether it did or not.
+    async fn wait_for_the_stalled_writer(&mut self) {
+        match self {
+            WriteLock::MySql(conn) => loop {
+                let waiting: Option<u64> = conn
+                    .query_first("SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'SELECT session_id%FOR UPDATE'")
+                    .await
+                    .unwrap();
+                if waiting == Some(1) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            },
+            WriteLock::Sqlite(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            WriteLock::MySql(mut conn) => conn.query_drop("UNLOCK TABLES").await.unwrap(),
+            WriteLock::Sqlite(conn) => conn.execute_batch("COMMIT").unwrap(),
+        }
+    }
+}
+
+both_stores!(a_stalled_database_answers_503_then_recovers_without_losing_anything);
+async fn a_stalled_database_answers_503_then_recovers_without_losing_anything(kind: StoreKind) {
+    let app = TestApp::spawn_with(kind, |c| {
+        c.flush_timeout_secs = 2;
+        c.retry_after_secs = 3;
+    })
+    .await;
+    let mut script = SessionScript::new();
+    let before = one_run_batch(&mut script, 10.0);
+    app.store(&before).await;
+
+    let lock = WriteLock::hold(&app.db).await;
+    let during = one_run_batch(&mut script, 20.0);
+    let response = app.post(&during).await;
+    assert_eq!(
+        response.status(),
+        503,
+        "a commit slower than the flush timeout"
+    );
+    assert_eq!(response.headers()["retry-after"], "3");
+    assert_eq!(app.status_of("/healthz").await, 200);
+
+    lock.release().await;
+    // The timed-out flush may still commit once the lock goes: the retry must not double it.
+    assert_eq!(
+        retry_until_stored(&app, &during).await,
+        200,
+        "the aggregator recovers once the lock is released"
+    );
+    let after = one_run_batch(&mut script, 30.0);
+    app.store(&after).await;
+    assert_eq!(
+        app.db.count("program_executions").await,
+        3,
+        "every acknowledged run, once"
+    );
+    let runs: u32 = app.db.scalar("SELECT programs_run FROM ide_sessions").await;
+    assert_eq!(runs, 3);
+    assert_eq!(app.status_of("/readyz").await, 200);
+    app.shutdown().await;
 }
 
 /// Posts one batch for each of `n` new sessions at once; each task yields (status, has
@@ -97,22 +193,22 @@ fn post_sessions_concurrently(
         .collect()
 }
 
-#[tokio::test]
-async fn a_full_queue_answers_503_and_stores_exactly_what_it_acknowledged() {
-    let app = TestApp::spawn_with(|c| {
+both_stores!(a_full_queue_answers_503_and_stores_exactly_what_it_acknowledged);
+async fn a_full_queue_answers_503_and_stores_exactly_what_it_acknowledged(kind: StoreKind) {
+    let app = TestApp::spawn_with(kind, |c| {
         c.queue_capacity = 1;
         c.max_requests_per_flush = 1;
         c.flush_timeout_secs = 120;
     })
     .await;
-    // Hold the table so the writer stalls on its first flush.
-    let mut blocker = stall_writer(&app).await;
+    // Hold the lock so the writer stalls on its first flush.
+    let lock = WriteLock::hold(&app.db).await;
     let tasks = post_sessions_concurrently(&app, 4);
-    // Those turned away answer at once; wait for them before releasing the table.
+    // Those turned away answer at once; wait for them before releasing the lock.
     while tasks.iter().filter(|t| t.is_finished()).count() < 2 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    blocker.query_drop("UNLOCK TABLES").await.unwrap();
+    lock.release().await;
     let mut stored = 0;
     let mut refused = 0;
     for task in tasks {
@@ -131,25 +227,16 @@ async fn a_full_queue_answers_503_and_stores_exactly_what_it_acknowledged() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn shutdown_drains_every_accepted_request() {
-    let app = TestApp::spawn().await;
+both_stores!(shutdown_drains_every_accepted_request);
+async fn shutdown_drains_every_accepted_request(kind: StoreKind) {
+    let app = TestApp::spawn(kind).await;
     // Stall the writer so that requests are certainly in flight when the shutdown begins.
-    let mut blocker = stall_writer(&app).await;
+    let mut lock = WriteLock::hold(&app.db).await;
     let tasks = post_sessions_concurrently(&app, 20);
-    loop {
-        let waiting: Option<u64> = blocker
-            .query_first("SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'SELECT session_id%FOR UPDATE'")
-            .await
-            .unwrap();
-        if waiting == Some(1) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    lock.wait_for_the_stalled_writer().await;
     let shutdown = tokio::spawn(app.shutdown());
     tokio::time::sleep(Duration::from_millis(200)).await;
-    blocker.query_drop("UNLOCK TABLES").await.unwrap();
+    lock.release().await;
     let db = shutdown.await.unwrap();
     let mut acknowledged = 0;
     for task in tasks {

@@ -4,7 +4,9 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 
 use crate::helpers::server::FIREFOX;
-use crate::helpers::{dump_all_tables, BinaryApp, SessionScript, TestApp, TestDb};
+use crate::helpers::{
+    both_stores, dump_all_tables, BinaryApp, SessionScript, StoreKind, TestApp, TestDb,
+};
 
 /// Distinctive enough that finding it anywhere means it leaked.
 const CLIENT_IP: &str = "203.0.113.77";
@@ -39,8 +41,8 @@ async fn post_through_proxy(address: &str, batch: &Value, forwarded_for: &str) -
 }
 
 /// Runs a session through the real binary in `mode` and returns (table dump, log).
-async fn run_binary_session(mode: &str) -> (TestDb, String, String) {
-    let db = TestDb::create().await;
+async fn run_binary_session(kind: StoreKind, mode: &str) -> (TestDb, String, String) {
+    let db = TestDb::create(kind).await;
     let url = db.url();
     let app = BinaryApp::spawn(&[
         ("USAGE_DATABASE_URL", &url),
@@ -69,10 +71,10 @@ async fn run_binary_session(mode: &str) -> (TestDb, String, String) {
     (db, dump, log)
 }
 
-#[tokio::test]
-async fn no_mode_stores_or_logs_the_client_ip() {
+both_stores!(no_mode_stores_or_logs_the_client_ip);
+async fn no_mode_stores_or_logs_the_client_ip(kind: StoreKind) {
     for mode in ["hash", "truncate", "drop"] {
-        let (db, dump, log) = run_binary_session(mode).await;
+        let (db, dump, log) = run_binary_session(kind, mode).await;
         assert!(
             log.contains("serving") && log.contains("drained"),
             "the log was captured: {log}"
@@ -99,9 +101,9 @@ async fn no_mode_stores_or_logs_the_client_ip() {
     }
 }
 
-#[tokio::test]
-async fn ipv6_is_truncated_to_48_bits() {
-    let app = TestApp::spawn_with(|c| {
+both_stores!(ipv6_is_truncated_to_48_bits);
+async fn ipv6_is_truncated_to_48_bits(kind: StoreKind) {
+    let app = TestApp::spawn_with(kind, |c| {
         c.ip_mode = usage_aggregator::visitor::IpMode::Truncate;
         c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
     })
@@ -124,10 +126,10 @@ async fn hash_of(app: &TestApp, session: &str) -> String {
         .await
 }
 
-#[tokio::test]
-async fn forwarded_for_counts_only_from_a_trusted_proxy() {
+both_stores!(forwarded_for_counts_only_from_a_trusted_proxy);
+async fn forwarded_for_counts_only_from_a_trusted_proxy(kind: StoreKind) {
     for trusted in [true, false] {
-        let app = TestApp::spawn_with(|c| {
+        let app = TestApp::spawn_with(kind, |c| {
             if trusted {
                 c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
             }
@@ -158,9 +160,11 @@ async fn forwarded_for_counts_only_from_a_trusted_proxy() {
     }
 }
 
-#[tokio::test]
-async fn salts_rotate_at_midnight_keep_crossing_sessions_and_are_deleted_after_48_hours() {
-    let app = TestApp::spawn().await;
+both_stores!(salts_rotate_at_midnight_keep_crossing_sessions_and_are_deleted_after_48_hours);
+async fn salts_rotate_at_midnight_keep_crossing_sessions_and_are_deleted_after_48_hours(
+    kind: StoreKind,
+) {
+    let app = TestApp::spawn(kind).await;
     let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 27, 23, 59, 0).unwrap());

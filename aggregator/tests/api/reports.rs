@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use mysql_async::Row;
 use serde_json::Value;
 
-use crate::helpers::{SessionScript, TestApp};
+use crate::helpers::{both_stores, SessionScript, StoreKind, TestApp};
 
 pub const TOKEN: &str = "test-admin-token-0123456789";
 
@@ -29,14 +29,15 @@ pub struct Visit<'a> {
 }
 
 impl TestApp {
-    pub async fn reporting() -> TestApp {
-        Self::reporting_with(|_| {}).await
+    pub async fn reporting(kind: StoreKind) -> TestApp {
+        Self::reporting_with(kind, |_| {}).await
     }
 
     pub async fn reporting_with(
+        kind: StoreKind,
         adjust: impl FnOnce(&mut usage_aggregator::config::Config),
     ) -> TestApp {
-        TestApp::spawn_with(|c| {
+        TestApp::spawn_with(kind, |c| {
             c.admin_token = Some(TOKEN.into());
             c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
             // The test runs the rollup itself, when the data it wants is in place.
@@ -156,9 +157,9 @@ async fn report_tables(app: &TestApp) -> String {
     dump
 }
 
-#[tokio::test]
-async fn rollup_matches_hand_computed_figures_and_is_idempotent() {
-    let app = TestApp::reporting().await;
+both_stores!(rollup_matches_hand_computed_figures_and_is_idempotent);
+async fn rollup_matches_hand_computed_figures_and_is_idempotent(kind: StoreKind) {
+    let app = TestApp::reporting(kind).await;
     seed_two_days(&app).await;
     app.clock.set(at(28, 12, 0));
     let round = app.maintenance.run_once().await.unwrap();
@@ -202,10 +203,10 @@ async fn rollup_matches_hand_computed_figures_and_is_idempotent() {
     assert_eq!(report_tables(&app).await, before, "a rerun changes nothing");
 }
 
-#[tokio::test]
-async fn late_events_reach_their_day_through_the_watermark() {
+both_stores!(late_events_reach_their_day_through_the_watermark);
+async fn late_events_reach_their_day_through_the_watermark(kind: StoreKind) {
     // A window of one day: the 27th is recomputed only because one of its sessions changed.
-    let app = TestApp::reporting_with(|c| c.rollup_window_days = 1).await;
+    let app = TestApp::reporting_with(kind, |c| c.rollup_window_days = 1).await;
     let visit = Visit {
         ip: "203.0.113.9",
         start: at(27, 14, 0),
@@ -244,10 +245,12 @@ async fn late_events_reach_their_day_through_the_watermark() {
     assert!(again.rolled_up.is_empty(), "{again:?}");
 }
 
-#[tokio::test]
-async fn sessions_without_a_hash_each_count_as_a_visitor() {
-    let app =
-        TestApp::reporting_with(|c| c.ip_mode = usage_aggregator::visitor::IpMode::Drop).await;
+both_stores!(sessions_without_a_hash_each_count_as_a_visitor);
+async fn sessions_without_a_hash_each_count_as_a_visitor(kind: StoreKind) {
+    let app = TestApp::reporting_with(kind, |c| {
+        c.ip_mode = usage_aggregator::visitor::IpMode::Drop
+    })
+    .await;
     for start in [at(27, 10, 0), at(27, 11, 0)] {
         app.visit(&Visit {
             ip: "203.0.113.1",
@@ -269,10 +272,10 @@ async fn sessions_without_a_hash_each_count_as_a_visitor() {
     );
 }
 
-#[tokio::test]
-async fn retention_deletes_raw_rows_before_the_boundary_and_keeps_their_summary() {
+both_stores!(retention_deletes_raw_rows_before_the_boundary_and_keeps_their_summary);
+async fn retention_deletes_raw_rows_before_the_boundary_and_keeps_their_summary(kind: StoreKind) {
     // Today is the 28th; ten days kept: the 18th is the first kept day.
-    let app = TestApp::reporting_with(|c| c.retention_days = 10).await;
+    let app = TestApp::reporting_with(kind, |c| c.retention_days = 10).await;
     let outside = Visit {
         ip: "203.0.113.1",
         start: at(17, 23, 59),
@@ -346,13 +349,13 @@ fn command(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> (bool, String)
     (output.status.success(), text)
 }
 
-#[tokio::test]
-async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar() {
+both_stores!(the_rollup_stats_and_purge_commands_work_on_the_real_calendar);
+async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar(kind: StoreKind) {
     // The binary runs on the system clock: seed days relative to the real today.
     let today = Utc::now().date_naive();
     let day = |back: u64| today.checked_sub_days(chrono::Days::new(back)).unwrap();
     let noon = |d: NaiveDate| d.and_hms_opt(12, 0, 0).unwrap().and_utc();
-    let app = TestApp::reporting().await;
+    let app = TestApp::reporting(kind).await;
     for (back, lines) in [(3, 30), (1, 10)] {
         let runs = [(30, lines, false)];
         let visit = Visit {

@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDateTime};
 use mysql_async::Row;
 
 use crate::helpers::server::noon;
-use crate::helpers::{SessionScript, TestApp};
+use crate::helpers::{both_stores, SessionScript, StoreKind, TestApp};
 
 const DELAY_MS: i64 = 200;
 
@@ -32,6 +32,15 @@ fn realistic(script: &mut SessionScript) -> Vec<(f64, serde_json::Value)> {
     batches
 }
 
+/// The deployment's own "recent sessions" query: verbatim on MySQL, and the same in SQLite's
+/// dialect, so that its figures are checked on both.
+fn recent_sessions_query(kind: StoreKind) -> &'static str {
+    match kind {
+        StoreKind::MySql => "SELECT DATE_FORMAT(start_time, '%Y-%m-%d %H:%i') as started, CONCAT(FLOOR(duration_seconds/60), 'm ', duration_seconds%60, 's') as duration, programs_run, lines_executed FROM ide_sessions WHERE end_time IS NOT NULL ORDER BY start_time DESC LIMIT 20;",
+        StoreKind::Sqlite => "SELECT strftime('%Y-%m-%d %H:%M', start_time) as started, (duration_seconds/60) || 'm ' || (duration_seconds%60) || 's' as duration, programs_run, lines_executed FROM ide_sessions WHERE end_time IS NOT NULL ORDER BY start_time DESC LIMIT 20;",
+    }
+}
+
 impl TestApp {
     /// Sets the server clock to when a batch sent at `sent_s` arrives, then posts it.
     async fn deliver(&self, sent_s: f64, batch: &serde_json::Value) {
@@ -41,9 +50,11 @@ impl TestApp {
     }
 }
 
-#[tokio::test]
-async fn a_realistic_session_with_a_retry_and_a_reordering_is_stored_once_and_right() {
-    let app = TestApp::spawn().await;
+both_stores!(a_realistic_session_with_a_retry_and_a_reordering_is_stored_once_and_right);
+async fn a_realistic_session_with_a_retry_and_a_reordering_is_stored_once_and_right(
+    kind: StoreKind,
+) {
+    let app = TestApp::spawn(kind).await;
     let mut script = SessionScript::new();
     let batches = realistic(&mut script);
     for (i, (sent, batch)) in batches.iter().enumerate() {
@@ -99,8 +110,7 @@ async fn a_realistic_session_with_a_retry_and_a_reordering_is_stored_once_and_ri
     );
     assert_eq!(row.get::<String, _>(10).unwrap().len(), 32);
 
-    // The deployment's own query, verbatim.
-    let recent = app.db.rows("SELECT DATE_FORMAT(start_time, '%Y-%m-%d %H:%i') as started, CONCAT(FLOOR(duration_seconds/60), 'm ', duration_seconds%60, 's') as duration, programs_run, lines_executed FROM ide_sessions WHERE end_time IS NOT NULL ORDER BY start_time DESC LIMIT 20;").await;
+    let recent = app.db.rows(recent_sessions_query(kind)).await;
     assert_eq!(recent.len(), 1);
     let shown: (String, String, u32, u64) = mysql_async::from_row(recent[0].clone());
     assert_eq!(shown, ("2026-11-28 12:00".into(), "5m 0s".into(), 2, 150));
@@ -114,9 +124,9 @@ async fn a_realistic_session_with_a_retry_and_a_reordering_is_stored_once_and_ri
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn an_idle_session_is_ended_by_the_sweeper_and_a_reload_reopens_it() {
-    let app = TestApp::spawn().await;
+both_stores!(an_idle_session_is_ended_by_the_sweeper_and_a_reload_reopens_it);
+async fn an_idle_session_is_ended_by_the_sweeper_and_a_reload_reopens_it(kind: StoreKind) {
+    let app = TestApp::spawn(kind).await;
     let mut script = SessionScript::new();
     let events = vec![
         script.start(0.0),
@@ -164,9 +174,9 @@ async fn an_idle_session_is_ended_by_the_sweeper_and_a_reload_reopens_it() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_client_cannot_claim_a_session_longer_than_the_server_saw_plus_slack() {
-    let app = TestApp::spawn_with(|c| c.session_slack_secs = 120).await;
+both_stores!(a_client_cannot_claim_a_session_longer_than_the_server_saw_plus_slack);
+async fn a_client_cannot_claim_a_session_longer_than_the_server_saw_plus_slack(kind: StoreKind) {
+    let app = TestApp::spawn_with(kind, |c| c.session_slack_secs = 120).await;
     let mut script = SessionScript::new();
     let day = 86_400.0;
     let events = vec![script.start(0.0), script.heartbeat(day, day, day)];
@@ -182,9 +192,9 @@ async fn a_client_cannot_claim_a_session_longer_than_the_server_saw_plus_slack()
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn retried_runs_in_separate_flushes_never_double_the_counters() {
-    let app = TestApp::spawn().await;
+both_stores!(retried_runs_in_separate_flushes_never_double_the_counters);
+async fn retried_runs_in_separate_flushes_never_double_the_counters(kind: StoreKind) {
+    let app = TestApp::spawn(kind).await;
     let mut script = SessionScript::new();
     let events = vec![script.run(5.0, 40, None), script.run(6.0, 2, Some("boom"))];
     let batch = script.batch(10.0, events);
@@ -202,8 +212,8 @@ async fn retried_runs_in_separate_flushes_never_double_the_counters() {
     app.shutdown().await;
 }
 
-#[tokio::test]
-async fn the_example_batch_of_the_api_docs_is_stored() {
+both_stores!(the_example_batch_of_the_api_docs_is_stored);
+async fn the_example_batch_of_the_api_docs_is_stored(kind: StoreKind) {
     let docs = include_str!("../../../docs/api.md");
     let start = docs
         .find("```json\n")
@@ -211,7 +221,7 @@ async fn the_example_batch_of_the_api_docs_is_stored() {
         + "```json\n".len();
     let example: serde_json::Value =
         serde_json::from_str(&docs[start..start + docs[start..].find("```").unwrap()]).unwrap();
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn(kind).await;
     let response = app.post(&example).await;
     assert_eq!(response.status(), 200);
     assert_eq!(

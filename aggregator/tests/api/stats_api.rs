@@ -2,12 +2,12 @@
 
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::helpers::{both_stores, StoreKind, TestApp};
 use crate::reports::{at, seed_two_days, TOKEN};
 
-#[tokio::test]
-async fn the_stats_api_serves_the_rolled_up_figures() {
-    let app = TestApp::reporting().await;
+both_stores!(the_stats_api_serves_the_rolled_up_figures);
+async fn the_stats_api_serves_the_rolled_up_figures(kind: StoreKind) {
+    let app = TestApp::reporting(kind).await;
     seed_two_days(&app).await;
     app.clock.set(at(28, 12, 0));
     app.maintenance.run_once().await.unwrap();
@@ -83,9 +83,9 @@ async fn the_stats_api_serves_the_rolled_up_figures() {
 
 const ROUTES: [&str; 5] = ["daily", "sessions", "features", "programs", "clients"];
 
-#[tokio::test]
-async fn every_stats_route_needs_the_right_token() {
-    let app = TestApp::reporting().await;
+both_stores!(every_stats_route_needs_the_right_token);
+async fn every_stats_route_needs_the_right_token(kind: StoreKind) {
+    let app = TestApp::reporting(kind).await;
     for route in ROUTES {
         let url = format!("{}/api/v1/stats/{route}", app.address);
         let cases = [
@@ -113,9 +113,9 @@ async fn every_stats_route_needs_the_right_token() {
     }
 }
 
-#[tokio::test]
-async fn without_a_configured_token_the_stats_api_is_closed() {
-    let app = TestApp::spawn().await;
+both_stores!(without_a_configured_token_the_stats_api_is_closed);
+async fn without_a_configured_token_the_stats_api_is_closed(kind: StoreKind) {
+    let app = TestApp::spawn(kind).await;
     for route in ROUTES {
         let response = app
             .http
@@ -136,9 +136,9 @@ async fn without_a_configured_token_the_stats_api_is_closed() {
     }
 }
 
-#[tokio::test]
-async fn bad_ranges_are_422_naming_the_field() {
-    let app = TestApp::reporting().await;
+both_stores!(bad_ranges_are_422_naming_the_field);
+async fn bad_ranges_are_422_naming_the_field(kind: StoreKind) {
+    let app = TestApp::reporting(kind).await;
     for (query, field) in [
         ("daily?from=2026-02-30", "from"),
         ("daily?from=28.11.2026", "from"),
@@ -161,12 +161,12 @@ async fn bad_ranges_are_422_naming_the_field() {
     }
 }
 
+both_stores!(serve_rolls_up_by_itself_and_logs_neither_address_nor_token);
 /// `serve` rolls up by itself on its own interval, and neither the client's address nor the admin
 /// token reaches the log (traced at the most verbose level).
-#[tokio::test]
-async fn serve_rolls_up_by_itself_and_logs_neither_address_nor_token() {
+async fn serve_rolls_up_by_itself_and_logs_neither_address_nor_token(kind: StoreKind) {
     const CLIENT_IP: &str = "203.0.113.77";
-    let db = crate::helpers::TestDb::create().await;
+    let db = crate::helpers::TestDb::create(kind).await;
     let url = db.url();
     let app = crate::helpers::BinaryApp::spawn(&[
         ("USAGE_DATABASE_URL", &url),

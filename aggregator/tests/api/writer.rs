@@ -1,11 +1,11 @@
 //! The writer under concurrency: while one flush commits, the next is written, and a session in
 //! both waits for the first; retried batches spread over many flushes still count once.
 
-use crate::helpers::{SessionScript, TestApp};
+use crate::helpers::{both_stores, SessionScript, StoreKind, TestApp};
 
-#[tokio::test]
-async fn concurrent_retries_and_batches_of_one_session_count_every_run_once() {
-    let app = TestApp::spawn().await;
+both_stores!(concurrent_retries_and_batches_of_one_session_count_every_run_once);
+async fn concurrent_retries_and_batches_of_one_session_count_every_run_once(kind: StoreKind) {
+    let app = TestApp::spawn(kind).await;
     let mut script = SessionScript::new();
     let first = vec![
         script.start(0.0),

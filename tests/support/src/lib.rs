@@ -1,8 +1,12 @@
-//! Test support shared by every test suite of the workspace: a MariaDB database created for one
-//! test and dropped with it, and a MariaDB server of a test's own that it may kill and restart.
+//! Test support shared by every test suite of the workspace: a database created for one test and
+//! removed with it, on MariaDB or SQLite (the aggregator's two stores), and a MariaDB server of a
+//! test's own that it may kill and restart.
 
 mod db;
 mod mariadb;
+mod sqlite;
 
-pub use db::{dump_all_tables, server_url, TestDb};
+pub use db::{dump_all_tables, server_url, StoreKind, TestDb};
 pub use mariadb::ThrowawayMariaDb;
+// For tests that talk to a SQLite store themselves (the same rusqlite as the aggregator's).
+pub use rusqlite;

@@ -15,7 +15,7 @@ use usage_aggregator::config::Config;
 use usage_aggregator::maintenance::Maintenance;
 use usage_aggregator::startup::Application;
 
-use super::TestDb;
+use super::{StoreKind, TestDb};
 
 pub const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
@@ -34,12 +34,13 @@ pub fn noon() -> DateTime<Utc> {
 }
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
-        Self::spawn_with(|_| {}).await
+    /// The app with the default configuration over a fresh database of `kind`.
+    pub async fn spawn(kind: StoreKind) -> TestApp {
+        Self::spawn_with(kind, |_| {}).await
     }
 
-    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-        Self::spawn_on(TestDb::create().await, adjust).await
+    pub async fn spawn_with(kind: StoreKind, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_on(TestDb::create(kind).await, adjust).await
     }
 
     pub async fn spawn_on(db: TestDb, adjust: impl FnOnce(&mut Config)) -> TestApp {
@@ -129,8 +130,14 @@ pub struct BinaryApp {
 
 impl BinaryApp {
     pub fn spawn(env: &[(&str, &str)]) -> BinaryApp {
+        Self::spawn_in(&std::env::current_dir().unwrap(), env)
+    }
+
+    /// Runs it in the folder `dir` (where a relative database path lands).
+    pub fn spawn_in(dir: &std::path::Path, env: &[(&str, &str)]) -> BinaryApp {
         let mut child = Command::new(env!("CARGO_BIN_EXE_usage-aggregator"))
             .arg("serve")
+            .current_dir(dir)
             .env_clear()
             .env("USAGE_LISTEN", "127.0.0.1:0")
             .env("USAGE_LOG", "trace")
