@@ -1,4 +1,4 @@
-//! End-to-end harness: a fresh MariaDB database, the real aggregator serving `www/` and the built
+//! End-to-end harness: a fresh database (MariaDB or SQLite), the real aggregator serving `www/` and the built
 //! client on a free port, and headless Chromium driven over WebDriver (chromedriver).
 
 pub mod browser;

@@ -10,7 +10,7 @@ use usage_aggregator::clock::SystemClock;
 use usage_aggregator::config::Config;
 use usage_aggregator::startup::Application;
 
-pub use usage_test_support::TestDb;
+pub use usage_test_support::{StoreKind, TestDb};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,4 +1,4 @@
-//! The demo IDE page in real headless Chromium, served by the real aggregator on real MariaDB:
+//! The demo IDE page in real headless Chromium, served by the real aggregator on a real database:
 //! what the page really did ends up in the database, once.
 
 use std::path::Path;
@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use usage_e2e::browser::Browser;
-use usage_e2e::stack::{repo_root, Aggregator, TestDb};
+use usage_e2e::stack::{repo_root, Aggregator, StoreKind, TestDb};
 
 /// Heartbeat interval of the page under test, in ms (15 s in production: too slow for a test).
 const HEARTBEAT_MS: u64 = 2000;
@@ -86,9 +86,19 @@ async fn type_program(browser: &Browser, text: &str) {
     editor.send_keys(text).await.unwrap();
 }
 
+// The main scenario on both stores: SQLite is what `make run` uses, MariaDB what deployments do.
 #[tokio::test]
-async fn a_real_visit_is_measured_as_it_happened() {
-    let db = TestDb::create().await;
+async fn a_real_visit_is_measured_as_it_happened_on_mysql() {
+    a_real_visit_is_measured_as_it_happened(StoreKind::MySql).await;
+}
+
+#[tokio::test]
+async fn a_real_visit_is_measured_as_it_happened_on_sqlite() {
+    a_real_visit_is_measured_as_it_happened(StoreKind::Sqlite).await;
+}
+
+async fn a_real_visit_is_measured_as_it_happened(kind: StoreKind) {
+    let db = TestDb::create(kind).await;
     let site = demo_site();
     let mut aggregator = start(&db, site.path()).await;
     let browser = Browser::launch().await;
@@ -159,7 +169,7 @@ async fn a_real_visit_is_measured_as_it_happened() {
 
 #[tokio::test]
 async fn events_sent_while_the_aggregator_is_down_arrive_once_it_is_back() {
-    let db = TestDb::create().await;
+    let db = TestDb::create(StoreKind::MySql).await;
     let site = demo_site();
     let mut aggregator = start(&db, site.path()).await;
     let browser = Browser::launch().await;
@@ -203,13 +213,8 @@ async fn events_sent_while_the_aggregator_is_down_arrive_once_it_is_back() {
         5
     );
     assert_eq!(db.count("ide_sessions").await, 1);
-    let runs: Option<u32> = mysql_async::prelude::Queryable::query_first(
-        &mut db.pool.get_conn().await.unwrap(),
-        "SELECT programs_run FROM ide_sessions",
-    )
-    .await
-    .unwrap();
-    assert_eq!(runs, Some(5));
+    let runs: u32 = db.scalar("SELECT programs_run FROM ide_sessions").await;
+    assert_eq!(runs, 5);
 
     browser.close().await;
     aggregator.stop().await;
