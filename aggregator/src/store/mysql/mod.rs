@@ -92,6 +92,8 @@ impl Lifecycle for MySqlStore {
     }
 
     async fn disconnect(&self) {
+        // The pool's disconnect waits for every connection, the writer's kept ones included.
+        self.writer_conns.release();
         if let Err(e) = self.pool.clone().disconnect().await {
             tracing::warn!(error = %e, "closing the database pool");
         }
