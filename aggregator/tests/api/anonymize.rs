@@ -2,9 +2,7 @@
 //! agents (as the old deployment wrote them) keep no raw address anywhere afterwards, and the
 //! command never prints one. (Adopting the old MySQL database itself: `adoption.rs`.)
 
-use std::process::Command;
-
-use crate::helpers::{both_stores, StoreKind, TestDb};
+use crate::helpers::{both_stores, run_command, StoreKind, TestDb};
 
 const RAW_ADDRESSES: [&str; 3] = ["203.0.113.77", "198.51.100.23", "2001:db8:abcd:12::1"];
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -97,25 +95,13 @@ fn old_sessions() -> String {
     )
 }
 
-/// Runs the real binary against `db`; returns (success, stdout + stderr).
-fn command(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_usage-aggregator"))
-        .args(args)
-        .env_clear()
-        .env("USAGE_DATABASE_URL", db.url())
-        .env("USAGE_LOG", "debug")
-        .envs(env.iter().copied())
-        .output()
-        .expect("the binary runs");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
-}
+/// The most verbose log, so that "never prints an address" covers every log line.
+const DEBUG_LOG: (&str, &str) = ("USAGE_LOG", "debug");
 
 /// A migrated database of `kind` holding the old deployment's raw sessions.
 async fn raw_sessions(kind: StoreKind) -> TestDb {
     let db = TestDb::create(kind).await;
-    let (ok, out) = command(&db, &["migrate"], &[]);
+    let (ok, out) = run_command(&db, &["migrate"], &[]);
     assert!(ok, "{out}");
     db.execute(&old_sessions()).await;
     assert!(
@@ -128,7 +114,11 @@ async fn raw_sessions(kind: StoreKind) -> TestDb {
 /// Runs `anonymize-stored-ips` in `mode`, insisting that it rewrote `rows` rows and printed no
 /// raw address.
 fn anonymize(db: &TestDb, mode: &str, rows: u32) {
-    let (ok, printed) = command(db, &["anonymize-stored-ips"], &[("USAGE_IP_MODE", mode)]);
+    let (ok, printed) = run_command(
+        db,
+        &["anonymize-stored-ips"],
+        &[("USAGE_IP_MODE", mode), DEBUG_LOG],
+    );
     assert!(ok, "{printed}");
     let expected = format!("rewrote {rows} session row(s), {rows} of which held an IP address");
     assert!(printed.contains(&expected), "{printed}");
@@ -222,7 +212,11 @@ async fn the_command_hashes_in_hash_mode_linking_visits_of_one_day_only(kind: St
         .map(|r| r.unwrap())
         .collect();
     // A rerun finds nothing left to do.
-    let (ok, printed) = command(&db, &["anonymize-stored-ips"], &[("USAGE_IP_MODE", "hash")]);
+    let (ok, printed) = run_command(
+        &db,
+        &["anonymize-stored-ips"],
+        &[("USAGE_IP_MODE", "hash"), DEBUG_LOG],
+    );
     assert!(
         ok && printed.contains("rewrote 0 session row(s)"),
         "{printed}"

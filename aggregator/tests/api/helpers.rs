@@ -7,7 +7,7 @@ pub mod events;
 pub mod server;
 
 pub use events::SessionScript;
-pub use server::{BinaryApp, TestApp};
+pub use server::{run_command, BinaryApp, TestApp};
 pub use usage_test_support::{dump_all_tables, rusqlite, StoreKind, TestDb, ThrowawayMariaDb};
 
 /// Runs a test once on each store, so that any difference between them fails a test. Next to

@@ -52,22 +52,7 @@ async fn database_down_answers_503_then_recovers_without_losing_anything() {
 
     server.restart().await;
     // The client retries what was not acknowledged, as it was told to.
-    assert_eq!(
-        retry_until_stored(&app, &during).await,
-        200,
-        "the aggregator recovers once the database is back"
-    );
-    let after = one_run_batch(&mut script, 30.0);
-    app.store(&after).await;
-    assert_eq!(
-        app.db.count("program_executions").await,
-        3,
-        "every acknowledged run, once"
-    );
-    let runs: u32 = app.db.scalar("SELECT programs_run FROM ide_sessions").await;
-    assert_eq!(runs, 3);
-    assert_eq!(app.status_of("/readyz").await, 200);
-    app.shutdown().await;
+    recovers_storing_each_run_once(app, script, &during, "once the database is back").await;
 }
 
 /// A write lock held by another client, so that the writer's next flush waits on it:
@@ -147,10 +132,21 @@ async fn a_stalled_database_answers_503_then_recovers_without_losing_anything(ki
 
     lock.release().await;
     // The timed-out flush may still commit once the lock goes: the retry must not double it.
+    recovers_storing_each_run_once(app, script, &during, "once the lock is released").await;
+}
+
+/// After an outage: the refused batch is retried until stored, one more run is stored, and the
+/// session holds 3 runs (one before the outage), each once.
+async fn recovers_storing_each_run_once(
+    app: TestApp,
+    mut script: SessionScript,
+    during: &serde_json::Value,
+    when: &str,
+) {
     assert_eq!(
-        retry_until_stored(&app, &during).await,
+        retry_until_stored(&app, during).await,
         200,
-        "the aggregator recovers once the lock is released"
+        "the aggregator recovers {when}"
     );
     let after = one_run_batch(&mut script, 30.0);
     app.store(&after).await;

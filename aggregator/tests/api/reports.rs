@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use mysql_async::Row;
 use serde_json::Value;
 
-use crate::helpers::{both_stores, SessionScript, StoreKind, TestApp};
+use crate::helpers::{both_stores, run_command, SessionScript, StoreKind, TestApp};
 
 pub const TOKEN: &str = "test-admin-token-0123456789";
 
@@ -334,21 +334,6 @@ async fn retention_deletes_raw_rows_before_the_boundary_and_keeps_their_summary(
     assert_eq!(summary(&app, 18).await.unwrap().4, 7);
 }
 
-/// Runs the real binary against the test's database; returns (success, stdout + stderr).
-fn command(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_usage-aggregator"))
-        .args(args)
-        .env_clear()
-        .env("USAGE_DATABASE_URL", app.db.url())
-        .env("USAGE_LOG", "warn")
-        .envs(env.iter().copied())
-        .output()
-        .expect("the binary runs");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
-}
-
 both_stores!(the_rollup_stats_and_purge_commands_work_on_the_real_calendar);
 async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar(kind: StoreKind) {
     // The binary runs on the system clock: seed days relative to the real today.
@@ -369,15 +354,15 @@ async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar(kind: Sto
         app.visit(&visit).await;
     }
     let (from, to) = (day(3).to_string(), day(1).to_string());
-    let (ok, out) = command(&app, &["rollup", "--from", &from, "--to", &to], &[]);
+    let (ok, out) = run_command(&app.db, &["rollup", "--from", &from, "--to", &to], &[]);
     assert!(
         ok && out.contains("rolled up 2 day(s)") && out.contains("skipped 1"),
         "{out}"
     );
-    let (ok, out) = command(&app, &["rollup", "--from", &to, "--to", &from], &[]);
+    let (ok, out) = run_command(&app.db, &["rollup", "--from", &to, "--to", &from], &[]);
     assert!(!ok && out.contains("before --from"), "{out}");
 
-    let (ok, out) = command(&app, &["stats", "--days", "4"], &[]);
+    let (ok, out) = run_command(&app.db, &["stats", "--days", "4"], &[]);
     assert!(ok, "{out}");
     let lines: Vec<&str> = out.lines().filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 7, "header, 4 days, rule, total:\n{out}");
@@ -397,7 +382,7 @@ async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar(kind: Sto
         ("USAGE_RETENTION_DAYS", "2"),
         ("USAGE_ROLLUP_WINDOW_DAYS", "1"),
     ];
-    let (ok, out) = command(&app, &["purge"], &short);
+    let (ok, out) = run_command(&app.db, &["purge"], &short);
     assert!(
         ok && out.contains("deleted 1 session(s), 1 program run(s)"),
         "{out}"

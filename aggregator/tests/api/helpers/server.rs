@@ -29,6 +29,22 @@ pub struct TestApp {
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
+/// Runs one command of the real binary against `db` and waits; returns (success, stdout + stderr).
+/// It logs warnings only, unless `env` sets USAGE_LOG.
+pub fn run_command(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_usage-aggregator"))
+        .args(args)
+        .env_clear()
+        .env("USAGE_DATABASE_URL", db.url())
+        .env("USAGE_LOG", "warn")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the binary runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
 pub fn noon() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap()
 }
