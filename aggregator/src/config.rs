@@ -14,7 +14,8 @@ use crate::visitor::IpMode;
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub listen: SocketAddr,
-    /// `mysql://user:password@host:port/database`; never printed with its password.
+    /// `mysql://user:password@host:port/database` (never printed with its password) or
+    /// `sqlite:<path>`; none is SQLite at `usage.sqlite3` (`store::DEFAULT_SQLITE_PATH`).
     pub database_url: Option<String>,
     pub ip_mode: IpMode,
     /// Origins (scheme://host[:port]) whose pages may send events; the aggregator's own origin

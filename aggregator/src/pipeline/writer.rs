@@ -3,6 +3,7 @@
 //! While one flush is written and committed, the next requests gather, so the commit rate adapts
 //! to the load (group commit); the next flush is written while the previous one commits.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -83,11 +84,11 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
         }
         let (rows, acks): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|job| (job.rows, job.done)).unzip();
-        let flush = Flush::gather(rows);
+        let flush = Arc::new(Flush::gather(rows));
         // Written while the previous flush commits: the disk's sync no longer stalls the writer.
         let written = tokio::time::timeout(
             config.flush_timeout,
-            store.write_flush(&flush, config.session_slack),
+            store.write_flush(flush.clone(), config.session_slack),
         )
         .await;
         // One commit at a time, in order: the previous one ends before this one begins.

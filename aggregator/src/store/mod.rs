@@ -54,10 +54,10 @@ pub trait Lifecycle: Send + Sync {
 pub trait Ingest: Send + Sync {
     /// Writes a flush; `slack` bounds session starts (`SessionFacts::derive`). A store may
     /// leave the transaction open for [`Written::commit`], so that the next flush is written
-    /// while this one syncs.
+    /// while this one syncs. Shared, so that a store writing on another thread needs no copy.
     async fn write_flush(
         &self,
-        flush: &Flush,
+        flush: Arc<Flush>,
         slack: chrono::Duration,
     ) -> Result<Box<dyn Written>, StoreError>;
 }

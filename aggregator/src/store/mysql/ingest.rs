@@ -91,7 +91,7 @@ impl Ingest for MySqlStore {
     /// stored unless that commit succeeds.
     async fn write_flush(
         &self,
-        flush: &Flush,
+        flush: Arc<Flush>,
         slack: Duration,
     ) -> Result<Box<dyn Written>, StoreError> {
         let mut conn = match self.writer_conns.take() {
@@ -109,12 +109,12 @@ impl Ingest for MySqlStore {
                 conn
             }
         };
-        let mut outcome = write(&mut conn, flush, slack).await;
+        let mut outcome = write(&mut conn, &flush, slack).await;
         // A deadlock (with the idle sweeper, say) rolled the whole transaction back: try again
         // once at once rather than answer 503 for every request of the flush.
         if outcome.as_ref().is_err_and(is_deadlock) {
             let _ = conn.query_drop("ROLLBACK").await;
-            outcome = write(&mut conn, flush, slack).await;
+            outcome = write(&mut conn, &flush, slack).await;
         }
         match outcome {
             Ok(()) => Ok(Box::new(OpenFlush {

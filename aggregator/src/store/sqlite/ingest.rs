@@ -7,6 +7,7 @@
 //! grow only by runs inserted now).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Duration;
@@ -34,11 +35,9 @@ impl Written for Committed {
 impl Ingest for SqliteStore {
     async fn write_flush(
         &self,
-        flush: &Flush,
+        flush: Arc<Flush>,
         slack: Duration,
     ) -> Result<Box<dyn Written>, StoreError> {
-        // The blocking task needs the rows for itself; a flush is small next to the disk sync.
-        let flush = clone_flush(flush);
         self.writer
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -47,14 +46,6 @@ impl Ingest for SqliteStore {
                 Ok(Box::new(Committed) as Box<dyn Written>)
             })
             .await
-    }
-}
-
-fn clone_flush(flush: &Flush) -> Flush {
-    Flush {
-        sessions: flush.sessions.clone(),
-        programs: flush.programs.clone(),
-        features: flush.features.clone(),
     }
 }
 
