@@ -94,7 +94,7 @@ function frame(dates, yMax, format) {
   return { svg, xOf, yOf, band: plotW / dates.length, plotH };
 }
 
-function bars(figure, days, key, format = number, cls = 'bar') {
+function bars(days, key, format = number, cls = 'bar') {
   const values = days.map((d) => d[key]);
   const yMax = niceMax(Math.max(...values, 0));
   const f = frame(days.map((d) => d.date), yMax, (v) => format(Math.round(v)));
@@ -137,8 +137,8 @@ function drawDaily(days) {
   lastDaily = days;
   W = $('chart-sessions').clientWidth < 480 ? 400 : 640;
   const sum = (k) => days.reduce((a, d) => a + d[k], 0);
-  place($('chart-sessions'), bars($('chart-sessions'), days, 'sessions').svg, sum('sessions'));
-  place($('chart-visitors'), bars($('chart-visitors'), days, 'unique_visitors', number, 'bar alt').svg,
+  place($('chart-sessions'), bars(days, 'sessions').svg, sum('sessions'));
+  place($('chart-visitors'), bars(days, 'unique_visitors', number, 'bar alt').svg,
     sum('unique_visitors'));
 
   // A day without sessions has no average: a gap in the line, not a drop to zero.
@@ -149,7 +149,7 @@ function drawDaily(days) {
   line(fd, timed, 'avg_active_seconds', 'active', maxDuration, duration);
   place($('chart-duration'), fd.svg, days.length);
 
-  const fp = bars($('chart-programs'), days, 'programs_run');
+  const fp = bars(days, 'programs_run');
   // Success rate on its own 0–100 % scale, labelled on the right.
   for (const r of [0, 0.5, 1]) {
     fp.svg.append(el('text', { x: W - PAD.r + 6, y: fp.yOf(r, 1) + 4, class: 'tick rate' }, `${r * 100}%`));

@@ -1,4 +1,4 @@
--- The embedded store's tables: the same names and columns as the MySQL ones (sql/migrations), so
+-- The embedded store's tables: the same names and columns as the MySQL ones (sql/mysql), so
 -- queries, reports and docs read the same on both. Each file mirrors the MySQL migration of the
 -- same version. Times are UTC text 'YYYY-MM-DD HH:MM:SS.fff' and dates 'YYYY-MM-DD': they sort as
 -- they compare, and SQLite's DATE() and strftime() read them.

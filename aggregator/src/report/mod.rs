@@ -64,12 +64,6 @@ pub struct PurgeOutcome {
     pub feature_usage: u64,
 }
 
-impl PurgeOutcome {
-    pub fn is_empty(&self) -> bool {
-        *self == PurgeOutcome::default()
-    }
-}
-
 impl Reports {
     pub fn today(&self) -> NaiveDate {
         self.clock.now().date_naive()

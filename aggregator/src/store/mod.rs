@@ -10,7 +10,6 @@ pub mod sqlite;
 
 use std::ops::Deref;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -26,16 +25,19 @@ pub const DEFAULT_SQLITE_PATH: &str = "usage.sqlite3";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The store cannot be opened, reached or used as configured: the message says what to fix.
     #[error("{0}")]
     Setup(String),
+    /// A stored value that does not read back as what was written (a malformed time or salt, a
+    /// missing column): a damaged row, not a configuration problem.
+    #[error("{0}")]
+    Decode(String),
     #[error("database error: {0}")]
     MySql(#[from] mysql_async::Error),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] refinery::Error),
-    #[error("database did not answer within {0:?}")]
-    Timeout(Duration),
 }
 
 /// Connecting, migrating, readiness.

@@ -82,11 +82,6 @@ impl SaltBook {
         self.cache.lock().await.retain(|day, _| *day >= keep_from);
         self.store.delete_salts_before(keep_from).await
     }
-
-    #[cfg(test)]
-    pub async fn cached_days(&self) -> Vec<NaiveDate> {
-        self.cache.lock().await.keys().copied().collect()
-    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use self::ingest::WriterConns;
 use super::{schema_is_current, Lifecycle, StoreError};
 
 mod embedded {
-    refinery::embed_migrations!("../sql/migrations");
+    refinery::embed_migrations!("../sql/mysql");
 }
 
 pub struct MySqlStore {

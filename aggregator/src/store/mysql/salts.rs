@@ -25,7 +25,7 @@ impl Salts for MySqlStore {
             .await?;
         stored
             .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-            .ok_or_else(|| StoreError::Setup(format!("the salt of {day} is missing or malformed")))
+            .ok_or_else(|| StoreError::Decode(format!("the salt of {day} is missing or malformed")))
     }
 
     async fn delete_salts_before(&self, day: NaiveDate) -> Result<u64, StoreError> {

@@ -20,8 +20,8 @@ fn span(range: &DateRange) -> (NaiveDateTime, NaiveDateTime) {
 
 fn get<T: mysql_async::prelude::FromValue>(row: &mut Row, index: usize) -> Result<T, StoreError> {
     row.take_opt(index)
-        .ok_or_else(|| StoreError::Setup(format!("column {index} missing from a stats row")))?
-        .map_err(|e| StoreError::Setup(format!("unexpected value in a stats row: {e}")))
+        .ok_or_else(|| StoreError::Decode(format!("column {index} missing from a stats row")))?
+        .map_err(|e| StoreError::Decode(format!("unexpected value in a stats row: {e}")))
 }
 
 #[async_trait]

@@ -31,7 +31,7 @@ impl Salts for SqliteStore {
                 stored
                     .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
                     .ok_or_else(|| {
-                        StoreError::Setup(format!("the salt of {day} is missing or malformed"))
+                        StoreError::Decode(format!("the salt of {day} is missing or malformed"))
                     })
             })
             .await

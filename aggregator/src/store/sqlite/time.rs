@@ -30,12 +30,12 @@ pub fn day_span(from: NaiveDate, to: NaiveDate) -> (String, String) {
 
 pub fn parse_time(text: &str) -> Result<NaiveDateTime, StoreError> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
-        .map_err(|e| StoreError::Setup(format!("a stored time {text:?} is malformed: {e}")))
+        .map_err(|e| StoreError::Decode(format!("a stored time {text:?} is malformed: {e}")))
 }
 
 pub fn parse_date(text: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(text, DATE)
-        .map_err(|e| StoreError::Setup(format!("a stored date {text:?} is malformed: {e}")))
+        .map_err(|e| StoreError::Decode(format!("a stored date {text:?} is malformed: {e}")))
 }
 
 #[cfg(test)]
