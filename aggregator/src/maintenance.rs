@@ -14,7 +14,7 @@ use crate::visitor::SaltBook;
 #[derive(Clone)]
 pub struct Maintenance {
     pub store: Store,
-    pub salts: Arc<SaltBook>,
+    pub salts: Arc<SaltBook<Store>>,
     pub clock: SharedClock,
     pub idle_timeout: chrono::Duration,
     pub reports: Reports,

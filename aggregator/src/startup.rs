@@ -12,12 +12,12 @@ use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::http::{self, AppState, IngestRules, StaticDirs};
+use crate::http::{self, AppState, IngestRules, StaticDirs, Visitors};
 use crate::maintenance::Maintenance;
 use crate::pipeline::writer::{self, WriterConfig};
 use crate::report::{ReportSettings, Reports};
 use crate::store::Store;
-use crate::visitor::{SaltBook, TrustedProxies, Visitors};
+use crate::visitor::{SaltBook, TrustedProxies};
 
 /// How long the write queue may take to drain at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);

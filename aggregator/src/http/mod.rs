@@ -5,6 +5,7 @@ mod health;
 mod ingest;
 mod origin;
 pub mod stats;
+pub mod visitors;
 
 use std::sync::Arc;
 
@@ -19,7 +20,8 @@ pub use error::ApiError;
 use crate::clock::SharedClock;
 use crate::pipeline::writer::WriterHandle;
 use crate::store::Store;
-use crate::visitor::{TrustedProxies, Visitors};
+use crate::visitor::TrustedProxies;
+pub use visitors::Visitors;
 
 /// What the ingest rules need from the configuration.
 #[derive(Debug, Clone)]

@@ -84,6 +84,22 @@ pub trait Salts: Send + Sync {
     async fn existing_salt(&self, day: NaiveDate) -> Result<Option<[u8; 32]>, StoreError>;
 }
 
+/// The visitor's salt cache keeps its salts in the store's salt table.
+#[async_trait]
+impl crate::visitor::SaltTable for Store {
+    type Error = StoreError;
+    async fn ensure_salt(
+        &self,
+        day: NaiveDate,
+        candidate: &[u8; 32],
+    ) -> Result<[u8; 32], StoreError> {
+        Salts::ensure_salt(&**self, day, candidate).await
+    }
+    async fn delete_salts_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
+        Salts::delete_salts_before(&**self, day).await
+    }
+}
+
 /// Periodic upkeep: ending idle sessions, the daily rollup, retention.
 #[async_trait]
 pub trait Upkeep: Send + Sync {

@@ -2,21 +2,22 @@
 //! when the socket peer is a configured trusted proxy), held in an opaque [`ClientAddr`] that
 //! cannot be printed, and turned into its stored form by [`anonymize`]: a keyed hash, a
 //! truncated prefix, or nothing. Addresses the old deployment stored raw come back through
-//! [`StoredIp`] and [`anonymize_stored`], by the same rules.
+//! [`StoredIp`] and [`anonymize_stored`], by the same rules. Pure: nothing here reads a request
+//! or a database (the extractor and the salt lookup live in `http::visitors`), and nothing here
+//! imports `store`, so the stores may use [`StoredIp`] without a dependency circle.
 
 pub mod salts;
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
-use axum::http::{request::Parts, HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use ipnet::IpNet;
 use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::domain::ingest::StoredVisitor;
-pub use salts::{Salt, SaltBook};
+pub use salts::{Salt, SaltBook, SaltTable};
 
 /// How the client IP is stored. There is deliberately no mode that keeps it raw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -94,57 +95,6 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     hop.parse::<IpAddr>()
         .ok()
         .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
-}
-
-impl<S> FromRequestParts<S> for ClientAddr
-where
-    TrustedProxies: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = (StatusCode, &'static str);
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ConnectInfo(peer) = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .copied()
-            .ok_or((StatusCode::INTERNAL_SERVER_ERROR, "no peer address"))?;
-        Ok(ClientAddr::resolve(
-            peer.ip(),
-            &parts.headers,
-            &TrustedProxies::from_ref(state),
-        ))
-    }
-}
-
-/// Anonymizes senders with the configured mode and the daily salts.
-pub struct Visitors {
-    pub mode: IpMode,
-    pub salts: std::sync::Arc<SaltBook>,
-}
-
-impl Visitors {
-    /// The stored form of the sender of a session that started at `session_start`.
-    pub async fn identify(
-        &self,
-        addr: ClientAddr,
-        user_agent: &str,
-        site: &str,
-        session_start: chrono::DateTime<chrono::Utc>,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<StoredVisitor, crate::store::StoreError> {
-        if self.mode == IpMode::Drop {
-            return Ok(StoredVisitor {
-                visitor_hash: None,
-                ip_address: None,
-            });
-        }
-        let salt = self
-            .salts
-            .salt_for(salts::salt_day(session_start, now.date_naive()))
-            .await?;
-        Ok(anonymize(addr, self.mode, &salt, user_agent, site))
-    }
 }
 
 /// The stored form of the client.

@@ -5,11 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use rand::RngCore;
 use tokio::sync::Mutex;
-
-use crate::store::{Store, StoreError};
 
 #[derive(Clone)]
 pub struct Salt([u8; 32]);
@@ -52,35 +51,50 @@ pub fn oldest_kept(today: NaiveDate) -> NaiveDate {
     today.checked_sub_days(Days::new(1)).unwrap_or(today)
 }
 
-/// Salts by day, cached in memory, created and shared through the store.
-pub struct SaltBook {
-    store: Store,
+/// Where the salts are kept and shared between replicas: the store's salt table. A trait of its
+/// own so that [`SaltBook`] (the cache) knows nothing of the store and is unit-tested alone.
+#[async_trait]
+pub trait SaltTable: Send + Sync {
+    type Error: Send;
+    /// Stores `candidate` as the salt of `day` unless a replica got there first; returns the salt.
+    async fn ensure_salt(
+        &self,
+        day: NaiveDate,
+        candidate: &[u8; 32],
+    ) -> Result<[u8; 32], Self::Error>;
+    /// Deletes the salts of days before `day`; returns how many went.
+    async fn delete_salts_before(&self, day: NaiveDate) -> Result<u64, Self::Error>;
+}
+
+/// Salts by day, cached in memory, created and shared through a [`SaltTable`].
+pub struct SaltBook<T> {
+    table: T,
     cache: Mutex<BTreeMap<NaiveDate, Salt>>,
 }
 
-impl SaltBook {
-    pub fn new(store: Store) -> Self {
+impl<T: SaltTable> SaltBook<T> {
+    pub fn new(table: T) -> Self {
         SaltBook {
-            store,
+            table,
             cache: Mutex::new(BTreeMap::new()),
         }
     }
 
     /// The salt of `day`, creating it if no replica has yet.
-    pub async fn salt_for(&self, day: NaiveDate) -> Result<Salt, StoreError> {
+    pub async fn salt_for(&self, day: NaiveDate) -> Result<Salt, T::Error> {
         if let Some(salt) = self.cache.lock().await.get(&day) {
             return Ok(salt.clone());
         }
-        let salt = Salt::from_bytes(self.store.ensure_salt(day, Salt::random().bytes()).await?);
+        let salt = Salt::from_bytes(self.table.ensure_salt(day, Salt::random().bytes()).await?);
         self.cache.lock().await.insert(day, salt.clone());
         Ok(salt)
     }
 
-    /// Forgets salts older than yesterday, here and in the database. Returns how many rows went.
-    pub async fn rotate(&self, today: NaiveDate) -> Result<u64, StoreError> {
+    /// Forgets salts older than yesterday, here and in the table. Returns how many rows went.
+    pub async fn rotate(&self, today: NaiveDate) -> Result<u64, T::Error> {
         let keep_from = oldest_kept(today);
         self.cache.lock().await.retain(|day, _| *day >= keep_from);
-        self.store.delete_salts_before(keep_from).await
+        self.table.delete_salts_before(keep_from).await
     }
 }
 
@@ -110,6 +124,65 @@ mod tests {
     #[test]
     fn salts_live_for_their_day_and_the_next() {
         assert_eq!(oldest_kept(day(28)), day(27));
+    }
+
+    /// A salt table in memory that counts its reads, standing in for another replica's database.
+    #[derive(Default)]
+    struct Table {
+        salts: std::sync::Mutex<BTreeMap<NaiveDate, [u8; 32]>>,
+        asked: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait]
+    impl SaltTable for &Table {
+        type Error = std::convert::Infallible;
+        async fn ensure_salt(
+            &self,
+            day: NaiveDate,
+            candidate: &[u8; 32],
+        ) -> Result<[u8; 32], Self::Error> {
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(*self.salts.lock().unwrap().entry(day).or_insert(*candidate))
+        }
+        async fn delete_salts_before(&self, day: NaiveDate) -> Result<u64, Self::Error> {
+            let mut salts = self.salts.lock().unwrap();
+            let before = salts.len();
+            salts.retain(|d, _| *d >= day);
+            Ok((before - salts.len()) as u64)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replica_gets_the_salt_another_stored_and_asks_the_table_once() {
+        let table = Table::default();
+        table.salts.lock().unwrap().insert(day(28), [9; 32]);
+        let book = SaltBook::new(&table);
+        assert_eq!(book.salt_for(day(28)).await.unwrap().bytes(), &[9; 32]);
+        assert_eq!(book.salt_for(day(28)).await.unwrap().bytes(), &[9; 32]);
+        assert_eq!(table.asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let fresh = book.salt_for(day(29)).await.unwrap();
+        assert_eq!(
+            table.salts.lock().unwrap().get(&day(29)),
+            Some(fresh.bytes())
+        );
+    }
+
+    #[tokio::test]
+    async fn rotation_forgets_old_salts_in_memory_and_in_the_table() {
+        let table = Table::default();
+        let book = SaltBook::new(&table);
+        let old = book.salt_for(day(26)).await.unwrap();
+        book.salt_for(day(27)).await.unwrap();
+        assert_eq!(
+            book.rotate(day(28)).await.unwrap(),
+            1,
+            "the 26th's salt goes"
+        );
+        assert!(!table.salts.lock().unwrap().contains_key(&day(26)));
+        // Asked again, the book does not answer from memory: it makes a new salt.
+        let again = book.salt_for(day(26)).await.unwrap();
+        assert_ne!(again.bytes(), old.bytes());
+        assert_eq!(table.asked.load(std::sync::atomic::Ordering::SeqCst), 3);
     }
 
     #[test]
