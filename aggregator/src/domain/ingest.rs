@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::agent::Agent;
 use super::event::{Batch, EventKind, Id128, ProgramRun};
-use super::session::SessionFacts;
+use super::session::{SessionFacts, SessionTimes};
 
 /// How a session is described in its row: fixed by the first batch that creates the row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,56 @@ pub struct SessionUpdate {
     pub session_id: String,
     pub identity: SessionIdentity,
     pub facts: SessionFacts,
+}
+
+/// What the program runs stored for the first time add to their session's counters (a retried
+/// run is not counted again: only runs the store did not have yet are counted).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunCounters {
+    pub runs: u32,
+    pub lines: u64,
+    pub errors: u32,
+}
+
+impl RunCounters {
+    pub fn count(&mut self, run: &ProgramRun) {
+        self.runs += 1;
+        self.lines += u64::from(run.lines_executed);
+        self.errors += u32::from(!run.success);
+    }
+}
+
+/// The session row a store writes: the stored facts merged with the update's, the times derived
+/// from them, and what the newly stored runs add to the counters (which the store adds to the
+/// stored ones). The identity is the update's; a store keeps the stored one of an existing row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionRow<'a> {
+    pub session_id: &'a str,
+    pub identity: &'a SessionIdentity,
+    pub facts: SessionFacts,
+    pub times: SessionTimes,
+    pub added: RunCounters,
+}
+
+impl SessionUpdate {
+    /// The row to write for this update given the session's `stored` facts (none for a new
+    /// session), the counters its newly stored runs add and the start `slack`
+    /// ([`SessionFacts::derive`]).
+    pub fn row(
+        &self,
+        stored: Option<SessionFacts>,
+        added: RunCounters,
+        slack: Duration,
+    ) -> SessionRow<'_> {
+        let facts = stored.map_or(self.facts, |old| old.merge(self.facts));
+        SessionRow {
+            session_id: &self.session_id,
+            identity: &self.identity,
+            facts,
+            times: facts.derive(slack),
+            added,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +179,87 @@ mod tests {
     use crate::domain::{agent, event};
     use chrono::TimeZone;
     use serde_json::json;
+
+    fn update(received: DateTime<Utc>, max_offset_ms: u64) -> SessionUpdate {
+        SessionUpdate {
+            session_id: "s".into(),
+            identity: SessionIdentity {
+                site: "ide".into(),
+                visitor_hash: None,
+                ip_address: None,
+                user_agent: String::new(),
+                browser: String::new(),
+                os: String::new(),
+                device: "desktop".into(),
+            },
+            facts: SessionFacts {
+                first_seen: received,
+                last_seen: received,
+                start_estimate: received - Duration::milliseconds(max_offset_ms as i64),
+                max_offset_ms,
+                visible_ms: max_offset_ms,
+                active_ms: max_offset_ms / 2,
+                end_offset_ms: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_new_session_row_is_the_update_with_its_derived_times() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap();
+        let update = update(at, 60_000);
+        let added = RunCounters {
+            runs: 2,
+            lines: 30,
+            errors: 1,
+        };
+        let row = update.row(None, added, Duration::seconds(300));
+        assert_eq!(row.facts, update.facts);
+        assert_eq!(row.times, update.facts.derive(Duration::seconds(300)));
+        assert_eq!(row.times.start_time, at - Duration::seconds(60));
+        assert_eq!(row.added, added);
+        assert_eq!(row.session_id, "s");
+    }
+
+    #[test]
+    fn a_stored_session_row_merges_the_stored_facts_before_deriving() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap();
+        let stored = update(start, 0).facts;
+        let later = update(start + Duration::seconds(90), 90_000);
+        let row = later.row(Some(stored), RunCounters::default(), Duration::seconds(300));
+        assert_eq!(row.facts.first_seen, start, "the earliest batch stands");
+        assert_eq!(row.facts.max_offset_ms, 90_000);
+        assert_eq!(row.times.start_time, start);
+        assert_eq!(row.times.duration_seconds, 90);
+        assert_eq!(row.times.active_seconds, 45);
+        // Slack bounds the start of what the server saw only from the merged first sight.
+        let tight = later.row(Some(stored), RunCounters::default(), Duration::zero());
+        assert_eq!(tight.times.start_time, start);
+        let alone = later.row(None, RunCounters::default(), Duration::seconds(10));
+        assert_eq!(alone.times.start_time, start + Duration::seconds(80));
+    }
+
+    #[test]
+    fn run_counters_count_runs_lines_and_failures() {
+        let mut counters = RunCounters::default();
+        for (lines, success) in [(5, true), (7, false), (0, false)] {
+            counters.count(&ProgramRun {
+                program_lines: 1,
+                execution_time_ms: 1,
+                lines_executed: lines,
+                success,
+                error_message: None,
+            });
+        }
+        assert_eq!(
+            counters,
+            RunCounters {
+                runs: 3,
+                lines: 12,
+                errors: 2
+            }
+        );
+    }
 
     #[test]
     fn splits_a_batch_into_rows_timed_by_the_server_clock() {

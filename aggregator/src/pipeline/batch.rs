@@ -1,21 +1,33 @@
 //! Gathers the rows of many requests into one flush: one session update per session (its facts
-//! merged, so a session's heartbeats collapse into one upsert), event rows without repeats.
+//! merged, so a session's heartbeats collapse into one upsert), event rows without repeats; and
+//! the flush's arithmetic a store needs once it has read what is stored: which runs are new and
+//! the session rows to write (by [`SessionUpdate::row`]). A store only locks, reads and writes.
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::Duration;
+
 use crate::domain::event::Id128;
-use crate::domain::ingest::{BatchRows, FeatureRow, ProgramRow, SessionUpdate};
+use crate::domain::ingest::{
+    BatchRows, FeatureRow, ProgramRow, RunCounters, SessionRow, SessionUpdate,
+};
+use crate::domain::session::SessionFacts;
 
 #[derive(Debug, Default, PartialEq)]
 pub struct Flush {
     pub sessions: Vec<SessionUpdate>,
     pub programs: Vec<ProgramRow>,
     pub features: Vec<FeatureRow>,
+    /// How much earlier than the server first saw it a session may have started.
+    pub slack: Duration,
 }
 
 impl Flush {
-    pub fn gather(batches: impl IntoIterator<Item = BatchRows>) -> Flush {
-        let mut flush = Flush::default();
+    pub fn gather(batches: impl IntoIterator<Item = BatchRows>, slack: Duration) -> Flush {
+        let mut flush = Flush {
+            slack,
+            ..Flush::default()
+        };
         let mut by_session: HashMap<String, usize> = HashMap::new();
         let mut seen: HashSet<Id128> = HashSet::new();
         for rows in batches {
@@ -41,6 +53,47 @@ impl Flush {
             );
         }
         flush
+    }
+
+    /// The runs the store does not have yet, given a check of whether it has one.
+    pub fn new_runs<E>(
+        &self,
+        mut is_stored: impl FnMut(&Id128) -> Result<bool, E>,
+    ) -> Result<Vec<&ProgramRow>, E> {
+        let mut new = Vec::new();
+        for run in &self.programs {
+            if !is_stored(&run.event_id)? {
+                new.push(run);
+            }
+        }
+        Ok(new)
+    }
+
+    /// The session rows to write, in the order of [`Flush::sessions`]: each update merged with
+    /// the facts `stored` reads for its session, counters grown by the `new_runs` of it.
+    pub fn session_rows<'a, E>(
+        &'a self,
+        new_runs: &[&ProgramRow],
+        mut stored: impl FnMut(&str) -> Result<Option<SessionFacts>, E>,
+    ) -> Result<Vec<SessionRow<'a>>, E> {
+        let mut added: HashMap<&str, RunCounters> = HashMap::new();
+        for run in new_runs {
+            added
+                .entry(run.session_id.as_str())
+                .or_default()
+                .count(&run.run);
+        }
+        self.sessions
+            .iter()
+            .map(|update| {
+                let counters = added.get(update.session_id.as_str()).copied();
+                Ok(update.row(
+                    stored(&update.session_id)?,
+                    counters.unwrap_or_default(),
+                    self.slack,
+                ))
+            })
+            .collect()
     }
 }
 
@@ -101,12 +154,15 @@ mod tests {
 
     #[test]
     fn heartbeats_of_one_session_collapse_into_one_update() {
-        let flush = Flush::gather([
-            rows("a", 15_000, &[]),
-            rows("b", 5_000, &[1]),
-            rows("a", 45_000, &[]),
-            rows("a", 30_000, &[]),
-        ]);
+        let flush = Flush::gather(
+            [
+                rows("a", 15_000, &[]),
+                rows("b", 5_000, &[1]),
+                rows("a", 45_000, &[]),
+                rows("a", 30_000, &[]),
+            ],
+            Duration::zero(),
+        );
         assert_eq!(flush.sessions.len(), 2);
         let a = &flush.sessions[0];
         assert_eq!(a.session_id, "a");
@@ -120,12 +176,53 @@ mod tests {
 
     #[test]
     fn a_retried_request_in_the_same_flush_adds_no_rows() {
-        let flush = Flush::gather([
-            rows("a", 1, &[1, 2]),
-            rows("a", 1, &[2, 3]),
-            rows("a", 1, &[1, 2]),
-        ]);
+        let flush = Flush::gather(
+            [
+                rows("a", 1, &[1, 2]),
+                rows("a", 1, &[2, 3]),
+                rows("a", 1, &[1, 2]),
+            ],
+            Duration::zero(),
+        );
         let ids: Vec<u8> = flush.programs.iter().map(|p| p.event_id.0[0]).collect();
         assert_eq!(ids, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn only_new_runs_grow_the_counters_of_their_own_session() {
+        let flush = Flush::gather(
+            [rows("a", 60_000, &[1, 2, 3]), rows("b", 5_000, &[4])],
+            Duration::seconds(300),
+        );
+        let new = flush.new_runs(|id| Ok::<_, ()>(id.0[0] == 2)).unwrap();
+        let ids: Vec<u8> = new.iter().map(|p| p.event_id.0[0]).collect();
+        assert_eq!(ids, vec![1, 3, 4], "run 2 is stored already");
+        let stored_a = SessionFacts {
+            max_offset_ms: 90_000,
+            ..flush.sessions[0].facts
+        };
+        let rows = flush
+            .session_rows(&new, |id| Ok::<_, ()>((id == "a").then_some(stored_a)))
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].session_id, rows[0].added.runs), ("a", 2));
+        assert_eq!(
+            rows[0].facts.max_offset_ms, 90_000,
+            "merged with the stored facts"
+        );
+        assert_eq!((rows[1].session_id, rows[1].added.runs), ("b", 1));
+        assert_eq!(rows[1].facts, flush.sessions[1].facts);
+        assert_eq!(
+            rows[1].times,
+            flush.sessions[1].facts.derive(Duration::seconds(300))
+        );
+        let failed = flush.session_rows(&new, |id| {
+            if id == "b" {
+                Err("read failed")
+            } else {
+                Ok(None)
+            }
+        });
+        assert_eq!(failed, Err("read failed"));
     }
 }

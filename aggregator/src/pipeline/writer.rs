@@ -84,13 +84,10 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
         }
         let (rows, acks): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|job| (job.rows, job.done)).unzip();
-        let flush = Arc::new(Flush::gather(rows));
+        let flush = Arc::new(Flush::gather(rows, config.session_slack));
         // Written while the previous flush commits: the disk's sync no longer stalls the writer.
-        let written = tokio::time::timeout(
-            config.flush_timeout,
-            store.write_flush(flush.clone(), config.session_slack),
-        )
-        .await;
+        let written =
+            tokio::time::timeout(config.flush_timeout, store.write_flush(flush.clone())).await;
         // One commit at a time, in order: the previous one ends before this one begins.
         settle(committing.take(), &mut failing).await;
         match written {

@@ -54,14 +54,11 @@ pub trait Lifecycle: Send + Sync {
 /// of it is stored unless the commit succeeds, and a retried flush never counts a run twice.
 #[async_trait]
 pub trait Ingest: Send + Sync {
-    /// Writes a flush; `slack` bounds session starts (`SessionFacts::derive`). A store may
-    /// leave the transaction open for [`Written::commit`], so that the next flush is written
-    /// while this one syncs. Shared, so that a store writing on another thread needs no copy.
-    async fn write_flush(
-        &self,
-        flush: Arc<Flush>,
-        slack: chrono::Duration,
-    ) -> Result<Box<dyn Written>, StoreError>;
+    /// Writes a flush: locks and reads its sessions and runs, writes the rows the flush derives
+    /// from them ([`Flush::session_rows`]). A store may leave the transaction open for
+    /// [`Written::commit`], so that the next flush is written while this one syncs. Shared, so
+    /// that a store writing on another thread needs no copy.
+    async fn write_flush(&self, flush: Arc<Flush>) -> Result<Box<dyn Written>, StoreError>;
 }
 
 /// A flush written but perhaps not yet committed.

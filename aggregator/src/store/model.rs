@@ -1,11 +1,7 @@
-//! What both stores share beyond the interface: rows of adopting old databases, and what a
-//! flush's new runs add to session counters.
-
-use std::collections::HashMap;
+//! What both stores share beyond the interface: rows of adopting old databases.
 
 use chrono::NaiveDateTime;
 
-use crate::domain::ingest::ProgramRow;
 use crate::visitor::StoredIp;
 
 /// A session row as the adoption reads it.
@@ -33,25 +29,4 @@ pub struct AnonymizedRow {
     pub browser: Option<String>,
     pub os: Option<String>,
     pub device: Option<String>,
-}
-
-/// What the runs a flush inserts add to a session's counters.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Counters {
-    pub runs: u32,
-    pub lines: u64,
-    pub errors: u32,
-}
-
-impl Counters {
-    pub fn of<'a>(runs: &[&'a ProgramRow]) -> HashMap<&'a str, Counters> {
-        let mut by_session: HashMap<&str, Counters> = HashMap::new();
-        for row in runs {
-            let c = by_session.entry(row.session_id.as_str()).or_default();
-            c.runs += 1;
-            c.lines += u64::from(row.run.lines_executed);
-            c.errors += u32::from(!row.run.success);
-        }
-        by_session
-    }
 }

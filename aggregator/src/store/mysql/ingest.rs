@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
@@ -23,7 +23,6 @@ use crate::domain::event::Id128;
 use crate::domain::ingest::ProgramRow;
 use crate::domain::session::SessionFacts;
 use crate::pipeline::batch::Flush;
-use crate::store::model::Counters;
 use crate::store::{Ingest, StoreError, Written};
 
 /// Rows per statement: big enough to amortize round trips, small enough for any packet limit
@@ -89,11 +88,7 @@ impl Written for OpenFlush {
 impl Ingest for MySqlStore {
     /// Writes a flush in a transaction left open for [`Written::commit`]; nothing of it is
     /// stored unless that commit succeeds.
-    async fn write_flush(
-        &self,
-        flush: Arc<Flush>,
-        slack: Duration,
-    ) -> Result<Box<dyn Written>, StoreError> {
+    async fn write_flush(&self, flush: Arc<Flush>) -> Result<Box<dyn Written>, StoreError> {
         let mut conn = match self.writer_conns.take() {
             Some((conn, used)) if used.elapsed() < KEEP_IDLE => conn,
             _ => {
@@ -109,12 +104,12 @@ impl Ingest for MySqlStore {
                 conn
             }
         };
-        let mut outcome = write(&mut conn, &flush, slack).await;
+        let mut outcome = write(&mut conn, &flush).await;
         // A deadlock (with the idle sweeper, say) rolled the whole transaction back: try again
         // once at once rather than answer 503 for every request of the flush.
         if outcome.as_ref().is_err_and(is_deadlock) {
             let _ = conn.query_drop("ROLLBACK").await;
-            outcome = write(&mut conn, &flush, slack).await;
+            outcome = write(&mut conn, &flush).await;
         }
         match outcome {
             Ok(()) => Ok(Box::new(OpenFlush {
@@ -135,15 +130,14 @@ fn is_deadlock(error: &StoreError) -> bool {
 }
 
 /// Everything but the commit.
-async fn write(conn: &mut Conn, flush: &Flush, slack: Duration) -> Result<(), StoreError> {
+async fn write(conn: &mut Conn, flush: &Flush) -> Result<(), StoreError> {
     let stored = begin_and_lock(conn, flush).await?;
     let known = stored_runs(conn, &flush.programs).await?;
-    let new_runs: Vec<&ProgramRow> = flush
-        .programs
-        .iter()
-        .filter(|r| !known.contains(&r.event_id))
-        .collect();
-    let mut statements = upsert_sessions(flush, &stored, &Counters::of(&new_runs), slack);
+    let new_runs = flush.new_runs(|id| Ok::<_, StoreError>(known.contains(id)))?;
+    let rows = flush.session_rows(&new_runs, |id| {
+        Ok::<_, StoreError>(stored.get(id).map(|s| s.facts))
+    })?;
+    let mut statements = upsert_sessions(&rows, &stored);
     statements.extend(insert_programs(&new_runs));
     statements.extend(insert_features(flush));
     let mut script = String::with_capacity(BATCH_BYTES);

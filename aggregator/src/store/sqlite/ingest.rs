@@ -6,19 +6,16 @@
 //! retry stores nothing twice (event ids are unique, session facts merge idempotently, counters
 //! grow only by runs inserted now).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::Duration;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::time::{parse_time, utc_text};
 use super::SqliteStore;
-use crate::domain::ingest::ProgramRow;
+use crate::domain::ingest::{ProgramRow, SessionRow};
 use crate::domain::session::SessionFacts;
 use crate::pipeline::batch::Flush;
-use crate::store::model::Counters;
 use crate::store::{Ingest, StoreError, Written};
 
 /// A flush that committed while it was written.
@@ -33,15 +30,11 @@ impl Written for Committed {
 
 #[async_trait]
 impl Ingest for SqliteStore {
-    async fn write_flush(
-        &self,
-        flush: Arc<Flush>,
-        slack: Duration,
-    ) -> Result<Box<dyn Written>, StoreError> {
+    async fn write_flush(&self, flush: Arc<Flush>) -> Result<Box<dyn Written>, StoreError> {
         self.writer
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                write(&tx, &flush, slack)?;
+                write(&tx, &flush)?;
                 tx.commit()?;
                 Ok(Box::new(Committed) as Box<dyn Written>)
             })
@@ -49,16 +42,12 @@ impl Ingest for SqliteStore {
     }
 }
 
-fn write(tx: &Transaction<'_>, flush: &Flush, slack: Duration) -> Result<(), StoreError> {
+/// The transaction holds the write lock: nothing changes what it reads until it commits.
+fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
     let mut known = tx.prepare_cached("SELECT 1 FROM program_executions WHERE event_id = ?")?;
-    let mut new_runs: Vec<&ProgramRow> = Vec::new();
-    for run in &flush.programs {
-        if !known.exists([&run.event_id.0[..]])? {
-            new_runs.push(run);
-        }
-    }
-    let added = Counters::of(&new_runs);
-    upsert_sessions(tx, flush, &added, slack)?;
+    let new_runs = flush.new_runs(|id| known.exists([&id.0[..]]))?;
+    let rows = flush.session_rows(&new_runs, |id| stored_facts(tx, id))?;
+    upsert_sessions(tx, &rows)?;
     insert_programs(tx, &new_runs)?;
     insert_features(tx, flush)?;
     Ok(())
@@ -123,12 +112,7 @@ fn non_negative(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-fn upsert_sessions(
-    tx: &Transaction<'_>,
-    flush: &Flush,
-    added: &HashMap<&str, Counters>,
-    slack: Duration,
-) -> Result<(), StoreError> {
+fn upsert_sessions(tx: &Transaction<'_>, rows: &[SessionRow<'_>]) -> Result<(), StoreError> {
     let mut upsert = tx.prepare_cached(
         "INSERT INTO ide_sessions (session_id, site_id, visitor_hash, ip_address, user_agent, browser, os, device, \
          first_seen_at, last_seen_at, start_estimate, max_offset_ms, visible_ms, active_ms, end_offset_ms, \
@@ -145,20 +129,10 @@ fn upsert_sessions(
          lines_executed = lines_executed + excluded.lines_executed, \
          errors_encountered = errors_encountered + excluded.errors_encountered",
     )?;
-    for update in &flush.sessions {
-        // The transaction holds the write lock: nothing changes the stored facts meanwhile.
-        let facts = match stored_facts(tx, &update.session_id)? {
-            Some(old) => old.merge(update.facts),
-            None => update.facts,
-        };
-        let times = facts.derive(slack);
-        let who = &update.identity;
-        let add = added
-            .get(update.session_id.as_str())
-            .copied()
-            .unwrap_or_default();
+    for row in rows {
+        let (who, facts, times, add) = (row.identity, &row.facts, &row.times, &row.added);
         upsert.execute(params![
-            update.session_id,
+            row.session_id,
             who.site,
             who.visitor_hash,
             who.ip_address,

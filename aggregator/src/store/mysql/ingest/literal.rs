@@ -34,6 +34,12 @@ impl Literal for String {
     }
 }
 
+impl<T: Literal + ?Sized> Literal for &T {
+    fn write_to(&self, sql: &mut String) {
+        (**self).write_to(sql);
+    }
+}
+
 impl<T: Literal> Literal for Option<T> {
     fn write_to(&self, sql: &mut String) {
         match self {

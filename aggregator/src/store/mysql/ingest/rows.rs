@@ -3,13 +3,10 @@
 
 use std::collections::HashMap;
 
-use chrono::Duration;
-
 use super::literal::{push_row, Literal};
-use crate::domain::ingest::ProgramRow;
+use crate::domain::ingest::{ProgramRow, SessionRow};
 use crate::domain::session::SessionFacts;
 use crate::pipeline::batch::Flush;
-use crate::store::model::Counters;
 
 use super::CHUNK;
 
@@ -33,14 +30,13 @@ pub fn list<T: Literal + ?Sized>(prefix: &str, items: &[&T], suffix: &str) -> St
     sql
 }
 
+/// Upserts of the rows a flush derived; a stored session's key sends its upsert straight to it.
 pub fn upsert_sessions(
-    flush: &Flush,
+    rows: &[SessionRow<'_>],
     stored: &HashMap<String, StoredSession>,
-    added: &HashMap<&str, Counters>,
-    slack: Duration,
 ) -> Vec<String> {
     let mut statements = Vec::new();
-    for chunk in flush.sessions.chunks(CHUNK) {
+    for chunk in rows.chunks(CHUNK) {
         let mut sql = String::with_capacity(4096 + chunk.len() * 400);
         sql.push_str(
             "INSERT INTO ide_sessions (id, session_id, site_id, visitor_hash, ip_address, user_agent, browser, os, \
@@ -48,22 +44,15 @@ pub fn upsert_sessions(
              start_time, last_activity, end_time, duration_seconds, active_seconds, programs_run, lines_executed, \
              errors_encountered) VALUES ",
         );
-        for (i, update) in chunk.iter().enumerate() {
-            let old = stored.get(&update.session_id);
-            let facts = old.map_or(update.facts, |old| old.facts.merge(update.facts));
-            let times = facts.derive(slack);
-            let who = &update.identity;
-            let add = added
-                .get(update.session_id.as_str())
-                .copied()
-                .unwrap_or_default();
+        for (i, row) in chunk.iter().enumerate() {
+            let (who, facts, times, add) = (row.identity, &row.facts, &row.times, &row.added);
             push_row(
                 &mut sql,
                 i == 0,
                 &[
                     // A stored row's key sends the upsert straight to it; a new row gets one.
-                    &old.map(|o| o.key),
-                    &update.session_id,
+                    &stored.get(row.session_id).map(|o| o.key),
+                    &row.session_id,
                     &who.site,
                     &who.visitor_hash,
                     &who.ip_address,
