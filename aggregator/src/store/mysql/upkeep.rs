@@ -7,6 +7,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{IsolationLevel, Transaction, TxOpts};
 
 use super::MySqlStore;
+use crate::store::sql;
 use crate::store::{StoreError, Upkeep};
 
 /// Rows per statement, so that the sweep never holds many row locks at once.
@@ -73,13 +74,7 @@ impl Upkeep for MySqlStore {
 
     /// UTC days of the sessions that received a batch at or after `since`.
     async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError> {
-        let mut conn = self.pool().get_conn().await?;
-        Ok(conn
-            .exec(
-                "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE last_seen_at >= ? ORDER BY 1",
-                (since,),
-            )
-            .await?)
+        self.days(sql::DAYS_TOUCHED_SINCE, since).await
     }
 
     /// UTC days that still have raw sessions starting before `cutoff`.
@@ -87,13 +82,7 @@ impl Upkeep for MySqlStore {
         &self,
         cutoff: NaiveDateTime,
     ) -> Result<Vec<NaiveDate>, StoreError> {
-        let mut conn = self.pool().get_conn().await?;
-        Ok(conn
-            .exec(
-                "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE start_time < ? ORDER BY 1",
-                (cutoff,),
-            )
-            .await?)
+        self.days(sql::DAYS_WITH_SESSIONS_BEFORE, cutoff).await
     }
 
     /// UTC days before `cutoff` with raw sessions but no rollup of ours yet (adopted days, or a
@@ -102,15 +91,7 @@ impl Upkeep for MySqlStore {
         &self,
         cutoff: NaiveDateTime,
     ) -> Result<Vec<NaiveDate>, StoreError> {
-        let mut conn = self.pool().get_conn().await?;
-        Ok(conn
-            .exec(
-                "SELECT DISTINCT DATE(s.start_time) FROM ide_sessions s \
-                 LEFT JOIN daily_usage_summary d ON d.date = DATE(s.start_time) \
-                 WHERE s.start_time < ? AND d.rolled_up_at IS NULL ORDER BY 1",
-                (cutoff,),
-            )
-            .await?)
+        self.days(sql::DAYS_UNSUMMARIZED_BEFORE, cutoff).await
     }
 
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {
@@ -243,4 +224,12 @@ async fn replace_summary(
     )
     .await?;
     Ok(())
+}
+
+impl MySqlStore {
+    /// The UTC days one `SELECT DISTINCT DATE(...)` with one parameter answers.
+    async fn days(&self, sql: &str, at: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn.exec(sql, (at,)).await?)
+    }
 }

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::time::{date_text, day_span, parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
+use crate::store::sql;
 use crate::store::{StoreError, Upkeep};
 
 /// Rows per statement: each holds the write lock briefly, so ingest never waits long.
@@ -43,35 +44,21 @@ impl Upkeep for SqliteStore {
     }
 
     async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(
-            "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE last_seen_at >= ? ORDER BY 1",
-            since,
-        )
-        .await
+        self.days(sql::DAYS_TOUCHED_SINCE, since).await
     }
 
     async fn days_with_sessions_before(
         &self,
         cutoff: NaiveDateTime,
     ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(
-            "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE start_time < ? ORDER BY 1",
-            cutoff,
-        )
-        .await
+        self.days(sql::DAYS_WITH_SESSIONS_BEFORE, cutoff).await
     }
 
     async fn days_unsummarized_before(
         &self,
         cutoff: NaiveDateTime,
     ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(
-            "SELECT DISTINCT DATE(s.start_time) FROM ide_sessions s \
-             LEFT JOIN daily_usage_summary d ON d.date = DATE(s.start_time) \
-             WHERE s.start_time < ? AND d.rolled_up_at IS NULL ORDER BY 1",
-            cutoff,
-        )
-        .await
+        self.days(sql::DAYS_UNSUMMARIZED_BEFORE, cutoff).await
     }
 
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {
