@@ -1,5 +1,9 @@
 //! `usage-aggregator`: reads the configuration, then serves, migrates, or runs a report command.
 
+// A panic in the server answers nothing and may lose a flush: outside tests, errors are handled or
+// an `expect` says why it cannot fail. (Not in the workspace list: the test crates unwrap freely.)
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
