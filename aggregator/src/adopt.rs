@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 
-use crate::domain::agent;
+use crate::domain::{agent, widths};
 use crate::store::{AdoptedRow, AnonymizedRow, Store, StoreError};
 use crate::visitor::{self, IpMode, Salt};
 
@@ -86,7 +86,7 @@ impl Adoption<'_> {
             None => {
                 let reduced = agent::reduce(&user_agent);
                 let text = if self.store_full_user_agent {
-                    user_agent
+                    widths::fit(&user_agent, widths::USER_AGENT_CHARS)
                 } else {
                     reduced.summary
                 };

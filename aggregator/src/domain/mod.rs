@@ -5,3 +5,4 @@ pub mod agent;
 pub mod event;
 pub mod ingest;
 pub mod session;
+pub mod widths;

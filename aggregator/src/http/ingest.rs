@@ -9,7 +9,7 @@ use chrono::Duration;
 use serde_json::json;
 
 use super::{origin, ApiError, AppState};
-use crate::domain::{agent, event, ingest};
+use crate::domain::{agent, event, ingest, widths};
 use crate::visitor::ClientAddr;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -51,7 +51,7 @@ pub async fn ingest(
     let full_agent = app
         .rules
         .store_full_user_agent
-        .then(|| user_agent.to_string());
+        .then(|| widths::fit(user_agent, widths::USER_AGENT_CHARS));
     let events = batch.events.len();
     app.writer
         .store(ingest::rows_of(batch, visitor, agent, full_agent, now))
