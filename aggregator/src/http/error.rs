@@ -20,6 +20,9 @@ pub enum ApiError {
     TooLarge(usize),
     #[error("content type must be text/plain or application/json")]
     UnsupportedMediaType,
+    /// The database refused a value of this request: retrying it unchanged cannot succeed.
+    #[error("{0}")]
+    Refused(String),
     #[error("{reason}")]
     Unavailable {
         reason: String,
@@ -36,7 +39,10 @@ impl ApiError {
     }
 
     pub fn from_not_stored(cause: NotStored, retry_after_secs: u64) -> Self {
-        Self::unavailable(cause, retry_after_secs)
+        match cause {
+            NotStored::Refused(reason) => ApiError::Refused(reason),
+            other => Self::unavailable(other, retry_after_secs),
+        }
     }
 }
 
@@ -60,6 +66,10 @@ impl IntoResponse for ApiError {
             ApiError::OutOfRange { field, .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"error": message, "field": field}),
+            ),
+            ApiError::Refused(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"error": message, "field": "database"}),
             ),
             ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, json!({"error": message})),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": message})),

@@ -6,6 +6,7 @@
 
 pub(crate) mod model;
 pub mod mysql;
+mod refused;
 pub mod sqlite;
 
 use std::ops::Deref;

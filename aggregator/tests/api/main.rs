@@ -7,6 +7,8 @@ mod helpers;
 mod adoption;
 mod anonymize;
 mod bad_input;
+mod fits;
+mod isolation;
 mod outage;
 mod privacy;
 mod reports;
