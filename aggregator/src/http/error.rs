@@ -18,6 +18,8 @@ pub enum ApiError {
     OriginNotAllowed,
     #[error("body larger than {0} bytes")]
     TooLarge(usize),
+    #[error("the body did not arrive within {0} s")]
+    BodyTimeout(u64),
     #[error("content type must be text/plain or application/json")]
     UnsupportedMediaType,
     /// The database refused a value of this request: retrying it unchanged cannot succeed.
@@ -72,6 +74,7 @@ impl IntoResponse for ApiError {
                 json!({"error": message, "field": "database"}),
             ),
             ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, json!({"error": message})),
+            ApiError::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, json!({"error": message})),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": message})),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

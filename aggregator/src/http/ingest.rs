@@ -1,6 +1,6 @@
 //! `POST /api/v1/events`: read, check, anonymize, hand to the writer, answer after the commit.
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +21,7 @@ pub async fn ingest(
     body: Body,
 ) -> Result<Response, ApiError> {
     origin::check(&headers, &app.rules.allowed_origins)?;
-    let bytes = read_body(&headers, body).await?;
+    let bytes = read_body(&headers, body, app.rules.body_timeout).await?;
     if let Some(signal) = opt_out_signal(&headers).filter(|_| app.rules.honor_privacy_signals) {
         return Ok(dropped(signal));
     }
@@ -61,7 +61,11 @@ pub async fn ingest(
 }
 
 /// `text/plain` (what sendBeacon sends, no CORS preflight) or `application/json`, at most 64 KiB.
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    deadline: std::time::Duration,
+) -> Result<axum::body::Bytes, ApiError> {
     let essence = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -75,9 +79,7 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes,
     if !matches!(essence.as_deref(), Some("text/plain" | "application/json")) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ApiError::TooLarge(MAX_BODY_BYTES))
+    super::body::read_within(headers, body, MAX_BODY_BYTES, deadline).await
 }
 
 /// Global Privacy Control or Do Not Track, as sent by the browser.

@@ -1,9 +1,11 @@
 //! The HTTP edge: routes, shared state and the error type. Handlers parse, check and hand off.
 
+mod body;
 mod error;
 mod health;
 mod ingest;
 mod origin;
+pub mod serve;
 pub mod stats;
 
 use std::sync::Arc;
@@ -29,6 +31,8 @@ pub struct IngestRules {
     pub honor_privacy_signals: bool,
     pub store_full_user_agent: bool,
     pub retry_after_secs: u64,
+    /// A request body must arrive within this (`limits.body_timeout_secs`).
+    pub body_timeout: std::time::Duration,
 }
 
 #[derive(Clone)]

@@ -13,6 +13,7 @@ mod outage;
 mod privacy;
 mod reports;
 mod sessions;
+mod sockets;
 mod startup;
 mod stats_api;
 mod writer;
