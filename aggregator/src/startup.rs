@@ -68,6 +68,7 @@ impl Application {
                 retry_after_secs: config.retry_after_secs,
                 body_timeout: Duration::from_secs(config.limits.body_timeout_secs),
             },
+            rate_limits: http::rate_limit::RateLimits::new(&config.limits),
             admin_token: http::stats::admin_token(config.admin_token.as_deref()),
         };
         let dirs = StaticDirs {

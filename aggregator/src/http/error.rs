@@ -25,6 +25,11 @@ pub enum ApiError {
     /// The database refused a value of this request: retrying it unchanged cannot succeed.
     #[error("{0}")]
     Refused(String),
+    #[error("too many requests from {whose}: retry after {retry_after_secs} s")]
+    TooManyRequests {
+        whose: &'static str,
+        retry_after_secs: u64,
+    },
     #[error("{reason}")]
     Unavailable {
         reason: String,
@@ -73,6 +78,9 @@ impl IntoResponse for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"error": message, "field": "database"}),
             ),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, json!({"error": message}))
+            }
             ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, json!({"error": message})),
             ApiError::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, json!({"error": message})),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": message})),
@@ -86,6 +94,9 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(body)).into_response();
         if let ApiError::Unavailable {
+            retry_after_secs, ..
+        }
+        | ApiError::TooManyRequests {
             retry_after_secs, ..
         } = self
         {

@@ -21,11 +21,15 @@ pub async fn ingest(
     body: Body,
 ) -> Result<Response, ApiError> {
     origin::check(&headers, &app.rules.allowed_origins)?;
+    let limits = app.rate_limits.as_deref();
+    // Counted before the body is read: a flood costs the least it can.
+    limits.map_or(Ok(()), |l| l.ingest_from(&client))?;
     let bytes = read_body(&headers, body, app.rules.body_timeout).await?;
     if let Some(signal) = opt_out_signal(&headers).filter(|_| app.rules.honor_privacy_signals) {
         return Ok(dropped(signal));
     }
     let batch = event::parse(&bytes)?;
+    limits.map_or(Ok(()), |l| l.ingest_for(&batch.site))?;
     if !app.rules.sites.is_empty() && !app.rules.sites.contains(&batch.site) {
         return Err(ApiError::OutOfRange {
             field: "site".into(),

@@ -5,6 +5,7 @@ mod error;
 mod health;
 mod ingest;
 mod origin;
+pub mod rate_limit;
 pub mod serve;
 pub mod stats;
 
@@ -43,6 +44,8 @@ pub struct AppState {
     pub clock: SharedClock,
     pub trusted_proxies: TrustedProxies,
     pub rules: IngestRules,
+    /// None: rate limits are switched off (`limits.rate_limits`).
+    pub rate_limits: Option<Arc<rate_limit::RateLimits>>,
     /// None: the stats API answers 503 (it is never open by default).
     pub admin_token: Option<Arc<stats::AdminToken>>,
 }

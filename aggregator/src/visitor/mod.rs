@@ -4,6 +4,7 @@
 //! truncated prefix, or nothing. Addresses the old deployment stored raw come back through
 //! [`StoredIp`] and [`anonymize_stored`], by the same rules.
 
+pub mod limit_key;
 pub mod salts;
 
 use std::net::{IpAddr, SocketAddr};

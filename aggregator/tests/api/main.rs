@@ -11,6 +11,7 @@ mod fits;
 mod isolation;
 mod outage;
 mod privacy;
+mod rate_limits;
 mod reports;
 mod sessions;
 mod sockets;
