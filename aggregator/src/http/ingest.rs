@@ -1,7 +1,9 @@
 //! `POST /api/v1/events`: read, check, anonymize, hand to the writer, answer after the commit.
 
+use std::net::SocketAddr;
+
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,17 +12,19 @@ use serde_json::json;
 
 use super::{origin, ApiError, AppState};
 use crate::domain::{agent, event, ingest, widths};
-use crate::visitor::ClientAddr;
+use crate::visitor::{scheme, ClientAddr};
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub async fn ingest(
     State(app): State<AppState>,
     client: ClientAddr,
+    peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    origin::check(&headers, &app.rules.allowed_origins)?;
+    let scheme = scheme::request_scheme(Some(&peer), &headers, &app.trusted_proxies);
+    origin::check(&headers, scheme, &app.rules.allowed_origins)?;
     let limits = app.rate_limits.as_deref();
     // Counted before the body is read: a flood costs the least it can.
     limits.map_or(Ok(()), |l| l.ingest_from(&client))?;

@@ -6,6 +6,7 @@ mod health;
 mod ingest;
 mod origin;
 pub mod rate_limit;
+mod security_headers;
 pub mod serve;
 pub mod stats;
 
@@ -62,8 +63,11 @@ pub struct StaticDirs {
 }
 
 pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
-    let cors = origin::cors(state.rules.allowed_origins.clone());
-    Router::new()
+    let cors = origin::cors(
+        state.rules.allowed_origins.clone(),
+        state.trusted_proxies.clone(),
+    );
+    let routes = Router::new()
         .route("/api/v1/events", post(ingest::ingest))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
@@ -71,6 +75,6 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .nest_service("/usage", ServeDir::new(&dirs.client))
         .fallback_service(ServeDir::new(&dirs.site))
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    security_headers::apply(routes).layer(TraceLayer::new_for_http())
 }

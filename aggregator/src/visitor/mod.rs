@@ -6,6 +6,7 @@
 
 pub mod limit_key;
 pub mod salts;
+pub mod scheme;
 
 use std::net::{IpAddr, SocketAddr};
 

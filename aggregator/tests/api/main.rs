@@ -13,6 +13,7 @@ mod outage;
 mod privacy;
 mod rate_limits;
 mod reports;
+mod security_headers;
 mod sessions;
 mod sockets;
 mod startup;
