@@ -23,6 +23,8 @@ pub struct AdoptionOutcome {
     pub one_off_salt_days: u64,
     /// Start days of the rewritten rows.
     pub days: BTreeSet<NaiveDate>,
+    /// Rows of the old deployment's `page_visits` whose address was cleared.
+    pub page_visits: u64,
 }
 
 pub struct Adoption<'a> {
@@ -62,6 +64,7 @@ impl Adoption<'_> {
             outcome.rows += rewritten.len() as u64;
             self.store.write_anonymized(&rewritten).await?;
         }
+        outcome.page_visits = self.store.clear_other_addresses().await?;
         Ok(outcome)
     }
 
