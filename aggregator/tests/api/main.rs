@@ -8,6 +8,7 @@ mod adoption;
 mod anonymize;
 mod bad_input;
 mod fits;
+mod fuzz;
 mod isolation;
 mod outage;
 mod privacy;
