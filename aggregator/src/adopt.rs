@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 
-use crate::domain::agent;
+use crate::domain::{agent, widths};
 use crate::store::{AdoptedRow, AnonymizedRow, Store, StoreError};
 use crate::visitor::{self, IpMode, Salt};
 
@@ -23,6 +23,8 @@ pub struct AdoptionOutcome {
     pub one_off_salt_days: u64,
     /// Start days of the rewritten rows.
     pub days: BTreeSet<NaiveDate>,
+    /// Rows of the old deployment's `page_visits` whose address was cleared.
+    pub page_visits: u64,
 }
 
 pub struct Adoption<'a> {
@@ -62,6 +64,7 @@ impl Adoption<'_> {
             outcome.rows += rewritten.len() as u64;
             self.store.write_anonymized(&rewritten).await?;
         }
+        outcome.page_visits = self.store.clear_other_addresses().await?;
         Ok(outcome)
     }
 
@@ -86,7 +89,7 @@ impl Adoption<'_> {
             None => {
                 let reduced = agent::reduce(&user_agent);
                 let text = if self.store_full_user_agent {
-                    user_agent
+                    widths::fit(&user_agent, widths::USER_AGENT_CHARS)
                 } else {
                     reduced.summary
                 };

@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use crate::visitor::IpMode;
 
+pub mod limits;
+
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -51,6 +53,8 @@ pub struct Config {
     /// Served at `/usage/`: the built browser client.
     pub client_dir: PathBuf,
     pub log_format: LogFormat,
+    /// Socket deadlines, the connection cap and the rate limits (`[limits]`).
+    pub limits: limits::Limits,
     /// False only when the legacy JSON says `"enabled": false`.
     #[serde(skip)]
     pub enabled: bool,
@@ -114,6 +118,7 @@ impl Default for Config {
             static_dir: PathBuf::from("www"),
             client_dir: PathBuf::from("wasm-client/dist"),
             log_format: LogFormat::Text,
+            limits: limits::Limits::default(),
             enabled: true,
         }
     }
@@ -177,6 +182,7 @@ impl Config {
                 return Err(format!("{name} must be greater than 0"));
             }
         }
+        self.limits.validate()?;
         if self.retention_days <= self.rollup_window_days {
             return Err(format!(
                 "retention_days ({}) must be greater than rollup_window_days ({}): a day is rolled up before its rows go",
@@ -273,7 +279,7 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
             _ => unreachable!("every name in ENV_VARS has a case"),
         }
     }
-    Ok(())
+    config.limits.apply_env(env)
 }
 
 /// Every environment variable the aggregator reads (besides USAGE_CONFIG, USAGE_LEGACY_CONFIG

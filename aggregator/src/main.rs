@@ -177,11 +177,12 @@ async fn anonymize_stored_ips(config: Config) -> anyhow::Result<()> {
     let outcome = adoption.anonymize_stored_ips().await?;
     let rollup = reports.rollup_days(outcome.days.iter().copied()).await?;
     println!(
-        "rewrote {} session row(s), {} of which held an IP address (ip_mode {:?}; {} day(s) without a salt used a one-off salt that was not stored); rolled up {} day(s) again",
+        "rewrote {} session row(s), {} of which held an IP address (ip_mode {:?}; {} day(s) without a salt used a one-off salt that was not stored); cleared the address of {} page visit(s); rolled up {} day(s) again",
         outcome.rows,
         outcome.addresses,
         config.ip_mode,
         outcome.one_off_salt_days,
+        outcome.page_visits,
         rollup.rolled_up.len()
     );
     reports.store.disconnect().await;

@@ -2,7 +2,6 @@
 //! finish in-flight requests, drain the write queue, stop upkeep, close the pool.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::http::serve::SocketLimits;
 use crate::http::{self, AppState, IngestRules, StaticDirs, Visitors};
 use crate::maintenance::Maintenance;
 use crate::pipeline::writer::{self, WriterConfig};
@@ -29,6 +29,7 @@ pub struct Application {
     writer_task: JoinHandle<()>,
     maintenance: Maintenance,
     maintenance_every: Duration,
+    socket_limits: SocketLimits,
 }
 
 impl Application {
@@ -65,7 +66,9 @@ impl Application {
                 honor_privacy_signals: config.honor_privacy_signals,
                 store_full_user_agent: config.store_full_user_agent,
                 retry_after_secs: config.retry_after_secs,
+                body_timeout: Duration::from_secs(config.limits.body_timeout_secs),
             },
+            rate_limits: http::rate_limit::RateLimits::new(&config.limits),
             admin_token: http::stats::admin_token(config.admin_token.as_deref()),
         };
         let dirs = StaticDirs {
@@ -89,6 +92,10 @@ impl Application {
             rollup_every: Duration::from_secs(config.rollup_interval_secs),
         };
         let maintenance_every = Duration::from_secs(config.maintenance_interval_secs);
+        let socket_limits = SocketLimits {
+            header_timeout: Duration::from_secs(config.limits.header_timeout_secs),
+            max_connections: config.limits.max_connections,
+        };
         Ok(Application {
             listener,
             router,
@@ -96,6 +103,7 @@ impl Application {
             writer_task,
             maintenance,
             maintenance_every,
+            socket_limits,
         })
     }
 
@@ -120,13 +128,11 @@ impl Application {
             writer_task,
             maintenance,
             maintenance_every,
+            socket_limits,
         } = self;
         let upkeep = maintenance.spawn(maintenance_every);
         tracing::info!(address = %listener.local_addr()?, "serving");
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        http::serve::serve(listener, router, socket_limits, shutdown).await;
         // The router (and every writer handle in it) is gone: the writer drains and stops.
         match tokio::time::timeout(DRAIN_TIMEOUT, writer_task).await {
             Ok(_) => tracing::info!("write queue drained"),

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+use super::widths::{fit, BROWSER_CHARS, OS_CHARS, USER_AGENT_CHARS};
+
 /// The stored form of a user agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agent {
@@ -17,16 +19,23 @@ pub struct Agent {
 
 /// Distinct user agents remembered by [`reduce_cached`]; the map starts afresh when full.
 const CACHE_ENTRIES: usize = 4096;
+/// Longer headers are reduced but never remembered, so the cache holds at most about
+/// 4096 × 512 bytes of keys whatever arrives (real browsers send 100 to 300 bytes).
+pub const CACHE_MAX_BYTES: usize = 512;
 
 /// [`reduce`], remembering recent answers: a handful of browser builds send nearly all traffic,
 /// and woothee's rules took a tenth of a request's CPU. Holds user agents only, never addresses.
+static CACHE: OnceLock<Mutex<HashMap<String, Agent>>> = OnceLock::new();
+
 pub fn reduce_cached(user_agent: &str) -> Agent {
-    static CACHE: OnceLock<Mutex<HashMap<String, Agent>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(agent) = cache.lock().ok().and_then(|c| c.get(user_agent).cloned()) {
         return agent;
     }
     let agent = reduce(user_agent);
+    if user_agent.len() > CACHE_MAX_BYTES {
+        return agent;
+    }
     if let Ok(mut cache) = cache.lock() {
         if cache.len() >= CACHE_ENTRIES {
             cache.clear();
@@ -42,8 +51,8 @@ pub fn reduce(user_agent: &str) -> Agent {
         Some(p) => (p.name, p.os, p.category, p.version),
         None => ("UNKNOWN", "UNKNOWN", "UNKNOWN", ""),
     };
-    let browser = known_or(browser, "Other");
-    let os = known_or(os, "Other");
+    let browser = fit(&known_or(browser, "Other"), BROWSER_CHARS);
+    let os = fit(&known_or(os, "Other"), OS_CHARS);
     let device = match category {
         "pc" => "desktop",
         "smartphone" | "mobilephone" => "mobile",
@@ -53,7 +62,9 @@ pub fn reduce(user_agent: &str) -> Agent {
     let major = version
         .split('.')
         .next()
-        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
+        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+        // No browser has a major version of more than a few digits: a longer one is a forgery.
+        .map(|m| &m[..m.len().min(8)]);
     let summary = match major {
         Some(major) => format!("{browser} {major} / {os} / {device}"),
         None => format!("{browser} / {os} / {device}"),
@@ -62,7 +73,7 @@ pub fn reduce(user_agent: &str) -> Agent {
         browser,
         os,
         device,
-        summary,
+        summary: fit(&summary, USER_AGENT_CHARS),
         is_crawler: category == "crawler",
     }
 }
@@ -116,6 +127,37 @@ mod tests {
         let junk = reduce("");
         assert_eq!(junk.summary, "Other / Other / other");
         assert!(!junk.is_crawler);
+    }
+
+    #[test]
+    fn every_part_fits_its_column_whatever_the_header() {
+        let forged = format!(
+            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/{}",
+            "9".repeat(5000)
+        );
+        for ua in [forged.as_str(), &"x".repeat(100_000), &"é".repeat(2000)] {
+            let agent = reduce(ua);
+            assert!(agent.browser.chars().count() <= BROWSER_CHARS);
+            assert!(agent.os.chars().count() <= OS_CHARS);
+            assert!(agent.device.chars().count() <= super::super::widths::DEVICE_CHARS);
+            assert!(
+                agent.summary.chars().count() <= USER_AGENT_CHARS,
+                "{}",
+                agent.summary.len()
+            );
+        }
+        assert_eq!(
+            reduce(&forged).summary,
+            "Firefox 99999999 / Linux / desktop"
+        );
+    }
+
+    #[test]
+    fn long_headers_are_answered_but_not_remembered() {
+        let long = format!("{} {}", "Mozilla/5.0", "y".repeat(CACHE_MAX_BYTES));
+        assert_eq!(reduce_cached(&long), reduce(&long));
+        let cache = CACHE.get().expect("the cache exists after a call");
+        assert!(!cache.lock().unwrap().contains_key(&long));
     }
 
     #[test]

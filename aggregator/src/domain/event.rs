@@ -4,6 +4,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::widths::fit;
+
 pub const MAX_EVENTS: usize = 100;
 /// Largest client offset we accept: a session kept open for a week is already implausible.
 pub const MAX_OFFSET_MS: u64 = 7 * 24 * 3600 * 1000;
@@ -234,7 +236,7 @@ fn validate_event(wire: WireEvent, sent: u64, at: &str) -> Result<Event, Invalid
             execution_time_ms: bounded(execution_time_ms, MAX_COUNT, at, "execution_time_ms")?,
             lines_executed: bounded(lines_executed, MAX_COUNT, at, "lines_executed")?,
             success,
-            error_message: error_message.map(|m| truncate_chars(&m, MAX_ERROR_MESSAGE_CHARS)),
+            error_message: error_message.map(|m| fit(&m, MAX_ERROR_MESSAGE_CHARS)),
         }),
     };
     Ok(Event {
@@ -261,13 +263,6 @@ pub fn is_name(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b':' | b'-'))
-}
-
-fn truncate_chars(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => text[..cut].to_string(),
-        None => text.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -3,5 +3,8 @@
 
 pub mod agent;
 pub mod event;
+#[cfg(test)]
+mod event_props;
 pub mod ingest;
 pub mod session;
+pub mod widths;

@@ -18,8 +18,18 @@ pub enum ApiError {
     OriginNotAllowed,
     #[error("body larger than {0} bytes")]
     TooLarge(usize),
+    #[error("the body did not arrive within {0} s")]
+    BodyTimeout(u64),
     #[error("content type must be text/plain or application/json")]
     UnsupportedMediaType,
+    /// The database refused a value of this request: retrying it unchanged cannot succeed.
+    #[error("{0}")]
+    Refused(String),
+    #[error("too many requests from {whose}: retry after {retry_after_secs} s")]
+    TooManyRequests {
+        whose: &'static str,
+        retry_after_secs: u64,
+    },
     #[error("{reason}")]
     Unavailable {
         reason: String,
@@ -36,7 +46,10 @@ impl ApiError {
     }
 
     pub fn from_not_stored(cause: NotStored, retry_after_secs: u64) -> Self {
-        Self::unavailable(cause, retry_after_secs)
+        match cause {
+            NotStored::Refused(reason) => ApiError::Refused(reason),
+            other => Self::unavailable(other, retry_after_secs),
+        }
     }
 }
 
@@ -61,7 +74,15 @@ impl IntoResponse for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"error": message, "field": field}),
             ),
+            ApiError::Refused(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"error": message, "field": "database"}),
+            ),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, json!({"error": message}))
+            }
             ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, json!({"error": message})),
+            ApiError::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, json!({"error": message})),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": message})),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -73,6 +94,9 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(body)).into_response();
         if let ApiError::Unavailable {
+            retry_after_secs, ..
+        }
+        | ApiError::TooManyRequests {
             retry_after_secs, ..
         } = self
         {

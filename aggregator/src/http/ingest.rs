@@ -1,7 +1,9 @@
 //! `POST /api/v1/events`: read, check, anonymize, hand to the writer, answer after the commit.
 
-use axum::body::{to_bytes, Body};
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -9,23 +11,29 @@ use chrono::Duration;
 use serde_json::json;
 
 use super::{origin, ApiError, AppState};
-use crate::domain::{agent, event, ingest};
-use crate::visitor::ClientAddr;
+use crate::domain::{agent, event, ingest, widths};
+use crate::visitor::{scheme, ClientAddr};
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub async fn ingest(
     State(app): State<AppState>,
     client: ClientAddr,
+    peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    origin::check(&headers, &app.rules.allowed_origins)?;
-    let bytes = read_body(&headers, body).await?;
+    let scheme = scheme::request_scheme(Some(&peer), &headers, &app.trusted_proxies);
+    origin::check(&headers, scheme, &app.rules.allowed_origins)?;
+    let limits = app.rate_limits.as_deref();
+    // Counted before the body is read: a flood costs the least it can.
+    limits.map_or(Ok(()), |l| l.ingest_from(&client))?;
+    let bytes = read_body(&headers, body, app.rules.body_timeout).await?;
     if let Some(signal) = opt_out_signal(&headers).filter(|_| app.rules.honor_privacy_signals) {
         return Ok(dropped(signal));
     }
     let batch = event::parse(&bytes)?;
+    limits.map_or(Ok(()), |l| l.ingest_for(&batch.site))?;
     if !app.rules.sites.is_empty() && !app.rules.sites.contains(&batch.site) {
         return Err(ApiError::OutOfRange {
             field: "site".into(),
@@ -51,7 +59,7 @@ pub async fn ingest(
     let full_agent = app
         .rules
         .store_full_user_agent
-        .then(|| user_agent.to_string());
+        .then(|| widths::fit(user_agent, widths::USER_AGENT_CHARS));
     let events = batch.events.len();
     app.writer
         .store(ingest::rows_of(batch, visitor, agent, full_agent, now))
@@ -61,7 +69,11 @@ pub async fn ingest(
 }
 
 /// `text/plain` (what sendBeacon sends, no CORS preflight) or `application/json`, at most 64 KiB.
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    deadline: std::time::Duration,
+) -> Result<axum::body::Bytes, ApiError> {
     let essence = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -75,9 +87,7 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes,
     if !matches!(essence.as_deref(), Some("text/plain" | "application/json")) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ApiError::TooLarge(MAX_BODY_BYTES))
+    super::body::read_within(headers, body, MAX_BODY_BYTES, deadline).await
 }
 
 /// Global Privacy Control or Do Not Track, as sent by the browser.

@@ -1,9 +1,13 @@
 //! The HTTP edge: routes, shared state and the error type. Handlers parse, check and hand off.
 
+mod body;
 mod error;
 mod health;
 mod ingest;
 mod origin;
+pub mod rate_limit;
+mod security_headers;
+pub mod serve;
 pub mod stats;
 pub mod visitors;
 
@@ -31,6 +35,8 @@ pub struct IngestRules {
     pub honor_privacy_signals: bool,
     pub store_full_user_agent: bool,
     pub retry_after_secs: u64,
+    /// A request body must arrive within this (`limits.body_timeout_secs`).
+    pub body_timeout: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -41,6 +47,8 @@ pub struct AppState {
     pub clock: SharedClock,
     pub trusted_proxies: TrustedProxies,
     pub rules: IngestRules,
+    /// None: rate limits are switched off (`limits.rate_limits`).
+    pub rate_limits: Option<Arc<rate_limit::RateLimits>>,
     /// None: the stats API answers 503 (it is never open by default).
     pub admin_token: Option<Arc<stats::AdminToken>>,
 }
@@ -57,8 +65,11 @@ pub struct StaticDirs {
 }
 
 pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
-    let cors = origin::cors(state.rules.allowed_origins.clone());
-    Router::new()
+    let cors = origin::cors(
+        state.rules.allowed_origins.clone(),
+        state.trusted_proxies.clone(),
+    );
+    let routes = Router::new()
         .route("/api/v1/events", post(ingest::ingest))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
@@ -66,6 +77,6 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .nest_service("/usage", ServeDir::new(&dirs.client))
         .fallback_service(ServeDir::new(&dirs.site))
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    security_headers::apply(routes).layer(TraceLayer::new_for_http())
 }

@@ -7,41 +7,49 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::ApiError;
+use crate::visitor::scheme::scheme_of;
+use crate::visitor::TrustedProxies;
 
-/// True when a request with these headers may send events.
-pub fn allowed(origin: Option<&str>, host: Option<&str>, allowlist: &[String]) -> bool {
+/// True when a request with these headers, reaching us by `scheme`, may send events.
+pub fn allowed(origin: Option<&str>, own: (&str, Option<&str>), allowlist: &[String]) -> bool {
     let Some(origin) = origin else { return true };
-    allowlist.iter().any(|allowed| allowed == origin) || same_origin(origin, host)
+    allowlist.iter().any(|allowed| allowed == origin) || same_origin(origin, own)
 }
 
-fn same_origin(origin: &str, host: Option<&str>) -> bool {
-    let authority = origin.split_once("://").map(|(_, rest)| rest);
-    matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+/// Same scheme and same host and port: `http://x` is not the own origin of `https://x`.
+fn same_origin(origin: &str, (scheme, host): (&str, Option<&str>)) -> bool {
+    let parts = origin.split_once("://");
+    matches!((parts, host), (Some((s, a)), Some(h)) if s.eq_ignore_ascii_case(scheme) && a.eq_ignore_ascii_case(h))
 }
 
-pub fn check(headers: &HeaderMap, allowlist: &[String]) -> Result<(), ApiError> {
+pub fn check(headers: &HeaderMap, scheme: &str, allowlist: &[String]) -> Result<(), ApiError> {
     let text = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    if allowed(text(header::ORIGIN), text(header::HOST), allowlist) {
+    if allowed(
+        text(header::ORIGIN),
+        (scheme, text(header::HOST)),
+        allowlist,
+    ) {
         Ok(())
     } else {
         Err(ApiError::OriginNotAllowed)
     }
 }
 
-pub fn cors(allowlist: Arc<Vec<String>>) -> CorsLayer {
+pub fn cors(allowlist: Arc<Vec<String>>, trusted: TrustedProxies) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(move |origin, parts| {
             let host = parts
                 .headers
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok());
+            let own = (scheme_of(parts, &trusted), host);
             origin
                 .to_str()
-                .is_ok_and(|o| allowed(Some(o), host, &allowlist))
+                .is_ok_and(|o| allowed(Some(o), own, &allowlist))
         }))
         .allow_methods([Method::POST, Method::GET])
         .allow_headers([header::CONTENT_TYPE])
@@ -56,27 +64,44 @@ mod tests {
     #[test]
     fn allows_listed_same_and_absent_origins_only() {
         let list = vec!["https://ide.example".to_string()];
-        assert!(allowed(None, Some("usage.example"), &list));
+        assert!(allowed(None, ("https", Some("usage.example")), &list));
         assert!(allowed(
             Some("https://ide.example"),
-            Some("usage.example"),
+            ("https", Some("usage.example")),
             &list
         ));
         assert!(allowed(
             Some("http://127.0.0.1:8080"),
-            Some("127.0.0.1:8080"),
+            ("http", Some("127.0.0.1:8080")),
             &list
         ));
         assert!(!allowed(
             Some("https://evil.example"),
-            Some("usage.example"),
+            ("https", Some("usage.example")),
             &list
         ));
         assert!(!allowed(
             Some("https://ide.example.evil"),
-            Some("usage.example"),
+            ("https", Some("usage.example")),
             &list
         ));
-        assert!(!allowed(Some("null"), Some("usage.example"), &list));
+        assert!(!allowed(
+            Some("null"),
+            ("https", Some("usage.example")),
+            &list
+        ));
+        assert!(
+            !allowed(
+                Some("http://usage.example"),
+                ("https", Some("usage.example")),
+                &list
+            ),
+            "the scheme is part of the origin"
+        );
+        assert!(!allowed(
+            Some("https://127.0.0.1:8080"),
+            ("http", Some("127.0.0.1:8080")),
+            &list
+        ));
     }
 }

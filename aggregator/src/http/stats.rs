@@ -18,6 +18,7 @@ use super::AppState;
 use crate::report::dates::{BadRange, DateRange};
 use crate::report::shape;
 use crate::store::StoreError;
+use crate::visitor::ClientAddr;
 
 /// Days a range covers when the query gives neither end.
 const DEFAULT_DAYS: u64 = 30;
@@ -49,6 +50,8 @@ pub enum StatsError {
     BadQuery(BadRange),
     #[error("the database is unavailable")]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Limited(super::ApiError),
 }
 
 impl IntoResponse for StatsError {
@@ -74,6 +77,7 @@ impl IntoResponse for StatsError {
                 Json(json!({"error": message, "field": bad.field})),
             )
                 .into_response(),
+            StatsError::Limited(limited) => limited.into_response(),
             StatsError::Store(error) => {
                 tracing::warn!(%error, "stats query failed");
                 (
@@ -96,36 +100,45 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 
-/// Every stats route: the token or nothing, and never cached by a proxy or the browser.
+/// Every stats route: the token or nothing, and never cached by a proxy or the browser. Each
+/// client's requests are rate limited; a refused token is logged with the client's keyed hash,
+/// never with the token.
 async fn require_admin(
     State(app): State<AppState>,
+    client: ClientAddr,
     request: Request,
     next: Next,
 ) -> Result<Response, StatsError> {
+    if let Some(limits) = &app.rate_limits {
+        limits.stats_from(&client).map_err(StatsError::Limited)?;
+    }
     let token = app.admin_token.as_ref().ok_or(StatsError::NotConfigured)?;
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or(StatsError::Unauthorized(
-            "missing Authorization: Bearer <token>",
-        ))?
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .ok_or(StatsError::Unauthorized(
-            "expected Authorization: Bearer <token>",
-        ))?;
-    if !token.accepts(presented.trim()) {
-        return Err(StatsError::Unauthorized("wrong token"));
+    let presented = request.headers().get(header::AUTHORIZATION);
+    let verdict = match presented.map(|v| v.to_str().ok().and_then(bearer_token)) {
+        None => Err("missing Authorization: Bearer <token>"),
+        Some(None) => Err("expected Authorization: Bearer <token>"),
+        Some(Some(presented)) if !token.accepts(presented) => Err("wrong token"),
+        Some(Some(_)) => Ok(()),
+    };
+    if let Err(reason) = verdict {
+        let client = app.rate_limits.as_ref().map(|l| l.key_of(&client));
+        tracing::warn!(client = ?client, reason, "stats API: request refused");
+        return Err(StatsError::Unauthorized(reason));
     }
     let mut response = next.run(request).await;
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// The token of `Bearer <token>`; the scheme is case-insensitive (RFC 9110, 11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 type Params = Query<HashMap<String, String>>;

@@ -2,4 +2,5 @@
 //! the writer task that commits flushes and acknowledges requests.
 
 pub mod batch;
+pub mod isolate;
 pub mod writer;

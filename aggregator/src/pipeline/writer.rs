@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::batch::Flush;
+use super::isolate::{isolate, Isolation};
 use crate::domain::ingest::BatchRows;
 use crate::store::{Store, Written};
 
@@ -25,17 +26,23 @@ pub struct WriterConfig {
 }
 
 /// Why rows were not stored. Either way nothing was acknowledged, so the client keeps them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotStored {
     #[error("the write queue is full")]
     QueueFull,
     #[error("the database is unavailable")]
     DatabaseUnavailable,
+    /// The database refused a value of this request (and only this one: see `isolate`).
+    #[error("{0}")]
+    Refused(String),
 }
+
+/// Where a request waits for its answer.
+pub type Ack = oneshot::Sender<Result<(), NotStored>>;
 
 struct Job {
     rows: BatchRows,
-    done: oneshot::Sender<Result<(), NotStored>>,
+    done: Ack,
 }
 
 /// The request side of the writer; cheap to clone.
@@ -84,7 +91,9 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
         }
         let (rows, acks): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|job| (job.rows, job.done)).unzip();
-        let flush = Arc::new(Flush::gather(rows, config.session_slack));
+        // Kept for `isolate` should the database refuse a value; a copy costs far less than
+        // the flush's round trips.
+        let flush = Arc::new(Flush::gather(rows.iter().cloned(), config.session_slack));
         // Written while the previous flush commits: the disk's sync no longer stalls the writer.
         let written =
             tokio::time::timeout(config.flush_timeout, store.write_flush(flush.clone())).await;
@@ -99,6 +108,14 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
                     sessions,
                     config.flush_timeout,
                 )));
+            }
+            Ok(Err(error)) if error.refused_value().is_some() => {
+                let how = Isolation {
+                    store: &store,
+                    slack: config.session_slack,
+                    timeout: config.flush_timeout,
+                };
+                isolate(how, rows.into_iter().zip(acks).collect()).await;
             }
             Ok(Err(error)) => {
                 note(&mut failing, &Err(error.to_string()));
@@ -121,7 +138,7 @@ type Committed = Result<(), String>;
 /// Commits a written flush and answers its requests.
 async fn commit(
     written: Box<dyn Written>,
-    acks: Vec<oneshot::Sender<Result<(), NotStored>>>,
+    acks: Vec<Ack>,
     sessions: usize,
     timeout: Duration,
 ) -> Committed {
@@ -167,9 +184,9 @@ fn note(failing: &mut bool, outcome: &Result<(), String>) {
     }
 }
 
-fn answer(acks: Vec<oneshot::Sender<Result<(), NotStored>>>, answer: Result<(), NotStored>) {
+fn answer(acks: Vec<Ack>, answer: Result<(), NotStored>) {
     for ack in acks {
         // A client that went away no longer waits for its answer; its rows are stored anyway.
-        let _ = ack.send(answer);
+        let _ = ack.send(answer.clone());
     }
 }

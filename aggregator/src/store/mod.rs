@@ -6,6 +6,7 @@
 
 pub(crate) mod model;
 pub mod mysql;
+mod refused;
 mod sql;
 pub mod sqlite;
 
@@ -162,6 +163,12 @@ pub trait Adoption: Send + Sync {
     ) -> Result<Vec<AdoptedRow>, StoreError>;
     /// Writes one chunk of anonymized rows in one transaction.
     async fn write_anonymized(&self, rows: &[AnonymizedRow]) -> Result<(), StoreError>;
+    /// Clears the addresses the old deployment's other tables hold (`page_visits.ip_address`,
+    /// which no visitor hash can replace); returns the rows cleared. A store without such tables
+    /// has nothing to clear.
+    async fn clear_other_addresses(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
 }
 
 /// Everything a store does.

@@ -6,7 +6,9 @@
 //! or a database (the extractor and the salt lookup live in `http::visitors`), and nothing here
 //! imports `store`, so the stores may use [`StoredIp`] without a dependency circle.
 
+pub mod limit_key;
 pub mod salts;
+pub mod scheme;
 
 use std::net::{IpAddr, SocketAddr};
 

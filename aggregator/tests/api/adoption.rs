@@ -11,7 +11,7 @@ use mysql_async::prelude::Queryable;
 use usage_aggregator::adopt::Adoption;
 use usage_aggregator::visitor::IpMode;
 
-use crate::helpers::{dump_all_tables, StoreKind, TestApp, TestDb};
+use crate::helpers::{dump_all_tables, SessionScript, StoreKind, TestApp, TestDb};
 
 const FIXTURE: &str = include_str!("../fixtures/old_deployment.sql");
 const RAW_ADDRESSES: [&str; 3] = ["203.0.113.77", "198.51.100.23", "2001:db8:abcd:12::1"];
@@ -65,7 +65,7 @@ async fn the_old_schema_is_upgraded_in_place_and_every_raw_address_goes() {
     assert_eq!(runs_after, runs_before);
     assert_eq!(app.db.count("daily_usage_summary").await, 2);
     assert_eq!(app.db.count("feature_usage").await, 0);
-    assert_eq!(app.db.count("refinery_schema_history").await, 3);
+    assert_eq!(app.db.count("refinery_schema_history").await, 4);
     let dump = dump_all_tables(&app.db).await;
     assert!(
         dump.contains("203.0.113.77"),
@@ -88,6 +88,7 @@ async fn the_old_schema_is_upgraded_in_place_and_every_raw_address_goes() {
         outcome.one_off_salt_days, 3,
         "no salt of the 25th, 26th, 27th exists"
     );
+    assert_eq!(outcome.page_visits, 3, "page_visits' addresses are cleared");
 
     let dump = dump_all_tables(&app.db).await;
     for raw in RAW_ADDRESSES {
@@ -258,4 +259,50 @@ async fn a_stored_address_hashes_like_a_live_visit_while_its_days_salt_exists() 
     );
     assert_ne!(hash_of(&app.db, "old-3").await, live, "another day");
     assert_eq!(app.db.count("visitor_salts").await, 1, "only the live salt");
+}
+
+/// During a switch-over the old Python tracker runs beside the aggregator: after `migrate` its
+/// inserts, which leave the times to the column defaults, must still work, and the aggregator
+/// must store its own rows under the deployment's foreign keys and column widths.
+#[tokio::test]
+async fn after_migrating_the_old_tracker_and_the_aggregator_both_write() {
+    let app = TestApp::spawn_on(old_deployment().await, |_| {}).await;
+    app.db
+        .execute(
+            "INSERT INTO ide_sessions (session_id, user_agent, ip_address) VALUES ('py-1', 'Mozilla/5.0', '192.0.2.1'); \
+             INSERT INTO program_executions (session_id, program_lines, execution_time_ms, lines_executed, success) \
+             VALUES ('py-1', 3, 4, 5, 1); \
+             INSERT INTO feature_usage (session_id, feature_name) VALUES ('py-1', 'save'); \
+             INSERT INTO page_visits (page_path, ip_address) VALUES ('/', '192.0.2.1')",
+        )
+        .await;
+    let defaulted: u64 = app
+        .db
+        .scalar(
+            "SELECT COUNT(*) FROM program_executions p JOIN ide_sessions s USING (session_id) \
+             WHERE s.session_id = 'py-1' AND s.start_time IS NOT NULL AND p.timestamp IS NOT NULL",
+        )
+        .await;
+    assert_eq!(
+        defaulted, 1,
+        "the old tracker's rows got their times from the defaults"
+    );
+
+    let mut script = SessionScript::new();
+    let events = vec![
+        script.start(0.0),
+        script.run(1.0, 7, None),
+        script.feature(2.0, "debugger"),
+    ];
+    app.store(&script.batch(3.0, events)).await;
+    let sql = format!(
+        "SELECT COUNT(*) FROM program_executions WHERE session_id = '{}'",
+        script.id
+    );
+    assert_eq!(app.db.scalar::<u64>(&sql).await, 1);
+    let sql = format!(
+        "SELECT COUNT(*) FROM feature_usage WHERE session_id = '{}'",
+        script.id
+    );
+    assert_eq!(app.db.scalar::<u64>(&sql).await, 1);
 }

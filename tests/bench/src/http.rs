@@ -13,6 +13,8 @@ pub struct Conn {
     stream: TcpStream,
     request: Vec<u8>,
     buf: Vec<u8>,
+    /// Extra header lines (`Name: value\r\n`), e.g. the X-Forwarded-For of a client.
+    extra: String,
 }
 
 impl Conn {
@@ -27,7 +29,16 @@ impl Conn {
             stream,
             request: Vec::with_capacity(4096),
             buf: Vec::with_capacity(1024),
+            extra: String::new(),
         })
+    }
+
+    /// A connection whose requests come, as the aggregator sees them behind its trusted proxy
+    /// (127.0.0.1), from the client `ip`.
+    pub async fn connect_as(addr: SocketAddr, ip: &str) -> std::io::Result<Conn> {
+        let mut conn = Self::connect(addr).await?;
+        conn.extra = format!("X-Forwarded-For: {ip}\r\n");
+        Ok(conn)
     }
 
     /// POSTs `body` as text/plain (what sendBeacon sends) and returns the status code.
@@ -39,7 +50,9 @@ impl Conn {
             b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain;charset=UTF-8\r\nUser-Agent: ",
         );
         self.request.extend_from_slice(USER_AGENT.as_bytes());
-        self.request.extend_from_slice(b"\r\nContent-Length: ");
+        self.request.extend_from_slice(b"\r\n");
+        self.request.extend_from_slice(self.extra.as_bytes());
+        self.request.extend_from_slice(b"Content-Length: ");
         self.request
             .extend_from_slice(body.len().to_string().as_bytes());
         self.request.extend_from_slice(b"\r\n\r\n");

@@ -2,12 +2,14 @@
 //! child processes, drives them from a load generator on 127.0.0.1, and prints one line per
 //! figure (a to g, see BENCHMARKS.md); g runs the aggregator on its embedded SQLite store.
 //! `usage-bench bare-server PORT` is the bare server itself.
-//! `--only abcdefg` picks figures; BENCH_SECS sets the length of each timed run (default 10).
+//! h is the mixed load of normal and hostile clients against the edge's defaults.
+//! `--only abcdefgh` picks figures; BENCH_SECS sets the length of each timed run (default 10).
 
 mod ceiling;
 mod client_size;
 mod disk;
 mod embedded;
+mod hostile;
 mod http;
 mod load;
 mod mariadb;
@@ -39,14 +41,14 @@ async fn main() -> anyhow::Result<()> {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .cloned()
-        .unwrap_or_else(|| "abcdefg".into());
+        .unwrap_or_else(|| "abcdefgh".into());
     let secs: u64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10)
         .clamp(1, 60);
     let started = Instant::now();
-    if only.chars().any(|c| "abcdef".contains(c)) {
+    if only.chars().any(|c| "abcdefh".contains(c)) {
         mariadb_figures(&only, secs).await?;
     }
     if only.contains('g') {
@@ -109,6 +111,9 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     if only.contains('f') {
         rollup_figure(&db).await?;
         db.print_profile("rollup").await?;
+    }
+    if only.contains('h') {
+        hostile::figure(&db, secs).await?;
     }
     Ok(())
 }

@@ -72,7 +72,23 @@ pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
 /// `usage-aggregator serve` on a free loopback port, logging warnings only. BENCH_WRAP (for
 /// example `valgrind --tool=callgrind`) runs it under a profiler; RSS is then the profiler's.
 pub async fn aggregator(database_url: &str) -> anyhow::Result<Server> {
-    aggregator_logging(database_url, &[("USAGE_LOG", "warn")], Stdio::inherit()).await
+    aggregator_logging(
+        database_url,
+        &[("USAGE_LOG", "warn")],
+        Stdio::inherit(),
+        false,
+    )
+    .await
+}
+
+/// The same with the edge's defaults (rate limits, connection cap), behind a trusted proxy at
+/// 127.0.0.1 so that `Conn::connect_as` clients count apart: figure h.
+pub async fn aggregator_guarded(database_url: &str) -> anyhow::Result<Server> {
+    let env = [
+        ("USAGE_LOG", "error"),
+        ("USAGE_TRUSTED_PROXIES", "127.0.0.1"),
+    ];
+    aggregator_logging(database_url, &env, Stdio::inherit(), true).await
 }
 
 /// The same on the embedded store: a SQLite file at `path`, its writer's flushes (one JSON line
@@ -84,13 +100,14 @@ pub async fn aggregator_sqlite(path: &Path, log: &Path) -> anyhow::Result<Server
         ("USAGE_LOG", "warn,usage_aggregator::pipeline::writer=debug"),
         ("USAGE_LOG_FORMAT", "json"),
     ];
-    aggregator_logging(&url, &env, log.into()).await
+    aggregator_logging(&url, &env, log.into(), false).await
 }
 
 async fn aggregator_logging(
     database_url: &str,
     log_env: &[(&str, &str)],
     stderr: Stdio,
+    guarded: bool,
 ) -> anyhow::Result<Server> {
     let port = super::free_port()?;
     let binary = sibling("usage-aggregator")?;
@@ -104,6 +121,13 @@ async fn aggregator_logging(
         }
         None => Command::new(&binary),
     };
+    // The throughput figures measure capacity from one load generator on one address: without
+    // rate limits, and with connections enough for figure b's 1,000 sessions.
+    if !guarded {
+        command
+            .env("USAGE_RATE_LIMITS", "false")
+            .env("USAGE_MAX_CONNECTIONS", "8192");
+    }
     let child = command
         .arg("serve")
         .env("USAGE_DATABASE_URL", database_url)

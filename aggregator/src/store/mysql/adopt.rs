@@ -84,4 +84,29 @@ impl Adoption for MySqlStore {
         tx.commit().await?;
         Ok(())
     }
+
+    async fn clear_other_addresses(&self) -> Result<u64, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let has_page_visits: Option<u64> = conn
+            .query_first(
+                "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+                 AND TABLE_NAME = 'page_visits' AND COLUMN_NAME = 'ip_address'",
+            )
+            .await?;
+        if has_page_visits.unwrap_or(0) == 0 {
+            return Ok(0);
+        }
+        // In chunks, so that a big table is never locked in one long transaction.
+        let mut cleared = 0;
+        loop {
+            conn.query_drop(
+                "UPDATE page_visits SET ip_address = NULL WHERE ip_address IS NOT NULL LIMIT 5000",
+            )
+            .await?;
+            match conn.affected_rows() {
+                0 => return Ok(cleared),
+                n => cleared += n,
+            }
+        }
+    }
 }
