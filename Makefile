@@ -63,7 +63,7 @@ test-rust:
 test-browsers:
 	bash scripts/test-client.sh
 
-## size: raw and gzipped size of the browser client
+## size: raw, gzip and brotli size of the browser client
 size: tools
 	bash scripts/client-size.sh
 
