@@ -37,6 +37,7 @@ run:
 ## tools: install the wasm tools and browsers and start MariaDB (what `make test` needs)
 tools:
 	bash scripts/install-wasm-tools.sh
+	bash scripts/install-nicegui.sh
 	bash scripts/ensure-mariadb.sh
 
 ## client: build the client from source into target/usage-client/ (needs `make tools`)
@@ -63,7 +64,7 @@ test-rust:
 test-browsers:
 	bash scripts/test-client.sh
 
-## size: raw and gzipped size of the browser client
+## size: raw, gzip and brotli size of the browser client
 size: tools
 	bash scripts/client-size.sh
 

@@ -6,6 +6,8 @@
 #                       JS snippets bundled in, minified: for bundlers (npm package)
 #   usage_client.d.ts   TypeScript types
 #   usage_client_bg.wasm, package.json
+#   *.br, *.gz          brotli and gzip of usage.js, the wasm and usage_client.js (served by
+#                       Accept-Encoding)
 # Needs the tools of scripts/install-wasm-tools.sh. USAGE_CLIENT_OUT overrides the output dir.
 set -euo pipefail
 
@@ -64,6 +66,18 @@ rm -rf "$STAGE/snippets" "$STAGE/usage.src.js"
 cp "$ROOT/wasm-client/js/usage.d.ts" "$STAGE/"
 cp "$ROOT/wasm-client/js/package.json" "$STAGE/package.json"
 rm -f "$STAGE/.gitignore"
+
+# Precompress what a page and a bundler download, for the aggregator to serve by Accept-Encoding
+# (aggregator/src/http/client_files.rs): brotli at its best quality, and gzip -9 for the rest.
+# Node's zlib, since npm (and so node) is here already; its output depends only on the input.
+node -e '
+const fs = require("fs"), zlib = require("zlib");
+const Q = zlib.constants.BROTLI_PARAM_QUALITY, HINT = zlib.constants.BROTLI_PARAM_SIZE_HINT;
+for (const f of process.argv.slice(1)) {
+  const b = fs.readFileSync(f);
+  fs.writeFileSync(f + ".br", zlib.brotliCompressSync(b, { params: { [Q]: 11, [HINT]: b.length } }));
+  fs.writeFileSync(f + ".gz", zlib.gzipSync(b, { level: 9 }));
+}' "$STAGE/usage.js" "$STAGE/usage_client_bg.wasm" "$STAGE/usage_client.js"
 
 rm -rf "$OUT"
 mv "$STAGE" "$OUT"

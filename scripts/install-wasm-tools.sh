@@ -7,6 +7,7 @@
 #   apt: chromium chromium-driver firefox-esr (only if missing)
 #   binaryen 132 (wasm-opt) from npm into ./tools/ (Debian's binaryen breaks the module)
 #   esbuild 0.25.12 from npm into ./tools/ (minifies the JS of the release client)
+#   typescript 5.9.3 from npm into ./tools/ (tsc --strict on the client's types, check-types.sh)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,6 +65,12 @@ if ! "$ROOT/tools/node_modules/.bin/esbuild" --version 2>/dev/null | grep -qx "0
   say "installing esbuild 0.25.12 into tools/"
   mkdir -p "$ROOT/tools"
   npm install --prefix "$ROOT/tools" --no-audit --no-fund --loglevel=error esbuild@0.25.12
+fi
+
+if ! "$ROOT/tools/node_modules/.bin/tsc" --version 2>/dev/null | grep -qx "Version 5.9.3"; then
+  say "installing typescript 5.9.3 into tools/"
+  mkdir -p "$ROOT/tools"
+  npm install --prefix "$ROOT/tools" --no-audit --no-fund --loglevel=error typescript@5.9.3
 fi
 
 gecko="$(geckodriver --version 2>/dev/null || true)"

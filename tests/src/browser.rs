@@ -25,15 +25,58 @@ const CHROMIUM_ARGS: &[&str] = &[
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// Chromium when this harness started it (`launch_own`), to be killed like a crash would.
+    chromium: Option<(Child, tempfile::TempDir)>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Browser {
     pub async fn launch() -> Browser {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Self::connect(
+            json!({"binary": "/usr/bin/chromium", "args": CHROMIUM_ARGS}),
+            None,
+        )
+        .await
+    }
+
+    /// Chromium started by the test itself (its own profile, DevTools on a free port), with
+    /// chromedriver attached to it: [`Browser::kill`] can then end it as a crash would.
+    pub async fn launch_own() -> Browser {
+        let profile = tempfile::tempdir().unwrap();
+        let devtools = free_port();
+        let chromium = Command::new("/usr/bin/chromium")
+            .args(CHROMIUM_ARGS)
+            .arg(format!("--remote-debugging-port={devtools}"))
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromium is installed (apt: chromium)");
+        let options = json!({"debuggerAddress": format!("127.0.0.1:{devtools}")});
+        Self::connect(options, Some((chromium, profile))).await
+    }
+
+    /// SIGKILLs the browser this harness started: no pagehide, no beacon, nothing more sent.
+    pub async fn kill(&mut self) {
+        let (chromium, _) = self.chromium.as_mut().expect("started by launch_own");
+        chromium.start_kill().expect("SIGKILL");
+        chromium.wait().await.expect("chromium exits");
+    }
+
+    async fn connect(
+        chrome_options: Value,
+        chromium: Option<(Child, tempfile::TempDir)>,
+    ) -> Browser {
+        let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -44,10 +87,7 @@ impl Browser {
         // Two TLS backends are linked in; chromedriver is plain HTTP, but rustls wants one chosen.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut caps = Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({"binary": "/usr/bin/chromium", "args": CHROMIUM_ARGS}),
-        );
+        caps.insert("goog:chromeOptions".into(), chrome_options);
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
             match ClientBuilder::rustls()
@@ -63,7 +103,11 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
-        Browser { client, driver }
+        Browser {
+            client,
+            driver,
+            chromium,
+        }
     }
 
     /// Runs a Chrome DevTools Protocol command through chromedriver.

@@ -2,4 +2,5 @@
 //! client on a free port, and headless Chromium driven over WebDriver (chromedriver).
 
 pub mod browser;
+pub mod ide;
 pub mod stack;

@@ -1,90 +1,11 @@
 //! The demo IDE page in real headless Chromium, served by the real aggregator on a real database:
 //! what the page really did ends up in the database, once.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
 use usage_e2e::browser::Browser;
-use usage_e2e::stack::{repo_root, Aggregator, StoreKind, TestDb};
-
-/// Heartbeat interval of the page under test, in ms (15 s in production: too slow for a test).
-const HEARTBEAT_MS: u64 = 2000;
-
-/// A copy of `www/` whose tracker tag beats every 2 s and retries quickly.
-fn demo_site() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let www = repo_root().join("www");
-    for entry in std::fs::read_dir(&www).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    let page = dir.path().join("index.html");
-    let html = std::fs::read_to_string(&page).unwrap();
-    let tag = r#"data-site="ide""#;
-    assert!(
-        html.contains(tag),
-        "the demo page loads the tracker with one tag"
-    );
-    let fast = format!(
-        r#"{tag} data-heartbeat-interval="{HEARTBEAT_MS}" data-retry-base="300" data-retry-max="1500""#
-    );
-    std::fs::write(&page, html.replacen(tag, &fast, 1)).unwrap();
-    dir
-}
-
-async fn start(db: &TestDb, site: &Path) -> Aggregator {
-    let site = site.to_path_buf();
-    Aggregator::start(db, move |c| c.static_dir = site).await
-}
-
-async fn wait_for<F, Fut>(what: &str, limit: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while !check().await {
-        assert!(Instant::now() < deadline, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn open_ide(browser: &Browser, url: &str) -> String {
-    browser.client.goto(url).await.unwrap();
-    let mut session = String::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while session.is_empty() {
-        assert!(Instant::now() < deadline, "the tracker did not start");
-        session = browser
-            .eval("return (window.usage && window.usage.sessionId) || ''")
-            .await
-            .as_str()
-            .unwrap_or("")
-            .to_string();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    session
-}
-
-async fn click(browser: &Browser, id: &str) {
-    browser
-        .client
-        .find(Locator::Id(id))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn type_program(browser: &Browser, text: &str) {
-    let editor = browser.client.find(Locator::Id("editor")).await.unwrap();
-    editor.clear().await.unwrap();
-    editor.send_keys(text).await.unwrap();
-}
+use usage_e2e::ide::{click, demo_site, open_ide, start, type_program, wait_for, HEARTBEAT_MS};
+use usage_e2e::stack::{StoreKind, TestDb};
 
 // The main scenario on both stores: SQLite is what `make run` uses, MariaDB what deployments do.
 #[tokio::test]
@@ -99,7 +20,7 @@ async fn a_real_visit_is_measured_as_it_happened_on_sqlite() {
 
 async fn a_real_visit_is_measured_as_it_happened(kind: StoreKind) {
     let db = TestDb::create(kind).await;
-    let site = demo_site();
+    let site = demo_site("");
     let mut aggregator = start(&db, site.path()).await;
     let browser = Browser::launch().await;
 
@@ -170,7 +91,7 @@ async fn a_real_visit_is_measured_as_it_happened(kind: StoreKind) {
 #[tokio::test]
 async fn events_sent_while_the_aggregator_is_down_arrive_once_it_is_back() {
     let db = TestDb::create(StoreKind::MySql).await;
-    let site = demo_site();
+    let site = demo_site("");
     let mut aggregator = start(&db, site.path()).await;
     let browser = Browser::launch().await;
     let session = open_ide(&browser, &aggregator.url()).await;

@@ -25,6 +25,8 @@ export interface UsageOptions {
     retryMax?: number;
     /** Track nothing when navigator.globalPrivacyControl is on (default true). */
     honorGpc?: boolean;
+    /** Track nothing when the browser sends Do Not Track (default true). */
+    honorDnt?: boolean;
     /** Log to the console (default false: the tracker is silent). */
     debug?: boolean;
     /** Do nothing at all. */
@@ -68,6 +70,15 @@ export class UsageTracker {
      */
     constructor(options: UsageOptions);
     /**
+     * Lifts `optOut()`; tracking resumes at once if nothing else keeps it off (GPC, DNT, ...).
+     */
+    optIn(): void;
+    /**
+     * Opts this browser out (kept in localStorage): stops, forgets the session and unsent
+     * events; later page loads track nothing until `optIn()`.
+     */
+    optOut(): void;
+    /**
      * Records one program execution.
      */
     programRun(run: ProgramRunInfo): void;
@@ -80,7 +91,7 @@ export class UsageTracker {
      */
     stop(): void;
     /**
-     * False if tracking is off (GPC, `disabled`, unusable options).
+     * False if tracking is off (GPC, DNT, opted out, `disabled`, unusable options).
      */
     readonly enabled: boolean;
     /**
@@ -101,6 +112,8 @@ export interface InitOutput {
     readonly usagetracker_feature: (a: number, b: any, c: any) => void;
     readonly usagetracker_flush: (a: number) => void;
     readonly usagetracker_new: (a: any) => number;
+    readonly usagetracker_optIn: (a: number) => void;
+    readonly usagetracker_optOut: (a: number) => void;
     readonly usagetracker_programRun: (a: number, b: any) => void;
     readonly usagetracker_sessionId: (a: number) => any;
     readonly usagetracker_start: (a: number) => void;

@@ -10,9 +10,13 @@ export interface UsageApi {
   end(): void;
   /** Sends queued events now. */
   flush(): void;
+  /** Opts this browser out (kept in localStorage): nothing is tracked until `optIn()`. */
+  optOut(): void;
+  /** Lifts `optOut()`; tracking resumes unless GPC, DNT or an option keeps it off. */
+  optIn(): void;
   /** The current session id, once loaded. */
   readonly sessionId: string | undefined;
-  /** False when tracking is off (GPC, disabled, bad options); undefined until loaded. */
+  /** False when tracking is off (GPC, DNT, opted out, disabled, bad options); undefined until loaded. */
   readonly enabled: boolean | undefined;
   /** Resolves to `enabled` once the wasm is loaded, or false if it failed to load. */
   readonly ready: Promise<boolean>;

@@ -46,6 +46,8 @@ const api = {
   programRun: (run) => call("programRun", [run]),
   end: () => call("end", []),
   flush: () => call("flush", []),
+  optOut: () => call("optOut", []),
+  optIn: () => call("optIn", []),
   get sessionId() {
     return read("sessionId");
   },

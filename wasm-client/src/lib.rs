@@ -41,6 +41,8 @@ export interface UsageOptions {
   retryMax?: number;
   /** Track nothing when navigator.globalPrivacyControl is on (default true). */
   honorGpc?: boolean;
+  /** Track nothing when the browser sends Do Not Track (default true). */
+  honorDnt?: boolean;
   /** Log to the console (default false: the tracker is silent). */
   debug?: boolean;
   /** Do nothing at all. */
@@ -136,7 +138,24 @@ impl UsageTracker {
         self.call(|st| st.flush());
     }
 
-    /// False if tracking is off (GPC, `disabled`, unusable options).
+    /// Opts this browser out (kept in localStorage): stops, forgets the session and unsent
+    /// events; later page loads track nothing until `optIn()`.
+    #[wasm_bindgen(js_name = optOut)]
+    pub fn opt_out(&self) {
+        if let Some(rt) = &self.rt {
+            rt.opt_out();
+        }
+    }
+
+    /// Lifts `optOut()`; tracking resumes at once if nothing else keeps it off (GPC, DNT, ...).
+    #[wasm_bindgen(js_name = optIn)]
+    pub fn opt_in(&self) {
+        if let Some(rt) = &self.rt {
+            rt.opt_in();
+        }
+    }
+
+    /// False if tracking is off (GPC, DNT, opted out, `disabled`, unusable options).
     #[wasm_bindgen(getter)]
     pub fn enabled(&self) -> bool {
         self.rt.as_ref().is_some_and(|rt| rt.is_enabled())

@@ -233,31 +233,51 @@ async fn hidden_page_pauses_heartbeats_and_flushes_by_beacon() {
     let t = tracker(r#"{"site":"t-vis","heartbeatInterval":50,"flushInterval":100000}"#);
     t.start();
     sleep(180).await;
+    let f1 = fetches("t-vis");
+    assert!(f1.len() >= 3, "one fetch per heartbeat: {}", f1.len());
+    for f in &f1 {
+        check_contract(&body(f));
+        assert_eq!(
+            types(&events(&body(f))).last().map(String::as_str),
+            Some("heartbeat")
+        );
+    }
     set_hidden(true);
     let b1 = beacons("t-vis");
     assert_eq!(b1.len(), 1, "hiding flushes by beacon");
     let ev1 = events(&body(&b1[0]));
-    let hb1: Vec<&JsValue> = ev1.iter().filter(|e| s(e, "type") == "heartbeat").collect();
-    assert!(
-        hb1.len() >= 3,
-        "periodic heartbeats plus one at hide: {}",
-        hb1.len()
+    assert_eq!(
+        types(&ev1),
+        ["heartbeat"],
+        "the last heartbeat, up to the switch"
     );
-    let vis1 = n(hb1[hb1.len() - 1], "visible_ms");
+    let vis1 = n(&ev1[0], "visible_ms");
     assert!((150.0..400.0).contains(&vis1), "visible_ms {vis1}");
     sleep(250).await;
-    t.flush();
-    sleep(20).await;
-    assert_eq!(fetches("t-vis").len(), 0, "no heartbeat while hidden");
+    assert_eq!(
+        fetches("t-vis").len(),
+        f1.len(),
+        "no heartbeat while hidden, and the beacon does not call for a fetch"
+    );
+    assert!(
+        queue_text("t-vis").contains(&s(&ev1[0], "id")),
+        "a beaconed event stays stored until a fetch confirms it"
+    );
     set_hidden(false);
     sleep(180).await;
+    let f2: Vec<JsValue> = fetches("t-vis").split_off(f1.len());
+    assert!(f2.len() >= 3, "heartbeats resumed: {}", f2.len());
+    let confirm = events(&body(&f2[0]));
+    assert_eq!(
+        s(&confirm[0], "id"),
+        s(&ev1[0], "id"),
+        "the next fetch confirms it"
+    );
     set_hidden(true);
     let b2 = beacons("t-vis");
     assert_eq!(b2.len(), 2);
     let ev2 = events(&body(&b2[1]));
-    let hb2: Vec<&JsValue> = ev2.iter().filter(|e| s(e, "type") == "heartbeat").collect();
-    assert!(hb2.len() >= 3, "heartbeats resumed: {}", hb2.len());
-    let vis2 = n(hb2[hb2.len() - 1], "visible_ms");
+    let vis2 = n(&ev2[ev2.len() - 1], "visible_ms");
     assert!(
         (vis2 - vis1) < 330.0 && (vis2 - vis1) > 120.0,
         "hidden time not counted: {vis1} -> {vis2}"
@@ -268,32 +288,44 @@ async fn hidden_page_pauses_heartbeats_and_flushes_by_beacon() {
 }
 
 #[wasm_bindgen_test]
-async fn pagehide_sends_end_by_beacon_and_keeps_refused_beacons() {
+async fn pagehide_beacons_everything_even_while_backing_off() {
     install_fakes();
-    let t = tracker(r#"{"site":"t-hide","flushInterval":100000}"#);
+    let t = tracker(r#"{"site":"t-hide","retryBase":60000,"retryMax":60000}"#);
     t.start();
+    set_fake("fail", JsValue::TRUE);
     t.feature("save".into(), JsValue::UNDEFINED);
+    t.flush();
+    sleep(30).await;
+    assert_eq!(
+        fetches("t-hide").len(),
+        1,
+        "the fetch failed; the retry is a minute away"
+    );
+    set_fake("fail", JsValue::FALSE);
     dispatch_pagehide();
     let b = beacons("t-hide");
-    assert_eq!(b.len(), 1);
+    assert_eq!(b.len(), 1, "the backoff does not hold back the last chance");
     assert_eq!(s(&b[0], "url"), "http://collector.test/api/v1/events");
     // The final heartbeat comes before `end`, so `end` is the session's latest event.
     assert_eq!(
         types(&events(&body(&b[0]))),
         ["start", "feature", "heartbeat", "end"]
     );
-    assert!(queue_keys("t-hide").is_empty());
-    // Browsers fire visibilitychange after pagehide: it must not add an event after `end`.
+    assert!(
+        queue_text("t-hide").contains("\"end\""),
+        "kept in storage until a fetch confirms it"
+    );
+    // Browsers fire visibilitychange after pagehide: no event after `end`, no second beacon.
     set_hidden(true);
-    t.flush();
     sleep(30).await;
-    assert_eq!(beacons("t-hide").len() + fetches("t-hide").len(), 1);
+    assert_eq!(beacons("t-hide").len(), 1);
+    assert_eq!(fetches("t-hide").len(), 1);
     set_hidden(false);
     // The browser refuses a beacon (over its budget): the events stay stored.
     set_fake("beaconOk", JsValue::FALSE);
     t.feature("load".into(), JsValue::UNDEFINED);
     dispatch_pagehide();
-    assert_eq!(queue_keys("t-hide").len(), 1);
+    assert!(queue_text("t-hide").contains("\"load\""));
     t.stop();
 }
 
@@ -327,6 +359,62 @@ async fn global_privacy_control_turns_everything_off() {
     assert_eq!(fetches("t-gpc2").len(), 1);
     u.stop();
     set_gpc(false);
+}
+
+#[wasm_bindgen_test]
+async fn do_not_track_and_the_opt_out_turn_everything_off() {
+    install_fakes();
+    set_dnt(true);
+    let t = tracker(r#"{"site":"t-dnt","heartbeatInterval":20}"#);
+    assert!(!t.enabled());
+    t.start();
+    t.feature("x".into(), JsValue::UNDEFINED);
+    t.flush();
+    dispatch_pagehide();
+    sleep(60).await;
+    assert_eq!(t.session_id(), None);
+    assert_eq!(
+        fetches("t-dnt").len() + beacons("t-dnt").len(),
+        0,
+        "nothing sent"
+    );
+    assert_eq!(storage_keys_containing("t-dnt"), 0, "nothing stored");
+    t.opt_in();
+    assert!(!t.enabled(), "optIn does not override DNT");
+    let u = tracker(r#"{"site":"t-dnt2","honorDnt":false}"#);
+    assert!(u.enabled(), "honorDnt: false");
+    set_dnt(false);
+
+    // The opt-out: stops at once, forgets what was stored, and holds for later page loads.
+    let a = tracker(r#"{"site":"t-opt","heartbeatInterval":20,"flushInterval":100000}"#);
+    a.start();
+    sleep(70).await;
+    set_fake("fail", JsValue::TRUE);
+    sleep(50).await;
+    assert!(storage_keys_containing("t-opt") > 0);
+    a.opt_out();
+    set_fake("fail", JsValue::FALSE);
+    assert!(!a.enabled());
+    assert_eq!(
+        storage_keys_containing("t-opt"),
+        0,
+        "stored queue and session forgotten"
+    );
+    let sent = fetches("t-opt").len();
+    sleep(80).await;
+    assert_eq!(fetches("t-opt").len(), sent, "no more heartbeats");
+    let b = tracker(r#"{"site":"t-opt","heartbeatInterval":20}"#);
+    assert!(!b.enabled(), "the opt-out is kept in this browser");
+    b.start();
+    sleep(60).await;
+    assert_eq!(fetches("t-opt").len(), sent);
+    b.opt_in();
+    assert!(b.enabled());
+    sleep(80).await;
+    assert!(fetches("t-opt").len() > sent, "optIn resumes at once");
+    assert_ne!(b.session_id(), None);
+    b.stop();
+    a.stop();
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,7 @@
 //! The HTTP edge: routes, shared state and the error type. Handlers parse, check and hand off.
 
 mod body;
+mod client_files;
 mod error;
 mod health;
 mod ingest;
@@ -74,7 +75,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .nest("/api/v1/stats", stats::routes(state.clone()))
-        .nest_service("/usage", ServeDir::new(&dirs.client))
+        .nest("/usage", client_files::routes(&dirs.client))
         .fallback_service(ServeDir::new(&dirs.site))
         .layer(cors)
         .with_state(state);

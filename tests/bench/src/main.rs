@@ -48,8 +48,11 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(10)
         .clamp(1, 60);
     let started = Instant::now();
-    if only.chars().any(|c| "abcdefh".contains(c)) {
+    if only.chars().any(|c| "abcdfh".contains(c)) {
         mariadb_figures(&only, secs).await?;
+    }
+    if only.contains('e') {
+        client_size_figure().await?;
     }
     if only.contains('g') {
         embedded::figure(secs).await?;
@@ -93,21 +96,6 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
         }
         agg.stop();
     }
-    if only.contains('e') {
-        match client_size::measure()? {
-            Some(size) => println!(
-                "e. client size ({}): {} B raw, {} B gzip -9 ({:.1} KB; target <= 12 KB)",
-                size.source,
-                size.raw,
-                size.gzip,
-                size.gzip as f64 / 1024.0
-            ),
-            None => println!(
-                "e. client size: {} is missing: run `make client` first",
-                client_size::dir().display()
-            ),
-        }
-    }
     if only.contains('f') {
         rollup_figure(&db).await?;
         db.print_profile("rollup").await?;
@@ -115,6 +103,28 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     if only.contains('h') {
         hostile::figure(&db, secs).await?;
     }
+    Ok(())
+}
+
+/// e: the client as a page downloads it over HTTP (needs no MariaDB).
+async fn client_size_figure() -> anyhow::Result<()> {
+    let Some(files) = client_size::measure().await? else {
+        println!(
+            "e. client size: {} is missing: run `make client` first",
+            client_size::dir().display()
+        );
+        return Ok(());
+    };
+    let total: u64 = files.iter().map(|f| f.bytes).sum();
+    let parts: Vec<String> = files
+        .iter()
+        .map(|f| format!("{} {} B {} (raw {} B)", f.file, f.bytes, f.encoding, f.raw))
+        .collect();
+    println!(
+        "e. client over HTTP with Accept-Encoding: br, gzip: {total} B ({:.1} KB; target <= 10 KB): {}",
+        total as f64 / 1024.0,
+        parts.join(", ")
+    );
     Ok(())
 }
 

@@ -91,6 +91,13 @@ pub async fn aggregator_guarded(database_url: &str) -> anyhow::Result<Server> {
     aggregator_logging(database_url, &env, Stdio::inherit(), true).await
 }
 
+/// `usage-aggregator serve` with extra environment (logging warnings only).
+pub async fn aggregator_with(database_url: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
+    let mut all = vec![("USAGE_LOG", "warn")];
+    all.extend_from_slice(env);
+    aggregator_logging(database_url, &all, Stdio::inherit(), false).await
+}
+
 /// The same on the embedded store: a SQLite file at `path`, its writer's flushes (one JSON line
 /// each, with the requests it carried) logged to `log`.
 pub async fn aggregator_sqlite(path: &Path, log: &Path) -> anyhow::Result<Server> {

@@ -42,6 +42,15 @@ export function gpc() {
   }
 }
 
+// Do Not Track: "1" when on; Safari and old Edge put it on window instead of navigator.
+export function dnt() {
+  try {
+    return navigator.doNotTrack === "1" || window.doNotTrack === "1";
+  } catch (e) {
+    return false;
+  }
+}
+
 export function origin() {
   try {
     return location.origin;

@@ -26,6 +26,8 @@ extern "C" {
     pub fn hidden() -> bool;
     /// `navigator.globalPrivacyControl === true`.
     pub fn gpc() -> bool;
+    /// Do Not Track: `navigator.doNotTrack` (or the older `window.doNotTrack`) is "1".
+    pub fn dnt() -> bool;
     #[wasm_bindgen(js_name = origin)]
     fn js_origin() -> JsValue;
     #[wasm_bindgen(js_name = store_get)]

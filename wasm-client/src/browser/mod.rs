@@ -7,6 +7,7 @@ pub mod env;
 pub mod io;
 pub mod options;
 pub mod persist;
+pub mod privacy;
 pub mod runtime;
 pub mod timers;
 pub mod transport;

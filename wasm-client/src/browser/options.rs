@@ -60,6 +60,9 @@ pub fn parse(o: &JsValue, default_endpoint: Option<String>) -> Config {
     if let Some(v) = flag(o, "honorGpc") {
         c.honor_gpc = v;
     }
+    if let Some(v) = flag(o, "honorDnt") {
+        c.honor_dnt = v;
+    }
     c.debug = flag(o, "debug").unwrap_or(false);
     c.disabled = flag(o, "disabled").unwrap_or(false);
     c.normalize();

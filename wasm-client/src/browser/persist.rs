@@ -54,6 +54,15 @@ impl Persistence {
         self.session.get(&self.session_key)
     }
 
+    /// Removes everything the tracker stored for this site: every queue and the tab's session.
+    pub fn forget(&mut self) {
+        for key in fields(&self.local.keys(&self.queue_prefix), b'\n') {
+            self.local.remove(key);
+        }
+        self.session.remove(&self.session_key);
+        self.stored_owner.clear();
+    }
+
     /// Writes what changed since the last call. False if localStorage refused the queue
     /// (usually full: the events then live in memory only).
     pub fn save<E: Entropy>(&mut self, tracker: &mut Tracker<E>) -> bool {

@@ -5,6 +5,7 @@
 use super::env::{self, BrowserEntropy};
 use super::io::{self, Callback};
 use super::persist::Persistence;
+use super::privacy;
 use super::timers::{Timers, EV_HEARTBEAT, EV_SEND};
 use super::transport::{self, EV_ANSWER, EV_NETWORK_ERROR};
 use crate::core::backoff::{Outcome, Verdict};
@@ -33,6 +34,10 @@ pub struct State {
     url: String,
     store: Persistence,
     enabled: bool,
+    /// Off for good (option, GPC, DNT, bad options): `optIn()` cannot turn it on.
+    blocked: bool,
+    /// `start()` was called (and not `stop()`): what `optIn()` resumes.
+    wanted: bool,
     running: bool,
     timers: Timers,
     /// The one callback of every listener, timer and fetch; created at the first start.
@@ -60,19 +65,18 @@ impl Runtime {
             return None;
         }
         let cfg: Config = super::options::parse(options, io::origin());
-        let reason = if cfg.disabled {
-            Some("disabled by option")
-        } else if cfg.honor_gpc && io::gpc() {
-            Some("Global Privacy Control is on: not tracking")
-        } else {
-            cfg.problem()
-        };
+        // The signals first: with GPC or DNT on, not even localStorage is read.
+        let fixed = privacy::fixed_reason(&cfg);
+        let opted_out = fixed.is_none() && privacy::opted_out();
+        let reason = fixed.or(opted_out.then_some("opted out in this browser (optIn() lifts it)"));
         if let Some(r) = reason {
             env::log(cfg.debug, r, &JsValue::UNDEFINED);
         }
         let state = State {
             url: cfg.events_url(),
             enabled: reason.is_none(),
+            blocked: fixed.is_some(),
+            wanted: false,
             store: Persistence::new(&cfg.site),
             tracker: Tracker::new(cfg, BrowserEntropy, !io::hidden()),
             running: false,
@@ -88,12 +92,45 @@ impl Runtime {
     pub fn start(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
         if let Ok(mut st) = self.state.try_borrow_mut() {
+            st.wanted = true;
             if st.enabled && !st.running {
                 if st.cb.is_none() {
                     st.cb = Some(callback(weak));
                 }
                 st.start();
             }
+        }
+    }
+
+    /// Opts this browser out: stops, forgets the session and every unsent event, and remembers
+    /// the choice in localStorage, so later page loads do nothing either.
+    pub fn opt_out(&self) {
+        if let Ok(mut st) = self.state.try_borrow_mut() {
+            if st.blocked {
+                return;
+            }
+            privacy::set_opted_out(true);
+            st.stop();
+            st.store.forget();
+            let cfg = st.tracker.cfg.clone();
+            st.tracker = Tracker::new(cfg, BrowserEntropy, !io::hidden());
+            st.enabled = false;
+            st.log("opted out", &JsValue::UNDEFINED);
+        }
+    }
+
+    /// Lifts the opt-out; tracking starts now if the page started the tracker.
+    pub fn opt_in(self: &Rc<Self>) {
+        let resume = match self.state.try_borrow_mut() {
+            Ok(mut st) if !st.blocked => {
+                privacy::set_opted_out(false);
+                st.enabled = true;
+                st.wanted
+            }
+            _ => false,
+        };
+        if resume {
+            self.start();
         }
     }
 
@@ -108,6 +145,7 @@ impl Runtime {
 
     pub fn stop(&self) {
         if let Ok(mut st) = self.state.try_borrow_mut() {
+            st.wanted = false;
             st.stop();
         }
     }
@@ -232,6 +270,8 @@ impl State {
         self.after();
     }
 
+    /// Sends everything queued by beacon, whatever the backoff: the tab may be closing. The
+    /// events stay stored until a fetch confirms them (see `Tracker::beacon_sent`).
     fn beacon_all(&mut self, now: u64) {
         for _ in 0..MAX_BEACONS {
             let Some(b) = self.tracker.beacon_batch(now) else {
@@ -242,7 +282,7 @@ impl State {
                 break;
             }
             self.log("beacon sent", &JsValue::from(b.keys.len() as u32));
-            self.tracker.beacon_sent(&b.keys);
+            self.tracker.beacon_sent(now, &b.keys);
         }
     }
 

@@ -23,6 +23,8 @@ pub struct Config {
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
     pub honor_gpc: bool,
+    /// Track nothing when the browser sends Do Not Track.
+    pub honor_dnt: bool,
     pub debug: bool,
     pub disabled: bool,
 }
@@ -42,6 +44,7 @@ impl Default for Config {
             retry_base_ms: 1_000,
             retry_max_ms: 300_000,
             honor_gpc: true,
+            honor_dnt: true,
             debug: false,
             disabled: false,
         }

@@ -29,6 +29,9 @@ pub struct Record {
     pub heartbeat: bool,
     pub json: String,
     pub in_flight: bool,
+    /// Sent by beacon at a page hide, not yet confirmed by a fetch (a beacon's fate is never
+    /// known). It goes with the next fetch but does not trigger one. In memory only.
+    pub beaconed: bool,
 }
 
 impl Record {
@@ -83,13 +86,31 @@ impl Queue {
         self.records.iter().filter(|r| !r.in_flight).count()
     }
 
-    /// Epoch ms at which the oldest pending event happened (drives the flush timer).
-    pub fn oldest_pending_at(&self) -> Option<u64> {
-        self.records
-            .iter()
-            .filter(|r| !r.in_flight)
-            .map(|r| r.start.saturating_add(r.t))
-            .min()
+    /// Pending events that call for a send of their own (not yet beaconed).
+    fn waiting(&self) -> impl Iterator<Item = &Record> {
+        self.records.iter().filter(|r| !r.in_flight && !r.beaconed)
+    }
+
+    /// How many events call for a send (pending and not beaconed): what fills a batch.
+    pub fn waiting_count(&self) -> usize {
+        self.waiting().count()
+    }
+
+    /// True if a heartbeat waits to be sent: heartbeats are what bounds the loss of a killed
+    /// tab, so one is sent at once (with whatever else waits).
+    pub fn heartbeat_waiting(&self) -> bool {
+        self.waiting().any(|r| r.heartbeat)
+    }
+
+    /// Epoch ms at which the oldest waiting event happened (drives the flush timer).
+    pub fn oldest_waiting_at(&self) -> Option<u64> {
+        self.waiting().map(|r| r.start.saturating_add(r.t)).min()
+    }
+
+    pub fn set_beaconed(&mut self, keys: &[u32], beaconed: bool) {
+        for r in self.records.iter_mut().filter(|r| keys.contains(&r.key)) {
+            r.beaconed = beaconed;
+        }
     }
 
     pub fn push(&mut self, session: &str, start: u64, t: u64, heartbeat: bool, json: String) {
@@ -103,6 +124,7 @@ impl Queue {
             heartbeat,
             json,
             in_flight: false,
+            beaconed: false,
         };
         self.bytes += rec.stored_bytes();
         self.records.push(rec);
@@ -130,7 +152,18 @@ impl Queue {
     /// Picks the next batch: pending events of the first pending event's session, in queue order,
     /// at most 100 and [`MAX_BATCH_BYTES`]. `now` (epoch ms) sets the batch's `sent`.
     pub fn next_batch(&self, site: &str, now: u64) -> Option<Batch> {
-        let first = self.records.iter().find(|r| !r.in_flight)?;
+        self.next_batch_where(site, now, |r| !r.in_flight)
+    }
+
+    /// [`Queue::next_batch`] over the events `pick` accepts (the beacon at page hide takes
+    /// every event not yet beaconed, in flight or not).
+    pub fn next_batch_where(
+        &self,
+        site: &str,
+        now: u64,
+        pick: impl Fn(&Record) -> bool,
+    ) -> Option<Batch> {
+        let first = self.records.iter().find(|r| pick(r))?;
         let session = &first.session;
         let start = first.start;
         let mut keys = Vec::new();
@@ -139,7 +172,7 @@ impl Queue {
         for r in self
             .records
             .iter()
-            .filter(|r| !r.in_flight && r.session == *session)
+            .filter(|r| pick(r) && r.session == *session)
         {
             let fits = events.len() + r.json.len() + 1 + ENVELOPE_BYTES <= MAX_BATCH_BYTES;
             if keys.len() == MAX_BATCH_EVENTS || (!keys.is_empty() && !fits) {
@@ -359,7 +392,7 @@ mod tests {
         let mut q = Queue::new(500, 1 << 20);
         push(&mut q, S1, 7, true);
         push(&mut q, S2, 3, false);
-        assert_eq!(q.oldest_pending_at(), Some(1003));
+        assert_eq!(q.oldest_waiting_at(), Some(1003));
         let s = q.serialize();
         let mut r = Queue::new(500, 1 << 20);
         assert_eq!(r.load(&s, 5000), 2);

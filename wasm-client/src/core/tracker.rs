@@ -31,8 +31,10 @@ pub struct Tracker<E: Entropy> {
     owner: String,
     pub queue: Queue,
     backoff: Backoff,
-    /// No fetch before this epoch ms (backoff or Retry-After).
+    /// No fetch before this epoch ms (backoff or Retry-After); beacons ignore it.
     retry_at: u64,
+    /// Epoch ms at which the last batch was answered, or left by beacon; 0 before the first.
+    last_sent_at: u64,
     in_flight: Option<Vec<u32>>,
     flush_requested: bool,
     last_input: u64,
@@ -51,6 +53,7 @@ impl<E: Entropy> Tracker<E> {
             session: None,
             owner: String::new(),
             retry_at: 0,
+            last_sent_at: 0,
             in_flight: None,
             flush_requested: false,
             last_input: 0,
@@ -62,6 +65,9 @@ impl<E: Entropy> Tracker<E> {
 
     /// Continues the tab's stored session (reload) or starts a new one.
     pub fn resume(&mut self, stored: Option<&str>, now: u64) {
+        // The page's first events (`start`) go with its first heartbeat, not in a request of
+        // their own; a queue a reload left behind holds heartbeats, which go at once.
+        self.last_sent_at = now;
         let (idle, window) = (self.cfg.idle_timeout_ms, self.cfg.active_window_ms);
         let restored = stored.and_then(|s| Session::restore(s, now, idle, self.visible, window));
         match restored {
@@ -250,15 +256,33 @@ impl<E: Entropy> Tracker<E> {
 
     /// When the next fetch is due, in epoch ms (may be in the past); `None` if nothing to do or a
     /// send is in flight (its completion decides what comes next).
+    ///
+    /// A waiting heartbeat is due at once, so the last batch that left is never more than one
+    /// heartbeat old while the page is visible (what a killed tab loses). Other events wait for
+    /// the next heartbeat, which takes them along (one request per heartbeat), or, when none
+    /// comes (hidden or idle tab), go once a heartbeat is due: at once if the last batch left
+    /// more than a heartbeat ago. A full batch, `flush()`, `end()` and `flushInterval` send
+    /// sooner. Never before the backoff or `Retry-After` allows.
     pub fn next_send_at(&self) -> Option<u64> {
         if self.in_flight.is_some() {
             return None;
         }
-        let oldest = self.queue.oldest_pending_at()?;
-        let due = if self.flush_requested || self.queue.pending() >= self.cfg.batch_size {
+        if self.flush_requested && self.queue.pending() > 0 {
+            return Some(self.retry_at);
+        }
+        let oldest = self.queue.oldest_waiting_at()?;
+        let due = if self.queue.heartbeat_waiting()
+            || self.queue.waiting_count() >= self.cfg.batch_size
+        {
             0
         } else {
-            oldest.saturating_add(self.cfg.flush_interval_ms)
+            let hb = self.cfg.heartbeat_ms;
+            // The slack lets the heartbeat timer, due at the same moment, fire first and take the
+            // events along instead of a request of their own just before it.
+            let next_heartbeat = self.last_sent_at.saturating_add(hb + (hb / 2).min(1000));
+            next_heartbeat
+                .max(oldest)
+                .min(oldest.saturating_add(self.cfg.flush_interval_ms))
         };
         Some(due.max(self.retry_at))
     }
@@ -283,35 +307,38 @@ impl<E: Entropy> Tracker<E> {
             Verdict::Done | Verdict::Reject => {
                 self.queue.remove(&keys);
                 self.retry_at = 0;
+                self.last_sent_at = now;
                 self.queue_dirty = true;
                 if self.queue.pending() == 0 {
                     self.flush_requested = false;
                 }
             }
             Verdict::Retry(delay) => {
+                // If the server was unreachable, so perhaps was an earlier beacon of these.
                 self.queue.set_in_flight(&keys, false);
+                self.queue.set_beaconed(&keys, false);
                 self.retry_at = now.saturating_add(delay as u64);
             }
         }
         verdict
     }
 
-    /// The next batch for `sendBeacon` at page hide, or `None` if nothing waits or the server
-    /// asked us to back off (then the events stay stored for the next page load).
+    /// The next batch for `sendBeacon` at page hide: events not beaconed yet, whatever the
+    /// backoff, `Retry-After` or a fetch in flight. This may be the last chance (a closed tab),
+    /// and the aggregator ignores an event id it has stored, so a resend of something already
+    /// delivered is harmless. (The `visibilitychange` that follows `pagehide` finds nothing new.)
     pub fn beacon_batch(&self, now: u64) -> Option<Batch> {
-        if self.retry_at > now {
-            return None;
-        }
-        self.queue.next_batch(&self.cfg.site, now)
+        self.queue
+            .next_batch_where(&self.cfg.site, now, |r| !r.beaconed)
     }
 
-    /// The browser accepted a beacon: it delivers it even after the page is gone.
-    pub fn beacon_sent(&mut self, keys: &[u32]) {
-        self.queue.remove(keys);
-        self.queue_dirty = true;
-        if self.queue.pending() == 0 {
-            self.flush_requested = false;
-        }
+    /// The browser accepted a beacon. Whether it arrives is never known, so its events stay
+    /// queued and stored until a later fetch confirms them; they do not trigger one, and a
+    /// failed fetch makes them due for the next beacon again.
+    pub fn beacon_sent(&mut self, now: u64, keys: &[u32]) {
+        self.queue.set_beaconed(keys, true);
+        self.last_sent_at = now;
+        self.flush_requested = false;
     }
 
     pub fn backoff_failures(&self) -> u32 {

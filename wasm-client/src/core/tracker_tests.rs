@@ -169,15 +169,50 @@ fn heartbeats_stop_when_the_user_is_idle() {
     assert_eq!(types(&t), ["start", "heartbeat", "end", "start"]);
 }
 
+/// A tracker whose `start` has gone out (at T0), with nothing queued.
+fn sent_start() -> Tracker<Fake> {
+    let mut t = started();
+    assert_eq!(
+        t.next_send_at(),
+        Some(T0 + 16_000),
+        "`start` waits for the first heartbeat"
+    );
+    t.request_flush();
+    t.begin_send(T0).expect("start");
+    t.finish_send(T0 + 10, Outcome::Status(200, None));
+    assert!(t.queue.is_empty());
+    t
+}
+
+#[test]
+fn each_heartbeat_sends_what_waits() {
+    let mut t = sent_start();
+    // Events between heartbeats wait for the next one (plus a second of slack for the timer).
+    t.feature(T0 + 3_000, "run", None);
+    t.feature(T0 + 9_000, "save", None);
+    assert_eq!(t.next_send_at(), Some(T0 + 16_010));
+    assert!(t.begin_send(T0 + 14_999).is_none());
+    t.heartbeat(T0 + 15_000);
+    assert_eq!(t.next_send_at(), Some(0), "a heartbeat goes at once");
+    let b = t.begin_send(T0 + 15_000).expect("heartbeat batch");
+    assert_eq!(b.keys.len(), 3, "with the events that waited");
+    t.finish_send(T0 + 15_010, Outcome::Status(200, None));
+    // One request per heartbeat: a heartbeat alone goes alone.
+    t.heartbeat(T0 + 30_000);
+    assert_eq!(t.begin_send(T0 + 30_000).map(|b| b.keys.len()), Some(1));
+    t.finish_send(T0 + 30_010, Outcome::Status(200, None));
+    // No heartbeat came (hidden or idle tab) and one is overdue: an event goes at once.
+    t.feature(T0 + 90_000, "run", None);
+    assert_eq!(t.next_send_at(), Some(T0 + 90_000));
+}
+
 #[test]
 fn sends_when_batch_is_full_or_old_enough() {
-    let mut t = started();
-    assert_eq!(t.next_send_at(), Some(T0 + 20_000));
-    assert!(t.begin_send(T0 + 19_999).is_none());
-    for i in 0..18 {
+    let mut t = sent_start();
+    for i in 0..19 {
         t.feature(T0 + 1 + i, "run", None);
     }
-    assert_eq!(t.next_send_at(), Some(T0 + 20_000));
+    assert_eq!(t.next_send_at(), Some(T0 + 16_010));
     t.feature(T0 + 100, "run", None);
     assert_eq!(t.next_send_at(), Some(0));
     let b = t.begin_send(T0 + 100).expect("full batch");
@@ -186,6 +221,12 @@ fn sends_when_batch_is_full_or_old_enough() {
     t.finish_send(T0 + 200, Outcome::Status(200, None));
     assert!(t.queue.is_empty());
     assert_eq!(t.next_send_at(), None);
+    // A flush interval shorter than the heartbeat sends sooner.
+    let mut c = cfg();
+    c.flush_interval_ms = 2_000;
+    t.cfg = c;
+    t.feature(T0 + 1_000, "run", None);
+    assert_eq!(t.next_send_at(), Some(T0 + 3_000));
 }
 
 #[test]
@@ -198,16 +239,15 @@ fn failures_back_off_and_keep_the_batch() {
         Verdict::Retry(750.0)
     );
     assert_eq!(t.next_send_at(), Some(T0 + 750));
-    assert!(
-        t.beacon_batch(T0 + 100).is_none(),
-        "no beacon while backing off"
-    );
     let b2 = t.begin_send(T0 + 750).expect("retry");
     assert_eq!(b2.body.replace("\"sent\":750", "\"sent\":0"), b.body);
     let v = t.finish_send(T0 + 750, Outcome::Status(503, Some(5_000.0)));
     assert_eq!(v, Verdict::Retry(5_000.0));
     assert_eq!(t.backoff_failures(), 2);
     assert!(t.begin_send(T0 + 5_000).is_none());
+    // A heartbeat is due at once, but not before the server's Retry-After.
+    t.heartbeat(T0 + 5_100);
+    assert_eq!(t.next_send_at(), Some(T0 + 5_750));
     assert!(t.begin_send(T0 + 5_750).is_some());
     assert_eq!(
         t.finish_send(T0 + 5_800, Outcome::Status(422, None)),
@@ -217,21 +257,66 @@ fn failures_back_off_and_keep_the_batch() {
 }
 
 #[test]
-fn beacon_batches_drain_the_queue() {
+fn beacons_ignore_the_backoff_and_keep_events_until_a_fetch_confirms() {
+    let mut t = started();
+    t.request_flush();
+    t.begin_send(T0).expect("start");
+    t.finish_send(T0 + 10, Outcome::Status(503, Some(600_000.0)));
+    t.feature(T0 + 1_000, "run", None);
+    assert_eq!(
+        t.next_send_at(),
+        Some(T0 + 600_010),
+        "fetches wait out Retry-After"
+    );
+    // Page hide during the backoff: everything goes by beacon.
+    let b = t
+        .beacon_batch(T0 + 2_000)
+        .expect("beacon despite the backoff");
+    assert_eq!(b.keys.len(), 2);
+    t.beacon_sent(T0 + 2_000, &b.keys);
+    assert!(t.beacon_batch(T0 + 2_000).is_none(), "one beacon per event");
+    assert_eq!(t.queue.len(), 2, "kept until a fetch confirms");
+    // A failed fetch of them makes them due for the next hide's beacon again.
+    t.heartbeat(T0 + 600_000);
+    let f = t
+        .begin_send(T0 + 600_010)
+        .expect("retry with the heartbeat");
+    assert_eq!(f.keys.len(), 3);
+    t.finish_send(T0 + 600_020, Outcome::NetworkError);
+    assert_eq!(t.beacon_batch(T0 + 600_030).map(|b| b.keys.len()), Some(3));
+    // Beaconed events do not call for a fetch; the next one takes them along.
+    let mut t2 = sent_start();
+    t2.feature(T0 + 1_000, "run", None);
+    let b = t2.beacon_batch(T0 + 1_000).expect("beacon");
+    t2.beacon_sent(T0 + 1_000, &b.keys);
+    assert_eq!(t2.next_send_at(), None);
+    t2.heartbeat(T0 + 15_000);
+    let f = t2.begin_send(T0 + 15_000).expect("heartbeat");
+    assert_eq!(f.keys.len(), 2, "the beaconed event is resent with it");
+    t2.finish_send(T0 + 15_010, Outcome::Status(200, None));
+    assert!(t2.queue.is_empty());
+}
+
+#[test]
+fn beacon_batches_cover_the_whole_queue() {
     let mut t = started();
     for i in 0..150 {
         t.feature(T0 + i, "x", None);
     }
     t.request_flush();
     let inflight = t.begin_send(T0 + 200).expect("fetch");
-    let mut sent = 0;
+    let mut sent = Vec::new();
     while let Some(b) = t.beacon_batch(T0 + 300) {
         check_batch(&b.body);
-        assert!(b.keys.iter().all(|k| !inflight.keys.contains(k)));
-        sent += b.keys.len();
-        t.beacon_sent(&b.keys);
+        t.beacon_sent(T0 + 300, &b.keys);
+        sent.extend_from_slice(&b.keys);
     }
-    assert_eq!(sent + inflight.keys.len(), 151);
+    assert_eq!(
+        sent.len(),
+        151,
+        "in flight or not: the fetch may never finish"
+    );
+    assert!(inflight.keys.iter().all(|k| sent.contains(k)));
 }
 
 #[test]

@@ -41,6 +41,14 @@ export function set_gpc(on) {
   if (on) Object.defineProperty(navigator, "globalPrivacyControl", { configurable: true, get: () => true });
   else delete navigator.globalPrivacyControl;
 }
+export function set_dnt(on) {
+  if (on) Object.defineProperty(navigator, "doNotTrack", { configurable: true, get: () => "1" });
+  else delete navigator.doNotTrack;
+}
+export function queue_text(site) {
+  return Object.keys(localStorage).filter((k) => k.startsWith("usage-q:" + site + ":"))
+    .map((k) => localStorage.getItem(k)).join("\n");
+}
 export function dispatch_pagehide() { window.dispatchEvent(new Event("pagehide")); }
 export function queue_keys(site) {
   return Object.keys(localStorage).filter((k) => k.startsWith("usage-q:" + site + ":"));
@@ -63,6 +71,8 @@ extern "C" {
     fn sleep_promise(ms: u32) -> js_sys::Promise;
     pub fn set_hidden(hidden: bool);
     pub fn set_gpc(on: bool);
+    pub fn set_dnt(on: bool);
+    pub fn queue_text(site: &str) -> String;
     pub fn dispatch_pagehide();
     #[wasm_bindgen(js_name = queue_keys)]
     fn queue_keys_js(site: &str) -> js_sys::Array;
