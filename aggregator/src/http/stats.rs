@@ -54,13 +54,16 @@ pub enum StatsError {
 impl IntoResponse for StatsError {
     fn into_response(self) -> Response {
         let message = self.to_string();
+        crate::metrics::rejected(self.reason());
         match self {
             StatsError::NotConfigured => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({"error": message})),
             )
                 .into_response(),
-            StatsError::Unauthorized(_) => {
+            StatsError::Unauthorized(why) => {
+                // What was wrong, never what was presented.
+                tracing::warn!(reason = why, "stats API authentication failed");
                 let mut response =
                     (StatusCode::UNAUTHORIZED, Json(json!({"error": message}))).into_response();
                 response.headers_mut().insert(
@@ -82,6 +85,18 @@ impl IntoResponse for StatsError {
                 )
                     .into_response()
             }
+        }
+    }
+}
+
+impl StatsError {
+    /// The `reason` label of `usage_requests_rejected_total`.
+    fn reason(&self) -> &'static str {
+        match self {
+            StatsError::NotConfigured => "stats_not_configured",
+            StatsError::Unauthorized(_) => "unauthorized",
+            StatsError::BadQuery(_) => "bad_query",
+            StatsError::Store(_) => "unavailable",
         }
     }
 }

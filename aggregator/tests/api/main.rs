@@ -7,6 +7,7 @@ mod helpers;
 mod adoption;
 mod anonymize;
 mod bad_input;
+mod metrics;
 mod outage;
 mod privacy;
 mod reports;
