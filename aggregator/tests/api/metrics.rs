@@ -35,6 +35,7 @@ async fn metrics_count_what_was_posted_without_identifying_anyone(kind: StoreKin
     let app = BinaryApp::spawn(&[
         ("USAGE_DATABASE_URL", &url),
         ("USAGE_TRUSTED_PROXIES", "127.0.0.1"),
+        ("USAGE_ADMIN_TOKEN", "the-right-admin-token-0123"),
     ]);
     let mut script = SessionScript::new();
     let events = vec![
@@ -50,6 +51,14 @@ async fn metrics_count_what_was_posted_without_identifying_anyone(kind: StoreKin
         post(&app.address, &serde_json::json!({"site": CLIENT_IP}), &[]).await,
         400
     );
+    let presented = "a-wrong-token-never-logged-4567";
+    let denied = reqwest::Client::new()
+        .get(format!("{}/api/v1/stats/daily", app.address))
+        .bearer_auth(presented)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 401);
     let response = reqwest::get(format!("{}/metrics", app.address))
         .await
         .unwrap();
@@ -78,6 +87,15 @@ async fn metrics_count_what_was_posted_without_identifying_anyone(kind: StoreKin
         1.0,
     );
     expect("usage_database_available", 1.0);
+    expect(
+        r#"usage_requests_rejected_total{reason="unauthorized"}"#,
+        1.0,
+    );
+    assert!(log.contains("stats API authentication failed"), "{log}");
+    assert!(
+        !log.contains(presented),
+        "the token never reaches the log:\n{log}"
+    );
     expect("usage_flush_requests_count", 1.0);
     let last_commit = sample(&text, "usage_last_commit_timestamp_seconds").unwrap();
     assert!(last_commit > 1.7e9, "a Unix time: {last_commit}");
