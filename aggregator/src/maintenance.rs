@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
+use crate::metrics;
 use crate::report::Reports;
 use crate::store::{Store, StoreError};
 use crate::visitor::SaltBook;
@@ -78,14 +79,24 @@ impl Maintenance {
             let mut reports = tokio::time::interval_at(first, self.rollup_every);
             reports.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                let round = tokio::select! {
-                    _ = upkeep.tick() => self.run_upkeep().await,
-                    _ = reports.tick() => self.run_reports().await,
+                let started = std::time::Instant::now();
+                let (job, round) = tokio::select! {
+                    _ = upkeep.tick() => ("upkeep", self.run_upkeep().await),
+                    _ = reports.tick() => ("rollup", self.run_reports().await),
                 };
+                match &round {
+                    Ok(r) if job == "rollup" => {
+                        metrics::rollup_done(started.elapsed(), r.days_rolled_up, r.rows_purged)
+                    }
+                    Ok(r) => metrics::upkeep_done(r.sessions_ended, r.salts_deleted),
+                    Err(_) => metrics::maintenance_failed(job),
+                }
                 match round {
                     Ok(round) if round != Round::default() => tracing::info!(?round, "maintenance"),
                     Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "maintenance round failed; will retry"),
+                    Err(error) => {
+                        tracing::warn!(%error, job, "maintenance round failed; will retry")
+                    }
                 }
             }
         })

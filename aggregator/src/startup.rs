@@ -41,6 +41,7 @@ impl Application {
         if !applied.is_empty() {
             tracing::info!(?applied, "database migrated");
         }
+        crate::metrics::started();
         let salts = Arc::new(SaltBook::new(store.clone()));
         let (writer, writer_task) = writer::spawn(
             store.clone(),

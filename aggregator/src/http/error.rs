@@ -45,6 +45,22 @@ impl ApiError {
         }
     }
 
+    /// The `reason` label of `usage_requests_rejected_total`: one per variant, never the message
+    /// (which may name a client's input).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ApiError::Malformed { .. } => "malformed",
+            ApiError::OutOfRange { .. } => "out_of_range",
+            ApiError::OriginNotAllowed => "origin_not_allowed",
+            ApiError::TooLarge(_) => "too_large",
+            ApiError::BodyTimeout(_) => "body_timeout",
+            ApiError::Refused(_) => "refused_value",
+            ApiError::TooManyRequests { .. } => "rate_limited",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Unavailable { .. } => "unavailable",
+        }
+    }
+
     pub fn from_not_stored(cause: NotStored, retry_after_secs: u64) -> Self {
         match cause {
             NotStored::Refused(reason) => ApiError::Refused(reason),
@@ -64,6 +80,7 @@ impl From<Invalid> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        crate::metrics::rejected(self.reason());
         let message = self.to_string();
         let (status, body) = match &self {
             ApiError::Malformed { field, .. } => (

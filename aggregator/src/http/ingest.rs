@@ -61,10 +61,13 @@ pub async fn ingest(
         .store_full_user_agent
         .then(|| widths::fit(user_agent, widths::USER_AGENT_CHARS));
     let events = batch.events.len();
+    let rows = ingest::rows_of(batch, visitor, agent, full_agent, now);
+    let (programs, features) = (rows.programs.len(), rows.features.len());
     app.writer
-        .store(ingest::rows_of(batch, visitor, agent, full_agent, now))
+        .store(rows)
         .await
         .map_err(|e| ApiError::from_not_stored(e, retry))?;
+    crate::metrics::accepted(programs, features);
     Ok((StatusCode::OK, Json(json!({"stored": events}))).into_response())
 }
 
@@ -106,6 +109,7 @@ fn opt_out_signal(headers: &HeaderMap) -> Option<&'static str> {
     }
 }
 
-fn dropped(reason: &str) -> Response {
+fn dropped(reason: &'static str) -> Response {
+    crate::metrics::rejected(reason);
     (StatusCode::ACCEPTED, Json(json!({"dropped": reason}))).into_response()
 }

@@ -5,6 +5,7 @@ mod client_files;
 mod error;
 mod health;
 mod ingest;
+mod metrics;
 mod origin;
 pub mod rate_limit;
 mod security_headers;
@@ -18,7 +19,8 @@ use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tracing::Level;
 
 pub use error::ApiError;
 
@@ -74,10 +76,18 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/api/v1/events", post(ingest::ingest))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
+        .route(
+            "/metrics",
+            get(metrics::render).with_state(crate::metrics::install()),
+        )
         .nest("/api/v1/stats", stats::routes(state.clone()))
         .nest("/usage", client_files::routes(&dirs.client))
         .fallback_service(ServeDir::new(&dirs.site))
         .layer(cors)
+        .layer(axum::middleware::from_fn(metrics::count))
         .with_state(state);
-    security_headers::apply(routes).layer(TraceLayer::new_for_http())
+    // Per request at DEBUG, failures (5xx) included: an outage is logged once, by the writer's
+    // change of state, not once per 503 (TraceLayer's default is one ERROR each).
+    security_headers::apply(routes)
+        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
 }

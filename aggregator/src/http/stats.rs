@@ -56,13 +56,19 @@ pub enum StatsError {
 
 impl IntoResponse for StatsError {
     fn into_response(self) -> Response {
+        // A rate limit is an ApiError, which counts itself.
+        if let StatsError::Limited(limited) = self {
+            return limited.into_response();
+        }
         let message = self.to_string();
+        crate::metrics::rejected(self.reason());
         match self {
             StatsError::NotConfigured => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({"error": message})),
             )
                 .into_response(),
+            // Logged by `require_admin` with the client's keyed hash, never the token.
             StatsError::Unauthorized(_) => {
                 let mut response =
                     (StatusCode::UNAUTHORIZED, Json(json!({"error": message}))).into_response();
@@ -86,6 +92,19 @@ impl IntoResponse for StatsError {
                 )
                     .into_response()
             }
+        }
+    }
+}
+
+impl StatsError {
+    /// The `reason` label of `usage_requests_rejected_total`.
+    fn reason(&self) -> &'static str {
+        match self {
+            StatsError::NotConfigured => "stats_not_configured",
+            StatsError::Unauthorized(_) => "unauthorized",
+            StatsError::BadQuery(_) => "bad_query",
+            StatsError::Store(_) => "unavailable",
+            StatsError::Limited(limited) => limited.reason(),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! to the load (group commit); the next flush is written while the previous one commits.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -75,7 +75,8 @@ pub fn spawn(store: Store, config: WriterConfig) -> (WriterHandle, JoinHandle<()
 }
 
 async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig) {
-    let mut failing = false;
+    // Since when writes fail; None while they succeed.
+    let mut failing: Option<Instant> = None;
     let mut committing: Option<JoinHandle<Committed>> = None;
     while let Some(first) = queue.recv().await {
         // A commit that ended while the writer waited gives its connection back first.
@@ -89,18 +90,21 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
                 Err(_) => break,
             }
         }
+        crate::metrics::flush_started(jobs.len(), queue.len());
         let (rows, acks): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|job| (job.rows, job.done)).unzip();
         // Kept for `isolate` should the database refuse a value; a copy costs far less than
         // the flush's round trips.
         let flush = Arc::new(Flush::gather(rows.iter().cloned(), config.session_slack));
         // Written while the previous flush commits: the disk's sync no longer stalls the writer.
+        let writing = Instant::now();
         let written =
             tokio::time::timeout(config.flush_timeout, store.write_flush(flush.clone())).await;
         // One commit at a time, in order: the previous one ends before this one begins.
         settle(committing.take(), &mut failing).await;
         match written {
             Ok(Ok(written)) => {
+                crate::metrics::flush_written(writing.elapsed());
                 let sessions = flush.sessions.len();
                 committing = Some(tokio::spawn(commit(
                     written,
@@ -142,8 +146,12 @@ async fn commit(
     sessions: usize,
     timeout: Duration,
 ) -> Committed {
+    let committing = Instant::now();
     let outcome = match tokio::time::timeout(timeout, written.commit()).await {
-        Ok(Ok(())) => Ok(()),
+        Ok(Ok(())) => {
+            crate::metrics::flush_committed(committing.elapsed());
+            Ok(())
+        }
         Ok(Err(error)) => Err(error.to_string()),
         // What was written is dropped with the commit, and rolled back by the store.
         Err(_) => Err(format!("no commit within {timeout:?}")),
@@ -159,7 +167,7 @@ async fn commit(
 }
 
 /// Waits for a commit task and logs its outcome.
-async fn settle(task: Option<JoinHandle<Committed>>, failing: &mut bool) {
+async fn settle(task: Option<JoinHandle<Committed>>, failing: &mut Option<Instant>) {
     let Some(task) = task else { return };
     match task.await {
         Ok(outcome) => note(failing, &outcome),
@@ -168,19 +176,27 @@ async fn settle(task: Option<JoinHandle<Committed>>, failing: &mut bool) {
     }
 }
 
-/// Logs an outage once, not once per request (an outage must not flood the log), and its end.
-fn note(failing: &mut bool, outcome: &Result<(), String>) {
-    match outcome {
-        Ok(()) if *failing => {
-            *failing = false;
-            tracing::info!("database writes succeed again");
+/// Logs an outage once, not once per request (an outage must not flood the log), and its end
+/// with how long it lasted; the `usage_database_available` gauge follows the same changes.
+fn note(failing: &mut Option<Instant>, outcome: &Result<(), String>) {
+    match (outcome, *failing) {
+        (Ok(()), Some(since)) => {
+            *failing = None;
+            crate::metrics::database_available(true);
+            let outage_secs = since.elapsed().as_secs_f64();
+            tracing::info!(
+                outage_secs = format_args!("{outage_secs:.1}"),
+                "database writes succeed again"
+            );
         }
-        Ok(()) => {}
-        Err(error) if !*failing => {
-            *failing = true;
+        (Ok(()), None) => {}
+        (Err(error), None) => {
+            *failing = Some(Instant::now());
+            crate::metrics::database_error("write");
+            crate::metrics::database_available(false);
             tracing::error!(%error, "database write failed; answering 503 until it recovers");
         }
-        Err(_) => {}
+        (Err(_), Some(_)) => crate::metrics::database_error("write"),
     }
 }
 

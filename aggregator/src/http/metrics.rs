@@ -1,0 +1,64 @@
+//! `GET /metrics` (Prometheus text format) and the layer that counts every answered request by
+//! route and status. The route label comes from a closed list, never from the raw path.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::PrometheusHandle;
+
+/// The routes the router declares; anything else is a static file (`/usage/*` or the site).
+const ROUTES: &[&str] = &[
+    "/api/v1/events",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/v1/stats/daily",
+    "/api/v1/stats/sessions",
+    "/api/v1/stats/features",
+    "/api/v1/stats/programs",
+    "/api/v1/stats/clients",
+];
+
+/// The label of a request path: a declared route, `/usage/*` (the client) or `static`.
+pub fn route_label(path: &str) -> &'static str {
+    match ROUTES.iter().find(|route| **route == path) {
+        Some(route) => route,
+        None if path.starts_with("/usage/") => "/usage/*",
+        None if path.starts_with("/api/") => "/api/*",
+        None => "static",
+    }
+}
+
+/// Counts the request once it is answered.
+pub async fn count(request: Request, next: Next) -> Response {
+    let route = route_label(request.uri().path());
+    let response = next.run(request).await;
+    crate::metrics::request(route, response.status().as_u16());
+    response
+}
+
+pub async fn render(State(handle): State<PrometheusHandle>) -> Response {
+    handle.run_upkeep();
+    let mut response = handle.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_label;
+
+    #[test]
+    fn labels_come_from_a_closed_set() {
+        assert_eq!(route_label("/api/v1/events"), "/api/v1/events");
+        assert_eq!(route_label("/api/v1/stats/daily"), "/api/v1/stats/daily");
+        assert_eq!(route_label("/usage/usage_client_bg.wasm"), "/usage/*");
+        assert_eq!(route_label("/api/v1/events/10.1.2.3"), "/api/*");
+        assert_eq!(route_label("/dashboard.html"), "static");
+        assert_eq!(route_label("/10.1.2.3"), "static");
+    }
+}
