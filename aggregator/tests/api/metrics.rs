@@ -91,7 +91,7 @@ async fn metrics_count_what_was_posted_without_identifying_anyone(kind: StoreKin
         r#"usage_requests_rejected_total{reason="unauthorized"}"#,
         1.0,
     );
-    assert!(log.contains("stats API authentication failed"), "{log}");
+    assert!(log.contains("stats API: request refused"), "{log}");
     assert!(
         !log.contains(presented),
         "the token never reaches the log:\n{log}"
