@@ -7,14 +7,14 @@ use usage_e2e::browser::Browser;
 use usage_e2e::ide::{demo_site, open_ide, start, wait_for};
 use usage_e2e::stack::{repo_root, StoreKind, TestDb};
 
-/// The stub's `<script>` block from the integration guide.
+/// The body of the stub's `<script>` block in the integration guide.
 fn stub_from_the_guide() -> String {
     let guide = std::fs::read_to_string(repo_root().join("docs/integration.md")).unwrap();
     let at = guide
         .find("window.usage = window.usage || { q: [")
         .expect("the guide shows the stub");
-    let open = guide[..at].rfind("<script>").unwrap();
-    let close = at + guide[at..].find("</script>").unwrap() + "</script>".len();
+    let open = guide[..at].rfind("<script>").unwrap() + "<script>".len();
+    let close = at + guide[at..].find("</script>").unwrap();
     guide[open..close].to_string()
 }
 
@@ -22,13 +22,19 @@ fn stub_from_the_guide() -> String {
 async fn calls_before_the_loader_are_kept_by_the_stub() {
     let db = TestDb::create(StoreKind::Sqlite).await;
     let site = demo_site("");
-    let page = format!(
-        "<!doctype html><html><head>{stub}\n<script>\n  usage.feature(\"early\", {{ step: 1 }});\n  \
-         usage.programRun({{ programLines: 2, executionTimeMs: 1, linesExecuted: 2, error: \"?EARLY\" }});\n\
-         </script>\n<script type=\"module\" src=\"/usage/usage.js\" data-site=\"ide\" \
-         data-heartbeat-interval=\"1000\"></script></head><body>stub</body></html>",
-        stub = stub_from_the_guide()
-    );
+    // The aggregator's Content-Security-Policy forbids inline scripts on the pages it serves, so
+    // the guide's snippet and the early calls run as classic external scripts: the same code, run
+    // in the same order (each before the parser goes on), as inline blocks on an integrator's page.
+    std::fs::write(site.path().join("stub.js"), stub_from_the_guide()).unwrap();
+    std::fs::write(
+        site.path().join("early.js"),
+        "usage.feature(\"early\", { step: 1 });\n\
+         usage.programRun({ programLines: 2, executionTimeMs: 1, linesExecuted: 2, error: \"?EARLY\" });\n",
+    )
+    .unwrap();
+    let page = "<!doctype html><html><head><script src=\"/stub.js\"></script>\n\
+        <script src=\"/early.js\"></script>\n<script type=\"module\" src=\"/usage/usage.js\" \
+        data-site=\"ide\" data-heartbeat-interval=\"1000\"></script></head><body>stub</body></html>";
     std::fs::write(site.path().join("stub.html"), page).unwrap();
     let mut aggregator = start(&db, site.path()).await;
     let browser = Browser::launch().await;
