@@ -15,10 +15,10 @@ PREBUILT_CLIENT := wasm-client/dist
 # RUN_CARGO_FLAGS=--release serves the release build instead.
 RUN_CARGO_FLAGS ?=
 
-.PHONY: test run tools client client-update check-client lint test-rust test-browsers size bench
+.PHONY: test run tools client client-update check-client check-alerts lint test-rust test-browsers size bench
 
 ## test: install what is missing, then formatting, lints and every test (Rust, browsers, end to end)
-test: tools lint client check-client test-rust test-browsers
+test: tools lint client check-client check-alerts test-rust test-browsers
 
 ## run: build the aggregator and serve the demo IDE and the dashboard on SQLite (needs only cargo)
 run:
@@ -51,6 +51,10 @@ client-update:
 ## check-client: fail unless wasm-client/dist/ is byte for byte a fresh build of wasm-client/
 check-client:
 	bash scripts/check-prebuilt-client.sh
+
+## check-alerts: promtool checks and unit tests of the alert rules in docs/alerts/
+check-alerts:
+	bash scripts/check-alerts.sh
 
 lint:
 	cargo fmt --all --check

@@ -119,7 +119,7 @@ fn describe() {
     describe_counter!("usage_purged_rows_total", "Raw rows deleted past retention");
     describe_counter!(
         "usage_maintenance_failures_total",
-        "Maintenance rounds that failed, by job"
+        "Maintenance rounds that failed, by task"
     );
     describe_counter!("usage_salts_rotated_total", "Expired daily salts deleted");
     describe_counter!(
@@ -140,7 +140,7 @@ pub fn started() {
     gauge!("usage_database_available").set(1.0);
     gauge!("usage_last_commit_timestamp_seconds").increment(0.0);
     counter!("usage_events_accepted_total", "kind" => "session").absolute(0);
-    counter!("usage_maintenance_failures_total", "job" => "rollup").absolute(0);
+    counter!("usage_maintenance_failures_total", "task" => "rollup").absolute(0);
 }
 
 /// One answered request. `route` is the router's pattern (`/api/v1/events`), never the raw path.
@@ -228,9 +228,10 @@ pub fn rollup_done(took: Duration, days: u64, rows_purged: u64) {
     counter!("usage_purged_rows_total").increment(rows_purged);
 }
 
-/// A maintenance round that failed; `job` is `rollup` or `upkeep`.
-pub fn maintenance_failed(job: &'static str) {
-    counter!("usage_maintenance_failures_total", "job" => job).increment(1);
+/// A maintenance round that failed; `task` is `rollup` or `upkeep`. (Not `job`: Prometheus sets
+/// that label on every scraped series and would rename ours to `exported_job`.)
+pub fn maintenance_failed(task: &'static str) {
+    counter!("usage_maintenance_failures_total", "task" => task).increment(1);
 }
 
 pub fn upkeep_done(sessions_ended: u64, salts_deleted: u64) {
