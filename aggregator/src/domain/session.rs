@@ -101,6 +101,15 @@ impl SessionFacts {
     }
 }
 
+/// The coarse time the idle sweep and the rollup find sessions by (`last_seen_minute`): whole
+/// minutes since 1970-01-01 UTC, rounded down. Indexed instead of the precise `last_seen_at`,
+/// it changes at most once a minute per session, so most heartbeats leave the indexes alone;
+/// queries narrow by it and then compare the precise time. SQL computes the same number in
+/// the V5 migrations (`TIMESTAMPDIFF(MINUTE, '1970-01-01', t)`, `strftime('%s', t) / 60`).
+pub fn minute_of(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(60)
+}
+
 fn ms(value: u64) -> Duration {
     Duration::milliseconds(i64::try_from(value).unwrap_or(i64::MAX))
 }
@@ -114,6 +123,24 @@ mod tests {
     use super::*;
     use crate::domain::event::{Event, Id128};
     use chrono::TimeZone;
+
+    #[test]
+    fn the_minute_bucket_rounds_down_and_changes_once_a_minute() {
+        let at = |h, m, s, ms| {
+            Utc.with_ymd_and_hms(2026, 12, 2, h, m, s).unwrap() + Duration::milliseconds(ms)
+        };
+        // 2026-12-02 00:00 UTC is 20,424 days after 1970-01-01.
+        let midnight = 20_424 * 24 * 60;
+        assert_eq!(minute_of(at(0, 0, 0, 0)), midnight);
+        assert_eq!(minute_of(at(0, 0, 59, 999)), midnight);
+        assert_eq!(minute_of(at(0, 1, 0, 0)), midnight + 1);
+        assert_eq!(minute_of(at(23, 59, 30, 0)), midnight + 24 * 60 - 1);
+        let before_1970 = Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 30).unwrap();
+        assert_eq!(minute_of(before_1970), -1, "rounded down, not toward zero");
+        // Four heartbeats 15 s apart change the bucket at most once.
+        let beats: Vec<i64> = (0..4).map(|i| minute_of(at(10, 7, 7 + i * 15, 0))).collect();
+        assert_eq!(beats.windows(2).filter(|w| w[0] != w[1]).count(), 1);
+    }
 
     fn at(secs: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap() + Duration::seconds(secs)

@@ -7,25 +7,39 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
+use sha2::Sha256;
 use tokio::sync::Mutex;
 
+/// A day's salt, with the HMAC-SHA256 state already keyed by it: keying hashes the padded key
+/// once for the inner and once for the outer hash, two of the seven SHA-256 compressions a
+/// visitor hash took; a clone of the keyed state leaves each hash only its message's.
 #[derive(Clone)]
-pub struct Salt([u8; 32]);
+pub struct Salt {
+    bytes: [u8; 32],
+    keyed: Hmac<Sha256>,
+}
 
 impl Salt {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Salt(bytes)
+        let keyed = Hmac::<Sha256>::new_from_slice(&bytes).expect("HMAC takes keys of any length");
+        Salt { bytes, keyed }
     }
 
     pub fn random() -> Self {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
-        Salt(bytes)
+        Salt::from_bytes(bytes)
     }
 
     pub fn bytes(&self) -> &[u8; 32] {
-        &self.0
+        &self.bytes
+    }
+
+    /// A fresh HMAC keyed by this salt, ready for its message (a clone, no key schedule).
+    pub fn mac(&self) -> Hmac<Sha256> {
+        self.keyed.clone()
     }
 }
 

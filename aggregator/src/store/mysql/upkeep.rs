@@ -7,6 +7,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{IsolationLevel, Transaction, TxOpts};
 
 use super::MySqlStore;
+use crate::domain::session::minute_of;
 use crate::store::sql;
 use crate::store::{StoreError, Upkeep};
 
@@ -29,10 +30,14 @@ impl Upkeep for MySqlStore {
         let mut total = 0;
         // Recording the end offset keeps the rule "ended while no later event exists".
         loop {
+            // The index (end_time, last_seen_minute) narrows to open sessions last seen in the
+            // cutoff's minute or before, or never given a minute (the old tracker's rows); the
+            // precise time decides within that minute.
             conn.exec_drop(
                 "UPDATE ide_sessions SET end_offset_ms = max_offset_ms, end_time = COALESCE(last_activity, start_time) \
-                 WHERE end_time IS NULL AND COALESCE(last_seen_at, last_activity, start_time) < ? LIMIT ?",
-                (cutoff.naive_utc(), SWEEP_CHUNK),
+                 WHERE end_time IS NULL AND (last_seen_minute IS NULL OR last_seen_minute <= ?) \
+                 AND COALESCE(last_seen_at, last_activity, start_time) < ? LIMIT ?",
+                (minute_of(cutoff), cutoff.naive_utc(), SWEEP_CHUNK),
             )
             .await?;
             let ended = conn.affected_rows();
@@ -74,7 +79,9 @@ impl Upkeep for MySqlStore {
 
     /// UTC days of the sessions that received a batch at or after `since`.
     async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(sql::DAYS_TOUCHED_SINCE, since).await
+        let mut conn = self.pool().get_conn().await?;
+        let minute = minute_of(since.and_utc());
+        Ok(conn.exec(sql::DAYS_TOUCHED_SINCE, (minute, since)).await?)
     }
 
     /// UTC days that still have raw sessions starting before `cutoff`.

@@ -6,6 +6,7 @@
 //! retry stores nothing twice (event ids are unique, session facts merge idempotently, counters
 //! grow only by runs inserted now).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -14,7 +15,7 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use super::time::{parse_time, utc_text};
 use super::SqliteStore;
 use crate::domain::ingest::{ProgramRow, SessionRow};
-use crate::domain::session::SessionFacts;
+use crate::domain::session::{minute_of, SessionFacts};
 use crate::pipeline::batch::Flush;
 use crate::store::{Ingest, StoreError, Written};
 
@@ -46,58 +47,77 @@ impl Ingest for SqliteStore {
 fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
     let mut known = tx.prepare_cached("SELECT 1 FROM program_executions WHERE event_id = ?")?;
     let new_runs = flush.new_runs(|id| known.exists([&id.0[..]]))?;
-    let rows = flush.session_rows(&new_runs, |id| stored_facts(tx, id))?;
-    upsert_sessions(tx, &rows)?;
+    let mut indexed = HashMap::with_capacity(flush.sessions.len());
+    let rows = flush.session_rows(&new_runs, |id| {
+        Ok::<_, StoreError>(stored_facts(tx, id)?.map(|(facts, keys)| {
+            indexed.insert(id.to_string(), keys);
+            facts
+        }))
+    })?;
+    upsert_sessions(tx, &rows, &indexed)?;
     insert_programs(tx, &new_runs)?;
     insert_features(tx, flush)?;
     Ok(())
 }
 
-/// The stored facts of a session, if it exists. Rows from before heartbeat sessions know only
-/// their start.
+/// What a stored session's indexed columns hold (besides `session_id`, which never changes):
+/// a heartbeat that leaves all three as they are updates the row without touching an index.
+#[derive(Debug, PartialEq)]
+struct IndexedKeys {
+    start_time: String,
+    end_time: Option<String>,
+    last_seen_minute: Option<i64>,
+}
+
+impl IndexedKeys {
+    fn unchanged_by(&self, row: &SessionRow<'_>) -> bool {
+        self.last_seen_minute == Some(minute_of(row.facts.last_seen))
+            && self.end_time.is_none()
+            && row.times.end_time.is_none()
+            && self.start_time == utc_text(row.times.start_time)
+    }
+}
+
+/// The stored facts of a session, if it exists, and its indexed columns. Rows from before
+/// heartbeat sessions know only their start.
 fn stored_facts(
     tx: &Transaction<'_>,
     session_id: &str,
-) -> Result<Option<SessionFacts>, StoreError> {
+) -> Result<Option<(SessionFacts, IndexedKeys)>, StoreError> {
     let mut select = tx.prepare_cached(
         "SELECT first_seen_at, last_seen_at, start_estimate, start_time, max_offset_ms, visible_ms, \
-         active_ms, end_offset_ms FROM ide_sessions WHERE session_id = ?",
+         active_ms, end_offset_ms, end_time, last_seen_minute FROM ide_sessions WHERE session_id = ?",
     )?;
     type Raw = (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        String,
-        i64,
-        i64,
-        i64,
-        Option<i64>,
+        (Option<String>, Option<String>, Option<String>, String),
+        (i64, i64, i64, Option<i64>),
+        (Option<String>, Option<i64>),
     );
     let raw: Option<Raw> = select
         .query_row([session_id], |r| {
             Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
+                (r.get(8)?, r.get(9)?),
             ))
         })
         .optional()?;
-    let Some((first, last, estimate, start, max_offset, visible, active, end_offset)) = raw else {
+    let Some((
+        (first, last, estimate, start_text),
+        (max_offset, visible, active, end_offset),
+        (end_time, last_seen_minute),
+    )) = raw
+    else {
         return Ok(None);
     };
-    let start = parse_time(&start)?.and_utc();
+    let start = parse_time(&start_text)?.and_utc();
     let or_start = |text: Option<String>| -> Result<_, StoreError> {
         Ok(match text {
             Some(text) => parse_time(&text)?.and_utc(),
             None => start,
         })
     };
-    Ok(Some(SessionFacts {
+    let facts = SessionFacts {
         first_seen: or_start(first)?,
         last_seen: or_start(last)?,
         start_estimate: or_start(estimate)?,
@@ -105,22 +125,44 @@ fn stored_facts(
         visible_ms: non_negative(visible),
         active_ms: non_negative(active),
         end_offset_ms: end_offset.map(non_negative),
-    }))
+    };
+    let keys = IndexedKeys {
+        start_time: start_text,
+        end_time,
+        last_seen_minute,
+    };
+    Ok(Some((facts, keys)))
 }
 
 fn non_negative(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-fn upsert_sessions(tx: &Transaction<'_>, rows: &[SessionRow<'_>]) -> Result<(), StoreError> {
+/// Writes each session row: an open session whose indexed columns stay as stored (the common
+/// heartbeat: same minute, same start, still open) by an UPDATE of unindexed columns only,
+/// since SQLite rewrites the entries of every index whose columns a statement sets; any other
+/// row by the full upsert.
+fn upsert_sessions(
+    tx: &Transaction<'_>,
+    rows: &[SessionRow<'_>],
+    indexed: &HashMap<String, IndexedKeys>,
+) -> Result<(), StoreError> {
+    let mut update = tx.prepare_cached(
+        "UPDATE ide_sessions SET first_seen_at = ?2, last_seen_at = ?3, start_estimate = ?4, \
+         max_offset_ms = ?5, visible_ms = ?6, active_ms = ?7, end_offset_ms = ?8, last_activity = ?9, \
+         duration_seconds = ?10, active_seconds = ?11, programs_run = programs_run + ?12, \
+         lines_executed = lines_executed + ?13, errors_encountered = errors_encountered + ?14 \
+         WHERE session_id = ?1",
+    )?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO ide_sessions (session_id, site_id, visitor_hash, ip_address, user_agent, browser, os, device, \
          first_seen_at, last_seen_at, start_estimate, max_offset_ms, visible_ms, active_ms, end_offset_ms, \
          start_time, last_activity, end_time, duration_seconds, active_seconds, programs_run, lines_executed, \
-         errors_encountered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-         ?18, ?19, ?20, ?21, ?22, ?23) \
+         errors_encountered, last_seen_minute) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+         ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) \
          ON CONFLICT (session_id) DO UPDATE SET \
          first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at, \
+         last_seen_minute = excluded.last_seen_minute, \
          start_estimate = excluded.start_estimate, max_offset_ms = excluded.max_offset_ms, \
          visible_ms = excluded.visible_ms, active_ms = excluded.active_ms, end_offset_ms = excluded.end_offset_ms, \
          start_time = excluded.start_time, last_activity = excluded.last_activity, end_time = excluded.end_time, \
@@ -131,6 +173,28 @@ fn upsert_sessions(tx: &Transaction<'_>, rows: &[SessionRow<'_>]) -> Result<(), 
     )?;
     for row in rows {
         let (who, facts, times, add) = (row.identity, &row.facts, &row.times, &row.added);
+        if indexed
+            .get(row.session_id)
+            .is_some_and(|keys| keys.unchanged_by(row))
+        {
+            update.execute(params![
+                row.session_id,
+                utc_text(facts.first_seen),
+                utc_text(facts.last_seen),
+                utc_text(facts.start_estimate),
+                facts.max_offset_ms,
+                facts.visible_ms,
+                facts.active_ms,
+                facts.end_offset_ms,
+                utc_text(times.last_activity),
+                times.duration_seconds,
+                times.active_seconds,
+                add.runs,
+                add.lines,
+                add.errors,
+            ])?;
+            continue;
+        }
         upsert.execute(params![
             row.session_id,
             who.site,
@@ -155,6 +219,7 @@ fn upsert_sessions(tx: &Transaction<'_>, rows: &[SessionRow<'_>]) -> Result<(), 
             add.runs,
             add.lines,
             add.errors,
+            minute_of(facts.last_seen),
         ])?;
     }
     Ok(())

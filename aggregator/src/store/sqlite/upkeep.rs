@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::time::{date_text, day_span, parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
+use crate::domain::session::minute_of;
 use crate::store::sql;
 use crate::store::{StoreError, Upkeep};
 
@@ -16,11 +17,28 @@ const CHUNK: u32 = 1000;
 #[async_trait]
 impl Upkeep for SqliteStore {
     async fn end_idle_sessions(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        // Recording the end offset keeps the rule "ended while no later event exists".
+        // Recording the end offset keeps the rule "ended while no later event exists". The index
+        // (end_time, last_seen_minute) narrows to open sessions last seen in the cutoff's minute
+        // or before, or never given one (the old tracker's rows); the precise time decides.
         let sql = "UPDATE ide_sessions SET end_offset_ms = max_offset_ms, end_time = COALESCE(last_activity, start_time) \
                    WHERE id IN (SELECT id FROM ide_sessions WHERE end_time IS NULL \
+                   AND (last_seen_minute IS NULL OR last_seen_minute <= ?3) \
                    AND COALESCE(last_seen_at, last_activity, start_time) < ?1 LIMIT ?2)";
-        self.in_chunks(sql, utc_text(cutoff)).await
+        let (cutoff, minute) = (utc_text(cutoff), minute_of(cutoff));
+        self.other
+            .run(move |conn| {
+                let mut total = 0;
+                loop {
+                    let changed =
+                        conn.prepare_cached(sql)?
+                            .execute((&cutoff, CHUNK, minute))? as u64;
+                    total += changed;
+                    if changed < u64::from(CHUNK) {
+                        return Ok(total);
+                    }
+                }
+            })
+            .await
     }
 
     async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError> {
@@ -44,7 +62,16 @@ impl Upkeep for SqliteStore {
     }
 
     async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(sql::DAYS_TOUCHED_SINCE, since).await
+        self.other
+            .run(move |conn| {
+                let minute = minute_of(since.and_utc());
+                let days = conn
+                    .prepare_cached(sql::DAYS_TOUCHED_SINCE)?
+                    .query_map((minute, time_text(since)), |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                days.iter().map(|d| parse_date(d)).collect()
+            })
+            .await
     }
 
     async fn days_with_sessions_before(

@@ -58,7 +58,7 @@ macro_rules! number {
         }
     )*};
 }
-number!(u32, u64);
+number!(u32, u64, i64);
 
 impl Literal for bool {
     fn write_to(&self, sql: &mut String) {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::literal::{push_row, Literal};
 use crate::domain::ingest::{ProgramRow, SessionRow};
-use crate::domain::session::SessionFacts;
+use crate::domain::session::{minute_of, SessionFacts};
 use crate::pipeline::batch::Flush;
 
 use super::CHUNK;
@@ -31,6 +31,8 @@ pub fn list<T: Literal + ?Sized>(prefix: &str, items: &[&T], suffix: &str) -> St
 }
 
 /// Upserts of the rows a flush derived; a stored session's key sends its upsert straight to it.
+/// `last_seen_minute` is the indexed one of the last-seen times (see V5): within a minute its
+/// value does not change, and InnoDB then leaves the indexes that carry it alone.
 pub fn upsert_sessions(
     rows: &[SessionRow<'_>],
     stored: &HashMap<String, StoredSession>,
@@ -40,7 +42,7 @@ pub fn upsert_sessions(
         let mut sql = String::with_capacity(4096 + chunk.len() * 400);
         sql.push_str(
             "INSERT INTO ide_sessions (id, session_id, site_id, visitor_hash, ip_address, user_agent, browser, os, \
-             device, first_seen_at, last_seen_at, start_estimate, max_offset_ms, visible_ms, active_ms, end_offset_ms, \
+             device, first_seen_at, last_seen_at, last_seen_minute, start_estimate, max_offset_ms, visible_ms, active_ms, end_offset_ms, \
              start_time, last_activity, end_time, duration_seconds, active_seconds, programs_run, lines_executed, \
              errors_encountered) VALUES ",
         );
@@ -62,6 +64,7 @@ pub fn upsert_sessions(
                     &who.device,
                     &facts.first_seen,
                     &facts.last_seen,
+                    &minute_of(facts.last_seen),
                     &facts.start_estimate,
                     &facts.max_offset_ms,
                     &facts.visible_ms,
@@ -83,6 +86,7 @@ pub fn upsert_sessions(
             " ON DUPLICATE KEY UPDATE \
              first_seen_at = LEAST(COALESCE(first_seen_at, VALUES(first_seen_at)), VALUES(first_seen_at)), \
              last_seen_at = GREATEST(COALESCE(last_seen_at, VALUES(last_seen_at)), VALUES(last_seen_at)), \
+             last_seen_minute = GREATEST(COALESCE(last_seen_minute, VALUES(last_seen_minute)), VALUES(last_seen_minute)), \
              start_estimate = LEAST(COALESCE(start_estimate, VALUES(start_estimate)), VALUES(start_estimate)), \
              max_offset_ms = GREATEST(max_offset_ms, VALUES(max_offset_ms)), \
              visible_ms = GREATEST(visible_ms, VALUES(visible_ms)), \
