@@ -129,8 +129,8 @@ mod tests {
         let at = |h, m, s, ms| {
             Utc.with_ymd_and_hms(2026, 12, 2, h, m, s).unwrap() + Duration::milliseconds(ms)
         };
-        // 2026-12-02 00:00 UTC is 20,424 days after 1970-01-01.
-        let midnight = 20_424 * 24 * 60;
+        // 2026-12-02 00:00 UTC is 20,789 days after 1970-01-01.
+        let midnight = 20_789 * 24 * 60;
         assert_eq!(minute_of(at(0, 0, 0, 0)), midnight);
         assert_eq!(minute_of(at(0, 0, 59, 999)), midnight);
         assert_eq!(minute_of(at(0, 1, 0, 0)), midnight + 1);

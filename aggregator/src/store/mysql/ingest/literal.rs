@@ -97,6 +97,16 @@ fn push_digits(sql: &mut String, value: u32, width: u32) {
     }
 }
 
+/// `DEFAULT`: the column's default, for a value the statement must name but will not store
+/// (the identity of a session row that already exists, which its upsert leaves as it is).
+pub struct ColumnDefault;
+
+impl Literal for ColumnDefault {
+    fn write_to(&self, sql: &mut String) {
+        sql.push_str("DEFAULT");
+    }
+}
+
 impl Literal for Id128 {
     fn write_to(&self, sql: &mut String) {
         sql.push_str("X'");
@@ -162,6 +172,8 @@ mod tests {
         assert_eq!(sql(&Id128([0xab; 16])), format!("X'{}'", "ab".repeat(16)));
         assert_eq!(sql(&Some(7u64)), "7");
         assert_eq!(sql(&true), "1");
+        assert_eq!(sql(&-5i64), "-5");
+        assert_eq!(sql(&ColumnDefault), "DEFAULT");
         let mut row = String::new();
         push_row(&mut row, true, &[&1u32, &None::<u64>]);
         push_row(&mut row, false, &[&2u32, &Some(3u64)]);

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::literal::{push_row, Literal};
+use super::literal::{push_row, ColumnDefault, Literal};
 use crate::domain::ingest::{ProgramRow, SessionRow};
 use crate::domain::session::{minute_of, SessionFacts};
 use crate::pipeline::batch::Flush;
@@ -33,8 +33,8 @@ pub fn list<T: Literal + ?Sized>(prefix: &str, items: &[&T], suffix: &str) -> St
 /// Upserts of the rows a flush derived; a stored session's key sends its upsert straight to it.
 /// `last_seen_minute` is the indexed one of the last-seen times (see V5): within a minute its
 /// value does not change, and InnoDB then leaves the indexes that carry it alone.
-pub fn upsert_sessions(
-    rows: &[SessionRow<'_>],
+pub fn upsert_sessions<'a>(
+    rows: &'a [SessionRow<'a>],
     stored: &HashMap<String, StoredSession>,
 ) -> Vec<String> {
     let mut statements = Vec::new();
@@ -48,20 +48,31 @@ pub fn upsert_sessions(
         );
         for (i, row) in chunk.iter().enumerate() {
             let (who, facts, times, add) = (row.identity, &row.facts, &row.times, &row.added);
+            let key = stored.get(row.session_id).map(|o| o.key);
+            // The identity of a stored row (locked by this flush, so it cannot vanish before
+            // the upsert) is never updated: its columns go as DEFAULT, which spares the server
+            // parsing a heartbeat's user agent again. A new row stores the identity.
+            let identity = |value: &'a dyn Literal| -> &'a dyn Literal {
+                if key.is_some() {
+                    &ColumnDefault
+                } else {
+                    value
+                }
+            };
             push_row(
                 &mut sql,
                 i == 0,
                 &[
                     // A stored row's key sends the upsert straight to it; a new row gets one.
-                    &stored.get(row.session_id).map(|o| o.key),
+                    &key,
                     &row.session_id,
-                    &who.site,
-                    &who.visitor_hash,
-                    &who.ip_address,
-                    &who.user_agent,
-                    &who.browser,
-                    &who.os,
-                    &who.device,
+                    identity(&who.site),
+                    identity(&who.visitor_hash),
+                    identity(&who.ip_address),
+                    identity(&who.user_agent),
+                    identity(&who.browser),
+                    identity(&who.os),
+                    identity(&who.device),
                     &facts.first_seen,
                     &facts.last_seen,
                     &minute_of(facts.last_seen),
