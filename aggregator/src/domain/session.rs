@@ -138,7 +138,9 @@ mod tests {
         let before_1970 = Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 30).unwrap();
         assert_eq!(minute_of(before_1970), -1, "rounded down, not toward zero");
         // Four heartbeats 15 s apart change the bucket at most once.
-        let beats: Vec<i64> = (0..4).map(|i| minute_of(at(10, 7, 7 + i * 15, 0))).collect();
+        let beats: Vec<i64> = (0..4)
+            .map(|i| minute_of(at(10, 7, 30, 0) + Duration::seconds(i * 15)))
+            .collect();
         assert_eq!(beats.windows(2).filter(|w| w[0] != w[1]).count(), 1);
     }
 
