@@ -174,6 +174,66 @@ async fn an_idle_session_is_ended_by_the_sweeper_and_a_reload_reopens_it(kind: S
     app.shutdown().await;
 }
 
+both_stores!(the_sweep_finds_sessions_by_their_minute_and_ends_them_by_the_precise_time);
+/// The idle sweep's index carries the coarse `last_seen_minute` (V5), not `last_seen_at`: each
+/// write keeps the minute in step with the precise time (a heartbeat in the same minute, one in
+/// the next), a cutoff inside that minute still decides by the precise time, and rows of the old
+/// tracker, which set neither, are still ended.
+async fn the_sweep_finds_sessions_by_their_minute_and_ends_them_by_the_precise_time(
+    kind: StoreKind,
+) {
+    let app = TestApp::spawn(kind).await;
+    let minute = |at: chrono::DateTime<chrono::Utc>| at.timestamp().div_euclid(60);
+    let stored = || async {
+        let (minute, offset): (Option<i64>, u64) = mysql_async::from_row(
+            app.db
+                .rows("SELECT last_seen_minute, max_offset_ms FROM ide_sessions WHERE session_id <> 'py-open'")
+                .await
+                .remove(0),
+        );
+        (minute, offset)
+    };
+    let mut script = SessionScript::new();
+    let events = vec![script.start(0.0), script.heartbeat(30.0, 30.0, 10.0)];
+    app.deliver(30.0, &script.batch(30.0, events)).await; // seen 12:00:30.2
+    assert_eq!(stored().await, (Some(minute(noon())), 30_000));
+    let events = vec![script.heartbeat(45.0, 45.0, 20.0)];
+    app.deliver(45.0, &script.batch(45.0, events)).await; // the same minute
+    assert_eq!(stored().await, (Some(minute(noon())), 45_000));
+    let events = vec![script.heartbeat(75.0, 75.0, 30.0)];
+    app.deliver(75.0, &script.batch(75.0, events)).await; // seen 12:01:15.2
+    assert_eq!(stored().await, (Some(minute(noon()) + 1), 75_000));
+    let last_seen: NaiveDateTime = app
+        .db
+        .scalar("SELECT last_seen_at FROM ide_sessions WHERE session_id <> 'py-open'")
+        .await;
+    assert_eq!(
+        last_seen,
+        (noon() + Duration::milliseconds(75_000 + DELAY_MS)).naive_utc()
+    );
+    // The old tracker inserting beside us during a switch-over: no last_seen_at, no minute.
+    app.db
+        .execute(
+            "INSERT INTO ide_sessions (session_id, start_time, user_agent) \
+             VALUES ('py-open', '2026-11-28 10:00:00.000', 'python')",
+        )
+        .await;
+    // Cutoffs (30 minutes back) inside 12:01, first before the last heartbeat, then after it.
+    app.clock
+        .set(noon() + Duration::minutes(31) + Duration::seconds(10));
+    assert_eq!(
+        app.maintenance.run_once().await.unwrap().sessions_ended,
+        1,
+        "only the old tracker's row: ours was seen at 12:01:15.2, after the cutoff 12:01:10"
+    );
+    assert_eq!(app.db.count("ide_sessions WHERE end_time IS NULL").await, 1);
+    app.clock
+        .set(noon() + Duration::minutes(31) + Duration::seconds(20));
+    assert_eq!(app.maintenance.run_once().await.unwrap().sessions_ended, 1);
+    assert_eq!(app.db.count("ide_sessions WHERE end_time IS NULL").await, 0);
+    app.shutdown().await;
+}
+
 both_stores!(a_client_cannot_claim_a_session_longer_than_the_server_saw_plus_slack);
 async fn a_client_cannot_claim_a_session_longer_than_the_server_saw_plus_slack(kind: StoreKind) {
     let app = TestApp::spawn_with(kind, |c| c.session_slack_secs = 120).await;
