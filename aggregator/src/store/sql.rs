@@ -3,8 +3,7 @@
 /// UTC days of the sessions that received a batch at or after the second `?`, whose minute
 /// ([`crate::domain::session::minute_of`]) is the first: the index on the coarse `last_seen_minute`
 /// (V5) narrows to the sessions seen since that minute, the precise time decides.
-pub const DAYS_TOUCHED_SINCE: &str =
-    "SELECT DISTINCT DATE(start_time) FROM ide_sessions \
+pub const DAYS_TOUCHED_SINCE: &str = "SELECT DISTINCT DATE(start_time) FROM ide_sessions \
      WHERE last_seen_minute >= ? AND last_seen_at >= ? ORDER BY 1";
 
 /// UTC days that still have raw sessions starting before `?`.
