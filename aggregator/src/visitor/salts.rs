@@ -28,9 +28,7 @@ impl Salt {
     }
 
     pub fn random() -> Self {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        Salt::from_bytes(bytes)
+        Salt::from_bytes(random_bytes())
     }
 
     pub fn bytes(&self) -> &[u8; 32] {
@@ -41,6 +39,13 @@ impl Salt {
     pub fn mac(&self) -> Hmac<Sha256> {
         self.keyed.clone()
     }
+}
+
+/// 32 random bytes: a candidate salt, keyed only once it is the day's salt.
+fn random_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
 }
 
 impl std::fmt::Debug for Salt {
@@ -99,7 +104,7 @@ impl<T: SaltTable> SaltBook<T> {
         if let Some(salt) = self.cache.lock().await.get(&day) {
             return Ok(salt.clone());
         }
-        let salt = Salt::from_bytes(self.table.ensure_salt(day, Salt::random().bytes()).await?);
+        let salt = Salt::from_bytes(self.table.ensure_salt(day, &random_bytes()).await?);
         self.cache.lock().await.insert(day, salt.clone());
         Ok(salt)
     }
