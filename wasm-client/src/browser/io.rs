@@ -64,13 +64,17 @@ fn bound(cb: &Callback, code: u32) -> Function {
         .bind_code(&JsValue::NULL, code)
 }
 
-fn window() -> Option<Window> {
-    web_sys::window()
+/// The global object as a `Window`. Only called once [`has_window`] said there is one (the
+/// runtime is not created otherwise): `web_sys::window()` checks it on every call, with an
+/// `instanceof` and an `Option` at each use, which costs ~1 KB of wasm and glue.
+fn window() -> Window {
+    js_sys::global().unchecked_into()
 }
 
 /// False outside a window (e.g. in a worker): the tracker then stays off.
 pub fn has_window() -> bool {
-    window().is_some_and(|w| w.document().is_some())
+    let g = js_sys::global();
+    get(&g, "window").is_object() && get(&g, "document").is_object()
 }
 
 /// Epoch ms (Date.now).
@@ -86,14 +90,12 @@ pub fn random() -> f64 {
 /// Fills `out` from crypto.getRandomValues; false if Web Crypto is unavailable.
 pub fn random_bytes(out: &mut [u8]) -> bool {
     window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(out).is_ok())
+        .crypto()
+        .is_ok_and(|c| c.get_random_values_with_u8_array(out).is_ok())
 }
 
 pub fn hidden() -> bool {
-    window()
-        .and_then(|w| w.document())
-        .is_some_and(|d| d.hidden())
+    window().document().is_some_and(|d| d.hidden())
 }
 
 /// `o[key] === true`; false if reading it throws (a page may have replaced the property).
@@ -104,27 +106,26 @@ fn prop_is(o: &JsValue, key: &str, want: &JsValue) -> bool {
 /// `navigator.globalPrivacyControl === true`. Not in web-sys (not in every browser's IDL yet),
 /// so read as a plain property.
 pub fn gpc() -> bool {
-    window().is_some_and(|w| prop_is(&w.navigator(), "globalPrivacyControl", &JsValue::TRUE))
+    prop_is(&window().navigator(), "globalPrivacyControl", &JsValue::TRUE)
 }
 
 /// Do Not Track: "1" when on; Safari and old Edge put it on window instead of navigator, which
 /// web-sys does not describe, so both are read as plain properties.
 pub fn dnt() -> bool {
     let on = JsValue::from_str("1");
-    window().is_some_and(|w| {
-        prop_is(&w.navigator(), "doNotTrack", &on) || prop_is(&w, "doNotTrack", &on)
-    })
+    let w = window();
+    prop_is(&w.navigator(), "doNotTrack", &on) || prop_is(&w, "doNotTrack", &on)
 }
 
 /// The page origin.
 pub fn origin() -> Option<String> {
-    window()?.location().origin().ok()
+    window().location().origin().ok()
 }
 
 /// Web Storage; `local` picks localStorage, else sessionStorage. Merely touching localStorage
 /// throws when storage is disabled, and writes throw when it is full.
 fn area(local: bool) -> Option<web_sys::Storage> {
-    let w = window()?;
+    let w = window();
     let s = if local {
         w.local_storage()
     } else {
@@ -171,9 +172,7 @@ pub struct Listeners(Vec<(EventTarget, &'static str, Function)>);
 /// stopPropagation are unaffected, and scrolling is never delayed.
 pub fn listen(cb: &Callback) -> Listeners {
     let mut hooks = Vec::new();
-    let Some(w) = window() else {
-        return Listeners(hooks);
-    };
+    let w = window();
     let opts = AddEventListenerOptions::new();
     opts.set_capture(true);
     opts.set_passive(true);
@@ -207,7 +206,7 @@ pub fn unlisten(l: Listeners) {
 /// setInterval (`repeat`) or setTimeout calling `cb(code)`; returns the handle for
 /// [`clear_timer`], or None if the browser refused.
 pub fn timer(cb: &Callback, code: u32, ms: i32, repeat: bool) -> Option<i32> {
-    let w = window()?;
+    let w = window();
     let (f, code) = (cb.as_ref().unchecked_ref(), JsValue::from(code));
     if repeat {
         w.set_interval_with_callback_and_timeout_and_arguments_1(f, ms, &code)
@@ -219,19 +218,15 @@ pub fn timer(cb: &Callback, code: u32, ms: i32, repeat: bool) -> Option<i32> {
 
 /// Interval and timeout handles share one pool, so clearTimeout clears either.
 pub fn clear_timer(id: i32) {
-    if let Some(w) = window() {
-        w.clear_timeout_with_handle(id);
-    }
+    window().clear_timeout_with_handle(id);
 }
 
 /// POSTs `body` as text/plain (a string body: a "simple" request, no CORS preflight), without
 /// cookies or HTTP auth, with keepalive so a send started just before unload completes. `mode`
 /// is left at fetch's default for a URL string, "cors". Later calls `cb(EV_ANSWER, response)` or
-/// `cb(EV_NETWORK_ERROR, error)`. Returns false if the request could not start.
+/// `cb(EV_NETWORK_ERROR, error)`. Returns true: fetch reports every failure through its promise.
 pub fn post(url: &str, body: &str, cb: &Callback) -> bool {
-    let Some(w) = window() else {
-        return false;
-    };
+    let w = window();
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(body));
@@ -254,11 +249,10 @@ pub fn answer(response: &JsValue) -> (u16, Option<String>) {
 
 /// navigator.sendBeacon (sent as text/plain); false if the browser refused it (over its budget).
 pub fn beacon(url: &str, body: &str) -> bool {
-    window().is_some_and(|w| {
-        w.navigator()
-            .send_beacon_with_opt_str(url, Some(body))
-            .unwrap_or(false)
-    })
+    window()
+        .navigator()
+        .send_beacon_with_opt_str(url, Some(body))
+        .unwrap_or(false)
 }
 
 /// `console.log("[usage]", msg, detail)`.
