@@ -61,9 +61,12 @@ node "$ROOT/scripts/shorten-wasm-names.cjs" "$STAGE" usage_client >/dev/null
 # (snippets/*/...js) bundled in: one request instead of a chain of three, and esbuild drops the
 # glue's exports the loader does not use. usage_client.js, the glue for bundlers (npm package),
 # gets the snippets bundled in, so the directory holds exactly the files listed above.
+# --pure:console.warn drops the glue's warnings (deprecated init arguments, a server sending the
+# wasm without its MIME type: the glue then falls back silently), ~110 B: the tracker is silent
+# unless `debug` is on, and its debug output (and the loader's) uses console.log.
 cp "$ROOT/wasm-client/js/usage.js" "$STAGE/usage.src.js"
 for entry in usage.src.js:usage.js usage_client.js:usage_client.min.js; do
-  "$ESBUILD" "$STAGE/${entry%%:*}" --bundle --format=esm --minify --log-level=warning \
+  "$ESBUILD" "$STAGE/${entry%%:*}" --bundle --format=esm --minify --pure:console.warn --log-level=warning \
     --log-override:duplicate-object-key=silent --outfile="$STAGE/${entry##*:}"
 done
 mv "$STAGE/usage_client.min.js" "$STAGE/usage_client.js"

@@ -28,7 +28,7 @@ function call(name, args) {
     tracker[name](...args);
   } catch (e) {
     // The tracker catches its own errors; this only guards against a trapped wasm instance.
-    if (debug) console.warn("[usage]", name, e);
+    if (debug) console.log("[usage]", name, e);
   }
 }
 
@@ -85,7 +85,7 @@ async function boot() {
 }
 
 api.ready = boot().catch((e) => {
-  if (debug) console.warn("[usage] tracker not loaded", e);
+  if (debug) console.log("[usage] tracker not loaded", e);
   return false;
 });
 window.usage = api;

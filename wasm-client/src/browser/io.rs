@@ -55,6 +55,12 @@ extern "C" {
     type Thenable;
     #[wasm_bindgen(method, js_name = then)]
     fn then_both(this: &Thenable, ok: &Function, err: &Function);
+    // web-sys binds `window.fetch` as never throwing (by the standard it reports every failure
+    // through its promise), but a host page may have replaced it with something that throws;
+    // without `catch` that exception would unwind through the wasm and leave the tracker stuck.
+    type Fetcher;
+    #[wasm_bindgen(method, catch, js_name = fetch)]
+    fn fetch(this: &Fetcher, url: &str, init: &RequestInit) -> Result<Thenable, JsValue>;
 }
 
 /// `cb` bound to `code`.
@@ -224,19 +230,23 @@ pub fn clear_timer(id: i32) {
 /// POSTs `body` as text/plain (a string body: a "simple" request, no CORS preflight), without
 /// cookies or HTTP auth, with keepalive so a send started just before unload completes. `mode`
 /// is left at fetch's default for a URL string, "cors". Later calls `cb(EV_ANSWER, response)` or
-/// `cb(EV_NETWORK_ERROR, error)`. Returns true: fetch reports every failure through its promise.
+/// `cb(EV_NETWORK_ERROR, error)`. Returns false if the request could not even start (the page
+/// may have replaced fetch with something that throws).
 pub fn post(url: &str, body: &str, cb: &Callback) -> bool {
-    let w = window();
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(body));
     init.set_credentials(RequestCredentials::Omit);
     // RequestInit.keepalive is not in web-sys 0.3: set as a plain property.
     let _ = Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
-    let answer = w.fetch_with_str_and_init(url, &init);
-    let answer: &Thenable = answer.unchecked_ref();
-    answer.then_both(&bound(cb, EV_ANSWER), &bound(cb, EV_NETWORK_ERROR));
-    true
+    let w = window();
+    match w.unchecked_ref::<Fetcher>().fetch(url, &init) {
+        Ok(answer) => {
+            answer.then_both(&bound(cb, EV_ANSWER), &bound(cb, EV_NETWORK_ERROR));
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// The status and `Retry-After` header (None if absent or unreadable: cross-origin, it is
