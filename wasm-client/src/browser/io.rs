@@ -112,7 +112,11 @@ fn prop_is(o: &JsValue, key: &str, want: &JsValue) -> bool {
 /// `navigator.globalPrivacyControl === true`. Not in web-sys (not in every browser's IDL yet),
 /// so read as a plain property.
 pub fn gpc() -> bool {
-    prop_is(&window().navigator(), "globalPrivacyControl", &JsValue::TRUE)
+    prop_is(
+        &window().navigator(),
+        "globalPrivacyControl",
+        &JsValue::TRUE,
+    )
 }
 
 /// Do Not Track: "1" when on; Safari and old Edge put it on window instead of navigator, which
@@ -267,7 +271,11 @@ pub fn beacon(url: &str, body: &str) -> bool {
 
 /// `console.log("[usage]", msg, detail)`.
 pub fn log(msg: &str, detail: &JsValue) {
-    web_sys::console::log_3(&JsValue::from_str("[usage]"), &JsValue::from_str(msg), detail);
+    web_sys::console::log_3(
+        &JsValue::from_str("[usage]"),
+        &JsValue::from_str(msg),
+        detail,
+    );
 }
 
 /// `o[key]` for option and argument objects; undefined if `o` is not an object or a getter throws.
