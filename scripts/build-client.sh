@@ -33,6 +33,10 @@ fi
 STAGE="$OUT.staging"
 rm -rf "$STAGE"
 mkdir -p "$(dirname "$OUT")"
+# js-sys (under web-sys) links a waker vtable whose functions carry panic locations, i.e. the
+# absolute path of the crate under CARGO_HOME: remapped, so the build is the same on every machine
+# (scripts/check-prebuilt-client.sh compares it byte for byte).
+export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
 wasm-pack --quiet build "$ROOT/wasm-client" --target web --mode no-install \
   --profile wasm-release --out-dir "$STAGE" --out-name usage_client --no-pack \
   -- --features tiny
