@@ -106,25 +106,27 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
-    readonly __wbg_usagetracker_free: (a: number, b: number) => void;
-    readonly usagetracker_enabled: (a: number) => number;
-    readonly usagetracker_end: (a: number) => void;
-    readonly usagetracker_feature: (a: number, b: any, c: any) => void;
-    readonly usagetracker_flush: (a: number) => void;
-    readonly usagetracker_new: (a: any) => number;
-    readonly usagetracker_optIn: (a: number) => void;
-    readonly usagetracker_optOut: (a: number) => void;
-    readonly usagetracker_programRun: (a: number, b: any) => void;
-    readonly usagetracker_sessionId: (a: number) => any;
-    readonly usagetracker_start: (a: number) => void;
-    readonly usagetracker_stop: (a: number) => void;
-    readonly wasm_bindgen__convert__closures_____invoke__h44c85caf2461313f: (a: number, b: number, c: number, d: number, e: any) => void;
-    readonly __wbindgen_malloc: (a: number, b: number) => number;
-    readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
-    readonly __wbindgen_free: (a: number, b: number, c: number) => void;
-    readonly __wbindgen_destroy_closure: (a: number, b: number) => void;
-    readonly __wbindgen_externrefs: WebAssembly.Table;
-    readonly __wbindgen_start: () => void;
+    readonly a: (a: number, b: number) => void;
+    readonly b: (a: number) => number;
+    readonly c: (a: number) => void;
+    readonly d: (a: number, b: any, c: any) => void;
+    readonly e: (a: number) => void;
+    readonly f: (a: any) => number;
+    readonly g: (a: number) => void;
+    readonly h: (a: number) => void;
+    readonly i: (a: number, b: any) => void;
+    readonly j: (a: number) => any;
+    readonly k: (a: number) => void;
+    readonly l: (a: number) => void;
+    readonly o: (a: number, b: number, c: number, d: any) => void;
+    readonly p: (a: number, b: number) => number;
+    readonly q: (a: number, b: number, c: number, d: number) => number;
+    readonly r: (a: number, b: number, c: number) => void;
+    readonly s: (a: number) => void;
+    readonly t: () => number;
+    readonly u: WebAssembly.Table;
+    readonly v: (a: number, b: number) => void;
+    readonly w: () => void;
 }
 
 export type SyncInitInput = BufferSource | WebAssembly.Module;

@@ -25,11 +25,7 @@ pub fn feature_data(data: &JsValue) -> Data {
         return Data::Absent;
     }
     // None for non-objects, arrays, and what JSON.stringify throws on (cycles, BigInt).
-    match json_object(data)
-        .as_string()
-        .as_deref()
-        .and_then(check_data)
-    {
+    match json_object(data).as_deref().and_then(check_data) {
         Some(d) => Data::Json(String::from(d)),
         None => Data::Unusable,
     }

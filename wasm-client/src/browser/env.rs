@@ -1,9 +1,10 @@
-//! Small wrappers over the browser facilities of `io`: the clock, randomness for ids and jitter,
+//! Small wrappers over the browser calls of `io`: the clock, randomness for ids and jitter,
 //! Web Storage areas and debug logging.
 
 use super::io;
 use crate::core::tracker::Entropy;
 use alloc::string::String;
+use alloc::vec::Vec;
 use wasm_bindgen::JsValue;
 
 /// Epoch ms. Offsets are differences of this clock, persisted across reloads, which a monotonic
@@ -17,16 +18,19 @@ pub fn now() -> u64 {
     }
 }
 
-/// Ids from crypto.getRandomValues; jitter from Math.random.
+/// Ids from crypto.getRandomValues (Math.random in very old browsers without Web Crypto);
+/// jitter from Math.random.
 pub struct BrowserEntropy;
 
 impl Entropy for BrowserEntropy {
     fn id_bytes(&mut self) -> [u8; 16] {
-        let mut v: u128 = 0;
-        for _ in 0..4 {
-            v = v << 32 | u128::from(io::random_u32());
+        let mut b = [0u8; 16];
+        if !io::random_bytes(&mut b) {
+            for x in &mut b {
+                *x = (io::random() * 256.0) as u8;
+            }
         }
-        v.to_le_bytes()
+        b
     }
 
     fn unit(&mut self) -> f64 {
@@ -58,8 +62,8 @@ impl Store {
         io::store_remove(self.local, key);
     }
 
-    /// All keys starting with `prefix`, one per line.
-    pub fn keys(self, prefix: &str) -> String {
+    /// All keys starting with `prefix`.
+    pub fn keys(self, prefix: &str) -> Vec<String> {
         io::store_keys(self.local, prefix)
     }
 }

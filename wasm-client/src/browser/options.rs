@@ -13,14 +13,9 @@ fn number(o: &JsValue, key: &str) -> Option<u64> {
     (n.is_finite() && n >= 0.0).then_some(n as u64)
 }
 
-/// Booleans also accept the strings "true"/"false"/"1"/"0" and "" (a bare data attribute); the
-/// comparison runs in io.js, sparing a string copy into the wasm per flag.
+/// Booleans also accept the strings "true"/"false"/"1"/"0" and "" (a bare data attribute).
 fn flag(o: &JsValue, key: &str) -> Option<bool> {
-    match io::flag(&get(o, key)) {
-        1 => Some(true),
-        0 => Some(false),
-        _ => None,
-    }
+    io::flag(&get(o, key))
 }
 
 /// Builds the tracker settings; `default_endpoint` (the page origin) applies when none is given.

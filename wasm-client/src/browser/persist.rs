@@ -3,7 +3,7 @@
 //! Nothing else is stored, and nothing that identifies a person.
 
 use super::env::Store;
-use crate::core::json::{fields, is_hex_id};
+use crate::core::json::is_hex_id;
 use crate::core::tracker::{Entropy, Tracker};
 use alloc::string::String;
 
@@ -42,13 +42,13 @@ impl Persistence {
     /// copy; it rewrites it on its next change, and a duplicate delivery is harmless since the
     /// aggregator ignores repeated event ids.
     pub fn load<E: Entropy>(&mut self, tracker: &mut Tracker<E>, now: u64) -> Option<String> {
-        for key in fields(&self.local.keys(&self.queue_prefix), b'\n') {
+        for key in self.local.keys(&self.queue_prefix) {
             let id = key.get(self.queue_prefix.len()..);
             if id.is_some_and(is_hex_id) {
-                if let Some(text) = self.local.get(key) {
+                if let Some(text) = self.local.get(&key) {
                     tracker.load_queue(&text, now);
                 }
-                self.local.remove(key);
+                self.local.remove(&key);
             }
         }
         self.session.get(&self.session_key)
@@ -56,8 +56,8 @@ impl Persistence {
 
     /// Removes everything the tracker stored for this site: every queue and the tab's session.
     pub fn forget(&mut self) {
-        for key in fields(&self.local.keys(&self.queue_prefix), b'\n') {
-            self.local.remove(key);
+        for key in self.local.keys(&self.queue_prefix) {
+            self.local.remove(&key);
         }
         self.session.remove(&self.session_key);
         self.stored_owner.clear();

@@ -3,11 +3,14 @@
 //! `try_borrow_mut` and quietly does nothing on re-entry, so no path can panic into the page.
 
 use super::env::{self, BrowserEntropy};
-use super::io::{self, Callback};
+use super::io::{
+    self, Callback, Listeners, EV_ANSWER, EV_HEARTBEAT, EV_INPUT, EV_NETWORK_ERROR, EV_PAGEHIDE,
+    EV_SEND, EV_VISIBILITY,
+};
 use super::persist::Persistence;
 use super::privacy;
-use super::timers::{Timers, EV_HEARTBEAT, EV_SEND};
-use super::transport::{self, EV_ANSWER, EV_NETWORK_ERROR};
+use super::timers::Timers;
+use super::transport;
 use crate::core::backoff::{Outcome, Verdict};
 use crate::core::config::Config;
 use crate::core::event::ProgramRun;
@@ -17,11 +20,6 @@ use alloc::string::String;
 use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-/// Callback codes of the page listeners (`listen` in io.js): visibilitychange or pageshow,
-/// pagehide, and user input.
-const EV_VISIBILITY: u32 = 2;
-const EV_PAGEHIDE: u32 = 3;
-const EV_INPUT: u32 = 4;
 /// Upper bound of beacons per hide; the browser's beacon budget (64 KiB) runs out before.
 const MAX_BEACONS: usize = 8;
 
@@ -43,16 +41,16 @@ pub struct State {
     /// The one callback of every listener, timer and fetch; created at the first start.
     cb: Option<Callback>,
     /// Removes the page listeners, while they are on.
-    unlisten: Option<JsValue>,
+    unlisten: Option<Listeners>,
 }
 
 /// The shared callback: runs the event on the live state, if the runtime still exists and is not
 /// already busy (re-entry is ignored rather than panicking).
 fn callback(w: Weak<Runtime>) -> Callback {
-    Closure::new(move |code: u32, num: f64, val: JsValue| {
+    Closure::new(move |code: u32, val: JsValue| {
         if let Some(rt) = w.upgrade() {
             if let Ok(mut st) = rt.state.try_borrow_mut() {
-                st.dispatch(code, num, &val);
+                st.dispatch(code, &val);
             }
         }
     })
@@ -168,14 +166,14 @@ impl Runtime {
 }
 
 impl State {
-    fn dispatch(&mut self, code: u32, num: f64, val: &JsValue) {
+    fn dispatch(&mut self, code: u32, val: &JsValue) {
         match code {
             EV_HEARTBEAT => self.on_heartbeat(),
             EV_SEND => self.on_send_timer(),
             EV_VISIBILITY => self.sync_visibility(),
             EV_PAGEHIDE => self.on_pagehide(),
             EV_INPUT => self.on_input(),
-            EV_ANSWER => self.settle(transport::outcome(num, val, io::now())),
+            EV_ANSWER => self.settle(transport::outcome(val, io::now())),
             EV_NETWORK_ERROR => self.settle(Outcome::NetworkError),
             _ => {}
         }
@@ -211,17 +209,17 @@ impl State {
     fn listen(&mut self, on: bool) {
         if !on {
             if let Some(off) = self.unlisten.take() {
-                io::unlisten(&off);
+                io::unlisten(off);
             }
         } else if let (None, Some(cb)) = (&self.unlisten, &self.cb) {
-            self.unlisten = Some(io::listen(cb.as_ref()));
+            self.unlisten = Some(io::listen(cb));
         }
     }
 
     fn start_heartbeat(&mut self) {
         if let Some(cb) = &self.cb {
             let every = self.tracker.cfg.heartbeat_ms;
-            self.timers.start_heartbeat(cb.as_ref(), every);
+            self.timers.start_heartbeat(cb, every);
         }
     }
 
@@ -308,14 +306,14 @@ impl State {
             let started = self
                 .cb
                 .as_ref()
-                .is_some_and(|cb| transport::post(&self.url, &batch.body, cb.as_ref()));
+                .is_some_and(|cb| transport::post(&self.url, &batch.body, cb));
             if !started {
                 self.tracker.finish_send(now, Outcome::NetworkError);
             }
         }
         if let Some(cb) = &self.cb {
             let due = self.tracker.next_send_at().map(|at| at.saturating_sub(now));
-            self.timers.arm_send(cb.as_ref(), due);
+            self.timers.arm_send(cb, due);
         }
     }
 

@@ -1,12 +1,8 @@
 //! The tracker's two timers: the heartbeat interval (runs only while the page is visible) and the
 //! one-shot send timer (re-armed after every change for the next due send). Both call the shared
-//! callback with their `EV_*` code.
+//! callback with their code (`io::EV_HEARTBEAT`, `io::EV_SEND`).
 
-use super::io;
-use wasm_bindgen::JsValue;
-
-pub const EV_HEARTBEAT: u32 = 0;
-pub const EV_SEND: u32 = 1;
+use super::io::{self, Callback, EV_HEARTBEAT, EV_SEND};
 
 #[derive(Default)]
 pub struct Timers {
@@ -20,9 +16,9 @@ fn ms(v: u64) -> i32 {
 
 impl Timers {
     /// Starts the heartbeat interval unless it runs already.
-    pub fn start_heartbeat(&mut self, cb: &JsValue, every_ms: u64) {
+    pub fn start_heartbeat(&mut self, cb: &Callback, every_ms: u64) {
         if self.heartbeat.is_none() {
-            self.heartbeat = Some(io::timer(cb, EV_HEARTBEAT, ms(every_ms), true));
+            self.heartbeat = io::timer(cb, EV_HEARTBEAT, ms(every_ms), true);
         }
     }
 
@@ -33,12 +29,12 @@ impl Timers {
     }
 
     /// Replaces any pending send timer; `None` just cancels it.
-    pub fn arm_send(&mut self, cb: &JsValue, in_ms: Option<u64>) {
+    pub fn arm_send(&mut self, cb: &Callback, in_ms: Option<u64>) {
         if let Some(h) = self.send.take() {
             io::clear_timer(h);
         }
         if let Some(d) = in_ms {
-            self.send = Some(io::timer(cb, EV_SEND, ms(d), false));
+            self.send = io::timer(cb, EV_SEND, ms(d), false);
         }
     }
 
