@@ -6,11 +6,14 @@ use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::visitor::IpMode;
 
+mod env;
+mod legacy;
 pub mod limits;
+
+pub use env::ENV_VARS;
 
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -146,7 +149,7 @@ impl Config {
                 ..from_file
             };
         }
-        apply_env(&mut config, env)?;
+        env::apply_env(&mut config, env)?;
         config.validate()?;
         Ok(config)
     }
@@ -223,190 +226,6 @@ fn proxy_nets<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<I
 
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
-    fn parsed<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, String>
-    where
-        T::Err: std::fmt::Display,
-    {
-        text.trim()
-            .parse()
-            .map_err(|e| format!("{name}={text:?}: {e}"))
-    }
-    fn list<T: std::str::FromStr>(name: &str, text: &str) -> Result<Vec<T>, String>
-    where
-        T::Err: std::fmt::Display,
-    {
-        text.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| parsed(name, s))
-            .collect()
-    }
-    for name in ENV_VARS {
-        let Some(text) = env(name) else { continue };
-        match *name {
-            "USAGE_DATABASE_URL" => config.database_url = Some(text),
-            "USAGE_LISTEN" => config.listen = parsed(name, &text)?,
-            "USAGE_IP_MODE" => config.ip_mode = parsed(name, &text)?,
-            "USAGE_ALLOWED_ORIGINS" => config.allowed_origins = list(name, &text)?,
-            "USAGE_TRUSTED_PROXIES" => {
-                config.trusted_proxies = list::<String>(name, &text)?
-                    .iter()
-                    .map(|n| parse_net(n))
-                    .collect::<Result<_, _>>()?
-            }
-            "USAGE_SITES" => config.sites = list(name, &text)?,
-            "USAGE_HONOR_PRIVACY_SIGNALS" => config.honor_privacy_signals = parsed(name, &text)?,
-            "USAGE_STORE_FULL_USER_AGENT" => config.store_full_user_agent = parsed(name, &text)?,
-            "USAGE_IDLE_TIMEOUT_SECS" => config.idle_timeout_secs = parsed(name, &text)?,
-            "USAGE_SESSION_SLACK_SECS" => config.session_slack_secs = parsed(name, &text)?,
-            "USAGE_QUEUE_CAPACITY" => config.queue_capacity = parsed(name, &text)?,
-            "USAGE_ROLLUP_INTERVAL_SECS" => config.rollup_interval_secs = parsed(name, &text)?,
-            "USAGE_ROLLUP_WINDOW_DAYS" => config.rollup_window_days = parsed(name, &text)?,
-            "USAGE_RETENTION_DAYS" => config.retention_days = parsed(name, &text)?,
-            "USAGE_ADMIN_TOKEN" => config.admin_token = Some(text).filter(|t| !t.is_empty()),
-            "USAGE_STATIC_DIR" => config.static_dir = PathBuf::from(text),
-            "USAGE_CLIENT_DIR" => config.client_dir = PathBuf::from(text),
-            "USAGE_LOG_FORMAT" => {
-                config.log_format = match text.as_str() {
-                    "text" => LogFormat::Text,
-                    "json" => LogFormat::Json,
-                    _ => return Err(format!("{name}={text:?}: use text or json")),
-                }
-            }
-            _ => unreachable!("every name in ENV_VARS has a case"),
-        }
-    }
-    config.limits.apply_env(env)
-}
-
-/// Every environment variable the aggregator reads (besides USAGE_CONFIG, USAGE_LEGACY_CONFIG
-/// and USAGE_LOG, which the command line and telemetry read).
-pub const ENV_VARS: &[&str] = &[
-    "USAGE_DATABASE_URL",
-    "USAGE_LISTEN",
-    "USAGE_IP_MODE",
-    "USAGE_ALLOWED_ORIGINS",
-    "USAGE_TRUSTED_PROXIES",
-    "USAGE_SITES",
-    "USAGE_HONOR_PRIVACY_SIGNALS",
-    "USAGE_STORE_FULL_USER_AGENT",
-    "USAGE_IDLE_TIMEOUT_SECS",
-    "USAGE_SESSION_SLACK_SECS",
-    "USAGE_QUEUE_CAPACITY",
-    "USAGE_ROLLUP_INTERVAL_SECS",
-    "USAGE_ROLLUP_WINDOW_DAYS",
-    "USAGE_RETENTION_DAYS",
-    "USAGE_ADMIN_TOKEN",
-    "USAGE_STATIC_DIR",
-    "USAGE_CLIENT_DIR",
-    "USAGE_LOG_FORMAT",
-];
-
-/// The deployment's existing JSON config: `{"usage_tracking": {"enabled": …, "mysql": {…}}}`
-/// with `${VAR}` placeholders in its strings.
-mod legacy {
-    use super::*;
-
-    #[derive(Deserialize)]
-    struct File {
-        usage_tracking: Tracking,
-    }
-
-    #[derive(Deserialize)]
-    struct Tracking {
-        #[serde(default = "yes")]
-        enabled: bool,
-        mysql: Mysql,
-    }
-
-    #[derive(Deserialize)]
-    struct Mysql {
-        host: String,
-        #[serde(default = "default_port")]
-        port: Value,
-        user: String,
-        #[serde(default)]
-        password: String,
-        database: String,
-        #[serde(default)]
-        ssl: bool,
-    }
-
-    fn yes() -> bool {
-        true
-    }
-
-    fn default_port() -> Value {
-        Value::from(3306)
-    }
-
-    pub fn apply(
-        config: &mut Config,
-        text: &str,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<(), String> {
-        let mut raw: Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-        substitute(&mut raw, env)?;
-        let file: File =
-            serde_json::from_value(raw).map_err(|e| format!("unexpected shape: {e}"))?;
-        let mysql = file.usage_tracking.mysql;
-        let port: u16 = match &mysql.port {
-            Value::Number(n) => n.as_u64().and_then(|p| u16::try_from(p).ok()),
-            Value::String(s) => s.parse().ok(),
-            _ => None,
-        }
-        .ok_or_else(|| format!("mysql.port {} is not a port number", mysql.port))?;
-        let mut url = url::Url::parse("mysql://localhost").expect("a constant URL");
-        url.set_host(Some(&mysql.host))
-            .map_err(|e| format!("mysql.host {:?}: {e}", mysql.host))?;
-        let _ = url.set_port(Some(port));
-        let _ = url.set_username(&mysql.user);
-        let _ = url.set_password(
-            Some(&mysql.password)
-                .filter(|p| !p.is_empty())
-                .map(String::as_str),
-        );
-        url.set_path(&mysql.database);
-        if mysql.ssl {
-            url.set_query(Some("require_ssl=true"));
-        }
-        config.database_url = Some(url.to_string());
-        config.enabled = file.usage_tracking.enabled;
-        Ok(())
-    }
-
-    /// Replaces `${VAR}` in every string; an unset variable is an error that names it.
-    fn substitute(value: &mut Value, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
-        match value {
-            Value::String(text) => {
-                let mut out = String::new();
-                let mut rest = text.as_str();
-                while let Some(open) = rest.find("${") {
-                    let close = rest[open..]
-                        .find('}')
-                        .ok_or_else(|| format!("unclosed ${{ in {text:?}"))?
-                        + open;
-                    let name = &rest[open + 2..close];
-                    let found = env(name).ok_or_else(|| {
-                        format!("environment variable {name} is not set (the config refers to it)")
-                    })?;
-                    out.push_str(&rest[..open]);
-                    out.push_str(&found);
-                    rest = &rest[close + 1..];
-                }
-                out.push_str(rest);
-                *text = out;
-            }
-            Value::Array(items) => items.iter_mut().try_for_each(|v| substitute(v, env))?,
-            Value::Object(map) => map.values_mut().try_for_each(|v| substitute(v, env))?,
-            _ => {}
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
