@@ -22,6 +22,10 @@ pub struct Config {
     /// `mysql://user:password@host:port/database` (never printed with its password) or
     /// `sqlite:<path>`; none is SQLite at `usage.sqlite3` (`store::DEFAULT_SQLITE_PATH`).
     pub database_url: Option<String>,
+    /// How long `serve` waits for an unreachable MySQL server at start (retrying with backoff,
+    /// `/healthz` up and `/readyz` saying why meanwhile) before it gives up; 0 gives up at once.
+    /// Credentials, a missing database or a bad URL fail at once whatever this says.
+    pub database_wait_secs: u64,
     pub ip_mode: IpMode,
     /// Origins (scheme://host[:port]) whose pages may send events; the aggregator's own origin
     /// and requests without an Origin header are always allowed.
@@ -101,6 +105,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: None,
+            database_wait_secs: 60,
             ip_mode: IpMode::Hash,
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),

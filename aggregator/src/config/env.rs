@@ -27,6 +27,7 @@ pub(super) fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String
         let Some(text) = env(name) else { continue };
         match *name {
             "USAGE_DATABASE_URL" => config.database_url = Some(text),
+            "USAGE_DATABASE_WAIT_SECS" => config.database_wait_secs = parsed(name, &text)?,
             "USAGE_LISTEN" => config.listen = parsed(name, &text)?,
             "USAGE_IP_MODE" => config.ip_mode = parsed(name, &text)?,
             "USAGE_ALLOWED_ORIGINS" => config.allowed_origins = list(name, &text)?,
@@ -65,6 +66,7 @@ pub(super) fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String
 /// and USAGE_LOG, which the command line and telemetry read).
 pub const ENV_VARS: &[&str] = &[
     "USAGE_DATABASE_URL",
+    "USAGE_DATABASE_WAIT_SECS",
     "USAGE_LISTEN",
     "USAGE_IP_MODE",
     "USAGE_ALLOWED_ORIGINS",

@@ -30,6 +30,11 @@ pub enum StoreError {
     /// The store cannot be opened, reached or used as configured: the message says what to fix.
     #[error("{0}")]
     Setup(String),
+    /// The server cannot be reached (yet): refused or unanswered connections, a server starting
+    /// up or full. Worth waiting for at start (`database_wait_secs`); the message says what to
+    /// check if it lasts.
+    #[error("{0}")]
+    Unreachable(String),
     /// A stored value that does not read back as what was written (a malformed time or salt, a
     /// missing column): a damaged row, not a configuration problem.
     #[error("{0}")]

@@ -19,6 +19,7 @@ mod reports;
 mod security_headers;
 mod sessions;
 mod sockets;
+mod start_waiting;
 mod startup;
 mod stats_api;
 mod writer;

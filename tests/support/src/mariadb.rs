@@ -77,6 +77,14 @@ impl ThrowawayMariaDb {
         }
     }
 
+    /// Stops it and starts it again on `port` (the same data): a database that appears where a
+    /// client was already trying to reach one. Panics when it cannot.
+    pub async fn move_to(&mut self, port: u16) {
+        self.kill();
+        self.port = port;
+        self.restart().await;
+    }
+
     /// Starts it again on the same port and data; panics when it cannot.
     pub async fn restart(&mut self) {
         self.try_restart().await.unwrap_or_else(|e| panic!("{e}"));

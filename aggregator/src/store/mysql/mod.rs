@@ -42,9 +42,12 @@ impl MySqlStore {
         };
         match tokio::time::timeout(Duration::from_secs(10), store.ping()).await {
             Ok(Ok(())) => Ok(store),
+            Ok(Err(StoreError::MySql(e))) if worth_waiting(&e) => {
+                Err(StoreError::Unreachable(advice(&shown, &e)))
+            }
             Ok(Err(StoreError::MySql(e))) => Err(StoreError::Setup(advice(&shown, &e))),
             Ok(Err(other)) => Err(other),
-            Err(_) => Err(StoreError::Setup(format!(
+            Err(_) => Err(StoreError::Unreachable(format!(
                 "MySQL at {shown} did not answer within 10 s: check host, port and firewall (USAGE_DATABASE_URL)"
             ))),
         }
@@ -109,6 +112,20 @@ fn describe(opts: &Opts) -> String {
         opts.tcp_port(),
         opts.db_name().unwrap_or("")
     )
+}
+
+/// Failures that a server starting beside us (a container, a managed database's failover) ends
+/// by itself. Credentials, an unknown database and TLS certificate problems do not end by
+/// waiting: they fail at once.
+fn worth_waiting(error: &mysql_async::Error) -> bool {
+    match error {
+        mysql_async::Error::Io(mysql_async::IoError::Io(_)) => true,
+        // A server closing the connection while it starts or stops.
+        mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed) => true,
+        // 1040 too many connections, 1047 node not ready (Galera), 1053 shutting down.
+        mysql_async::Error::Server(e) => matches!(e.code, 1040 | 1047 | 1053),
+        _ => false,
+    }
 }
 
 fn advice(shown: &str, error: &mysql_async::Error) -> String {
