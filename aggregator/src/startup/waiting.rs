@@ -42,6 +42,8 @@ pub async fn connect(
         Err(StoreError::Unreachable(reason)) if !wait.bound.is_zero() => reason,
         Err(other) => return Err(other),
     };
+    // The recorder first: the waiting routes render it, and `usage_database_available` says 0.
+    crate::metrics::install();
     crate::metrics::database_available(false);
     let started = Instant::now();
     let waiting: WaitingFor = Arc::new(RwLock::new(String::new()));

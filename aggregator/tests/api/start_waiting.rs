@@ -122,8 +122,8 @@ fn past_its_bound_serve_exits_with_the_usual_advice() {
     assert!(stderr.contains("cannot be reached"), "{stdout}{stderr}");
     assert!(stderr.contains("gave up after waiting 2 s"), "{stdout}{stderr}");
     assert!(
-        stdout.contains("attempt=2"),
-        "each attempt is logged: {stdout}"
+        stderr.contains("attempt=2"),
+        "each attempt is logged: {stderr}"
     );
     assert!(!format!("{stdout}{stderr}").contains("hidden-pw"));
 }
