@@ -26,6 +26,10 @@ pub struct Config {
     /// `/healthz` up and `/readyz` saying why meanwhile) before it gives up; 0 gives up at once.
     /// Credentials, a missing database or a bad URL fail at once whatever this says.
     pub database_wait_secs: u64,
+    /// PEM file of the CA that signed the MySQL server's certificate (a managed database's CA):
+    /// TLS is then required, verified against this CA only, and the server's name must match
+    /// its certificate (`?verify_identity=false` in the URL skips only that check).
+    pub ssl_ca: Option<PathBuf>,
     pub ip_mode: IpMode,
     /// Origins (scheme://host[:port]) whose pages may send events; the aggregator's own origin
     /// and requests without an Origin header are always allowed.
@@ -81,6 +85,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("database_url", &database)
+            .field("ssl_ca", &self.ssl_ca)
             .field("ip_mode", &self.ip_mode)
             .field("allowed_origins", &self.allowed_origins)
             .field("trusted_proxies", &self.trusted_proxies)
@@ -106,6 +111,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: None,
             database_wait_secs: 60,
+            ssl_ca: None,
             ip_mode: IpMode::Hash,
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
@@ -151,6 +157,7 @@ impl Config {
             config = Config {
                 enabled: config.enabled,
                 database_url: from_file.database_url.clone().or(config.database_url),
+                ssl_ca: from_file.ssl_ca.clone().or(config.ssl_ca),
                 ..from_file
             };
         }
@@ -191,6 +198,11 @@ impl Config {
             }
         }
         self.limits.validate()?;
+        if let Some(ca) = &self.ssl_ca {
+            std::fs::read(ca).map_err(|e| {
+                format!("ssl_ca (USAGE_SSL_CA): cannot read {}: {e}", ca.display())
+            })?;
+        }
         if self.retention_days <= self.rollup_window_days {
             return Err(format!(
                 "retention_days ({}) must be greater than rollup_window_days ({}): a day is rolled up before its rows go",
@@ -208,6 +220,14 @@ impl Config {
     /// The database URL; `None` means the embedded SQLite store at its default path.
     pub fn database_url(&self) -> Option<&str> {
         self.database_url.as_deref()
+    }
+
+    /// Where the store is, and how to trust it.
+    pub fn database(&self) -> crate::store::Target {
+        crate::store::Target {
+            url: self.database_url.clone(),
+            ssl_ca: self.ssl_ca.clone(),
+        }
     }
 }
 

@@ -103,7 +103,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
-    let store = Store::connect(config.database_url()).await?;
+    let store = Store::open(&config.database()).await?;
     let applied = store.migrate().await?;
     println!("applied migrations: {applied:?}");
     store.disconnect().await;
@@ -112,7 +112,7 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 
 /// Connects and migrates (as `serve` does), for the report commands.
 async fn reports(config: &Config) -> anyhow::Result<Reports> {
-    let store = Store::connect(config.database_url()).await?;
+    let store = Store::open(&config.database()).await?;
     store.migrate().await?;
     Ok(Reports {
         store,

@@ -53,7 +53,7 @@ impl Application {
             retry_after_secs: config.retry_after_secs,
             socket_limits,
         };
-        let (store, listener) = waiting::connect(config.database_url(), &wait, listener).await?;
+        let (store, listener) = waiting::connect(&config.database(), &wait, listener).await?;
         let applied = store.migrate().await?;
         if !applied.is_empty() {
             tracing::info!(?applied, "database migrated");

@@ -28,6 +28,7 @@ pub(super) fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String
         match *name {
             "USAGE_DATABASE_URL" => config.database_url = Some(text),
             "USAGE_DATABASE_WAIT_SECS" => config.database_wait_secs = parsed(name, &text)?,
+            "USAGE_SSL_CA" => config.ssl_ca = Some(PathBuf::from(text)).filter(|p| !p.as_os_str().is_empty()),
             "USAGE_LISTEN" => config.listen = parsed(name, &text)?,
             "USAGE_IP_MODE" => config.ip_mode = parsed(name, &text)?,
             "USAGE_ALLOWED_ORIGINS" => config.allowed_origins = list(name, &text)?,
@@ -67,6 +68,7 @@ pub(super) fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String
 pub const ENV_VARS: &[&str] = &[
     "USAGE_DATABASE_URL",
     "USAGE_DATABASE_WAIT_SECS",
+    "USAGE_SSL_CA",
     "USAGE_LISTEN",
     "USAGE_IP_MODE",
     "USAGE_ALLOWED_ORIGINS",

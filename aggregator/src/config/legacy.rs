@@ -29,6 +29,12 @@ struct Mysql {
     database: String,
     #[serde(default)]
     ssl: bool,
+    /// The CA certificate (PEM) of the server: verified TLS.
+    #[serde(default)]
+    ssl_ca: Option<String>,
+    /// A Unix socket of a server on the same machine, instead of host and port.
+    #[serde(default)]
+    unix_socket: Option<String>,
 }
 
 fn yes() -> bool {
@@ -68,8 +74,12 @@ pub fn apply(
     );
     url.set_path(&mysql.database);
     if mysql.ssl {
-        url.set_query(Some("require_ssl=true"));
+        url.query_pairs_mut().append_pair("require_ssl", "true");
     }
+    if let Some(socket) = mysql.unix_socket.filter(|s| !s.is_empty()) {
+        url.query_pairs_mut().append_pair("socket", &socket);
+    }
+    config.ssl_ca = mysql.ssl_ca.filter(|s| !s.is_empty()).map(Into::into);
     config.database_url = Some(url.to_string());
     config.enabled = file.usage_tracking.enabled;
     Ok(())

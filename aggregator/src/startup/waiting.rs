@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 
 use crate::http::serve::{accept_until, SocketLimits};
 use crate::http::{waiting_router, WaitingFor};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Target};
 
 /// The first retry comes after this; each next one after twice as long, up to [`MAX_DELAY`].
 const FIRST_DELAY: Duration = Duration::from_millis(250);
@@ -33,11 +33,11 @@ pub struct Wait {
 /// Connects to the store `url` names, waiting for it as the module says. The listener is lent
 /// to the waiting routes meanwhile and handed back.
 pub async fn connect(
-    url: Option<&str>,
+    target: &Target,
     wait: &Wait,
     listener: TcpListener,
 ) -> Result<(Store, TcpListener), StoreError> {
-    let first = match Store::connect(url).await {
+    let first = match Store::open(target).await {
         Ok(store) => return Ok((store, listener)),
         Err(StoreError::Unreachable(reason)) if !wait.bound.is_zero() => reason,
         Err(other) => return Err(other),
@@ -61,7 +61,7 @@ pub async fn connect(
         (listener, open)
     });
     tracing::info!(address = %address, waiting_for_database = true, "serving");
-    let outcome = retry(url, wait.bound, started, first, &waiting).await;
+    let outcome = retry(target, wait.bound, started, first, &waiting).await;
     let _ = connected.send(());
     let (listener, open) = probes
         .await
@@ -73,7 +73,7 @@ pub async fn connect(
 
 /// Attempts until one succeeds, one fails for good, or `bound` has passed since `started`.
 async fn retry(
-    url: Option<&str>,
+    target: &Target,
     bound: Duration,
     started: Instant,
     first: String,
@@ -102,7 +102,7 @@ async fn retry(
         tokio::time::sleep(pause).await;
         attempt += 1;
         let limit = ATTEMPT_TIMEOUT.min(bound.saturating_sub(started.elapsed()).max(FIRST_DELAY));
-        match tokio::time::timeout(limit, Store::connect(url)).await {
+        match tokio::time::timeout(limit, Store::open(target)).await {
             Ok(Ok(store)) => {
                 tracing::info!(
                     attempt,

@@ -22,4 +22,5 @@ mod sockets;
 mod start_waiting;
 mod startup;
 mod stats_api;
+mod tls;
 mod writer;

@@ -7,6 +7,7 @@ mod salts;
 mod stats;
 mod upkeep;
 
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -28,12 +29,25 @@ pub struct MySqlStore {
 
 impl MySqlStore {
     /// Connects and checks that the server answers, turning the usual failures into advice.
-    pub async fn connect(url: &str) -> Result<MySqlStore, StoreError> {
+    /// With `ssl_ca`, TLS is required and the server's certificate must be signed by that CA
+    /// (and name the host, unless the URL says `verify_identity=false`).
+    pub async fn connect(url: &str, ssl_ca: Option<&Path>) -> Result<MySqlStore, StoreError> {
         let opts = Opts::from_url(url)
             .map_err(|e| StoreError::Setup(format!("the database URL is not valid ({e}): expected mysql://user:password@host:port/database")))?;
         let shown = describe(&opts);
         let constraints = PoolConstraints::new(1, 8).expect("1 <= 8");
+        let tls = match ssl_ca {
+            Some(ca) => Some(
+                opts.ssl_opts()
+                    .cloned()
+                    .unwrap_or_default()
+                    .with_root_certs(vec![ca.to_path_buf().into()])
+                    .with_disable_built_in_roots(true),
+            ),
+            None => opts.ssl_opts().cloned(),
+        };
         let opts = OptsBuilder::from_opts(opts)
+            .ssl_opts(tls)
             .pool_opts(PoolOpts::default().with_constraints(constraints))
             .tcp_keepalive(Some(Duration::from_secs(10)));
         let store = MySqlStore {
@@ -119,7 +133,12 @@ fn describe(opts: &Opts) -> String {
 /// waiting: they fail at once.
 fn worth_waiting(error: &mysql_async::Error) -> bool {
     match error {
-        mysql_async::Error::Io(mysql_async::IoError::Io(_)) => true,
+        // Refused, reset, timed out, no route, a name not resolving yet; but not a TLS
+        // handshake that failed (rustls reports a refused certificate as invalid data).
+        mysql_async::Error::Io(mysql_async::IoError::Io(e)) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+        ),
         // A server closing the connection while it starts or stops.
         mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed) => true,
         // 1040 too many connections, 1047 node not ready (Galera), 1053 shutting down.
@@ -139,6 +158,11 @@ fn advice(shown: &str, error: &mysql_async::Error) -> String {
         }
         mysql_async::Error::Server(e) if e.code == 3159 => {
             "the server requires TLS: add ?require_ssl=true to the URL"
+        }
+        mysql_async::Error::Io(mysql_async::IoError::Io(e))
+            if e.kind() == std::io::ErrorKind::InvalidData =>
+        {
+            "the server's TLS certificate was refused: is ssl_ca (USAGE_SSL_CA) the CA that signed it, and does the host name match the certificate?"
         }
         mysql_async::Error::Io(_) => {
             "the server cannot be reached: is it running, and are host and port right?"
