@@ -106,7 +106,7 @@ async fn tls_with_the_providers_ca_and_unix_sockets() {
         &[("USAGE_DATABASE_URL", &url), ("USAGE_DATABASE_WAIT_SECS", "0")],
     );
     assert!(!ok, "a plain connection is refused: {log}");
-    assert!(log.contains("requires TLS"), "{log}");
+    assert!(log.contains("the server requires TLS"), "{log}");
 
     // A Unix socket counts as secure transport: it connects without TLS, so these connections
     // went over the socket (TCP without TLS was just refused).

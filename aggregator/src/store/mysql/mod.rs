@@ -46,6 +46,7 @@ impl MySqlStore {
             ),
             None => opts.ssl_opts().cloned(),
         };
+        let tls_on = tls.is_some();
         let opts = OptsBuilder::from_opts(opts)
             .ssl_opts(tls)
             .pool_opts(PoolOpts::default().with_constraints(constraints))
@@ -57,9 +58,9 @@ impl MySqlStore {
         match tokio::time::timeout(Duration::from_secs(10), store.ping()).await {
             Ok(Ok(())) => Ok(store),
             Ok(Err(StoreError::MySql(e))) if worth_waiting(&e) => {
-                Err(StoreError::Unreachable(advice(&shown, &e)))
+                Err(StoreError::Unreachable(advice(&shown, &e, tls_on)))
             }
-            Ok(Err(StoreError::MySql(e))) => Err(StoreError::Setup(advice(&shown, &e))),
+            Ok(Err(StoreError::MySql(e))) => Err(StoreError::Setup(advice(&shown, &e, tls_on))),
             Ok(Err(other)) => Err(other),
             Err(_) => Err(StoreError::Unreachable(format!(
                 "MySQL at {shown} did not answer within 10 s: check host, port and firewall (USAGE_DATABASE_URL)"
@@ -147,8 +148,12 @@ fn worth_waiting(error: &mysql_async::Error) -> bool {
     }
 }
 
-fn advice(shown: &str, error: &mysql_async::Error) -> String {
+fn advice(shown: &str, error: &mysql_async::Error, tls: bool) -> String {
     let hint = match error {
+        // MariaDB answers a plain connection under require_secure_transport with 1045 too.
+        mysql_async::Error::Server(e) if e.code == 1045 && !tls => {
+            "the user or password is wrong, or the account may not connect from this host, or the server requires TLS (require_secure_transport): set ssl_ca (USAGE_SSL_CA) to its CA certificate or add ?require_ssl=true"
+        }
         // 1698: MariaDB's "access denied" for an account that may not log in this way.
         mysql_async::Error::Server(e) if e.code == 1045 || e.code == 1698 => {
             "the user or password is wrong, or the account may not connect from this host"
@@ -157,7 +162,7 @@ fn advice(shown: &str, error: &mysql_async::Error) -> String {
             "the database does not exist: create it (CREATE DATABASE ...) or fix its name"
         }
         mysql_async::Error::Server(e) if e.code == 3159 => {
-            "the server requires TLS: add ?require_ssl=true to the URL"
+            "the server requires TLS: set ssl_ca (USAGE_SSL_CA) to its CA certificate or add ?require_ssl=true to the URL"
         }
         mysql_async::Error::Io(mysql_async::IoError::Io(e))
             if e.kind() == std::io::ErrorKind::InvalidData =>
