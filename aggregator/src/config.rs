@@ -78,19 +78,40 @@ pub enum LogFormat {
     Json,
 }
 
-/// Printable without the database password.
+/// Printable without secrets: the database password and the admin token are masked
+/// (`check-config` prints this).
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let database = self.database_url.as_deref().map(redact_password);
+        let token = self.admin_token.as_ref().map(|_| "*** (set)");
         f.debug_struct("Config")
+            .field("enabled", &self.enabled)
             .field("listen", &self.listen)
             .field("database_url", &database)
+            .field("database_wait_secs", &self.database_wait_secs)
             .field("ssl_ca", &self.ssl_ca)
             .field("ip_mode", &self.ip_mode)
             .field("allowed_origins", &self.allowed_origins)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("honor_privacy_signals", &self.honor_privacy_signals)
+            .field("store_full_user_agent", &self.store_full_user_agent)
             .field("sites", &self.sites)
-            .finish_non_exhaustive()
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field("session_slack_secs", &self.session_slack_secs)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("max_requests_per_flush", &self.max_requests_per_flush)
+            .field("flush_timeout_secs", &self.flush_timeout_secs)
+            .field("retry_after_secs", &self.retry_after_secs)
+            .field("maintenance_interval_secs", &self.maintenance_interval_secs)
+            .field("rollup_interval_secs", &self.rollup_interval_secs)
+            .field("rollup_window_days", &self.rollup_window_days)
+            .field("retention_days", &self.retention_days)
+            .field("admin_token", &token)
+            .field("static_dir", &self.static_dir)
+            .field("client_dir", &self.client_dir)
+            .field("log_format", &self.log_format)
+            .field("limits", &self.limits)
+            .finish()
     }
 }
 

@@ -7,6 +7,7 @@ mod helpers;
 mod adoption;
 mod anonymize;
 mod bad_input;
+mod check_config;
 mod client_files;
 mod fits;
 mod fuzz;
