@@ -15,6 +15,7 @@ mod isolation;
 mod metrics;
 mod outage;
 mod privacy;
+mod prometheus;
 mod rate_limits;
 mod reports;
 mod security_headers;
