@@ -40,7 +40,8 @@ pub fn waiting_router(waiting: WaitingFor, retry_after_secs: u64) -> Router {
         )
     };
     let starting = move || async move {
-        ApiError::unavailable(
+        ApiError::unavailable_as(
+            "starting",
             "starting: waiting for the database (see /readyz)",
             retry_after_secs,
         )

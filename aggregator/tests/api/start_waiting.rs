@@ -73,6 +73,10 @@ async fn serve_waits_for_a_database_that_comes_up_later_then_ingests() {
     let (status, metrics) = get(&app.address, "/metrics").await;
     assert_eq!(status, 200);
     assert!(metrics.contains("usage_database_available 0"), "{metrics}");
+    assert!(
+        metrics.contains(r#"usage_requests_rejected_total{reason="starting"} 1"#),
+        "{metrics}"
+    );
 
     server.move_to(port).await;
     let deadline = Instant::now() + Duration::from_secs(120);
