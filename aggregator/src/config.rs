@@ -220,9 +220,8 @@ impl Config {
         }
         self.limits.validate()?;
         if let Some(ca) = &self.ssl_ca {
-            std::fs::read(ca).map_err(|e| {
-                format!("ssl_ca (USAGE_SSL_CA): cannot read {}: {e}", ca.display())
-            })?;
+            std::fs::read(ca)
+                .map_err(|e| format!("ssl_ca (USAGE_SSL_CA): cannot read {}: {e}", ca.display()))?;
         }
         if self.retention_days <= self.rollup_window_days {
             return Err(format!(

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use super::{parse_net, Config, LogFormat};
 
-pub(super) fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+pub(super) fn apply_env(
+    config: &mut Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), String> {
     fn parsed<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, String>
     where
         T::Err: std::fmt::Display,
@@ -28,7 +31,9 @@ pub(super) fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String
         match *name {
             "USAGE_DATABASE_URL" => config.database_url = Some(text),
             "USAGE_DATABASE_WAIT_SECS" => config.database_wait_secs = parsed(name, &text)?,
-            "USAGE_SSL_CA" => config.ssl_ca = Some(PathBuf::from(text)).filter(|p| !p.as_os_str().is_empty()),
+            "USAGE_SSL_CA" => {
+                config.ssl_ca = Some(PathBuf::from(text)).filter(|p| !p.as_os_str().is_empty())
+            }
             "USAGE_LISTEN" => config.listen = parsed(name, &text)?,
             "USAGE_IP_MODE" => config.ip_mode = parsed(name, &text)?,
             "USAGE_ALLOWED_ORIGINS" => config.allowed_origins = list(name, &text)?,
@@ -87,4 +92,3 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_CLIENT_DIR",
     "USAGE_LOG_FORMAT",
 ];
-

@@ -50,11 +50,9 @@ pub fn apply(
     text: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), String> {
-    let mut raw: Value =
-        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let mut raw: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     substitute(&mut raw, env)?;
-    let file: File =
-        serde_json::from_value(raw).map_err(|e| format!("unexpected shape: {e}"))?;
+    let file: File = serde_json::from_value(raw).map_err(|e| format!("unexpected shape: {e}"))?;
     let mysql = file.usage_tracking.mysql;
     let port: u16 = match &mysql.port {
         Value::Number(n) => n.as_u64().and_then(|p| u16::try_from(p).ok()),

@@ -49,9 +49,9 @@ pub async fn connect(
     let waiting: WaitingFor = Arc::new(RwLock::new(String::new()));
     let (connected, stop_probes) = oneshot::channel::<()>();
     let router = waiting_router(waiting.clone(), wait.retry_after_secs);
-    let address = listener.local_addr().map_err(|e| {
-        StoreError::Setup(format!("the listener has no address: {e}"))
-    })?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| StoreError::Setup(format!("the listener has no address: {e}")))?;
     let limits = wait.socket_limits;
     let probes = tokio::spawn(async move {
         let open = accept_until(&listener, router, limits, async {

@@ -214,7 +214,11 @@ impl Store {
 
     /// As [`Store::connect`], with the CA that signed a MySQL server's certificate.
     pub async fn open(target: &Target) -> Result<Store, StoreError> {
-        let url = target.url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        let url = target
+            .url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
         match url {
             None => Self::sqlite(DEFAULT_SQLITE_PATH).await,
             Some(url) if url.starts_with("mysql://") => Ok(Store(Arc::new(

@@ -29,7 +29,9 @@ fn check_config(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
 
 /// The `config.json: |` block of the ConfigMap: the lines indented deeper than its key.
 fn configmap_json(manifest: &str) -> String {
-    let mut lines = manifest.lines().skip_while(|l| l.trim() != "config.json: |");
+    let mut lines = manifest
+        .lines()
+        .skip_while(|l| l.trim() != "config.json: |");
     let key = lines.next().expect("the ConfigMap has a config.json key");
     let key_indent = key.len() - key.trim_start().len();
     let block: Vec<&str> = lines
@@ -87,7 +89,10 @@ fn the_shipped_configmap_json_is_accepted_with_secrets_masked() {
     no_ca[4] = ("MYSQL_SSL_CA", "/nonexistent/ca.crt");
     let (code, out) = check_config(&["--legacy-config", &legacy], &no_ca);
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("ssl_ca") && out.contains("/nonexistent/ca.crt"), "{out}");
+    assert!(
+        out.contains("ssl_ca") && out.contains("/nonexistent/ca.crt"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -25,8 +25,7 @@ async fn prometheus_scrapes_the_counters_moving(kind: StoreKind) {
     let target = app.address.trim_start_matches("http://").to_string();
     let prometheus = ThrowawayPrometheus::scraping(&target).await;
     let runs = r#"usage_events_accepted_total{job="usage-aggregator",kind="program_run"}"#;
-    let malformed =
-        r#"usage_requests_rejected_total{job="usage-aggregator",reason="malformed"}"#;
+    let malformed = r#"usage_requests_rejected_total{job="usage-aggregator",reason="malformed"}"#;
 
     prometheus
         .wait_for(r#"up{job="usage-aggregator"}"#, |up| up == 1.0)
@@ -39,7 +38,10 @@ async fn prometheus_scrapes_the_counters_moving(kind: StoreKind) {
             script.run(t, 4, None),
             script.run(t + 0.5, 2, None),
         ];
-        assert_eq!(post(&app.address, &script.batch(t + 1.0, events)).await, 200);
+        assert_eq!(
+            post(&app.address, &script.batch(t + 1.0, events)).await,
+            200
+        );
         // Two runs per batch: Prometheus sees the counter reach each round's total.
         let expected = f64::from(2 * (round + 1));
         let seen = prometheus.wait_for(runs, |v| v >= expected).await;

@@ -58,7 +58,11 @@ async fn serve_waits_for_a_database_that_comes_up_later_then_ingests() {
         ("USAGE_DATABASE_WAIT_SECS", "300"),
     ]);
 
-    assert_eq!(get(&app.address, "/healthz").await.0, 200, "alive while waiting");
+    assert_eq!(
+        get(&app.address, "/healthz").await.0,
+        200,
+        "alive while waiting"
+    );
     let (status, body) = get(&app.address, "/readyz").await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("waiting for the database"), "{body}");
@@ -93,7 +97,10 @@ async fn serve_waits_for_a_database_that_comes_up_later_then_ingests() {
     assert!(status.success(), "{log}");
     assert!(log.contains("the database cannot be reached yet"), "{log}");
     assert!(log.contains("the database answers"), "{log}");
-    assert!(!log.contains("a-secret-password"), "no password logged:\n{log}");
+    assert!(
+        !log.contains("a-secret-password"),
+        "no password logged:\n{log}"
+    );
 
     let pool = mysql_async::Pool::new(url.as_str());
     let mut conn = pool.get_conn().await.unwrap();
@@ -101,7 +108,11 @@ async fn serve_waits_for_a_database_that_comes_up_later_then_ingests() {
         .query_first("SELECT COUNT(*) FROM ide_sessions")
         .await
         .unwrap();
-    assert_eq!(sessions, Some(1), "the batch posted after the wait is stored");
+    assert_eq!(
+        sessions,
+        Some(1),
+        "the batch posted after the wait is stored"
+    );
     drop(conn);
     pool.disconnect().await.unwrap();
 }
@@ -124,7 +135,10 @@ fn past_its_bound_serve_exits_with_the_usual_advice() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!output.status.success(), "{stdout}{stderr}");
     assert!(stderr.contains("cannot be reached"), "{stdout}{stderr}");
-    assert!(stderr.contains("gave up after waiting 2 s"), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("gave up after waiting 2 s"),
+        "{stdout}{stderr}"
+    );
     assert!(
         stderr.contains("attempt=2"),
         "each attempt is logged: {stderr}"

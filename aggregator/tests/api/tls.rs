@@ -97,13 +97,19 @@ async fn tls_with_the_providers_ca_and_unix_sockets() {
         );
         assert!(!ok, "{command}: a wrong CA must not connect: {log}");
         assert!(log.contains("certificate"), "{command}: {log}");
-        assert!(log.contains("UnknownIssuer"), "{command}: the problem itself: {log}");
+        assert!(
+            log.contains("UnknownIssuer"),
+            "{command}: the problem itself: {log}"
+        );
     }
 
     // Plain TCP: the server refuses it, and the advice says TLS is required.
     let (ok, log) = run(
         &["migrate"],
-        &[("USAGE_DATABASE_URL", &url), ("USAGE_DATABASE_WAIT_SECS", "0")],
+        &[
+            ("USAGE_DATABASE_URL", &url),
+            ("USAGE_DATABASE_WAIT_SECS", "0"),
+        ],
     );
     assert!(!ok, "a plain connection is refused: {log}");
     assert!(log.contains("the server requires TLS"), "{log}");

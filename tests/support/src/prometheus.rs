@@ -54,7 +54,10 @@ impl ThrowawayPrometheus {
                     return server;
                 }
             }
-            assert!(Instant::now() < deadline, "Prometheus did not start within 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "Prometheus did not start within 60 s"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -68,7 +71,10 @@ impl ThrowawayPrometheus {
             .await
             .ok()?;
         let body: serde_json::Value = response.json().await.ok()?;
-        let text = body["data"]["result"].get(0)?["value"].get(1)?.as_str()?.to_owned();
+        let text = body["data"]["result"].get(0)?["value"]
+            .get(1)?
+            .as_str()?
+            .to_owned();
         text.parse().ok()
     }
 
