@@ -141,3 +141,25 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_503_says_in_its_metric_whether_the_queue_or_the_database_failed() {
+        let full = ApiError::from_not_stored(NotStored::QueueFull, 5);
+        assert_eq!(full.reason(), "queue_full");
+        let down = ApiError::from_not_stored(NotStored::DatabaseUnavailable, 5);
+        assert_eq!(down.reason(), "database_unavailable");
+        assert_eq!(
+            ApiError::unavailable("salt lookup failed", 5).reason(),
+            "database_unavailable"
+        );
+        for error in [full, down] {
+            let response = error.into_response();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        }
+    }
+}
