@@ -187,23 +187,29 @@ impl Config {
         Ok(config)
     }
 
+    /// Every problem of the merged configuration, one a line (`check-config` shows them all).
     fn validate(&self) -> Result<(), String> {
+        let mut errors: Vec<String> = Vec::new();
         for origin in &self.allowed_origins {
-            let parsed = url::Url::parse(origin)
-                .map_err(|e| format!("allowed_origins: {origin:?} is not an origin ({e})"))?;
-            if parsed.origin().ascii_serialization() != *origin {
-                return Err(format!(
-                    "allowed_origins: write {origin:?} as {:?} (scheme://host[:port], no path)",
-                    parsed.origin().ascii_serialization()
-                ));
+            match url::Url::parse(origin) {
+                Err(e) => errors.push(format!(
+                    "allowed_origins: {origin:?} is not an origin ({e})"
+                )),
+                Ok(parsed) if parsed.origin().ascii_serialization() != *origin => {
+                    errors.push(format!(
+                        "allowed_origins: write {origin:?} as {:?} (scheme://host[:port], no path)",
+                        parsed.origin().ascii_serialization()
+                    ))
+                }
+                Ok(_) => {}
             }
         }
-        if let Some(site) = self
+        for site in self
             .sites
             .iter()
-            .find(|s| !crate::domain::event::is_name(s))
+            .filter(|s| !crate::domain::event::is_name(s))
         {
-            return Err(format!("sites: {site:?} must match [a-z0-9_.:-]{{1,64}}"));
+            errors.push(format!("sites: {site:?} must match [a-z0-9_.:-]{{1,64}}"));
         }
         for (name, value) in [
             ("idle_timeout_secs", self.idle_timeout_secs),
@@ -215,26 +221,35 @@ impl Config {
             ("rollup_window_days", self.rollup_window_days.into()),
         ] {
             if value == 0 {
-                return Err(format!("{name} must be greater than 0"));
+                errors.push(format!("{name} must be greater than 0"));
             }
         }
-        self.limits.validate()?;
+        if let Err(e) = self.limits.validate() {
+            errors.push(e);
+        }
         if let Some(ca) = &self.ssl_ca {
-            std::fs::read(ca)
-                .map_err(|e| format!("ssl_ca (USAGE_SSL_CA): cannot read {}: {e}", ca.display()))?;
+            if let Err(e) = std::fs::read(ca) {
+                errors.push(format!(
+                    "ssl_ca (USAGE_SSL_CA): cannot read {}: {e}",
+                    ca.display()
+                ));
+            }
         }
         if self.retention_days <= self.rollup_window_days {
-            return Err(format!(
+            errors.push(format!(
                 "retention_days ({}) must be greater than rollup_window_days ({}): a day is rolled up before its rows go",
                 self.retention_days, self.rollup_window_days
             ));
         }
         if let Some(token) = &self.admin_token {
             if token.trim().len() < MIN_ADMIN_TOKEN_LEN {
-                return Err(format!("admin_token (USAGE_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
+                errors.push(format!("admin_token (USAGE_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
             }
         }
-        Ok(())
+        match errors.is_empty() {
+            true => Ok(()),
+            false => Err(errors.join("\n")),
+        }
     }
 
     /// The database URL; `None` means the embedded SQLite store at its default path.

@@ -109,4 +109,18 @@ fn the_example_toml_is_accepted_and_a_bad_one_is_not() {
     let (code, out) = check_config(&["--config", bad.to_str().unwrap()], &[]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("no_such_key"), "{out}");
+
+    // Every problem of the merged configuration, not only the first.
+    let (code, out) = check_config(
+        &["--config", &toml],
+        &[
+            ("USAGE_ROLLUP_WINDOW_DAYS", "0"),
+            ("USAGE_SITES", "ide,Not A Site"),
+            ("USAGE_ADMIN_TOKEN", "short"),
+        ],
+    );
+    assert_eq!(code, 2, "{out}");
+    for problem in ["rollup_window_days", "Not A Site", "admin_token"] {
+        assert!(out.contains(problem), "{problem} in {out}");
+    }
 }
