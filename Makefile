@@ -39,6 +39,7 @@ tools:
 	bash scripts/install-wasm-tools.sh
 	bash scripts/install-nicegui.sh
 	bash scripts/ensure-mariadb.sh
+	bash scripts/install-prometheus.sh
 
 ## client: build the client from source into target/usage-client/ (needs `make tools`)
 client:

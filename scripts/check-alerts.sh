@@ -5,14 +5,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if ! command -v promtool >/dev/null 2>&1; then
-  echo "check-alerts: apt-get install prometheus (for promtool)"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
-    --no-install-recommends prometheus
-fi
+bash "$ROOT/scripts/install-prometheus.sh"
 cd "$ROOT/docs/alerts"
 promtool check rules usage-aggregator.rules.yml
 promtool test rules usage-aggregator.test.yml

@@ -6,11 +6,14 @@ use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::visitor::IpMode;
 
+mod env;
+mod legacy;
 pub mod limits;
+
+pub use env::ENV_VARS;
 
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -19,6 +22,14 @@ pub struct Config {
     /// `mysql://user:password@host:port/database` (never printed with its password) or
     /// `sqlite:<path>`; none is SQLite at `usage.sqlite3` (`store::DEFAULT_SQLITE_PATH`).
     pub database_url: Option<String>,
+    /// How long `serve` waits for an unreachable MySQL server at start (retrying with backoff,
+    /// `/healthz` up and `/readyz` saying why meanwhile) before it gives up; 0 gives up at once.
+    /// Credentials, a missing database or a bad URL fail at once whatever this says.
+    pub database_wait_secs: u64,
+    /// PEM file of the CA that signed the MySQL server's certificate (a managed database's CA):
+    /// TLS is then required, verified against this CA only, and the server's name must match
+    /// its certificate (`?verify_identity=false` in the URL skips only that check).
+    pub ssl_ca: Option<PathBuf>,
     pub ip_mode: IpMode,
     /// Origins (scheme://host[:port]) whose pages may send events; the aggregator's own origin
     /// and requests without an Origin header are always allowed.
@@ -67,18 +78,40 @@ pub enum LogFormat {
     Json,
 }
 
-/// Printable without the database password.
+/// Printable without secrets: the database password and the admin token are masked
+/// (`check-config` prints this).
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let database = self.database_url.as_deref().map(redact_password);
+        let token = self.admin_token.as_ref().map(|_| "*** (set)");
         f.debug_struct("Config")
+            .field("enabled", &self.enabled)
             .field("listen", &self.listen)
             .field("database_url", &database)
+            .field("database_wait_secs", &self.database_wait_secs)
+            .field("ssl_ca", &self.ssl_ca)
             .field("ip_mode", &self.ip_mode)
             .field("allowed_origins", &self.allowed_origins)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("honor_privacy_signals", &self.honor_privacy_signals)
+            .field("store_full_user_agent", &self.store_full_user_agent)
             .field("sites", &self.sites)
-            .finish_non_exhaustive()
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field("session_slack_secs", &self.session_slack_secs)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("max_requests_per_flush", &self.max_requests_per_flush)
+            .field("flush_timeout_secs", &self.flush_timeout_secs)
+            .field("retry_after_secs", &self.retry_after_secs)
+            .field("maintenance_interval_secs", &self.maintenance_interval_secs)
+            .field("rollup_interval_secs", &self.rollup_interval_secs)
+            .field("rollup_window_days", &self.rollup_window_days)
+            .field("retention_days", &self.retention_days)
+            .field("admin_token", &token)
+            .field("static_dir", &self.static_dir)
+            .field("client_dir", &self.client_dir)
+            .field("log_format", &self.log_format)
+            .field("limits", &self.limits)
+            .finish()
     }
 }
 
@@ -98,6 +131,8 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: None,
+            database_wait_secs: 60,
+            ssl_ca: None,
             ip_mode: IpMode::Hash,
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
@@ -143,31 +178,38 @@ impl Config {
             config = Config {
                 enabled: config.enabled,
                 database_url: from_file.database_url.clone().or(config.database_url),
+                ssl_ca: from_file.ssl_ca.clone().or(config.ssl_ca),
                 ..from_file
             };
         }
-        apply_env(&mut config, env)?;
+        env::apply_env(&mut config, env)?;
         config.validate()?;
         Ok(config)
     }
 
+    /// Every problem of the merged configuration, one a line (`check-config` shows them all).
     fn validate(&self) -> Result<(), String> {
+        let mut errors: Vec<String> = Vec::new();
         for origin in &self.allowed_origins {
-            let parsed = url::Url::parse(origin)
-                .map_err(|e| format!("allowed_origins: {origin:?} is not an origin ({e})"))?;
-            if parsed.origin().ascii_serialization() != *origin {
-                return Err(format!(
-                    "allowed_origins: write {origin:?} as {:?} (scheme://host[:port], no path)",
-                    parsed.origin().ascii_serialization()
-                ));
+            match url::Url::parse(origin) {
+                Err(e) => errors.push(format!(
+                    "allowed_origins: {origin:?} is not an origin ({e})"
+                )),
+                Ok(parsed) if parsed.origin().ascii_serialization() != *origin => {
+                    errors.push(format!(
+                        "allowed_origins: write {origin:?} as {:?} (scheme://host[:port], no path)",
+                        parsed.origin().ascii_serialization()
+                    ))
+                }
+                Ok(_) => {}
             }
         }
-        if let Some(site) = self
+        for site in self
             .sites
             .iter()
-            .find(|s| !crate::domain::event::is_name(s))
+            .filter(|s| !crate::domain::event::is_name(s))
         {
-            return Err(format!("sites: {site:?} must match [a-z0-9_.:-]{{1,64}}"));
+            errors.push(format!("sites: {site:?} must match [a-z0-9_.:-]{{1,64}}"));
         }
         for (name, value) in [
             ("idle_timeout_secs", self.idle_timeout_secs),
@@ -179,27 +221,48 @@ impl Config {
             ("rollup_window_days", self.rollup_window_days.into()),
         ] {
             if value == 0 {
-                return Err(format!("{name} must be greater than 0"));
+                errors.push(format!("{name} must be greater than 0"));
             }
         }
-        self.limits.validate()?;
+        if let Err(e) = self.limits.validate() {
+            errors.push(e);
+        }
+        if let Some(ca) = &self.ssl_ca {
+            if let Err(e) = std::fs::read(ca) {
+                errors.push(format!(
+                    "ssl_ca (USAGE_SSL_CA): cannot read {}: {e}",
+                    ca.display()
+                ));
+            }
+        }
         if self.retention_days <= self.rollup_window_days {
-            return Err(format!(
+            errors.push(format!(
                 "retention_days ({}) must be greater than rollup_window_days ({}): a day is rolled up before its rows go",
                 self.retention_days, self.rollup_window_days
             ));
         }
         if let Some(token) = &self.admin_token {
             if token.trim().len() < MIN_ADMIN_TOKEN_LEN {
-                return Err(format!("admin_token (USAGE_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
+                errors.push(format!("admin_token (USAGE_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
             }
         }
-        Ok(())
+        match errors.is_empty() {
+            true => Ok(()),
+            false => Err(errors.join("\n")),
+        }
     }
 
     /// The database URL; `None` means the embedded SQLite store at its default path.
     pub fn database_url(&self) -> Option<&str> {
         self.database_url.as_deref()
+    }
+
+    /// Where the store is, and how to trust it.
+    pub fn database(&self) -> crate::store::Target {
+        crate::store::Target {
+            url: self.database_url.clone(),
+            ssl_ca: self.ssl_ca.clone(),
+        }
     }
 }
 
@@ -223,190 +286,6 @@ fn proxy_nets<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<I
 
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
-    fn parsed<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, String>
-    where
-        T::Err: std::fmt::Display,
-    {
-        text.trim()
-            .parse()
-            .map_err(|e| format!("{name}={text:?}: {e}"))
-    }
-    fn list<T: std::str::FromStr>(name: &str, text: &str) -> Result<Vec<T>, String>
-    where
-        T::Err: std::fmt::Display,
-    {
-        text.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| parsed(name, s))
-            .collect()
-    }
-    for name in ENV_VARS {
-        let Some(text) = env(name) else { continue };
-        match *name {
-            "USAGE_DATABASE_URL" => config.database_url = Some(text),
-            "USAGE_LISTEN" => config.listen = parsed(name, &text)?,
-            "USAGE_IP_MODE" => config.ip_mode = parsed(name, &text)?,
-            "USAGE_ALLOWED_ORIGINS" => config.allowed_origins = list(name, &text)?,
-            "USAGE_TRUSTED_PROXIES" => {
-                config.trusted_proxies = list::<String>(name, &text)?
-                    .iter()
-                    .map(|n| parse_net(n))
-                    .collect::<Result<_, _>>()?
-            }
-            "USAGE_SITES" => config.sites = list(name, &text)?,
-            "USAGE_HONOR_PRIVACY_SIGNALS" => config.honor_privacy_signals = parsed(name, &text)?,
-            "USAGE_STORE_FULL_USER_AGENT" => config.store_full_user_agent = parsed(name, &text)?,
-            "USAGE_IDLE_TIMEOUT_SECS" => config.idle_timeout_secs = parsed(name, &text)?,
-            "USAGE_SESSION_SLACK_SECS" => config.session_slack_secs = parsed(name, &text)?,
-            "USAGE_QUEUE_CAPACITY" => config.queue_capacity = parsed(name, &text)?,
-            "USAGE_ROLLUP_INTERVAL_SECS" => config.rollup_interval_secs = parsed(name, &text)?,
-            "USAGE_ROLLUP_WINDOW_DAYS" => config.rollup_window_days = parsed(name, &text)?,
-            "USAGE_RETENTION_DAYS" => config.retention_days = parsed(name, &text)?,
-            "USAGE_ADMIN_TOKEN" => config.admin_token = Some(text).filter(|t| !t.is_empty()),
-            "USAGE_STATIC_DIR" => config.static_dir = PathBuf::from(text),
-            "USAGE_CLIENT_DIR" => config.client_dir = PathBuf::from(text),
-            "USAGE_LOG_FORMAT" => {
-                config.log_format = match text.as_str() {
-                    "text" => LogFormat::Text,
-                    "json" => LogFormat::Json,
-                    _ => return Err(format!("{name}={text:?}: use text or json")),
-                }
-            }
-            _ => unreachable!("every name in ENV_VARS has a case"),
-        }
-    }
-    config.limits.apply_env(env)
-}
-
-/// Every environment variable the aggregator reads (besides USAGE_CONFIG, USAGE_LEGACY_CONFIG
-/// and USAGE_LOG, which the command line and telemetry read).
-pub const ENV_VARS: &[&str] = &[
-    "USAGE_DATABASE_URL",
-    "USAGE_LISTEN",
-    "USAGE_IP_MODE",
-    "USAGE_ALLOWED_ORIGINS",
-    "USAGE_TRUSTED_PROXIES",
-    "USAGE_SITES",
-    "USAGE_HONOR_PRIVACY_SIGNALS",
-    "USAGE_STORE_FULL_USER_AGENT",
-    "USAGE_IDLE_TIMEOUT_SECS",
-    "USAGE_SESSION_SLACK_SECS",
-    "USAGE_QUEUE_CAPACITY",
-    "USAGE_ROLLUP_INTERVAL_SECS",
-    "USAGE_ROLLUP_WINDOW_DAYS",
-    "USAGE_RETENTION_DAYS",
-    "USAGE_ADMIN_TOKEN",
-    "USAGE_STATIC_DIR",
-    "USAGE_CLIENT_DIR",
-    "USAGE_LOG_FORMAT",
-];
-
-/// The deployment's existing JSON config: `{"usage_tracking": {"enabled": …, "mysql": {…}}}`
-/// with `${VAR}` placeholders in its strings.
-mod legacy {
-    use super::*;
-
-    #[derive(Deserialize)]
-    struct File {
-        usage_tracking: Tracking,
-    }
-
-    #[derive(Deserialize)]
-    struct Tracking {
-        #[serde(default = "yes")]
-        enabled: bool,
-        mysql: Mysql,
-    }
-
-    #[derive(Deserialize)]
-    struct Mysql {
-        host: String,
-        #[serde(default = "default_port")]
-        port: Value,
-        user: String,
-        #[serde(default)]
-        password: String,
-        database: String,
-        #[serde(default)]
-        ssl: bool,
-    }
-
-    fn yes() -> bool {
-        true
-    }
-
-    fn default_port() -> Value {
-        Value::from(3306)
-    }
-
-    pub fn apply(
-        config: &mut Config,
-        text: &str,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<(), String> {
-        let mut raw: Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-        substitute(&mut raw, env)?;
-        let file: File =
-            serde_json::from_value(raw).map_err(|e| format!("unexpected shape: {e}"))?;
-        let mysql = file.usage_tracking.mysql;
-        let port: u16 = match &mysql.port {
-            Value::Number(n) => n.as_u64().and_then(|p| u16::try_from(p).ok()),
-            Value::String(s) => s.parse().ok(),
-            _ => None,
-        }
-        .ok_or_else(|| format!("mysql.port {} is not a port number", mysql.port))?;
-        let mut url = url::Url::parse("mysql://localhost").expect("a constant URL");
-        url.set_host(Some(&mysql.host))
-            .map_err(|e| format!("mysql.host {:?}: {e}", mysql.host))?;
-        let _ = url.set_port(Some(port));
-        let _ = url.set_username(&mysql.user);
-        let _ = url.set_password(
-            Some(&mysql.password)
-                .filter(|p| !p.is_empty())
-                .map(String::as_str),
-        );
-        url.set_path(&mysql.database);
-        if mysql.ssl {
-            url.set_query(Some("require_ssl=true"));
-        }
-        config.database_url = Some(url.to_string());
-        config.enabled = file.usage_tracking.enabled;
-        Ok(())
-    }
-
-    /// Replaces `${VAR}` in every string; an unset variable is an error that names it.
-    fn substitute(value: &mut Value, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
-        match value {
-            Value::String(text) => {
-                let mut out = String::new();
-                let mut rest = text.as_str();
-                while let Some(open) = rest.find("${") {
-                    let close = rest[open..]
-                        .find('}')
-                        .ok_or_else(|| format!("unclosed ${{ in {text:?}"))?
-                        + open;
-                    let name = &rest[open + 2..close];
-                    let found = env(name).ok_or_else(|| {
-                        format!("environment variable {name} is not set (the config refers to it)")
-                    })?;
-                    out.push_str(&rest[..open]);
-                    out.push_str(&found);
-                    rest = &rest[close + 1..];
-                }
-                out.push_str(rest);
-                *text = out;
-            }
-            Value::Array(items) => items.iter_mut().try_for_each(|v| substitute(v, env))?,
-            Value::Object(map) => map.values_mut().try_for_each(|v| substitute(v, env))?,
-            _ => {}
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

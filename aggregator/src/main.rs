@@ -41,6 +41,9 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print the effective configuration (files, then environment), secrets masked, and exit;
+    /// a configuration error exits 2 with the message. Connects to nothing.
+    CheckConfig,
     /// Recompute daily summaries: the days `serve` would (trailing window and days touched by
     /// late events), or every day from --from to --to (UTC, both included).
     Rollup {
@@ -76,10 +79,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Command::CheckConfig = cli.command {
+        println!("{config:#?}");
+        println!("configuration OK");
+        return ExitCode::SUCCESS;
+    }
     telemetry::init(config.log_format);
     let outcome = match cli.command {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
+        Command::CheckConfig => Ok(()),
         Command::Rollup { from, to } => rollup(config, from.zip(to)).await,
         Command::Purge => purge(config).await,
         Command::Stats { days } => stats(config, days).await,
@@ -103,7 +112,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
-    let store = Store::connect(config.database_url()).await?;
+    let store = Store::open(&config.database()).await?;
     let applied = store.migrate().await?;
     println!("applied migrations: {applied:?}");
     store.disconnect().await;
@@ -112,7 +121,7 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 
 /// Connects and migrates (as `serve` does), for the report commands.
 async fn reports(config: &Config) -> anyhow::Result<Reports> {
-    let store = Store::connect(config.database_url()).await?;
+    let store = Store::open(&config.database()).await?;
     store.migrate().await?;
     Ok(Reports {
         store,

@@ -205,6 +205,12 @@ pub fn flush_written(took: Duration) {
 
 pub fn flush_committed(took: Duration) {
     histogram!("usage_flush_commit_seconds").record(took.as_secs_f64());
+    committed();
+}
+
+/// Any commit of ingested rows (a flush, or a group of a refused flush's isolation): the
+/// "ingest stopped" alert watches this.
+pub fn committed() {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

@@ -19,6 +19,8 @@ use crate::report::{ReportSettings, Reports};
 use crate::store::Store;
 use crate::visitor::{SaltBook, TrustedProxies};
 
+mod waiting;
+
 /// How long the write queue may take to drain at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -33,10 +35,25 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database, migrates it, starts the writer and binds the listener (port 0
-    /// picks a free port: see [`Application::port`]).
+    /// Binds the listener (port 0 picks a free port: see [`Application::port`]), connects to the
+    /// database (waiting for it up to `database_wait_secs`: see `waiting`), migrates it and
+    /// starts the writer.
     pub async fn build(config: &Config, clock: SharedClock) -> anyhow::Result<Application> {
-        let store = Store::connect(config.database_url()).await?;
+        // Bound first: a port in use fails at once, and the probes answer while the database
+        // is waited for.
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let socket_limits = SocketLimits {
+            header_timeout: Duration::from_secs(config.limits.header_timeout_secs),
+            max_connections: config.limits.max_connections,
+        };
+        let wait = waiting::Wait {
+            bound: Duration::from_secs(config.database_wait_secs),
+            retry_after_secs: config.retry_after_secs,
+            socket_limits,
+        };
+        let (store, listener) = waiting::connect(&config.database(), &wait, listener).await?;
         let applied = store.migrate().await?;
         if !applied.is_empty() {
             tracing::info!(?applied, "database migrated");
@@ -77,9 +94,6 @@ impl Application {
             client: config.client_dir.clone(),
         };
         let router = http::router(state, &dirs);
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let maintenance = Maintenance {
             store: store.clone(),
             salts,
@@ -93,10 +107,6 @@ impl Application {
             rollup_every: Duration::from_secs(config.rollup_interval_secs),
         };
         let maintenance_every = Duration::from_secs(config.maintenance_interval_secs);
-        let socket_limits = SocketLimits {
-            header_timeout: Duration::from_secs(config.limits.header_timeout_secs),
-            max_connections: config.limits.max_connections,
-        };
         Ok(Application {
             listener,
             router,
@@ -145,25 +155,30 @@ impl Application {
     }
 }
 
-/// Resolves on SIGTERM or ctrl-c.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or ctrl-c. The SIGTERM handler is installed when this is called, not when
+/// first polled: a SIGTERM arriving just after "serving" is logged is a clean stop, not a kill.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let terminate = async move {
+            match terminate {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = terminate => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+        tracing::info!("shutting down: draining accepted events");
     }
-    tracing::info!("shutting down: draining accepted events");
 }

@@ -154,3 +154,37 @@ fn every_environment_variable_is_documented() {
         assert!(docs.contains(name), "{name} is not in README.md or docs/");
     }
 }
+
+#[test]
+fn the_deployment_json_carries_its_ca_and_socket() {
+    let ca = file("-----BEGIN CERTIFICATE-----\n");
+    let json = file(&format!(
+        r#"{{"usage_tracking": {{"mysql": {{"host": "h", "user": "u", "database": "d",
+        "ssl": true, "ssl_ca": "{}", "unix_socket": "/run/my sql/sock"}}}}}}"#,
+        ca.path().display()
+    ));
+    let config = Config::load(None, Some(json.path()), &env_of(&[])).unwrap();
+    assert_eq!(config.ssl_ca.as_deref(), Some(ca.path()));
+    let url = config.database_url.as_deref().unwrap();
+    let opts = mysql_async::Opts::from_url(url).unwrap();
+    assert_eq!(opts.socket(), Some("/run/my sql/sock"), "{url}");
+    assert!(opts.ssl_opts().is_some(), "{url}");
+    // The environment has the last word; a missing CA file is named before anything starts.
+    let env = env_of(&[("USAGE_SSL_CA", "/nonexistent/ca.pem")]);
+    let err = Config::load(None, Some(json.path()), &env).unwrap_err();
+    assert!(err.contains("/nonexistent/ca.pem"), "{err}");
+}
+
+#[test]
+fn the_database_wait_is_a_knob_and_the_token_is_masked() {
+    let env = env_of(&[
+        ("USAGE_DATABASE_WAIT_SECS", "7"),
+        ("USAGE_ADMIN_TOKEN", "a-token-that-is-long-enough-42"),
+    ]);
+    let config = Config::load(None, None, &env).unwrap();
+    assert_eq!(config.database_wait_secs, 7);
+    assert_eq!(Config::default().database_wait_secs, 60);
+    let shown = format!("{config:#?}");
+    assert!(!shown.contains("long-enough-42"), "{shown}");
+    assert!(shown.contains("database_wait_secs: 7"), "{shown}");
+}

@@ -34,14 +34,28 @@ pub enum ApiError {
     Unavailable {
         reason: String,
         retry_after_secs: u64,
+        /// The metric's reason: `database_unavailable`, `queue_full` (overload) or `starting`
+        /// (still waiting for the database at start), which an operator answers differently.
+        cause: &'static str,
     },
 }
 
 impl ApiError {
+    /// 503 because the database cannot be used (a write, a salt lookup).
     pub fn unavailable(cause: impl std::fmt::Display, retry_after_secs: u64) -> Self {
+        Self::unavailable_as("database_unavailable", cause, retry_after_secs)
+    }
+
+    /// 503 with its metric reason (see [`ApiError::Unavailable`]).
+    pub fn unavailable_as(
+        label: &'static str,
+        cause: impl std::fmt::Display,
+        retry_after_secs: u64,
+    ) -> Self {
         ApiError::Unavailable {
             reason: cause.to_string(),
             retry_after_secs,
+            cause: label,
         }
     }
 
@@ -57,13 +71,16 @@ impl ApiError {
             ApiError::Refused(_) => "refused_value",
             ApiError::TooManyRequests { .. } => "rate_limited",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::Unavailable { .. } => "unavailable",
+            ApiError::Unavailable { cause, .. } => cause,
         }
     }
 
     pub fn from_not_stored(cause: NotStored, retry_after_secs: u64) -> Self {
         match cause {
             NotStored::Refused(reason) => ApiError::Refused(reason),
+            NotStored::QueueFull => {
+                Self::unavailable_as("queue_full", NotStored::QueueFull, retry_after_secs)
+            }
             other => Self::unavailable(other, retry_after_secs),
         }
     }
@@ -122,5 +139,27 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_503_says_in_its_metric_whether_the_queue_or_the_database_failed() {
+        let full = ApiError::from_not_stored(NotStored::QueueFull, 5);
+        assert_eq!(full.reason(), "queue_full");
+        let down = ApiError::from_not_stored(NotStored::DatabaseUnavailable, 5);
+        assert_eq!(down.reason(), "database_unavailable");
+        assert_eq!(
+            ApiError::unavailable("salt lookup failed", 5).reason(),
+            "database_unavailable"
+        );
+        for error in [full, down] {
+            let response = error.into_response();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        }
     }
 }

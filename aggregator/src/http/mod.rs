@@ -23,6 +23,7 @@ use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
 pub use error::ApiError;
+pub use health::{waiting_router, WaitingFor};
 
 use crate::clock::SharedClock;
 use crate::pipeline::writer::WriterHandle;

@@ -43,6 +43,21 @@ pub async fn serve(
     limits: SocketLimits,
     shutdown: impl Future<Output = ()>,
 ) {
+    let graceful = accept_until(&listener, router, limits, shutdown).await;
+    // Stop accepting before waiting, so that new connections are refused rather than queued.
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// Accepts connections for `router` until `shutdown` resolves; returns the connections still
+/// open, to be closed gracefully. The listener stays open: while `serve` waits for the database,
+/// it answers health probes here, then hands the same listener to the application.
+pub async fn accept_until(
+    listener: &TcpListener,
+    router: Router,
+    limits: SocketLimits,
+    shutdown: impl Future<Output = ()>,
+) -> GracefulShutdown {
     let open = Arc::new(Semaphore::new(limits.max_connections));
     let refusing = Arc::new(Semaphore::new(REFUSING_AT_ONCE));
     let graceful = GracefulShutdown::new();
@@ -85,8 +100,7 @@ pub async fn serve(
             drop(permit);
         });
     }
-    drop(listener);
-    graceful.shutdown().await;
+    graceful
 }
 
 /// Answers 503 to a connection over the cap and closes it, reading what the client sent

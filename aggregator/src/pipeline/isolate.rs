@@ -67,7 +67,9 @@ async fn write_and_commit(
     tokio::time::timeout(how.timeout, written.commit())
         .await
         .map_err(|_| None)?
-        .map_err(refusal)
+        .map_err(refusal)?;
+    crate::metrics::committed();
+    Ok(())
 }
 
 fn split(mut jobs: Vec<(BatchRows, Ack)>) -> Vec<Vec<(BatchRows, Ack)>> {

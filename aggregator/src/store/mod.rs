@@ -30,6 +30,11 @@ pub enum StoreError {
     /// The store cannot be opened, reached or used as configured: the message says what to fix.
     #[error("{0}")]
     Setup(String),
+    /// The server cannot be reached (yet): refused or unanswered connections, a server starting
+    /// up or full. Worth waiting for at start (`database_wait_secs`); the message says what to
+    /// check if it lasts.
+    #[error("{0}")]
+    Unreachable(String),
     /// A stored value that does not read back as what was written (a malformed time or salt, a
     /// missing column): a damaged row, not a configuration problem.
     #[error("{0}")]
@@ -188,17 +193,37 @@ impl Deref for Store {
     }
 }
 
+/// Where the store is (`Config::database`), and for MySQL over TLS, the CA to trust.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub url: Option<String>,
+    pub ssl_ca: Option<std::path::PathBuf>,
+}
+
 impl Store {
     /// Opens the store `url` names: `mysql://...` or `sqlite:<path>`; `None` is the embedded
     /// default, [`DEFAULT_SQLITE_PATH`]. Checks that it answers, turning the usual failures into
     /// advice.
     pub async fn connect(url: Option<&str>) -> Result<Store, StoreError> {
-        let url = url.map(str::trim).filter(|u| !u.is_empty());
+        Self::open(&Target {
+            url: url.map(str::to_owned),
+            ssl_ca: None,
+        })
+        .await
+    }
+
+    /// As [`Store::connect`], with the CA that signed a MySQL server's certificate.
+    pub async fn open(target: &Target) -> Result<Store, StoreError> {
+        let url = target
+            .url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
         match url {
             None => Self::sqlite(DEFAULT_SQLITE_PATH).await,
-            Some(url) if url.starts_with("mysql://") => {
-                Ok(Store(Arc::new(mysql::MySqlStore::connect(url).await?)))
-            }
+            Some(url) if url.starts_with("mysql://") => Ok(Store(Arc::new(
+                mysql::MySqlStore::connect(url, target.ssl_ca.as_deref()).await?,
+            ))),
             Some(url) => match sqlite::path_of(url) {
                 Some(path) => Self::sqlite(path).await,
                 None => Err(StoreError::Setup(format!(

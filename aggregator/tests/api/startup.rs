@@ -9,6 +9,8 @@ fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
         .args(args)
         .env_clear()
         .env("USAGE_LISTEN", "127.0.0.1:0")
+        // These tests are about the advice; waiting for the database has its own (start_waiting).
+        .env("USAGE_DATABASE_WAIT_SECS", "0")
         .envs(env.iter().copied())
         .output()
         .expect("the binary runs");

@@ -4,9 +4,13 @@
 
 mod db;
 mod mariadb;
+mod prometheus;
 mod sqlite;
+mod tls;
 
 pub use db::{dump_all_tables, server_url, StoreKind, TestDb};
 pub use mariadb::ThrowawayMariaDb;
+pub use prometheus::ThrowawayPrometheus;
+pub use tls::TestCa;
 // For tests that talk to a SQLite store themselves (the same rusqlite as the aggregator's).
 pub use rusqlite;

@@ -59,6 +59,11 @@ impl ThrowawayMariaDb {
         format!("mysql://root@127.0.0.1:{}", self.port)
     }
 
+    /// The server's Unix socket.
+    pub fn socket(&self) -> std::path::PathBuf {
+        self.dir.path().join("sock")
+    }
+
     /// The folder holding the server's data, socket and pid file.
     pub fn dir(&self) -> &Path {
         self.dir.path()
@@ -75,6 +80,14 @@ impl ThrowawayMariaDb {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Stops it and starts it again on `port` (the same data): a database that appears where a
+    /// client was already trying to reach one. Panics when it cannot.
+    pub async fn move_to(&mut self, port: u16) {
+        self.kill();
+        self.port = port;
+        self.restart().await;
     }
 
     /// Starts it again on the same port and data; panics when it cannot.
@@ -102,8 +115,17 @@ impl ThrowawayMariaDb {
             .map_err(|e| format!("mariadbd is not installed: {e}"))?;
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
+        // A server that requires TLS is probed over TLS (the probe checks it answers, not whom).
+        let requires_tls = self
+            .options
+            .iter()
+            .any(|o| o.starts_with("--require-secure-transport"));
+        let probe = match requires_tls {
+            true => format!("{}?require_ssl=true&verify_ca=false", self.url()),
+            false => self.url(),
+        };
         loop {
-            let pool = mysql_async::Pool::new(self.url().as_str());
+            let pool = mysql_async::Pool::new(probe.as_str());
             let answered = match pool.get_conn().await {
                 Ok(mut conn) => conn.query_drop("SELECT 1").await.is_ok(),
                 Err(_) => false,

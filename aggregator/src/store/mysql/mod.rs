@@ -7,6 +7,7 @@ mod salts;
 mod stats;
 mod upkeep;
 
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -28,12 +29,26 @@ pub struct MySqlStore {
 
 impl MySqlStore {
     /// Connects and checks that the server answers, turning the usual failures into advice.
-    pub async fn connect(url: &str) -> Result<MySqlStore, StoreError> {
+    /// With `ssl_ca`, TLS is required and the server's certificate must be signed by that CA
+    /// (and name the host, unless the URL says `verify_identity=false`).
+    pub async fn connect(url: &str, ssl_ca: Option<&Path>) -> Result<MySqlStore, StoreError> {
         let opts = Opts::from_url(url)
             .map_err(|e| StoreError::Setup(format!("the database URL is not valid ({e}): expected mysql://user:password@host:port/database")))?;
         let shown = describe(&opts);
         let constraints = PoolConstraints::new(1, 8).expect("1 <= 8");
+        let tls = match ssl_ca {
+            Some(ca) => Some(
+                opts.ssl_opts()
+                    .cloned()
+                    .unwrap_or_default()
+                    .with_root_certs(vec![ca.to_path_buf().into()])
+                    .with_disable_built_in_roots(true),
+            ),
+            None => opts.ssl_opts().cloned(),
+        };
+        let tls_on = tls.is_some();
         let opts = OptsBuilder::from_opts(opts)
+            .ssl_opts(tls)
             .pool_opts(PoolOpts::default().with_constraints(constraints))
             .tcp_keepalive(Some(Duration::from_secs(10)));
         let store = MySqlStore {
@@ -42,9 +57,12 @@ impl MySqlStore {
         };
         match tokio::time::timeout(Duration::from_secs(10), store.ping()).await {
             Ok(Ok(())) => Ok(store),
-            Ok(Err(StoreError::MySql(e))) => Err(StoreError::Setup(advice(&shown, &e))),
+            Ok(Err(StoreError::MySql(e))) if worth_waiting(&e) => {
+                Err(StoreError::Unreachable(advice(&shown, &e, tls_on)))
+            }
+            Ok(Err(StoreError::MySql(e))) => Err(StoreError::Setup(advice(&shown, &e, tls_on))),
             Ok(Err(other)) => Err(other),
-            Err(_) => Err(StoreError::Setup(format!(
+            Err(_) => Err(StoreError::Unreachable(format!(
                 "MySQL at {shown} did not answer within 10 s: check host, port and firewall (USAGE_DATABASE_URL)"
             ))),
         }
@@ -111,8 +129,31 @@ fn describe(opts: &Opts) -> String {
     )
 }
 
-fn advice(shown: &str, error: &mysql_async::Error) -> String {
+/// Failures that a server starting beside us (a container, a managed database's failover) ends
+/// by itself. Credentials, an unknown database and TLS certificate problems do not end by
+/// waiting: they fail at once.
+fn worth_waiting(error: &mysql_async::Error) -> bool {
+    match error {
+        // Refused, reset, timed out, no route, a name not resolving yet; but not a TLS
+        // handshake that failed (rustls reports a refused certificate as invalid data).
+        mysql_async::Error::Io(mysql_async::IoError::Io(e)) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+        ),
+        // A server closing the connection while it starts or stops.
+        mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed) => true,
+        // 1040 too many connections, 1047 node not ready (Galera), 1053 shutting down.
+        mysql_async::Error::Server(e) => matches!(e.code, 1040 | 1047 | 1053),
+        _ => false,
+    }
+}
+
+fn advice(shown: &str, error: &mysql_async::Error, tls: bool) -> String {
     let hint = match error {
+        // MariaDB answers a plain connection under require_secure_transport with 1045 too.
+        mysql_async::Error::Server(e) if e.code == 1045 && !tls => {
+            "the user or password is wrong, or the account may not connect from this host, or the server requires TLS (require_secure_transport): set ssl_ca (USAGE_SSL_CA) to its CA certificate or add ?require_ssl=true"
+        }
         // 1698: MariaDB's "access denied" for an account that may not log in this way.
         mysql_async::Error::Server(e) if e.code == 1045 || e.code == 1698 => {
             "the user or password is wrong, or the account may not connect from this host"
@@ -121,7 +162,12 @@ fn advice(shown: &str, error: &mysql_async::Error) -> String {
             "the database does not exist: create it (CREATE DATABASE ...) or fix its name"
         }
         mysql_async::Error::Server(e) if e.code == 3159 => {
-            "the server requires TLS: add ?require_ssl=true to the URL"
+            "the server requires TLS: set ssl_ca (USAGE_SSL_CA) to its CA certificate or add ?require_ssl=true to the URL"
+        }
+        mysql_async::Error::Io(mysql_async::IoError::Io(e))
+            if e.kind() == std::io::ErrorKind::InvalidData =>
+        {
+            "the server's TLS certificate was refused: is ssl_ca (USAGE_SSL_CA) the CA that signed it, and does the host name match the certificate?"
         }
         mysql_async::Error::Io(_) => {
             "the server cannot be reached: is it running, and are host and port right?"
