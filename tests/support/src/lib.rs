@@ -1,12 +1,14 @@
 //! Test support shared by every test suite of the workspace: a database created for one test and
 //! removed with it, on MariaDB or SQLite (the aggregator's two stores), and a MariaDB server of a
-//! test's own that it may kill and restart.
+//! test's own that it may kill and restart, and a three-node Galera cluster.
 
 mod db;
+mod galera;
 mod mariadb;
 mod sqlite;
 
 pub use db::{dump_all_tables, server_url, StoreKind, TestDb};
+pub use galera::GaleraCluster;
 pub use mariadb::ThrowawayMariaDb;
 // For tests that talk to a SQLite store themselves (the same rusqlite as the aggregator's).
 pub use rusqlite;
