@@ -4,6 +4,7 @@
 //! product without a database server. Both keep the same tables and the same semantics, which the
 //! integration suite checks by running every test against each. Nothing outside `store` writes SQL.
 
+mod failure;
 pub(crate) mod model;
 pub mod mysql;
 mod refused;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
+pub use failure::{Failure, Phase};
 pub use model::{AdoptedRow, AnonymizedRow};
 
 use crate::pipeline::batch::Flush;
