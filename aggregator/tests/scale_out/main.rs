@@ -1,0 +1,192 @@
+//! Scale-out: several aggregator replicas on one database, standalone MariaDB and a three-node
+//! Galera cluster (tests/support `GaleraCluster`, one per run of this binary: forming it takes
+//! about 20 s). Replicas keep no state of their own, so batches of one session may reach any of
+//! them, in any order, twice at once, and the rows are the ones a single aggregator stores; a
+//! node killed under load loses and doubles nothing that was acknowledged. MySQL only by nature:
+//! an embedded SQLite file has one writer process. See docs/scale-out.md.
+
+#[path = "../api/helpers.rs"]
+mod helpers;
+mod replicas;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures::StreamExt;
+use rand::seq::SliceRandom;
+use serde_json::Value;
+use usage_test_support::GaleraCluster;
+
+use helpers::{StoreKind, TestDb};
+use replicas::{clock, comparable_dump, stored_counts, stored_event_ids, workload, Replica};
+
+/// Posts `batch` to `replicas[first]`, then, on anything but 200, to the next replica and so on
+/// (as a load balancer's client retries), until one acknowledges it; panics after a minute.
+async fn deliver(replicas: &[Replica], first: usize, batch: &Value) {
+    for attempt in 0..240 {
+        let replica = &replicas[(first + attempt) % replicas.len()];
+        if replica.post(batch).await == 200 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("no replica acknowledged a batch within a minute");
+}
+
+/// Every batch to a random replica, in random order across and within sessions, eight at a
+/// time, and each one twice at the same moment to two different replicas (a client retrying
+/// while its first attempt is still in flight).
+async fn deliver_shuffled(replicas: &[Replica], sessions: &[Vec<Value>]) {
+    let mut sends: Vec<(usize, &Value)> = sessions
+        .iter()
+        .flatten()
+        .flat_map(|batch| {
+            let first = rand::random_range(0..replicas.len());
+            [(first, batch), ((first + 1) % replicas.len(), batch)]
+        })
+        .collect();
+    sends.shuffle(&mut rand::rng());
+    futures::stream::iter(sends)
+        .map(|(first, batch)| deliver(replicas, first, batch))
+        .buffer_unordered(8)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// One aggregator stores `sessions` batch by batch, in order: the rows replicas must match.
+async fn reference_dump(db: TestDb, sessions: &[Vec<Value>]) -> String {
+    let one = Replica::spawn(&db.url(), &clock()).await;
+    for batch in sessions.iter().flatten() {
+        deliver(std::slice::from_ref(&one), 0, batch).await;
+    }
+    one.shutdown().await;
+    comparable_dump(&db).await
+}
+
+/// The replicated database holds exactly what one aggregator stored: the same rows, every run
+/// and feature once, run counters right, one salt for the day and so one visitor.
+async fn assert_same_as_one_aggregator(
+    replicated: &TestDb,
+    reference: &str,
+    sessions: &[Vec<Value>],
+) {
+    let dump = comparable_dump(replicated).await;
+    assert_eq!(dump, reference, "replicas stored other rows than one aggregator");
+    let counts = stored_counts(replicated).await;
+    let sent: HashSet<String> = sessions.iter().flatten().flat_map(stored_event_ids).collect();
+    assert_eq!(counts.len(), sent.len());
+    assert!(counts.iter().all(|(id, n)| *n == 1 && sent.contains(id)));
+    let batches = sessions[0].len() as u64;
+    let wrong: u64 = replicated
+        .count(&format!("ide_sessions WHERE programs_run <> {batches}"))
+        .await;
+    assert_eq!(wrong, 0, "a session's run counter is off");
+    assert_eq!(replicated.count("ide_sessions").await, sessions.len() as u64);
+    assert_eq!(replicated.count("visitor_salts").await, 1, "one salt per day");
+    let visitors: u64 = replicated
+        .scalar("SELECT COUNT(DISTINCT visitor_hash) FROM ide_sessions")
+        .await;
+    assert_eq!(visitors, 1, "one visitor, hashed with the one salt");
+}
+
+#[tokio::test]
+async fn replicas_on_one_mariadb_server_store_what_one_aggregator_stores() {
+    let sessions = workload(12, 4);
+    let reference = reference_dump(TestDb::create(StoreKind::MySql).await, &sessions).await;
+    let db = TestDb::create(StoreKind::MySql).await;
+    let shared = clock();
+    // The first one migrates; the others find the schema current.
+    let mut replicas = vec![Replica::spawn(&db.url(), &shared).await];
+    for _ in 0..2 {
+        replicas.push(Replica::spawn(&db.url(), &shared).await);
+    }
+    deliver_shuffled(&replicas, &sessions).await;
+    for replica in replicas {
+        replica.shutdown().await;
+    }
+    assert_same_as_one_aggregator(&db, &reference, &sessions).await;
+}
+
+/// The database `db` through node `node` of `cluster`.
+fn through(cluster: &GaleraCluster, node: usize, db: &TestDb) -> String {
+    let name = db.url().rsplit('/').next().unwrap().to_string();
+    format!("{}/{name}", cluster.url(node))
+}
+
+/// One test for the whole cluster, which its phases share (and kill, and restart).
+#[tokio::test]
+async fn galera_replicas_survive_a_node_kill_and_a_full_restart() {
+    let mut cluster = GaleraCluster::start().await;
+    let sessions = workload(12, 4);
+    let reference = reference_dump(TestDb::create_on(&cluster.url(0)).await, &sessions).await;
+
+    // Each replica on a node of its own.
+    let db = TestDb::create_on(&cluster.url(0)).await;
+    let shared = clock();
+    let mut replicas = Vec::new();
+    for node in 0..cluster.size() {
+        replicas.push(Replica::spawn(&through(&cluster, node, &db), &shared).await);
+    }
+    deliver_shuffled(&replicas, &sessions).await;
+    assert_same_as_one_aggregator(&db, &reference, &sessions).await;
+
+    node_killed_under_load(&mut cluster, &replicas, &db).await;
+
+    cluster.restart_all().await;
+    let after = workload(3, 1);
+    for (node, batch) in after.iter().flatten().enumerate() {
+        // Each replica's pool reconnects to its restarted node.
+        deliver(&replicas[node..=node], 0, batch).await;
+    }
+    let counts = stored_counts(&db).await;
+    for id in after.iter().flatten().flat_map(stored_event_ids) {
+        assert_eq!(counts.get(&id), Some(&1), "stored once after the full restart");
+    }
+    for replica in replicas {
+        replica.shutdown().await;
+    }
+}
+
+/// kill -9 of node 1 while clients post to every replica (and retry elsewhere what was not
+/// acknowledged): every acknowledged run and feature is stored exactly once, the replica on the
+/// dead node says it is not ready, and ready again once its node rejoined.
+async fn node_killed_under_load(cluster: &mut GaleraCluster, replicas: &[Replica], db: &TestDb) {
+    let load = workload(30, 3);
+    let (before, rest) = load.split_at(10);
+    deliver_shuffled(replicas, before).await;
+    let mut acknowledged: Vec<String> = before.iter().flatten().flat_map(stored_event_ids).collect();
+    let killer = async {
+        cluster.kill(1);
+        // The replica on the dead node cannot reach its database.
+        let mut ready = 200;
+        for _ in 0..100 {
+            ready = replicas[1].status_of("/readyz").await;
+            if ready == 503 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        ready
+    };
+    // The clients go on through every replica while the node dies (deliver retries elsewhere).
+    let (ready_while_dead, ()) = tokio::join!(killer, deliver_shuffled(replicas, rest));
+    assert_eq!(ready_while_dead, 503, "the replica on a dead node is not ready");
+    acknowledged.extend(rest.iter().flatten().flat_map(stored_event_ids));
+
+    cluster.restart(1).await;
+    let mut ready = 0;
+    for _ in 0..300 {
+        ready = replicas[1].status_of("/readyz").await;
+        if ready == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(ready, 200, "the replica is ready again once its node rejoined");
+    let counts = stored_counts(db).await;
+    for id in &acknowledged {
+        assert_eq!(counts.get(id), Some(&1), "acknowledged event {id}");
+    }
+    let doubled = counts.values().filter(|n| **n != 1).count();
+    assert_eq!(doubled, 0);
+}
