@@ -5,8 +5,13 @@
 //! node killed under load loses and doubles nothing that was acknowledged. MySQL only by nature:
 //! an embedded SQLite file has one writer process. See docs/scale-out.md.
 
-#[path = "../api/helpers.rs"]
-mod helpers;
+// The api suite's session builder and test server constants, shared rather than copied.
+#[allow(dead_code)]
+#[path = "../api/helpers/events.rs"]
+mod events;
+#[allow(dead_code)]
+#[path = "../api/helpers/server.rs"]
+mod server;
 mod replicas;
 
 use std::collections::HashSet;
@@ -17,7 +22,7 @@ use rand::seq::SliceRandom;
 use serde_json::Value;
 use usage_test_support::GaleraCluster;
 
-use helpers::{StoreKind, TestDb};
+use usage_test_support::{StoreKind, TestDb};
 use replicas::{clock, comparable_dump, stored_counts, stored_event_ids, workload, Replica};
 
 /// Posts `batch` to `replicas[first]`, then, on anything but 200, to the next replica and so on
