@@ -112,6 +112,64 @@ async fn replicas_on_one_mariadb_server_store_what_one_aggregator_stores() {
     assert_same_as_one_aggregator(&db, &reference, &sessions).await;
 }
 
+/// While one replica holds the rollup lease, another's rollup round does nothing; once it is
+/// released, the other rolls the day up. Rounds started at the same moment on every replica all
+/// succeed and leave the day's summary right.
+async fn one_rollup_at_a_time(replicas: &[Replica], db: &TestDb, sessions: usize) {
+    use usage_aggregator::maintenance::{REPORTS_LEASE, REPORTS_LEASE_TTL};
+    let (holder, other) = (&replicas[0].maintenance, &replicas[1].maintenance);
+    let store = &holder.store;
+    assert!(store
+        .claim_lease(REPORTS_LEASE, &holder.replica_id, REPORTS_LEASE_TTL)
+        .await
+        .unwrap());
+    assert!(!store
+        .claim_lease(REPORTS_LEASE, &other.replica_id, REPORTS_LEASE_TTL)
+        .await
+        .unwrap());
+    let skipped = other.run_reports().await.unwrap();
+    assert_eq!(skipped.days_rolled_up, 0, "rolled up under another's lease");
+    assert_eq!(db.count("daily_usage_summary").await, 0);
+    store
+        .release_lease(REPORTS_LEASE, &holder.replica_id)
+        .await
+        .unwrap();
+    let done = other.run_reports().await.unwrap();
+    assert_eq!(done.days_rolled_up, 1);
+    let rounds = futures::future::join_all(replicas.iter().map(|r| r.maintenance.run_reports()));
+    for round in rounds.await {
+        round.expect("a round that finds the lease taken skips, it does not fail");
+    }
+    let summarized: u64 = db
+        .scalar("SELECT ide_sessions FROM daily_usage_summary")
+        .await;
+    assert_eq!(summarized, sessions as u64);
+}
+
+async fn rollup_lease(kind: StoreKind) {
+    let db = TestDb::create(kind).await;
+    let shared = clock();
+    let mut replicas = vec![Replica::spawn(&db.url(), &shared).await];
+    replicas.push(Replica::spawn(&db.url(), &shared).await);
+    replicas.push(Replica::spawn(&db.url(), &shared).await);
+    let sessions = workload(4, 2);
+    deliver_shuffled(&replicas, &sessions).await;
+    one_rollup_at_a_time(&replicas, &db, sessions.len()).await;
+    for replica in replicas {
+        replica.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn rollup_lease_mysql() {
+    rollup_lease(StoreKind::MySql).await
+}
+
+#[tokio::test]
+async fn rollup_lease_sqlite() {
+    rollup_lease(StoreKind::Sqlite).await
+}
+
 /// The database `db` through node `node` of `cluster`.
 fn through(cluster: &GaleraCluster, node: usize, db: &TestDb) -> String {
     let name = db.url().rsplit('/').next().unwrap().to_string();
@@ -135,6 +193,7 @@ async fn galera_replicas_survive_a_node_kill_and_a_full_restart() {
     deliver_shuffled(&replicas, &sessions).await;
     assert_same_as_one_aggregator(&db, &reference, &sessions).await;
 
+    one_rollup_at_a_time(&replicas, &db, sessions.len()).await;
     node_killed_under_load(&mut cluster, &replicas, &db).await;
 
     cluster.restart_all().await;
