@@ -210,7 +210,10 @@ async fn commit(
         }
         Ok(Err(error)) => (error.failure(Phase::Commit), error.to_string()),
         // What was written is dropped with the commit, and rolled back by the store.
-        Err(_) => (Failure::Unavailable, format!("no commit within {timeout:?}")),
+        Err(_) => (
+            Failure::Unavailable,
+            format!("no commit within {timeout:?}"),
+        ),
     };
     match failure {
         (Failure::Conflict, error) => {

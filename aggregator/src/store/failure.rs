@@ -50,7 +50,9 @@ impl StoreError {
             return Failure::Refused(reason);
         }
         match self {
-            StoreError::MySql(mysql_async::Error::Server(e)) if MYSQL_CONFLICT.contains(&e.code) => {
+            StoreError::MySql(mysql_async::Error::Server(e))
+                if MYSQL_CONFLICT.contains(&e.code) =>
+            {
                 Failure::Conflict
             }
             StoreError::MySql(mysql_async::Error::Server(e)) if e.code == MYSQL_COMMIT_ERROR => {
@@ -93,8 +95,16 @@ mod tests {
         for phase in [Phase::Write, Phase::Commit] {
             assert_eq!(mysql(1213).failure(phase), Failure::Conflict, "{phase:?}");
             assert_eq!(mysql(1205).failure(phase), Failure::Conflict, "{phase:?}");
-            assert_eq!(mysql(1047).failure(phase), Failure::Unavailable, "{phase:?}");
-            assert_eq!(mysql(1180).failure(phase), Failure::OutcomeUnknown, "{phase:?}");
+            assert_eq!(
+                mysql(1047).failure(phase),
+                Failure::Unavailable,
+                "{phase:?}"
+            );
+            assert_eq!(
+                mysql(1180).failure(phase),
+                Failure::OutcomeUnknown,
+                "{phase:?}"
+            );
         }
         assert!(mysql(1047).is_not_ready());
         assert!(!mysql(1213).is_not_ready());

@@ -9,10 +9,10 @@
 #[allow(dead_code)]
 #[path = "../api/helpers/events.rs"]
 mod events;
+mod replicas;
 #[allow(dead_code)]
 #[path = "../api/helpers/server.rs"]
 mod server;
-mod replicas;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -22,8 +22,8 @@ use rand::seq::SliceRandom;
 use serde_json::Value;
 use usage_test_support::GaleraCluster;
 
-use usage_test_support::{StoreKind, TestDb};
 use replicas::{clock, comparable_dump, stored_counts, stored_event_ids, workload, Replica};
+use usage_test_support::{StoreKind, TestDb};
 
 /// Posts `batch` to `replicas[first]`, then, on anything but 200, to the next replica and so on
 /// (as a load balancer's client retries), until one acknowledges it; panics after a minute.
@@ -85,7 +85,11 @@ async fn assert_same_as_one_aggregator(
         "replicas stored other rows than one aggregator:\nonly theirs: {extra:#?}\nonly one aggregator's: {missing:#?}"
     );
     let counts = stored_counts(replicated).await;
-    let sent: HashSet<String> = sessions.iter().flatten().flat_map(stored_event_ids).collect();
+    let sent: HashSet<String> = sessions
+        .iter()
+        .flatten()
+        .flat_map(stored_event_ids)
+        .collect();
     assert_eq!(counts.len(), sent.len());
     assert!(counts.iter().all(|(id, n)| *n == 1 && sent.contains(id)));
     let batches = sessions[0].len() as u64;
@@ -93,8 +97,15 @@ async fn assert_same_as_one_aggregator(
         .count(&format!("ide_sessions WHERE programs_run <> {batches}"))
         .await;
     assert_eq!(wrong, 0, "a session's run counter is off");
-    assert_eq!(replicated.count("ide_sessions").await, sessions.len() as u64);
-    assert_eq!(replicated.count("visitor_salts").await, 1, "one salt per day");
+    assert_eq!(
+        replicated.count("ide_sessions").await,
+        sessions.len() as u64
+    );
+    assert_eq!(
+        replicated.count("visitor_salts").await,
+        1,
+        "one salt per day"
+    );
     let visitors: u64 = replicated
         .scalar("SELECT COUNT(DISTINCT visitor_hash) FROM ide_sessions")
         .await;
@@ -211,7 +222,11 @@ async fn galera_replicas_survive_a_node_kill_and_a_full_restart() {
     }
     let counts = stored_counts(&db).await;
     for id in after.iter().flatten().flat_map(stored_event_ids) {
-        assert_eq!(counts.get(&id), Some(&1), "stored once after the full restart");
+        assert_eq!(
+            counts.get(&id),
+            Some(&1),
+            "stored once after the full restart"
+        );
     }
     for replica in replicas {
         replica.shutdown().await;
@@ -225,7 +240,8 @@ async fn node_killed_under_load(cluster: &mut GaleraCluster, replicas: &[Replica
     let load = workload(30, 3);
     let (before, rest) = load.split_at(10);
     deliver_shuffled(replicas, before).await;
-    let mut acknowledged: Vec<String> = before.iter().flatten().flat_map(stored_event_ids).collect();
+    let mut acknowledged: Vec<String> =
+        before.iter().flatten().flat_map(stored_event_ids).collect();
     let killer = async {
         cluster.kill(1);
         // The replica on the dead node cannot reach its database.
@@ -241,7 +257,10 @@ async fn node_killed_under_load(cluster: &mut GaleraCluster, replicas: &[Replica
     };
     // The clients go on through every replica while the node dies (deliver retries elsewhere).
     let (ready_while_dead, ()) = tokio::join!(killer, deliver_shuffled(replicas, rest));
-    assert_eq!(ready_while_dead, 503, "the replica on a dead node is not ready");
+    assert_eq!(
+        ready_while_dead, 503,
+        "the replica on a dead node is not ready"
+    );
     acknowledged.extend(rest.iter().flatten().flat_map(stored_event_ids));
 
     cluster.restart(1).await;
@@ -253,7 +272,10 @@ async fn node_killed_under_load(cluster: &mut GaleraCluster, replicas: &[Replica
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(ready, 200, "the replica is ready again once its node rejoined");
+    assert_eq!(
+        ready, 200,
+        "the replica is ready again once its node rejoined"
+    );
     let counts = stored_counts(db).await;
     for id in &acknowledged {
         assert_eq!(counts.get(id), Some(&1), "acknowledged event {id}");

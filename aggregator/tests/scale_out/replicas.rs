@@ -73,7 +73,11 @@ impl Replica {
     }
 
     pub async fn status_of(&self, path: &str) -> u16 {
-        let response = self.http.get(format!("{}{path}", self.address)).send().await;
+        let response = self
+            .http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await;
         response.map_or(0, |r| r.status().as_u16())
     }
 
@@ -130,7 +134,13 @@ pub fn stored_event_ids(batch: &Value) -> Vec<String> {
 /// Columns that differ between two databases holding the same data: auto-increment ids (Galera
 /// steps them by the cluster size), the visitor hash (keyed by each database's random salt) and
 /// the server's own timestamps.
-const UNCOMPARABLE: &[&str] = &["id", "visitor_hash", "created_at", "updated_at", "applied_on"];
+const UNCOMPARABLE: &[&str] = &[
+    "id",
+    "visitor_hash",
+    "created_at",
+    "updated_at",
+    "applied_on",
+];
 
 /// Every row of the tables the ingest writes, without the uncomparable columns, sorted: two
 /// databases that stored the same batches give the same text.
