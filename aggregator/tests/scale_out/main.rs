@@ -313,3 +313,72 @@ async fn node_killed_under_load(cluster: &mut GaleraCluster, replicas: &[Replica
     let doubled = counts.values().filter(|n| **n != 1).count();
     assert_eq!(doubled, 0);
 }
+
+/// nginx in front of three replicas, `trusted_proxies` set to it: the visitor is the client
+/// nginx names in X-Forwarded-For (two clients, two visitors; no address stored), and when a
+/// replica goes down nginx routes around it: every batch is still acknowledged, and stored once.
+#[tokio::test]
+async fn nginx_balances_replicas_and_passes_the_visitor_address() {
+    let db = TestDb::create(StoreKind::MySql).await;
+    let shared = clock();
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        let replica = Replica::spawn_with(&db.url(), &shared, |c| {
+            c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        })
+        .await;
+        replicas.push(replica);
+    }
+    let upstreams: Vec<String> = replicas
+        .iter()
+        .map(|r| format!("127.0.0.1:{}", r.port()))
+        .collect();
+    let nginx = usage_test_support::Nginx::start(&upstreams);
+    let http = reqwest::Client::new();
+    let clients = ["203.0.113.7", "198.51.100.9", "203.0.113.7"];
+    let sessions = workload(clients.len(), 2);
+    for (session, client) in sessions.iter().zip(clients) {
+        for batch in session {
+            let status = replicas::post_to(
+                &http,
+                &nginx.address(),
+                batch,
+                &[("x-forwarded-for", client)],
+            )
+            .await;
+            assert_eq!(status, 200);
+        }
+    }
+    let visitors: u64 = db
+        .scalar("SELECT COUNT(DISTINCT visitor_hash) FROM ide_sessions")
+        .await;
+    assert_eq!(
+        visitors, 2,
+        "one visitor per client address nginx forwarded"
+    );
+    assert_eq!(
+        db.count("ide_sessions WHERE ip_address IS NOT NULL").await,
+        0
+    );
+
+    // One replica goes away; nginx passes its share to the others.
+    let gone = replicas.remove(1);
+    gone.shutdown().await;
+    let more = workload(6, 1);
+    for batch in more.iter().flatten() {
+        let status = replicas::post_to(&http, &nginx.address(), batch, &[]).await;
+        assert_eq!(status, 200, "nginx routes around the replica that is down");
+    }
+    let counts = stored_counts(&db).await;
+    let sent: Vec<String> = sessions
+        .iter()
+        .chain(&more)
+        .flatten()
+        .flat_map(stored_event_ids)
+        .collect();
+    assert_eq!(counts.len(), sent.len());
+    assert!(sent.iter().all(|id| counts.get(id) == Some(&1)));
+    for replica in replicas {
+        replica.shutdown().await;
+    }
+}

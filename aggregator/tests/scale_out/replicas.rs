@@ -30,6 +30,14 @@ pub struct Replica {
 impl Replica {
     /// A replica writing to `database_url`.
     pub async fn spawn(database_url: &str, clock: &Arc<ManualClock>) -> Replica {
+        Self::spawn_with(database_url, clock, |_| {}).await
+    }
+
+    pub async fn spawn_with(
+        database_url: &str,
+        clock: &Arc<ManualClock>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Replica {
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: Some(database_url.to_string()),
@@ -38,6 +46,7 @@ impl Replica {
         };
         // Every request of these tests comes from 127.0.0.1.
         config.limits.rate_limits = false;
+        adjust(&mut config);
         let app = Application::build(&config, clock.clone())
             .await
             .expect("the replica builds");
@@ -61,15 +70,12 @@ impl Replica {
 
     /// The status of posting `batch`, 0 when the replica did not answer.
     pub async fn post(&self, batch: &Value) -> u16 {
-        let response = self
-            .http
-            .post(format!("{}/api/v1/events", self.address))
-            .header("content-type", "text/plain;charset=UTF-8")
-            .header("user-agent", FIREFOX)
-            .body(batch.to_string())
-            .send()
-            .await;
-        response.map_or(0, |r| r.status().as_u16())
+        post_to(&self.http, &self.address, batch, &[]).await
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.address.rsplit(':').next().unwrap().parse().unwrap()
     }
 
     pub async fn status_of(&self, path: &str) -> u16 {
@@ -89,6 +95,25 @@ impl Replica {
             task.await.unwrap().unwrap();
         }
     }
+}
+
+/// Posts `batch` to the aggregator (or balancer) at `address` the way sendBeacon does; the
+/// status, 0 when nothing answered.
+pub async fn post_to(
+    http: &reqwest::Client,
+    address: &str,
+    batch: &Value,
+    headers: &[(&str, &str)],
+) -> u16 {
+    let mut request = http
+        .post(format!("{address}/api/v1/events"))
+        .header("content-type", "text/plain;charset=UTF-8")
+        .header("user-agent", FIREFOX)
+        .body(batch.to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.map_or(0, |r| r.status().as_u16())
 }
 
 /// A fixed clock for every replica of a test (and the reference aggregator).

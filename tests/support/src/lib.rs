@@ -5,10 +5,12 @@
 mod db;
 mod galera;
 mod mariadb;
+mod nginx;
 mod sqlite;
 
 pub use db::{dump_all_tables, server_url, StoreKind, TestDb};
 pub use galera::GaleraCluster;
 pub use mariadb::ThrowawayMariaDb;
+pub use nginx::Nginx;
 // For tests that talk to a SQLite store themselves (the same rusqlite as the aggregator's).
 pub use rusqlite;
