@@ -244,6 +244,8 @@ async fn galera_replicas_survive_a_node_kill_and_a_full_restart() {
     one_rollup_at_a_time(&replicas, &db, sessions).await;
     node_killed_under_load(&mut cluster, &replicas, &db).await;
 
+    quorum_lost_on_one_node(&mut cluster, &replicas, &db).await;
+
     cluster.restart_all().await;
     let after = workload(3, 1);
     for (node, batch) in after.iter().flatten().enumerate() {
@@ -380,5 +382,38 @@ async fn nginx_balances_replicas_and_passes_the_visitor_address() {
     assert!(sent.iter().all(|id| counts.get(id) == Some(&1)));
     for replica in replicas {
         replica.shutdown().await;
+    }
+}
+
+/// Node 2 cut off the network loses quorum (ERROR 1047): its replica answers 503 and is not
+/// ready; restarted, the node rejoins, the replica is ready and stores again, every event once.
+async fn quorum_lost_on_one_node(cluster: &mut GaleraCluster, replicas: &[Replica], db: &TestDb) {
+    cluster.isolate(2, true).await;
+    let batches = workload(1, 2);
+    let (during, after) = (&batches[0][0], &batches[0][1]);
+    let mut status = 200;
+    for _ in 0..150 {
+        status = replicas[2].post(during).await;
+        if status == 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, 503, "a replica whose node lost quorum answers 503");
+    assert_eq!(replicas[2].status_of("/readyz").await, 503);
+    // Reconnecting a non-primary node by SQL waits on its own locks (1205): it is restarted
+    // instead, and rejoins.
+    cluster.kill(2);
+    cluster.restart(2).await;
+    deliver(&replicas[2..], 0, during).await;
+    deliver(&replicas[2..], 0, after).await;
+    assert_eq!(replicas[2].status_of("/readyz").await, 200);
+    let counts = stored_counts(db).await;
+    for id in batches.iter().flatten().flat_map(stored_event_ids) {
+        assert_eq!(
+            counts.get(&id),
+            Some(&1),
+            "stored once after quorum came back"
+        );
     }
 }

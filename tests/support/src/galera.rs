@@ -228,6 +228,22 @@ impl GaleraCluster {
         }
     }
 
+    /// Cuts node `node` off the cluster's network (`gmcast.isolate`) or reconnects it: cut off,
+    /// it is a non-primary component of one, without quorum, answering ERROR 1047. Reconnecting
+    /// by SQL can wait on the node's own locks (ERROR 1205): `kill` and `restart` it instead.
+    pub async fn isolate(&self, node: usize, isolated: bool) {
+        let pool = mysql_async::Pool::new(self.url(node).as_str());
+        let mut conn = pool.get_conn().await.expect("the node answers");
+        conn.query_drop(format!(
+            "SET GLOBAL wsrep_provider_options = 'gmcast.isolate={}'",
+            u8::from(isolated)
+        ))
+        .await
+        .expect("gmcast.isolate is set");
+        drop(conn);
+        let _ = pool.disconnect().await;
+    }
+
     /// Kills node `node` as a crash would (SIGKILL): no shutdown, no goodbye to the cluster.
     pub fn kill(&mut self, node: usize) {
         if let Some(mut child) = self.nodes[node].child.take() {
