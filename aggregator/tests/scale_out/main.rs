@@ -219,27 +219,11 @@ async fn galera_replicas(cluster: &GaleraCluster, counters: bool) -> (TestDb, Ve
     (db, replicas, sessions.len())
 }
 
-/// KNOWN DEFECT, open (docs/scale-out.md, "Known defect"): on Galera, with batches of one
-/// session written at the same moment through two nodes, a session's run counters
-/// (`programs_run`, `lines_executed`) now and then end one run short, although every run row is
-/// stored exactly once; seen in about one run of this test in two. Run it with
-/// `cargo test -p usage-aggregator --test scale_out -- --ignored`.
-#[tokio::test]
-#[ignore = "known defect: run counters can end one run short on Galera (docs/scale-out.md)"]
-async fn galera_replicas_keep_session_run_counters_right() {
-    let cluster = GaleraCluster::start().await;
-    let (_db, replicas, _) = galera_replicas(&cluster, true).await;
-    for replica in replicas {
-        replica.shutdown().await;
-    }
-}
-
 /// One test for the whole cluster, which its phases share (and kill, and restart).
 #[tokio::test]
 async fn galera_replicas_survive_a_node_kill_and_a_full_restart() {
     let mut cluster = GaleraCluster::start().await;
-    // Every row and every event exactly once; the counters are the ignored test's above.
-    let (db, replicas, sessions) = galera_replicas(&cluster, false).await;
+    let (db, replicas, sessions) = galera_replicas(&cluster, true).await;
 
     one_rollup_at_a_time(&replicas, &db, sessions).await;
     node_killed_under_load(&mut cluster, &replicas, &db).await;
