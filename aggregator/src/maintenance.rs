@@ -20,7 +20,16 @@ pub struct Maintenance {
     pub idle_timeout: chrono::Duration,
     pub reports: Reports,
     pub rollup_every: Duration,
+    /// This replica's name in the rollup lease (random at startup).
+    pub replica_id: String,
 }
+
+/// The lease that lets one replica at a time run the rollup and retention.
+pub const REPORTS_LEASE: &str = "rollup";
+
+/// How long a claim of it lasts: far longer than a rollup takes, short enough that a replica
+/// that died holding it delays the next round by minutes only (it is released when done).
+pub const REPORTS_LEASE_TTL: Duration = Duration::from_secs(600);
 
 /// What one round did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -43,8 +52,28 @@ impl Maintenance {
         })
     }
 
-    /// Rolls up the days due, then purges expired rows (which rolls up what it deletes first).
+    /// Rolls up the days due, then purges expired rows (which rolls up what it deletes first),
+    /// under the rollup lease: while another replica holds it, this round does nothing, so two
+    /// replicas never roll up a day at the same time.
     pub async fn run_reports(&self) -> Result<Round, StoreError> {
+        let lease = (REPORTS_LEASE, self.replica_id.as_str());
+        if !self
+            .store
+            .claim_lease(lease.0, lease.1, REPORTS_LEASE_TTL)
+            .await?
+        {
+            tracing::debug!("another replica holds the rollup lease; this round skips");
+            return Ok(Round::default());
+        }
+        let round = self.reports_under_lease().await;
+        // Given up at once, so that the next round, of any replica, need not wait for the expiry.
+        let released = self.store.release_lease(lease.0, lease.1).await;
+        let round = round?;
+        released?;
+        Ok(round)
+    }
+
+    async fn reports_under_lease(&self) -> Result<Round, StoreError> {
         let rollup = self.reports.rollup_due().await?;
         let purged = self.reports.purge().await?;
         Ok(Round {

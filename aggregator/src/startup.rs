@@ -105,6 +105,7 @@ impl Application {
                 settings: ReportSettings::from(config),
             },
             rollup_every: Duration::from_secs(config.rollup_interval_secs),
+            replica_id: hex::encode(rand::random::<[u8; 16]>()),
         };
         let maintenance_every = Duration::from_secs(config.maintenance_interval_secs);
         Ok(Application {

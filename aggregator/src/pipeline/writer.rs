@@ -2,6 +2,9 @@
 //! everything queued, writes it as one transaction and answers every request once it commits.
 //! While one flush is written and committed, the next requests gather, so the commit rate adapts
 //! to the load (group commit); the next flush is written while the previous one commits.
+//! A flush rolled back by a conflict (a Galera certification failure), or whose commit's outcome
+//! is unknown, is written again (see `store::Failure`); a request is acknowledged only once a
+//! commit holding it succeeded.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +15,7 @@ use tokio::task::JoinHandle;
 use super::batch::Flush;
 use super::isolate::{isolate, Isolation};
 use crate::domain::ingest::BatchRows;
-use crate::store::{Store, Written};
+use crate::store::{Failure, Phase, Store, Written};
 
 #[derive(Debug, Clone, Copy)]
 pub struct WriterConfig {
@@ -40,9 +43,15 @@ pub enum NotStored {
 /// Where a request waits for its answer.
 pub type Ack = oneshot::Sender<Result<(), NotStored>>;
 
+/// Times a request is written at most when flushes are rolled back by conflicts or their
+/// commits' outcomes are unknown; then it is answered 503 and the client retries it later.
+const MAX_ATTEMPTS: u8 = 3;
+
 struct Job {
     rows: BatchRows,
     done: Ack,
+    /// Flushes this request was in that were rolled back or whose outcome is unknown.
+    attempts: u8,
 }
 
 /// The request side of the writer; cheap to clone.
@@ -56,7 +65,11 @@ impl WriterHandle {
     pub async fn store(&self, rows: BatchRows) -> Result<(), NotStored> {
         let (done, committed) = oneshot::channel();
         self.jobs
-            .try_send(Job { rows, done })
+            .try_send(Job {
+                rows,
+                done,
+                attempts: 0,
+            })
             .map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => NotStored::QueueFull,
                 mpsc::error::TrySendError::Closed(_) => NotStored::DatabaseUnavailable,
@@ -78,12 +91,38 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
     // Since when writes fail; None while they succeed.
     let mut failing: Option<Instant> = None;
     let mut committing: Option<JoinHandle<Committed>> = None;
-    while let Some(first) = queue.recv().await {
+    // Requests of a flush rolled back by a conflict, or whose commit's outcome is unknown: they
+    // go first into the next flush (a flush is idempotent, so running one again is safe).
+    let mut again: Vec<Job> = Vec::new();
+    loop {
+        let mut jobs = std::mem::take(&mut again);
+        if jobs.is_empty() {
+            let next = match committing.as_mut() {
+                // Idle while a commit runs: a commit to retry must not wait for new traffic.
+                Some(task) => tokio::select! {
+                    job = queue.recv() => job,
+                    ended = task => {
+                        committing = None;
+                        again = settled(ended, &mut failing);
+                        continue;
+                    }
+                },
+                None => queue.recv().await,
+            };
+            match next {
+                Some(job) => jobs.push(job),
+                // Closed and drained; what is still committing may hand back requests to retry.
+                None if committing.is_some() => {
+                    again = settle(committing.take(), &mut failing).await;
+                    continue;
+                }
+                None => break,
+            }
+        }
         // A commit that ended while the writer waited gives its connection back first.
         if committing.as_ref().is_some_and(|task| task.is_finished()) {
-            settle(committing.take(), &mut failing).await;
+            jobs.extend(settle(committing.take(), &mut failing).await);
         }
-        let mut jobs = vec![first];
         while jobs.len() < config.max_requests_per_flush {
             match queue.try_recv() {
                 Ok(job) => jobs.push(job),
@@ -91,88 +130,151 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
             }
         }
         crate::metrics::flush_started(jobs.len(), queue.len());
-        let (rows, acks): (Vec<_>, Vec<_>) =
-            jobs.into_iter().map(|job| (job.rows, job.done)).unzip();
-        // Kept for `isolate` should the database refuse a value; a copy costs far less than
-        // the flush's round trips.
-        let flush = Arc::new(Flush::gather(rows.iter().cloned(), config.session_slack));
+        // Kept for `isolate` should the database refuse a value, and to run the flush again;
+        // a copy costs far less than the flush's round trips.
+        let flush = Arc::new(Flush::gather(
+            jobs.iter().map(|job| job.rows.clone()),
+            config.session_slack,
+        ));
         // Written while the previous flush commits: the disk's sync no longer stalls the writer.
         let writing = Instant::now();
         let written =
             tokio::time::timeout(config.flush_timeout, store.write_flush(flush.clone())).await;
         // One commit at a time, in order: the previous one ends before this one begins.
-        settle(committing.take(), &mut failing).await;
+        again.extend(settle(committing.take(), &mut failing).await);
         match written {
             Ok(Ok(written)) => {
                 crate::metrics::flush_written(writing.elapsed());
                 let sessions = flush.sessions.len();
                 committing = Some(tokio::spawn(commit(
                     written,
-                    acks,
+                    jobs,
                     sessions,
                     config.flush_timeout,
                 )));
             }
-            Ok(Err(error)) if error.refused_value().is_some() => {
-                let how = Isolation {
-                    store: &store,
-                    slack: config.session_slack,
-                    timeout: config.flush_timeout,
-                };
-                isolate(how, rows.into_iter().zip(acks).collect()).await;
-            }
-            Ok(Err(error)) => {
-                note(&mut failing, &Err(error.to_string()));
-                answer(acks, Err(NotStored::DatabaseUnavailable));
-            }
+            Ok(Err(error)) => match error.failure(Phase::Write) {
+                Failure::Refused(_) => {
+                    let how = Isolation {
+                        store: &store,
+                        slack: config.session_slack,
+                        timeout: config.flush_timeout,
+                    };
+                    let jobs = jobs.into_iter().map(|job| (job.rows, job.done)).collect();
+                    isolate(how, jobs).await;
+                }
+                Failure::Conflict => {
+                    tracing::debug!(%error, "flush rolled back by a conflict; writing it again");
+                    again.extend(once_more(jobs));
+                }
+                Failure::OutcomeUnknown | Failure::Unavailable => {
+                    note(&mut failing, &Err(error.to_string()));
+                    answer(jobs, Err(NotStored::DatabaseUnavailable));
+                }
+            },
             Err(_) => {
                 let error = format!("not written within {:?}", config.flush_timeout);
                 note(&mut failing, &Err(error));
-                answer(acks, Err(NotStored::DatabaseUnavailable));
+                answer(jobs, Err(NotStored::DatabaseUnavailable));
             }
         }
     }
-    settle(committing.take(), &mut failing).await;
     tracing::debug!("write queue drained");
 }
 
-/// What a commit task hands back to the writer.
-type Committed = Result<(), String>;
+/// What a commit task hands back to the writer: the outcome to log (None after a conflict,
+/// which is no outage) and the requests to write again.
+struct Committed {
+    outcome: Option<Result<(), String>>,
+    again: Vec<Job>,
+}
 
-/// Commits a written flush and answers its requests.
+/// Commits a written flush and answers its requests, or hands them back to be written again
+/// when the commit was rolled back by a conflict or its outcome is unknown.
 async fn commit(
     written: Box<dyn Written>,
-    acks: Vec<Ack>,
+    jobs: Vec<Job>,
     sessions: usize,
     timeout: Duration,
 ) -> Committed {
     let committing = Instant::now();
-    let outcome = match tokio::time::timeout(timeout, written.commit()).await {
+    let failure = match tokio::time::timeout(timeout, written.commit()).await {
         Ok(Ok(())) => {
             crate::metrics::flush_committed(committing.elapsed());
-            Ok(())
+            tracing::debug!(requests = jobs.len(), sessions, "flush committed");
+            answer(jobs, Ok(()));
+            return Committed {
+                outcome: Some(Ok(())),
+                again: Vec::new(),
+            };
         }
-        Ok(Err(error)) => Err(error.to_string()),
+        Ok(Err(error)) => (error.failure(Phase::Commit), error.to_string()),
         // What was written is dropped with the commit, and rolled back by the store.
-        Err(_) => Err(format!("no commit within {timeout:?}")),
+        Err(_) => (
+            Failure::Unavailable,
+            format!("no commit within {timeout:?}"),
+        ),
     };
-    if outcome.is_ok() {
-        tracing::debug!(requests = acks.len(), sessions, "flush committed");
+    match failure {
+        (Failure::Conflict, error) => {
+            tracing::debug!(%error, "commit rolled back by a conflict; writing the flush again");
+            Committed {
+                outcome: None,
+                again: once_more(jobs),
+            }
+        }
+        // Perhaps committed: writing it again stores nothing twice, and only a commit seen
+        // acknowledges it.
+        (Failure::OutcomeUnknown, error) => Committed {
+            outcome: Some(Err(format!("commit outcome unknown ({error})"))),
+            again: once_more(jobs),
+        },
+        (_, error) => {
+            answer(jobs, Err(NotStored::DatabaseUnavailable));
+            Committed {
+                outcome: Some(Err(error)),
+                again: Vec::new(),
+            }
+        }
     }
-    answer(
-        acks,
-        outcome.clone().map_err(|_| NotStored::DatabaseUnavailable),
-    );
-    outcome
 }
 
-/// Waits for a commit task and logs its outcome.
-async fn settle(task: Option<JoinHandle<Committed>>, failing: &mut Option<Instant>) {
-    let Some(task) = task else { return };
-    match task.await {
-        Ok(outcome) => note(failing, &outcome),
+/// The requests that may be written once more; the others are answered 503 (the client retries
+/// them later, which is as safe).
+fn once_more(jobs: Vec<Job>) -> Vec<Job> {
+    let (again, spent): (Vec<Job>, Vec<Job>) = jobs
+        .into_iter()
+        .map(|job| Job {
+            attempts: job.attempts + 1,
+            ..job
+        })
+        .partition(|job| job.attempts < MAX_ATTEMPTS);
+    answer(spent, Err(NotStored::DatabaseUnavailable));
+    again
+}
+
+/// Waits for a commit task; logs its outcome and returns the requests to write again.
+async fn settle(task: Option<JoinHandle<Committed>>, failing: &mut Option<Instant>) -> Vec<Job> {
+    let Some(task) = task else { return Vec::new() };
+    settled(task.await, failing)
+}
+
+fn settled(
+    ended: Result<Committed, tokio::task::JoinError>,
+    failing: &mut Option<Instant>,
+) -> Vec<Job> {
+    match ended {
+        Ok(Committed { outcome, again }) => {
+            if let Some(outcome) = outcome {
+                note(failing, &outcome);
+            }
+            again
+        }
         // Its requests, never answered, were told the database is unavailable.
-        Err(error) => note(failing, &Err(format!("commit task failed: {error}"))),
+        Err(error) => {
+            note(failing, &Err(format!("commit task failed: {error}")));
+            Vec::new()
+        }
     }
 }
 
@@ -200,9 +302,9 @@ fn note(failing: &mut Option<Instant>, outcome: &Result<(), String>) {
     }
 }
 
-fn answer(acks: Vec<Ack>, answer: Result<(), NotStored>) {
-    for ack in acks {
+fn answer(jobs: Vec<Job>, answer: Result<(), NotStored>) {
+    for job in jobs {
         // A client that went away no longer waits for its answer; its rows are stored anyway.
-        let _ = ack.send(answer.clone());
+        let _ = job.done.send(answer.clone());
     }
 }

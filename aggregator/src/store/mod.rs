@@ -4,6 +4,7 @@
 //! product without a database server. Both keep the same tables and the same semantics, which the
 //! integration suite checks by running every test against each. Nothing outside `store` writes SQL.
 
+mod failure;
 pub(crate) mod model;
 pub mod mysql;
 mod refused;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
+pub use failure::{Failure, Phase};
 pub use model::{AdoptedRow, AnonymizedRow};
 
 use crate::pipeline::batch::Flush;
@@ -138,6 +140,23 @@ pub trait Upkeep: Send + Sync {
     async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
 }
 
+/// A lease in the database, so that one replica at a time runs a task (the rollup and retention)
+/// however many replicas share the database: a row claimed with an expiry, which works on a
+/// Galera cluster, unlike `GET_LOCK` (local to one node).
+#[async_trait]
+pub trait Leases: Send + Sync {
+    /// Claims `name` for `holder` for `ttl`, unless another holder's claim has not expired; true
+    /// when `holder` holds it now (a claim by the holder itself is renewed).
+    async fn claim_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError>;
+    /// Gives the lease up early, when `holder` holds it.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+}
+
 /// Reads of the stats API and the CLI: the daily summaries (which outlive retention) and the raw
 /// rows for what summaries cannot answer (recent sessions, run-time distribution).
 #[async_trait]
@@ -177,9 +196,9 @@ pub trait Adoption: Send + Sync {
 }
 
 /// Everything a store does.
-pub trait Storage: Lifecycle + Ingest + Salts + Upkeep + Stats + Adoption {}
+pub trait Storage: Lifecycle + Ingest + Salts + Upkeep + Leases + Stats + Adoption {}
 
-impl<T: Lifecycle + Ingest + Salts + Upkeep + Stats + Adoption> Storage for T {}
+impl<T: Lifecycle + Ingest + Salts + Upkeep + Leases + Stats + Adoption> Storage for T {}
 
 /// A handle on whichever store the configuration names; cheap to clone.
 #[derive(Clone)]

@@ -3,6 +3,7 @@
 
 mod adopt;
 mod ingest;
+mod lease;
 mod salts;
 mod stats;
 mod upkeep;

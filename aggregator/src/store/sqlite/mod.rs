@@ -6,6 +6,7 @@
 
 mod adopt;
 mod ingest;
+mod lease;
 mod salts;
 mod stats;
 mod time;
