@@ -75,10 +75,6 @@ async fn a_tab_closed_during_backoff_sends_everything_by_beacon_once() {
     let browser = Browser::launch().await;
     let ide = browser.client.window().await.unwrap();
     let session = open_ide(&browser, &aggregator.url()).await;
-    // The client's clock starts somewhere between these two instants: a slow page load on a busy
-    // machine widens the gap, so the lower bound counts from the page being up, the upper from
-    // before it was asked for.
-    let loaded = Instant::now();
     click(&browser, "run").await;
     wait_for("the first run", Duration::from_secs(15), || async {
         db.count("program_executions").await == 1
