@@ -6,6 +6,7 @@ pub mod model;
 mod retention;
 mod rollup;
 pub mod shape;
+pub mod summary;
 pub mod table;
 
 use chrono::NaiveDate;

@@ -13,3 +13,14 @@ pub const DAYS_UNSUMMARIZED_BEFORE: &str =
     "SELECT DISTINCT DATE(s.start_time) FROM ide_sessions s \
      LEFT JOIN daily_usage_summary d ON d.date = DATE(s.start_time) \
      WHERE s.start_time < ? AND d.rolled_up_at IS NULL ORDER BY 1";
+
+/// A day's feature uses (`[start, end)` of session start): name, uses, sessions using it.
+pub const DAY_FEATURES: &str =
+    "SELECT f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
+     FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
+     WHERE s.start_time >= ? AND s.start_time < ? GROUP BY f.feature_name";
+
+/// A day's sessions per (browser, os, device) combination (`[start, end)` of session start).
+pub const DAY_CLIENT_GROUPS: &str =
+    "SELECT browser, os, device, COUNT(*) FROM ide_sessions \
+     WHERE start_time >= ? AND start_time < ? GROUP BY browser, os, device";

@@ -5,6 +5,7 @@ mod adopt;
 mod ingest;
 mod salts;
 mod stats;
+mod summary;
 mod upkeep;
 
 use std::time::Duration;

@@ -8,6 +8,7 @@ mod adopt;
 mod ingest;
 mod salts;
 mod stats;
+mod summary;
 mod time;
 mod upkeep;
 
