@@ -41,6 +41,9 @@ pub struct Config {
     pub maintenance_interval_secs: u64,
     /// How often `serve` recomputes the daily rollup and purges expired rows.
     pub rollup_interval_secs: u64,
+    /// Whether `serve` rolls up once as it starts (in the background), so that summaries are
+    /// current right after a restart rather than one interval later.
+    pub rollup_at_start: bool,
     /// Days (today included) every periodic rollup recomputes; late events beyond it are
     /// found through the sessions they touch.
     pub rollup_window_days: u32,
@@ -112,6 +115,7 @@ impl Default for Config {
             retry_after_secs: 5,
             maintenance_interval_secs: 60,
             rollup_interval_secs: 300,
+            rollup_at_start: true,
             rollup_window_days: 3,
             retention_days: 395,
             admin_token: None,
@@ -264,6 +268,7 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
             "USAGE_SESSION_SLACK_SECS" => config.session_slack_secs = parsed(name, &text)?,
             "USAGE_QUEUE_CAPACITY" => config.queue_capacity = parsed(name, &text)?,
             "USAGE_ROLLUP_INTERVAL_SECS" => config.rollup_interval_secs = parsed(name, &text)?,
+            "USAGE_ROLLUP_AT_START" => config.rollup_at_start = parsed(name, &text)?,
             "USAGE_ROLLUP_WINDOW_DAYS" => config.rollup_window_days = parsed(name, &text)?,
             "USAGE_RETENTION_DAYS" => config.retention_days = parsed(name, &text)?,
             "USAGE_ADMIN_TOKEN" => config.admin_token = Some(text).filter(|t| !t.is_empty()),

@@ -91,6 +91,7 @@ impl Application {
                 settings: ReportSettings::from(config),
             },
             rollup_every: Duration::from_secs(config.rollup_interval_secs),
+            rollup_at_start: config.rollup_at_start,
         };
         let maintenance_every = Duration::from_secs(config.maintenance_interval_secs);
         let socket_limits = SocketLimits {

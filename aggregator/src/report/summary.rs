@@ -162,7 +162,10 @@ mod tests {
         let summary = summarize(day(), &tally, features, &[]).unwrap();
         assert_eq!(summary.row.unique_visitors, 3, "1 hash + 2 without");
         assert_eq!(
-            (summary.row.avg_duration_seconds, summary.row.avg_active_seconds),
+            (
+                summary.row.avg_duration_seconds,
+                summary.row.avg_active_seconds
+            ),
             (300, 50),
             "the session without a duration is not averaged in"
         );

@@ -21,6 +21,7 @@ pub use model::{AdoptedRow, AnonymizedRow};
 use crate::pipeline::batch::Flush;
 use crate::report::dates::DateRange;
 use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
+use crate::report::summary::DaySummary;
 
 /// Where the embedded store lives when no database URL is configured.
 pub const DEFAULT_SQLITE_PATH: &str = "usage.sqlite3";
@@ -142,12 +143,21 @@ pub trait Stats: Send + Sync {
     async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError>;
     /// The latest sessions by start, newest first.
     async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError>;
-    async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError>;
-    /// (dimension, value, sessions) over the range.
+    /// Feature counts over the stored summaries of the range's days, except `except`.
+    async fn feature_counts(
+        &self,
+        range: &DateRange,
+        except: &[NaiveDate],
+    ) -> Result<Vec<FeatureCount>, StoreError>;
+    /// (dimension, value, sessions) over the stored summaries of the range's days, except `except`.
     async fn client_counts(
         &self,
         range: &DateRange,
+        except: &[NaiveDate],
     ) -> Result<Vec<(String, String, u64)>, StoreError>;
+    /// The summaries of `days` computed from the raw rows now, with the rollup's reader and
+    /// arithmetic; days without sessions are left out.
+    async fn live_days(&self, days: Vec<NaiveDate>) -> Result<Vec<DaySummary>, StoreError>;
     /// Program runs of the sessions that started in the range (raw rows: within retention).
     async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError>;
 }

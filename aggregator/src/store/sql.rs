@@ -15,12 +15,23 @@ pub const DAYS_UNSUMMARIZED_BEFORE: &str =
      WHERE s.start_time < ? AND d.rolled_up_at IS NULL ORDER BY 1";
 
 /// A day's feature uses (`[start, end)` of session start): name, uses, sessions using it.
-pub const DAY_FEATURES: &str =
-    "SELECT f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
+pub const DAY_FEATURES: &str = "SELECT f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
      FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
      WHERE s.start_time >= ? AND s.start_time < ? GROUP BY f.feature_name";
 
 /// A day's sessions per (browser, os, device) combination (`[start, end)` of session start).
-pub const DAY_CLIENT_GROUPS: &str =
-    "SELECT browser, os, device, COUNT(*) FROM ide_sessions \
+pub const DAY_CLIENT_GROUPS: &str = "SELECT browser, os, device, COUNT(*) FROM ide_sessions \
      WHERE start_time >= ? AND start_time < ? GROUP BY browser, os, device";
+
+/// ` AND date NOT IN ('YYYY-MM-DD', ...)` for the days a stored read leaves out, or nothing.
+/// Dates are formatted by chrono (digits and dashes only), so they are safe as literals.
+pub fn except_dates(days: &[chrono::NaiveDate]) -> String {
+    if days.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = days
+        .iter()
+        .map(|d| format!("'{}'", d.format("%Y-%m-%d")))
+        .collect();
+    format!(" AND date NOT IN ({})", list.join(", "))
+}

@@ -11,6 +11,7 @@ mod client_files;
 mod fits;
 mod fuzz;
 mod isolation;
+mod live_days;
 mod metrics;
 mod outage;
 mod privacy;

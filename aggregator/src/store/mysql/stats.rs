@@ -2,14 +2,16 @@
 //! of the raw rows for what summaries cannot answer (recent sessions, run-time distribution).
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use mysql_async::prelude::Queryable;
 use mysql_async::Row;
 
+use super::summary::read_day;
 use super::MySqlStore;
 use crate::report::dates::DateRange;
 use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
-use crate::store::{Stats, StoreError};
+use crate::report::summary::DaySummary;
+use crate::store::{sql, Stats, StoreError};
 
 /// `[from 00:00, day after to 00:00)`.
 fn span(range: &DateRange) -> (NaiveDateTime, NaiveDateTime) {
@@ -92,12 +94,19 @@ impl Stats for MySqlStore {
             .collect()
     }
 
-    async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError> {
+    async fn feature_counts(
+        &self,
+        range: &DateRange,
+        except: &[NaiveDate],
+    ) -> Result<Vec<FeatureCount>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<(String, u64, u64)> = conn
             .exec(
-                "SELECT feature_name, CAST(SUM(uses) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED) \
-                 FROM daily_feature_usage WHERE date BETWEEN ? AND ? GROUP BY feature_name",
+                format!(
+                    "SELECT feature_name, CAST(SUM(uses) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED) \
+                     FROM daily_feature_usage WHERE date BETWEEN ? AND ?{} GROUP BY feature_name",
+                    sql::except_dates(except)
+                ),
                 (range.from, range.to),
             )
             .await?;
@@ -114,15 +123,28 @@ impl Stats for MySqlStore {
     async fn client_counts(
         &self,
         range: &DateRange,
+        except: &[NaiveDate],
     ) -> Result<Vec<(String, String, u64)>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         Ok(conn
             .exec(
-                "SELECT dimension, value, CAST(SUM(sessions) AS UNSIGNED) FROM daily_client_usage \
-                 WHERE date BETWEEN ? AND ? GROUP BY dimension, value",
+                format!(
+                    "SELECT dimension, value, CAST(SUM(sessions) AS UNSIGNED) FROM daily_client_usage \
+                     WHERE date BETWEEN ? AND ?{} GROUP BY dimension, value",
+                    sql::except_dates(except)
+                ),
                 (range.from, range.to),
             )
             .await?)
+    }
+
+    async fn live_days(&self, days: Vec<NaiveDate>) -> Result<Vec<DaySummary>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let mut summaries = Vec::new();
+        for day in days {
+            summaries.extend(read_day(&mut conn, day).await?);
+        }
+        Ok(summaries)
     }
 
     async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError> {

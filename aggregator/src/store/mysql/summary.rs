@@ -92,7 +92,9 @@ pub async fn write_day<Q: Queryable>(
     conn.exec_batch(
         "INSERT INTO daily_feature_usage (date, feature_name, uses, sessions) VALUES (?, ?, ?, ?) \
          ON DUPLICATE KEY UPDATE uses = VALUES(uses), sessions = VALUES(sessions)",
-        day.features.iter().map(|f| (date, &f.name, f.uses, f.sessions)),
+        day.features
+            .iter()
+            .map(|f| (date, &f.name, f.uses, f.sessions)),
     )
     .await?;
     conn.exec_batch(

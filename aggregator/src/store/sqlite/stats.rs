@@ -1,13 +1,15 @@
 //! SQL of the stats API and the CLI on SQLite: the same reads as MySQL's.
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
+use super::summary::read_day;
 use super::time::{date_text, day_span, parse_date, parse_time};
 use super::SqliteStore;
 use crate::report::dates::DateRange;
 use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
-use crate::store::{Stats, StoreError};
+use crate::report::summary::DaySummary;
+use crate::store::{sql, Stats, StoreError};
 
 #[async_trait]
 impl Stats for SqliteStore {
@@ -104,14 +106,20 @@ impl Stats for SqliteStore {
             .await
     }
 
-    async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError> {
+    async fn feature_counts(
+        &self,
+        range: &DateRange,
+        except: &[NaiveDate],
+    ) -> Result<Vec<FeatureCount>, StoreError> {
         let (from, to) = (date_text(range.from), date_text(range.to));
+        let sql = format!(
+            "SELECT feature_name, SUM(uses), SUM(sessions) FROM daily_feature_usage \
+             WHERE date BETWEEN ? AND ?{} GROUP BY feature_name",
+            sql::except_dates(except)
+        );
         self.other
             .run(move |conn| {
-                let mut select = conn.prepare_cached(
-                    "SELECT feature_name, SUM(uses), SUM(sessions) FROM daily_feature_usage \
-                     WHERE date BETWEEN ? AND ? GROUP BY feature_name",
-                )?;
+                let mut select = conn.prepare_cached(&sql)?;
                 let counts = select
                     .query_map((&from, &to), |r| {
                         Ok(FeatureCount {
@@ -129,18 +137,33 @@ impl Stats for SqliteStore {
     async fn client_counts(
         &self,
         range: &DateRange,
+        except: &[NaiveDate],
     ) -> Result<Vec<(String, String, u64)>, StoreError> {
         let (from, to) = (date_text(range.from), date_text(range.to));
+        let sql = format!(
+            "SELECT dimension, value, SUM(sessions) FROM daily_client_usage \
+             WHERE date BETWEEN ? AND ?{} GROUP BY dimension, value",
+            sql::except_dates(except)
+        );
         self.other
             .run(move |conn| {
-                let mut select = conn.prepare_cached(
-                    "SELECT dimension, value, SUM(sessions) FROM daily_client_usage \
-                     WHERE date BETWEEN ? AND ? GROUP BY dimension, value",
-                )?;
+                let mut select = conn.prepare_cached(&sql)?;
                 let counts = select
                     .query_map((&from, &to), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(counts)
+            })
+            .await
+    }
+
+    async fn live_days(&self, days: Vec<NaiveDate>) -> Result<Vec<DaySummary>, StoreError> {
+        self.other
+            .run(move |conn| {
+                let mut summaries = Vec::new();
+                for day in days {
+                    summaries.extend(read_day(conn, day)?);
+                }
+                Ok(summaries)
             })
             .await
     }

@@ -68,7 +68,11 @@ pub fn write_day(
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let date = date_text(day.row.date);
-    for table in ["daily_feature_usage", "daily_client_usage", "daily_usage_summary"] {
+    for table in [
+        "daily_feature_usage",
+        "daily_client_usage",
+        "daily_usage_summary",
+    ] {
         conn.execute(&format!("DELETE FROM {table} WHERE date = ?"), [&date])?;
     }
     let mut feature = conn.prepare_cached(

@@ -1,0 +1,100 @@
+//! The report routes: each parses its query, reads through `report::live` (stored summaries,
+//! and the raw rows of days the rollup has not seen yet) and shapes with `report::shape`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::{StatsError, DEFAULT_DAYS, DEFAULT_SESSIONS, MAX_SESSIONS};
+use crate::http::AppState;
+use crate::report::dates::{BadRange, DateRange};
+use crate::report::live::Fresh;
+use crate::report::shape;
+
+type Params = Query<HashMap<String, String>>;
+
+fn range(app: &AppState, params: &HashMap<String, String>) -> Result<DateRange, StatsError> {
+    let today = app.clock.now().date_naive();
+    DateRange::parse(
+        params.get("from").map(String::as_str),
+        params.get("to").map(String::as_str),
+        today,
+        DEFAULT_DAYS,
+    )
+    .map_err(StatsError::BadQuery)
+}
+
+fn with_range(range: &DateRange, mut body: Value) -> Json<Value> {
+    if let Some(object) = body.as_object_mut() {
+        object.insert("from".into(), json!(range.from));
+        object.insert("to".into(), json!(range.to));
+    }
+    Json(body)
+}
+
+pub async fn daily(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let range = range(&app, &params)?;
+    let fresh = Fresh::read(&app.store, &range).await?;
+    let rows = fresh.daily_rows(&app.store, &range).await?;
+    let rolled_up_at = app.store.last_rollup().await?.map(|at| at.and_utc());
+    Ok(with_range(
+        &range,
+        json!({"days": shape::series(&range, &rows), "totals": shape::totals(&rows),
+               "rolled_up_at": rolled_up_at, "live_days": fresh.live_days}),
+    ))
+}
+
+pub async fn sessions(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let limit = match params.get("limit") {
+        None => DEFAULT_SESSIONS,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_SESSIONS).contains(n))
+            .ok_or_else(|| {
+                StatsError::BadQuery(BadRange {
+                    field: "limit",
+                    reason: format!("limit must be a number from 1 to {MAX_SESSIONS}"),
+                })
+            })?,
+    };
+    let sessions = app.store.recent_sessions(limit).await?;
+    Ok(Json(json!({"sessions": sessions})))
+}
+
+pub async fn features(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let range = range(&app, &params)?;
+    let fresh = Fresh::read(&app.store, &range).await?;
+    let counts = shape::features(fresh.feature_counts(&app.store, &range).await?);
+    Ok(with_range(&range, json!({"features": counts})))
+}
+
+pub async fn programs(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let range = range(&app, &params)?;
+    let stats = shape::programs(&app.store.program_totals(&range).await?);
+    Ok(with_range(&range, json!(stats)))
+}
+
+pub async fn clients(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let range = range(&app, &params)?;
+    let fresh = Fresh::read(&app.store, &range).await?;
+    let clients = shape::clients(fresh.client_counts(&app.store, &range).await?);
+    Ok(with_range(&range, json!(clients)))
+}
