@@ -44,6 +44,9 @@ pub struct Config {
     /// Whether `serve` rolls up once as it starts (in the background), so that summaries are
     /// current right after a restart rather than one interval later.
     pub rollup_at_start: bool,
+    /// The pages' heartbeat period (the client's `heartbeatInterval`, 15 s by default): the
+    /// live view counts sessions seen within two of them and refreshes once per period.
+    pub heartbeat_interval_secs: u64,
     /// Days (today included) every periodic rollup recomputes; late events beyond it are
     /// found through the sessions they touch.
     pub rollup_window_days: u32,
@@ -116,6 +119,7 @@ impl Default for Config {
             maintenance_interval_secs: 60,
             rollup_interval_secs: 300,
             rollup_at_start: true,
+            heartbeat_interval_secs: 15,
             rollup_window_days: 3,
             retention_days: 395,
             admin_token: None,
@@ -180,6 +184,7 @@ impl Config {
             ("flush_timeout_secs", self.flush_timeout_secs),
             ("maintenance_interval_secs", self.maintenance_interval_secs),
             ("rollup_interval_secs", self.rollup_interval_secs),
+            ("heartbeat_interval_secs", self.heartbeat_interval_secs),
             ("rollup_window_days", self.rollup_window_days.into()),
         ] {
             if value == 0 {
@@ -269,6 +274,9 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
             "USAGE_QUEUE_CAPACITY" => config.queue_capacity = parsed(name, &text)?,
             "USAGE_ROLLUP_INTERVAL_SECS" => config.rollup_interval_secs = parsed(name, &text)?,
             "USAGE_ROLLUP_AT_START" => config.rollup_at_start = parsed(name, &text)?,
+            "USAGE_HEARTBEAT_INTERVAL_SECS" => {
+                config.heartbeat_interval_secs = parsed(name, &text)?
+            }
             "USAGE_ROLLUP_WINDOW_DAYS" => config.rollup_window_days = parsed(name, &text)?,
             "USAGE_RETENTION_DAYS" => config.retention_days = parsed(name, &text)?,
             "USAGE_ADMIN_TOKEN" => config.admin_token = Some(text).filter(|t| !t.is_empty()),

@@ -4,6 +4,7 @@
 pub mod dates;
 pub mod live;
 pub mod model;
+pub mod now;
 mod retention;
 mod rollup;
 pub mod shape;

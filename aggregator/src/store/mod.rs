@@ -20,7 +20,7 @@ pub use model::{AdoptedRow, AnonymizedRow};
 
 use crate::pipeline::batch::Flush;
 use crate::report::dates::DateRange;
-use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
+use crate::report::model::{DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession};
 use crate::report::summary::DaySummary;
 
 /// Where the embedded store lives when no database URL is configured.
@@ -158,6 +158,14 @@ pub trait Stats: Send + Sync {
     /// The summaries of `days` computed from the raw rows now, with the rollup's reader and
     /// arithmetic; days without sessions are left out.
     async fn live_days(&self, days: Vec<NaiveDate>) -> Result<Vec<DaySummary>, StoreError>;
+    /// Per site: open sessions seen at or after `seen_since`, program runs and failed runs at or
+    /// after `runs_5m` and `runs_30m` (raw rows, recent times: indexed reads).
+    async fn live_sites(
+        &self,
+        seen_since: NaiveDateTime,
+        runs_5m: NaiveDateTime,
+        runs_30m: NaiveDateTime,
+    ) -> Result<Vec<LiveSite>, StoreError>;
     /// Program runs of the sessions that started in the range (raw rows: within retention).
     async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError>;
 }

@@ -35,3 +35,15 @@ pub fn except_dates(days: &[chrono::NaiveDate]) -> String {
         .collect();
     format!(" AND date NOT IN ({})", list.join(", "))
 }
+
+/// Open sessions per site with a batch at or after `?`.
+pub const LIVE_SESSIONS: &str = "SELECT site_id, COUNT(*) FROM ide_sessions \
+     WHERE last_seen_at >= ? AND end_time IS NULL GROUP BY site_id";
+
+/// Program runs per site since the third `?` (30 minutes): those since the first (5 minutes),
+/// their failures, all, all failures. Parameters: 5-minute cutoff twice, then the 30-minute cutoff.
+pub const LIVE_RUNS: &str = "SELECT s.site_id, COUNT(CASE WHEN p.timestamp >= ? THEN 1 END), \
+     COUNT(CASE WHEN p.timestamp >= ? AND p.success = 0 THEN 1 END), COUNT(*), \
+     COUNT(CASE WHEN p.success = 0 THEN 1 END) \
+     FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
+     WHERE p.timestamp >= ? GROUP BY s.site_id";

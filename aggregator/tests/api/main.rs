@@ -12,6 +12,7 @@ mod fits;
 mod fuzz;
 mod isolation;
 mod live_days;
+mod live_now;
 mod metrics;
 mod outage;
 mod privacy;

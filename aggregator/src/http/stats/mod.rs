@@ -116,6 +116,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/features", get(reports::features))
         .route("/programs", get(reports::programs))
         .route("/clients", get(reports::clients))
+        .route("/live", get(reports::live))
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 

@@ -11,6 +11,7 @@ use super::{StatsError, DEFAULT_DAYS, DEFAULT_SESSIONS, MAX_SESSIONS};
 use crate::http::AppState;
 use crate::report::dates::{BadRange, DateRange};
 use crate::report::live::Fresh;
+use crate::report::now;
 use crate::report::shape;
 
 type Params = Query<HashMap<String, String>>;
@@ -97,4 +98,24 @@ pub async fn clients(
     let fresh = Fresh::read(&app.store, &range).await?;
     let clients = shape::clients(fresh.client_counts(&app.store, &range).await?);
     Ok(with_range(&range, json!(clients)))
+}
+
+/// Who is on each site now, and their programs' runs and errors in the last 5 and 30 minutes.
+pub async fn live(State(app): State<AppState>) -> Result<Json<Value>, StatsError> {
+    let now = app.clock.now();
+    let [seen, five, thirty] = now::cutoffs(now, app.heartbeat_interval);
+    let sites = app
+        .store
+        .live_sites(seen.naive_utc(), five.naive_utc(), thirty.naive_utc())
+        .await?;
+    let mut body = json!(now::view(sites));
+    if let Some(object) = body.as_object_mut() {
+        object.insert("at".into(), json!(now));
+        object.insert(
+            "heartbeat_interval_secs".into(),
+            json!(app.heartbeat_interval.as_secs()),
+        );
+        object.insert("seen_since".into(), json!(seen));
+    }
+    Ok(Json(body))
 }

@@ -9,7 +9,8 @@ use mysql_async::Row;
 use super::summary::read_day;
 use super::MySqlStore;
 use crate::report::dates::DateRange;
-use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
+use crate::report::model::{DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession};
+use crate::report::now;
 use crate::report::summary::DaySummary;
 use crate::store::{sql, Stats, StoreError};
 
@@ -145,6 +146,33 @@ impl Stats for MySqlStore {
             summaries.extend(read_day(&mut conn, day).await?);
         }
         Ok(summaries)
+    }
+
+    async fn live_sites(
+        &self,
+        seen_since: NaiveDateTime,
+        runs_5m: NaiveDateTime,
+        runs_30m: NaiveDateTime,
+    ) -> Result<Vec<LiveSite>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let sessions: Vec<(String, u64)> = conn.exec(sql::LIVE_SESSIONS, (seen_since,)).await?;
+        let rows: Vec<(String, u64, u64, u64, u64)> = conn
+            .exec(sql::LIVE_RUNS, (runs_5m, runs_5m, runs_30m))
+            .await?;
+        let runs = rows
+            .into_iter()
+            .map(
+                |(site, runs_5m, errors_5m, runs_30m, errors_30m)| LiveSite {
+                    site,
+                    sessions: 0,
+                    runs_5m,
+                    errors_5m,
+                    runs_30m,
+                    errors_30m,
+                },
+            )
+            .collect();
+        Ok(now::merge_sites(sessions, runs))
     }
 
     async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError> {

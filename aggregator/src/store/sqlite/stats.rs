@@ -4,10 +4,11 @@ use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::summary::read_day;
-use super::time::{date_text, day_span, parse_date, parse_time};
+use super::time::{date_text, day_span, parse_date, parse_time, time_text};
 use super::SqliteStore;
 use crate::report::dates::DateRange;
-use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
+use crate::report::model::{DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession};
+use crate::report::now;
 use crate::report::summary::DaySummary;
 use crate::store::{sql, Stats, StoreError};
 
@@ -164,6 +165,37 @@ impl Stats for SqliteStore {
                     summaries.extend(read_day(conn, day)?);
                 }
                 Ok(summaries)
+            })
+            .await
+    }
+
+    async fn live_sites(
+        &self,
+        seen_since: NaiveDateTime,
+        runs_5m: NaiveDateTime,
+        runs_30m: NaiveDateTime,
+    ) -> Result<Vec<LiveSite>, StoreError> {
+        self.other
+            .run(move |conn| {
+                let sessions = conn
+                    .prepare_cached(sql::LIVE_SESSIONS)?
+                    .query_map([time_text(seen_since)], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<(String, u64)>, _>>()?;
+                let five = time_text(runs_5m);
+                let runs = conn
+                    .prepare_cached(sql::LIVE_RUNS)?
+                    .query_map((&five, &five, time_text(runs_30m)), |r| {
+                        Ok(LiveSite {
+                            site: r.get(0)?,
+                            sessions: 0,
+                            runs_5m: r.get(1)?,
+                            errors_5m: r.get(2)?,
+                            runs_30m: r.get(3)?,
+                            errors_30m: r.get(4)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(now::merge_sites(sessions, runs))
             })
             .await
     }
