@@ -236,12 +236,58 @@ function setSessions(sessions) {
   $('recent-sessions').dataset.rows = sessions.length;
 }
 
+// ---------- now (refreshes itself every heartbeat period) ----------
+let nowTimer = null;
+
+function setNow(live) {
+  const runs = (r) => `${number(r.runs)} / ${number(r.errors)}`;
+  $('now-sessions').textContent = number(live.sessions);
+  $('now-sessions').dataset.value = live.sessions;
+  $('now-5m').textContent = runs(live.programs_5m);
+  $('now-5m').dataset.value = `${live.programs_5m.runs}/${live.programs_5m.errors}`;
+  $('now-30m').textContent = runs(live.programs_30m);
+  $('now-30m').dataset.value = `${live.programs_30m.runs}/${live.programs_30m.errors}`;
+  $('now-window').textContent = `${2 * live.heartbeat_interval_secs} s`;
+  $('now-at').textContent = `at ${live.at.slice(11, 19)} UTC, every ${live.heartbeat_interval_secs} s`;
+  const body = $('now-sites').querySelector('tbody');
+  body.replaceChildren(...live.sites.map((site) => {
+    const tr = document.createElement('tr');
+    tr.dataset.site = site.site;
+    tr.dataset.sessions = site.sessions;
+    for (const text of [site.site || '(no site)', number(site.sessions), number(site.programs_5m.runs),
+      number(site.programs_5m.errors), number(site.programs_30m.runs), number(site.programs_30m.errors)]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  }));
+  const now = $('now');
+  now.dataset.refreshes = Number(now.dataset.refreshes || 0) + 1;
+}
+
+/** Reads the live view, then again one heartbeat period later, until the page signs out. */
+async function refreshNow() {
+  clearTimeout(nowTimer);
+  let every = 15;
+  try {
+    const live = await api('live');
+    setNow(live);
+    every = live.heartbeat_interval_secs;
+  } catch (error) {
+    if (error.status === 401) return;
+    $('now-at').textContent = `not refreshed: ${error.message}`;
+  }
+  if (token) nowTimer = setTimeout(refreshNow, every * 1000);
+}
+
 function status(text, isError = false) {
   $('status').textContent = text;
   $('status').classList.toggle('error', isError);
 }
 
 function showLogin(message = '') {
+  clearTimeout(nowTimer);
   document.body.dataset.state = 'login';
   $('login').hidden = false;
   $('dashboard').hidden = true;
@@ -271,9 +317,15 @@ async function load() {
     ranking($('chart-devices'), clients.devices, 'sessions', share);
     setPrograms(programs);
     setSessions(sessions.sessions);
+    // Days the rollup has not seen since they changed (today, usually) are counted from the raw
+    // rows: the page never shows 0 for a day that has data.
+    const live = daily.live_days || [];
     const asOf = daily.rolled_up_at
-      ? `Figures as of ${daily.rolled_up_at.slice(0, 16).replace('T', ' ')} UTC.` : 'Not rolled up yet.';
-    status(`${daily.from} to ${daily.to} (UTC days; a session counts on the day it started). ${asOf}`);
+      ? `Summaries as of ${daily.rolled_up_at.slice(0, 16).replace('T', ' ')} UTC` : 'No rollup yet';
+    const fresh = live.length === 0 ? '.'
+      : `; ${live.length === 1 ? live[0] : `${live.length} days`} counted live from the raw rows.`;
+    status(`${daily.from} to ${daily.to} (UTC days; a session counts on the day it started). ${asOf}${fresh}`);
+    refreshNow();
     document.body.dataset.state = 'ready';
   } catch (error) {
     if (error.status === 401) {
