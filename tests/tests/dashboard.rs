@@ -162,6 +162,8 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
     let aggregator = Aggregator::start(&db, move |c| {
         c.admin_token = Some(TOKEN.into());
         c.client_dir = client;
+        // The Now panel refreshes every heartbeat period: a short one, so the test sees it.
+        c.heartbeat_interval_secs = 1;
     })
     .await;
     let seeded = seed(&db).await;
@@ -283,6 +285,37 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .eval("return document.querySelectorAll('#recent-sessions tbody tr').length")
         .await;
     assert_eq!(rows, 20);
+    // The Now panel: what /live answers, then, without a reload, a session that comes online.
+    let live = api(&browser, "live").await;
+    let now = browser
+        .eval("return Number(document.getElementById('now-sessions').dataset.value)")
+        .await;
+    assert_eq!(now, live["sessions"]);
+    assert_eq!(live["sessions"], 0, "every seeded session has ended");
+    let mut conn = db.pool().get_conn().await.unwrap();
+    // Seen "in the future", so that it stays within the two-heartbeat window however slow the
+    // machine is: the panel must pick it up on a refresh, with no reload.
+    conn.query_drop(
+        "INSERT INTO ide_sessions (session_id, start_time, last_seen_at, site_id) \
+         VALUES ('online', UTC_TIMESTAMP(), UTC_TIMESTAMP() + INTERVAL 1 HOUR, 'ide')",
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    wait_until(
+        &browser,
+        "the Now panel to refresh",
+        "document.getElementById('now-sessions').dataset.value === '1'",
+    )
+    .await;
+    let sites = browser
+        .eval("return [...document.querySelectorAll('#now-sites tbody tr')].map(r => [r.dataset.site, Number(r.dataset.sessions)])")
+        .await;
+    assert_eq!(sites, json!([["ide", 1]]));
+    let refreshes = browser
+        .eval("return Number(document.getElementById('now').dataset.refreshes)")
+        .await;
+    assert!(refreshes.as_u64().unwrap() >= 2, "{refreshes}");
     screenshot(&browser, "dashboard.png").await;
 
     // A phone: nothing wider than the screen.
