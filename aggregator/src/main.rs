@@ -158,7 +158,7 @@ async fn purge(config: Config) -> anyhow::Result<()> {
 async fn stats(config: Config, days: u64) -> anyhow::Result<()> {
     let reports = reports(&config).await?;
     let range = DateRange::ending(reports.today(), days);
-    let fresh = usage_aggregator::report::live::Fresh::read(&reports.store, &range).await?;
+    let fresh = usage_aggregator::report::live::Fresh::read(&reports.store, &range, None).await?;
     let rows = fresh.daily_rows(&reports.store, &range).await?;
     print!(
         "{}",

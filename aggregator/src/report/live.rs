@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use super::dates::DateRange;
 use super::model::{DailyRow, FeatureCount};
 use super::rollup::{far_future, WATERMARK_MARGIN};
+use super::site::Site;
 use super::summary::DaySummary;
 use crate::store::{Store, StoreError};
 
@@ -35,16 +36,23 @@ pub struct Fresh {
     live: Vec<DaySummary>,
     /// Days left out of the stored reads, because they are computed live.
     stale: Vec<NaiveDate>,
+    /// One site's reports, or all sites'.
+    site: Option<Site>,
 }
 
 impl Fresh {
-    pub async fn read(store: &Store, range: &DateRange) -> Result<Fresh, StoreError> {
+    pub async fn read(
+        store: &Store,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Fresh, StoreError> {
         let stale = stale_days(store, range).await?;
-        let live = store.live_days(stale.clone()).await?;
+        let live = store.live_days(stale.clone(), site.cloned()).await?;
         Ok(Fresh {
             live_days: live.iter().map(|d| d.row.date).collect(),
             live,
             stale,
+            site: site.cloned(),
         })
     }
 
@@ -55,7 +63,7 @@ impl Fresh {
         range: &DateRange,
     ) -> Result<Vec<DailyRow>, StoreError> {
         Ok(merge_rows(
-            store.daily_rows(range).await?,
+            store.daily_rows(range, self.site.as_ref()).await?,
             &self.stale,
             &self.live,
         ))
@@ -66,7 +74,9 @@ impl Fresh {
         store: &Store,
         range: &DateRange,
     ) -> Result<Vec<FeatureCount>, StoreError> {
-        let stored = store.feature_counts(range, &self.stale).await?;
+        let stored = store
+            .feature_counts(range, &self.stale, self.site.as_ref())
+            .await?;
         Ok(merge_features(stored, &self.live))
     }
 
@@ -75,7 +85,9 @@ impl Fresh {
         store: &Store,
         range: &DateRange,
     ) -> Result<Vec<(String, String, u64)>, StoreError> {
-        let stored = store.client_counts(range, &self.stale).await?;
+        let stored = store
+            .client_counts(range, &self.stale, self.site.as_ref())
+            .await?;
         Ok(merge_clients(stored, &self.live))
     }
 }

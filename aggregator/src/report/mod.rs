@@ -8,6 +8,7 @@ pub mod now;
 mod retention;
 mod rollup;
 pub mod shape;
+pub mod site;
 pub mod summary;
 pub mod table;
 

@@ -1,5 +1,7 @@
 //! SQL text both dialects take as it is, written once; each store keeps only what differs.
 
+use crate::report::site::Site;
+
 /// UTC days of the sessions that received a batch at or after `?`.
 pub const DAYS_TOUCHED_SINCE: &str =
     "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE last_seen_at >= ? ORDER BY 1";
@@ -14,14 +16,48 @@ pub const DAYS_UNSUMMARIZED_BEFORE: &str =
      LEFT JOIN daily_usage_summary d ON d.date = DATE(s.start_time) \
      WHERE s.start_time < ? AND d.rolled_up_at IS NULL ORDER BY 1";
 
-/// A day's feature uses (`[start, end)` of session start): name, uses, sessions using it.
-pub const DAY_FEATURES: &str = "SELECT f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
-     FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
-     WHERE s.start_time >= ? AND s.start_time < ? GROUP BY f.feature_name";
+/// A day's feature uses (`[start, end)` of session start), of one site or all: name, uses,
+/// sessions using it.
+pub fn day_features(site: Option<&Site>) -> String {
+    format!(
+        "SELECT f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
+         FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
+         WHERE s.start_time >= ? AND s.start_time < ?{} GROUP BY f.feature_name",
+        Site::clause(site, "s.site_id")
+    )
+}
 
 /// A day's sessions per (browser, os, device) combination (`[start, end)` of session start).
-pub const DAY_CLIENT_GROUPS: &str = "SELECT browser, os, device, COUNT(*) FROM ide_sessions \
-     WHERE start_time >= ? AND start_time < ? GROUP BY browser, os, device";
+pub fn day_client_groups(site: Option<&Site>) -> String {
+    format!(
+        "SELECT browser, os, device, COUNT(*) FROM ide_sessions \
+         WHERE start_time >= ? AND start_time < ?{} GROUP BY browser, os, device",
+        Site::clause(site, "site_id")
+    )
+}
+
+/// The sites with sessions starting in `[start, end)`.
+pub const DAY_SITES: &str =
+    "SELECT DISTINCT site_id FROM ide_sessions WHERE start_time >= ? AND start_time < ?";
+
+/// The report tables (summary, features, clients) of all sites or of one site, and the
+/// ` AND site_id = ...` a read of the per-site tables needs.
+pub fn summary_tables(site: Option<&Site>) -> (&'static str, &'static str, &'static str, String) {
+    match site {
+        None => (
+            "daily_usage_summary",
+            "daily_feature_usage",
+            "daily_client_usage",
+            String::new(),
+        ),
+        Some(_) => (
+            "daily_site_usage",
+            "daily_site_feature_usage",
+            "daily_site_client_usage",
+            Site::clause(site, "site_id"),
+        ),
+    }
+}
 
 /// ` AND date NOT IN ('YYYY-MM-DD', ...)` for the days a stored read leaves out, or nothing.
 /// Dates are formatted by chrono (digits and dashes only), so they are safe as literals.

@@ -93,6 +93,17 @@ async fn live_counts_who_is_on_each_site_and_recent_runs(kind: StoreKind) {
         ])
     );
 
+    // One site only.
+    let docs = app.stats("live?site=docs").await;
+    assert_eq!(
+        (
+            docs["sessions"].as_u64(),
+            docs["sites"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(docs["programs_30m"], json!({"runs": 0, "errors": 0}));
+
     // Half an hour later nobody is left and nothing ran.
     app.clock.set(at(28, 12, 31));
     let later = app.stats("live").await;

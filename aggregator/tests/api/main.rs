@@ -15,6 +15,7 @@ mod live_days;
 mod live_now;
 mod metrics;
 mod outage;
+mod per_site;
 mod privacy;
 mod rate_limits;
 mod reports;

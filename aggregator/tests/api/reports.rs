@@ -49,7 +49,13 @@ impl TestApp {
 
     /// Two batches: the start when the visit starts, the rest when it ends (server clock moved).
     pub async fn visit(&self, visit: &Visit<'_>) -> SessionScript {
+        self.visit_site("ide", visit).await
+    }
+
+    /// [`TestApp::visit`] on the page of `site`.
+    pub async fn visit_site(&self, site: &str, visit: &Visit<'_>) -> SessionScript {
         let mut script = SessionScript::new();
+        script.site = site.into();
         let xff = [("x-forwarded-for", visit.ip)];
         self.clock.set(visit.start);
         let first = vec![script.start(0.0)];

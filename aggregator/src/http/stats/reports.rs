@@ -13,6 +13,7 @@ use crate::report::dates::{BadRange, DateRange};
 use crate::report::live::Fresh;
 use crate::report::now;
 use crate::report::shape;
+use crate::report::site::Site;
 
 type Params = Query<HashMap<String, String>>;
 
@@ -25,6 +26,15 @@ fn range(app: &AppState, params: &HashMap<String, String>) -> Result<DateRange, 
         DEFAULT_DAYS,
     )
     .map_err(StatsError::BadQuery)
+}
+
+/// `?site=`: one site's reports; without it, all sites'.
+fn site(params: &HashMap<String, String>) -> Result<Option<Site>, StatsError> {
+    params
+        .get("site")
+        .map(|text| Site::parse(text))
+        .transpose()
+        .map_err(StatsError::BadQuery)
 }
 
 fn with_range(range: &DateRange, mut body: Value) -> Json<Value> {
@@ -40,7 +50,7 @@ pub async fn daily(
     Query(params): Params,
 ) -> Result<Json<Value>, StatsError> {
     let range = range(&app, &params)?;
-    let fresh = Fresh::read(&app.store, &range).await?;
+    let fresh = Fresh::read(&app.store, &range, site(&params)?.as_ref()).await?;
     let rows = fresh.daily_rows(&app.store, &range).await?;
     let rolled_up_at = app.store.last_rollup().await?.map(|at| at.and_utc());
     Ok(with_range(
@@ -67,7 +77,10 @@ pub async fn sessions(
                 })
             })?,
     };
-    let sessions = app.store.recent_sessions(limit).await?;
+    let sessions = app
+        .store
+        .recent_sessions(limit, site(&params)?.as_ref())
+        .await?;
     Ok(Json(json!({"sessions": sessions})))
 }
 
@@ -76,7 +89,7 @@ pub async fn features(
     Query(params): Params,
 ) -> Result<Json<Value>, StatsError> {
     let range = range(&app, &params)?;
-    let fresh = Fresh::read(&app.store, &range).await?;
+    let fresh = Fresh::read(&app.store, &range, site(&params)?.as_ref()).await?;
     let counts = shape::features(fresh.feature_counts(&app.store, &range).await?);
     Ok(with_range(&range, json!({"features": counts})))
 }
@@ -86,7 +99,11 @@ pub async fn programs(
     Query(params): Params,
 ) -> Result<Json<Value>, StatsError> {
     let range = range(&app, &params)?;
-    let stats = shape::programs(&app.store.program_totals(&range).await?);
+    let stats = shape::programs(
+        &app.store
+            .program_totals(&range, site(&params)?.as_ref())
+            .await?,
+    );
     Ok(with_range(&range, json!(stats)))
 }
 
@@ -95,19 +112,27 @@ pub async fn clients(
     Query(params): Params,
 ) -> Result<Json<Value>, StatsError> {
     let range = range(&app, &params)?;
-    let fresh = Fresh::read(&app.store, &range).await?;
+    let fresh = Fresh::read(&app.store, &range, site(&params)?.as_ref()).await?;
     let clients = shape::clients(fresh.client_counts(&app.store, &range).await?);
     Ok(with_range(&range, json!(clients)))
 }
 
 /// Who is on each site now, and their programs' runs and errors in the last 5 and 30 minutes.
-pub async fn live(State(app): State<AppState>) -> Result<Json<Value>, StatsError> {
+pub async fn live(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let only = site(&params)?;
     let now = app.clock.now();
     let [seen, five, thirty] = now::cutoffs(now, app.heartbeat_interval);
     let sites = app
         .store
         .live_sites(seen.naive_utc(), five.naive_utc(), thirty.naive_utc())
         .await?;
+    let sites = sites
+        .into_iter()
+        .filter(|s| only.as_ref().is_none_or(|o| o.as_str() == s.site))
+        .collect();
     let mut body = json!(now::view(sites));
     if let Some(object) = body.as_object_mut() {
         object.insert("at".into(), json!(now));

@@ -11,6 +11,7 @@ use super::MySqlStore;
 use crate::report::dates::DateRange;
 use crate::report::model::{DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession};
 use crate::report::now;
+use crate::report::site::Site;
 use crate::report::summary::DaySummary;
 use crate::store::{sql, Stats, StoreError};
 
@@ -29,13 +30,18 @@ fn get<T: mysql_async::prelude::FromValue>(row: &mut Row, index: usize) -> Resul
 
 #[async_trait]
 impl Stats for MySqlStore {
-    async fn daily_rows(&self, range: &DateRange) -> Result<Vec<DailyRow>, StoreError> {
+    async fn daily_rows(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<DailyRow>, StoreError> {
+        let (summary, _, _, only_site) = sql::summary_tables(site);
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<Row> = conn
             .exec(
-                "SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
+                format!("SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
                  avg_session_duration_seconds, avg_active_seconds, total_duration_seconds, total_active_seconds, \
-                 program_errors, feature_uses FROM daily_usage_summary WHERE date BETWEEN ? AND ? ORDER BY date",
+                 program_errors, feature_uses FROM {summary} WHERE date BETWEEN ? AND ?{only_site} ORDER BY date"),
                 (range.from, range.to),
             )
             .await?;
@@ -66,13 +72,18 @@ impl Stats for MySqlStore {
         Ok(latest.flatten())
     }
 
-    async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError> {
+    async fn recent_sessions(
+        &self,
+        limit: u32,
+        site: Option<&Site>,
+    ) -> Result<Vec<RecentSession>, StoreError> {
+        let only_site = Site::clause(site, "site_id").replacen(" AND", " WHERE", 1);
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<Row> = conn
             .exec(
-                "SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
-                 lines_executed, errors_encountered, browser, os, device FROM ide_sessions \
-                 ORDER BY start_time DESC LIMIT ?",
+                format!("SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
+                 lines_executed, errors_encountered, browser, os, device FROM ide_sessions{only_site} \
+                 ORDER BY start_time DESC LIMIT ?"),
                 (limit,),
             )
             .await?;
@@ -99,13 +110,15 @@ impl Stats for MySqlStore {
         &self,
         range: &DateRange,
         except: &[NaiveDate],
+        site: Option<&Site>,
     ) -> Result<Vec<FeatureCount>, StoreError> {
+        let (_, features, _, only_site) = sql::summary_tables(site);
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<(String, u64, u64)> = conn
             .exec(
                 format!(
                     "SELECT feature_name, CAST(SUM(uses) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED) \
-                     FROM daily_feature_usage WHERE date BETWEEN ? AND ?{} GROUP BY feature_name",
+                     FROM {features} WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY feature_name",
                     sql::except_dates(except)
                 ),
                 (range.from, range.to),
@@ -125,13 +138,15 @@ impl Stats for MySqlStore {
         &self,
         range: &DateRange,
         except: &[NaiveDate],
+        site: Option<&Site>,
     ) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let (_, _, clients, only_site) = sql::summary_tables(site);
         let mut conn = self.pool().get_conn().await?;
         Ok(conn
             .exec(
                 format!(
-                    "SELECT dimension, value, CAST(SUM(sessions) AS UNSIGNED) FROM daily_client_usage \
-                     WHERE date BETWEEN ? AND ?{} GROUP BY dimension, value",
+                    "SELECT dimension, value, CAST(SUM(sessions) AS UNSIGNED) FROM {clients} \
+                     WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY dimension, value",
                     sql::except_dates(except)
                 ),
                 (range.from, range.to),
@@ -139,11 +154,15 @@ impl Stats for MySqlStore {
             .await?)
     }
 
-    async fn live_days(&self, days: Vec<NaiveDate>) -> Result<Vec<DaySummary>, StoreError> {
+    async fn live_days(
+        &self,
+        days: Vec<NaiveDate>,
+        site: Option<Site>,
+    ) -> Result<Vec<DaySummary>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let mut summaries = Vec::new();
         for day in days {
-            summaries.extend(read_day(&mut conn, day).await?);
+            summaries.extend(read_day(&mut conn, day, site.as_ref()).await?);
         }
         Ok(summaries)
     }
@@ -175,12 +194,18 @@ impl Stats for MySqlStore {
         Ok(now::merge_sites(sessions, runs))
     }
 
-    async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError> {
+    async fn program_totals(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<ProgramTotals, StoreError> {
+        let only_site = Site::clause(site, "s.site_id");
         let (start, end) = span(range);
         let mut conn = self.pool().get_conn().await?;
-        let from_runs =
+        let from_runs = format!(
             "FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
-             WHERE s.start_time >= ? AND s.start_time < ?";
+             WHERE s.start_time >= ? AND s.start_time < ?{only_site}"
+        );
         let totals: Option<(u64, u64, u64, u64, u64, u64)> = conn
             .exec_first(
                 format!(

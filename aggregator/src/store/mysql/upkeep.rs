@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use mysql_async::prelude::Queryable;
 use mysql_async::{IsolationLevel, TxOpts};
 
-use super::summary::{read_day, write_day};
+use super::summary::roll_up_day;
 
 use super::MySqlStore;
 use crate::store::sql;
@@ -49,11 +49,10 @@ impl Upkeep for MySqlStore {
         // group commits never wait behind a rollup.
         options.with_isolation_level(Some(IsolationLevel::ReadCommitted));
         let mut tx = conn.start_transaction(options).await?;
-        let Some(summary) = read_day(&mut tx, day).await? else {
+        if !roll_up_day(&mut tx, day, now).await? {
             tx.rollback().await?;
             return Ok(false);
-        };
-        write_day(&mut tx, &summary, now).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -9,19 +9,25 @@ use super::SqliteStore;
 use crate::report::dates::DateRange;
 use crate::report::model::{DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession};
 use crate::report::now;
+use crate::report::site::Site;
 use crate::report::summary::DaySummary;
 use crate::store::{sql, Stats, StoreError};
 
 #[async_trait]
 impl Stats for SqliteStore {
-    async fn daily_rows(&self, range: &DateRange) -> Result<Vec<DailyRow>, StoreError> {
+    async fn daily_rows(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<DailyRow>, StoreError> {
+        let (summary, _, _, only_site) = sql::summary_tables(site);
         let (from, to) = (date_text(range.from), date_text(range.to));
         self.other
             .run(move |conn| {
                 let mut select = conn.prepare_cached(
-                    "SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
+                    &format!("SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
                      avg_session_duration_seconds, avg_active_seconds, total_duration_seconds, total_active_seconds, \
-                     program_errors, feature_uses FROM daily_usage_summary WHERE date BETWEEN ? AND ? ORDER BY date",
+                     program_errors, feature_uses FROM {summary} WHERE date BETWEEN ? AND ?{only_site} ORDER BY date"),
                 )?;
                 let rows = select
                     .query_map((&from, &to), |r| {
@@ -68,13 +74,18 @@ impl Stats for SqliteStore {
             .await
     }
 
-    async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError> {
+    async fn recent_sessions(
+        &self,
+        limit: u32,
+        site: Option<&Site>,
+    ) -> Result<Vec<RecentSession>, StoreError> {
+        let only_site = Site::clause(site, "site_id").replacen(" AND", " WHERE", 1);
         self.other
             .run(move |conn| {
                 let mut select = conn.prepare_cached(
-                    "SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
-                     lines_executed, errors_encountered, browser, os, device FROM ide_sessions \
-                     ORDER BY start_time DESC LIMIT ?",
+                    &format!("SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
+                     lines_executed, errors_encountered, browser, os, device FROM ide_sessions{only_site} \
+                     ORDER BY start_time DESC LIMIT ?"),
                 )?;
                 let rows = select
                     .query_map([limit], |r| {
@@ -111,11 +122,13 @@ impl Stats for SqliteStore {
         &self,
         range: &DateRange,
         except: &[NaiveDate],
+        site: Option<&Site>,
     ) -> Result<Vec<FeatureCount>, StoreError> {
+        let (_, features, _, only_site) = sql::summary_tables(site);
         let (from, to) = (date_text(range.from), date_text(range.to));
         let sql = format!(
-            "SELECT feature_name, SUM(uses), SUM(sessions) FROM daily_feature_usage \
-             WHERE date BETWEEN ? AND ?{} GROUP BY feature_name",
+            "SELECT feature_name, SUM(uses), SUM(sessions) FROM {features} \
+             WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY feature_name",
             sql::except_dates(except)
         );
         self.other
@@ -139,11 +152,13 @@ impl Stats for SqliteStore {
         &self,
         range: &DateRange,
         except: &[NaiveDate],
+        site: Option<&Site>,
     ) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let (_, _, clients, only_site) = sql::summary_tables(site);
         let (from, to) = (date_text(range.from), date_text(range.to));
         let sql = format!(
-            "SELECT dimension, value, SUM(sessions) FROM daily_client_usage \
-             WHERE date BETWEEN ? AND ?{} GROUP BY dimension, value",
+            "SELECT dimension, value, SUM(sessions) FROM {clients} \
+             WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY dimension, value",
             sql::except_dates(except)
         );
         self.other
@@ -157,12 +172,16 @@ impl Stats for SqliteStore {
             .await
     }
 
-    async fn live_days(&self, days: Vec<NaiveDate>) -> Result<Vec<DaySummary>, StoreError> {
+    async fn live_days(
+        &self,
+        days: Vec<NaiveDate>,
+        site: Option<Site>,
+    ) -> Result<Vec<DaySummary>, StoreError> {
         self.other
             .run(move |conn| {
                 let mut summaries = Vec::new();
                 for day in days {
-                    summaries.extend(read_day(conn, day)?);
+                    summaries.extend(read_day(conn, day, site.as_ref())?);
                 }
                 Ok(summaries)
             })
@@ -200,12 +219,17 @@ impl Stats for SqliteStore {
             .await
     }
 
-    async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError> {
+    async fn program_totals(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<ProgramTotals, StoreError> {
+        let only_site = Site::clause(site, "s.site_id");
         let (start, end) = day_span(range.from, range.to);
         self.other
             .run(move |conn| {
-                let from_runs = "FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
-                                 WHERE s.start_time >= ? AND s.start_time < ?";
+                let from_runs = format!("FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
+                                 WHERE s.start_time >= ? AND s.start_time < ?{only_site}");
                 let totals = conn.query_row(
                     &format!(
                         "SELECT COUNT(*), COALESCE(SUM(p.success = 0), 0), COALESCE(SUM(p.success IS NULL), 0), \

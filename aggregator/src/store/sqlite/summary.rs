@@ -7,19 +7,58 @@ use rusqlite::Connection;
 
 use super::time::{date_text, day_span, time_text};
 use crate::report::model::FeatureCount;
+use crate::report::site::Site;
 use crate::report::summary::{self, ClientGroup, DaySummary, DayTally};
 use crate::store::{sql, StoreError};
 
-/// The summaries of `day` computed from its sessions now; `None` for a day without sessions.
-pub fn read_day(conn: &Connection, day: NaiveDate) -> Result<Option<DaySummary>, StoreError> {
+/// Recomputes every summary of `day`, all sites and each site, in the caller's transaction;
+/// `false` (and nothing written) for a day without sessions.
+pub fn roll_up_day(
+    conn: &Connection,
+    day: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let Some(total) = read_day(conn, day, None)? else {
+        return Ok(false);
+    };
+    write_day(conn, &total, now, None)?;
+    let date = date_text(day);
+    for table in [
+        "daily_site_feature_usage",
+        "daily_site_client_usage",
+        "daily_site_usage",
+    ] {
+        conn.execute(&format!("DELETE FROM {table} WHERE date = ?"), [&date])?;
+    }
     let (start, end) = day_span(day, day);
-    let tally = conn.prepare_cached(
+    let sites = conn
+        .prepare_cached(sql::DAY_SITES)?
+        .query_map((&start, &end), |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    for site in sites.iter().filter_map(|s| Site::from_stored(s)) {
+        if let Some(summary) = read_day(conn, day, Some(&site))? {
+            write_day(conn, &summary, now, Some(&site))?;
+        }
+    }
+    Ok(true)
+}
+
+/// The summaries of `day` (of one site, or of all) computed from its sessions now; `None` for a
+/// day without sessions.
+pub fn read_day(
+    conn: &Connection,
+    day: NaiveDate,
+    site: Option<&Site>,
+) -> Result<Option<DaySummary>, StoreError> {
+    let (start, end) = day_span(day, day);
+    let tally = conn.prepare_cached(&format!(
         "SELECT COUNT(*), COUNT(DISTINCT visitor_hash), COALESCE(SUM(visitor_hash IS NULL), 0), \
          COALESCE(SUM(programs_run), 0), COALESCE(SUM(lines_executed), 0), \
          COALESCE(SUM(duration_seconds), 0), COUNT(duration_seconds), \
          COALESCE(SUM(active_seconds), 0), COUNT(active_seconds), COALESCE(SUM(errors_encountered), 0) \
-         FROM ide_sessions WHERE start_time >= ? AND start_time < ?",
-    )?
+         FROM ide_sessions WHERE start_time >= ? AND start_time < ?{}",
+        Site::clause(site, "site_id")
+    ))?
     .query_row((&start, &end), |r| {
         Ok(DayTally {
             sessions: r.get(0)?,
@@ -38,7 +77,7 @@ pub fn read_day(conn: &Connection, day: NaiveDate) -> Result<Option<DaySummary>,
         return Ok(None);
     }
     let features = conn
-        .prepare_cached(sql::DAY_FEATURES)?
+        .prepare_cached(&sql::day_features(site))?
         .query_map((&start, &end), |r| {
             Ok(FeatureCount {
                 name: r.get(0)?,
@@ -48,7 +87,7 @@ pub fn read_day(conn: &Connection, day: NaiveDate) -> Result<Option<DaySummary>,
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let groups = conn
-        .prepare_cached(sql::DAY_CLIENT_GROUPS)?
+        .prepare_cached(&sql::day_client_groups(site))?
         .query_map((&start, &end), |r| {
             Ok(ClientGroup {
                 browser: r.get(0)?,
@@ -61,37 +100,44 @@ pub fn read_day(conn: &Connection, day: NaiveDate) -> Result<Option<DaySummary>,
     Ok(summary::summarize(day, &tally, features, &groups))
 }
 
-/// Replaces every stored summary of the summary's day (inside the caller's transaction).
-pub fn write_day(
+/// Writes the summaries of one site (whose rows of the day the caller deleted) or replaces those
+/// of all sites.
+fn write_day(
     conn: &Connection,
     day: &DaySummary,
     now: NaiveDateTime,
+    site: Option<&Site>,
 ) -> Result<(), StoreError> {
     let date = date_text(day.row.date);
-    for table in [
-        "daily_feature_usage",
-        "daily_client_usage",
-        "daily_usage_summary",
-    ] {
-        conn.execute(&format!("DELETE FROM {table} WHERE date = ?"), [&date])?;
+    let (summary, features, clients, _) = sql::summary_tables(site);
+    let (site_column, site_value) = match site {
+        Some(site) => (", site_id", format!(", '{}'", site.as_str())),
+        None => ("", String::new()),
+    };
+    if site.is_none() {
+        for table in [features, clients, summary] {
+            conn.execute(&format!("DELETE FROM {table} WHERE date = ?"), [&date])?;
+        }
     }
-    let mut feature = conn.prepare_cached(
-        "INSERT INTO daily_feature_usage (date, feature_name, uses, sessions) VALUES (?, ?, ?, ?)",
-    )?;
+    let mut feature = conn.prepare_cached(&format!(
+        "INSERT INTO {features} (date{site_column}, feature_name, uses, sessions) VALUES (?{site_value}, ?, ?, ?)"
+    ))?;
     for f in &day.features {
         feature.execute((&date, &f.name, f.uses, f.sessions))?;
     }
-    let mut client = conn.prepare_cached(
-        "INSERT INTO daily_client_usage (date, dimension, value, sessions) VALUES (?, ?, ?, ?)",
-    )?;
+    let mut client = conn.prepare_cached(&format!(
+        "INSERT INTO {clients} (date{site_column}, dimension, value, sessions) VALUES (?{site_value}, ?, ?, ?)"
+    ))?;
     for (dimension, value, sessions) in &day.clients {
         client.execute((&date, dimension, value, sessions))?;
     }
     let r = &day.row;
     conn.execute(
-        "INSERT INTO daily_usage_summary (date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
-         avg_session_duration_seconds, total_duration_seconds, total_active_seconds, avg_active_seconds, \
-         program_errors, feature_uses, rolled_up_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &format!(
+            "INSERT INTO {summary} (date{site_column}, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
+             avg_session_duration_seconds, total_duration_seconds, total_active_seconds, avg_active_seconds, \
+             program_errors, feature_uses, rolled_up_at) VALUES (?{site_value}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
         rusqlite::params![
             date,
             r.unique_visitors,

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
-use super::summary::{read_day, write_day};
+use super::summary::roll_up_day;
 use super::time::{parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
 use crate::store::sql;
@@ -28,10 +28,9 @@ impl Upkeep for SqliteStore {
         self.other
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let Some(summary) = read_day(&tx, day)? else {
+                if !roll_up_day(&tx, day, now)? {
                     return Ok(false);
-                };
-                write_day(&tx, &summary, now)?;
+                }
                 tx.commit()?;
                 Ok(true)
             })
