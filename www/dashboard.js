@@ -271,7 +271,8 @@ async function refreshNow() {
   clearTimeout(nowTimer);
   let every = 15;
   try {
-    const live = await api('live');
+    const live = await api('live', siteParams());
+    offerSites(live.sites.map((s) => s.site));
     setNow(live);
     every = live.heartbeat_interval_secs;
   } catch (error) {
@@ -296,14 +297,29 @@ function showLogin(message = '') {
   $('token').focus();
 }
 
+/** `?site=` for every request when one site is picked. */
+function siteParams(params = {}) {
+  const site = $('range-site').value.trim();
+  return site ? { ...params, site } : params;
+}
+
+/** The site picker offers the sites seen live, plus what is typed or in the URL. */
+function offerSites(sites) {
+  const list = $('site-list');
+  const known = new Set([...list.options].map((o) => o.value));
+  for (const site of sites) {
+    if (site && !known.has(site)) list.append(new Option(site, site));
+  }
+}
+
 async function load() {
-  const range = { from: $('range-from').value, to: $('range-to').value };
+  const range = siteParams({ from: $('range-from').value, to: $('range-to').value });
   document.body.dataset.state = 'loading';
   status(`Loading ${range.from} … ${range.to}`);
   try {
     const [daily, features, clients, programs, sessions] = await Promise.all([
       api('daily', range), api('features', range), api('clients', range), api('programs', range),
-      api('sessions', { limit: 20 }),
+      api('sessions', siteParams({ limit: 20 })),
     ]);
     $('login').hidden = true;
     $('dashboard').hidden = false;
@@ -324,7 +340,8 @@ async function load() {
       ? `Summaries as of ${daily.rolled_up_at.slice(0, 16).replace('T', ' ')} UTC` : 'No rollup yet';
     const fresh = live.length === 0 ? '.'
       : `; ${live.length === 1 ? live[0] : `${live.length} days`} counted live from the raw rows.`;
-    status(`${daily.from} to ${daily.to} (UTC days; a session counts on the day it started). ${asOf}${fresh}`);
+    const which = range.site ? `site ${range.site}` : 'all sites';
+    status(`${daily.from} to ${daily.to}, ${which} (UTC days; a session counts on the day it started). ${asOf}${fresh}`);
     refreshNow();
     document.body.dataset.state = 'ready';
   } catch (error) {
@@ -353,6 +370,7 @@ function start() {
   setRange(30);
   if (params.get('from')) $('range-from').value = params.get('from');
   if (params.get('to')) $('range-to').value = params.get('to');
+  if (params.get('site')) $('range-site').value = params.get('site');
   $('login-form').addEventListener('submit', (event) => {
     event.preventDefault();
     token = $('token').value.trim();
