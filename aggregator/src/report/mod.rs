@@ -2,6 +2,7 @@
 //! and the CLI show. Every figure of a day counts the sessions that *started* that UTC day.
 
 pub mod dates;
+pub mod errors;
 pub mod live;
 pub mod model;
 pub mod now;

@@ -168,3 +168,24 @@ pub struct LiveNow {
     pub programs_30m: RecentRuns,
     pub sites: Vec<LiveSiteView>,
 }
+
+/// Failed runs of one message in one session, as the store reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorRuns {
+    pub message: String,
+    pub session_id: String,
+    pub runs: u64,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// One kind of program error over a range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorGroup {
+    /// The message with its numbers (line numbers, above all) replaced by `#`.
+    pub error: String,
+    /// The latest message of the group as it was stored (cut to 200 characters).
+    pub example: String,
+    pub runs: u64,
+    pub sessions: u64,
+    pub last_seen: DateTime<Utc>,
+}

@@ -20,7 +20,9 @@ pub use model::{AdoptedRow, AnonymizedRow};
 
 use crate::pipeline::batch::Flush;
 use crate::report::dates::DateRange;
-use crate::report::model::{DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession};
+use crate::report::model::{
+    DailyRow, ErrorRuns, FeatureCount, LiveSite, ProgramTotals, RecentSession,
+};
 use crate::report::site::Site;
 use crate::report::summary::DaySummary;
 
@@ -182,6 +184,12 @@ pub trait Stats: Send + Sync {
         runs_5m: NaiveDateTime,
         runs_30m: NaiveDateTime,
     ) -> Result<Vec<LiveSite>, StoreError>;
+    /// Failed runs per (message, session) of the sessions that started in the range (raw rows).
+    async fn error_runs(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<ErrorRuns>, StoreError>;
     /// Program runs of the sessions that started in the range (raw rows: within retention).
     async fn program_totals(
         &self,

@@ -83,3 +83,15 @@ pub const LIVE_RUNS: &str = "SELECT s.site_id, COUNT(CASE WHEN p.timestamp >= ? 
      COUNT(CASE WHEN p.success = 0 THEN 1 END) \
      FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
      WHERE p.timestamp >= ? GROUP BY s.site_id";
+
+/// Failed runs per (message, session) of sessions starting in `[?, ?)`, of one site or all:
+/// message, session id, runs, latest run time.
+pub fn error_runs(site: Option<&Site>) -> String {
+    format!(
+        "SELECT COALESCE(p.error_message, ''), p.session_id, COUNT(*), MAX(p.timestamp) \
+         FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
+         WHERE s.start_time >= ? AND s.start_time < ?{} AND p.success = 0 \
+         GROUP BY COALESCE(p.error_message, ''), p.session_id",
+        Site::clause(site, "s.site_id")
+    )
+}

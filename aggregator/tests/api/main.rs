@@ -8,6 +8,7 @@ mod adoption;
 mod anonymize;
 mod bad_input;
 mod client_files;
+mod errors;
 mod fits;
 mod fuzz;
 mod isolation;

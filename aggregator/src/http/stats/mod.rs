@@ -117,6 +117,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/programs", get(reports::programs))
         .route("/clients", get(reports::clients))
         .route("/live", get(reports::live))
+        .route("/errors", get(reports::errors))
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 

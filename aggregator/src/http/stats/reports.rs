@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::{StatsError, DEFAULT_DAYS, DEFAULT_SESSIONS, MAX_SESSIONS};
 use crate::http::AppState;
 use crate::report::dates::{BadRange, DateRange};
+use crate::report::errors;
 use crate::report::live::Fresh;
 use crate::report::now;
 use crate::report::shape;
@@ -143,4 +144,49 @@ pub async fn live(
         object.insert("seen_since".into(), json!(seen));
     }
     Ok(Json(body))
+}
+
+/// Groups shown at most (`?limit=`, default 20).
+const MAX_ERRORS: u32 = 100;
+
+/// The most frequent program errors of sessions that started in the range, grouped so that the
+/// same error on different lines counts together.
+pub async fn errors(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    let range = range(&app, &params)?;
+    let limit = bounded("limit", params.get("limit"), 20, MAX_ERRORS)?;
+    let rows = app
+        .store
+        .error_runs(&range, site(&params)?.as_ref())
+        .await?;
+    let runs: u64 = rows.iter().map(|r| r.runs).sum();
+    let groups = errors::group(rows, limit as usize);
+    Ok(with_range(
+        &range,
+        json!({"failed_runs": runs, "errors": groups}),
+    ))
+}
+
+/// An optional count from 1 to `max`.
+fn bounded(
+    field: &'static str,
+    text: Option<&String>,
+    default: u32,
+    max: u32,
+) -> Result<u32, StatsError> {
+    match text {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                StatsError::BadQuery(BadRange {
+                    field,
+                    reason: format!("{field} must be a number from 1 to {max}"),
+                })
+            }),
+    }
 }

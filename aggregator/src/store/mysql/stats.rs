@@ -9,7 +9,9 @@ use mysql_async::Row;
 use super::summary::read_day;
 use super::MySqlStore;
 use crate::report::dates::DateRange;
-use crate::report::model::{DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession};
+use crate::report::model::{
+    DailyRow, ErrorRuns, FeatureCount, LiveSite, ProgramTotals, RecentSession,
+};
 use crate::report::now;
 use crate::report::site::Site;
 use crate::report::summary::DaySummary;
@@ -192,6 +194,26 @@ impl Stats for MySqlStore {
             )
             .collect();
         Ok(now::merge_sites(sessions, runs))
+    }
+
+    async fn error_runs(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<ErrorRuns>, StoreError> {
+        let (start, end) = span(range);
+        let mut conn = self.pool().get_conn().await?;
+        let rows: Vec<(String, String, u64, NaiveDateTime)> =
+            conn.exec(sql::error_runs(site), (start, end)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(message, session_id, runs, last)| ErrorRuns {
+                message,
+                session_id,
+                runs,
+                last_seen: last.and_utc(),
+            })
+            .collect())
     }
 
     async fn program_totals(

@@ -7,7 +7,9 @@ use super::summary::read_day;
 use super::time::{date_text, day_span, parse_date, parse_time, time_text};
 use super::SqliteStore;
 use crate::report::dates::DateRange;
-use crate::report::model::{DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession};
+use crate::report::model::{
+    DailyRow, ErrorRuns, FeatureCount, LiveSite, ProgramTotals, RecentSession,
+};
 use crate::report::now;
 use crate::report::site::Site;
 use crate::report::summary::DaySummary;
@@ -215,6 +217,35 @@ impl Stats for SqliteStore {
                     })?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(now::merge_sites(sessions, runs))
+            })
+            .await
+    }
+
+    async fn error_runs(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<ErrorRuns>, StoreError> {
+        let (start, end) = day_span(range.from, range.to);
+        let sql = sql::error_runs(site);
+        self.other
+            .run(move |conn| {
+                let rows = conn
+                    .prepare_cached(&sql)?
+                    .query_map((&start, &end), |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+                    })?
+                    .collect::<Result<Vec<(String, String, u64, String)>, _>>()?;
+                rows.into_iter()
+                    .map(|(message, session_id, runs, last)| {
+                        Ok(ErrorRuns {
+                            message,
+                            session_id,
+                            runs,
+                            last_seen: parse_time(&last)?.and_utc(),
+                        })
+                    })
+                    .collect()
             })
             .await
     }
