@@ -282,6 +282,32 @@ async function refreshNow() {
   if (token) nowTimer = setTimeout(refreshNow, every * 1000);
 }
 
+function setErrors(errors) {
+  const body = $('program-errors').querySelector('tbody');
+  body.replaceChildren(...errors.errors.map((e) => {
+    const tr = document.createElement('tr');
+    tr.dataset.error = e.error;
+    tr.dataset.runs = e.runs;
+    for (const text of [e.error, number(e.runs), number(e.sessions),
+      e.last_seen.replace('T', ' ').replace(/(\.\d+)?Z$/, ''), e.example]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  }));
+  if (errors.errors.length === 0) {
+    const tr = document.createElement('tr');
+    const td = document.createElement('td');
+    td.colSpan = 5;
+    td.className = 'empty';
+    td.textContent = 'No failed runs in this range.';
+    tr.append(td);
+    body.append(tr);
+  }
+  $('program-errors').dataset.rows = errors.errors.length;
+}
+
 function status(text, isError = false) {
   $('status').textContent = text;
   $('status').classList.toggle('error', isError);
@@ -317,9 +343,9 @@ async function load() {
   document.body.dataset.state = 'loading';
   status(`Loading ${range.from} … ${range.to}`);
   try {
-    const [daily, features, clients, programs, sessions] = await Promise.all([
+    const [daily, features, clients, programs, sessions, errors] = await Promise.all([
       api('daily', range), api('features', range), api('clients', range), api('programs', range),
-      api('sessions', siteParams({ limit: 20 })),
+      api('sessions', siteParams({ limit: 20 })), api('errors', { ...range, limit: 10 }),
     ]);
     $('login').hidden = true;
     $('dashboard').hidden = false;
@@ -333,6 +359,7 @@ async function load() {
     ranking($('chart-devices'), clients.devices, 'sessions', share);
     setPrograms(programs);
     setSessions(sessions.sessions);
+    setErrors(errors);
     // Days the rollup has not seen since they changed (today, usually) are counted from the raw
     // rows: the page never shows 0 for a day that has data.
     const live = daily.live_days || [];

@@ -285,6 +285,18 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .eval("return Number(document.getElementById('programs-runs').dataset.value)")
         .await;
     assert_eq!(runs, programs["runs"]);
+    let errors = api(&browser, "errors?limit=10").await;
+    let shown = browser
+        .eval("return [...document.querySelectorAll('#program-errors tbody tr')].map(r => [r.dataset.error, Number(r.dataset.runs)])")
+        .await;
+    let expected: Vec<Value> = errors["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| json!([e["error"], e["runs"]]))
+        .collect();
+    assert!(!expected.is_empty(), "the seed has failed runs");
+    assert_eq!(shown, Value::Array(expected));
     let rows = browser
         .eval("return document.querySelectorAll('#recent-sessions tbody tr').length")
         .await;
