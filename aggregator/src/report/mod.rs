@@ -1,6 +1,7 @@
 //! Reports: the daily rollup, retention of raw rows, and the figures the stats API, the dashboard
 //! and the CLI show. Every figure of a day counts the sessions that *started* that UTC day.
 
+pub mod csv;
 pub mod dates;
 pub mod errors;
 pub mod live;

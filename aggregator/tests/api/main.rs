@@ -9,6 +9,7 @@ mod anonymize;
 mod bad_input;
 mod client_files;
 mod errors;
+mod export;
 mod fits;
 mod fuzz;
 mod isolation;

@@ -13,6 +13,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+mod export;
 mod reports;
 
 use super::AppState;
@@ -118,6 +119,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/clients", get(reports::clients))
         .route("/live", get(reports::live))
         .route("/errors", get(reports::errors))
+        .route_layer(middleware::from_fn(export::export))
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 
