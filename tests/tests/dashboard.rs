@@ -332,6 +332,32 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .eval("return Number(document.getElementById('now').dataset.refreshes)")
         .await;
     assert!(refreshes.as_u64().unwrap() >= 2, "{refreshes}");
+    // "Download CSV" on every section: the route's CSV, under the server's file name.
+    let buttons = browser
+        .eval("return [...document.querySelectorAll('[data-csv]')].map(b => b.dataset.csv)")
+        .await;
+    assert_eq!(
+        buttons,
+        json!(["live", "daily", "features", "clients", "programs", "errors", "sessions"])
+    );
+    browser
+        .eval("document.querySelector('[data-csv=daily]').click()")
+        .await;
+    wait_until(
+        &browser,
+        "the daily CSV",
+        "document.querySelector('[data-csv=daily]').dataset.downloaded",
+    )
+    .await;
+    let saved = browser
+        .eval("const b = document.querySelector('[data-csv=daily]'); return [b.dataset.downloaded, Number(b.dataset.bytes)]")
+        .await;
+    let from = daily["from"].as_str().unwrap();
+    assert_eq!(
+        saved[0],
+        format!("usage-daily-{from}-{}.csv", daily["to"].as_str().unwrap())
+    );
+    assert!(saved[1].as_u64().unwrap() > 100, "{saved}");
     screenshot(&browser, "dashboard.png").await;
 
     // A phone: nothing wider than the screen.
