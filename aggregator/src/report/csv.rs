@@ -33,6 +33,23 @@ fn rows(route: &str, body: &Value) -> Vec<Map<String, Value>> {
                 })
             })
             .collect(),
+        // A feature's data: one row per (key, value).
+        _ if body["keys"].is_array() => list("keys")
+            .into_iter()
+            .flat_map(|key| {
+                let name = key.get("key").cloned().unwrap_or(Value::Null);
+                let values = key
+                    .get("values")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                values.into_iter().filter_map(move |v| {
+                    let mut row = v.as_object().cloned()?;
+                    row.insert("key".into(), name.clone());
+                    Some(row)
+                })
+            })
+            .collect(),
         // One row of totals (the histogram stays in the JSON).
         _ => body.as_object().cloned().into_iter().collect(),
     }
@@ -136,6 +153,16 @@ mod tests {
         assert_eq!(
             to_csv("clients", &clients),
             "dimension,name,sessions\r\nbrowsers,Firefox,4\r\nos,Linux,4\r\n"
+        );
+    }
+
+    #[test]
+    fn feature_data_is_one_line_per_key_and_value() {
+        let body = json!({"keys": [{"key": "target", "events": 4,
+            "values": [{"value": "link", "events": 3}, {"value": "file", "events": 1}]}]});
+        assert_eq!(
+            to_csv("share", &body),
+            "events,key,value\r\n3,target,link\r\n1,target,file\r\n"
         );
     }
 

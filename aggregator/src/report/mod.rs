@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod dates;
 pub mod errors;
+pub mod feature_data;
 pub mod live;
 pub mod model;
 pub mod now;

@@ -184,6 +184,15 @@ pub trait Stats: Send + Sync {
         runs_5m: NaiveDateTime,
         runs_30m: NaiveDateTime,
     ) -> Result<Vec<LiveSite>, StoreError>;
+    /// Distinct `feature_data` texts of the feature's events (sessions started in the range) with
+    /// their counts, at most `limit` of them, most frequent first.
+    async fn feature_data(
+        &self,
+        name: &str,
+        range: &DateRange,
+        site: Option<&Site>,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
     /// Failed runs per (message, session) of the sessions that started in the range (raw rows).
     async fn error_runs(
         &self,

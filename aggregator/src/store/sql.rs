@@ -95,3 +95,15 @@ pub fn error_runs(site: Option<&Site>) -> String {
         Site::clause(site, "s.site_id")
     )
 }
+
+/// Distinct data of one feature's events (parameters: name, `[start, end)` of session start,
+/// limit), of one site or all: data text, events.
+pub fn feature_data(site: Option<&Site>) -> String {
+    format!(
+        "SELECT CAST(f.feature_data AS CHAR), COUNT(*) FROM feature_usage f \
+         JOIN ide_sessions s ON s.session_id = f.session_id \
+         WHERE f.feature_name = ? AND s.start_time >= ? AND s.start_time < ?{} \
+         AND f.feature_data IS NOT NULL GROUP BY CAST(f.feature_data AS CHAR) ORDER BY 2 DESC LIMIT ?",
+        Site::clause(site, "s.site_id")
+    )
+}

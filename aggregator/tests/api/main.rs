@@ -10,6 +10,7 @@ mod bad_input;
 mod client_files;
 mod errors;
 mod export;
+mod feature_data;
 mod fits;
 mod fuzz;
 mod isolation;

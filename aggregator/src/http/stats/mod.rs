@@ -119,6 +119,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/clients", get(reports::clients))
         .route("/live", get(reports::live))
         .route("/errors", get(reports::errors))
+        .route("/features/{name}", get(reports::feature_data))
         .route_layer(middleware::from_fn(export::export))
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }

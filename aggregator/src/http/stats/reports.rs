@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -11,6 +11,7 @@ use super::{StatsError, DEFAULT_DAYS, DEFAULT_SESSIONS, MAX_SESSIONS};
 use crate::http::AppState;
 use crate::report::dates::{BadRange, DateRange};
 use crate::report::errors;
+use crate::report::feature_data;
 use crate::report::live::Fresh;
 use crate::report::now;
 use crate::report::shape;
@@ -189,4 +190,32 @@ fn bounded(
                 })
             }),
     }
+}
+
+/// The most frequent values of each key of one feature's data (bounded: see
+/// `report::feature_data`).
+pub async fn feature_data(
+    State(app): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Params,
+) -> Result<Json<Value>, StatsError> {
+    if !crate::domain::event::is_name(&name) {
+        return Err(StatsError::BadQuery(BadRange {
+            field: "name",
+            reason: "a feature name matches [a-z0-9_.:-]{1,64}".into(),
+        }));
+    }
+    let range = range(&app, &params)?;
+    let limit = feature_data::MAX_DISTINCT;
+    let rows = app
+        .store
+        .feature_data(&name, &range, site(&params)?.as_ref(), limit)
+        .await?;
+    let truncated = rows.len() as u32 >= limit;
+    let mut body = json!(feature_data::summarize(&rows));
+    if let Some(object) = body.as_object_mut() {
+        object.insert("feature".into(), json!(name));
+        object.insert("truncated".into(), json!(truncated));
+    }
+    Ok(with_range(&range, body))
 }

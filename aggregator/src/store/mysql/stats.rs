@@ -196,6 +196,20 @@ impl Stats for MySqlStore {
         Ok(now::merge_sites(sessions, runs))
     }
 
+    async fn feature_data(
+        &self,
+        name: &str,
+        range: &DateRange,
+        site: Option<&Site>,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let (start, end) = span(range);
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn
+            .exec(sql::feature_data(site), (name, start, end, limit))
+            .await?)
+    }
+
     async fn error_runs(
         &self,
         range: &DateRange,

@@ -221,6 +221,26 @@ impl Stats for SqliteStore {
             .await
     }
 
+    async fn feature_data(
+        &self,
+        name: &str,
+        range: &DateRange,
+        site: Option<&Site>,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let (start, end) = day_span(range.from, range.to);
+        let (sql, name) = (sql::feature_data(site), name.to_string());
+        self.other
+            .run(move |conn| {
+                let rows = conn
+                    .prepare_cached(&sql)?
+                    .query_map((&name, &start, &end, limit), |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
     async fn error_runs(
         &self,
         range: &DateRange,
