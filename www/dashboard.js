@@ -308,6 +308,32 @@ function setErrors(errors) {
   $('program-errors').dataset.rows = errors.errors.length;
 }
 
+/** The drill-down of one feature: its data's keys and their most frequent values. */
+async function showFeature(name) {
+  const range = siteParams({ from: $('range-from').value, to: $('range-to').value });
+  const data = await api(`features/${encodeURIComponent(name)}`, range);
+  $('feature-detail-title').textContent = `Feature data: ${name} (${number(data.events)} events with data)`;
+  const body = $('feature-data').querySelector('tbody');
+  const rows = [];
+  for (const key of data.keys) {
+    for (const value of key.values) {
+      const tr = document.createElement('tr');
+      tr.dataset.key = key.key;
+      tr.dataset.value = value.value;
+      tr.dataset.events = value.events;
+      for (const text of [key.key, value.value, number(value.events)]) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.append(td);
+      }
+      rows.push(tr);
+    }
+  }
+  body.replaceChildren(...rows);
+  $('feature-detail').hidden = false;
+  $('feature-detail').dataset.feature = name;
+}
+
 /** "Download CSV": the section's route with the page's range and site as `?format=csv` (fetched
  *  with the token, which a plain link could not send), saved under the server's file name. */
 async function downloadCsv(button) {
@@ -385,6 +411,16 @@ async function load() {
     setKpis(daily.totals);
     drawDaily(daily.days);
     ranking($('chart-features'), features.features, 'uses', (f) => `${number(f.uses)} · ${number(f.sessions)} sess.`);
+    for (const li of $('chart-features').querySelectorAll('li')) {
+      const name = li.querySelector('.name');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'link';
+      button.textContent = li.dataset.name;
+      button.title = `Show the data of ${li.dataset.name}`;
+      button.addEventListener('click', () => showFeature(li.dataset.name).catch((e) => status(e.message, true)));
+      name.replaceChildren(button);
+    }
     const share = (c) => `${number(c.sessions)} · ${percent(c.share)}`;
     ranking($('chart-browsers'), clients.browsers, 'sessions', share);
     ranking($('chart-os'), clients.os, 'sessions', share);

@@ -56,7 +56,10 @@ async fn seed(db: &TestDb) -> u64 {
             }
             for f in 0..(i % 3 + 1) {
                 let name = FEATURES[((f + day) % 5) as usize];
-                features.push(format!("('{id}', {start} + INTERVAL {f} MINUTE, '{name}')"));
+                let source = ["toolbar", "menu", "keyboard"][((f + i) % 3) as usize];
+                features.push(format!(
+                    "('{id}', {start} + INTERVAL {f} MINUTE, '{name}', '{{\"source\": \"{source}\"}}')"
+                ));
             }
         }
     }
@@ -75,7 +78,7 @@ async fn seed(db: &TestDb) -> u64 {
     .await
     .unwrap();
     conn.query_drop(format!(
-        "INSERT INTO feature_usage (session_id, timestamp, feature_name) VALUES {}",
+        "INSERT INTO feature_usage (session_id, timestamp, feature_name, feature_data) VALUES {}",
         features.join(",")
     ))
     .await
@@ -269,6 +272,39 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
             features["features"][0]["uses"]
         ])
     );
+    // The drill-down of the top feature: its data's keys and values, as the API answers.
+    let name = features["features"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    browser
+        .eval("document.querySelector('#chart-features li button.link').click()")
+        .await;
+    wait_until(
+        &browser,
+        "the feature's data",
+        &format!("document.getElementById('feature-detail').dataset.feature === '{name}'"),
+    )
+    .await;
+    let detail = api(&browser, &format!("features/{name}")).await;
+    let shown = browser
+        .eval("return [...document.querySelectorAll('#feature-data tbody tr')].map(r => [r.dataset.key, r.dataset.value, Number(r.dataset.events)])")
+        .await;
+    let expected: Vec<Value> = detail["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|k| {
+            k["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| json!([k["key"], v["value"], v["events"]]))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(!expected.is_empty(), "the seed's features carry data");
+    assert_eq!(shown, Value::Array(expected));
     let clients = api(&browser, "clients").await;
     let browsers = browser
         .eval("return [...document.querySelectorAll('#chart-browsers li')].map(li => [li.dataset.name, Number(li.dataset.value)])")
