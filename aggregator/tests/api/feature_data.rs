@@ -24,8 +24,8 @@ async fn feature_data_counts_values_per_key(kind: StoreKind) {
     let app = TestApp::reporting(kind).await;
     let link = json!({"target": "link", "lines": 10});
     let file = json!({"target": "file"});
-    session(&app, "ide", 10, &[link.clone(), link.clone(), file.clone()]).await;
-    session(&app, "docs", 11, &[link.clone()]).await;
+    session(&app, "ide", 10, &[link.clone(), link.clone(), file]).await;
+    session(&app, "docs", 11, std::slice::from_ref(&link)).await;
     app.clock.set(at(28, 12, 0));
 
     let all = app
