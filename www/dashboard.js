@@ -2,49 +2,11 @@
 // SVG charts. No build step, no dependencies. Every number the page shows sits in an element
 // with a stable id or data attribute, and <body data-state> says "ready" once all is drawn.
 
-const TOKEN_KEY = 'usage-admin-token';
-const API = '/api/v1/stats/';
-const $ = (id) => document.getElementById(id);
-
-let token = sessionStorage.getItem(TOKEN_KEY) || '';
-
-// ---------- formatting ----------
-const number = (n) => (n ?? 0).toLocaleString('en-US');
-const percent = (r) => (r === null || r === undefined ? '–' : `${(r * 100).toFixed(1)}%`);
-function duration(seconds) {
-  if (seconds === null || seconds === undefined) return '–';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-const ms = (v) => (v === null || v === undefined ? '–' : `${number(v)} ms`);
-const isoDay = (date) => date.toISOString().slice(0, 10);
-function daysBefore(last, days) {
-  const d = new Date(`${last}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - (days - 1));
-  return isoDay(d);
-}
-
-// ---------- API ----------
-class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
-}
-
-async function api(path, params = {}) {
-  const query = new URLSearchParams(params).toString();
-  const response = await fetch(API + path + (query ? `?${query}` : ''), {
-    headers: { Authorization: `Bearer ${token}` },
-    cache: 'no-store',
-  });
-  let body = null;
-  try { body = await response.json(); } catch { /* not JSON: reported below */ }
-  if (!response.ok) {
-    throw new ApiError(response.status, (body && body.error) || `HTTP ${response.status}`);
-  }
-  return body;
-}
+import {
+  $, TOKEN_KEY, api, daysBefore, duration, isoDay, ms, number, percent, setToken, siteParams,
+  status, token,
+} from './dashboard-core.js';
+import { downloadCsv, refreshNow, setErrors, showFeature, stopNow } from './dashboard-panels.js';
 
 // ---------- SVG charts ----------
 const SVG = 'http://www.w3.org/2000/svg';
@@ -236,164 +198,14 @@ function setSessions(sessions) {
   $('recent-sessions').dataset.rows = sessions.length;
 }
 
-// ---------- now (refreshes itself every heartbeat period) ----------
-let nowTimer = null;
-
-function setNow(live) {
-  const runs = (r) => `${number(r.runs)} / ${number(r.errors)}`;
-  $('now-sessions').textContent = number(live.sessions);
-  $('now-sessions').dataset.value = live.sessions;
-  $('now-5m').textContent = runs(live.programs_5m);
-  $('now-5m').dataset.value = `${live.programs_5m.runs}/${live.programs_5m.errors}`;
-  $('now-30m').textContent = runs(live.programs_30m);
-  $('now-30m').dataset.value = `${live.programs_30m.runs}/${live.programs_30m.errors}`;
-  $('now-window').textContent = `${2 * live.heartbeat_interval_secs} s`;
-  $('now-at').textContent = `at ${live.at.slice(11, 19)} UTC, every ${live.heartbeat_interval_secs} s`;
-  const body = $('now-sites').querySelector('tbody');
-  body.replaceChildren(...live.sites.map((site) => {
-    const tr = document.createElement('tr');
-    tr.dataset.site = site.site;
-    tr.dataset.sessions = site.sessions;
-    for (const text of [site.site || '(no site)', number(site.sessions), number(site.programs_5m.runs),
-      number(site.programs_5m.errors), number(site.programs_30m.runs), number(site.programs_30m.errors)]) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
-  }));
-  const now = $('now');
-  now.dataset.refreshes = Number(now.dataset.refreshes || 0) + 1;
-}
-
-/** Reads the live view, then again one heartbeat period later, until the page signs out. */
-async function refreshNow() {
-  clearTimeout(nowTimer);
-  let every = 15;
-  try {
-    const live = await api('live', siteParams());
-    offerSites(live.sites.map((s) => s.site));
-    setNow(live);
-    every = live.heartbeat_interval_secs;
-  } catch (error) {
-    if (error.status === 401) return;
-    $('now-at').textContent = `not refreshed: ${error.message}`;
-  }
-  if (token) nowTimer = setTimeout(refreshNow, every * 1000);
-}
-
-function setErrors(errors) {
-  const body = $('program-errors').querySelector('tbody');
-  body.replaceChildren(...errors.errors.map((e) => {
-    const tr = document.createElement('tr');
-    tr.dataset.error = e.error;
-    tr.dataset.runs = e.runs;
-    for (const text of [e.error, number(e.runs), number(e.sessions),
-      e.last_seen.replace('T', ' ').replace(/(\.\d+)?Z$/, ''), e.example]) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
-  }));
-  if (errors.errors.length === 0) {
-    const tr = document.createElement('tr');
-    const td = document.createElement('td');
-    td.colSpan = 5;
-    td.className = 'empty';
-    td.textContent = 'No failed runs in this range.';
-    tr.append(td);
-    body.append(tr);
-  }
-  $('program-errors').dataset.rows = errors.errors.length;
-}
-
-/** The drill-down of one feature: its data's keys and their most frequent values. */
-async function showFeature(name) {
-  const range = siteParams({ from: $('range-from').value, to: $('range-to').value });
-  const data = await api(`features/${encodeURIComponent(name)}`, range);
-  $('feature-detail-title').textContent = `Feature data: ${name} (${number(data.events)} events with data)`;
-  const body = $('feature-data').querySelector('tbody');
-  const rows = [];
-  for (const key of data.keys) {
-    for (const value of key.values) {
-      const tr = document.createElement('tr');
-      tr.dataset.key = key.key;
-      tr.dataset.value = value.value;
-      tr.dataset.events = value.events;
-      for (const text of [key.key, value.value, number(value.events)]) {
-        const td = document.createElement('td');
-        td.textContent = text;
-        tr.append(td);
-      }
-      rows.push(tr);
-    }
-  }
-  body.replaceChildren(...rows);
-  $('feature-detail').hidden = false;
-  $('feature-detail').dataset.feature = name;
-}
-
-/** "Download CSV": the section's route with the page's range and site as `?format=csv` (fetched
- *  with the token, which a plain link could not send), saved under the server's file name. */
-async function downloadCsv(button) {
-  const route = button.dataset.csv;
-  const params = { format: 'csv' };
-  if (route === 'sessions') params.limit = 20;
-  else if (route === 'errors') params.limit = 10;
-  if (!['sessions', 'live'].includes(route)) {
-    params.from = $('range-from').value;
-    params.to = $('range-to').value;
-  }
-  const query = new URLSearchParams(siteParams(params)).toString();
-  const response = await fetch(`${API}${route}?${query}`, {
-    headers: { Authorization: `Bearer ${token}` }, cache: 'no-store',
-  });
-  if (!response.ok) {
-    status(`Download failed: HTTP ${response.status}`, true);
-    return;
-  }
-  const blob = await response.blob();
-  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') || '');
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(blob);
-  link.download = name ? name[1] : `usage-${route}.csv`;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
-  button.dataset.downloaded = link.download;
-  button.dataset.bytes = blob.size;
-}
-
-function status(text, isError = false) {
-  $('status').textContent = text;
-  $('status').classList.toggle('error', isError);
-}
-
 function showLogin(message = '') {
-  clearTimeout(nowTimer);
+  stopNow();
   document.body.dataset.state = 'login';
   $('login').hidden = false;
   $('dashboard').hidden = true;
   $('range').hidden = true;
   $('login-error').textContent = message;
   $('token').focus();
-}
-
-/** `?site=` for every request when one site is picked. */
-function siteParams(params = {}) {
-  const site = $('range-site').value.trim();
-  return site ? { ...params, site } : params;
-}
-
-/** The site picker offers the sites seen live, plus what is typed or in the URL. */
-function offerSites(sites) {
-  const list = $('site-list');
-  const known = new Set([...list.options].map((o) => o.value));
-  for (const site of sites) {
-    if (site && !known.has(site)) list.append(new Option(site, site));
-  }
 }
 
 async function load() {
@@ -442,7 +254,7 @@ async function load() {
   } catch (error) {
     if (error.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
-      token = '';
+      setToken('');
       showLogin('That token was not accepted.');
     } else if (error.status === 503 && $('dashboard').hidden) {
       // Not configured (or no database) before anything was shown: say so where the user looks.
@@ -468,7 +280,7 @@ function start() {
   if (params.get('site')) $('range-site').value = params.get('site');
   $('login-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    token = $('token').value.trim();
+    setToken($('token').value.trim());
     sessionStorage.setItem(TOKEN_KEY, token);
     load();
   });
@@ -481,7 +293,7 @@ function start() {
   }
   $('sign-out').addEventListener('click', () => {
     sessionStorage.removeItem(TOKEN_KEY);
-    token = '';
+    setToken('');
     showLogin();
   });
   // Redraw for the new width when a phone turns or a window narrows past the breakpoint.
