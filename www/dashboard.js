@@ -2,49 +2,11 @@
 // SVG charts. No build step, no dependencies. Every number the page shows sits in an element
 // with a stable id or data attribute, and <body data-state> says "ready" once all is drawn.
 
-const TOKEN_KEY = 'usage-admin-token';
-const API = '/api/v1/stats/';
-const $ = (id) => document.getElementById(id);
-
-let token = sessionStorage.getItem(TOKEN_KEY) || '';
-
-// ---------- formatting ----------
-const number = (n) => (n ?? 0).toLocaleString('en-US');
-const percent = (r) => (r === null || r === undefined ? '–' : `${(r * 100).toFixed(1)}%`);
-function duration(seconds) {
-  if (seconds === null || seconds === undefined) return '–';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-const ms = (v) => (v === null || v === undefined ? '–' : `${number(v)} ms`);
-const isoDay = (date) => date.toISOString().slice(0, 10);
-function daysBefore(last, days) {
-  const d = new Date(`${last}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - (days - 1));
-  return isoDay(d);
-}
-
-// ---------- API ----------
-class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
-}
-
-async function api(path, params = {}) {
-  const query = new URLSearchParams(params).toString();
-  const response = await fetch(API + path + (query ? `?${query}` : ''), {
-    headers: { Authorization: `Bearer ${token}` },
-    cache: 'no-store',
-  });
-  let body = null;
-  try { body = await response.json(); } catch { /* not JSON: reported below */ }
-  if (!response.ok) {
-    throw new ApiError(response.status, (body && body.error) || `HTTP ${response.status}`);
-  }
-  return body;
-}
+import {
+  $, TOKEN_KEY, api, daysBefore, duration, isoDay, ms, number, percent, setToken, siteParams,
+  status, token,
+} from './dashboard-core.js';
+import { downloadCsv, refreshNow, setErrors, showFeature, stopNow } from './dashboard-panels.js';
 
 // ---------- SVG charts ----------
 const SVG = 'http://www.w3.org/2000/svg';
@@ -236,12 +198,8 @@ function setSessions(sessions) {
   $('recent-sessions').dataset.rows = sessions.length;
 }
 
-function status(text, isError = false) {
-  $('status').textContent = text;
-  $('status').classList.toggle('error', isError);
-}
-
 function showLogin(message = '') {
+  stopNow();
   document.body.dataset.state = 'login';
   $('login').hidden = false;
   $('dashboard').hidden = true;
@@ -251,13 +209,13 @@ function showLogin(message = '') {
 }
 
 async function load() {
-  const range = { from: $('range-from').value, to: $('range-to').value };
+  const range = siteParams({ from: $('range-from').value, to: $('range-to').value });
   document.body.dataset.state = 'loading';
   status(`Loading ${range.from} … ${range.to}`);
   try {
-    const [daily, features, clients, programs, sessions] = await Promise.all([
+    const [daily, features, clients, programs, sessions, errors] = await Promise.all([
       api('daily', range), api('features', range), api('clients', range), api('programs', range),
-      api('sessions', { limit: 20 }),
+      api('sessions', siteParams({ limit: 20 })), api('errors', { ...range, limit: 10 }),
     ]);
     $('login').hidden = true;
     $('dashboard').hidden = false;
@@ -265,20 +223,38 @@ async function load() {
     setKpis(daily.totals);
     drawDaily(daily.days);
     ranking($('chart-features'), features.features, 'uses', (f) => `${number(f.uses)} · ${number(f.sessions)} sess.`);
+    for (const li of $('chart-features').querySelectorAll('li')) {
+      const name = li.querySelector('.name');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'link';
+      button.textContent = li.dataset.name;
+      button.title = `Show the data of ${li.dataset.name}`;
+      button.addEventListener('click', () => showFeature(li.dataset.name).catch((e) => status(e.message, true)));
+      name.replaceChildren(button);
+    }
     const share = (c) => `${number(c.sessions)} · ${percent(c.share)}`;
     ranking($('chart-browsers'), clients.browsers, 'sessions', share);
     ranking($('chart-os'), clients.os, 'sessions', share);
     ranking($('chart-devices'), clients.devices, 'sessions', share);
     setPrograms(programs);
     setSessions(sessions.sessions);
+    setErrors(errors);
+    // Days the rollup has not seen since they changed (today, usually) are counted from the raw
+    // rows: the page never shows 0 for a day that has data.
+    const live = daily.live_days || [];
     const asOf = daily.rolled_up_at
-      ? `Figures as of ${daily.rolled_up_at.slice(0, 16).replace('T', ' ')} UTC.` : 'Not rolled up yet.';
-    status(`${daily.from} to ${daily.to} (UTC days; a session counts on the day it started). ${asOf}`);
+      ? `Summaries as of ${daily.rolled_up_at.slice(0, 16).replace('T', ' ')} UTC` : 'No rollup yet';
+    const fresh = live.length === 0 ? '.'
+      : `; ${live.length === 1 ? live[0] : `${live.length} days`} counted live from the raw rows.`;
+    const which = range.site ? `site ${range.site}` : 'all sites';
+    status(`${daily.from} to ${daily.to}, ${which} (UTC days; a session counts on the day it started). ${asOf}${fresh}`);
+    refreshNow();
     document.body.dataset.state = 'ready';
   } catch (error) {
     if (error.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
-      token = '';
+      setToken('');
       showLogin('That token was not accepted.');
     } else if (error.status === 503 && $('dashboard').hidden) {
       // Not configured (or no database) before anything was shown: say so where the user looks.
@@ -301,19 +277,23 @@ function start() {
   setRange(30);
   if (params.get('from')) $('range-from').value = params.get('from');
   if (params.get('to')) $('range-to').value = params.get('to');
+  if (params.get('site')) $('range-site').value = params.get('site');
   $('login-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    token = $('token').value.trim();
+    setToken($('token').value.trim());
     sessionStorage.setItem(TOKEN_KEY, token);
     load();
   });
   $('range').addEventListener('submit', (event) => { event.preventDefault(); load(); });
+  for (const button of document.querySelectorAll('[data-csv]')) {
+    button.addEventListener('click', () => downloadCsv(button));
+  }
   for (const button of document.querySelectorAll('[data-days]')) {
     button.addEventListener('click', () => { setRange(Number(button.dataset.days)); load(); });
   }
   $('sign-out').addEventListener('click', () => {
     sessionStorage.removeItem(TOKEN_KEY);
-    token = '';
+    setToken('');
     showLogin();
   });
   // Redraw for the new width when a phone turns or a window narrows past the breakpoint.

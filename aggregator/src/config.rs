@@ -52,6 +52,12 @@ pub struct Config {
     pub maintenance_interval_secs: u64,
     /// How often `serve` recomputes the daily rollup and purges expired rows.
     pub rollup_interval_secs: u64,
+    /// Whether `serve` rolls up once as it starts (in the background), so that summaries are
+    /// current right after a restart rather than one interval later.
+    pub rollup_at_start: bool,
+    /// The pages' heartbeat period (the client's `heartbeatInterval`, 15 s by default): the
+    /// live view counts sessions seen within two of them and refreshes once per period.
+    pub heartbeat_interval_secs: u64,
     /// Days (today included) every periodic rollup recomputes; late events beyond it are
     /// found through the sessions they touch.
     pub rollup_window_days: u32,
@@ -147,6 +153,8 @@ impl Default for Config {
             retry_after_secs: 5,
             maintenance_interval_secs: 60,
             rollup_interval_secs: 300,
+            rollup_at_start: true,
+            heartbeat_interval_secs: 15,
             rollup_window_days: 3,
             retention_days: 395,
             admin_token: None,
@@ -218,6 +226,7 @@ impl Config {
             ("flush_timeout_secs", self.flush_timeout_secs),
             ("maintenance_interval_secs", self.maintenance_interval_secs),
             ("rollup_interval_secs", self.rollup_interval_secs),
+            ("heartbeat_interval_secs", self.heartbeat_interval_secs),
             ("rollup_window_days", self.rollup_window_days.into()),
         ] {
             if value == 0 {

@@ -62,6 +62,13 @@ enum Command {
     Stats {
         #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3660))]
         days: u64,
+        /// One JSON object, as `GET /api/v1/stats/daily` answers (from, to, days, totals,
+        /// live_days), instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// One site's figures (as `?site=`).
+        #[arg(long)]
+        site: Option<String>,
     },
 }
 
@@ -91,7 +98,7 @@ async fn main() -> ExitCode {
         Command::CheckConfig => Ok(()),
         Command::Rollup { from, to } => rollup(config, from.zip(to)).await,
         Command::Purge => purge(config).await,
-        Command::Stats { days } => stats(config, days).await,
+        Command::Stats { days, json, site } => stats(config, days, json, site).await,
         Command::AnonymizeStoredIps => anonymize_stored_ips(config).await,
     };
     match outcome {
@@ -164,14 +171,30 @@ async fn purge(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn stats(config: Config, days: u64) -> anyhow::Result<()> {
+async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> anyhow::Result<()> {
+    let site = site
+        .as_deref()
+        .map(usage_aggregator::report::site::Site::parse)
+        .transpose()
+        .map_err(|bad| anyhow::anyhow!("--site: {}", bad.reason))?;
     let reports = reports(&config).await?;
     let range = DateRange::ending(reports.today(), days);
-    let rows = reports.store.daily_rows(&range).await?;
-    print!(
-        "{}",
-        table::render(&shape::series(&range, &rows), &shape::totals(&rows))
-    );
+    let fresh =
+        usage_aggregator::report::live::Fresh::read(&reports.store, &range, site.as_ref()).await?;
+    let rows = fresh.daily_rows(&reports.store, &range).await?;
+    if json {
+        let answer = serde_json::json!({
+            "from": range.from, "to": range.to, "site": site.as_ref().map(|s| s.as_str()),
+            "days": shape::series(&range, &rows), "totals": shape::totals(&rows),
+            "live_days": fresh.live_days,
+        });
+        println!("{answer}");
+    } else {
+        print!(
+            "{}",
+            table::render(&shape::series(&range, &rows), &shape::totals(&rows))
+        );
+    }
     reports.store.disconnect().await;
     Ok(())
 }

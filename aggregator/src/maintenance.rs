@@ -22,6 +22,8 @@ pub struct Maintenance {
     pub rollup_every: Duration,
     /// This replica's name in the rollup lease (random at startup).
     pub replica_id: String,
+    /// Roll up once as `serve` starts (`rollup_at_start`), then every `rollup_every`.
+    pub rollup_at_start: bool,
 }
 
 /// The lease that lets one replica at a time run the rollup and retention.
@@ -102,9 +104,16 @@ impl Maintenance {
         tokio::spawn(async move {
             let mut upkeep = tokio::time::interval(every);
             upkeep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            // The first rollup waits one interval: startup stays light, and a restart loop
-            // cannot turn into a rollup loop.
-            let first = tokio::time::Instant::now() + self.rollup_every;
+            // The first rollup runs at once (in this task, so serving does not wait for it), or
+            // one interval later when `rollup_at_start` is off. A restart loop cannot turn into
+            // a rollup loop that costs much: after the first run ever, a run recomputes only the
+            // trailing window and the days touched since the previous run.
+            let now = tokio::time::Instant::now();
+            let first = if self.rollup_at_start {
+                now
+            } else {
+                now + self.rollup_every
+            };
             let mut reports = tokio::time::interval_at(first, self.rollup_every);
             reports.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {

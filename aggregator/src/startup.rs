@@ -88,6 +88,7 @@ impl Application {
             },
             rate_limits: http::rate_limit::RateLimits::new(&config.limits),
             admin_token: http::stats::admin_token(config.admin_token.as_deref()),
+            heartbeat_interval: Duration::from_secs(config.heartbeat_interval_secs),
         };
         let dirs = StaticDirs {
             site: config.static_dir.clone(),
@@ -106,6 +107,7 @@ impl Application {
             },
             rollup_every: Duration::from_secs(config.rollup_interval_secs),
             replica_id: hex::encode(rand::random::<[u8; 16]>()),
+            rollup_at_start: config.rollup_at_start,
         };
         let maintenance_every = Duration::from_secs(config.maintenance_interval_secs);
         Ok(Application {

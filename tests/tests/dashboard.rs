@@ -56,7 +56,10 @@ async fn seed(db: &TestDb) -> u64 {
             }
             for f in 0..(i % 3 + 1) {
                 let name = FEATURES[((f + day) % 5) as usize];
-                features.push(format!("('{id}', {start} + INTERVAL {f} MINUTE, '{name}')"));
+                let source = ["toolbar", "menu", "keyboard"][((f + i) % 3) as usize];
+                features.push(format!(
+                    "('{id}', {start} + INTERVAL {f} MINUTE, '{name}', '{{\"source\": \"{source}\"}}')"
+                ));
             }
         }
     }
@@ -75,7 +78,7 @@ async fn seed(db: &TestDb) -> u64 {
     .await
     .unwrap();
     conn.query_drop(format!(
-        "INSERT INTO feature_usage (session_id, timestamp, feature_name) VALUES {}",
+        "INSERT INTO feature_usage (session_id, timestamp, feature_name, feature_data) VALUES {}",
         features.join(",")
     ))
     .await
@@ -103,7 +106,9 @@ async fn wait_until(browser: &Browser, what: &str, condition: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     let script = format!("return Boolean({condition})");
     while browser.eval(&script).await != true {
-        let state = browser.eval("return document.body.dataset.state").await;
+        let state = browser
+            .eval("return document.body.dataset.state + ': ' + document.getElementById('status').textContent")
+            .await;
         assert!(
             Instant::now() < deadline,
             "gave up waiting for {what} (page {state})"
@@ -162,6 +167,10 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
     let aggregator = Aggregator::start(&db, move |c| {
         c.admin_token = Some(TOKEN.into());
         c.client_dir = client;
+        // The Now panel refreshes every heartbeat period: a short one, so the test sees it.
+        c.heartbeat_interval_secs = 1;
+        // ...which, with the test's own reads, is more than a person's 120 requests a minute.
+        c.limits.stats_per_client_per_minute = 10_000;
     })
     .await;
     let seeded = seed(&db).await;
@@ -263,6 +272,39 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
             features["features"][0]["uses"]
         ])
     );
+    // The drill-down of the top feature: its data's keys and values, as the API answers.
+    let name = features["features"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    browser
+        .eval("document.querySelector('#chart-features li button.link').click()")
+        .await;
+    wait_until(
+        &browser,
+        "the feature's data",
+        &format!("document.getElementById('feature-detail').dataset.feature === '{name}'"),
+    )
+    .await;
+    let detail = api(&browser, &format!("features/{name}")).await;
+    let shown = browser
+        .eval("return [...document.querySelectorAll('#feature-data tbody tr')].map(r => [r.dataset.key, r.dataset.value, Number(r.dataset.events)])")
+        .await;
+    let expected: Vec<Value> = detail["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|k| {
+            k["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| json!([k["key"], v["value"], v["events"]]))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(!expected.is_empty(), "the seed's features carry data");
+    assert_eq!(shown, Value::Array(expected));
     let clients = api(&browser, "clients").await;
     let browsers = browser
         .eval("return [...document.querySelectorAll('#chart-browsers li')].map(li => [li.dataset.name, Number(li.dataset.value)])")
@@ -279,10 +321,79 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .eval("return Number(document.getElementById('programs-runs').dataset.value)")
         .await;
     assert_eq!(runs, programs["runs"]);
+    let errors = api(&browser, "errors?limit=10").await;
+    let shown = browser
+        .eval("return [...document.querySelectorAll('#program-errors tbody tr')].map(r => [r.dataset.error, Number(r.dataset.runs)])")
+        .await;
+    let expected: Vec<Value> = errors["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| json!([e["error"], e["runs"]]))
+        .collect();
+    assert!(!expected.is_empty(), "the seed has failed runs");
+    assert_eq!(shown, Value::Array(expected));
     let rows = browser
         .eval("return document.querySelectorAll('#recent-sessions tbody tr').length")
         .await;
     assert_eq!(rows, 20);
+    // The Now panel: what /live answers, then, without a reload, a session that comes online.
+    let live = api(&browser, "live").await;
+    let now = browser
+        .eval("return Number(document.getElementById('now-sessions').dataset.value)")
+        .await;
+    assert_eq!(now, live["sessions"]);
+    assert_eq!(live["sessions"], 0, "every seeded session has ended");
+    let mut conn = db.pool().get_conn().await.unwrap();
+    // Seen "in the future", so that it stays within the two-heartbeat window however slow the
+    // machine is: the panel must pick it up on a refresh, with no reload.
+    conn.query_drop(
+        "INSERT INTO ide_sessions (session_id, start_time, last_seen_at, site_id) \
+         VALUES ('online', UTC_TIMESTAMP(), UTC_TIMESTAMP() + INTERVAL 1 HOUR, 'ide')",
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    wait_until(
+        &browser,
+        "the Now panel to refresh",
+        "document.getElementById('now-sessions').dataset.value === '1'",
+    )
+    .await;
+    let sites = browser
+        .eval("return [...document.querySelectorAll('#now-sites tbody tr')].map(r => [r.dataset.site, Number(r.dataset.sessions)])")
+        .await;
+    assert_eq!(sites, json!([["ide", 1]]));
+    let refreshes = browser
+        .eval("return Number(document.getElementById('now').dataset.refreshes)")
+        .await;
+    assert!(refreshes.as_u64().unwrap() >= 2, "{refreshes}");
+    // "Download CSV" on every section: the route's CSV, under the server's file name.
+    let buttons = browser
+        .eval("return [...document.querySelectorAll('[data-csv]')].map(b => b.dataset.csv)")
+        .await;
+    assert_eq!(
+        buttons,
+        json!(["live", "daily", "features", "clients", "programs", "errors", "sessions"])
+    );
+    browser
+        .eval("document.querySelector('[data-csv=daily]').click()")
+        .await;
+    wait_until(
+        &browser,
+        "the daily CSV",
+        "document.querySelector('[data-csv=daily]').dataset.downloaded",
+    )
+    .await;
+    let saved = browser
+        .eval("const b = document.querySelector('[data-csv=daily]'); return [b.dataset.downloaded, Number(b.dataset.bytes)]")
+        .await;
+    let from = daily["from"].as_str().unwrap();
+    assert_eq!(
+        saved[0],
+        format!("usage-daily-{from}-{}.csv", daily["to"].as_str().unwrap())
+    );
+    assert!(saved[1].as_u64().unwrap() > 100, "{saved}");
     screenshot(&browser, "dashboard.png").await;
 
     // A phone: nothing wider than the screen.
@@ -293,6 +404,39 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .await;
     assert_eq!(overflow, 0, "horizontal scrolling on a phone");
     screenshot(&browser, "dashboard-phone.png").await;
+
+    // One site: the figures of `?site=`, and zeros for a site without sessions.
+    for (site, expected) in [("ide", None), ("blog", Some(0))] {
+        browser
+            .eval(&format!(
+                "document.getElementById('range-site').value = '{site}'; \
+                 document.getElementById('range-apply').click()"
+            ))
+            .await;
+        wait_until(
+            &browser,
+            "the site's figures",
+            &format!("document.body.dataset.state === 'ready' && document.getElementById('status').textContent.includes('site {site}')"),
+        )
+        .await;
+        let answer = api(&browser, &format!("daily?site={site}")).await;
+        let shown = browser
+            .eval("return Number(document.querySelector('[data-kpi=sessions]').dataset.value)")
+            .await;
+        assert_eq!(shown, answer["totals"]["sessions"], "{site}");
+        if let Some(sessions) = expected {
+            assert_eq!(shown, sessions, "{site}");
+        } else {
+            assert_eq!(
+                shown,
+                seeded + 1,
+                "every seeded session and the online one are on ide"
+            );
+        }
+    }
+    browser
+        .eval("document.getElementById('range-site').value = ''")
+        .await;
 
     // A narrower range redraws with one bar per day.
     browser

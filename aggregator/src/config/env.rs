@@ -50,6 +50,10 @@ pub(super) fn apply_env(
             "USAGE_SESSION_SLACK_SECS" => config.session_slack_secs = parsed(name, &text)?,
             "USAGE_QUEUE_CAPACITY" => config.queue_capacity = parsed(name, &text)?,
             "USAGE_ROLLUP_INTERVAL_SECS" => config.rollup_interval_secs = parsed(name, &text)?,
+            "USAGE_ROLLUP_AT_START" => config.rollup_at_start = parsed(name, &text)?,
+            "USAGE_HEARTBEAT_INTERVAL_SECS" => {
+                config.heartbeat_interval_secs = parsed(name, &text)?
+            }
             "USAGE_ROLLUP_WINDOW_DAYS" => config.rollup_window_days = parsed(name, &text)?,
             "USAGE_RETENTION_DAYS" => config.retention_days = parsed(name, &text)?,
             "USAGE_ADMIN_TOKEN" => config.admin_token = Some(text).filter(|t| !t.is_empty()),
@@ -85,6 +89,8 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_SESSION_SLACK_SECS",
     "USAGE_QUEUE_CAPACITY",
     "USAGE_ROLLUP_INTERVAL_SECS",
+    "USAGE_ROLLUP_AT_START",
+    "USAGE_HEARTBEAT_INTERVAL_SECS",
     "USAGE_ROLLUP_WINDOW_DAYS",
     "USAGE_RETENTION_DAYS",
     "USAGE_ADMIN_TOKEN",

@@ -55,6 +55,8 @@ pub struct AppState {
     pub rate_limits: Option<Arc<rate_limit::RateLimits>>,
     /// None: the stats API answers 503 (it is never open by default).
     pub admin_token: Option<Arc<stats::AdminToken>>,
+    /// The pages' heartbeat period (`heartbeat_interval_secs`), for the live view.
+    pub heartbeat_interval: std::time::Duration,
 }
 
 impl FromRef<AppState> for TrustedProxies {

@@ -1,11 +1,18 @@
 //! Reports: the daily rollup, retention of raw rows, and the figures the stats API, the dashboard
 //! and the CLI show. Every figure of a day counts the sessions that *started* that UTC day.
 
+pub mod csv;
 pub mod dates;
+pub mod errors;
+pub mod feature_data;
+pub mod live;
 pub mod model;
+pub mod now;
 mod retention;
 mod rollup;
 pub mod shape;
+pub mod site;
+pub mod summary;
 pub mod table;
 
 use chrono::NaiveDate;

@@ -131,3 +131,61 @@ pub struct HistogramBucket {
     pub below_ms: u64,
     pub runs: u64,
 }
+
+/// What one site shows right now, as the store reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiveSite {
+    /// `site_id` ('' for pages that name no site).
+    pub site: String,
+    /// Open sessions that sent a batch within the live window.
+    pub sessions: u64,
+    pub runs_5m: u64,
+    pub errors_5m: u64,
+    pub runs_30m: u64,
+    pub errors_30m: u64,
+}
+
+/// Runs and failed runs in a span of recent minutes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RecentRuns {
+    pub runs: u64,
+    pub errors: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveSiteView {
+    pub site: String,
+    pub sessions: u64,
+    pub programs_5m: RecentRuns,
+    pub programs_30m: RecentRuns,
+}
+
+/// The "now" view: totals over every site, and each site, most sessions first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveNow {
+    pub sessions: u64,
+    pub programs_5m: RecentRuns,
+    pub programs_30m: RecentRuns,
+    pub sites: Vec<LiveSiteView>,
+}
+
+/// Failed runs of one message in one session, as the store reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorRuns {
+    pub message: String,
+    pub session_id: String,
+    pub runs: u64,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// One kind of program error over a range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorGroup {
+    /// The message with its numbers (line numbers, above all) replaced by `#`.
+    pub error: String,
+    /// The latest message of the group as it was stored (cut to 200 characters).
+    pub example: String,
+    pub runs: u64,
+    pub sessions: u64,
+    pub last_seen: DateTime<Utc>,
+}

@@ -10,10 +10,10 @@ use crate::store::StoreError;
 
 /// How far back the watermark looks: a batch is stamped with its receive time but committed a
 /// little later (group commit, retries), so a session may show up slightly "in the past".
-const WATERMARK_MARGIN: chrono::Duration = chrono::Duration::minutes(10);
+pub(crate) const WATERMARK_MARGIN: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Later than any stored start time (and within MySQL's DATETIME range).
-fn far_future() -> NaiveDateTime {
+pub(crate) fn far_future() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(9999, 12, 31)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .expect("a valid date")

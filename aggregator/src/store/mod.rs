@@ -22,7 +22,11 @@ pub use model::{AdoptedRow, AnonymizedRow};
 
 use crate::pipeline::batch::Flush;
 use crate::report::dates::DateRange;
-use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
+use crate::report::model::{
+    DailyRow, ErrorRuns, FeatureCount, LiveSite, ProgramTotals, RecentSession,
+};
+use crate::report::site::Site;
+use crate::report::summary::DaySummary;
 
 /// Where the embedded store lives when no database URL is configured.
 pub const DEFAULT_SQLITE_PATH: &str = "usage.sqlite3";
@@ -161,19 +165,70 @@ pub trait Leases: Send + Sync {
 /// rows for what summaries cannot answer (recent sessions, run-time distribution).
 #[async_trait]
 pub trait Stats: Send + Sync {
-    async fn daily_rows(&self, range: &DateRange) -> Result<Vec<DailyRow>, StoreError>;
+    /// The stored summaries of the range, of all sites or of one (`daily_site_usage`).
+    async fn daily_rows(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<DailyRow>, StoreError>;
     /// When the rollup last recomputed any day (UTC): how fresh the summaries are.
     async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError>;
     /// The latest sessions by start, newest first.
-    async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError>;
-    async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError>;
-    /// (dimension, value, sessions) over the range.
+    async fn recent_sessions(
+        &self,
+        limit: u32,
+        site: Option<&Site>,
+    ) -> Result<Vec<RecentSession>, StoreError>;
+    /// Feature counts over the stored summaries of the range's days, except `except`.
+    async fn feature_counts(
+        &self,
+        range: &DateRange,
+        except: &[NaiveDate],
+        site: Option<&Site>,
+    ) -> Result<Vec<FeatureCount>, StoreError>;
+    /// (dimension, value, sessions) over the stored summaries of the range's days, except `except`.
     async fn client_counts(
         &self,
         range: &DateRange,
+        except: &[NaiveDate],
+        site: Option<&Site>,
     ) -> Result<Vec<(String, String, u64)>, StoreError>;
+    /// The summaries of `days` computed from the raw rows now, with the rollup's reader and
+    /// arithmetic; days without sessions are left out.
+    async fn live_days(
+        &self,
+        days: Vec<NaiveDate>,
+        site: Option<Site>,
+    ) -> Result<Vec<DaySummary>, StoreError>;
+    /// Per site: open sessions seen at or after `seen_since`, program runs and failed runs at or
+    /// after `runs_5m` and `runs_30m` (raw rows, recent times: indexed reads).
+    async fn live_sites(
+        &self,
+        seen_since: NaiveDateTime,
+        runs_5m: NaiveDateTime,
+        runs_30m: NaiveDateTime,
+    ) -> Result<Vec<LiveSite>, StoreError>;
+    /// Distinct `feature_data` texts of the feature's events (sessions started in the range) with
+    /// their counts, at most `limit` of them, most frequent first.
+    async fn feature_data(
+        &self,
+        name: &str,
+        range: &DateRange,
+        site: Option<&Site>,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+    /// Failed runs per (message, session) of the sessions that started in the range (raw rows).
+    async fn error_runs(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<ErrorRuns>, StoreError>;
     /// Program runs of the sessions that started in the range (raw rows: within retention).
-    async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError>;
+    async fn program_totals(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<ProgramTotals, StoreError>;
 }
 
 /// Rewriting stored rows that hold an address or a full user agent (`anonymize-stored-ips`).

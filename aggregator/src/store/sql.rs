@@ -1,5 +1,7 @@
 //! SQL text both dialects take as it is, written once; each store keeps only what differs.
 
+use crate::report::site::Site;
+
 /// UTC days of the sessions that received a batch at or after the second `?`, whose minute
 /// ([`crate::domain::session::minute_of`]) is the first: the index on the coarse `last_seen_minute`
 /// (V5) narrows to the sessions seen since that minute, the precise time decides.
@@ -15,3 +17,96 @@ pub const DAYS_UNSUMMARIZED_BEFORE: &str =
     "SELECT DISTINCT DATE(s.start_time) FROM ide_sessions s \
      LEFT JOIN daily_usage_summary d ON d.date = DATE(s.start_time) \
      WHERE s.start_time < ? AND d.rolled_up_at IS NULL ORDER BY 1";
+
+/// A day's feature uses (`[start, end)` of session start), of one site or all: name, uses,
+/// sessions using it.
+pub fn day_features(site: Option<&Site>) -> String {
+    format!(
+        "SELECT f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
+         FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
+         WHERE s.start_time >= ? AND s.start_time < ?{} GROUP BY f.feature_name",
+        Site::clause(site, "s.site_id")
+    )
+}
+
+/// A day's sessions per (browser, os, device) combination (`[start, end)` of session start).
+pub fn day_client_groups(site: Option<&Site>) -> String {
+    format!(
+        "SELECT browser, os, device, COUNT(*) FROM ide_sessions \
+         WHERE start_time >= ? AND start_time < ?{} GROUP BY browser, os, device",
+        Site::clause(site, "site_id")
+    )
+}
+
+/// The sites with sessions starting in `[start, end)`.
+pub const DAY_SITES: &str =
+    "SELECT DISTINCT site_id FROM ide_sessions WHERE start_time >= ? AND start_time < ?";
+
+/// The report tables (summary, features, clients) of all sites or of one site, and the
+/// ` AND site_id = ...` a read of the per-site tables needs.
+pub fn summary_tables(site: Option<&Site>) -> (&'static str, &'static str, &'static str, String) {
+    match site {
+        None => (
+            "daily_usage_summary",
+            "daily_feature_usage",
+            "daily_client_usage",
+            String::new(),
+        ),
+        Some(_) => (
+            "daily_site_usage",
+            "daily_site_feature_usage",
+            "daily_site_client_usage",
+            Site::clause(site, "site_id"),
+        ),
+    }
+}
+
+/// ` AND date NOT IN ('YYYY-MM-DD', ...)` for the days a stored read leaves out, or nothing.
+/// Dates are formatted by chrono (digits and dashes only), so they are safe as literals.
+pub fn except_dates(days: &[chrono::NaiveDate]) -> String {
+    if days.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = days
+        .iter()
+        .map(|d| format!("'{}'", d.format("%Y-%m-%d")))
+        .collect();
+    format!(" AND date NOT IN ({})", list.join(", "))
+}
+
+/// Open sessions per site with a batch at or after the second `?`, whose minute is the first:
+/// `idx_open_sessions_minute` (end_time, last_seen_minute) narrows, the precise time decides.
+pub const LIVE_SESSIONS: &str = "SELECT site_id, COUNT(*) FROM ide_sessions \
+     WHERE end_time IS NULL AND last_seen_minute >= ? AND last_seen_at >= ? GROUP BY site_id";
+
+/// Program runs per site since the third `?` (30 minutes): those since the first (5 minutes),
+/// their failures, all, all failures. Parameters: 5-minute cutoff twice, then the 30-minute cutoff.
+pub const LIVE_RUNS: &str = "SELECT s.site_id, COUNT(CASE WHEN p.timestamp >= ? THEN 1 END), \
+     COUNT(CASE WHEN p.timestamp >= ? AND p.success = 0 THEN 1 END), COUNT(*), \
+     COUNT(CASE WHEN p.success = 0 THEN 1 END) \
+     FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
+     WHERE p.timestamp >= ? GROUP BY s.site_id";
+
+/// Failed runs per (message, session) of sessions starting in `[?, ?)`, of one site or all:
+/// message, session id, runs, latest run time.
+pub fn error_runs(site: Option<&Site>) -> String {
+    format!(
+        "SELECT COALESCE(p.error_message, ''), p.session_id, COUNT(*), MAX(p.timestamp) \
+         FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
+         WHERE s.start_time >= ? AND s.start_time < ?{} AND p.success = 0 \
+         GROUP BY COALESCE(p.error_message, ''), p.session_id",
+        Site::clause(site, "s.site_id")
+    )
+}
+
+/// Distinct data of one feature's events (parameters: name, `[start, end)` of session start,
+/// limit), of one site or all: data text, events.
+pub fn feature_data(site: Option<&Site>) -> String {
+    format!(
+        "SELECT CAST(f.feature_data AS CHAR), COUNT(*) FROM feature_usage f \
+         JOIN ide_sessions s ON s.session_id = f.session_id \
+         WHERE f.feature_name = ? AND s.start_time >= ? AND s.start_time < ?{} \
+         AND f.feature_data IS NOT NULL GROUP BY CAST(f.feature_data AS CHAR) ORDER BY 2 DESC LIMIT ?",
+        Site::clause(site, "s.site_id")
+    )
+}

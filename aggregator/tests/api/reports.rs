@@ -49,7 +49,13 @@ impl TestApp {
 
     /// Two batches: the start when the visit starts, the rest when it ends (server clock moved).
     pub async fn visit(&self, visit: &Visit<'_>) -> SessionScript {
+        self.visit_site("ide", visit).await
+    }
+
+    /// [`TestApp::visit`] on the page of `site`.
+    pub async fn visit_site(&self, site: &str, visit: &Visit<'_>) -> SessionScript {
         let mut script = SessionScript::new();
+        script.site = site.into();
         let xff = [("x-forwarded-for", visit.ip)];
         self.clock.set(visit.start);
         let first = vec![script.start(0.0)];
@@ -376,6 +382,23 @@ async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar(kind: Sto
         ("total", "2", "40"),
         "{out}"
     );
+
+    let (ok, out) = run_command(&app.db, &["stats", "--days", "4", "--json"], &[]);
+    assert!(ok, "{out}");
+    let answer: Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(answer["days"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        (
+            answer["totals"]["sessions"].as_u64(),
+            answer["totals"]["lines_executed"].as_u64()
+        ),
+        (Some(2), Some(40))
+    );
+    let (ok, out) = run_command(&app.db, &["stats", "--json", "--site", "docs"], &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("\"sessions\":0"), "no docs sessions: {out}");
+    let (ok, out) = run_command(&app.db, &["stats", "--site", "No Such"], &[]);
+    assert!(!ok && out.contains("--site"), "{out}");
 
     // Two days kept: the session three days back goes, its summary stays.
     let short = [

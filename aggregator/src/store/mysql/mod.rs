@@ -6,6 +6,7 @@ mod ingest;
 mod lease;
 mod salts;
 mod stats;
+mod summary;
 mod upkeep;
 
 use std::path::Path;

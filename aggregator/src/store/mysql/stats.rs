@@ -2,14 +2,21 @@
 //! of the raw rows for what summaries cannot answer (recent sessions, run-time distribution).
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use mysql_async::prelude::Queryable;
 use mysql_async::Row;
 
+use super::summary::read_day;
 use super::MySqlStore;
+use crate::domain::session::minute_of;
 use crate::report::dates::DateRange;
-use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
-use crate::store::{Stats, StoreError};
+use crate::report::model::{
+    DailyRow, ErrorRuns, FeatureCount, LiveSite, ProgramTotals, RecentSession,
+};
+use crate::report::now;
+use crate::report::site::Site;
+use crate::report::summary::DaySummary;
+use crate::store::{sql, Stats, StoreError};
 
 /// `[from 00:00, day after to 00:00)`.
 fn span(range: &DateRange) -> (NaiveDateTime, NaiveDateTime) {
@@ -26,13 +33,18 @@ fn get<T: mysql_async::prelude::FromValue>(row: &mut Row, index: usize) -> Resul
 
 #[async_trait]
 impl Stats for MySqlStore {
-    async fn daily_rows(&self, range: &DateRange) -> Result<Vec<DailyRow>, StoreError> {
+    async fn daily_rows(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<DailyRow>, StoreError> {
+        let (summary, _, _, only_site) = sql::summary_tables(site);
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<Row> = conn
             .exec(
-                "SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
+                format!("SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
                  avg_session_duration_seconds, avg_active_seconds, total_duration_seconds, total_active_seconds, \
-                 program_errors, feature_uses FROM daily_usage_summary WHERE date BETWEEN ? AND ? ORDER BY date",
+                 program_errors, feature_uses FROM {summary} WHERE date BETWEEN ? AND ?{only_site} ORDER BY date"),
                 (range.from, range.to),
             )
             .await?;
@@ -63,13 +75,18 @@ impl Stats for MySqlStore {
         Ok(latest.flatten())
     }
 
-    async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError> {
+    async fn recent_sessions(
+        &self,
+        limit: u32,
+        site: Option<&Site>,
+    ) -> Result<Vec<RecentSession>, StoreError> {
+        let only_site = Site::clause(site, "site_id").replacen(" AND", " WHERE", 1);
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<Row> = conn
             .exec(
-                "SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
-                 lines_executed, errors_encountered, browser, os, device FROM ide_sessions \
-                 ORDER BY start_time DESC LIMIT ?",
+                format!("SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
+                 lines_executed, errors_encountered, browser, os, device FROM ide_sessions{only_site} \
+                 ORDER BY start_time DESC LIMIT ?"),
                 (limit,),
             )
             .await?;
@@ -92,12 +109,21 @@ impl Stats for MySqlStore {
             .collect()
     }
 
-    async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError> {
+    async fn feature_counts(
+        &self,
+        range: &DateRange,
+        except: &[NaiveDate],
+        site: Option<&Site>,
+    ) -> Result<Vec<FeatureCount>, StoreError> {
+        let (_, features, _, only_site) = sql::summary_tables(site);
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<(String, u64, u64)> = conn
             .exec(
-                "SELECT feature_name, CAST(SUM(uses) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED) \
-                 FROM daily_feature_usage WHERE date BETWEEN ? AND ? GROUP BY feature_name",
+                format!(
+                    "SELECT feature_name, CAST(SUM(uses) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED) \
+                     FROM {features} WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY feature_name",
+                    sql::except_dates(except)
+                ),
                 (range.from, range.to),
             )
             .await?;
@@ -114,23 +140,114 @@ impl Stats for MySqlStore {
     async fn client_counts(
         &self,
         range: &DateRange,
+        except: &[NaiveDate],
+        site: Option<&Site>,
     ) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let (_, _, clients, only_site) = sql::summary_tables(site);
         let mut conn = self.pool().get_conn().await?;
         Ok(conn
             .exec(
-                "SELECT dimension, value, CAST(SUM(sessions) AS UNSIGNED) FROM daily_client_usage \
-                 WHERE date BETWEEN ? AND ? GROUP BY dimension, value",
+                format!(
+                    "SELECT dimension, value, CAST(SUM(sessions) AS UNSIGNED) FROM {clients} \
+                     WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY dimension, value",
+                    sql::except_dates(except)
+                ),
                 (range.from, range.to),
             )
             .await?)
     }
 
-    async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError> {
+    async fn live_days(
+        &self,
+        days: Vec<NaiveDate>,
+        site: Option<Site>,
+    ) -> Result<Vec<DaySummary>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let mut summaries = Vec::new();
+        for day in days {
+            summaries.extend(read_day(&mut conn, day, site.as_ref()).await?);
+        }
+        Ok(summaries)
+    }
+
+    async fn live_sites(
+        &self,
+        seen_since: NaiveDateTime,
+        runs_5m: NaiveDateTime,
+        runs_30m: NaiveDateTime,
+    ) -> Result<Vec<LiveSite>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let sessions: Vec<(String, u64)> = conn
+            .exec(
+                sql::LIVE_SESSIONS,
+                (minute_of(seen_since.and_utc()), seen_since),
+            )
+            .await?;
+        let rows: Vec<(String, u64, u64, u64, u64)> = conn
+            .exec(sql::LIVE_RUNS, (runs_5m, runs_5m, runs_30m))
+            .await?;
+        let runs = rows
+            .into_iter()
+            .map(
+                |(site, runs_5m, errors_5m, runs_30m, errors_30m)| LiveSite {
+                    site,
+                    sessions: 0,
+                    runs_5m,
+                    errors_5m,
+                    runs_30m,
+                    errors_30m,
+                },
+            )
+            .collect();
+        Ok(now::merge_sites(sessions, runs))
+    }
+
+    async fn feature_data(
+        &self,
+        name: &str,
+        range: &DateRange,
+        site: Option<&Site>,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
         let (start, end) = span(range);
         let mut conn = self.pool().get_conn().await?;
-        let from_runs =
+        Ok(conn
+            .exec(sql::feature_data(site), (name, start, end, limit))
+            .await?)
+    }
+
+    async fn error_runs(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<ErrorRuns>, StoreError> {
+        let (start, end) = span(range);
+        let mut conn = self.pool().get_conn().await?;
+        let rows: Vec<(String, String, u64, NaiveDateTime)> =
+            conn.exec(sql::error_runs(site), (start, end)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(message, session_id, runs, last)| ErrorRuns {
+                message,
+                session_id,
+                runs,
+                last_seen: last.and_utc(),
+            })
+            .collect())
+    }
+
+    async fn program_totals(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<ProgramTotals, StoreError> {
+        let only_site = Site::clause(site, "s.site_id");
+        let (start, end) = span(range);
+        let mut conn = self.pool().get_conn().await?;
+        let from_runs = format!(
             "FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
-             WHERE s.start_time >= ? AND s.start_time < ?";
+             WHERE s.start_time >= ? AND s.start_time < ?{only_site}"
+        );
         let totals: Option<(u64, u64, u64, u64, u64, u64)> = conn
             .exec_first(
                 format!(

@@ -9,6 +9,7 @@ mod ingest;
 mod lease;
 mod salts;
 mod stats;
+mod summary;
 mod time;
 mod upkeep;
 

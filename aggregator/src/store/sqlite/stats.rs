@@ -1,24 +1,36 @@
 //! SQL of the stats API and the CLI on SQLite: the same reads as MySQL's.
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
-use super::time::{date_text, day_span, parse_date, parse_time};
+use super::summary::read_day;
+use super::time::{date_text, day_span, parse_date, parse_time, time_text};
 use super::SqliteStore;
+use crate::domain::session::minute_of;
 use crate::report::dates::DateRange;
-use crate::report::model::{DailyRow, FeatureCount, ProgramTotals, RecentSession};
-use crate::store::{Stats, StoreError};
+use crate::report::model::{
+    DailyRow, ErrorRuns, FeatureCount, LiveSite, ProgramTotals, RecentSession,
+};
+use crate::report::now;
+use crate::report::site::Site;
+use crate::report::summary::DaySummary;
+use crate::store::{sql, Stats, StoreError};
 
 #[async_trait]
 impl Stats for SqliteStore {
-    async fn daily_rows(&self, range: &DateRange) -> Result<Vec<DailyRow>, StoreError> {
+    async fn daily_rows(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<DailyRow>, StoreError> {
+        let (summary, _, _, only_site) = sql::summary_tables(site);
         let (from, to) = (date_text(range.from), date_text(range.to));
         self.other
             .run(move |conn| {
                 let mut select = conn.prepare_cached(
-                    "SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
+                    &format!("SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
                      avg_session_duration_seconds, avg_active_seconds, total_duration_seconds, total_active_seconds, \
-                     program_errors, feature_uses FROM daily_usage_summary WHERE date BETWEEN ? AND ? ORDER BY date",
+                     program_errors, feature_uses FROM {summary} WHERE date BETWEEN ? AND ?{only_site} ORDER BY date"),
                 )?;
                 let rows = select
                     .query_map((&from, &to), |r| {
@@ -65,13 +77,18 @@ impl Stats for SqliteStore {
             .await
     }
 
-    async fn recent_sessions(&self, limit: u32) -> Result<Vec<RecentSession>, StoreError> {
+    async fn recent_sessions(
+        &self,
+        limit: u32,
+        site: Option<&Site>,
+    ) -> Result<Vec<RecentSession>, StoreError> {
+        let only_site = Site::clause(site, "site_id").replacen(" AND", " WHERE", 1);
         self.other
             .run(move |conn| {
                 let mut select = conn.prepare_cached(
-                    "SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
-                     lines_executed, errors_encountered, browser, os, device FROM ide_sessions \
-                     ORDER BY start_time DESC LIMIT ?",
+                    &format!("SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
+                     lines_executed, errors_encountered, browser, os, device FROM ide_sessions{only_site} \
+                     ORDER BY start_time DESC LIMIT ?"),
                 )?;
                 let rows = select
                     .query_map([limit], |r| {
@@ -104,14 +121,22 @@ impl Stats for SqliteStore {
             .await
     }
 
-    async fn feature_counts(&self, range: &DateRange) -> Result<Vec<FeatureCount>, StoreError> {
+    async fn feature_counts(
+        &self,
+        range: &DateRange,
+        except: &[NaiveDate],
+        site: Option<&Site>,
+    ) -> Result<Vec<FeatureCount>, StoreError> {
+        let (_, features, _, only_site) = sql::summary_tables(site);
         let (from, to) = (date_text(range.from), date_text(range.to));
+        let sql = format!(
+            "SELECT feature_name, SUM(uses), SUM(sessions) FROM {features} \
+             WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY feature_name",
+            sql::except_dates(except)
+        );
         self.other
             .run(move |conn| {
-                let mut select = conn.prepare_cached(
-                    "SELECT feature_name, SUM(uses), SUM(sessions) FROM daily_feature_usage \
-                     WHERE date BETWEEN ? AND ? GROUP BY feature_name",
-                )?;
+                let mut select = conn.prepare_cached(&sql)?;
                 let counts = select
                     .query_map((&from, &to), |r| {
                         Ok(FeatureCount {
@@ -129,14 +154,19 @@ impl Stats for SqliteStore {
     async fn client_counts(
         &self,
         range: &DateRange,
+        except: &[NaiveDate],
+        site: Option<&Site>,
     ) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let (_, _, clients, only_site) = sql::summary_tables(site);
         let (from, to) = (date_text(range.from), date_text(range.to));
+        let sql = format!(
+            "SELECT dimension, value, SUM(sessions) FROM {clients} \
+             WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY dimension, value",
+            sql::except_dates(except)
+        );
         self.other
             .run(move |conn| {
-                let mut select = conn.prepare_cached(
-                    "SELECT dimension, value, SUM(sessions) FROM daily_client_usage \
-                     WHERE date BETWEEN ? AND ? GROUP BY dimension, value",
-                )?;
+                let mut select = conn.prepare_cached(&sql)?;
                 let counts = select
                     .query_map((&from, &to), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect::<Result<Vec<_>, _>>()?;
@@ -145,12 +175,116 @@ impl Stats for SqliteStore {
             .await
     }
 
-    async fn program_totals(&self, range: &DateRange) -> Result<ProgramTotals, StoreError> {
+    async fn live_days(
+        &self,
+        days: Vec<NaiveDate>,
+        site: Option<Site>,
+    ) -> Result<Vec<DaySummary>, StoreError> {
+        self.other
+            .run(move |conn| {
+                let mut summaries = Vec::new();
+                for day in days {
+                    summaries.extend(read_day(conn, day, site.as_ref())?);
+                }
+                Ok(summaries)
+            })
+            .await
+    }
+
+    async fn live_sites(
+        &self,
+        seen_since: NaiveDateTime,
+        runs_5m: NaiveDateTime,
+        runs_30m: NaiveDateTime,
+    ) -> Result<Vec<LiveSite>, StoreError> {
+        self.other
+            .run(move |conn| {
+                let sessions = conn
+                    .prepare_cached(sql::LIVE_SESSIONS)?
+                    .query_map(
+                        (minute_of(seen_since.and_utc()), time_text(seen_since)),
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?
+                    .collect::<Result<Vec<(String, u64)>, _>>()?;
+                let five = time_text(runs_5m);
+                let runs = conn
+                    .prepare_cached(sql::LIVE_RUNS)?
+                    .query_map((&five, &five, time_text(runs_30m)), |r| {
+                        Ok(LiveSite {
+                            site: r.get(0)?,
+                            sessions: 0,
+                            runs_5m: r.get(1)?,
+                            errors_5m: r.get(2)?,
+                            runs_30m: r.get(3)?,
+                            errors_30m: r.get(4)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(now::merge_sites(sessions, runs))
+            })
+            .await
+    }
+
+    async fn feature_data(
+        &self,
+        name: &str,
+        range: &DateRange,
+        site: Option<&Site>,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let (start, end) = day_span(range.from, range.to);
+        let (sql, name) = (sql::feature_data(site), name.to_string());
+        self.other
+            .run(move |conn| {
+                let rows = conn
+                    .prepare_cached(&sql)?
+                    .query_map((&name, &start, &end, limit), |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn error_runs(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<ErrorRuns>, StoreError> {
+        let (start, end) = day_span(range.from, range.to);
+        let sql = sql::error_runs(site);
+        self.other
+            .run(move |conn| {
+                let rows = conn
+                    .prepare_cached(&sql)?
+                    .query_map((&start, &end), |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+                    })?
+                    .collect::<Result<Vec<(String, String, u64, String)>, _>>()?;
+                rows.into_iter()
+                    .map(|(message, session_id, runs, last)| {
+                        Ok(ErrorRuns {
+                            message,
+                            session_id,
+                            runs,
+                            last_seen: parse_time(&last)?.and_utc(),
+                        })
+                    })
+                    .collect()
+            })
+            .await
+    }
+
+    async fn program_totals(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<ProgramTotals, StoreError> {
+        let only_site = Site::clause(site, "s.site_id");
         let (start, end) = day_span(range.from, range.to);
         self.other
             .run(move |conn| {
-                let from_runs = "FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
-                                 WHERE s.start_time >= ? AND s.start_time < ?";
+                let from_runs = format!("FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
+                                 WHERE s.start_time >= ? AND s.start_time < ?{only_site}");
                 let totals = conn.query_row(
                     &format!(
                         "SELECT COUNT(*), COALESCE(SUM(p.success = 0), 0), COALESCE(SUM(p.success IS NULL), 0), \

@@ -3,9 +3,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{OptionalExtension, TransactionBehavior};
 
-use super::time::{date_text, day_span, parse_date, parse_time, time_text, utc_text};
+use super::summary::roll_up_day;
+use super::time::{parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
 use crate::domain::session::minute_of;
 use crate::store::sql;
@@ -45,16 +46,9 @@ impl Upkeep for SqliteStore {
         self.other
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let (start, end) = day_span(day, day);
-                let sessions: i64 = tx.query_row(
-                    "SELECT COUNT(*) FROM ide_sessions WHERE start_time >= ? AND start_time < ?",
-                    (&start, &end),
-                    |r| r.get(0),
-                )?;
-                if sessions == 0 {
+                if !roll_up_day(&tx, day, now)? {
                     return Ok(false);
                 }
-                replace_day(&tx, &date_text(day), &start, &end, &time_text(now))?;
                 tx.commit()?;
                 Ok(true)
             })
@@ -178,49 +172,4 @@ impl SqliteStore {
             })
             .await
     }
-}
-
-/// Replaces the summaries of `date` (sessions starting in `[start, end)`). Rows adopted without a
-/// reduced agent count as "Unknown"; unique visitors are distinct hashes plus one per session
-/// without a hash; averages skip sessions whose duration is unknown: as on MySQL.
-fn replace_day(
-    conn: &Connection,
-    date: &str,
-    start: &str,
-    end: &str,
-    now: &str,
-) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM daily_feature_usage WHERE date = ?", [date])?;
-    conn.execute(
-        "INSERT INTO daily_feature_usage (date, feature_name, uses, sessions) \
-         SELECT ?1, f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
-         FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
-         WHERE s.start_time >= ?2 AND s.start_time < ?3 GROUP BY f.feature_name",
-        (date, start, end),
-    )?;
-    conn.execute("DELETE FROM daily_client_usage WHERE date = ?", [date])?;
-    for column in ["browser", "os", "device"] {
-        conn.execute(
-            &format!(
-                "INSERT INTO daily_client_usage (date, dimension, value, sessions) \
-                 SELECT ?1, '{column}', COALESCE({column}, 'Unknown'), COUNT(*) FROM ide_sessions \
-                 WHERE start_time >= ?2 AND start_time < ?3 GROUP BY COALESCE({column}, 'Unknown')"
-            ),
-            (date, start, end),
-        )?;
-    }
-    conn.execute("DELETE FROM daily_usage_summary WHERE date = ?", [date])?;
-    conn.execute(
-        "INSERT INTO daily_usage_summary (date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
-         avg_session_duration_seconds, total_duration_seconds, total_active_seconds, avg_active_seconds, \
-         program_errors, feature_uses, rolled_up_at) \
-         SELECT ?1, COUNT(DISTINCT visitor_hash) + SUM(visitor_hash IS NULL), COUNT(*), SUM(programs_run), \
-         SUM(lines_executed), COALESCE(CAST(ROUND(AVG(duration_seconds)) AS INTEGER), 0), \
-         COALESCE(SUM(duration_seconds), 0), COALESCE(SUM(active_seconds), 0), \
-         COALESCE(CAST(ROUND(AVG(active_seconds)) AS INTEGER), 0), SUM(errors_encountered), \
-         (SELECT COALESCE(SUM(uses), 0) FROM daily_feature_usage WHERE date = ?1), ?4 \
-         FROM ide_sessions WHERE start_time >= ?2 AND start_time < ?3",
-        (date, start, end, now),
-    )?;
-    Ok(())
 }

@@ -66,6 +66,8 @@ impl TestApp {
             // A loaded test machine can take seconds to commit; the 503 it would otherwise
             // answer is right in production but would make tests that expect 200 flaky.
             flush_timeout_secs: 60,
+            // Tests roll up when the data they want is in place (one test turns this on).
+            rollup_at_start: false,
             ..Config::default()
         };
         adjust(&mut config);

@@ -1,22 +1,23 @@
 //! `/api/v1/stats/*`: the JSON the dashboard reads, behind a bearer token compared in constant
 //! time. Handlers only parse the query, call the store and the pure shaping in `report::shape`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+mod export;
+mod reports;
+
 use super::AppState;
-use crate::report::dates::{BadRange, DateRange};
-use crate::report::shape;
+use crate::report::dates::BadRange;
 use crate::store::StoreError;
 use crate::visitor::ClientAddr;
 
@@ -111,11 +112,15 @@ impl StatsError {
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/daily", get(daily))
-        .route("/sessions", get(sessions))
-        .route("/features", get(features))
-        .route("/programs", get(programs))
-        .route("/clients", get(clients))
+        .route("/daily", get(reports::daily))
+        .route("/sessions", get(reports::sessions))
+        .route("/features", get(reports::features))
+        .route("/programs", get(reports::programs))
+        .route("/clients", get(reports::clients))
+        .route("/live", get(reports::live))
+        .route("/errors", get(reports::errors))
+        .route("/features/{name}", get(reports::feature_data))
+        .route_layer(middleware::from_fn(export::export))
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 
@@ -158,89 +163,6 @@ fn bearer_token(value: &str) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim())
         .filter(|t| !t.is_empty())
-}
-
-type Params = Query<HashMap<String, String>>;
-
-fn range(app: &AppState, params: &HashMap<String, String>) -> Result<DateRange, StatsError> {
-    let today = app.clock.now().date_naive();
-    DateRange::parse(
-        params.get("from").map(String::as_str),
-        params.get("to").map(String::as_str),
-        today,
-        DEFAULT_DAYS,
-    )
-    .map_err(StatsError::BadQuery)
-}
-
-fn with_range(range: &DateRange, mut body: Value) -> Json<Value> {
-    if let Some(object) = body.as_object_mut() {
-        object.insert("from".into(), json!(range.from));
-        object.insert("to".into(), json!(range.to));
-    }
-    Json(body)
-}
-
-async fn daily(
-    State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let range = range(&app, &params)?;
-    let rows = app.store.daily_rows(&range).await?;
-    let rolled_up_at = app.store.last_rollup().await?.map(|at| at.and_utc());
-    Ok(with_range(
-        &range,
-        json!({"days": shape::series(&range, &rows), "totals": shape::totals(&rows),
-               "rolled_up_at": rolled_up_at}),
-    ))
-}
-
-async fn sessions(
-    State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let limit = match params.get("limit") {
-        None => DEFAULT_SESSIONS,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_SESSIONS).contains(n))
-            .ok_or_else(|| {
-                StatsError::BadQuery(BadRange {
-                    field: "limit",
-                    reason: format!("limit must be a number from 1 to {MAX_SESSIONS}"),
-                })
-            })?,
-    };
-    let sessions = app.store.recent_sessions(limit).await?;
-    Ok(Json(json!({"sessions": sessions})))
-}
-
-async fn features(
-    State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let range = range(&app, &params)?;
-    let counts = shape::features(app.store.feature_counts(&range).await?);
-    Ok(with_range(&range, json!({"features": counts})))
-}
-
-async fn programs(
-    State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let range = range(&app, &params)?;
-    let stats = shape::programs(&app.store.program_totals(&range).await?);
-    Ok(with_range(&range, json!(stats)))
-}
-
-async fn clients(
-    State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let range = range(&app, &params)?;
-    let clients = shape::clients(app.store.client_counts(&range).await?);
-    Ok(with_range(&range, json!(clients)))
 }
 
 /// A shared handle on the token for the router state.

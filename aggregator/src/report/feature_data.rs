@@ -1,0 +1,168 @@
+//! Feature data (`/api/v1/stats/features/{name}`): the most frequent values of each key of the
+//! JSON objects a feature's events carry. Pure and bounded: the store reads distinct data texts
+//! with their counts (at most [`MAX_DISTINCT`]); this module counts keys and values.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Distinct data values a drill-down reads at most; beyond, the answer says `truncated`.
+pub const MAX_DISTINCT: u32 = 5000;
+/// Keys shown at most, most frequent first.
+pub const TOP_KEYS: usize = 20;
+/// Values shown per key at most.
+pub const TOP_VALUES: usize = 10;
+/// A value longer than this is cut (and ends in `…`).
+pub const VALUE_CHARS: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueCount {
+    pub value: String,
+    pub events: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyCount {
+    pub key: String,
+    /// Events whose data has this key.
+    pub events: u64,
+    pub values: Vec<ValueCount>,
+    /// Distinct values not shown.
+    pub other_values: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeatureData {
+    /// Events with an object as data (among those read).
+    pub events: u64,
+    pub keys: Vec<KeyCount>,
+    /// Keys not shown.
+    pub other_keys: u64,
+}
+
+/// A value as shown: strings without quotes, other JSON as written; cut to [`VALUE_CHARS`].
+fn shown(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > VALUE_CHARS {
+        let cut: String = text.chars().take(VALUE_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+fn top<T>(mut items: Vec<(String, u64, T)>, n: usize) -> (Vec<(String, u64, T)>, u64) {
+    items.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let rest = items.len().saturating_sub(n) as u64;
+    items.truncate(n);
+    (items, rest)
+}
+
+/// Counts keys and values over (data text, events) pairs; data that is not a JSON object is
+/// left out.
+pub fn summarize(rows: &[(String, u64)]) -> FeatureData {
+    let mut events = 0;
+    let mut keys: HashMap<String, (u64, HashMap<String, u64>)> = HashMap::new();
+    for (text, count) in rows {
+        let Ok(Value::Object(object)) = serde_json::from_str::<Value>(text) else {
+            continue;
+        };
+        events += count;
+        for (key, value) in &object {
+            let entry = keys.entry(shown(&Value::from(key.as_str()))).or_default();
+            entry.0 += count;
+            *entry.1.entry(shown(value)).or_default() += count;
+        }
+    }
+    let (shown_keys, other_keys) = top(
+        keys.into_iter().map(|(k, (n, v))| (k, n, v)).collect(),
+        TOP_KEYS,
+    );
+    let keys = shown_keys
+        .into_iter()
+        .map(|(key, events, values)| {
+            let (values, other_values) = top(
+                values.into_iter().map(|(v, n)| (v, n, ())).collect(),
+                TOP_VALUES,
+            );
+            KeyCount {
+                key,
+                events,
+                values: values
+                    .into_iter()
+                    .map(|(value, events, ())| ValueCount { value, events })
+                    .collect(),
+                other_values,
+            }
+        })
+        .collect();
+    FeatureData {
+        events,
+        keys,
+        other_keys,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_values_are_counted_by_events() {
+        let rows = vec![
+            (r#"{"source": "toolbar", "lines": 10}"#.to_string(), 3),
+            (r#"{"source": "keyboard"}"#.to_string(), 1),
+            (r#"{"source": "toolbar", "lines": 12}"#.to_string(), 2),
+            ("\"not an object\"".to_string(), 5),
+        ];
+        let data = summarize(&rows);
+        assert_eq!(data.events, 6, "the string is left out");
+        assert_eq!(data.keys[0].key, "source");
+        assert_eq!(data.keys[0].events, 6);
+        assert_eq!(
+            data.keys[0].values,
+            vec![
+                ValueCount {
+                    value: "toolbar".into(),
+                    events: 5
+                },
+                ValueCount {
+                    value: "keyboard".into(),
+                    events: 1
+                },
+            ]
+        );
+        assert_eq!(
+            (data.keys[1].key.as_str(), data.keys[1].events),
+            ("lines", 5)
+        );
+        assert_eq!(
+            data.keys[1].values[0],
+            ValueCount {
+                value: "10".into(),
+                events: 3
+            }
+        );
+    }
+
+    #[test]
+    fn everything_is_bounded() {
+        let rows: Vec<(String, u64)> = (0..30)
+            .map(|i| (format!(r#"{{"k{i}": "{}", "v": {i}}}"#, "x".repeat(300)), 1))
+            .collect();
+        let data = summarize(&rows);
+        assert_eq!((data.keys.len(), data.other_keys), (TOP_KEYS, 11));
+        let v = data.keys.iter().find(|k| k.key == "v").unwrap();
+        assert_eq!((v.values.len(), v.other_values), (TOP_VALUES, 20));
+        let long = &data.keys.iter().find(|k| k.key != "v").unwrap().values[0].value;
+        assert_eq!(
+            long.chars().count(),
+            VALUE_CHARS + 1,
+            "cut, with an ellipsis"
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! The "now" view (`/api/v1/stats/live`): who is on each site, and what their programs did in
+//! the last minutes. Pure: the store reads per-site counts, these functions merge and total them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::model::{LiveNow, LiveSite, LiveSiteView, RecentRuns};
+
+/// Sessions count as "on the site" while their last batch is at most this many heartbeat
+/// periods old: one missed heartbeat (a slow network, a throttled tab) does not drop them.
+pub const HEARTBEATS_IN_WINDOW: u32 = 2;
+
+/// The cutoffs of a live read at `now`: sessions seen since, runs since 5 and since 30 minutes.
+pub fn cutoffs(now: DateTime<Utc>, heartbeat: std::time::Duration) -> [DateTime<Utc>; 3] {
+    let window = Duration::from_std(heartbeat * HEARTBEATS_IN_WINDOW).unwrap_or(Duration::zero());
+    [
+        now - window,
+        now - Duration::minutes(5),
+        now - Duration::minutes(30),
+    ]
+}
+
+/// Sessions per site and run counts per site into one row per site that has either.
+pub fn merge_sites(sessions: Vec<(String, u64)>, runs: Vec<LiveSite>) -> Vec<LiveSite> {
+    let mut by_site: BTreeMap<String, LiveSite> =
+        runs.into_iter().map(|r| (r.site.clone(), r)).collect();
+    for (site, count) in sessions {
+        by_site
+            .entry(site.clone())
+            .or_insert_with(|| LiveSite {
+                site,
+                ..LiveSite::default()
+            })
+            .sessions = count;
+    }
+    by_site.into_values().collect()
+}
+
+/// Totals over the sites, and the sites by sessions (then 30-minute runs, then name).
+pub fn view(sites: Vec<LiveSite>) -> LiveNow {
+    let runs = |runs, errors| RecentRuns { runs, errors };
+    let mut views: Vec<LiveSiteView> = sites
+        .into_iter()
+        .map(|s| LiveSiteView {
+            site: s.site,
+            sessions: s.sessions,
+            programs_5m: runs(s.runs_5m, s.errors_5m),
+            programs_30m: runs(s.runs_30m, s.errors_30m),
+        })
+        .collect();
+    views.sort_by(|a, b| {
+        (b.sessions, b.programs_30m.runs)
+            .cmp(&(a.sessions, a.programs_30m.runs))
+            .then_with(|| a.site.cmp(&b.site))
+    });
+    let total = |f: fn(&LiveSiteView) -> u64| views.iter().map(f).sum::<u64>();
+    LiveNow {
+        sessions: total(|v| v.sessions),
+        programs_5m: runs(
+            total(|v| v.programs_5m.runs),
+            total(|v| v.programs_5m.errors),
+        ),
+        programs_30m: runs(
+            total(|v| v.programs_30m.runs),
+            total(|v| v.programs_30m.errors),
+        ),
+        sites: views,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn runs(site: &str, r5: u64, e5: u64, r30: u64, e30: u64) -> LiveSite {
+        LiveSite {
+            site: site.into(),
+            sessions: 0,
+            runs_5m: r5,
+            errors_5m: e5,
+            runs_30m: r30,
+            errors_30m: e30,
+        }
+    }
+
+    #[test]
+    fn the_window_is_two_heartbeats() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let [seen, five, thirty] = cutoffs(now, std::time::Duration::from_secs(15));
+        assert_eq!(
+            seen,
+            Utc.with_ymd_and_hms(2026, 11, 28, 11, 59, 30).unwrap()
+        );
+        assert_eq!(five, Utc.with_ymd_and_hms(2026, 11, 28, 11, 55, 0).unwrap());
+        assert_eq!(
+            thirty,
+            Utc.with_ymd_and_hms(2026, 11, 28, 11, 30, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn sites_merge_and_total() {
+        let merged = merge_sites(
+            vec![("ide".into(), 3), ("docs".into(), 1)],
+            vec![runs("ide", 2, 1, 5, 2), runs("old", 0, 0, 4, 4)],
+        );
+        let now = view(merged);
+        assert_eq!(now.sessions, 4);
+        assert_eq!(now.programs_5m, RecentRuns { runs: 2, errors: 1 });
+        assert_eq!(now.programs_30m, RecentRuns { runs: 9, errors: 6 });
+        let order: Vec<(&str, u64)> = now
+            .sites
+            .iter()
+            .map(|s| (s.site.as_str(), s.sessions))
+            .collect();
+        assert_eq!(order, vec![("ide", 3), ("docs", 1), ("old", 0)]);
+    }
+
+    #[test]
+    fn nothing_going_on_is_zeros() {
+        let now = view(vec![]);
+        assert_eq!((now.sessions, now.sites.len()), (0, 0));
+        assert_eq!(now.programs_30m, RecentRuns::default());
+    }
+}
