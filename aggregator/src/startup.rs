@@ -135,25 +135,16 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let Application {
-            listener,
-            router,
-            store,
-            writer_task,
-            maintenance,
-            maintenance_every,
-            socket_limits,
-        } = self;
-        let upkeep = maintenance.spawn(maintenance_every);
-        tracing::info!(address = %listener.local_addr()?, "serving");
-        http::serve::serve(listener, router, socket_limits, shutdown).await;
+        let upkeep = self.maintenance.spawn(self.maintenance_every);
+        tracing::info!(address = %self.listener.local_addr()?, "serving");
+        http::serve::serve(self.listener, self.router, self.socket_limits, shutdown).await;
         // The router (and every writer handle in it) is gone: the writer drains and stops.
-        match tokio::time::timeout(DRAIN_TIMEOUT, writer_task).await {
+        match tokio::time::timeout(DRAIN_TIMEOUT, self.writer_task).await {
             Ok(_) => tracing::info!("write queue drained"),
             Err(_) => tracing::error!("write queue not drained within {DRAIN_TIMEOUT:?}"),
         }
         upkeep.abort();
-        store.disconnect().await;
+        self.store.disconnect().await;
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use super::model::{DailyRow, FeatureCount};
 use super::rollup::{far_future, WATERMARK_MARGIN};
 use super::site::Site;
 use super::summary::DaySummary;
-use crate::store::{Store, StoreError};
+use crate::store::{DaysBefore, Store, StoreError};
 
 /// The days of `range` whose stored summaries may be behind their raw rows: days with a session
 /// touched since the last rollup run (less the watermark's margin), or, before any rollup ever
@@ -19,7 +19,11 @@ use crate::store::{Store, StoreError};
 pub async fn stale_days(store: &Store, range: &DateRange) -> Result<Vec<NaiveDate>, StoreError> {
     let days = match store.rollup_mark().await? {
         Some(mark) => store.days_touched_since(mark - WATERMARK_MARGIN).await?,
-        None => store.days_with_sessions_before(far_future()).await?,
+        None => {
+            store
+                .days_before(DaysBefore::WithSessions, far_future())
+                .await?
+        }
     };
     Ok(days
         .into_iter()

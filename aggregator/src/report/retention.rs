@@ -4,7 +4,7 @@
 use chrono::{Days, NaiveDate};
 
 use super::Reports;
-use crate::store::StoreError;
+use crate::store::{DaysBefore, StoreError};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PurgeOutcome {
@@ -37,7 +37,11 @@ impl Reports {
             .and_hms_opt(0, 0, 0)
             .expect("midnight exists");
         let mut outcome = PurgeOutcome::default();
-        for day in self.store.days_unsummarized_before(cutoff).await? {
+        for day in self
+            .store
+            .days_before(DaysBefore::Unsummarized, cutoff)
+            .await?
+        {
             let now = self.clock.now().naive_utc();
             if self.store.rollup_day(day, now).await? {
                 outcome.days_rolled_up_first += 1;

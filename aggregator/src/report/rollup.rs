@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 
 use super::Reports;
-use crate::store::StoreError;
+use crate::store::{DaysBefore, StoreError};
 
 /// How far back the watermark looks: a batch is stamped with its receive time but committed a
 /// little later (group commit, retries), so a session may show up slightly "in the past".
@@ -61,7 +61,11 @@ impl Reports {
                     .days_touched_since(mark - WATERMARK_MARGIN)
                     .await?
             }
-            None => self.store.days_with_sessions_before(far_future()).await?,
+            None => {
+                self.store
+                    .days_before(DaysBefore::WithSessions, far_future())
+                    .await?
+            }
         };
         days.extend(touched);
         let outcome = self.rollup_days(days).await?;

@@ -110,6 +110,16 @@ impl crate::visitor::SaltTable for Store {
     }
 }
 
+/// Which days [`Upkeep::days_before`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaysBefore {
+    /// Days that still have raw sessions.
+    WithSessions,
+    /// Days with raw sessions but no rollup yet (adopted days, or a day the periodic rollup never
+    /// saw): retention rolls these up before deleting them.
+    Unsummarized,
+}
+
 /// Periodic upkeep: ending idle sessions, the daily rollup, retention.
 #[async_trait]
 pub trait Upkeep: Send + Sync {
@@ -122,15 +132,10 @@ pub trait Upkeep: Send + Sync {
     async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError>;
     /// UTC days of the sessions that received a batch at or after `since`.
     async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError>;
-    /// UTC days that still have raw sessions starting before `cutoff`.
-    async fn days_with_sessions_before(
+    /// UTC days before `cutoff` of the kind `which` names.
+    async fn days_before(
         &self,
-        cutoff: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError>;
-    /// UTC days before `cutoff` with raw sessions but no rollup yet (adopted days, or a day the
-    /// periodic rollup never saw): retention rolls these up before deleting them.
-    async fn days_unsummarized_before(
-        &self,
+        which: DaysBefore,
         cutoff: NaiveDateTime,
     ) -> Result<Vec<NaiveDate>, StoreError>;
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError>;

@@ -1,5 +1,6 @@
 //! SQL text both dialects take as it is, written once; each store keeps only what differs.
 
+use super::DaysBefore;
 use crate::report::site::Site;
 
 /// UTC days of the sessions that received a batch at or after the second `?`, whose minute
@@ -17,6 +18,14 @@ pub const DAYS_UNSUMMARIZED_BEFORE: &str =
     "SELECT DISTINCT DATE(s.start_time) FROM ide_sessions s \
      LEFT JOIN daily_usage_summary d ON d.date = DATE(s.start_time) \
      WHERE s.start_time < ? AND d.rolled_up_at IS NULL ORDER BY 1";
+
+/// The query of [`DaysBefore`]'s days (parameter: the cutoff).
+pub fn days_before(which: DaysBefore) -> &'static str {
+    match which {
+        DaysBefore::WithSessions => DAYS_WITH_SESSIONS_BEFORE,
+        DaysBefore::Unsummarized => DAYS_UNSUMMARIZED_BEFORE,
+    }
+}
 
 /// A day's feature uses (`[start, end)` of session start), of one site or all: name, uses,
 /// sessions using it.
@@ -107,6 +116,38 @@ pub fn feature_data(site: Option<&Site>) -> String {
          JOIN ide_sessions s ON s.session_id = f.session_id \
          WHERE f.feature_name = ? AND s.start_time >= ? AND s.start_time < ?{} \
          AND f.feature_data IS NOT NULL GROUP BY CAST(f.feature_data AS CHAR) ORDER BY 2 DESC LIMIT ?",
+        Site::clause(site, "s.site_id")
+    )
+}
+
+/// A range of days (`BETWEEN ? AND ?`) of a summary table (`daily_usage_summary` or
+/// `daily_site_usage`), with the ` AND site_id = ...` of a site read, in date order.
+pub fn daily_rows(summary: &str, only_site: &str) -> String {
+    format!(
+        "SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
+         avg_session_duration_seconds, avg_active_seconds, total_duration_seconds, total_active_seconds, \
+         program_errors, feature_uses FROM {summary} WHERE date BETWEEN ? AND ?{only_site} ORDER BY date"
+    )
+}
+
+/// The time of the latest rollup.
+pub const LAST_ROLLUP: &str = "SELECT MAX(rolled_up_at) FROM daily_usage_summary";
+
+/// The latest `?` sessions, of one site or all: start, ended, durations, counts, client.
+pub fn recent_sessions(site: Option<&Site>) -> String {
+    let only_site = Site::clause(site, "site_id").replacen(" AND", " WHERE", 1);
+    format!(
+        "SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
+         lines_executed, errors_encountered, browser, os, device FROM ide_sessions{only_site} \
+         ORDER BY start_time DESC LIMIT ?"
+    )
+}
+
+/// The `FROM ... WHERE` of the runs of sessions starting in `[?, ?)`, of one site or all.
+pub fn runs_of_sessions(site: Option<&Site>) -> String {
+    format!(
+        "FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
+         WHERE s.start_time >= ? AND s.start_time < ?{}",
         Site::clause(site, "s.site_id")
     )
 }

@@ -41,12 +41,7 @@ impl Stats for MySqlStore {
         let (summary, _, _, only_site) = sql::summary_tables(site);
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<Row> = conn
-            .exec(
-                format!("SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
-                 avg_session_duration_seconds, avg_active_seconds, total_duration_seconds, total_active_seconds, \
-                 program_errors, feature_uses FROM {summary} WHERE date BETWEEN ? AND ?{only_site} ORDER BY date"),
-                (range.from, range.to),
-            )
+            .exec(sql::daily_rows(summary, &only_site), (range.from, range.to))
             .await?;
         rows.into_iter()
             .map(|mut r| {
@@ -69,9 +64,7 @@ impl Stats for MySqlStore {
 
     async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
-        let latest: Option<Option<NaiveDateTime>> = conn
-            .query_first("SELECT MAX(rolled_up_at) FROM daily_usage_summary")
-            .await?;
+        let latest: Option<Option<NaiveDateTime>> = conn.query_first(sql::LAST_ROLLUP).await?;
         Ok(latest.flatten())
     }
 
@@ -80,16 +73,9 @@ impl Stats for MySqlStore {
         limit: u32,
         site: Option<&Site>,
     ) -> Result<Vec<RecentSession>, StoreError> {
-        let only_site = Site::clause(site, "site_id").replacen(" AND", " WHERE", 1);
+        let select_sql = sql::recent_sessions(site);
         let mut conn = self.pool().get_conn().await?;
-        let rows: Vec<Row> = conn
-            .exec(
-                format!("SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
-                 lines_executed, errors_encountered, browser, os, device FROM ide_sessions{only_site} \
-                 ORDER BY start_time DESC LIMIT ?"),
-                (limit,),
-            )
-            .await?;
+        let rows: Vec<Row> = conn.exec(select_sql, (limit,)).await?;
         rows.into_iter()
             .map(|mut r| {
                 let started: NaiveDateTime = get(&mut r, 0)?;
@@ -241,13 +227,9 @@ impl Stats for MySqlStore {
         range: &DateRange,
         site: Option<&Site>,
     ) -> Result<ProgramTotals, StoreError> {
-        let only_site = Site::clause(site, "s.site_id");
+        let from_runs = sql::runs_of_sessions(site);
         let (start, end) = span(range);
         let mut conn = self.pool().get_conn().await?;
-        let from_runs = format!(
-            "FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
-             WHERE s.start_time >= ? AND s.start_time < ?{only_site}"
-        );
         let totals: Option<(u64, u64, u64, u64, u64, u64)> = conn
             .exec_first(
                 format!(

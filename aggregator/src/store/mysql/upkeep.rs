@@ -11,7 +11,7 @@ use super::summary::roll_up_day;
 use super::MySqlStore;
 use crate::domain::session::minute_of;
 use crate::store::sql;
-use crate::store::{StoreError, Upkeep};
+use crate::store::{DaysBefore, StoreError, Upkeep};
 
 /// Rows per statement, so that the sweep never holds many row locks at once.
 const SWEEP_CHUNK: u32 = 1000;
@@ -69,21 +69,12 @@ impl Upkeep for MySqlStore {
         Ok(conn.exec(sql::DAYS_TOUCHED_SINCE, (minute, since)).await?)
     }
 
-    /// UTC days that still have raw sessions starting before `cutoff`.
-    async fn days_with_sessions_before(
+    async fn days_before(
         &self,
+        which: DaysBefore,
         cutoff: NaiveDateTime,
     ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(sql::DAYS_WITH_SESSIONS_BEFORE, cutoff).await
-    }
-
-    /// UTC days before `cutoff` with raw sessions but no rollup of ours yet (adopted days, or a
-    /// day the periodic rollup never saw): retention rolls these up before deleting them.
-    async fn days_unsummarized_before(
-        &self,
-        cutoff: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(sql::DAYS_UNSUMMARIZED_BEFORE, cutoff).await
+        self.days(sql::days_before(which), cutoff).await
     }
 
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {
@@ -107,20 +98,12 @@ impl Upkeep for MySqlStore {
     /// Deletes program runs that happened before `cutoff` or belong to a session that started
     /// before it, in chunks. Returns the number of rows deleted.
     async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
-        let by_time = "DELETE FROM program_executions WHERE timestamp < ? LIMIT ?";
-        let by_session = "DELETE FROM program_executions WHERE session_id IN \
-             (SELECT session_id FROM ide_sessions WHERE start_time < ?) LIMIT ?";
-        Ok(self.delete_in_chunks(by_time, cutoff).await?
-            + self.delete_in_chunks(by_session, cutoff).await?)
+        self.purge_events("program_executions", cutoff).await
     }
 
     /// As [`Upkeep::purge_program_executions`], for feature events.
     async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
-        let by_time = "DELETE FROM feature_usage WHERE timestamp < ? LIMIT ?";
-        let by_session = "DELETE FROM feature_usage WHERE session_id IN \
-             (SELECT session_id FROM ide_sessions WHERE start_time < ?) LIMIT ?";
-        Ok(self.delete_in_chunks(by_time, cutoff).await?
-            + self.delete_in_chunks(by_session, cutoff).await?)
+        self.purge_events("feature_usage", cutoff).await
     }
 
     /// Deletes sessions that started before `cutoff`, in chunks.
@@ -132,6 +115,18 @@ impl Upkeep for MySqlStore {
 }
 
 impl MySqlStore {
+    /// Events of `table` that happened before `cutoff` or belong to a session that started
+    /// before it.
+    async fn purge_events(&self, table: &str, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        let by_time = format!("DELETE FROM {table} WHERE timestamp < ? LIMIT ?");
+        let by_session = format!(
+            "DELETE FROM {table} WHERE session_id IN \
+             (SELECT session_id FROM ide_sessions WHERE start_time < ?) LIMIT ?"
+        );
+        Ok(self.delete_in_chunks(&by_time, cutoff).await?
+            + self.delete_in_chunks(&by_session, cutoff).await?)
+    }
+
     /// Runs `sql` (parameters: cutoff, limit) in autocommit until a chunk comes back short.
     async fn delete_in_chunks(&self, sql: &str, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
         let mut conn = self.pool().get_conn().await?;

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::summary::read_day;
+use super::summary::{feature_count, read_day};
 use super::time::{date_text, day_span, parse_date, parse_time, time_text};
 use super::SqliteStore;
 use crate::domain::session::minute_of;
@@ -27,11 +27,7 @@ impl Stats for SqliteStore {
         let (from, to) = (date_text(range.from), date_text(range.to));
         self.other
             .run(move |conn| {
-                let mut select = conn.prepare_cached(
-                    &format!("SELECT date, unique_visitors, ide_sessions, programs_run, total_lines_executed, \
-                     avg_session_duration_seconds, avg_active_seconds, total_duration_seconds, total_active_seconds, \
-                     program_errors, feature_uses FROM {summary} WHERE date BETWEEN ? AND ?{only_site} ORDER BY date"),
-                )?;
+                let mut select = conn.prepare_cached(&sql::daily_rows(summary, &only_site))?;
                 let rows = select
                     .query_map((&from, &to), |r| {
                         Ok((
@@ -67,11 +63,7 @@ impl Stats for SqliteStore {
     async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError> {
         self.other
             .run(|conn| {
-                let latest: Option<String> = conn.query_row(
-                    "SELECT MAX(rolled_up_at) FROM daily_usage_summary",
-                    [],
-                    |r| r.get(0),
-                )?;
+                let latest: Option<String> = conn.query_row(sql::LAST_ROLLUP, [], |r| r.get(0))?;
                 latest.as_deref().map(parse_time).transpose()
             })
             .await
@@ -82,14 +74,10 @@ impl Stats for SqliteStore {
         limit: u32,
         site: Option<&Site>,
     ) -> Result<Vec<RecentSession>, StoreError> {
-        let only_site = Site::clause(site, "site_id").replacen(" AND", " WHERE", 1);
+        let select_sql = sql::recent_sessions(site);
         self.other
             .run(move |conn| {
-                let mut select = conn.prepare_cached(
-                    &format!("SELECT start_time, end_time IS NOT NULL, duration_seconds, active_seconds, programs_run, \
-                     lines_executed, errors_encountered, browser, os, device FROM ide_sessions{only_site} \
-                     ORDER BY start_time DESC LIMIT ?"),
-                )?;
+                let mut select = conn.prepare_cached(&select_sql)?;
                 let rows = select
                     .query_map([limit], |r| {
                         Ok((
@@ -138,13 +126,7 @@ impl Stats for SqliteStore {
             .run(move |conn| {
                 let mut select = conn.prepare_cached(&sql)?;
                 let counts = select
-                    .query_map((&from, &to), |r| {
-                        Ok(FeatureCount {
-                            name: r.get(0)?,
-                            uses: r.get(1)?,
-                            sessions: r.get(2)?,
-                        })
-                    })?
+                    .query_map((&from, &to), feature_count)?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(counts)
             })
@@ -279,12 +261,10 @@ impl Stats for SqliteStore {
         range: &DateRange,
         site: Option<&Site>,
     ) -> Result<ProgramTotals, StoreError> {
-        let only_site = Site::clause(site, "s.site_id");
+        let from_runs = sql::runs_of_sessions(site);
         let (start, end) = day_span(range.from, range.to);
         self.other
             .run(move |conn| {
-                let from_runs = format!("FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
-                                 WHERE s.start_time >= ? AND s.start_time < ?{only_site}");
                 let totals = conn.query_row(
                     &format!(
                         "SELECT COUNT(*), COALESCE(SUM(p.success = 0), 0), COALESCE(SUM(p.success IS NULL), 0), \

@@ -78,13 +78,7 @@ pub fn read_day(
     }
     let features = conn
         .prepare_cached(&sql::day_features(site))?
-        .query_map((&start, &end), |r| {
-            Ok(FeatureCount {
-                name: r.get(0)?,
-                uses: r.get(1)?,
-                sessions: r.get(2)?,
-            })
-        })?
+        .query_map((&start, &end), feature_count)?
         .collect::<Result<Vec<_>, _>>()?;
     let groups = conn
         .prepare_cached(&sql::day_client_groups(site))?
@@ -98,6 +92,15 @@ pub fn read_day(
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(summary::summarize(day, &tally, features, &groups))
+}
+
+/// A `(feature_name, uses, sessions)` row.
+pub(super) fn feature_count(r: &rusqlite::Row) -> rusqlite::Result<FeatureCount> {
+    Ok(FeatureCount {
+        name: r.get(0)?,
+        uses: r.get(1)?,
+        sessions: r.get(2)?,
+    })
 }
 
 /// Writes the summaries of one site (whose rows of the day the caller deleted) or replaces those

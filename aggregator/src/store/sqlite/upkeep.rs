@@ -10,7 +10,7 @@ use super::time::{parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
 use crate::domain::session::minute_of;
 use crate::store::sql;
-use crate::store::{StoreError, Upkeep};
+use crate::store::{DaysBefore, StoreError, Upkeep};
 
 /// Rows per statement: each holds the write lock briefly, so ingest never waits long.
 const CHUNK: u32 = 1000;
@@ -68,18 +68,12 @@ impl Upkeep for SqliteStore {
             .await
     }
 
-    async fn days_with_sessions_before(
+    async fn days_before(
         &self,
+        which: DaysBefore,
         cutoff: NaiveDateTime,
     ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(sql::DAYS_WITH_SESSIONS_BEFORE, cutoff).await
-    }
-
-    async fn days_unsummarized_before(
-        &self,
-        cutoff: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(sql::DAYS_UNSUMMARIZED_BEFORE, cutoff).await
+        self.days(sql::days_before(which), cutoff).await
     }
 
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {

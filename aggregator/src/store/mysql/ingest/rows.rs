@@ -114,60 +114,64 @@ pub fn upsert_sessions<'a>(
     statements
 }
 
-/// A plain INSERT of runs found missing when the flush began: a duplicate fails the flush.
-pub fn insert_programs(runs: &[&ProgramRow]) -> Vec<String> {
+/// One multi-row INSERT per chunk of `rows`: `head` (the `INSERT ... VALUES `), a row of
+/// `values` per row, then `tail`.
+fn chunked_inserts<T>(
+    rows: &[T],
+    head: &str,
+    tail: &str,
+    values: impl Fn(&T) -> Vec<&dyn Literal>,
+) -> Vec<String> {
     let mut statements = Vec::new();
-    for chunk in runs.chunks(CHUNK) {
+    for chunk in rows.chunks(CHUNK) {
         let mut sql = String::with_capacity(256 + chunk.len() * 200);
-        sql.push_str(
-            "INSERT INTO program_executions (event_id, session_id, seq, timestamp, program_lines, execution_time_ms, \
-             lines_executed, success, error_message) VALUES ",
-        );
+        sql.push_str(head);
         for (i, row) in chunk.iter().enumerate() {
-            push_row(
-                &mut sql,
-                i == 0,
-                &[
-                    &row.event_id,
-                    &row.session_id,
-                    &row.seq,
-                    &row.timestamp,
-                    &row.run.program_lines,
-                    &row.run.execution_time_ms,
-                    &row.run.lines_executed,
-                    &row.run.success,
-                    &row.run.error_message,
-                ],
-            );
+            push_row(&mut sql, i == 0, &values(row));
         }
+        sql.push_str(tail);
         statements.push(sql);
     }
     statements
 }
 
+/// A plain INSERT of runs found missing when the flush began: a duplicate fails the flush.
+pub fn insert_programs(runs: &[&ProgramRow]) -> Vec<String> {
+    chunked_inserts(
+        runs,
+        "INSERT INTO program_executions (event_id, session_id, seq, timestamp, program_lines, execution_time_ms, \
+         lines_executed, success, error_message) VALUES ",
+        "",
+        |row| {
+            vec![
+                &row.event_id,
+                &row.session_id,
+                &row.seq,
+                &row.timestamp,
+                &row.run.program_lines,
+                &row.run.execution_time_ms,
+                &row.run.lines_executed,
+                &row.run.success,
+                &row.run.error_message,
+            ]
+        },
+    )
+}
+
 pub fn insert_features(flush: &Flush) -> Vec<String> {
-    let mut statements = Vec::new();
-    for chunk in flush.features.chunks(CHUNK) {
-        let mut sql = String::with_capacity(256 + chunk.len() * 200);
-        sql.push_str(
-            "INSERT INTO feature_usage (event_id, session_id, seq, timestamp, feature_name, feature_data) VALUES ",
-        );
-        for (i, row) in chunk.iter().enumerate() {
-            push_row(
-                &mut sql,
-                i == 0,
-                &[
-                    &row.event_id,
-                    &row.session_id,
-                    &row.seq,
-                    &row.timestamp,
-                    &row.name,
-                    &row.data,
-                ],
-            );
-        }
-        sql.push_str(" ON DUPLICATE KEY UPDATE event_id = event_id");
-        statements.push(sql);
-    }
-    statements
+    chunked_inserts(
+        &flush.features,
+        "INSERT INTO feature_usage (event_id, session_id, seq, timestamp, feature_name, feature_data) VALUES ",
+        " ON DUPLICATE KEY UPDATE event_id = event_id",
+        |row| {
+            vec![
+                &row.event_id,
+                &row.session_id,
+                &row.seq,
+                &row.timestamp,
+                &row.name,
+                &row.data,
+            ]
+        },
+    )
 }
