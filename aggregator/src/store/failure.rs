@@ -73,16 +73,26 @@ impl StoreError {
     }
 }
 
+/// A MySQL server error as the driver reports it, for the tests of the error readings.
+#[cfg(test)]
+pub(super) fn server_error(code: u16, message: &str, state: &str) -> StoreError {
+    StoreError::MySql(mysql_async::Error::Server(mysql_async::ServerError {
+        code,
+        message: message.into(),
+        state: state.into(),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn mysql(code: u16) -> StoreError {
-        StoreError::MySql(mysql_async::Error::Server(mysql_async::ServerError {
+        server_error(
             code,
-            message: "WSREP has not yet prepared node for application use".into(),
-            state: "08S01".into(),
-        }))
+            "WSREP has not yet prepared node for application use",
+            "08S01",
+        )
     }
 
     fn io_error() -> StoreError {

@@ -57,12 +57,14 @@ impl StoreError {
 mod tests {
     use super::*;
 
+    use crate::store::failure::server_error;
+
     fn mysql(code: u16) -> StoreError {
-        StoreError::MySql(mysql_async::Error::Server(mysql_async::ServerError {
+        server_error(
             code,
-            message: "Data too long for column 'user_agent' at row 1".into(),
-            state: "22001".into(),
-        }))
+            "Data too long for column 'user_agent' at row 1",
+            "22001",
+        )
     }
 
     fn sqlite(code: i32) -> StoreError {
