@@ -110,7 +110,7 @@ impl crate::visitor::SaltTable for Store {
     }
 }
 
-/// Which days [`Upkeep::days_before`] lists.
+/// Which days [`Rollups::days_before`] lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DaysBefore {
     /// Days that still have raw sessions.
@@ -120,12 +120,18 @@ pub enum DaysBefore {
     Unsummarized,
 }
 
-/// Periodic upkeep: ending idle sessions, the daily rollup, retention.
+/// Closing sessions whose client went quiet (the maintenance round's first step).
 #[async_trait]
-pub trait Upkeep: Send + Sync {
+pub trait IdleSessions: Send + Sync {
     /// Ends every open session whose last batch arrived before `cutoff`: its end is its last
     /// activity.
     async fn end_idle_sessions(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// The daily rollup: which days to recompute, recomputing one, and the watermark of touched
+/// sessions.
+#[async_trait]
+pub trait Rollups: Send + Sync {
     /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
     /// nothing. A day without sessions is left as it is (its raw rows may have been purged), and
     /// `false` is returned.
@@ -140,10 +146,15 @@ pub trait Upkeep: Send + Sync {
     ) -> Result<Vec<NaiveDate>, StoreError>;
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError>;
     async fn set_rollup_mark(&self, at: NaiveDateTime) -> Result<(), StoreError>;
+}
+
+/// Retention: batched deletes of expired raw rows.
+#[async_trait]
+pub trait Retention: Send + Sync {
     /// Deletes program runs that happened before `cutoff` or belong to a session that started
     /// before it, in chunks. Returns the number of rows deleted.
     async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
-    /// As [`Upkeep::purge_program_executions`], for feature events.
+    /// As [`Retention::purge_program_executions`], for feature events.
     async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
     /// Deletes sessions that started before `cutoff`, oldest first, in chunks.
     async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
@@ -256,9 +267,16 @@ pub trait Adoption: Send + Sync {
 }
 
 /// Everything a store does.
-pub trait Storage: Lifecycle + Ingest + Salts + Upkeep + Leases + Stats + Adoption {}
+pub trait Storage:
+    Lifecycle + Ingest + Salts + IdleSessions + Rollups + Retention + Leases + Stats + Adoption
+{
+}
 
-impl<T: Lifecycle + Ingest + Salts + Upkeep + Leases + Stats + Adoption> Storage for T {}
+impl<
+        T: Lifecycle + Ingest + Salts + IdleSessions + Rollups + Retention + Leases + Stats + Adoption,
+    > Storage for T
+{
+}
 
 /// A handle on whichever store the configuration names; cheap to clone.
 #[derive(Clone)]

@@ -11,7 +11,7 @@ use super::summary::roll_up_day;
 use super::MySqlStore;
 use crate::domain::session::minute_of;
 use crate::store::sql;
-use crate::store::{DaysBefore, StoreError, Upkeep};
+use crate::store::{DaysBefore, IdleSessions, Retention, Rollups, StoreError};
 
 /// Rows per statement, so that the sweep never holds many row locks at once.
 const SWEEP_CHUNK: u32 = 1000;
@@ -20,7 +20,7 @@ const SWEEP_CHUNK: u32 = 1000;
 pub const PURGE_CHUNK: u32 = 1000;
 
 #[async_trait]
-impl Upkeep for MySqlStore {
+impl IdleSessions for MySqlStore {
     async fn end_idle_sessions(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let mut total = 0;
@@ -43,7 +43,10 @@ impl Upkeep for MySqlStore {
             }
         }
     }
+}
 
+#[async_trait]
+impl Rollups for MySqlStore {
     /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
     /// nothing. A day without sessions is left as it is (its raw rows may have been purged), and
     /// `false` is returned.
@@ -94,14 +97,17 @@ impl Upkeep for MySqlStore {
         .await?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl Retention for MySqlStore {
     /// Deletes program runs that happened before `cutoff` or belong to a session that started
     /// before it, in chunks. Returns the number of rows deleted.
     async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
         self.purge_events("program_executions", cutoff).await
     }
 
-    /// As [`Upkeep::purge_program_executions`], for feature events.
+    /// As [`Retention::purge_program_executions`], for feature events.
     async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
         self.purge_events("feature_usage", cutoff).await
     }

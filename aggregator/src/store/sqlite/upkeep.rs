@@ -10,13 +10,13 @@ use super::time::{parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
 use crate::domain::session::minute_of;
 use crate::store::sql;
-use crate::store::{DaysBefore, StoreError, Upkeep};
+use crate::store::{DaysBefore, IdleSessions, Retention, Rollups, StoreError};
 
 /// Rows per statement: each holds the write lock briefly, so ingest never waits long.
 const CHUNK: u32 = 1000;
 
 #[async_trait]
-impl Upkeep for SqliteStore {
+impl IdleSessions for SqliteStore {
     async fn end_idle_sessions(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         // Recording the end offset keeps the rule "ended while no later event exists". The index
         // (end_time, last_seen_minute) narrows to open sessions last seen in the cutoff's minute
@@ -41,7 +41,10 @@ impl Upkeep for SqliteStore {
             })
             .await
     }
+}
 
+#[async_trait]
+impl Rollups for SqliteStore {
     async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError> {
         self.other
             .run(move |conn| {
@@ -103,7 +106,10 @@ impl Upkeep for SqliteStore {
             })
             .await
     }
+}
 
+#[async_trait]
+impl Retention for SqliteStore {
     async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
         self.purge_events("program_executions", cutoff).await
     }
