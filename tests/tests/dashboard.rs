@@ -2,9 +2,8 @@
 //! the token prompt, every chart drawn, the numbers shown equal to what the stats API answers,
 //! readable on a phone. Screenshots go to target/screenshots/.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fantoccini::Locator;
 use mysql_async::prelude::Queryable;
 use serde_json::{json, Value};
 use usage_e2e::browser::Browser;
