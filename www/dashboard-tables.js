@@ -20,6 +20,10 @@ export function dataTable(figure, headers, rows) {
     summary.textContent = 'Data table';
     const scroll = document.createElement('div');
     scroll.className = 'scroll';
+    // Focusable, so a keyboard can scroll a table wider than a phone.
+    scroll.tabIndex = 0;
+    scroll.setAttribute('role', 'region');
+    scroll.setAttribute('aria-label', `${captionText(figure)}: data table`);
     details.append(summary, scroll);
     figure.append(details);
   }
