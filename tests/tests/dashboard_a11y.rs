@@ -76,6 +76,20 @@ async fn the_dashboard_has_no_serious_accessibility_violations() {
         assert_eq!(narrow, mobile, "the {name} viewport took effect");
         assert_accessible(&browser, &format!("the dashboard ({name})")).await;
         check_chart_alternatives(&browser, seeded).await;
+        // The data tables opened, as a reader who wants the numbers would.
+        for summary in browser
+            .client
+            .find_all(Locator::Css("details.data summary"))
+            .await
+            .unwrap()
+        {
+            summary.click().await.unwrap();
+        }
+        let open = browser
+            .eval("return document.querySelectorAll('details.data[open]').length")
+            .await;
+        assert_eq!(open, 8, "every chart's data table opens");
+        assert_accessible(&browser, &format!("the dashboard, tables open ({name})")).await;
     }
     browser.close().await;
 }
