@@ -33,7 +33,10 @@ pub async fn serious_violations(browser: &Browser) -> Vec<String> {
         .execute_async(script, vec![])
         .await
         .expect("axe.run answers");
-    assert!(violations.get("error").is_none(), "axe.run failed: {violations}");
+    assert!(
+        violations.get("error").is_none(),
+        "axe.run failed: {violations}"
+    );
     describe(&violations)
 }
 
@@ -52,7 +55,10 @@ pub fn describe(violations: &Value) -> Vec<String> {
                 .iter()
                 .map(|n| {
                     let target = n["target"].to_string();
-                    let why = n["failureSummary"].as_str().unwrap_or("").replace('\n', " ");
+                    let why = n["failureSummary"]
+                        .as_str()
+                        .unwrap_or("")
+                        .replace('\n', " ");
                     format!("    {target}: {why}")
                 })
                 .collect();
@@ -83,8 +89,16 @@ mod tests {
         ]);
         let found = describe(&answer);
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(found[0].starts_with("[serious] color-contrast"), "{}", found[0]);
+        assert!(
+            found[0].starts_with("[serious] color-contrast"),
+            "{}",
+            found[0]
+        );
         assert!(found[0].contains("[\"#a\"]: too light"), "{}", found[0]);
-        assert!(found[1].starts_with("[critical] button-name"), "{}", found[1]);
+        assert!(
+            found[1].starts_with("[critical] button-name"),
+            "{}",
+            found[1]
+        );
     }
 }

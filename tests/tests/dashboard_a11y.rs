@@ -114,33 +114,47 @@ async fn check_chart_alternatives(browser: &Browser, seeded: u64) {
         .await;
     let charts = charts.as_array().unwrap();
     // Program stats is a list of facts, not a chart: the other eight are.
-    let drawn: Vec<_> = charts.iter().filter(|c| c["id"] != "program-stats").collect();
-    assert_eq!(drawn.len(), 8, "{charts:?}");
-    let sessions_days = drawn
+    let drawn: Vec<_> = charts
         .iter()
-        .find(|c| c["id"] == "chart-sessions")
-        .unwrap()["drawn"]
+        .filter(|c| c["id"] != "program-stats")
+        .collect();
+    assert_eq!(drawn.len(), 8, "{charts:?}");
+    let sessions_days = drawn.iter().find(|c| c["id"] == "chart-sessions").unwrap()["drawn"]
         .as_i64()
         .unwrap();
     for chart in drawn {
         let id = chart["id"].as_str().unwrap();
         let name = chart["name"].as_str().unwrap_or("");
         assert!(name.len() > 10, "{id} has no accessible name: {chart}");
-        assert!(!chart["caption"].as_str().unwrap().is_empty(), "{id}: {chart}");
+        assert!(
+            !chart["caption"].as_str().unwrap().is_empty(),
+            "{id}: {chart}"
+        );
         let rows = chart["rows"].as_i64().unwrap();
         assert!(rows > 0, "{id}: an empty table: {chart}");
         if id == "chart-duration" {
             // Lines, not bars: a row a day, as many as the sessions chart has bars.
             assert_eq!(rows, sessions_days, "{id}: a row a day: {chart}");
         } else {
-            assert_eq!(rows, chart["drawn"].as_i64().unwrap(), "{id}: a row a bar: {chart}");
+            assert_eq!(
+                rows,
+                chart["drawn"].as_i64().unwrap(),
+                "{id}: a row a bar: {chart}"
+            );
         }
         if id == "chart-sessions" {
             let sum: u64 = chart["cells"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|row| row[1].as_str().unwrap().replace(',', "").parse::<u64>().unwrap())
+                .map(|row| {
+                    row[1]
+                        .as_str()
+                        .unwrap()
+                        .replace(',', "")
+                        .parse::<u64>()
+                        .unwrap()
+                })
                 .sum();
             assert_eq!(sum, seeded, "the sessions table holds the charted numbers");
         }
