@@ -8,6 +8,7 @@
 #   binaryen 132 (wasm-opt) from npm into ./tools/ (Debian's binaryen breaks the module)
 #   esbuild 0.25.12 from npm into ./tools/ (minifies the JS of the release client)
 #   typescript 5.9.3 from npm into ./tools/ (tsc --strict on the client's types, check-types.sh)
+#   axe-core 4.11.0 from npm into ./tools/ (accessibility checks of the dashboard, tests/src/axe.rs)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -71,6 +72,12 @@ if ! "$ROOT/tools/node_modules/.bin/tsc" --version 2>/dev/null | grep -qx "Versi
   say "installing typescript 5.9.3 into tools/"
   mkdir -p "$ROOT/tools"
   npm install --prefix "$ROOT/tools" --no-audit --no-fund --loglevel=error typescript@5.9.3
+fi
+
+if ! grep -qs '"version": "4.11.0"' "$ROOT/tools/node_modules/axe-core/package.json"; then
+  say "installing axe-core 4.11.0 into tools/"
+  mkdir -p "$ROOT/tools"
+  npm install --prefix "$ROOT/tools" --no-audit --no-fund --loglevel=error axe-core@4.11.0
 fi
 
 gecko="$(geckodriver --version 2>/dev/null || true)"

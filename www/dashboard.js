@@ -7,6 +7,7 @@ import {
   status, token,
 } from './dashboard-core.js';
 import { downloadCsv, refreshNow, setErrors, showFeature, stopNow } from './dashboard-panels.js';
+import { captionText, dailyName, dataTable } from './dashboard-tables.js';
 
 // ---------- SVG charts ----------
 const SVG = 'http://www.w3.org/2000/svg';
@@ -86,8 +87,9 @@ function line(f, days, key, cls, max, format) {
   }
 }
 
-function place(figure, svg, total) {
+function place(figure, svg, total, summary) {
   const plot = figure.querySelector('.plot');
+  svg.setAttribute('aria-label', dailyName(figure, lastDaily, summary));
   plot.replaceChildren(svg);
   figure.dataset.total = total;
   figure.dataset.rendered = 'true';
@@ -99,9 +101,14 @@ function drawDaily(days) {
   lastDaily = days;
   W = $('chart-sessions').clientWidth < 480 ? 400 : 640;
   const sum = (k) => days.reduce((a, d) => a + d[k], 0);
-  place($('chart-sessions'), bars(days, 'sessions').svg, sum('sessions'));
+  const dated = (...cells) => days.map((d) => [d.date, ...cells.map((c) => c(d))]);
+  place($('chart-sessions'), bars(days, 'sessions').svg, sum('sessions'),
+    `${number(sum('sessions'))} sessions in all`);
+  dataTable($('chart-sessions'), ['Day (UTC)', 'Sessions'], dated((d) => number(d.sessions)));
   place($('chart-visitors'), bars(days, 'unique_visitors', number, 'bar alt').svg,
-    sum('unique_visitors'));
+    sum('unique_visitors'), `${number(sum('unique_visitors'))} visitor-days in all`);
+  dataTable($('chart-visitors'), ['Day (UTC)', 'Unique visitors'],
+    dated((d) => number(d.unique_visitors)));
 
   // A day without sessions has no average: a gap in the line, not a drop to zero.
   const timed = days.map((d) => (d.sessions ? d : { ...d, avg_duration_seconds: null, avg_active_seconds: null }));
@@ -109,7 +116,10 @@ function drawDaily(days) {
   const fd = frame(days.map((d) => d.date), maxDuration, tickDuration);
   line(fd, timed, 'avg_duration_seconds', 'wall', maxDuration, duration);
   line(fd, timed, 'avg_active_seconds', 'active', maxDuration, duration);
-  place($('chart-duration'), fd.svg, days.length);
+  const busiest = Math.max(...timed.map((d) => d.avg_duration_seconds ?? 0), 0);
+  place($('chart-duration'), fd.svg, days.length, `longest daily average ${duration(busiest)}`);
+  dataTable($('chart-duration'), ['Day (UTC)', 'Average wall time', 'Average active time'],
+    timed.map((d) => [d.date, duration(d.avg_duration_seconds), duration(d.avg_active_seconds)]));
 
   const fp = bars(days, 'programs_run');
   // Success rate on its own 0–100 % scale, labelled on the right.
@@ -117,16 +127,19 @@ function drawDaily(days) {
     fp.svg.append(el('text', { x: W - PAD.r + 6, y: fp.yOf(r, 1) + 4, class: 'tick rate' }, `${r * 100}%`));
   }
   line(fp, days, 'success_rate', 'rate', 1, percent);
-  place($('chart-programs'), fp.svg, sum('programs_run'));
+  place($('chart-programs'), fp.svg, sum('programs_run'), `${number(sum('programs_run'))} programs run in all`);
+  dataTable($('chart-programs'), ['Day (UTC)', 'Programs run', 'Success rate'],
+    dated((d) => number(d.programs_run), (d) => percent(d.success_rate)));
 }
 
 /** Horizontal bars in HTML: long names wrap instead of being cut, on any screen width. */
-function ranking(figure, items, valueKey, label) {
+function ranking(figure, items, valueKey, label, headers, cells) {
   const plot = figure.querySelector('.plot');
   const top = items.slice(0, 10);
   const max = Math.max(...top.map((i) => i[valueKey]), 1);
   const list = document.createElement('ol');
   list.className = 'ranking';
+  list.setAttribute('aria-label', `${captionText(figure)}: the top ${top.length} of ${items.length}`);
   for (const item of top) {
     const li = document.createElement('li');
     li.dataset.name = item.name;
@@ -145,6 +158,7 @@ function ranking(figure, items, valueKey, label) {
   } else {
     plot.replaceChildren(list);
   }
+  dataTable(figure, headers, top.map((item) => [item.name, ...cells(item)]));
   figure.dataset.total = items.reduce((a, i) => a + i[valueKey], 0);
   figure.dataset.rendered = 'true';
 }
@@ -222,7 +236,8 @@ async function load() {
     $('range').hidden = false;
     setKpis(daily.totals);
     drawDaily(daily.days);
-    ranking($('chart-features'), features.features, 'uses', (f) => `${number(f.uses)} · ${number(f.sessions)} sess.`);
+    ranking($('chart-features'), features.features, 'uses', (f) => `${number(f.uses)} · ${number(f.sessions)} sess.`,
+      ['Feature', 'Uses', 'Sessions'], (f) => [number(f.uses), number(f.sessions)]);
     for (const li of $('chart-features').querySelectorAll('li')) {
       const name = li.querySelector('.name');
       const button = document.createElement('button');
@@ -234,9 +249,10 @@ async function load() {
       name.replaceChildren(button);
     }
     const share = (c) => `${number(c.sessions)} · ${percent(c.share)}`;
-    ranking($('chart-browsers'), clients.browsers, 'sessions', share);
-    ranking($('chart-os'), clients.os, 'sessions', share);
-    ranking($('chart-devices'), clients.devices, 'sessions', share);
+    const shareCells = (c) => [number(c.sessions), percent(c.share)];
+    ranking($('chart-browsers'), clients.browsers, 'sessions', share, ['Browser', 'Sessions', 'Share'], shareCells);
+    ranking($('chart-os'), clients.os, 'sessions', share, ['Operating system', 'Sessions', 'Share'], shareCells);
+    ranking($('chart-devices'), clients.devices, 'sessions', share, ['Device', 'Sessions', 'Share'], shareCells);
     setPrograms(programs);
     setSessions(sessions.sessions);
     setErrors(errors);
