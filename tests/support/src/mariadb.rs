@@ -96,6 +96,10 @@ impl ThrowawayMariaDb {
     }
 
     async fn try_restart(&mut self) -> Result<(), String> {
+        // The workspace's test build compiles rustls with both ring and aws-lc-rs (the WebDriver
+        // client wants the latter), so rustls cannot pick one by itself: name ring, as the
+        // aggregator does (store/mysql/mod.rs). An Err means a provider is already set.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let path = self.dir.path();
         let child = Command::new("mariadbd")
             .args([

@@ -34,6 +34,11 @@ impl MySqlStore {
     /// With `ssl_ca`, TLS is required and the server's certificate must be signed by that CA
     /// (and name the host, unless the URL says `verify_identity=false`).
     pub async fn connect(url: &str, ssl_ca: Option<&Path>) -> Result<MySqlStore, StoreError> {
+        // rustls picks its crypto provider from its features, and panics at the first TLS
+        // connection when more than one is compiled in: a build that unifies features with a
+        // crate wanting aws-lc-rs (the e2e tests' WebDriver client does) has both. Naming ring,
+        // the one mysql_async is built for, makes the choice ours; an Err means one is set.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let opts = Opts::from_url(url)
             .map_err(|e| StoreError::Setup(format!("the database URL is not valid ({e}): expected mysql://user:password@host:port/database")))?;
         let shown = describe(&opts);
