@@ -6,24 +6,31 @@
 //! script (that would be Cross-Origin-Resource-Policy, deliberately not set).
 
 use axum::http::{header, HeaderValue};
-use axum::Router;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower::ServiceBuilder;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
 style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
 form-action 'self'; frame-ancestors 'none'";
 
-pub fn apply(router: Router) -> Router {
+/// `service` with the four headers set on its answers (where the route set none itself).
+pub fn wrap<S>(service: S) -> WithSecurityHeaders<S> {
     let header = |name, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    router
+    ServiceBuilder::new()
+        .layer(header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header(
             header::CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY,
         ))
-        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(header(header::REFERRER_POLICY, "no-referrer"))
+        .service(service)
 }
+
+type Header<S> = SetResponseHeader<S, HeaderValue>;
+
+/// What [`wrap`] returns: one header setter per header, outermost first.
+pub type WithSecurityHeaders<S> = Header<Header<Header<Header<S>>>>;
