@@ -9,10 +9,11 @@
 mod failure;
 pub(crate) mod model;
 pub mod mysql;
+mod reads;
 mod refused;
 mod sql;
 pub mod sqlite;
-pub mod stats;
+mod stats;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 pub use failure::{Failure, Phase};
 pub use model::{AdoptionRewrite, AdoptionRow};
-pub use stats::Reads;
+pub use reads::{Cell, Kind, Param, Reads};
 
 use crate::domain::flush::Flush;
 

@@ -1,4 +1,4 @@
-//! The stats reads on MySQL: running one of their statements ([`crate::store::stats`] writes
+//! The stats reads on MySQL: running one of their statements (the store's `stats.rs` writes
 //! them once for both stores) and a day's summaries computed now, the rollup's way.
 
 use async_trait::async_trait;
@@ -10,8 +10,8 @@ use super::summary::read_day;
 use super::MySqlStore;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::DaySummary;
-use crate::store::stats::{Cell, Kind, Param, Reads};
 use crate::store::StoreError;
+use crate::store::{Cell, Kind, Param, Reads};
 
 fn get<T: mysql_async::prelude::FromValue>(row: &mut Row, index: usize) -> Result<T, StoreError> {
     row.take_opt(index)

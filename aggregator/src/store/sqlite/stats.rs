@@ -1,4 +1,4 @@
-//! The stats reads on SQLite: running one of their statements ([`crate::store::stats`] writes
+//! The stats reads on SQLite: running one of their statements (the store's `stats.rs` writes
 //! them once for both stores) and a day's summaries computed now, the rollup's way.
 
 use async_trait::async_trait;
@@ -10,8 +10,8 @@ use super::time::{date_text, parse_date, parse_time, time_text};
 use super::SqliteStore;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::DaySummary;
-use crate::store::stats::{Cell, Kind, Param, Reads};
 use crate::store::StoreError;
+use crate::store::{Cell, Kind, Param, Reads};
 
 /// Column `index` of `row` as `kind` says, times and dates still in their stored text form
 /// ([`parsed`] reads them).
