@@ -1,4 +1,4 @@
-//! Adopting the old deployment's database (`usage-aggregator anonymize-stored-ips`): every raw
+//! Adopting the old deployment's database (`usage-aggregator adopt`): every raw
 //! address it stored is replaced by the configured mode's form, full user agents are reduced
 //! (unless configured to keep them), and the days whose figures changed are rolled up again.
 
@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 
 use crate::domain::{agent, widths};
-use crate::store::{AdoptedRow, AnonymizedRow, Store, StoreError};
+use crate::store::{AdoptionRewrite, AdoptionRow, Store, StoreError};
 use crate::visitor::{self, IpMode, Salt};
 
 /// Rows per read and per transaction.
@@ -36,12 +36,12 @@ pub struct Adoption<'a> {
 impl Adoption<'_> {
     /// Rewrites every row that still holds an address or an unreduced agent; rerunning it finds
     /// nothing left to do (in truncate mode it rewrites prefixes to themselves).
-    pub async fn anonymize_stored_ips(&self) -> Result<AdoptionOutcome, StoreError> {
+    pub async fn run(&self) -> Result<AdoptionOutcome, StoreError> {
         let mut salts: HashMap<NaiveDate, Salt> = HashMap::new();
         let mut outcome = AdoptionOutcome::default();
         let mut after = 0;
         loop {
-            let rows = self.store.rows_to_anonymize(after, CHUNK).await?;
+            let rows = self.store.rows_to_adopt(after, CHUNK).await?;
             let Some(last) = rows.last() else { break };
             after = last.id;
             let mut rewritten = Vec::with_capacity(rows.len());
@@ -62,13 +62,13 @@ impl Adoption<'_> {
                 rewritten.push(self.rewrite(row, &salts));
             }
             outcome.rows += rewritten.len() as u64;
-            self.store.write_anonymized(&rewritten).await?;
+            self.store.write_adopted(&rewritten).await?;
         }
         outcome.page_visits = self.store.clear_other_addresses().await?;
         Ok(outcome)
     }
 
-    fn rewrite(&self, row: AdoptedRow, salts: &HashMap<NaiveDate, Salt>) -> AnonymizedRow {
+    fn rewrite(&self, row: AdoptionRow, salts: &HashMap<NaiveDate, Salt>) -> AdoptionRewrite {
         let user_agent = row.user_agent.clone().unwrap_or_default();
         let (visitor_hash, ip_address) = match (row.ip, salts.get(&row.start_time.date())) {
             (Some(ip), Some(salt)) => {
@@ -101,7 +101,7 @@ impl Adoption<'_> {
                 )
             }
         };
-        AnonymizedRow {
+        AdoptionRewrite {
             id: row.id,
             visitor_hash,
             ip_address,

@@ -88,7 +88,10 @@ pub enum LogFormat {
 /// (`check-config` prints this).
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let database = self.database_url.as_deref().map(redact_password);
+        let database = self
+            .database_url
+            .as_deref()
+            .map(crate::store::redact_password);
         let token = self.admin_token.as_ref().map(|_| "*** (set)");
         f.debug_struct("Config")
             .field("enabled", &self.enabled)
@@ -118,17 +121,6 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("limits", &self.limits)
             .finish()
-    }
-}
-
-fn redact_password(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "<unparsable>".into(),
     }
 }
 

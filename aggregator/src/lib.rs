@@ -10,7 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod http;
-pub mod maintenance;
+pub mod jobs;
 pub mod metrics;
 pub mod pipeline;
 pub mod report;

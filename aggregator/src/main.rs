@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use usage_aggregator::adopt::Adoption;
@@ -54,10 +55,12 @@ enum Command {
     },
     /// Delete raw sessions and events older than retention_days (summaries stay).
     Purge,
-    /// Once, after pointing the aggregator at the old deployment's database: replace every raw
-    /// IP address stored in ide_sessions by the configured ip_mode's form, reduce full user
-    /// agents, and roll up the days that changed.
-    AnonymizeStoredIps,
+    /// Once, after pointing the aggregator at the old deployment's database, adopt it: replace
+    /// every raw IP address stored in ide_sessions by the configured ip_mode's form, reduce full
+    /// user agents, and roll up the days that changed. (Its first name, `anonymize-stored-ips`,
+    /// still works.)
+    #[command(alias = "anonymize-stored-ips")]
+    Adopt,
     /// Print the daily summaries of the last N days (today included).
     Stats {
         #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3660))]
@@ -99,7 +102,7 @@ async fn main() -> ExitCode {
         Command::Rollup { from, to } => rollup(config, from.zip(to)).await,
         Command::Purge => purge(config).await,
         Command::Stats { days, json, site } => stats(config, days, json, site).await,
-        Command::AnonymizeStoredIps => anonymize_stored_ips(config).await,
+        Command::Adopt => adopt(config).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -114,13 +117,30 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if !config.enabled {
         anyhow::bail!("usage tracking is disabled in the legacy config (\"enabled\": false): nothing to serve");
     }
-    let app = Application::build(&config, Arc::new(SystemClock)).await?;
-    app.run_until_stopped(shutdown_signal()).await
+    let app = Application::build(&config, Arc::new(SystemClock))
+        .await
+        .context("starting the server")?;
+    app.run_until_stopped(shutdown_signal())
+        .await
+        .context("serving")
+}
+
+/// Connects to the configured database, saying which one (its password masked) when it fails.
+async fn open(config: &Config) -> anyhow::Result<(Store, String)> {
+    let target = config.database();
+    let name = target.describe();
+    let store = Store::open(&target)
+        .await
+        .with_context(|| format!("opening the database at {name}"))?;
+    Ok((store, name))
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
-    let store = Store::open(&config.database()).await?;
-    let applied = store.migrate().await?;
+    let (store, name) = open(&config).await?;
+    let applied = store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating the database at {name}"))?;
     println!("applied migrations: {applied:?}");
     store.disconnect().await;
     Ok(())
@@ -128,8 +148,11 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 
 /// Connects and migrates (as `serve` does), for the report commands.
 async fn reports(config: &Config) -> anyhow::Result<Reports> {
-    let store = Store::open(&config.database()).await?;
-    store.migrate().await?;
+    let (store, name) = open(config).await?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating the database at {name}"))?;
     Ok(Reports {
         store,
         clock: Arc::new(SystemClock),
@@ -142,8 +165,14 @@ async fn rollup(config: Config, range: Option<(NaiveDate, NaiveDate)>) -> anyhow
     let started = std::time::Instant::now();
     let outcome = match range {
         Some((from, to)) if to < from => anyhow::bail!("--to ({to}) is before --from ({from})"),
-        Some((from, to)) => reports.rollup_days(DateRange { from, to }.days()).await?,
-        None => reports.rollup_due().await?,
+        Some((from, to)) => reports
+            .rollup_days(DateRange { from, to }.days())
+            .await
+            .with_context(|| format!("rolling up the days from {from} to {to}"))?,
+        None => reports
+            .rollup_due()
+            .await
+            .context("rolling up the days due")?,
     };
     println!(
         "rolled up {} day(s) in {:.2?}; skipped {} (no raw sessions, or before the retention boundary {})",
@@ -158,7 +187,10 @@ async fn rollup(config: Config, range: Option<(NaiveDate, NaiveDate)>) -> anyhow
 
 async fn purge(config: Config) -> anyhow::Result<()> {
     let reports = reports(&config).await?;
-    let outcome = reports.purge().await?;
+    let outcome = reports
+        .purge()
+        .await
+        .context("deleting raw rows past retention")?;
     println!(
         "kept raw rows from {} on; rolled up {} day(s) first; deleted {} session(s), {} program run(s), {} feature event(s)",
         reports.first_kept_day(),
@@ -179,9 +211,18 @@ async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> a
         .map_err(|bad| anyhow::anyhow!("--site: {}", bad.reason))?;
     let reports = reports(&config).await?;
     let range = DateRange::ending(reports.today(), days);
-    let fresh =
-        usage_aggregator::report::live::Fresh::read(&reports.store, &range, site.as_ref()).await?;
-    let rows = fresh.daily_rows(&reports.store, &range).await?;
+    let fresh = usage_aggregator::report::live::Fresh::read(&reports.store, &range, site.as_ref())
+        .await
+        .context("computing the days the rollup has not seen yet")?;
+    let rows = fresh
+        .daily_rows(&reports.store, &range)
+        .await
+        .with_context(|| {
+            format!(
+                "reading the daily summaries from {} to {}",
+                range.from, range.to
+            )
+        })?;
     if json {
         let answer = serde_json::json!({
             "from": range.from, "to": range.to, "site": site.as_ref().map(|s| s.as_str()),
@@ -199,15 +240,18 @@ async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> a
     Ok(())
 }
 
-async fn anonymize_stored_ips(config: Config) -> anyhow::Result<()> {
+async fn adopt(config: Config) -> anyhow::Result<()> {
     let reports = reports(&config).await?;
     let adoption = Adoption {
         store: &reports.store,
         mode: config.ip_mode,
         store_full_user_agent: config.store_full_user_agent,
     };
-    let outcome = adoption.anonymize_stored_ips().await?;
-    let rollup = reports.rollup_days(outcome.days.iter().copied()).await?;
+    let outcome = adoption.run().await.context("adopting the stored rows")?;
+    let rollup = reports
+        .rollup_days(outcome.days.iter().copied())
+        .await
+        .context("rolling up the adopted days again")?;
     println!(
         "rewrote {} session row(s), {} of which held an IP address (ip_mode {:?}; {} day(s) without a salt used a one-off salt that was not stored); cleared the address of {} page visit(s); rolled up {} day(s) again",
         outcome.rows,

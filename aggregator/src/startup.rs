@@ -1,10 +1,11 @@
 //! Builds the application from its configuration and owns the shutdown order: stop accepting,
-//! finish in-flight requests, drain the write queue, stop upkeep, close the pool.
+//! finish in-flight requests, drain the write queue, stop the periodic jobs, close the pool.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -13,7 +14,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::http::serve::SocketLimits;
 use crate::http::{self, AppState, IngestRules, StaticDirs, Visitors};
-use crate::maintenance::Maintenance;
+use crate::jobs::Jobs;
 use crate::pipeline::writer::{self, WriterConfig};
 use crate::report::{ReportSettings, Reports};
 use crate::store::Store;
@@ -29,8 +30,8 @@ pub struct Application {
     router: Router,
     store: Store,
     writer_task: JoinHandle<()>,
-    maintenance: Maintenance,
-    maintenance_every: Duration,
+    jobs: Jobs,
+    upkeep_every: Duration,
     socket_limits: SocketLimits,
 }
 
@@ -43,7 +44,7 @@ impl Application {
         // is waited for.
         let listener = TcpListener::bind(config.listen)
             .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+            .with_context(|| format!("listening on {}", config.listen))?;
         let socket_limits = SocketLimits {
             header_timeout: Duration::from_secs(config.limits.header_timeout_secs),
             max_connections: config.limits.max_connections,
@@ -53,8 +54,14 @@ impl Application {
             retry_after_secs: config.retry_after_secs,
             socket_limits,
         };
-        let (store, listener) = waiting::connect(&config.database(), &wait, listener).await?;
-        let applied = store.migrate().await?;
+        let target = config.database();
+        let (store, listener) = waiting::connect(&target, &wait, listener)
+            .await
+            .with_context(|| format!("opening the database at {}", target.describe()))?;
+        let applied = store
+            .migrate()
+            .await
+            .with_context(|| format!("migrating the database at {}", target.describe()))?;
         if !applied.is_empty() {
             tracing::info!(?applied, "database migrated");
         }
@@ -95,7 +102,7 @@ impl Application {
             client: config.client_dir.clone(),
         };
         let router = http::router(state, &dirs);
-        let maintenance = Maintenance {
+        let jobs = Jobs {
             store: store.clone(),
             salts,
             clock: clock.clone(),
@@ -109,14 +116,14 @@ impl Application {
             replica_id: hex::encode(rand::random::<[u8; 16]>()),
             rollup_at_start: config.rollup_at_start,
         };
-        let maintenance_every = Duration::from_secs(config.maintenance_interval_secs);
+        let upkeep_every = Duration::from_secs(config.maintenance_interval_secs);
         Ok(Application {
             listener,
             router,
             store,
             writer_task,
-            maintenance,
-            maintenance_every,
+            jobs,
+            upkeep_every,
             socket_limits,
         })
     }
@@ -125,9 +132,9 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
-    /// A handle to run upkeep rounds by hand (tests, CLI).
-    pub fn maintenance(&self) -> Maintenance {
-        self.maintenance.clone()
+    /// A handle to run the periodic jobs by hand (tests).
+    pub fn jobs(&self) -> Jobs {
+        self.jobs.clone()
     }
 
     /// Serves until `shutdown` resolves, then drains everything that was accepted.
@@ -135,15 +142,19 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let upkeep = self.maintenance.spawn(self.maintenance_every);
-        tracing::info!(address = %self.listener.local_addr()?, "serving");
+        let jobs = self.jobs.spawn(self.upkeep_every);
+        let address = self
+            .listener
+            .local_addr()
+            .context("reading the listener's address")?;
+        tracing::info!(%address, "serving");
         http::serve::serve(self.listener, self.router, self.socket_limits, shutdown).await;
         // The router (and every writer handle in it) is gone: the writer drains and stops.
         match tokio::time::timeout(DRAIN_TIMEOUT, self.writer_task).await {
             Ok(_) => tracing::info!("write queue drained"),
             Err(_) => tracing::error!("write queue not drained within {DRAIN_TIMEOUT:?}"),
         }
-        upkeep.abort();
+        jobs.abort();
         self.store.disconnect().await;
         Ok(())
     }

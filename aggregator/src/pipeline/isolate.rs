@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use super::batch::Flush;
 use super::writer::{Ack, NotStored};
+use crate::domain::flush::Flush;
 use crate::domain::ingest::BatchRows;
 use crate::store::{Store, StoreError};
 

@@ -1,6 +1,5 @@
-//! From accepted requests to committed rows: gathering many requests into one flush (pure) and
-//! the writer task that commits flushes and acknowledges requests.
+//! From accepted requests to committed rows: the writer task that gathers many requests into one
+//! flush ([`crate::domain::flush`], pure), commits it and acknowledges the requests.
 
-pub mod batch;
 pub mod isolate;
 pub mod writer;

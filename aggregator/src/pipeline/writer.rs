@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::batch::Flush;
 use super::isolate::{isolate, Isolation};
+use crate::domain::flush::Flush;
 use crate::domain::ingest::BatchRows;
 use crate::store::{Failure, Phase, Store, Written};
 

@@ -2,21 +2,20 @@
 //! and the CLI show. Every figure of a day counts the sessions that *started* that UTC day.
 
 pub mod csv;
-pub mod dates;
 pub mod errors;
 pub mod feature_data;
 pub mod live;
-pub mod model;
 pub mod now;
 mod retention;
 mod rollup;
 pub mod shape;
-pub mod site;
-pub mod summary;
 pub mod table;
 
 use chrono::NaiveDate;
 
+// The data of reports lives in the domain, where the stores may read it too; these paths stay for
+// the routes and the CLI.
+pub use crate::domain::report::{dates, model, site, summary};
 pub use retention::PurgeOutcome;
 pub use rollup::RollupOutcome;
 

@@ -1,8 +1,6 @@
 //! The "now" view (`/api/v1/stats/live`): who is on each site, and what their programs did in
 //! the last minutes. Pure: the store reads per-site counts, these functions merge and total them.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
 
 use super::model::{LiveNow, LiveSite, LiveSiteView, RecentRuns};
@@ -19,22 +17,6 @@ pub fn cutoffs(now: DateTime<Utc>, heartbeat: std::time::Duration) -> [DateTime<
         now - Duration::minutes(5),
         now - Duration::minutes(30),
     ]
-}
-
-/// Sessions per site and run counts per site into one row per site that has either.
-pub fn merge_sites(sessions: Vec<(String, u64)>, runs: Vec<LiveSite>) -> Vec<LiveSite> {
-    let mut by_site: BTreeMap<String, LiveSite> =
-        runs.into_iter().map(|r| (r.site.clone(), r)).collect();
-    for (site, count) in sessions {
-        by_site
-            .entry(site.clone())
-            .or_insert_with(|| LiveSite {
-                site,
-                ..LiveSite::default()
-            })
-            .sessions = count;
-    }
-    by_site.into_values().collect()
 }
 
 /// Totals over the sites, and the sites by sessions (then 30-minute runs, then name).
@@ -102,7 +84,7 @@ mod tests {
 
     #[test]
     fn sites_merge_and_total() {
-        let merged = merge_sites(
+        let merged = LiveSite::merge(
             vec![("ide".into(), 3), ("docs".into(), 1)],
             vec![runs("ide", 2, 1, 5, 2), runs("old", 0, 0, 4, 4)],
         );

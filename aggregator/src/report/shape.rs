@@ -15,6 +15,19 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
+/// The figures of a stored row (a day's, or the range's summed up).
+fn figures(row: &DailyRow) -> Figures {
+    Figures {
+        avg_duration_seconds: row.avg_duration_seconds,
+        avg_active_seconds: row.avg_active_seconds,
+        programs_run: row.programs_run,
+        program_errors: row.program_errors,
+        success_rate: success_rate(row.programs_run, row.program_errors),
+        lines_executed: row.lines_executed,
+        feature_uses: row.feature_uses,
+    }
+}
+
 /// One point per day of `range`, in order; days without a stored row are zeros.
 pub fn series(range: &DateRange, rows: &[DailyRow]) -> Vec<DailyPoint> {
     let by_day: HashMap<_, _> = rows.iter().map(|r| (r.date, r)).collect();
@@ -30,13 +43,7 @@ pub fn series(range: &DateRange, rows: &[DailyRow]) -> Vec<DailyPoint> {
                 date,
                 unique_visitors: row.unique_visitors,
                 sessions: row.sessions,
-                avg_duration_seconds: row.avg_duration_seconds,
-                avg_active_seconds: row.avg_active_seconds,
-                programs_run: row.programs_run,
-                program_errors: row.program_errors,
-                success_rate: success_rate(row.programs_run, row.program_errors),
-                lines_executed: row.lines_executed,
-                feature_uses: row.feature_uses,
+                figures: figures(row),
             }
         })
         .collect()
@@ -53,18 +60,21 @@ pub fn totals(rows: &[DailyRow]) -> Totals {
         let total: u64 = rows.iter().map(|r| f(r) * r.sessions).sum();
         (total as f64 / sessions as f64).round() as u64
     };
-    let programs_run = sum(|r| r.programs_run);
-    let program_errors = sum(|r| r.program_errors);
-    Totals {
+    let all = DailyRow {
         sessions,
-        visitor_days: sum(|r| r.unique_visitors),
+        unique_visitors: sum(|r| r.unique_visitors),
         avg_duration_seconds: weighted(|r| r.avg_duration_seconds),
         avg_active_seconds: weighted(|r| r.avg_active_seconds),
-        programs_run,
-        program_errors,
-        success_rate: success_rate(programs_run, program_errors),
+        programs_run: sum(|r| r.programs_run),
+        program_errors: sum(|r| r.program_errors),
         lines_executed: sum(|r| r.lines_executed),
         feature_uses: sum(|r| r.feature_uses),
+        ..DailyRow::default()
+    };
+    Totals {
+        sessions,
+        visitor_days: all.unique_visitors,
+        figures: figures(&all),
     }
 }
 

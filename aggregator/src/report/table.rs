@@ -1,7 +1,7 @@
 //! The daily table `usage-aggregator stats` prints: right-aligned columns sized to their widest
 //! cell, a totals line under a rule.
 
-use super::model::{DailyPoint, Totals};
+use super::model::{DailyPoint, Figures, Totals};
 
 const HEADERS: [&str; 9] = [
     "date",
@@ -23,34 +23,39 @@ fn rate(rate: Option<f64>) -> String {
     rate.map_or("-".into(), |r| format!("{:.1}%", r * 100.0))
 }
 
+/// A line of the table: its first cell, then the figures.
+fn cells(first: String, visitors: u64, sessions: u64, f: &Figures) -> [String; 9] {
+    [
+        first,
+        visitors.to_string(),
+        sessions.to_string(),
+        duration(f.avg_duration_seconds),
+        duration(f.avg_active_seconds),
+        f.programs_run.to_string(),
+        rate(f.success_rate),
+        f.lines_executed.to_string(),
+        f.feature_uses.to_string(),
+    ]
+}
+
 pub fn render(points: &[DailyPoint], totals: &Totals) -> String {
     let mut rows: Vec<[String; 9]> = points
         .iter()
         .map(|p| {
-            [
+            cells(
                 p.date.to_string(),
-                p.unique_visitors.to_string(),
-                p.sessions.to_string(),
-                duration(p.avg_duration_seconds),
-                duration(p.avg_active_seconds),
-                p.programs_run.to_string(),
-                rate(p.success_rate),
-                p.lines_executed.to_string(),
-                p.feature_uses.to_string(),
-            ]
+                p.unique_visitors,
+                p.sessions,
+                &p.figures,
+            )
         })
         .collect();
-    rows.push([
+    rows.push(cells(
         "total".into(),
-        totals.visitor_days.to_string(),
-        totals.sessions.to_string(),
-        duration(totals.avg_duration_seconds),
-        duration(totals.avg_active_seconds),
-        totals.programs_run.to_string(),
-        rate(totals.success_rate),
-        totals.lines_executed.to_string(),
-        totals.feature_uses.to_string(),
-    ]);
+        totals.visitor_days,
+        totals.sessions,
+        &totals.figures,
+    ));
     let mut widths = HEADERS.map(str::len);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {

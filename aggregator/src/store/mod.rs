@@ -3,13 +3,17 @@
 //! installs; SQLite (`sqlite:<path>`, the default) is embedded, for one machine and for trying the
 //! product without a database server. Both keep the same tables and the same semantics, which the
 //! integration suite checks by running every test against each. Nothing outside `store` writes SQL.
+//! What both dialects share is written once: SQL text in `sql.rs`, the stats reads in `stats.rs`
+//! (methods of [`Store`] over [`Reads`], which each store implements by running a statement).
 
 mod failure;
 pub(crate) mod model;
 pub mod mysql;
+mod reads;
 mod refused;
 mod sql;
 pub mod sqlite;
+mod stats;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -18,15 +22,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 pub use failure::{Failure, Phase};
-pub use model::{AdoptedRow, AnonymizedRow};
+pub use model::{AdoptionRewrite, AdoptionRow};
+pub use reads::{Cell, Kind, Param, Reads};
 
-use crate::pipeline::batch::Flush;
-use crate::report::dates::DateRange;
-use crate::report::model::{
-    DailyRow, ErrorRuns, FeatureCount, LiveSite, ProgramTotals, RecentSession,
-};
-use crate::report::site::Site;
-use crate::report::summary::DaySummary;
+use crate::domain::flush::Flush;
 
 /// Where the embedded store lives when no database URL is configured.
 pub const DEFAULT_SQLITE_PATH: &str = "usage.sqlite3";
@@ -120,7 +119,7 @@ pub enum DaysBefore {
     Unsummarized,
 }
 
-/// Closing sessions whose client went quiet (the maintenance round's first step).
+/// Closing sessions whose client went quiet (the upkeep job's first step, `jobs.rs`).
 #[async_trait]
 pub trait IdleSessions: Send + Sync {
     /// Ends every open session whose last batch arrived before `cutoff`: its end is its last
@@ -177,87 +176,18 @@ pub trait Leases: Send + Sync {
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
 }
 
-/// Reads of the stats API and the CLI: the daily summaries (which outlive retention) and the raw
-/// rows for what summaries cannot answer (recent sessions, run-time distribution).
-#[async_trait]
-pub trait Stats: Send + Sync {
-    /// The stored summaries of the range, of all sites or of one (`daily_site_usage`).
-    async fn daily_rows(
-        &self,
-        range: &DateRange,
-        site: Option<&Site>,
-    ) -> Result<Vec<DailyRow>, StoreError>;
-    /// When the rollup last recomputed any day (UTC): how fresh the summaries are.
-    async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError>;
-    /// The latest sessions by start, newest first.
-    async fn recent_sessions(
-        &self,
-        limit: u32,
-        site: Option<&Site>,
-    ) -> Result<Vec<RecentSession>, StoreError>;
-    /// Feature counts over the stored summaries of the range's days, except `except`.
-    async fn feature_counts(
-        &self,
-        range: &DateRange,
-        except: &[NaiveDate],
-        site: Option<&Site>,
-    ) -> Result<Vec<FeatureCount>, StoreError>;
-    /// (dimension, value, sessions) over the stored summaries of the range's days, except `except`.
-    async fn client_counts(
-        &self,
-        range: &DateRange,
-        except: &[NaiveDate],
-        site: Option<&Site>,
-    ) -> Result<Vec<(String, String, u64)>, StoreError>;
-    /// The summaries of `days` computed from the raw rows now, with the rollup's reader and
-    /// arithmetic; days without sessions are left out.
-    async fn live_days(
-        &self,
-        days: Vec<NaiveDate>,
-        site: Option<Site>,
-    ) -> Result<Vec<DaySummary>, StoreError>;
-    /// Per site: open sessions seen at or after `seen_since`, program runs and failed runs at or
-    /// after `runs_5m` and `runs_30m` (raw rows, recent times: indexed reads).
-    async fn live_sites(
-        &self,
-        seen_since: NaiveDateTime,
-        runs_5m: NaiveDateTime,
-        runs_30m: NaiveDateTime,
-    ) -> Result<Vec<LiveSite>, StoreError>;
-    /// Distinct `feature_data` texts of the feature's events (sessions started in the range) with
-    /// their counts, at most `limit` of them, most frequent first.
-    async fn feature_data(
-        &self,
-        name: &str,
-        range: &DateRange,
-        site: Option<&Site>,
-        limit: u32,
-    ) -> Result<Vec<(String, u64)>, StoreError>;
-    /// Failed runs per (message, session) of the sessions that started in the range (raw rows).
-    async fn error_runs(
-        &self,
-        range: &DateRange,
-        site: Option<&Site>,
-    ) -> Result<Vec<ErrorRuns>, StoreError>;
-    /// Program runs of the sessions that started in the range (raw rows: within retention).
-    async fn program_totals(
-        &self,
-        range: &DateRange,
-        site: Option<&Site>,
-    ) -> Result<ProgramTotals, StoreError>;
-}
-
-/// Rewriting stored rows that hold an address or a full user agent (`anonymize-stored-ips`).
+/// Adopting an old database: rewriting stored rows that hold an address or a full user agent
+/// (`usage-aggregator adopt`).
 #[async_trait]
 pub trait Adoption: Send + Sync {
     /// Up to `limit` rows after `after_id` (by id) that hold an address, or an agent never reduced.
-    async fn rows_to_anonymize(
+    async fn rows_to_adopt(
         &self,
         after_id: i64,
         limit: u32,
-    ) -> Result<Vec<AdoptedRow>, StoreError>;
-    /// Writes one chunk of anonymized rows in one transaction.
-    async fn write_anonymized(&self, rows: &[AnonymizedRow]) -> Result<(), StoreError>;
+    ) -> Result<Vec<AdoptionRow>, StoreError>;
+    /// Writes one chunk of adopted rows in one transaction.
+    async fn write_adopted(&self, rows: &[AdoptionRewrite]) -> Result<(), StoreError>;
     /// Clears the addresses the old deployment's other tables hold (`page_visits.ip_address`,
     /// which no visitor hash can replace); returns the rows cleared. A store without such tables
     /// has nothing to clear.
@@ -268,12 +198,12 @@ pub trait Adoption: Send + Sync {
 
 /// Everything a store does.
 pub trait Storage:
-    Lifecycle + Ingest + Salts + IdleSessions + Rollups + Retention + Leases + Stats + Adoption
+    Lifecycle + Ingest + Salts + IdleSessions + Rollups + Retention + Leases + Reads + Adoption
 {
 }
 
 impl<
-        T: Lifecycle + Ingest + Salts + IdleSessions + Rollups + Retention + Leases + Stats + Adoption,
+        T: Lifecycle + Ingest + Salts + IdleSessions + Rollups + Retention + Leases + Reads + Adoption,
     > Storage for T
 {
 }
@@ -295,6 +225,28 @@ impl Deref for Store {
 pub struct Target {
     pub url: Option<String>,
     pub ssl_ca: Option<std::path::PathBuf>,
+}
+
+impl Target {
+    /// The store as a message may name it: the URL with its password masked, or the default.
+    pub fn describe(&self) -> String {
+        match self.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            None => format!("sqlite:{DEFAULT_SQLITE_PATH} (the default)"),
+            Some(url) => redact_password(url),
+        }
+    }
+}
+
+/// `url` with its password, if it has one, replaced by `***`.
+pub fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "<unparsable>".into(),
+    }
 }
 
 impl Store {

@@ -6,7 +6,7 @@ use crate::visitor::StoredIp;
 
 /// A session row as the adoption reads it.
 #[derive(Debug)]
-pub struct AdoptedRow {
+pub struct AdoptionRow {
     pub id: i64,
     pub ip: Option<StoredIp>,
     pub user_agent: Option<String>,
@@ -21,7 +21,7 @@ pub struct AdoptedRow {
 
 /// What replaces the identifying columns of a row.
 #[derive(Debug, Clone)]
-pub struct AnonymizedRow {
+pub struct AdoptionRewrite {
     pub id: i64,
     pub visitor_hash: Option<String>,
     pub ip_address: Option<String>,

@@ -1,7 +1,7 @@
 //! SQL text both dialects take as it is, written once; each store keeps only what differs.
 
 use super::DaysBefore;
-use crate::report::site::Site;
+use crate::domain::report::site::Site;
 
 /// UTC days of the sessions that received a batch at or after the second `?`, whose minute
 /// ([`crate::domain::session::minute_of`]) is the first: the index on the coarse `last_seen_minute`
@@ -149,5 +149,41 @@ pub fn runs_of_sessions(site: Option<&Site>) -> String {
         "FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
          WHERE s.start_time >= ? AND s.start_time < ?{}",
         Site::clause(site, "s.site_id")
+    )
+}
+
+/// Feature uses and sessions over the stored summaries of a range of days (`BETWEEN ? AND ?`),
+/// except `except`, of one site or all: name, uses, sessions. (The casts turn MySQL's DECIMAL
+/// sums into integers; SQLite's sums are integers already.)
+pub fn feature_counts(site: Option<&Site>, except: &[chrono::NaiveDate]) -> String {
+    let (_, features, _, only_site) = summary_tables(site);
+    format!(
+        "SELECT feature_name, CAST(SUM(uses) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED) \
+         FROM {features} WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY feature_name",
+        except_dates(except)
+    )
+}
+
+/// Sessions per client (dimension, value) over the stored summaries of a range of days, except
+/// `except`, of one site or all.
+pub fn client_counts(site: Option<&Site>, except: &[chrono::NaiveDate]) -> String {
+    let (_, _, clients, only_site) = summary_tables(site);
+    format!(
+        "SELECT dimension, value, CAST(SUM(sessions) AS UNSIGNED) FROM {clients} \
+         WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY dimension, value",
+        except_dates(except)
+    )
+}
+
+/// The runs of sessions starting in `[?, ?)`, of one site or all: runs, failed, outcome unknown,
+/// lines executed, total and longest run time (ms).
+pub fn program_totals(site: Option<&Site>) -> String {
+    format!(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(p.success = 0), 0) AS UNSIGNED), \
+         CAST(COALESCE(SUM(p.success IS NULL), 0) AS UNSIGNED), \
+         CAST(COALESCE(SUM(p.lines_executed), 0) AS UNSIGNED), \
+         CAST(COALESCE(SUM(p.execution_time_ms), 0) AS UNSIGNED), \
+         CAST(COALESCE(MAX(p.execution_time_ms), 0) AS UNSIGNED) {}",
+        runs_of_sessions(site)
     )
 }

@@ -142,7 +142,7 @@ impl std::fmt::Debug for StoredIp {
 }
 
 /// The stored form of an address the old deployment kept raw (`usage-aggregator
-/// anonymize-stored-ips`), by the same rules as live traffic. A value that is not an address
+/// adopt`), by the same rules as live traffic. A value that is not an address
 /// (an empty string, "unknown") is dropped: nothing about it is worth keeping.
 pub fn anonymize_stored(
     stored: StoredIp,

@@ -1,8 +1,8 @@
 //! Adopting the old deployment's database: migrations upgrade it in place without losing a row,
-//! and `anonymize-stored-ips` leaves no raw address anywhere.
+//! and `adopt` leaves no raw address anywhere.
 //!
-//! MySQL only: the deployment being adopted is a MySQL database. What `anonymize-stored-ips` does
-//! to raw addresses is checked on both stores in `anonymize.rs`.
+//! MySQL only: the deployment being adopted is a MySQL database. What `adopt` does to raw
+//! addresses is checked on both stores in `adoption_both_stores.rs`.
 
 use std::process::Command;
 
@@ -83,13 +83,13 @@ async fn the_old_schema_is_upgraded_in_place_and_every_raw_address_goes() {
         "the fixture does hold raw addresses"
     );
 
-    let store = &app.maintenance.reports.store;
+    let store = &app.jobs.reports.store;
     let adoption = Adoption {
         store,
         mode: IpMode::Hash,
         store_full_user_agent: false,
     };
-    let outcome = adoption.anonymize_stored_ips().await.unwrap();
+    let outcome = adoption.run().await.unwrap();
     assert_eq!(
         (outcome.rows, outcome.addresses),
         (6, 6),
@@ -149,11 +149,11 @@ async fn the_old_schema_is_upgraded_in_place_and_every_raw_address_goes() {
     );
 
     // A rerun finds nothing left to do.
-    let again = adoption.anonymize_stored_ips().await.unwrap();
+    let again = adoption.run().await.unwrap();
     assert_eq!(again.rows, 0);
 
     // The adopted days roll up; the old summary of a day without raw rows stays as it was.
-    app.maintenance.run_once().await.unwrap();
+    app.jobs.run_once().await.unwrap();
     let day: (u32, u32, u32, u64, u32) = app.db
         .rows("SELECT unique_visitors, ide_sessions, programs_run, total_lines_executed, avg_session_duration_seconds \
                FROM daily_usage_summary WHERE date = '2026-11-25'").await
@@ -175,6 +175,7 @@ async fn the_old_schema_is_upgraded_in_place_and_every_raw_address_goes() {
 async fn the_command_truncates_in_truncate_mode_and_never_prints_an_address() {
     let db = old_deployment().await;
     let output = Command::new(env!("CARGO_BIN_EXE_usage-aggregator"))
+        // The command's first name, kept as an alias of `adopt`.
         .arg("anonymize-stored-ips")
         .env_clear()
         .env("USAGE_DATABASE_URL", db.url())
@@ -250,13 +251,13 @@ async fn a_stored_address_hashes_like_a_live_visit_while_its_days_salt_exists() 
     assert_eq!(response.status(), 200);
     let live = hash_of(&app.db, &script.id).await;
 
-    let store = &app.maintenance.reports.store;
+    let store = &app.jobs.reports.store;
     let adoption = Adoption {
         store,
         mode: IpMode::Hash,
         store_full_user_agent: false,
     };
-    let outcome = adoption.anonymize_stored_ips().await.unwrap();
+    let outcome = adoption.run().await.unwrap();
     assert_eq!(outcome.rows, 6, "the live row has nothing to anonymize");
     assert_eq!(
         outcome.one_off_salt_days, 2,

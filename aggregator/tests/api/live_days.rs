@@ -65,7 +65,7 @@ async fn days_not_rolled_up_are_answered_from_raw_rows_with_the_rollups_numbers(
 
     // The rollup stores exactly what was answered live.
     let live = figures(&app).await;
-    app.maintenance.run_once().await.unwrap();
+    app.jobs.run_once().await.unwrap();
     let daily = app.stats(&format!("daily?{RANGE}")).await;
     assert!(daily["rolled_up_at"].is_string(), "{daily}");
     assert_eq!(daily["live_days"], json!([]), "nothing touched since");
@@ -93,7 +93,7 @@ async fn days_not_rolled_up_are_answered_from_raw_rows_with_the_rollups_numbers(
     );
     let live = figures(&app).await;
     app.clock.set(at(28, 13, 0));
-    app.maintenance.run_once().await.unwrap();
+    app.jobs.run_once().await.unwrap();
     let daily = app.stats(&format!("daily?{RANGE}")).await;
     assert_eq!(daily["live_days"], json!([]));
     assert_eq!(figures(&app).await, live);

@@ -5,7 +5,7 @@
 mod helpers;
 
 mod adoption;
-mod anonymize;
+mod adoption_both_stores;
 mod bad_input;
 mod check_config;
 mod client_files;

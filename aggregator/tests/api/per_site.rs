@@ -113,7 +113,7 @@ async fn each_site_has_its_own_figures_live_and_rolled_up(kind: StoreKind) {
     assert_eq!(sessions["sessions"][0]["lines_executed"], 7);
 
     // The rollup keeps per-(day, site) rows beside the all-sites row, with the same numbers.
-    app.maintenance.run_once().await.unwrap();
+    app.jobs.run_once().await.unwrap();
     assert_eq!(app.db.count("daily_usage_summary").await, 1);
     assert_eq!(app.db.count("daily_site_usage").await, 2);
     let by_site: Vec<(String, u64, u64)> = app

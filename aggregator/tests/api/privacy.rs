@@ -203,13 +203,13 @@ async fn salts_rotate_at_midnight_keep_crossing_sessions_and_are_deleted_after_4
 
     app.clock.advance(Duration::hours(23));
     assert_eq!(
-        app.maintenance.run_once().await.unwrap().salts_deleted,
+        app.jobs.run_once().await.unwrap().salts_deleted,
         0,
         "the 27th's salt lives through the 28th"
     );
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 29, 0, 0, 1).unwrap());
-    assert_eq!(app.maintenance.run_once().await.unwrap().salts_deleted, 1);
+    assert_eq!(app.jobs.run_once().await.unwrap().salts_deleted, 1);
     assert_eq!(
         days(app.db.rows("SELECT day FROM visitor_salts").await),
         vec![day(28)]

@@ -168,7 +168,7 @@ async fn rollup_matches_hand_computed_figures_and_is_idempotent(kind: StoreKind)
     let app = TestApp::reporting(kind).await;
     seed_two_days(&app).await;
     app.clock.set(at(28, 12, 0));
-    let round = app.maintenance.run_once().await.unwrap();
+    let round = app.jobs.run_once().await.unwrap();
     assert_eq!(
         round.days_rolled_up, 2,
         "27th and 28th; the 26th (in the window) has no sessions: {round:?}"
@@ -200,8 +200,8 @@ async fn rollup_matches_hand_computed_figures_and_is_idempotent(kind: StoreKind)
     assert_eq!(browsers, vec![("Firefox".into(), 3)]);
 
     let before = report_tables(&app).await;
-    app.maintenance.run_once().await.unwrap();
-    app.maintenance
+    app.jobs.run_once().await.unwrap();
+    app.jobs
         .reports
         .rollup_days([date(27), date(28)])
         .await
@@ -223,13 +223,13 @@ async fn late_events_reach_their_day_through_the_watermark(kind: StoreKind) {
     };
     let mut script = app.visit(&visit).await;
     app.clock.set(at(28, 12, 0));
-    app.maintenance.run_once().await.unwrap();
+    app.jobs.run_once().await.unwrap();
     assert_eq!(summary(&app, 27).await.unwrap().3, 1, "one run so far");
     // A run queued while the client was offline arrives a day late; its session started the 27th.
     app.clock.set(at(28, 12, 30));
     let late = vec![script.run(200.0, 40, Some("?OUT OF DATA"))];
     app.store(&script.batch(300.0, late)).await;
-    let outcome = app.maintenance.reports.rollup_due().await.unwrap();
+    let outcome = app.jobs.reports.rollup_due().await.unwrap();
     assert_eq!(
         outcome.rolled_up,
         vec![date(27)],
@@ -244,10 +244,10 @@ async fn late_events_reach_their_day_through_the_watermark(kind: StoreKind) {
     // Sessions seen within the margin before a run are looked at once more by the next run
     // (commits may lag their receive time); after that, nothing is touched.
     app.clock.set(at(28, 12, 45));
-    let margin = app.maintenance.reports.rollup_due().await.unwrap();
+    let margin = app.jobs.reports.rollup_due().await.unwrap();
     assert_eq!(margin.rolled_up, vec![date(27)]);
     app.clock.set(at(28, 13, 0));
-    let again = app.maintenance.reports.rollup_due().await.unwrap();
+    let again = app.jobs.reports.rollup_due().await.unwrap();
     assert!(again.rolled_up.is_empty(), "{again:?}");
 }
 
@@ -269,7 +269,7 @@ async fn sessions_without_a_hash_each_count_as_a_visitor(kind: StoreKind) {
         .await;
     }
     app.clock.set(at(28, 12, 0));
-    app.maintenance.run_once().await.unwrap();
+    app.jobs.run_once().await.unwrap();
     let day = summary(&app, 27).await.unwrap();
     assert_eq!(
         (day.1, day.2),
@@ -301,7 +301,7 @@ async fn retention_deletes_raw_rows_before_the_boundary_and_keeps_their_summary(
     app.visit(&outside).await;
     app.visit(&inside).await;
     app.clock.set(at(28, 12, 0));
-    let reports = &app.maintenance.reports;
+    let reports = &app.jobs.reports;
     assert_eq!(reports.first_kept_day(), date(18));
     // Straight to the purge: the 17th has no rollup yet, so it is rolled up before it goes.
     let purged = reports.purge().await.unwrap();

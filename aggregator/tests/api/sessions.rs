@@ -137,12 +137,12 @@ async fn an_idle_session_is_ended_by_the_sweeper_and_a_reload_reopens_it(kind: S
     app.deliver(30.0, &first).await;
     app.clock.advance(Duration::minutes(29));
     assert_eq!(
-        app.maintenance.run_once().await.unwrap().sessions_ended,
+        app.jobs.run_once().await.unwrap().sessions_ended,
         0,
         "not idle long enough"
     );
     app.clock.advance(Duration::minutes(2));
-    assert_eq!(app.maintenance.run_once().await.unwrap().sessions_ended, 1);
+    assert_eq!(app.jobs.run_once().await.unwrap().sessions_ended, 1);
     let (end, last): (Option<NaiveDateTime>, NaiveDateTime) = mysql_async::from_row(
         app.db
             .rows("SELECT end_time, last_activity FROM ide_sessions")
@@ -222,14 +222,14 @@ async fn the_sweep_finds_sessions_by_their_minute_and_ends_them_by_the_precise_t
     app.clock
         .set(noon() + Duration::minutes(31) + Duration::seconds(10));
     assert_eq!(
-        app.maintenance.run_once().await.unwrap().sessions_ended,
+        app.jobs.run_once().await.unwrap().sessions_ended,
         1,
         "only the old tracker's row: ours was seen at 12:01:15.2, after the cutoff 12:01:10"
     );
     assert_eq!(app.db.count("ide_sessions WHERE end_time IS NULL").await, 1);
     app.clock
         .set(noon() + Duration::minutes(31) + Duration::seconds(20));
-    assert_eq!(app.maintenance.run_once().await.unwrap().sessions_ended, 1);
+    assert_eq!(app.jobs.run_once().await.unwrap().sessions_ended, 1);
     assert_eq!(app.db.count("ide_sessions WHERE end_time IS NULL").await, 0);
     app.shutdown().await;
 }

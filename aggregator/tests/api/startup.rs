@@ -49,7 +49,26 @@ fn an_unreachable_or_misconfigured_database_is_a_clear_error() {
             !stderr.contains("wrong@"),
             "no password in the message: {stderr}"
         );
+        // What it was doing, and where, comes first (the password masked).
+        let shown = url.replace("nobody:wrong@", "nobody:***@");
+        assert!(
+            stderr.contains(&format!("opening the database at {shown}")),
+            "{url}: expected what failed in:\n{stderr}"
+        );
     }
+    let (ok, stderr) = run_to_exit(
+        &["migrate"],
+        &[(
+            "USAGE_DATABASE_URL",
+            "mysql://nobody:wrong@127.0.0.1:3306/usage",
+        )],
+    );
+    assert!(!ok, "migrate must fail");
+    assert!(
+        stderr.contains("opening the database at mysql://nobody:***@127.0.0.1:3306/usage")
+            && stderr.contains("user or password is wrong"),
+        "migrate says what failed: {stderr}"
+    );
 }
 
 #[test]

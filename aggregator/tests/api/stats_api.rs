@@ -10,7 +10,7 @@ async fn the_stats_api_serves_the_rolled_up_figures(kind: StoreKind) {
     let app = TestApp::reporting(kind).await;
     seed_two_days(&app).await;
     app.clock.set(at(28, 12, 0));
-    app.maintenance.run_once().await.unwrap();
+    app.jobs.run_once().await.unwrap();
 
     let daily = app.stats("daily?from=2026-11-26&to=2026-11-28").await;
     let days = daily["days"].as_array().unwrap();

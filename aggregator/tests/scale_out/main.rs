@@ -138,8 +138,8 @@ async fn replicas_on_one_mariadb_server_store_what_one_aggregator_stores() {
 /// released, the other rolls the day up. Rounds started at the same moment on every replica all
 /// succeed and leave the day's summary right.
 async fn one_rollup_at_a_time(replicas: &[Replica], db: &TestDb, sessions: usize) {
-    use usage_aggregator::maintenance::{REPORTS_LEASE, REPORTS_LEASE_TTL};
-    let (holder, other) = (&replicas[0].maintenance, &replicas[1].maintenance);
+    use usage_aggregator::jobs::{REPORTS_LEASE, REPORTS_LEASE_TTL};
+    let (holder, other) = (&replicas[0].jobs, &replicas[1].jobs);
     let store = &holder.store;
     assert!(store
         .claim_lease(REPORTS_LEASE, &holder.replica_id, REPORTS_LEASE_TTL)
@@ -158,7 +158,7 @@ async fn one_rollup_at_a_time(replicas: &[Replica], db: &TestDb, sessions: usize
         .unwrap();
     let done = other.run_reports().await.unwrap();
     assert_eq!(done.days_rolled_up, 1);
-    let rounds = futures::future::join_all(replicas.iter().map(|r| r.maintenance.run_reports()));
+    let rounds = futures::future::join_all(replicas.iter().map(|r| r.jobs.run_reports()));
     for round in rounds.await {
         round.expect("a round that finds the lease taken skips, it does not fail");
     }

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use usage_aggregator::clock::ManualClock;
 use usage_aggregator::config::Config;
-use usage_aggregator::maintenance::Maintenance;
+use usage_aggregator::jobs::Jobs;
 use usage_aggregator::startup::Application;
 
 use usage_test_support::TestDb;
@@ -21,7 +21,7 @@ use crate::server::{noon, FIREFOX};
 
 pub struct Replica {
     pub address: String,
-    pub maintenance: Maintenance,
+    pub jobs: Jobs,
     http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
@@ -51,14 +51,14 @@ impl Replica {
             .await
             .expect("the replica builds");
         let address = format!("http://127.0.0.1:{}", app.port());
-        let maintenance = app.maintenance();
+        let jobs = app.jobs();
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(app.run_until_stopped(async {
             let _ = stopped.await;
         }));
         Replica {
             address,
-            maintenance,
+            jobs,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(90))
                 .build()

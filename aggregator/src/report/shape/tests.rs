@@ -38,8 +38,8 @@ fn the_series_has_every_day_of_the_range_in_order() {
         vec![d("2026-11-26"), d("2026-11-27"), d("2026-11-28")]
     );
     assert_eq!(points[1].sessions, 0, "a day without a row is zeros");
-    assert_eq!(points[0].success_rate, None, "no runs: no rate");
-    assert_eq!(points[2].success_rate, Some(0.75));
+    assert_eq!(points[0].figures.success_rate, None, "no runs: no rate");
+    assert_eq!(points[2].figures.success_rate, Some(0.75));
 }
 
 #[test]
@@ -49,10 +49,13 @@ fn totals_weigh_averages_by_sessions() {
         row("2026-11-28", 1, 20, 1, 1),
     ]);
     assert_eq!(totals.sessions, 4);
-    assert_eq!(totals.avg_duration_seconds, 80, "(3*100 + 1*20) / 4");
-    assert_eq!(totals.avg_active_seconds, 40);
-    assert_eq!(totals.success_rate, Some(0.75));
-    assert_eq!(super::totals(&[]).avg_duration_seconds, 0);
+    assert_eq!(
+        totals.figures.avg_duration_seconds, 80,
+        "(3*100 + 1*20) / 4"
+    );
+    assert_eq!(totals.figures.avg_active_seconds, 40);
+    assert_eq!(totals.figures.success_rate, Some(0.75));
+    assert_eq!(super::totals(&[]).figures.avg_duration_seconds, 0);
 }
 
 #[test]

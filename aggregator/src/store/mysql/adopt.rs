@@ -7,7 +7,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, TxOpts};
 
 use super::MySqlStore;
-use crate::store::{AdoptedRow, Adoption, AnonymizedRow, StoreError};
+use crate::store::{Adoption, AdoptionRewrite, AdoptionRow, StoreError};
 use crate::visitor::StoredIp;
 
 type Raw = (
@@ -24,11 +24,11 @@ type Raw = (
 
 #[async_trait]
 impl Adoption for MySqlStore {
-    async fn rows_to_anonymize(
+    async fn rows_to_adopt(
         &self,
         after_id: i64,
         limit: u32,
-    ) -> Result<Vec<AdoptedRow>, StoreError> {
+    ) -> Result<Vec<AdoptionRow>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<Raw> = conn
             .exec(
@@ -42,7 +42,7 @@ impl Adoption for MySqlStore {
             .into_iter()
             .map(
                 |(id, ip, user_agent, site, start_time, visitor_hash, browser, os, device)| {
-                    AdoptedRow {
+                    AdoptionRow {
                         id,
                         ip: ip.map(StoredIp::new),
                         user_agent,
@@ -58,7 +58,7 @@ impl Adoption for MySqlStore {
             .collect())
     }
 
-    async fn write_anonymized(&self, rows: &[AnonymizedRow]) -> Result<(), StoreError> {
+    async fn write_adopted(&self, rows: &[AdoptionRewrite]) -> Result<(), StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let mut tx = conn.start_transaction(TxOpts::default()).await?;
         let params: Vec<Params> = rows

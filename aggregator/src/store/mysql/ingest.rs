@@ -20,9 +20,9 @@ use mysql_async::Conn;
 use self::rows::{insert_features, insert_programs, list, upsert_sessions, StoredSession};
 use super::MySqlStore;
 use crate::domain::event::Id128;
+use crate::domain::flush::Flush;
 use crate::domain::ingest::ProgramRow;
 use crate::domain::session::SessionFacts;
-use crate::pipeline::batch::Flush;
 use crate::store::{Ingest, StoreError, Written};
 
 /// Rows per statement: big enough to amortize round trips, small enough for any packet limit

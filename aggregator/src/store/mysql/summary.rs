@@ -5,9 +5,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use mysql_async::prelude::Queryable;
 
-use crate::report::model::FeatureCount;
-use crate::report::site::Site;
-use crate::report::summary::{self, ClientGroup, DaySummary, DayTally};
+use crate::domain::report::model::FeatureCount;
+use crate::domain::report::site::Site;
+use crate::domain::report::summary::{self, ClientGroup, DaySummary, DayTally};
 use crate::store::{sql, StoreError};
 
 /// `[start, end)` of a UTC day, as the DATETIME values sessions are stored with.

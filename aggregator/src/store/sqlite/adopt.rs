@@ -1,4 +1,4 @@
-//! SQL of `anonymize-stored-ips` on SQLite: rows that hold an address (truncate mode keeps a
+//! SQL of `adopt` on SQLite: rows that hold an address (truncate mode keeps a
 //! network) or a full user agent, and their rewritten form.
 
 use async_trait::async_trait;
@@ -6,16 +6,16 @@ use rusqlite::TransactionBehavior;
 
 use super::time::parse_time;
 use super::SqliteStore;
-use crate::store::{AdoptedRow, Adoption, AnonymizedRow, StoreError};
+use crate::store::{Adoption, AdoptionRewrite, AdoptionRow, StoreError};
 use crate::visitor::StoredIp;
 
 #[async_trait]
 impl Adoption for SqliteStore {
-    async fn rows_to_anonymize(
+    async fn rows_to_adopt(
         &self,
         after_id: i64,
         limit: u32,
-    ) -> Result<Vec<AdoptedRow>, StoreError> {
+    ) -> Result<Vec<AdoptionRow>, StoreError> {
         self.other
             .run(move |conn| {
                 let mut select = conn.prepare_cached(
@@ -40,7 +40,7 @@ impl Adoption for SqliteStore {
                     .collect::<Result<Vec<_>, _>>()?;
                 raw.into_iter()
                     .map(|(id, ip, user_agent, site, start, visitor_hash, browser, os, device)| {
-                        Ok(AdoptedRow {
+                        Ok(AdoptionRow {
                             id,
                             ip: ip.map(StoredIp::new),
                             user_agent,
@@ -57,8 +57,8 @@ impl Adoption for SqliteStore {
             .await
     }
 
-    async fn write_anonymized(&self, rows: &[AnonymizedRow]) -> Result<(), StoreError> {
-        let rows: Vec<AnonymizedRow> = rows.to_vec();
+    async fn write_adopted(&self, rows: &[AdoptionRewrite]) -> Result<(), StoreError> {
+        let rows: Vec<AdoptionRewrite> = rows.to_vec();
         self.other
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

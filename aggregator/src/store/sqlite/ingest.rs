@@ -14,9 +14,9 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::time::{parse_time, utc_text};
 use super::SqliteStore;
+use crate::domain::flush::Flush;
 use crate::domain::ingest::{ProgramRow, SessionRow};
 use crate::domain::session::{minute_of, SessionFacts};
-use crate::pipeline::batch::Flush;
 use crate::store::{Ingest, StoreError, Written};
 
 /// A flush that committed while it was written.

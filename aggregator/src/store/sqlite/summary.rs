@@ -6,9 +6,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::Connection;
 
 use super::time::{date_text, day_span, time_text};
-use crate::report::model::FeatureCount;
-use crate::report::site::Site;
-use crate::report::summary::{self, ClientGroup, DaySummary, DayTally};
+use crate::domain::report::model::FeatureCount;
+use crate::domain::report::site::Site;
+use crate::domain::report::summary::{self, ClientGroup, DaySummary, DayTally};
 use crate::store::{sql, StoreError};
 
 /// Recomputes every summary of `day`, all sites and each site, in the caller's transaction;

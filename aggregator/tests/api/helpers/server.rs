@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use usage_aggregator::clock::ManualClock;
 use usage_aggregator::config::Config;
-use usage_aggregator::maintenance::Maintenance;
+use usage_aggregator::jobs::Jobs;
 use usage_aggregator::startup::Application;
 
 use super::{StoreKind, TestDb};
@@ -23,7 +23,7 @@ pub struct TestApp {
     pub address: String,
     pub db: TestDb,
     pub clock: Arc<ManualClock>,
-    pub maintenance: Maintenance,
+    pub jobs: Jobs,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
@@ -76,7 +76,7 @@ impl TestApp {
             .await
             .expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
-        let maintenance = app.maintenance();
+        let jobs = app.jobs();
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(app.run_until_stopped(async {
             let _ = stopped.await;
@@ -85,7 +85,7 @@ impl TestApp {
             address,
             db,
             clock,
-            maintenance,
+            jobs,
             http: reqwest::Client::new(),
             stop: Some(stop),
             task: Some(task),

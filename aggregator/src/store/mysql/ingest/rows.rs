@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use super::literal::{push_row, ColumnDefault, Literal};
+use crate::domain::flush::Flush;
 use crate::domain::ingest::{ProgramRow, SessionRow};
 use crate::domain::session::{minute_of, SessionFacts};
-use crate::pipeline::batch::Flush;
 
 use super::CHUNK;
 

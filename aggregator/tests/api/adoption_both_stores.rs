@@ -1,4 +1,4 @@
-//! `anonymize-stored-ips` on either store: session rows holding raw addresses and full user
+//! `usage-aggregator adopt` on either store: session rows holding raw addresses and full user
 //! agents (as the old deployment wrote them) keep no raw address anywhere afterwards, and the
 //! command never prints one. (Adopting the old MySQL database itself: `adoption.rs`.)
 
@@ -111,14 +111,10 @@ async fn raw_sessions(kind: StoreKind) -> TestDb {
     db
 }
 
-/// Runs `anonymize-stored-ips` in `mode`, insisting that it rewrote `rows` rows and printed no
+/// Runs `adopt` in `mode`, insisting that it rewrote `rows` rows and printed no
 /// raw address.
-fn anonymize(db: &TestDb, mode: &str, rows: u32) {
-    let (ok, printed) = run_command(
-        db,
-        &["anonymize-stored-ips"],
-        &[("USAGE_IP_MODE", mode), DEBUG_LOG],
-    );
+fn adopt(db: &TestDb, mode: &str, rows: u32) {
+    let (ok, printed) = run_command(db, &["adopt"], &[("USAGE_IP_MODE", mode), DEBUG_LOG]);
     assert!(ok, "{printed}");
     let expected = format!("rewrote {rows} session row(s), {rows} of which held an IP address");
     assert!(printed.contains(&expected), "{printed}");
@@ -137,7 +133,7 @@ async fn assert_no_raw_address(db: &TestDb) {
 both_stores!(the_command_truncates_in_truncate_mode_and_never_prints_an_address);
 async fn the_command_truncates_in_truncate_mode_and_never_prints_an_address(kind: StoreKind) {
     let db = raw_sessions(kind).await;
-    anonymize(&db, "truncate", 6);
+    adopt(&db, "truncate", 6);
     let stored: Vec<(String, Option<String>)> = db
         .rows("SELECT session_id, ip_address FROM ide_sessions ORDER BY session_id")
         .await
@@ -162,7 +158,7 @@ async fn hash_of(db: &TestDb, session: &str) -> Option<String> {
 both_stores!(the_command_hashes_in_hash_mode_linking_visits_of_one_day_only);
 async fn the_command_hashes_in_hash_mode_linking_visits_of_one_day_only(kind: StoreKind) {
     let db = raw_sessions(kind).await;
-    anonymize(&db, "hash", 6);
+    adopt(&db, "hash", 6);
     assert_no_raw_address(&db).await;
     assert_eq!(
         db.count("ide_sessions WHERE ip_address IS NOT NULL").await,
@@ -212,11 +208,7 @@ async fn the_command_hashes_in_hash_mode_linking_visits_of_one_day_only(kind: St
         .map(|r| r.unwrap())
         .collect();
     // A rerun finds nothing left to do.
-    let (ok, printed) = run_command(
-        &db,
-        &["anonymize-stored-ips"],
-        &[("USAGE_IP_MODE", "hash"), DEBUG_LOG],
-    );
+    let (ok, printed) = run_command(&db, &["adopt"], &[("USAGE_IP_MODE", "hash"), DEBUG_LOG]);
     assert!(
         ok && printed.contains("rewrote 0 session row(s)"),
         "{printed}"

@@ -1,5 +1,6 @@
-//! Periodic upkeep inside `serve`: ending idle sessions and deleting expired salts (every
-//! `maintenance_interval_secs`), and the daily rollup plus retention (every `rollup_interval_secs`).
+//! The periodic jobs of `serve`: upkeep (ending idle sessions, deleting expired salts; every
+//! `maintenance_interval_secs`) and the reports (the daily rollup, then retention; every
+//! `rollup_interval_secs`, under a lease so that one replica at a time runs them).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use crate::store::{Store, StoreError};
 use crate::visitor::SaltBook;
 
 #[derive(Clone)]
-pub struct Maintenance {
+pub struct Jobs {
     pub store: Store,
     pub salts: Arc<SaltBook<Store>>,
     pub clock: SharedClock,
@@ -42,7 +43,7 @@ pub struct Round {
     pub rows_purged: u64,
 }
 
-impl Maintenance {
+impl Jobs {
     /// Every step once: upkeep, then the rollup and retention.
     pub async fn run_once(&self) -> Result<Round, StoreError> {
         let upkeep = self.run_upkeep().await?;

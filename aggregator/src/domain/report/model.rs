@@ -19,20 +19,28 @@ pub struct DailyRow {
     pub feature_uses: u64,
 }
 
+/// What a day of the series and the range as a whole both show, in the order the API serves it
+/// (after the fields of each).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figures {
+    pub avg_duration_seconds: u64,
+    pub avg_active_seconds: u64,
+    pub programs_run: u64,
+    pub program_errors: u64,
+    /// Share of runs without an error, 0..=1; null without runs.
+    pub success_rate: Option<f64>,
+    pub lines_executed: u64,
+    pub feature_uses: u64,
+}
+
 /// One day of the series the API serves: a stored row, or zeros for a day without sessions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DailyPoint {
     pub date: NaiveDate,
     pub unique_visitors: u64,
     pub sessions: u64,
-    pub avg_duration_seconds: u64,
-    pub avg_active_seconds: u64,
-    pub programs_run: u64,
-    pub program_errors: u64,
-    /// Share of runs without an error, 0..=1; null on a day without runs.
-    pub success_rate: Option<f64>,
-    pub lines_executed: u64,
-    pub feature_uses: u64,
+    #[serde(flatten)]
+    pub figures: Figures,
 }
 
 /// The range as a whole.
@@ -42,13 +50,8 @@ pub struct Totals {
     /// Sum of the daily unique visitors: hashes change every day by design, so a person coming
     /// back on two days counts twice.
     pub visitor_days: u64,
-    pub avg_duration_seconds: u64,
-    pub avg_active_seconds: u64,
-    pub programs_run: u64,
-    pub program_errors: u64,
-    pub success_rate: Option<f64>,
-    pub lines_executed: u64,
-    pub feature_uses: u64,
+    #[serde(flatten)]
+    pub figures: Figures,
 }
 
 /// A recent session, as the deployment's "recent sessions" query shows it (no id, no hash).
@@ -145,6 +148,25 @@ pub struct LiveSite {
     pub errors_30m: u64,
 }
 
+impl LiveSite {
+    /// Sessions per site and run counts per site (the store's two reads) into one row per site
+    /// that has either, by site.
+    pub fn merge(sessions: Vec<(String, u64)>, runs: Vec<LiveSite>) -> Vec<LiveSite> {
+        let mut by_site: std::collections::BTreeMap<String, LiveSite> =
+            runs.into_iter().map(|r| (r.site.clone(), r)).collect();
+        for (site, count) in sessions {
+            by_site
+                .entry(site.clone())
+                .or_insert_with(|| LiveSite {
+                    site,
+                    ..LiveSite::default()
+                })
+                .sessions = count;
+        }
+        by_site.into_values().collect()
+    }
+}
+
 /// Runs and failed runs in a span of recent minutes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RecentRuns {
@@ -188,4 +210,62 @@ pub struct ErrorGroup {
     pub runs: u64,
     pub sessions: u64,
     pub last_seen: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(success_rate: Option<f64>) -> Figures {
+        Figures {
+            avg_duration_seconds: 4,
+            avg_active_seconds: 5,
+            programs_run: 6,
+            program_errors: 1,
+            success_rate,
+            lines_executed: 7,
+            feature_uses: 8,
+        }
+    }
+
+    #[test]
+    fn shared_figures_serve_flat_in_the_api_order() {
+        let point = DailyPoint {
+            date: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+            unique_visitors: 2,
+            sessions: 3,
+            figures: figures(Some(0.8333)),
+        };
+        assert_eq!(
+            serde_json::to_string(&point).unwrap(),
+            r#"{"date":"2026-11-27","unique_visitors":2,"sessions":3,"avg_duration_seconds":4,"avg_active_seconds":5,"programs_run":6,"program_errors":1,"success_rate":0.8333,"lines_executed":7,"feature_uses":8}"#
+        );
+        let totals = Totals {
+            sessions: 3,
+            visitor_days: 2,
+            figures: figures(None),
+        };
+        assert_eq!(
+            serde_json::to_string(&totals).unwrap(),
+            r#"{"sessions":3,"visitor_days":2,"avg_duration_seconds":4,"avg_active_seconds":5,"programs_run":6,"program_errors":1,"success_rate":null,"lines_executed":7,"feature_uses":8}"#
+        );
+    }
+
+    #[test]
+    fn live_sites_merge_sessions_and_runs_by_site() {
+        let runs = |site: &str, runs_30m| LiveSite {
+            site: site.into(),
+            runs_30m,
+            ..LiveSite::default()
+        };
+        let merged = LiveSite::merge(
+            vec![("ide".into(), 3), ("docs".into(), 1)],
+            vec![runs("ide", 5), runs("old", 4)],
+        );
+        let sites: Vec<(&str, u64, u64)> = merged
+            .iter()
+            .map(|s| (s.site.as_str(), s.sessions, s.runs_30m))
+            .collect();
+        assert_eq!(sites, vec![("docs", 1, 0), ("ide", 3, 5), ("old", 0, 4)]);
+    }
 }

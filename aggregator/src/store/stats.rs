@@ -1,0 +1,324 @@
+//! The reads of the stats API and the CLI, written once for both stores: which statement
+//! ([`super::sql`]), with which parameters, and how its rows become report rows. A store only
+//! runs a statement, handing its columns back as the reader says they are, and computes a day's
+//! summaries the rollup's way ([`super::Reads`], in `reads.rs`).
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::reads::{Cells, Kind, Param};
+use super::{sql, Store, StoreError};
+use crate::domain::report::dates::DateRange;
+use crate::domain::report::model::{
+    DailyRow, ErrorRuns, FeatureCount, LiveSite, ProgramTotals, RecentSession,
+};
+use crate::domain::report::site::Site;
+use crate::domain::session::minute_of;
+
+/// `[from 00:00, day after to 00:00)`.
+fn span(range: &DateRange) -> [Param; 2] {
+    let start = range.from.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let end = range.to.and_hms_opt(0, 0, 0).expect("midnight exists") + chrono::Duration::days(1);
+    [Param::Time(start), Param::Time(end)]
+}
+
+fn days(range: &DateRange) -> Vec<Param> {
+    vec![Param::Date(range.from), Param::Date(range.to)]
+}
+
+/// (floor(log2(max(ms, 1))), runs) per bucket, in bucket order, from runs per run time.
+fn buckets(times: &[(u64, u64)]) -> Vec<(u32, u64)> {
+    let mut by_bucket = std::collections::BTreeMap::new();
+    for &(ms, runs) in times {
+        *by_bucket.entry(ms.max(1).ilog2()).or_insert(0) += runs;
+    }
+    by_bucket.into_iter().collect()
+}
+
+/// Reads of the stats API and the CLI: the daily summaries (which outlive retention) and the raw
+/// rows for what summaries cannot answer (recent sessions, run-time distribution). Each reads
+/// its row's columns in the statement's order (a struct's fields are evaluated as written).
+impl Store {
+    /// Runs a statement and makes each row a `T` by `each`.
+    async fn read<T>(
+        &self,
+        sql: String,
+        params: Vec<Param>,
+        columns: &'static [Kind],
+        each: impl Fn(&mut Cells) -> Result<T, StoreError> + Send,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = self.select(sql, params, columns).await?;
+        rows.into_iter()
+            .map(|row| each(&mut Cells(row.into_iter())))
+            .collect()
+    }
+
+    /// The stored summaries of the range, of all sites or of one (`daily_site_usage`).
+    pub async fn daily_rows(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<DailyRow>, StoreError> {
+        use Kind::{Date, U64};
+        let (summary, _, _, only_site) = sql::summary_tables(site);
+        let columns = &[Date, U64, U64, U64, U64, U64, U64, U64, U64, U64, U64];
+        self.read(
+            sql::daily_rows(summary, &only_site),
+            days(range),
+            columns,
+            |r| {
+                Ok(DailyRow {
+                    date: r.date()?,
+                    unique_visitors: r.u64()?,
+                    sessions: r.u64()?,
+                    programs_run: r.u64()?,
+                    lines_executed: r.u64()?,
+                    avg_duration_seconds: r.u64()?,
+                    avg_active_seconds: r.u64()?,
+                    total_duration_seconds: r.u64()?,
+                    total_active_seconds: r.u64()?,
+                    program_errors: r.u64()?,
+                    feature_uses: r.u64()?,
+                })
+            },
+        )
+        .await
+    }
+
+    /// When the rollup last recomputed any day (UTC): how fresh the summaries are.
+    pub async fn last_rollup(&self) -> Result<Option<NaiveDateTime>, StoreError> {
+        let latest = self
+            .read(
+                sql::LAST_ROLLUP.into(),
+                vec![],
+                &[Kind::OptTime],
+                Cells::opt_time,
+            )
+            .await?;
+        Ok(latest.into_iter().next().flatten())
+    }
+
+    /// The latest sessions by start, newest first.
+    pub async fn recent_sessions(
+        &self,
+        limit: u32,
+        site: Option<&Site>,
+    ) -> Result<Vec<RecentSession>, StoreError> {
+        use Kind::{Bool, OptText, OptU64, Time, U64};
+        let columns = &[
+            Time, Bool, OptU64, OptU64, U64, U64, U64, OptText, OptText, OptText,
+        ];
+        let limit = vec![Param::Int(limit.into())];
+        self.read(sql::recent_sessions(site), limit, columns, |r| {
+            Ok(RecentSession {
+                started: r.time()?.and_utc(),
+                ended: r.bool()?,
+                duration_seconds: r.opt_u64()?,
+                active_seconds: r.opt_u64()?,
+                programs_run: r.u64()?,
+                lines_executed: r.u64()?,
+                errors: r.u64()?,
+                browser: r.opt_text()?,
+                os: r.opt_text()?,
+                device: r.opt_text()?,
+            })
+        })
+        .await
+    }
+
+    /// Feature counts over the stored summaries of the range's days, except `except`.
+    pub async fn feature_counts(
+        &self,
+        range: &DateRange,
+        except: &[NaiveDate],
+        site: Option<&Site>,
+    ) -> Result<Vec<FeatureCount>, StoreError> {
+        let statement = sql::feature_counts(site, except);
+        let columns = &[Kind::Text, Kind::U64, Kind::U64];
+        self.read(statement, days(range), columns, |r| {
+            Ok(FeatureCount {
+                name: r.text()?,
+                uses: r.u64()?,
+                sessions: r.u64()?,
+            })
+        })
+        .await
+    }
+
+    /// (dimension, value, sessions) over the stored summaries of the range's days, except
+    /// `except`.
+    pub async fn client_counts(
+        &self,
+        range: &DateRange,
+        except: &[NaiveDate],
+        site: Option<&Site>,
+    ) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let statement = sql::client_counts(site, except);
+        let columns = &[Kind::Text, Kind::Text, Kind::U64];
+        self.read(statement, days(range), columns, |r| {
+            Ok((r.text()?, r.text()?, r.u64()?))
+        })
+        .await
+    }
+
+    /// Per site: open sessions seen at or after `seen_since`, program runs and failed runs at or
+    /// after `runs_5m` and `runs_30m` (raw rows, recent times: indexed reads).
+    pub async fn live_sites(
+        &self,
+        seen_since: NaiveDateTime,
+        runs_5m: NaiveDateTime,
+        runs_30m: NaiveDateTime,
+    ) -> Result<Vec<LiveSite>, StoreError> {
+        use Kind::{Text, U64};
+        let seen = vec![
+            Param::Int(minute_of(seen_since.and_utc())),
+            Param::Time(seen_since),
+        ];
+        let sessions = self
+            .read(sql::LIVE_SESSIONS.into(), seen, &[Text, U64], |r| {
+                Ok((r.text()?, r.u64()?))
+            })
+            .await?;
+        let cutoffs = [runs_5m, runs_5m, runs_30m].map(Param::Time).to_vec();
+        let runs = self
+            .read(
+                sql::LIVE_RUNS.into(),
+                cutoffs,
+                &[Text, U64, U64, U64, U64],
+                |r| {
+                    Ok(LiveSite {
+                        site: r.text()?,
+                        sessions: 0,
+                        runs_5m: r.u64()?,
+                        errors_5m: r.u64()?,
+                        runs_30m: r.u64()?,
+                        errors_30m: r.u64()?,
+                    })
+                },
+            )
+            .await?;
+        Ok(LiveSite::merge(sessions, runs))
+    }
+
+    /// Distinct `feature_data` texts of the feature's events (sessions started in the range) with
+    /// their counts, at most `limit` of them, most frequent first.
+    pub async fn feature_data(
+        &self,
+        name: &str,
+        range: &DateRange,
+        site: Option<&Site>,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let [start, end] = span(range);
+        let params = vec![
+            Param::Text(name.into()),
+            start,
+            end,
+            Param::Int(limit.into()),
+        ];
+        self.read(
+            sql::feature_data(site),
+            params,
+            &[Kind::Text, Kind::U64],
+            |r| Ok((r.text()?, r.u64()?)),
+        )
+        .await
+    }
+
+    /// Failed runs per (message, session) of the sessions that started in the range (raw rows).
+    pub async fn error_runs(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<ErrorRuns>, StoreError> {
+        let columns = &[Kind::Text, Kind::Text, Kind::U64, Kind::Time];
+        self.read(sql::error_runs(site), span(range).to_vec(), columns, |r| {
+            Ok(ErrorRuns {
+                message: r.text()?,
+                session_id: r.text()?,
+                runs: r.u64()?,
+                last_seen: r.time()?.and_utc(),
+            })
+        })
+        .await
+    }
+
+    /// Program runs of the sessions that started in the range (raw rows: within retention).
+    pub async fn program_totals(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<ProgramTotals, StoreError> {
+        use Kind::U64;
+        let totals = self
+            .read(
+                sql::program_totals(site),
+                span(range).to_vec(),
+                &[U64; 6],
+                |r| {
+                    Ok(ProgramTotals {
+                        runs: r.u64()?,
+                        failed: r.u64()?,
+                        unknown: r.u64()?,
+                        lines_executed: r.u64()?,
+                        execution_ms_total: r.u64()?,
+                        execution_ms_max: r.u64()?,
+                        buckets: Vec::new(),
+                    })
+                },
+            )
+            .await?
+            .pop()
+            .unwrap_or_default();
+        // Power-of-two buckets: a fixed, small result whatever the number of runs.
+        let from_runs = sql::runs_of_sessions(site);
+        let by_sql = self.buckets_in_sql();
+        let select = match by_sql {
+            true => format!(
+                "SELECT CAST(FLOOR(LOG2(GREATEST(COALESCE(p.execution_time_ms, 0), 1))) AS UNSIGNED) \
+                 AS b, COUNT(*) {from_runs} GROUP BY b"
+            ),
+            false => format!(
+                "SELECT COALESCE(p.execution_time_ms, 0), COUNT(*) {from_runs} GROUP BY 1"
+            ),
+        };
+        let pairs = self
+            .read(select, span(range).to_vec(), &[U64, U64], |r| {
+                Ok((r.u64()?, r.u64()?))
+            })
+            .await?;
+        let buckets = match by_sql {
+            true => pairs
+                .into_iter()
+                .map(|(b, runs)| (b as u32, runs))
+                .collect(),
+            false => buckets(&pairs),
+        };
+        Ok(ProgramTotals { buckets, ..totals })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Cell;
+
+    #[test]
+    fn run_times_fall_in_power_of_two_buckets() {
+        // 0 and 1 ms share bucket 0; 2-3 ms bucket 1; 1000 ms bucket 9 (512..1023).
+        let times = [(0, 2), (1, 1), (3, 4), (2, 1), (1000, 5)];
+        assert_eq!(buckets(&times), vec![(0, 3), (1, 5), (9, 5)]);
+    }
+
+    #[test]
+    fn cells_are_read_in_order_and_by_kind() {
+        let at = NaiveDate::from_ymd_opt(2026, 11, 28)
+            .unwrap()
+            .and_hms_milli_opt(12, 0, 5, 123)
+            .unwrap();
+        let mut r = Cells(vec![Cell::Time(at), Cell::OptTime(None), Cell::U64(7)].into_iter());
+        assert_eq!(r.time().unwrap(), at);
+        assert_eq!(r.opt_time().unwrap(), None);
+        assert!(r.text().is_err(), "a number is no text");
+        assert!(r.u64().is_err(), "past the last column");
+    }
+}
