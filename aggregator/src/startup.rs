@@ -48,10 +48,13 @@ impl Application {
             header_timeout: Duration::from_secs(config.limits.header_timeout_secs),
             max_connections: config.limits.max_connections,
         };
+        // None with `metrics = false`: no recorder is installed and `/metrics` is not routed.
+        let metrics = config.metrics.then(crate::metrics::install);
         let wait = waiting::Wait {
             bound: Duration::from_secs(config.database_wait_secs),
             retry_after_secs: config.retry_after_secs,
             socket_limits,
+            metrics: metrics.clone(),
         };
         let (store, listener) = waiting::connect(&config.database(), &wait, listener).await?;
         let applied = store.migrate().await?;
@@ -94,7 +97,7 @@ impl Application {
             site: config.static_dir.clone(),
             client: config.client_dir.clone(),
         };
-        let router = http::router(state, &dirs);
+        let router = http::router(state, &dirs, metrics);
         let maintenance = Maintenance {
             store: store.clone(),
             salts,

@@ -70,7 +70,13 @@ pub struct StaticDirs {
     pub client: std::path::PathBuf,
 }
 
-pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
+/// The application's routes; `/metrics` and the request counter only with a recorder's handle
+/// (`metrics = false` gives None).
+pub fn router(
+    state: AppState,
+    dirs: &StaticDirs,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+) -> Router {
     let cors = origin::cors(
         state.rules.allowed_origins.clone(),
         state.trusted_proxies.clone(),
@@ -79,16 +85,12 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/api/v1/events", post(ingest::ingest))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
-        .route(
-            "/metrics",
-            get(metrics::render).with_state(crate::metrics::install()),
-        )
         .nest("/api/v1/stats", stats::routes(state.clone()))
         .nest("/usage", client_files::routes(&dirs.client))
         .fallback_service(ServeDir::new(&dirs.site))
         .layer(cors)
-        .layer(axum::middleware::from_fn(metrics::count))
         .with_state(state);
+    let routes = metrics::routed(routes, metrics);
     // Per request at DEBUG, failures (5xx) included: an outage is logged once, by the writer's
     // change of state, not once per 503 (TraceLayer's default is one ERROR each).
     security_headers::apply(routes)

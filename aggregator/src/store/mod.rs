@@ -20,7 +20,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 pub use failure::{Failure, Phase};
 pub use model::{AdoptedRow, AnonymizedRow};
 
-use crate::pipeline::batch::Flush;
+use crate::pipeline::batch::{EventCounts, Flush};
 use crate::report::dates::DateRange;
 use crate::report::model::{
     DailyRow, ErrorRuns, FeatureCount, LiveSite, ProgramTotals, RecentSession,
@@ -77,7 +77,9 @@ pub trait Ingest: Send + Sync {
 /// A flush written but perhaps not yet committed.
 #[async_trait]
 pub trait Written: Send {
-    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+    /// Commits; returns the event rows the flush inserted (the others of its requests were
+    /// stored already and skipped), which hold only once the commit succeeded.
+    async fn commit(self: Box<Self>) -> Result<EventCounts, StoreError>;
 }
 
 /// The daily visitor salts.

@@ -68,14 +68,19 @@ pub fn latency(out: &Outcome) -> String {
     )
 }
 
-/// a. Batches of 20 events from concurrent sessions, against MariaDB's own insert rate.
-pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::Result<()> {
-    let cpu = Cpu::start(agg, db);
-    // Each simulated client runs sessions of 10 batches (10 minutes of a busy IDE) one after
-    // the other, so sessions start and grow as they would in production.
+/// The load of (a): 256 clients, each running sessions of 10 batches (10 minutes of a busy IDE)
+/// one after the other, so sessions start and grow as they would in production.
+async fn batched_load(agg: &Server, secs: u64) -> anyhow::Result<Outcome> {
     let body: MakeBody =
         Arc::new(|s, i| payload::batch(&payload::session_id(1, s * 1_000_000 + i / 10), i % 10));
-    let out = load::closed_loop(agg.addr, 256, 100_000, Duration::from_secs(secs), body).await?;
+    load::closed_loop(agg.addr, 256, 100_000, Duration::from_secs(secs), body).await
+}
+
+/// a. Batches of 20 events from concurrent sessions, against MariaDB's own insert rate.
+/// Returns the events per second.
+pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::Result<f64> {
+    let cpu = Cpu::start(agg, db);
+    let out = batched_load(agg, secs).await?;
     let cpu = cpu.report("aggregator");
     let batches = out.ok as usize;
     let rows = Rows {
@@ -97,27 +102,33 @@ pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::
         rows_per_s / ceiling_rows
     );
     println!("   {cpu}; batch {}", latency(&out));
-    Ok(())
+    Ok(events_per_s)
 }
 
 pub fn heartbeats(run: u64) -> MakeBody {
     Arc::new(move |s, i| payload::heartbeat(&payload::session_id(run, s), i + 1))
 }
 
-/// b. Single heartbeats from 1,000 sessions, against a bare axum handler.
+/// The sessions of (b): 1,000, or BENCH_SESSIONS (another concurrency, to see latency without
+/// queueing (1) or beyond).
+fn heartbeat_sessions() -> u64 {
+    std::env::var("BENCH_SESSIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000u64)
+        .clamp(1, 5000)
+}
+
+/// b. Single heartbeats from 1,000 sessions, against a bare axum handler. Returns the requests
+/// per second.
 pub async fn single(
     agg: &Server,
     bare: &Server,
     db: &ThrowawayMariaDb,
     secs: u64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<f64> {
     let duration = Duration::from_secs(secs);
-    // BENCH_SESSIONS: another concurrency, to see latency without queueing (1) or beyond.
-    let sessions = std::env::var("BENCH_SESSIONS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1000u64)
-        .clamp(1, 5000);
+    let sessions = heartbeat_sessions();
     let cpu = Cpu::start(bare, db);
     let floor = load::closed_loop(bare.addr, sessions, 1_000_000, duration, heartbeats(2)).await?;
     let bare_cpu = cpu.report("bare axum");
@@ -135,7 +146,60 @@ pub async fn single(
         out.per_second() / floor.per_second()
     );
     println!("   aggregator {agg_cpu}\n   bare {bare_cpu}");
+    Ok(out.per_second())
+}
+
+/// What (a) and (b) measured with metrics on, for [`metrics_off`].
+#[derive(Default)]
+pub struct WithMetrics {
+    pub batched_events_per_s: Option<f64>,
+    pub single_req_per_s: Option<f64>,
+}
+
+/// BENCH_METRICS_COMPARE=1: (a) and (b) once more, right after the normal run, against an
+/// aggregator with `USAGE_METRICS=false` (no recorder, no `/metrics`, no request counter) on a
+/// fresh database of the same server, as the first one was; prints both figures and their
+/// ratio. One run each on a shared machine: read a ratio within a few percent of 1 as noise.
+pub async fn metrics_off(db: &ThrowawayMariaDb, secs: u64, on: &WithMetrics) -> anyhow::Result<()> {
+    db.create_database("bench_off").await?;
+    let agg =
+        crate::procs::aggregator_with(&db.url("bench_off"), &[("USAGE_METRICS", "false")]).await?;
+    let mut parts = Vec::new();
+    let compared = |name: &str, unit: &str, on: f64, off: f64| {
+        format!(
+            "{name} {on:.0} vs {off:.0} {unit} (ratio {:.2})",
+            on / off.max(f64::MIN_POSITIVE)
+        )
+    };
+    if let Some(with) = on.batched_events_per_s {
+        let out = batched_load(&agg, secs).await?;
+        let without = out.per_second() * EVENTS_PER_BATCH as f64;
+        parts.push(compared("a", "events/s", with, without));
+        parts.last_mut().unwrap().push_str(&errors(out.errors));
+    }
+    if let Some(with) = on.single_req_per_s {
+        let duration = Duration::from_secs(secs);
+        let out = load::closed_loop(
+            agg.addr,
+            heartbeat_sessions(),
+            1_000_000,
+            duration,
+            heartbeats(2),
+        )
+        .await?;
+        parts.push(compared("b", "req/s", with, out.per_second()));
+        parts.last_mut().unwrap().push_str(&errors(out.errors));
+    }
+    agg.stop();
+    println!("metrics on/off: {}", parts.join(", "));
     Ok(())
+}
+
+fn errors(errors: u64) -> String {
+    match errors {
+        0 => String::new(),
+        n => format!(" [{n} errors without metrics]"),
+    }
 }
 
 /// c. Open loop at sessions/15 s, stepping up until p99 reaches 50 ms or a request fails (the
