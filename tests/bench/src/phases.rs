@@ -158,48 +158,70 @@ pub struct WithMetrics {
 
 /// BENCH_METRICS_COMPARE=1: (a) and (b) once more, right after the normal run, against an
 /// aggregator with `USAGE_METRICS=false` (no recorder, no `/metrics`, no request counter) on a
-/// fresh database of the same server, as the first one was; prints both figures and their
-/// ratio. One run each on a shared machine: read a ratio within a few percent of 1 as noise.
+/// fresh database of the same server, as the first one was; then once more with metrics on
+/// again (a fresh aggregator and database), so that a drift of the machine over the minutes
+/// shows as a difference between the two runs with metrics. Prints the figures and the ratios
+/// on/off. One run each on a shared machine: read a ratio within the on runs' spread as noise.
 pub async fn metrics_off(db: &ThrowawayMariaDb, secs: u64, on: &WithMetrics) -> anyhow::Result<()> {
-    db.create_database("bench_off").await?;
-    let agg =
-        crate::procs::aggregator_with(&db.url("bench_off"), &[("USAGE_METRICS", "false")]).await?;
-    let mut parts = Vec::new();
-    let compared = |name: &str, unit: &str, on: f64, off: f64| {
-        format!(
+    let off = rates_of(db, "bench_off", &[("USAGE_METRICS", "false")], secs, on).await?;
+    let again = rates_of(db, "bench_on2", &[], secs, on).await?;
+    let compared = |name: &str, unit: &str, on: Option<f64>, off: Option<f64>| {
+        let (on, off) = (on?, off?);
+        Some(format!(
             "{name} {on:.0} vs {off:.0} {unit} (ratio {:.2})",
             on / off.max(f64::MIN_POSITIVE)
-        )
+        ))
     };
-    if let Some(with) = on.batched_events_per_s {
-        let out = batched_load(&agg, secs).await?;
-        let without = out.per_second() * EVENTS_PER_BATCH as f64;
-        parts.push(compared("a", "events/s", with, without));
-        parts.last_mut().unwrap().push_str(&errors(out.errors));
-    }
-    if let Some(with) = on.single_req_per_s {
-        let duration = Duration::from_secs(secs);
-        let out = load::closed_loop(
-            agg.addr,
-            heartbeat_sessions(),
-            1_000_000,
-            duration,
-            heartbeats(2),
-        )
-        .await?;
-        parts.push(compared("b", "req/s", with, out.per_second()));
-        parts.last_mut().unwrap().push_str(&errors(out.errors));
-    }
-    agg.stop();
-    println!("metrics on/off: {}", parts.join(", "));
+    let line = |on: &WithMetrics| -> String {
+        [
+            compared(
+                "a",
+                "events/s",
+                on.batched_events_per_s,
+                off.batched_events_per_s,
+            ),
+            compared("b", "req/s", on.single_req_per_s, off.single_req_per_s),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    println!("metrics on/off: {}", line(on));
+    println!("   metrics on again after the off run: {}", line(&again));
     Ok(())
 }
 
-fn errors(errors: u64) -> String {
-    match errors {
-        0 => String::new(),
-        n => format!(" [{n} errors without metrics]"),
+/// The loads of (a) and (b) that `on` has figures for, against a fresh aggregator with `env` on
+/// a fresh database `name`.
+async fn rates_of(
+    db: &ThrowawayMariaDb,
+    name: &str,
+    env: &[(&str, &str)],
+    secs: u64,
+    on: &WithMetrics,
+) -> anyhow::Result<WithMetrics> {
+    db.create_database(name).await?;
+    let agg = crate::procs::aggregator_with(&db.url(name), env).await?;
+    let mut rates = WithMetrics::default();
+    let mut errors = 0;
+    if on.batched_events_per_s.is_some() {
+        let out = batched_load(&agg, secs).await?;
+        errors += out.errors;
+        rates.batched_events_per_s = Some(out.per_second() * EVENTS_PER_BATCH as f64);
     }
+    if on.single_req_per_s.is_some() {
+        let duration = Duration::from_secs(secs);
+        let sessions = heartbeat_sessions();
+        let out = load::closed_loop(agg.addr, sessions, 1_000_000, duration, heartbeats(2)).await?;
+        errors += out.errors;
+        rates.single_req_per_s = Some(out.per_second());
+    }
+    agg.stop();
+    if errors > 0 {
+        println!("   ({errors} errors in the loads on {name})");
+    }
+    Ok(rates)
 }
 
 /// c. Open loop at sessions/15 s, stepping up until p99 reaches 50 ms or a request fails (the
