@@ -70,6 +70,9 @@ pub struct Config {
     /// Served at `/usage/`: the built browser client.
     pub client_dir: PathBuf,
     pub log_format: LogFormat,
+    /// Serve `GET /metrics` and record metrics; false installs no recorder and answers 404 there
+    /// (for a same-run comparison of their cost, or an installation without Prometheus).
+    pub metrics: bool,
     /// Socket deadlines, the connection cap and the rate limits (`[limits]`).
     pub limits: limits::Limits,
     /// False only when the legacy JSON says `"enabled": false`.
@@ -119,6 +122,7 @@ impl std::fmt::Debug for Config {
             .field("static_dir", &self.static_dir)
             .field("client_dir", &self.client_dir)
             .field("log_format", &self.log_format)
+            .field("metrics", &self.metrics)
             .field("limits", &self.limits)
             .finish()
     }
@@ -153,6 +157,7 @@ impl Default for Config {
             static_dir: PathBuf::from("www"),
             client_dir: PathBuf::from("wasm-client/dist"),
             log_format: LogFormat::Text,
+            metrics: true,
             limits: limits::Limits::default(),
             enabled: true,
         }

@@ -13,6 +13,8 @@ use std::time::Duration;
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
+use crate::domain::flush::EventCounts;
+
 /// Histogram samples wait in the recorder until upkeep folds them in; between scrapes this bounds
 /// how many wait.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
@@ -70,7 +72,11 @@ fn describe() {
     );
     describe_counter!(
         "usage_events_accepted_total",
-        "Events committed, by kind (heartbeat batches count as one session update each)"
+        "Events acknowledged, by kind (heartbeat batches count as one session update each; repeated events included)"
+    );
+    describe_counter!(
+        "usage_events_repeated_total",
+        "Events of acknowledged requests whose id was stored already (a retry), so skipped, by kind"
     );
     describe_counter!(
         "usage_requests_rejected_total",
@@ -132,14 +138,17 @@ fn describe() {
     );
 }
 
-/// Called once per process start (and harmlessly again per `Application`): metrics that must
-/// exist before anything happens, so that alerts on them see a value rather than nothing.
+/// Called once per process start (and harmlessly again per `Application`), after [`install`]
+/// (without it, when metrics are off, it records nothing): metrics that must exist before
+/// anything happens, so that alerts on them see a value rather than nothing.
 pub fn started() {
-    install();
     gauge!("usage_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     gauge!("usage_database_available").set(1.0);
     gauge!("usage_last_commit_timestamp_seconds").increment(0.0);
     counter!("usage_events_accepted_total", "kind" => "session").absolute(0);
+    for kind in ["program_run", "feature"] {
+        counter!("usage_events_repeated_total", "kind" => kind).increment(0);
+    }
     counter!("usage_maintenance_failures_total", "task" => "rollup").absolute(0);
 }
 
@@ -190,6 +199,17 @@ pub fn accepted(programs: usize, features: usize) {
     }
     if features > 0 {
         counter!("usage_events_accepted_total", "kind" => "feature").increment(features as u64);
+    }
+}
+
+/// Events of a committed flush (or isolated group) whose ids were stored already or repeated
+/// within it, and so were skipped: once per commit, not per row.
+pub fn repeated(events: EventCounts) {
+    if events.programs > 0 {
+        counter!("usage_events_repeated_total", "kind" => "program_run").increment(events.programs);
+    }
+    if events.features > 0 {
+        counter!("usage_events_repeated_total", "kind" => "feature").increment(events.features);
     }
 }
 

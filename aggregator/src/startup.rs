@@ -49,10 +49,13 @@ impl Application {
             header_timeout: Duration::from_secs(config.limits.header_timeout_secs),
             max_connections: config.limits.max_connections,
         };
+        // None with `metrics = false`: no recorder is installed and `/metrics` is not routed.
+        let metrics = config.metrics.then(crate::metrics::install);
         let wait = waiting::Wait {
             bound: Duration::from_secs(config.database_wait_secs),
             retry_after_secs: config.retry_after_secs,
             socket_limits,
+            metrics: metrics.clone(),
         };
         let target = config.database();
         let (store, listener) = waiting::connect(&target, &wait, listener)
@@ -101,7 +104,7 @@ impl Application {
             site: config.static_dir.clone(),
             client: config.client_dir.clone(),
         };
-        let router = http::router(state, &dirs);
+        let router = http::router(state, &dirs, metrics);
         let jobs = Jobs {
             store: store.clone(),
             salts,

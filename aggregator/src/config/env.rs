@@ -59,6 +59,7 @@ pub(super) fn apply_env(
             "USAGE_ADMIN_TOKEN" => config.admin_token = Some(text).filter(|t| !t.is_empty()),
             "USAGE_STATIC_DIR" => config.static_dir = PathBuf::from(text),
             "USAGE_CLIENT_DIR" => config.client_dir = PathBuf::from(text),
+            "USAGE_METRICS" => config.metrics = parsed(name, &text)?,
             "USAGE_LOG_FORMAT" => {
                 config.log_format = match text.as_str() {
                     "text" => LogFormat::Text,
@@ -97,4 +98,5 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_STATIC_DIR",
     "USAGE_CLIENT_DIR",
     "USAGE_LOG_FORMAT",
+    "USAGE_METRICS",
 ];

@@ -188,3 +188,15 @@ fn the_database_wait_is_a_knob_and_the_token_is_masked() {
     assert!(!shown.contains("long-enough-42"), "{shown}");
     assert!(shown.contains("database_wait_secs: 7"), "{shown}");
 }
+
+#[test]
+fn metrics_are_on_unless_turned_off() {
+    assert!(Config::load(None, None, &env_of(&[])).unwrap().metrics);
+    let toml = file("metrics = false\n");
+    let off = Config::load(Some(toml.path()), None, &env_of(&[])).unwrap();
+    assert!(!off.metrics);
+    let on = env_of(&[("USAGE_METRICS", "true")]);
+    assert!(Config::load(Some(toml.path()), None, &on).unwrap().metrics);
+    let bad = Config::load(None, None, &env_of(&[("USAGE_METRICS", "no")])).unwrap_err();
+    assert!(bad.contains("USAGE_METRICS"), "{bad}");
+}

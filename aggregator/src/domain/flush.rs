@@ -1,7 +1,9 @@
 //! Gathers the rows of many requests into one flush: one session update per session (its facts
 //! merged, so a session's heartbeats collapse into one upsert), event rows without repeats; and
 //! the flush's arithmetic a store needs once it has read what is stored: which runs are new and
-//! the session rows to write (by [`SessionUpdate::row`]). A store only locks, reads and writes.
+//! the session rows to write (by [`SessionUpdate::row`]), and how many of the requests' events
+//! were repeats once the store says how many rows it inserted. A store only locks, reads and
+//! writes.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,11 +15,20 @@ use crate::domain::ingest::{
 };
 use crate::domain::session::SessionFacts;
 
+/// Event rows by kind: those a flush's requests carried, those a store inserted, those repeated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventCounts {
+    pub programs: u64,
+    pub features: u64,
+}
+
 #[derive(Debug, Default, PartialEq)]
 pub struct Flush {
     pub sessions: Vec<SessionUpdate>,
     pub programs: Vec<ProgramRow>,
     pub features: Vec<FeatureRow>,
+    /// The event rows the requests carried, repeats within the flush included.
+    pub received: EventCounts,
     /// How much earlier than the server first saw it a session may have started.
     pub slack: Duration,
 }
@@ -31,6 +42,8 @@ impl Flush {
         let mut by_session: HashMap<String, usize> = HashMap::new();
         let mut seen: HashSet<Id128> = HashSet::new();
         for rows in batches {
+            flush.received.programs += rows.programs.len() as u64;
+            flush.received.features += rows.features.len() as u64;
             match by_session.get(&rows.session.session_id) {
                 // The identity of the first request stands; facts merge in any order.
                 Some(&at) => {
@@ -67,6 +80,16 @@ impl Flush {
             }
         }
         Ok(new)
+    }
+
+    /// The events of the requests that were not stored by this flush because they were stored
+    /// already (a client's retry, a flush written again after a commit of unknown outcome) or
+    /// repeated within the flush, given the rows the store `inserted`.
+    pub fn repeated(&self, inserted: EventCounts) -> EventCounts {
+        EventCounts {
+            programs: self.received.programs.saturating_sub(inserted.programs),
+            features: self.received.features.saturating_sub(inserted.features),
+        }
     }
 
     /// The session rows to write, in the order of [`Flush::sessions`]: each update merged with
@@ -186,6 +209,19 @@ mod tests {
         );
         let ids: Vec<u8> = flush.programs.iter().map(|p| p.event_id.0[0]).collect();
         assert_eq!(ids, vec![1, 2, 3]);
+        assert_eq!(flush.received.programs, 6);
+        let inserted = EventCounts {
+            programs: 2,
+            features: 0,
+        };
+        assert_eq!(
+            flush.repeated(inserted),
+            EventCounts {
+                programs: 4,
+                features: 0
+            },
+            "3 repeats within the flush, 1 stored already"
+        );
     }
 
     #[test]

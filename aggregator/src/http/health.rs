@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::{json, Value};
 
 use super::{ApiError, AppState};
@@ -29,9 +30,13 @@ pub async fn ready(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
 pub type WaitingFor = Arc<RwLock<String>>;
 
 /// The routes answered while `serve` waits for its database: `/healthz` (the process is alive:
-/// no restart needed), `/readyz` (503 and the reason), `/metrics`; everything else 503 with
-/// Retry-After, as an outage is answered.
-pub fn waiting_router(waiting: WaitingFor, retry_after_secs: u64) -> Router {
+/// no restart needed), `/readyz` (503 and the reason), `/metrics` (unless `metrics` is None:
+/// metrics off); everything else 503 with Retry-After, as an outage is answered.
+pub fn waiting_router(
+    waiting: WaitingFor,
+    retry_after_secs: u64,
+    metrics: Option<PrometheusHandle>,
+) -> Router {
     let not_ready = |State(waiting): State<WaitingFor>| async move {
         let reason = waiting.read().map(|r| r.clone()).unwrap_or_default();
         (
@@ -46,14 +51,10 @@ pub fn waiting_router(waiting: WaitingFor, retry_after_secs: u64) -> Router {
             retry_after_secs,
         )
     };
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(alive))
         .route("/readyz", get(not_ready))
-        .route(
-            "/metrics",
-            get(super::metrics::render).with_state(crate::metrics::install()),
-        )
         .fallback(starting)
-        .with_state(waiting)
-        .layer(axum::middleware::from_fn(super::metrics::count))
+        .with_state(waiting);
+    super::metrics::routed(routes, metrics)
 }

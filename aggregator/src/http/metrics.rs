@@ -1,10 +1,13 @@
 //! `GET /metrics` (Prometheus text format) and the layer that counts every answered request by
-//! route and status. The route label comes from a closed list, never from the raw path.
+//! route and status. The route label comes from a closed list, never from the raw path. With
+//! metrics off (`metrics = false`) neither is there: `/metrics` answers 404.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, MethodRouter};
+use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 /// The routes the router declares; anything else is a static file (`/usage/*` or the site).
@@ -27,6 +30,23 @@ pub fn route_label(path: &str) -> &'static str {
         None if path.starts_with("/usage/") => "/usage/*",
         None if path.starts_with("/api/") => "/api/*",
         None => "static",
+    }
+}
+
+/// `GET /metrics`, rendering the recorder behind `handle`.
+pub fn route<S: Clone + Send + Sync + 'static>(handle: PrometheusHandle) -> MethodRouter<S> {
+    get(render).with_state(handle)
+}
+
+/// `routes` with `GET /metrics` and the request counter around them all, given the recorder's
+/// handle; as they are without it. For the small router served while waiting for the database;
+/// the application's router puts the counter in its one layer stack (`http::router`).
+pub fn routed(routes: Router, handle: Option<PrometheusHandle>) -> Router {
+    match handle {
+        Some(handle) => routes
+            .route("/metrics", route(handle))
+            .layer(axum::middleware::from_fn(count)),
+        None => routes,
     }
 }
 

@@ -71,7 +71,13 @@ pub struct StaticDirs {
     pub client: std::path::PathBuf,
 }
 
-pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
+/// The application's routes; `/metrics` and the request counter only with a recorder's handle
+/// (`metrics = false` gives None).
+pub fn router(
+    state: AppState,
+    dirs: &StaticDirs,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+) -> Router {
     let cors = origin::cors(
         state.rules.allowed_origins.clone(),
         state.trusted_proxies.clone(),
@@ -79,11 +85,12 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
     let routes = Router::new()
         .route("/api/v1/events", post(ingest::ingest))
         .route("/healthz", get(health::alive))
-        .route("/readyz", get(health::ready))
-        .route(
-            "/metrics",
-            get(metrics::render).with_state(crate::metrics::install()),
-        )
+        .route("/readyz", get(health::ready));
+    let routes = match &metrics {
+        Some(handle) => routes.route("/metrics", metrics::route(handle.clone())),
+        None => routes,
+    };
+    let routes = routes
         .nest("/api/v1/stats", stats::routes(state.clone()))
         .nest("/usage", client_files::routes(&dirs.client))
         .fallback_service(ServeDir::new(&dirs.site))
@@ -98,7 +105,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
     let stack = ServiceBuilder::new()
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
         .layer_fn(security_headers::wrap)
-        .layer(axum::middleware::from_fn(metrics::count))
+        .option_layer(metrics.map(|_| axum::middleware::from_fn(metrics::count)))
         .layer(cors)
         .service(routes);
     Router::new().fallback_service(stack)

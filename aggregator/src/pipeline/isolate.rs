@@ -60,15 +60,17 @@ async fn write_and_commit(
         how.slack,
     ));
     let refusal = |error: StoreError| error.refused_value();
-    let written = tokio::time::timeout(how.timeout, how.store.write_flush(flush))
+    let written = tokio::time::timeout(how.timeout, how.store.write_flush(flush.clone()))
         .await
         .map_err(|_| None)?
         .map_err(refusal)?;
-    tokio::time::timeout(how.timeout, written.commit())
+    let inserted = tokio::time::timeout(how.timeout, written.commit())
         .await
         .map_err(|_| None)?
         .map_err(refusal)?;
     crate::metrics::committed();
+    // Each request is in one committed group at most: its repeats count once.
+    crate::metrics::repeated(flush.repeated(inserted));
     Ok(())
 }
 

@@ -4,7 +4,8 @@
 //! to the load (group commit); the next flush is written while the previous one commits.
 //! A flush rolled back by a conflict (a Galera certification failure), or whose commit's outcome
 //! is unknown, is written again (see `store::Failure`); a request is acknowledged only once a
-//! commit holding it succeeded.
+//! commit holding it succeeded. Events found stored already are counted as repeated when the
+//! commit that skipped them succeeds, once per flush; a flush rolled back counts nothing.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -145,11 +146,10 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
         match written {
             Ok(Ok(written)) => {
                 crate::metrics::flush_written(writing.elapsed());
-                let sessions = flush.sessions.len();
                 committing = Some(tokio::spawn(commit(
                     written,
                     jobs,
-                    sessions,
+                    flush,
                     config.flush_timeout,
                 )));
             }
@@ -194,13 +194,18 @@ struct Committed {
 async fn commit(
     written: Box<dyn Written>,
     jobs: Vec<Job>,
-    sessions: usize,
+    flush: Arc<Flush>,
     timeout: Duration,
 ) -> Committed {
     let committing = Instant::now();
     let failure = match tokio::time::timeout(timeout, written.commit()).await {
-        Ok(Ok(())) => {
+        Ok(Ok(inserted)) => {
             crate::metrics::flush_committed(committing.elapsed());
+            // Only here: a flush written again after a rollback was counted by no attempt
+            // before. (After a commit of unknown outcome that did commit, the next attempt
+            // finds the events stored: they count as repeated, as the client's retry would.)
+            crate::metrics::repeated(flush.repeated(inserted));
+            let sessions = flush.sessions.len();
             tracing::debug!(requests = jobs.len(), sessions, "flush committed");
             answer(jobs, Ok(()));
             return Committed {

@@ -10,6 +10,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -28,6 +29,8 @@ pub struct Wait {
     pub bound: Duration,
     pub retry_after_secs: u64,
     pub socket_limits: SocketLimits,
+    /// The recorder's handle, None when metrics are off.
+    pub metrics: Option<PrometheusHandle>,
 }
 
 /// Connects to the store `url` names, waiting for it as the module says. The listener is lent
@@ -42,13 +45,12 @@ pub async fn connect(
         Err(StoreError::Unreachable(reason)) if !wait.bound.is_zero() => reason,
         Err(other) => return Err(other),
     };
-    // The recorder first: the waiting routes render it, and `usage_database_available` says 0.
-    crate::metrics::install();
+    // The waiting routes render `usage_database_available 0`.
     crate::metrics::database_available(false);
     let started = Instant::now();
     let waiting: WaitingFor = Arc::new(RwLock::new(String::new()));
     let (connected, stop_probes) = oneshot::channel::<()>();
-    let router = waiting_router(waiting.clone(), wait.retry_after_secs);
+    let router = waiting_router(waiting.clone(), wait.retry_after_secs, wait.metrics.clone());
     let address = listener
         .local_addr()
         .map_err(|e| StoreError::Setup(format!("the listener has no address: {e}")))?;

@@ -25,7 +25,7 @@ pub use failure::{Failure, Phase};
 pub use model::{AdoptionRewrite, AdoptionRow};
 pub use reads::{Cell, Kind, Param, Reads};
 
-use crate::domain::flush::Flush;
+use crate::domain::flush::{EventCounts, Flush};
 
 /// Where the embedded store lives when no database URL is configured.
 pub const DEFAULT_SQLITE_PATH: &str = "usage.sqlite3";
@@ -76,7 +76,9 @@ pub trait Ingest: Send + Sync {
 /// A flush written but perhaps not yet committed.
 #[async_trait]
 pub trait Written: Send {
-    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+    /// Commits; returns the event rows the flush inserted (the others of its requests were
+    /// stored already and skipped), which hold only once the commit succeeded.
+    async fn commit(self: Box<Self>) -> Result<EventCounts, StoreError>;
 }
 
 /// The daily visitor salts.

@@ -31,6 +31,7 @@ async fn prometheus_scrapes_the_counters_moving(kind: StoreKind) {
         .wait_for(r#"up{job="usage-aggregator"}"#, |up| up == 1.0)
         .await;
     let mut script = SessionScript::new();
+    let mut last = serde_json::Value::Null;
     for round in 0..3u32 {
         let t = 5.0 * f64::from(round + 1);
         let events = vec![
@@ -38,15 +39,17 @@ async fn prometheus_scrapes_the_counters_moving(kind: StoreKind) {
             script.run(t, 4, None),
             script.run(t + 0.5, 2, None),
         ];
-        assert_eq!(
-            post(&app.address, &script.batch(t + 1.0, events)).await,
-            200
-        );
+        last = script.batch(t + 1.0, events);
+        assert_eq!(post(&app.address, &last).await, 200);
         // Two runs per batch: Prometheus sees the counter reach each round's total.
         let expected = f64::from(2 * (round + 1));
         let seen = prometheus.wait_for(runs, |v| v >= expected).await;
         assert_eq!(seen, expected, "{runs} after round {round}");
     }
+    // A client's retry of the last batch: its two runs are repeats.
+    assert_eq!(post(&app.address, &last).await, 200);
+    let repeated = r#"usage_events_repeated_total{job="usage-aggregator",kind="program_run"}"#;
+    assert_eq!(prometheus.wait_for(repeated, |v| v >= 2.0).await, 2.0);
     assert_eq!(
         post(&app.address, &serde_json::json!({"site": "no events"})).await,
         400

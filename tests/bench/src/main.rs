@@ -4,6 +4,8 @@
 //! `usage-bench bare-server PORT` is the bare server itself.
 //! h is the mixed load of normal and hostile clients against the edge's defaults.
 //! `--only abcdefgh` picks figures; BENCH_SECS sets the length of each timed run (default 10).
+//! BENCH_METRICS_COMPARE=1 runs a and b once more with the aggregator's metrics off and prints
+//! "metrics on/off" (see `phases::metrics_off`).
 
 mod ceiling;
 mod client_size;
@@ -76,15 +78,21 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     migrate(&db.url("rollup"))?;
     if only.chars().any(|c| "abcd".contains(c)) {
         let agg = procs::aggregator(&db.url("bench")).await?;
+        let mut with_metrics = phases::WithMetrics::default();
         if only.contains('a') {
-            phases::batched(&agg, &db, secs).await?;
+            with_metrics.batched_events_per_s = Some(phases::batched(&agg, &db, secs).await?);
             db.print_profile("bench").await?;
         }
         if only.contains('b') {
             let bare = procs::bare().await?;
-            phases::single(&agg, &bare, &db, secs).await?;
+            with_metrics.single_req_per_s = Some(phases::single(&agg, &bare, &db, secs).await?);
             db.print_profile("bench").await?;
             bare.stop();
+        }
+        // Right after (a) and (b), before the longer figures change the database server's state.
+        let compare = std::env::var("BENCH_METRICS_COMPARE").is_ok_and(|v| v == "1");
+        if compare && (only.contains('a') || only.contains('b')) {
+            phases::metrics_off(&db, secs, &with_metrics).await?;
         }
         if only.contains('c') {
             phases::sustained(&agg, &db, secs).await?;

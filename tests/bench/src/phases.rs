@@ -68,14 +68,19 @@ pub fn latency(out: &Outcome) -> String {
     )
 }
 
-/// a. Batches of 20 events from concurrent sessions, against MariaDB's own insert rate.
-pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::Result<()> {
-    let cpu = Cpu::start(agg, db);
-    // Each simulated client runs sessions of 10 batches (10 minutes of a busy IDE) one after
-    // the other, so sessions start and grow as they would in production.
+/// The load of (a): 256 clients, each running sessions of 10 batches (10 minutes of a busy IDE)
+/// one after the other, so sessions start and grow as they would in production.
+async fn batched_load(agg: &Server, secs: u64) -> anyhow::Result<Outcome> {
     let body: MakeBody =
         Arc::new(|s, i| payload::batch(&payload::session_id(1, s * 1_000_000 + i / 10), i % 10));
-    let out = load::closed_loop(agg.addr, 256, 100_000, Duration::from_secs(secs), body).await?;
+    load::closed_loop(agg.addr, 256, 100_000, Duration::from_secs(secs), body).await
+}
+
+/// a. Batches of 20 events from concurrent sessions, against MariaDB's own insert rate.
+/// Returns the events per second.
+pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::Result<f64> {
+    let cpu = Cpu::start(agg, db);
+    let out = batched_load(agg, secs).await?;
     let cpu = cpu.report("aggregator");
     let batches = out.ok as usize;
     let rows = Rows {
@@ -97,27 +102,33 @@ pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::
         rows_per_s / ceiling_rows
     );
     println!("   {cpu}; batch {}", latency(&out));
-    Ok(())
+    Ok(events_per_s)
 }
 
 pub fn heartbeats(run: u64) -> MakeBody {
     Arc::new(move |s, i| payload::heartbeat(&payload::session_id(run, s), i + 1))
 }
 
-/// b. Single heartbeats from 1,000 sessions, against a bare axum handler.
+/// The sessions of (b): 1,000, or BENCH_SESSIONS (another concurrency, to see latency without
+/// queueing (1) or beyond).
+fn heartbeat_sessions() -> u64 {
+    std::env::var("BENCH_SESSIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000u64)
+        .clamp(1, 5000)
+}
+
+/// b. Single heartbeats from 1,000 sessions, against a bare axum handler. Returns the requests
+/// per second.
 pub async fn single(
     agg: &Server,
     bare: &Server,
     db: &ThrowawayMariaDb,
     secs: u64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<f64> {
     let duration = Duration::from_secs(secs);
-    // BENCH_SESSIONS: another concurrency, to see latency without queueing (1) or beyond.
-    let sessions = std::env::var("BENCH_SESSIONS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1000u64)
-        .clamp(1, 5000);
+    let sessions = heartbeat_sessions();
     let cpu = Cpu::start(bare, db);
     let floor = load::closed_loop(bare.addr, sessions, 1_000_000, duration, heartbeats(2)).await?;
     let bare_cpu = cpu.report("bare axum");
@@ -135,7 +146,82 @@ pub async fn single(
         out.per_second() / floor.per_second()
     );
     println!("   aggregator {agg_cpu}\n   bare {bare_cpu}");
+    Ok(out.per_second())
+}
+
+/// What (a) and (b) measured with metrics on, for [`metrics_off`].
+#[derive(Default)]
+pub struct WithMetrics {
+    pub batched_events_per_s: Option<f64>,
+    pub single_req_per_s: Option<f64>,
+}
+
+/// BENCH_METRICS_COMPARE=1: (a) and (b) once more, right after the normal run, against an
+/// aggregator with `USAGE_METRICS=false` (no recorder, no `/metrics`, no request counter) on a
+/// fresh database of the same server, as the first one was; then once more with metrics on
+/// again (a fresh aggregator and database), so that a drift of the machine over the minutes
+/// shows as a difference between the two runs with metrics. Prints the figures and the ratios
+/// on/off. One run each on a shared machine: read a ratio within the on runs' spread as noise.
+pub async fn metrics_off(db: &ThrowawayMariaDb, secs: u64, on: &WithMetrics) -> anyhow::Result<()> {
+    let off = rates_of(db, "bench_off", &[("USAGE_METRICS", "false")], secs, on).await?;
+    let again = rates_of(db, "bench_on2", &[], secs, on).await?;
+    let compared = |name: &str, unit: &str, on: Option<f64>, off: Option<f64>| {
+        let (on, off) = (on?, off?);
+        Some(format!(
+            "{name} {on:.0} vs {off:.0} {unit} (ratio {:.2})",
+            on / off.max(f64::MIN_POSITIVE)
+        ))
+    };
+    let line = |on: &WithMetrics| -> String {
+        [
+            compared(
+                "a",
+                "events/s",
+                on.batched_events_per_s,
+                off.batched_events_per_s,
+            ),
+            compared("b", "req/s", on.single_req_per_s, off.single_req_per_s),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    println!("metrics on/off: {}", line(on));
+    println!("   metrics on again after the off run: {}", line(&again));
     Ok(())
+}
+
+/// The loads of (a) and (b) that `on` has figures for, against a fresh aggregator with `env` on
+/// a fresh database `name`.
+async fn rates_of(
+    db: &ThrowawayMariaDb,
+    name: &str,
+    env: &[(&str, &str)],
+    secs: u64,
+    on: &WithMetrics,
+) -> anyhow::Result<WithMetrics> {
+    db.create_database(name).await?;
+    let agg = crate::procs::aggregator_with(&db.url(name), env).await?;
+    let mut rates = WithMetrics::default();
+    let mut errors = 0;
+    if on.batched_events_per_s.is_some() {
+        let out = batched_load(&agg, secs).await?;
+        errors += out.errors;
+        rates.batched_events_per_s = Some(out.per_second() * EVENTS_PER_BATCH as f64);
+    }
+    if on.single_req_per_s.is_some() {
+        let duration = Duration::from_secs(secs);
+        let sessions = heartbeat_sessions();
+        let out = load::closed_loop(agg.addr, sessions, 1_000_000, duration, heartbeats(2)).await?;
+        errors += out.errors;
+        rates.single_req_per_s = Some(out.per_second());
+    }
+    agg.stop();
+    if errors > 0 {
+        println!("   ({errors} errors in the loads on {name})");
+    }
+    Ok(rates)
 }
 
 /// c. Open loop at sessions/15 s, stepping up until p99 reaches 50 ms or a request fails (the

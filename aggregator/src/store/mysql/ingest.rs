@@ -3,7 +3,9 @@
 //! begin and lock its sessions; look up its runs; write; commit. The commit is a step of its
 //! own so that the writer can begin the next flush while the disk syncs this one. Program
 //! counters grow by the runs a flush really inserts, so a retried batch never doubles them and
-//! no flush re-reads a session's history.
+//! no flush re-reads a session's history. The runs found stored and the feature events the
+//! server skipped as duplicates (their insert's affected rows: 0) are left out of the counts
+//! the commit hands back, which the writer counts as repeated.
 
 mod literal;
 mod rows;
@@ -20,7 +22,7 @@ use mysql_async::Conn;
 use self::rows::{insert_features, insert_programs, list, upsert_sessions, StoredSession};
 use super::MySqlStore;
 use crate::domain::event::Id128;
-use crate::domain::flush::Flush;
+use crate::domain::flush::{EventCounts, Flush};
 use crate::domain::ingest::ProgramRow;
 use crate::domain::session::SessionFacts;
 use crate::store::{Ingest, StoreError, Written};
@@ -69,18 +71,23 @@ impl WriterConns {
 struct OpenFlush {
     conn: Conn,
     conns: WriterConns,
+    inserted: EventCounts,
 }
 
 #[async_trait]
 impl Written for OpenFlush {
     /// Commits; on success the connection serves a later flush.
-    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+    async fn commit(mut self: Box<Self>) -> Result<EventCounts, StoreError> {
         self.conn.query_drop("COMMIT").await?;
-        let OpenFlush { conn, conns } = *self;
+        let OpenFlush {
+            conn,
+            conns,
+            inserted,
+        } = *self;
         conns.keep(conn);
         // On error the connection is dropped: back in the pool it is reset, which rolls back
         // whatever is left open.
-        Ok(())
+        Ok(inserted)
     }
 }
 
@@ -112,9 +119,10 @@ impl Ingest for MySqlStore {
             outcome = write(&mut conn, &flush).await;
         }
         match outcome {
-            Ok(()) => Ok(Box::new(OpenFlush {
+            Ok(inserted) => Ok(Box::new(OpenFlush {
                 conn,
                 conns: self.writer_conns.clone(),
+                inserted,
             })),
             Err(error) => {
                 // Dropped after this: back in the pool and reset.
@@ -129,8 +137,8 @@ fn is_deadlock(error: &StoreError) -> bool {
     matches!(error, StoreError::MySql(mysql_async::Error::Server(e)) if e.code == 1213)
 }
 
-/// Everything but the commit.
-async fn write(conn: &mut Conn, flush: &Flush) -> Result<(), StoreError> {
+/// Everything but the commit; returns the event rows inserted.
+async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError> {
     let stored = begin_and_lock(conn, flush).await?;
     let known = stored_runs(conn, &flush.programs).await?;
     let new_runs = flush.new_runs(|id| Ok::<_, StoreError>(known.contains(id)))?;
@@ -139,21 +147,56 @@ async fn write(conn: &mut Conn, flush: &Flush) -> Result<(), StoreError> {
     })?;
     let mut statements = upsert_sessions(&rows, &stored);
     statements.extend(insert_programs(&new_runs));
+    // The feature inserts come last: their affected rows are the events they inserted.
+    let features_from = statements.len();
     statements.extend(insert_features(flush));
+    let mut features = 0;
     let mut script = String::with_capacity(BATCH_BYTES);
-    for statement in statements {
+    let mut in_script = 0..0;
+    for (i, statement) in statements.iter().enumerate() {
         if !script.is_empty() && script.len() + statement.len() > BATCH_BYTES {
-            conn.query_drop(std::mem::take(&mut script)).await?;
+            features +=
+                run_script(conn, std::mem::take(&mut script), in_script, features_from).await?;
+            in_script = i..i;
         }
         if !script.is_empty() {
             script.push(';');
         }
-        script.push_str(&statement);
+        script.push_str(statement);
+        in_script.end = i + 1;
     }
     if !script.is_empty() {
-        conn.query_drop(script).await?;
+        features += run_script(conn, script, in_script, features_from).await?;
     }
-    Ok(())
+    Ok(EventCounts {
+        programs: new_runs.len() as u64,
+        features,
+    })
+}
+
+/// Sends one script of the statements `in_script` (indexes into the flush's statements) and
+/// returns the rows affected by those at or after `features_from`. The server answers each
+/// statement in turn; the first that fails ends the script with its error. With
+/// `ON DUPLICATE KEY UPDATE event_id = event_id` a duplicate affects 0 rows and a new one 1, as
+/// long as the connection does not ask for found rows (`CLIENT_FOUND_ROWS`, which the store
+/// turns off).
+async fn run_script(
+    conn: &mut Conn,
+    script: String,
+    in_script: std::ops::Range<usize>,
+    features_from: usize,
+) -> Result<u64, StoreError> {
+    let mut result = conn.query_iter(script).await?;
+    let mut affected = 0;
+    for i in in_script {
+        if i >= features_from {
+            affected += result.affected_rows();
+        }
+        // Reads this statement's (empty) result and the next statement's answer.
+        result.collect::<mysql_async::Row>().await?;
+    }
+    result.drop_result().await?;
+    Ok(affected)
 }
 
 /// Microseconds since 1970 of a DATETIME, computed by the server: parsing datetime text was 7 %

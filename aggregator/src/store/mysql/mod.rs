@@ -55,6 +55,9 @@ impl MySqlStore {
         };
         let tls_on = tls.is_some();
         let opts = OptsBuilder::from_opts(opts)
+            // Affected rows, not found rows (even if the URL asks): the write path counts the
+            // feature events a flush inserted by them (see `ingest::run_script`).
+            .client_found_rows(false)
             .ssl_opts(tls)
             .pool_opts(PoolOpts::default().with_constraints(constraints))
             .tcp_keepalive(Some(Duration::from_secs(10)));

@@ -4,7 +4,8 @@
 //! the flush commits here and [`Written::commit`] has nothing left to do. Should the writer give
 //! up waiting, the flush still commits or not as a whole; its requests were told to retry, and a
 //! retry stores nothing twice (event ids are unique, session facts merge idempotently, counters
-//! grow only by runs inserted now).
+//! grow only by runs inserted now). The runs and feature events found stored already are told to
+//! the writer (the inserted counts), which counts them as repeated.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,18 +15,18 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::time::{parse_time, utc_text};
 use super::SqliteStore;
-use crate::domain::flush::Flush;
+use crate::domain::flush::{EventCounts, Flush};
 use crate::domain::ingest::{ProgramRow, SessionRow};
 use crate::domain::session::{minute_of, SessionFacts};
 use crate::store::{Ingest, StoreError, Written};
 
-/// A flush that committed while it was written.
-struct Committed;
+/// A flush that committed while it was written, and the event rows it inserted.
+struct Committed(EventCounts);
 
 #[async_trait]
 impl Written for Committed {
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        Ok(())
+    async fn commit(self: Box<Self>) -> Result<EventCounts, StoreError> {
+        Ok(self.0)
     }
 }
 
@@ -35,16 +36,17 @@ impl Ingest for SqliteStore {
         self.writer
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                write(&tx, &flush)?;
+                let inserted = write(&tx, &flush)?;
                 tx.commit()?;
-                Ok(Box::new(Committed) as Box<dyn Written>)
+                Ok(Box::new(Committed(inserted)) as Box<dyn Written>)
             })
             .await
     }
 }
 
 /// The transaction holds the write lock: nothing changes what it reads until it commits.
-fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
+/// Returns the event rows inserted.
+fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<EventCounts, StoreError> {
     let mut known = tx.prepare_cached("SELECT 1 FROM program_executions WHERE event_id = ?")?;
     let new_runs = flush.new_runs(|id| known.exists([&id.0[..]]))?;
     let mut indexed = HashMap::with_capacity(flush.sessions.len());
@@ -56,8 +58,10 @@ fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
     })?;
     upsert_sessions(tx, &rows, &indexed)?;
     insert_programs(tx, &new_runs)?;
-    insert_features(tx, flush)?;
-    Ok(())
+    Ok(EventCounts {
+        programs: new_runs.len() as u64,
+        features: insert_features(tx, flush)?,
+    })
 }
 
 /// What a stored session's indexed columns hold (besides `session_id`, which never changes):
@@ -247,20 +251,23 @@ fn insert_programs(tx: &Transaction<'_>, runs: &[&ProgramRow]) -> Result<(), Sto
     Ok(())
 }
 
-fn insert_features(tx: &Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
+/// Inserts the feature events not stored yet; returns how many (`changes()` of each insert: 0
+/// for an event id already stored).
+fn insert_features(tx: &Transaction<'_>, flush: &Flush) -> Result<u64, StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO feature_usage (event_id, session_id, seq, timestamp, feature_name, feature_data) \
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
     )?;
+    let mut inserted = 0;
     for row in &flush.features {
-        insert.execute(params![
+        inserted += insert.execute(params![
             &row.event_id.0[..],
             row.session_id,
             row.seq,
             utc_text(row.timestamp),
             row.name,
             row.data,
-        ])?;
+        ])? as u64;
     }
-    Ok(())
+    Ok(inserted)
 }
