@@ -71,7 +71,7 @@ async fn read_pass<Q: Queryable>(
     let mut pass = DayPass::default();
     let mut malformed = None;
     let mut rows = conn
-        .exec_iter(sql::day_sessions(site), (start, end))
+        .exec_iter(sql::day_sessions(site, sql::MYSQL_BY_START), (start, end))
         .await?;
     rows.for_each(|row| match from_row_opt::<SessionColumns>(row) {
         Ok((site, visitor_hash, browser, os, device, runs, lines, duration, active, errors)) => {
@@ -100,7 +100,10 @@ async fn read_pass<Q: Queryable>(
         )));
     }
     let features: Vec<(String, String, u64, u64)> = conn
-        .exec(sql::day_site_features(site), (start, end))
+        .exec(
+            sql::day_site_features(site, sql::MYSQL_BY_START),
+            (start, end),
+        )
         .await?;
     for (site, name, uses, sessions) in features {
         pass.add_feature(

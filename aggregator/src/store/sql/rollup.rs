@@ -8,29 +8,42 @@ use crate::report::site::Site;
 use crate::report::summary::day_pass::DayRollup;
 use crate::report::summary::DaySummary;
 
-/// Every session starting in `[?, ?)`, of one site or all, with what [`SessionRow`] needs.
+/// Every session starting in `[?, ?)`, of one site or all, with what [`SessionRow`] needs;
+/// `hint` follows the table name ([`MYSQL_BY_START`] or nothing).
 ///
 /// One range scan per day, aggregated in Rust, replaced seven scans per day and two per site
 /// (the all-sites and each site's tally with its distinct count through `GROUP BY visitor_hash`,
-/// the client `GROUP BY`, the list of sites). Measured on MariaDB 10.11 over 100,000 sessions of
-/// one day (see BENCHMARKS.md, f).
+/// the client `GROUP BY`, the list of sites). Measured with the mariadb client on one day of
+/// 100,000 sessions among 1,000,000 (MariaDB 10.11, load average 10, 3 runs each, wall time
+/// with the rows sent to the client): this read 2.4 to 3.5 s; the old tally 3.1 to 3.9 s, its
+/// client `GROUP BY` 2.0 to 3.2 s, its list of sites 1.7 s (then again per site); the best
+/// grouped alternative, sums `GROUP BY site_id, browser, os, device` plus `GROUP BY site_id,
+/// visitor_hash` for the distinct counts, 3.1 to 4.3 s plus 3.0 to 4.0 s; one `GROUP BY site_id,
+/// visitor_hash, browser, os, device` 19 to 25 s (its temporary table). See BENCHMARKS.md, f.
 ///
 /// [`SessionRow`]: crate::report::summary::day_pass::SessionRow
-pub fn day_sessions(site: Option<&Site>) -> String {
+pub fn day_sessions(site: Option<&Site>, hint: &str) -> String {
     format!(
         "SELECT site_id, visitor_hash, browser, os, device, programs_run, lines_executed, \
-         duration_seconds, active_seconds, errors_encountered FROM ide_sessions \
+         duration_seconds, active_seconds, errors_encountered FROM ide_sessions{hint} \
          WHERE start_time >= ? AND start_time < ?{}",
         Site::clause(site, "site_id")
     )
 }
 
+/// MariaDB's planner takes a full scan of `ide_sessions` for a day that is a tenth of the table
+/// (`EXPLAIN`: type ALL over 1,000,000 rows), twice as slow as the range on `idx_start_time`
+/// (0.8 to 0.9 s against 1.9 to 2.3 s for a day's `COUNT(*)`, same minutes), and a full scan per
+/// day would make a one-day rollup cost the whole table. Every schema this aggregator runs on has
+/// that index (V1, and the old deployment's own).
+pub const MYSQL_BY_START: &str = " FORCE INDEX (idx_start_time)";
+
 /// A day's feature uses per site (`[start, end)` of session start), of one site or all: site,
-/// name, uses, sessions using it.
-pub fn day_site_features(site: Option<&Site>) -> String {
+/// name, uses, sessions using it; `hint` as in [`day_sessions`].
+pub fn day_site_features(site: Option<&Site>, hint: &str) -> String {
     format!(
         "SELECT s.site_id, f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
-         FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
+         FROM feature_usage f JOIN ide_sessions s{hint} ON s.session_id = f.session_id \
          WHERE s.start_time >= ? AND s.start_time < ?{} GROUP BY s.site_id, f.feature_name",
         Site::clause(site, "s.site_id")
     )

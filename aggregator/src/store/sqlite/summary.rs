@@ -49,7 +49,7 @@ fn read_pass(
 ) -> Result<DayPass, StoreError> {
     let (start, end) = day_span(day, day);
     let mut pass = DayPass::default();
-    let mut sessions = conn.prepare_cached(&sql::day_sessions(site))?;
+    let mut sessions = conn.prepare_cached(&sql::day_sessions(site, ""))?;
     let mut rows = sessions.query((&start, &end))?;
     while let Some(r) = rows.next()? {
         pass.add_session(SessionRow {
@@ -65,7 +65,7 @@ fn read_pass(
             program_errors: r.get(9)?,
         });
     }
-    let mut features = conn.prepare_cached(&sql::day_site_features(site))?;
+    let mut features = conn.prepare_cached(&sql::day_site_features(site, ""))?;
     let mut rows = features.query((&start, &end))?;
     while let Some(r) = rows.next()? {
         pass.add_feature(r.get(0)?, feature_count_at(r, 1)?);
