@@ -103,8 +103,8 @@ impl TableRows {
     }
 }
 
-/// The columns of an all-sites summary row, and of a site's.
-static SUMMARY: [&str; 12] = [
+/// The columns of an all-sites summary row.
+const SUMMARY_COLUMNS: [&str; 12] = [
     "date",
     "unique_visitors",
     "ide_sessions",
@@ -118,21 +118,21 @@ static SUMMARY: [&str; 12] = [
     "feature_uses",
     "rolled_up_at",
 ];
-static SITE_SUMMARY: [&str; 13] = [
-    "date",
-    "site_id",
-    "unique_visitors",
-    "ide_sessions",
-    "programs_run",
-    "total_lines_executed",
-    "avg_session_duration_seconds",
-    "total_duration_seconds",
-    "total_active_seconds",
-    "avg_active_seconds",
-    "program_errors",
-    "feature_uses",
-    "rolled_up_at",
-];
+static SUMMARY: [&str; 12] = SUMMARY_COLUMNS;
+/// A site's: the same with `site_id` after the date.
+static SITE_SUMMARY: [&str; 13] = with_site(SUMMARY_COLUMNS);
+
+const fn with_site(columns: [&'static str; 12]) -> [&'static str; 13] {
+    let mut out = [""; 13];
+    out[0] = columns[0];
+    out[1] = "site_id";
+    let mut i = 1;
+    while i < 12 {
+        out[i + 1] = columns[i];
+        i += 1;
+    }
+    out
+}
 
 /// The rows of every report table for one rolled-up day, in [`DAY_TABLES`] order.
 pub fn day_rows(day: &DayRollup, now: NaiveDateTime) -> Vec<TableRows> {
