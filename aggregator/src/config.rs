@@ -58,8 +58,9 @@ pub struct Config {
     /// The pages' heartbeat period (the client's `heartbeatInterval`, 15 s by default): the
     /// live view counts sessions seen within two of them and refreshes once per period.
     pub heartbeat_interval_secs: u64,
-    /// Days (today included) every periodic rollup recomputes; late events beyond it are
-    /// found through the sessions they touch.
+    /// Days (today included) in which every periodic rollup also recomputes days holding
+    /// sessions without a last-seen time (the old tracker's rows during a switch-over); every
+    /// other change is found through the sessions it touches.
     pub rollup_window_days: u32,
     /// Raw sessions and events are kept this many days; daily summaries are kept forever.
     pub retention_days: u32,

@@ -45,8 +45,9 @@ enum Command {
     /// Print the effective configuration (files, then environment), secrets masked, and exit;
     /// a configuration error exits 2 with the message. Connects to nothing.
     CheckConfig,
-    /// Recompute daily summaries: the days `serve` would (trailing window and days touched by
-    /// late events), or every day from --from to --to (UTC, both included).
+    /// Recompute daily summaries: the days `serve`'s periodic run would (those with sessions
+    /// touched since the last run; every day the first time), or every day from --from to --to
+    /// (UTC, both included).
     Rollup {
         #[arg(long, requires = "to")]
         from: Option<NaiveDate>,

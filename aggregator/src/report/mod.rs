@@ -24,7 +24,8 @@ use crate::store::Store;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ReportSettings {
-    /// Today and the days before it that every periodic rollup recomputes.
+    /// Today and the days before it in which every periodic rollup also recomputes days holding
+    /// sessions without a last-seen time (the old tracker's rows).
     pub rollup_window_days: u32,
     /// Raw rows of sessions that started more than this many days before today are deleted.
     pub retention_days: u32,

@@ -1,5 +1,6 @@
-//! The daily rollup: which days to recompute (the trailing window, days touched since the last
-//! run, every kept day the first time); the store recomputes each day's summaries in SQL.
+//! The daily rollup: which days to recompute (days with sessions touched since the last run,
+//! every kept day the first time), so that a periodic run costs what changed, not the size of
+//! the kept history; the store recomputes each day's summaries from one read of its sessions.
 
 use std::collections::BTreeSet;
 
@@ -47,29 +48,67 @@ impl Reports {
         Ok(outcome)
     }
 
-    /// The periodic rollup: the trailing window, plus every day with a session that received a
-    /// batch since the last run (late events). The first run ever rolls up every kept day.
+    /// The periodic rollup: every day with a session that received a batch since the last run
+    /// (today's sessions as they go on, and late events of any kept day), plus the days of the
+    /// trailing window (`rollup_window_days`) that hold sessions without a last-seen time (the
+    /// old tracker's, during a switch-over), whose changes nothing records. The first run ever
+    /// rolls up every kept day. An idle system's run reads two index ranges and rolls up nothing.
+    ///
+    /// Nothing else changes a day's figures without touching a session: the idle sweep sets
+    /// `end_time` and `end_offset_ms` only, which no figure reads (durations come from the
+    /// batches); the purge only deletes days whose summaries are final; rewriting stored
+    /// addresses (`anonymize-stored-ips`) rolls up its days itself.
     pub async fn rollup_due(&self) -> Result<RollupOutcome, StoreError> {
         let now = self.clock.now().naive_utc();
-        let today = now.date();
-        let mut days: BTreeSet<NaiveDate> = (0..self.settings.rollup_window_days)
-            .filter_map(|back| today.checked_sub_days(Days::new(back.into())))
-            .collect();
-        let touched = match self.store.rollup_mark().await? {
+        let days: BTreeSet<NaiveDate> = match self.store.rollup_mark().await? {
             Some(mark) => {
-                self.store
+                let mut days = self
+                    .store
                     .days_touched_since(mark - WATERMARK_MARGIN)
-                    .await?
+                    .await?;
+                let window = window_start(now.date(), self.settings.rollup_window_days);
+                days.extend(self.store.days_untracked_since(window).await?);
+                days.into_iter().collect()
             }
-            None => {
-                self.store
-                    .days_before(DaysBefore::WithSessions, far_future())
-                    .await?
-            }
+            None => self
+                .store
+                .days_before(DaysBefore::WithSessions, far_future())
+                .await?
+                .into_iter()
+                .collect(),
         };
-        days.extend(touched);
         let outcome = self.rollup_days(days).await?;
         self.store.set_rollup_mark(now).await?;
         Ok(outcome)
+    }
+}
+
+/// Midnight of the first day of the trailing window: today and the `window_days - 1` days
+/// before it.
+fn window_start(today: NaiveDate, window_days: u32) -> NaiveDateTime {
+    let back = u64::from(window_days.saturating_sub(1));
+    today
+        .checked_sub_days(Days::new(back))
+        .unwrap_or(NaiveDate::MIN)
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_starts_at_midnight_of_its_first_day() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let midnight = |d| {
+            NaiveDate::from_ymd_opt(2026, 11, d)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+        };
+        assert_eq!(window_start(today, 3), midnight(26));
+        assert_eq!(window_start(today, 1), midnight(28), "today only");
+        assert_eq!(window_start(today, 0), midnight(28));
     }
 }

@@ -139,6 +139,10 @@ pub trait Rollups: Send + Sync {
     async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError>;
     /// UTC days of the sessions that received a batch at or after `since`.
     async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError>;
+    /// UTC days from `from` on with sessions that have no last-seen time (the old tracker's rows),
+    /// whose changes no watermark can see.
+    async fn days_untracked_since(&self, from: NaiveDateTime)
+        -> Result<Vec<NaiveDate>, StoreError>;
     /// UTC days before `cutoff` of the kind `which` names.
     async fn days_before(
         &self,

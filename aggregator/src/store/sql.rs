@@ -1,5 +1,7 @@
 //! SQL text both dialects take as it is, written once; each store keeps only what differs.
 
+pub mod rollup;
+
 use super::DaysBefore;
 use crate::domain::report::site::Site;
 
@@ -8,6 +10,12 @@ use crate::domain::report::site::Site;
 /// (V5) narrows to the sessions seen since that minute, the precise time decides.
 pub const DAYS_TOUCHED_SINCE: &str = "SELECT DISTINCT DATE(start_time) FROM ide_sessions \
      WHERE last_seen_minute >= ? AND last_seen_at >= ? ORDER BY 1";
+
+/// UTC days, from the day of `?` on, of sessions that have no last-seen minute: rows the old
+/// tracker writes beside the aggregator during a switch-over, which no watermark can see change.
+/// The index on `last_seen_minute` finds them at its NULL end (V5 gave every older row a minute).
+pub const DAYS_UNTRACKED_SINCE: &str = "SELECT DISTINCT DATE(start_time) FROM ide_sessions \
+     WHERE last_seen_minute IS NULL AND start_time >= ? ORDER BY 1";
 
 /// UTC days that still have raw sessions starting before `?`.
 pub const DAYS_WITH_SESSIONS_BEFORE: &str =
@@ -26,30 +34,6 @@ pub fn days_before(which: DaysBefore) -> &'static str {
         DaysBefore::Unsummarized => DAYS_UNSUMMARIZED_BEFORE,
     }
 }
-
-/// A day's feature uses (`[start, end)` of session start), of one site or all: name, uses,
-/// sessions using it.
-pub fn day_features(site: Option<&Site>) -> String {
-    format!(
-        "SELECT f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
-         FROM feature_usage f JOIN ide_sessions s ON s.session_id = f.session_id \
-         WHERE s.start_time >= ? AND s.start_time < ?{} GROUP BY f.feature_name",
-        Site::clause(site, "s.site_id")
-    )
-}
-
-/// A day's sessions per (browser, os, device) combination (`[start, end)` of session start).
-pub fn day_client_groups(site: Option<&Site>) -> String {
-    format!(
-        "SELECT browser, os, device, COUNT(*) FROM ide_sessions \
-         WHERE start_time >= ? AND start_time < ?{} GROUP BY browser, os, device",
-        Site::clause(site, "site_id")
-    )
-}
-
-/// The sites with sessions starting in `[start, end)`.
-pub const DAY_SITES: &str =
-    "SELECT DISTINCT site_id FROM ide_sessions WHERE start_time >= ? AND start_time < ?";
 
 /// The report tables (summary, features, clients) of all sites or of one site, and the
 /// ` AND site_id = ...` a read of the per-site tables needs.

@@ -14,6 +14,7 @@ mod export;
 mod feature_data;
 mod fits;
 mod fuzz;
+mod incremental_rollup;
 mod isolation;
 mod live_days;
 mod live_now;

@@ -152,17 +152,5 @@ async fn rollup_figure(db: &mariadb::ThrowawayMariaDb) -> anyhow::Result<()> {
         println!("f. rollup: not available yet");
         return Ok(());
     }
-    const SESSIONS: usize = 1_000_000;
-    let url = db.url("rollup");
-    let seeded = rollup::seed(&url, SESSIONS).await?;
-    let (took, said) = rollup::run(&url)?;
-    let counted = rollup::summarized_sessions(&url).await?;
-    println!(
-        "f. rollup of {SESSIONS} sessions over {} days: {:.2} s (target < 10 s); {counted} sessions summarized; \
-         seeding took {:.1} s; it said: {said}",
-        rollup::DAYS,
-        took.as_secs_f64(),
-        seeded.as_secs_f64()
-    );
-    Ok(())
+    rollup::figure(&db.url("rollup"), 1_000_000).await
 }

@@ -1,5 +1,7 @@
 //! The daily rollup over 1,000,000 sessions: seeded with multi-row INSERTs over ten days, then
-//! the real `usage-aggregator rollup --from --to` timed as a child process.
+//! the real `usage-aggregator rollup --from --to` timed as a child process, and the periodic
+//! run (`usage-aggregator rollup`, what `serve` runs every interval) timed with nothing changed
+//! and after a few sessions of one day changed.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -40,7 +42,7 @@ pub async fn seed(url: &str, sessions: usize) -> anyhow::Result<Duration> {
     let mut done = 0;
     while done < sessions {
         let n = (sessions - done).min(CHUNK);
-        let mut params = Vec::with_capacity(n * 16);
+        let mut params = Vec::with_capacity(n * 17);
         for i in done..done + n {
             let start = midnight + chrono::Duration::seconds((i * span_secs / sessions) as i64);
             let duration = (i % 3600) as i64;
@@ -62,13 +64,14 @@ pub async fn seed(url: &str, sessions: usize) -> anyhow::Result<Duration> {
                 Value::from((i % 2) as u32),
                 Value::from(start),
                 Value::from(end),
+                Value::from(end.and_utc().timestamp().div_euclid(60)),
             ]);
         }
-        let row = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        let row = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
         let sql = format!(
             "INSERT INTO ide_sessions (session_id, site_id, visitor_hash, browser, os, device, start_time, \
              last_activity, end_time, duration_seconds, active_seconds, programs_run, lines_executed, \
-             errors_encountered, first_seen_at, last_seen_at) VALUES {}",
+             errors_encountered, first_seen_at, last_seen_at, last_seen_minute) VALUES {}",
             vec![row; n].join(",")
         );
         tx.exec_drop(sql, params).await?;
@@ -83,15 +86,20 @@ pub async fn seed(url: &str, sessions: usize) -> anyhow::Result<Duration> {
 /// Runs `usage-aggregator rollup --from --to` over [`days`]; returns its wall time and output.
 pub fn run(url: &str) -> anyhow::Result<(Duration, String)> {
     let (from, to) = days();
+    rollup(url, &["--from", &from.to_string(), "--to", &to.to_string()])
+}
+
+/// Runs the periodic rollup, `usage-aggregator rollup` without a range; returns its wall time
+/// and output.
+pub fn run_due(url: &str) -> anyhow::Result<(Duration, String)> {
+    rollup(url, &[])
+}
+
+fn rollup(url: &str, range: &[&str]) -> anyhow::Result<(Duration, String)> {
     let started = Instant::now();
     let output = Command::new(crate::procs::sibling("usage-aggregator")?)
-        .args([
-            "rollup",
-            "--from",
-            &from.to_string(),
-            "--to",
-            &to.to_string(),
-        ])
+        .arg("rollup")
+        .args(range)
         .env("USAGE_DATABASE_URL", url)
         .env("USAGE_LOG", "warn")
         .output()?;
@@ -105,6 +113,77 @@ pub fn run(url: &str) -> anyhow::Result<(Duration, String)> {
         elapsed,
         String::from_utf8_lossy(&output.stdout).trim().to_string(),
     ))
+}
+
+/// Gives `n` sessions of `day` one more program run, seen now, as a batch of theirs would:
+/// `last_seen_at` and its minute (`domain::session::minute_of`) move to the present.
+pub async fn touch(url: &str, day: NaiveDate, n: u32) -> anyhow::Result<u64> {
+    let pool = Pool::new(url);
+    let mut conn = pool.get_conn().await?;
+    let start = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+    conn.exec_drop(
+        "UPDATE ide_sessions SET programs_run = programs_run + 1, last_seen_at = UTC_TIMESTAMP(3), \
+         last_seen_minute = TIMESTAMPDIFF(MINUTE, '1970-01-01 00:00:00', UTC_TIMESTAMP(3)) \
+         WHERE start_time >= ? AND start_time < ? LIMIT ?",
+        (start, start + chrono::Duration::days(1), n),
+    )
+    .await?;
+    let touched = conn.affected_rows();
+    drop(conn);
+    pool.disconnect().await?;
+    Ok(touched)
+}
+
+/// The programs run that `day`'s stored summary counts.
+pub async fn summarized_runs(url: &str, day: NaiveDate) -> anyhow::Result<u64> {
+    let pool = Pool::new(url);
+    let n: Option<u64> = pool
+        .get_conn()
+        .await?
+        .exec_first(
+            "SELECT CAST(programs_run AS UNSIGNED) FROM daily_usage_summary WHERE date = ?",
+            (day,),
+        )
+        .await?;
+    pool.disconnect().await?;
+    Ok(n.unwrap_or(0))
+}
+
+/// Figure f: the full rollup of `sessions` seeded sessions, then the periodic run: once to set
+/// the watermark (the first run ever rolls up every kept day), once with nothing changed, once
+/// after [`TOUCHED`] sessions of one day changed.
+pub async fn figure(url: &str, sessions: usize) -> anyhow::Result<()> {
+    const TOUCHED: u32 = 1000;
+    let seeded = seed(url, sessions).await?;
+    let (took, said) = run(url)?;
+    let counted = summarized_sessions(url).await?;
+    println!(
+        "f. rollup of {sessions} sessions over {DAYS} days: {:.2} s (target < 5 s); {counted} sessions summarized; \
+         seeding took {:.1} s; it said: {said}",
+        took.as_secs_f64(),
+        seeded.as_secs_f64()
+    );
+    let (first, first_said) = run_due(url)?;
+    let (idle, idle_said) = run_due(url)?;
+    let day = days().0 + Days::new(DAYS / 2);
+    let runs_before = summarized_runs(url, day).await?;
+    let touched = touch(url, day, TOUCHED).await?;
+    let (changed, changed_said) = run_due(url)?;
+    let runs_after = summarized_runs(url, day).await?;
+    println!(
+        "   periodic rollup (`usage-aggregator rollup`): nothing changed {:.2} s ({idle_said}); \
+         {touched} sessions of {day} changed {:.2} s ({changed_said}; that day's runs {runs_before} -> {runs_after}, {}); \
+         first run ever, no watermark yet {:.2} s ({first_said})",
+        idle.as_secs_f64(),
+        changed.as_secs_f64(),
+        if runs_after == runs_before + touched {
+            "all counted"
+        } else {
+            "NOT ALL COUNTED"
+        },
+        first.as_secs_f64(),
+    );
+    Ok(())
 }
 
 /// Checks the rollup counted every seeded session.

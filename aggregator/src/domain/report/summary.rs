@@ -1,8 +1,11 @@
-//! The arithmetic of one day's figures, written once. A store aggregates a day's sessions in SQL
-//! (sums, counts, distinct hashes: [`DayTally`]; feature uses; sessions per browser/os/device)
-//! and these pure functions turn that into the day's summary. The rollup stores what they return;
-//! the stats API returns the same thing computed now for a day the rollup has not seen yet, so
-//! both give the same numbers by construction.
+//! The arithmetic of one day's figures, written once. A store streams a day's sessions (and its
+//! feature uses grouped per site) into [`day_pass::DayPass`], which adds them up per site into a
+//! [`DayTally`], feature counts and sessions per browser/os/device, and these pure functions turn
+//! that into the day's summaries. The rollup stores what they return; the stats API returns the
+//! same thing computed now for a day the rollup has not seen yet, so both give the same numbers
+//! by construction.
+
+pub mod day_pass;
 
 use chrono::NaiveDate;
 
@@ -24,6 +27,23 @@ pub struct DayTally {
     pub active_sum: u64,
     pub actives_known: u64,
     pub program_errors: u64,
+}
+
+impl DayTally {
+    /// Adds another site's tally; `distinct_hashes` too, which the caller corrects where one hash
+    /// is on several sites.
+    pub fn add(&mut self, other: &DayTally) {
+        self.sessions += other.sessions;
+        self.distinct_hashes += other.distinct_hashes;
+        self.sessions_without_hash += other.sessions_without_hash;
+        self.programs_run += other.programs_run;
+        self.lines_executed += other.lines_executed;
+        self.duration_sum += other.duration_sum;
+        self.durations_known += other.durations_known;
+        self.active_sum += other.active_sum;
+        self.actives_known += other.actives_known;
+        self.program_errors += other.program_errors;
+    }
 }
 
 /// Sessions of one (browser, os, device) combination; `None` where the agent was never reduced.

@@ -72,6 +72,13 @@ impl Rollups for MySqlStore {
         Ok(conn.exec(sql::DAYS_TOUCHED_SINCE, (minute, since)).await?)
     }
 
+    async fn days_untracked_since(
+        &self,
+        from: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.days(sql::DAYS_UNTRACKED_SINCE, from).await
+    }
+
     async fn days_before(
         &self,
         which: DaysBefore,

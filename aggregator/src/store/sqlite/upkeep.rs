@@ -71,6 +71,13 @@ impl Rollups for SqliteStore {
             .await
     }
 
+    async fn days_untracked_since(
+        &self,
+        from: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.days(sql::DAYS_UNTRACKED_SINCE, from).await
+    }
+
     async fn days_before(
         &self,
         which: DaysBefore,
