@@ -64,44 +64,26 @@ mod tests {
     #[test]
     fn allows_listed_same_and_absent_origins_only() {
         let list = vec!["https://ide.example".to_string()];
-        assert!(allowed(None, ("https", Some("usage.example")), &list));
-        assert!(allowed(
-            Some("https://ide.example"),
-            ("https", Some("usage.example")),
-            &list
-        ));
-        assert!(allowed(
-            Some("http://127.0.0.1:8080"),
-            ("http", Some("127.0.0.1:8080")),
-            &list
-        ));
-        assert!(!allowed(
-            Some("https://evil.example"),
-            ("https", Some("usage.example")),
-            &list
-        ));
-        assert!(!allowed(
-            Some("https://ide.example.evil"),
-            ("https", Some("usage.example")),
-            &list
-        ));
-        assert!(!allowed(
-            Some("null"),
-            ("https", Some("usage.example")),
-            &list
-        ));
-        assert!(
-            !allowed(
-                Some("http://usage.example"),
-                ("https", Some("usage.example")),
-                &list
-            ),
-            "the scheme is part of the origin"
-        );
-        assert!(!allowed(
-            Some("https://127.0.0.1:8080"),
-            ("http", Some("127.0.0.1:8080")),
-            &list
-        ));
+        let usage = ("https", Some("usage.example"));
+        let local = ("http", Some("127.0.0.1:8080"));
+        // (the request's Origin, the server's own scheme and host, allowed?)
+        let cases = [
+            (None, usage, true),
+            (Some("https://ide.example"), usage, true),
+            (Some("http://127.0.0.1:8080"), local, true),
+            (Some("https://evil.example"), usage, false),
+            (Some("https://ide.example.evil"), usage, false),
+            (Some("null"), usage, false),
+            // The scheme is part of the origin.
+            (Some("http://usage.example"), usage, false),
+            (Some("https://127.0.0.1:8080"), local, false),
+        ];
+        for (origin, own, expected) in cases {
+            assert_eq!(
+                allowed(origin, own, &list),
+                expected,
+                "{origin:?} to {own:?}"
+            );
+        }
     }
 }

@@ -141,13 +141,26 @@ pub trait Rollups: Send + Sync {
     async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError>;
     /// UTC days from `from` on with sessions that have no last-seen time (the old tracker's rows),
     /// whose changes no watermark can see.
-    async fn days_untracked_since(&self, from: NaiveDateTime)
-        -> Result<Vec<NaiveDate>, StoreError>;
+    async fn days_untracked_since(
+        &self,
+        from: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.days_by(sql::DAYS_UNTRACKED_SINCE, from).await
+    }
     /// UTC days before `cutoff` of the kind `which` names.
     async fn days_before(
         &self,
         which: DaysBefore,
         cutoff: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.days_by(sql::days_before(which), cutoff).await
+    }
+    /// The dates a query of `store::sql` with one time parameter selects (both dialects take
+    /// the same text; each store binds the time its own way).
+    async fn days_by(
+        &self,
+        sql: &'static str,
+        at: NaiveDateTime,
     ) -> Result<Vec<NaiveDate>, StoreError>;
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError>;
     async fn set_rollup_mark(&self, at: NaiveDateTime) -> Result<(), StoreError>;
@@ -158,9 +171,16 @@ pub trait Rollups: Send + Sync {
 pub trait Retention: Send + Sync {
     /// Deletes program runs that happened before `cutoff` or belong to a session that started
     /// before it, in chunks. Returns the number of rows deleted.
-    async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
+    async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        self.purge_events("program_executions", cutoff).await
+    }
     /// As [`Retention::purge_program_executions`], for feature events.
-    async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
+    async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        self.purge_events("feature_usage", cutoff).await
+    }
+    /// Events of `table` (a fixed name) that happened before `cutoff` or belong to a session
+    /// that started before it, deleted in chunks.
+    async fn purge_events(&self, table: &str, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
     /// Deletes sessions that started before `cutoff`, oldest first, in chunks.
     async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
 }

@@ -11,7 +11,7 @@ use super::summary::roll_up_day;
 use super::MySqlStore;
 use crate::domain::session::minute_of;
 use crate::store::sql;
-use crate::store::{DaysBefore, IdleSessions, Retention, Rollups, StoreError};
+use crate::store::{IdleSessions, Retention, Rollups, StoreError};
 
 /// Rows per statement, so that the sweep never holds many row locks at once.
 const SWEEP_CHUNK: u32 = 1000;
@@ -47,6 +47,15 @@ impl IdleSessions for MySqlStore {
 
 #[async_trait]
 impl Rollups for MySqlStore {
+    async fn days_by(
+        &self,
+        sql: &'static str,
+        at: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn.exec(sql, (at,)).await?)
+    }
+
     /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
     /// nothing. A day without sessions is left as it is (its raw rows may have been purged), and
     /// `false` is returned.
@@ -72,21 +81,6 @@ impl Rollups for MySqlStore {
         Ok(conn.exec(sql::DAYS_TOUCHED_SINCE, (minute, since)).await?)
     }
 
-    async fn days_untracked_since(
-        &self,
-        from: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(sql::DAYS_UNTRACKED_SINCE, from).await
-    }
-
-    async fn days_before(
-        &self,
-        which: DaysBefore,
-        cutoff: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(sql::days_before(which), cutoff).await
-    }
-
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         Ok(conn
@@ -108,26 +102,6 @@ impl Rollups for MySqlStore {
 
 #[async_trait]
 impl Retention for MySqlStore {
-    /// Deletes program runs that happened before `cutoff` or belong to a session that started
-    /// before it, in chunks. Returns the number of rows deleted.
-    async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
-        self.purge_events("program_executions", cutoff).await
-    }
-
-    /// As [`Retention::purge_program_executions`], for feature events.
-    async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
-        self.purge_events("feature_usage", cutoff).await
-    }
-
-    /// Deletes sessions that started before `cutoff`, in chunks.
-    async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
-        // Oldest first, so an interrupted purge leaves at most one partly deleted day.
-        let sql = "DELETE FROM ide_sessions WHERE start_time < ? ORDER BY start_time LIMIT ?";
-        self.delete_in_chunks(sql, cutoff).await
-    }
-}
-
-impl MySqlStore {
     /// Events of `table` that happened before `cutoff` or belong to a session that started
     /// before it.
     async fn purge_events(&self, table: &str, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
@@ -140,6 +114,15 @@ impl MySqlStore {
             + self.delete_in_chunks(&by_session, cutoff).await?)
     }
 
+    /// Deletes sessions that started before `cutoff`, in chunks.
+    async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        // Oldest first, so an interrupted purge leaves at most one partly deleted day.
+        let sql = "DELETE FROM ide_sessions WHERE start_time < ? ORDER BY start_time LIMIT ?";
+        self.delete_in_chunks(sql, cutoff).await
+    }
+}
+
+impl MySqlStore {
     /// Runs `sql` (parameters: cutoff, limit) in autocommit until a chunk comes back short.
     async fn delete_in_chunks(&self, sql: &str, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
         let mut conn = self.pool().get_conn().await?;
@@ -152,13 +135,5 @@ impl MySqlStore {
                 return Ok(total);
             }
         }
-    }
-}
-
-impl MySqlStore {
-    /// The UTC days one `SELECT DISTINCT DATE(...)` with one parameter answers.
-    async fn days(&self, sql: &str, at: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError> {
-        let mut conn = self.pool().get_conn().await?;
-        Ok(conn.exec(sql, (at,)).await?)
     }
 }

@@ -10,7 +10,7 @@ use super::time::{parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
 use crate::domain::session::minute_of;
 use crate::store::sql;
-use crate::store::{DaysBefore, IdleSessions, Retention, Rollups, StoreError};
+use crate::store::{IdleSessions, Retention, Rollups, StoreError};
 
 /// Rows per statement: each holds the write lock briefly, so ingest never waits long.
 const CHUNK: u32 = 1000;
@@ -45,6 +45,22 @@ impl IdleSessions for SqliteStore {
 
 #[async_trait]
 impl Rollups for SqliteStore {
+    async fn days_by(
+        &self,
+        sql: &'static str,
+        at: NaiveDateTime,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.other
+            .run(move |conn| {
+                let days = conn
+                    .prepare_cached(sql)?
+                    .query_map([time_text(at)], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                days.iter().map(|d| parse_date(d)).collect()
+            })
+            .await
+    }
+
     async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError> {
         self.other
             .run(move |conn| {
@@ -69,21 +85,6 @@ impl Rollups for SqliteStore {
                 days.iter().map(|d| parse_date(d)).collect()
             })
             .await
-    }
-
-    async fn days_untracked_since(
-        &self,
-        from: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(sql::DAYS_UNTRACKED_SINCE, from).await
-    }
-
-    async fn days_before(
-        &self,
-        which: DaysBefore,
-        cutoff: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days(sql::days_before(which), cutoff).await
     }
 
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {
@@ -117,23 +118,6 @@ impl Rollups for SqliteStore {
 
 #[async_trait]
 impl Retention for SqliteStore {
-    async fn purge_program_executions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
-        self.purge_events("program_executions", cutoff).await
-    }
-
-    async fn purge_feature_usage(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
-        self.purge_events("feature_usage", cutoff).await
-    }
-
-    async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
-        // Oldest first, so an interrupted purge leaves at most one partly deleted day.
-        let sql = "DELETE FROM ide_sessions WHERE id IN \
-                   (SELECT id FROM ide_sessions WHERE start_time < ?1 ORDER BY start_time LIMIT ?2)";
-        self.in_chunks(sql, time_text(cutoff)).await
-    }
-}
-
-impl SqliteStore {
     /// Events that happened before `cutoff` or belong to a session that started before it.
     async fn purge_events(&self, table: &str, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
         let by_time = format!(
@@ -147,6 +131,15 @@ impl SqliteStore {
             + self.in_chunks(&by_session, time_text(cutoff)).await?)
     }
 
+    async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        // Oldest first, so an interrupted purge leaves at most one partly deleted day.
+        let sql = "DELETE FROM ide_sessions WHERE id IN \
+                   (SELECT id FROM ide_sessions WHERE start_time < ?1 ORDER BY start_time LIMIT ?2)";
+        self.in_chunks(sql, time_text(cutoff)).await
+    }
+}
+
+impl SqliteStore {
     /// Runs `sql` (parameters: cutoff, limit) in autocommit until a chunk comes back short.
     async fn in_chunks(&self, sql: &str, cutoff: String) -> Result<u64, StoreError> {
         let sql = sql.to_string();
@@ -160,22 +153,6 @@ impl SqliteStore {
                         return Ok(total);
                     }
                 }
-            })
-            .await
-    }
-
-    async fn days(
-        &self,
-        sql: &'static str,
-        at: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.other
-            .run(move |conn| {
-                let days = conn
-                    .prepare_cached(sql)?
-                    .query_map([time_text(at)], |r| r.get::<_, String>(0))?
-                    .collect::<Result<Vec<_>, _>>()?;
-                days.iter().map(|d| parse_date(d)).collect()
             })
             .await
     }
