@@ -46,7 +46,7 @@ pub type Ack = oneshot::Sender<Result<(), NotStored>>;
 
 /// Times a request is written at most when flushes are rolled back by conflicts or their
 /// commits' outcomes are unknown; then it is answered 503 and the client retries it later.
-const MAX_ATTEMPTS: u8 = 3;
+pub const MAX_ATTEMPTS: u8 = 3;
 
 struct Job {
     rows: BatchRows,

@@ -2,9 +2,11 @@
 //! Galera cluster (tests/support `GaleraCluster`, one per run of this binary: forming it takes
 //! about 20 s). Replicas keep no state of their own, so batches of one session may reach any of
 //! them, in any order, twice at once, and the rows are the ones a single aggregator stores; a
-//! node killed under load loses and doubles nothing that was acknowledged. MySQL only by nature:
+//! node killed under load loses and doubles nothing that was acknowledged; `conflicts` drives
+//! flushes past the writer's conflict limit. MySQL only by nature:
 //! an embedded SQLite file has one writer process. See docs/scale-out.md.
 
+mod conflicts;
 // The api suite's session builder and test server constants, shared rather than copied.
 #[allow(dead_code)]
 #[path = "../api/helpers/events.rs"]

@@ -73,6 +73,19 @@ impl Replica {
         post_to(&self.http, &self.address, batch, &[]).await
     }
 
+    /// The status and `Retry-After` of posting `batch` (0 and None when it did not answer).
+    pub async fn post_answer(&self, batch: &Value) -> (u16, Option<String>) {
+        let Ok(response) = request(&self.http, &self.address, batch, &[]).send().await else {
+            return (0, None);
+        };
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (response.status().as_u16(), retry_after)
+    }
+
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.address.rsplit(':').next().unwrap().parse().unwrap()
@@ -105,6 +118,17 @@ pub async fn post_to(
     batch: &Value,
     headers: &[(&str, &str)],
 ) -> u16 {
+    let sent = request(http, address, batch, headers).send().await;
+    sent.map_or(0, |r| r.status().as_u16())
+}
+
+/// The POST of `batch` as sendBeacon sends it, with extra `headers`.
+fn request(
+    http: &reqwest::Client,
+    address: &str,
+    batch: &Value,
+    headers: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
     let mut request = http
         .post(format!("{address}/api/v1/events"))
         .header("content-type", "text/plain;charset=UTF-8")
@@ -113,7 +137,7 @@ pub async fn post_to(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    request.send().await.map_or(0, |r| r.status().as_u16())
+    request
 }
 
 /// A fixed clock for every replica of a test (and the reference aggregator).

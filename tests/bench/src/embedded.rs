@@ -53,17 +53,24 @@ impl Drop for TempDir {
     }
 }
 
-/// CPU seconds of named processes over a phase (no MariaDB here).
-struct Cpu {
+/// CPU seconds of named processes over a phase (no MariaDB here; figure i names its own).
+pub struct Cpu {
     procs: Vec<(&'static str, u32, f64)>,
     wall: Instant,
 }
 
 impl Cpu {
     fn start(server: (&'static str, &Server)) -> Cpu {
-        let me = std::process::id();
-        let procs = [(server.0, server.1.pid()), ("load generator", me)]
-            .into_iter()
+        Cpu::of(&[(server.0, server.1.pid())])
+    }
+
+    /// Counts from now for these processes and the load generator.
+    pub fn of(named: &[(&'static str, u32)]) -> Cpu {
+        let me = ("load generator", std::process::id());
+        let procs = named
+            .iter()
+            .copied()
+            .chain([me])
             .map(|(name, pid)| (name, pid, cpu_secs(pid)))
             .collect();
         Cpu {
@@ -73,7 +80,7 @@ impl Cpu {
     }
 
     /// "cpu: aggregator 9.1 s, load generator 2.6 s of 20.0 core-s"
-    fn report(&self) -> String {
+    pub fn report(&self) -> String {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let used: Vec<String> = self
             .procs
@@ -165,26 +172,11 @@ async fn batched(
         tokio::task::spawn_blocking(move || stored(&file, BATCH_RUN)).await??
     };
     let acked = out.ok as i64;
-    let expected = Stored {
-        sessions: stored.sessions,
-        programs: acked * PROGRAMS_PER_BATCH as i64,
-        features: acked * FEATURES_PER_BATCH as i64,
-        runs_counted: acked * PROGRAMS_PER_BATCH as i64,
-        errors_counted: acked * ERRORS_PER_BATCH,
-        lines_counted: acked * LINES_PER_BATCH,
-        max_offset_ms: stored.max_offset_ms,
-    };
     let committed: usize = flushes.iter().sum();
     println!(
-        "   stored: {} sessions, {} program runs, {} features; counters {} runs, {} errors, {} lines; \
-         {committed} requests in committed flushes for {acked} acknowledged: {}",
-        stored.sessions,
-        stored.programs,
-        stored.features,
-        stored.runs_counted,
-        stored.errors_counted,
-        stored.lines_counted,
-        verdict(stored == expected && committed == batches, out.errors)
+        "   stored: {}; {committed} requests in committed flushes for {acked} acknowledged: {}",
+        stored.summary(),
+        verdict(stored.is_batches(acked) && committed == batches, out.errors)
     );
     Ok(())
 }
@@ -249,7 +241,7 @@ fn sessions_answered(out: &Outcome) -> i64 {
     (out.ok.min(SESSIONS)) as i64
 }
 
-fn verdict(exact: bool, errors: u64) -> String {
+pub fn verdict(exact: bool, errors: u64) -> String {
     match (exact, errors) {
         (true, _) => "every acknowledged event stored exactly once".into(),
         // A request that timed out may have been stored after all: more is expected then.
@@ -405,16 +397,56 @@ fn ceiling(path: &Path, batches: usize, per_commit: usize) -> anyhow::Result<Cei
     })
 }
 
-/// What a load left in the aggregator's file, for the sessions of run `run`.
+/// What a load left in the aggregator's store, for the sessions of one run.
 #[derive(Debug, PartialEq, Eq)]
-struct Stored {
-    sessions: i64,
-    programs: i64,
-    features: i64,
-    runs_counted: i64,
-    errors_counted: i64,
-    lines_counted: i64,
-    max_offset_ms: i64,
+pub struct Stored {
+    pub sessions: i64,
+    pub programs: i64,
+    pub features: i64,
+    pub runs_counted: i64,
+    pub errors_counted: i64,
+    pub lines_counted: i64,
+    pub max_offset_ms: i64,
+}
+
+impl Stored {
+    /// Whether these are the rows and counters of exactly `acked` batches of [`payload::batch`].
+    pub fn is_batches(&self, acked: i64) -> bool {
+        *self
+            == Stored {
+                sessions: self.sessions,
+                programs: acked * PROGRAMS_PER_BATCH as i64,
+                features: acked * FEATURES_PER_BATCH as i64,
+                runs_counted: acked * PROGRAMS_PER_BATCH as i64,
+                errors_counted: acked * ERRORS_PER_BATCH,
+                lines_counted: acked * LINES_PER_BATCH,
+                max_offset_ms: self.max_offset_ms,
+            }
+    }
+
+    /// "12 sessions, 72 program runs, 72 features; counters 72 runs, 24 errors, 10368 lines"
+    pub fn summary(&self) -> String {
+        format!(
+            "{} sessions, {} program runs, {} features; counters {} runs, {} errors, {} lines",
+            self.sessions,
+            self.programs,
+            self.features,
+            self.runs_counted,
+            self.errors_counted,
+            self.lines_counted
+        )
+    }
+}
+
+/// The counting query of [`Stored`] for the sessions whose id starts with `run` (see
+/// [`payload::session_id`]): the same SQL on SQLite and MySQL, `?` the LIKE pattern.
+pub const STORED_SESSIONS: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(programs_run), 0) AS SIGNED), \
+     CAST(COALESCE(SUM(errors_encountered), 0) AS SIGNED), CAST(COALESCE(SUM(lines_executed), 0) AS SIGNED), \
+     CAST(COALESCE(SUM(max_offset_ms), 0) AS SIGNED) FROM ide_sessions WHERE session_id LIKE ?";
+
+/// The LIKE pattern of the session ids of run `run`.
+pub fn run_pattern(run: u64) -> String {
+    format!("{run:016x}%")
 }
 
 /// Counts while the aggregator runs (WAL: a reader does not stop its writer); every
@@ -422,7 +454,7 @@ struct Stored {
 fn stored(file: &Path, run: u64) -> anyhow::Result<Stored> {
     let conn = Connection::open(file)?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    let prefix = format!("{run:016x}%");
+    let prefix = run_pattern(run);
     let count = |table: &str| -> rusqlite::Result<i64> {
         conn.query_row(
             &format!("SELECT COUNT(*) FROM {table} WHERE session_id LIKE ?1"),
@@ -431,22 +463,16 @@ fn stored(file: &Path, run: u64) -> anyhow::Result<Stored> {
         )
     };
     let (programs, features) = (count("program_executions")?, count("feature_usage")?);
-    let sessions = conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(programs_run), 0), COALESCE(SUM(errors_encountered), 0), \
-         COALESCE(SUM(lines_executed), 0), COALESCE(SUM(max_offset_ms), 0) \
-         FROM ide_sessions WHERE session_id LIKE ?1",
-        [&prefix],
-        |r| {
-            Ok(Stored {
-                sessions: r.get(0)?,
-                programs,
-                features,
-                runs_counted: r.get(1)?,
-                errors_counted: r.get(2)?,
-                lines_counted: r.get(3)?,
-                max_offset_ms: r.get(4)?,
-            })
-        },
-    )?;
+    let sessions = conn.query_row(STORED_SESSIONS, [&prefix], |r| {
+        Ok(Stored {
+            sessions: r.get(0)?,
+            programs,
+            features,
+            runs_counted: r.get(1)?,
+            errors_counted: r.get(2)?,
+            lines_counted: r.get(3)?,
+            max_offset_ms: r.get(4)?,
+        })
+    })?;
     Ok(sessions)
 }

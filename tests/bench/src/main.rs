@@ -1,9 +1,10 @@
 //! `usage-bench`: starts a throwaway MariaDB, the release aggregator and a bare axum server as
 //! child processes, drives them from a load generator on 127.0.0.1, and prints one line per
-//! figure (a to g, see BENCHMARKS.md); g runs the aggregator on its embedded SQLite store.
+//! figure (a to i, see BENCHMARKS.md); g runs the aggregator on its embedded SQLite store.
 //! `usage-bench bare-server PORT` is the bare server itself.
-//! h is the mixed load of normal and hostile clients against the edge's defaults.
-//! `--only abcdefgh` picks figures; BENCH_SECS sets the length of each timed run (default 10).
+//! h is the mixed load of normal and hostile clients against the edge's defaults; i the batched
+//! load through two replicas on a three-node Galera cluster against one standalone node.
+//! `--only abcdefghi` picks figures; BENCH_SECS sets the length of each timed run (default 10).
 //! BENCH_METRICS_COMPARE=1 runs a and b once more with the aggregator's metrics off and prints
 //! "metrics on/off" (see `phases::metrics_off`).
 
@@ -11,6 +12,7 @@ mod ceiling;
 mod client_size;
 mod disk;
 mod embedded;
+mod galera;
 mod hostile;
 mod http;
 mod load;
@@ -43,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .cloned()
-        .unwrap_or_else(|| "abcdefgh".into());
+        .unwrap_or_else(|| "abcdefghi".into());
     let secs: u64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -58,6 +60,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if only.contains('g') {
         embedded::figure(secs).await?;
+    }
+    if only.contains('i') {
+        galera::figure(secs).await?;
     }
     eprintln!("bench took {:.0} s", started.elapsed().as_secs_f64());
     Ok(())

@@ -33,6 +33,8 @@ struct Node {
 pub struct GaleraCluster {
     dir: tempfile::TempDir,
     nodes: Vec<Node>,
+    /// `mariadbd` options of the owner's, after the cluster's own (kept for restarts).
+    options: Vec<String>,
 }
 
 fn free_port() -> Result<u16, String> {
@@ -73,6 +75,12 @@ impl GaleraCluster {
     }
 
     pub async fn try_start(size: usize) -> Result<GaleraCluster, String> {
+        Self::try_start_with(size, &[]).await
+    }
+
+    /// `size` nodes with extra `mariadbd` options, which override the cluster's own (say, the
+    /// benchmark's buffer pool in place of the tests' small one).
+    pub async fn try_start_with(size: usize, options: &[String]) -> Result<GaleraCluster, String> {
         if !Self::installed() {
             return Err(format!(
                 "Galera is not installed ({PROVIDER}): run `make tools` (scripts/install-scale-out.sh)"
@@ -89,7 +97,11 @@ impl GaleraCluster {
                 child: None,
             });
         }
-        let mut cluster = GaleraCluster { dir, nodes };
+        let mut cluster = GaleraCluster {
+            dir,
+            nodes,
+            options: options.to_vec(),
+        };
         // Only the first node gets a system database: the others receive the first's by SST.
         let status = Command::new("mariadb-install-db")
             .args([
@@ -132,6 +144,11 @@ impl GaleraCluster {
 
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The process id of node `node` (0 while it is killed or stopped).
+    pub fn pid(&self, node: usize) -> u32 {
+        self.nodes[node].child.as_ref().map_or(0, Child::id)
     }
 
     fn datadir(&self, node: usize) -> PathBuf {
@@ -182,7 +199,8 @@ impl GaleraCluster {
             .arg(format!("--socket={}", base.join(format!("node{node}.sock")).display()))
             .arg(format!("--pid-file={}", base.join(format!("node{node}.pid")).display()))
             .arg(format!("--log-error={}", base.join(format!("node{node}.err")).display()))
-            .arg(format!("--port={}", n.port));
+            .arg(format!("--port={}", n.port))
+            .args(&self.options);
         if bootstrap {
             command.arg("--wsrep-new-cluster");
         }
