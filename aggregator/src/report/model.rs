@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// One stored row of `daily_usage_summary`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub struct DailyRow {
 }
 
 /// One day of the series the API serves: a stored row, or zeros for a day without sessions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct DailyPoint {
     pub date: NaiveDate,
     pub unique_visitors: u64,
@@ -36,7 +37,7 @@ pub struct DailyPoint {
 }
 
 /// The range as a whole.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Totals {
     pub sessions: u64,
     /// Sum of the daily unique visitors: hashes change every day by design, so a person coming
@@ -52,7 +53,7 @@ pub struct Totals {
 }
 
 /// A recent session, as the deployment's "recent sessions" query shows it (no id, no hash).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct RecentSession {
     pub started: DateTime<Utc>,
     pub ended: bool,
@@ -66,7 +67,7 @@ pub struct RecentSession {
     pub device: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FeatureCount {
     pub name: String,
     pub uses: u64,
@@ -74,7 +75,7 @@ pub struct FeatureCount {
     pub sessions: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ClientCount {
     pub name: String,
     pub sessions: u64,
@@ -82,7 +83,7 @@ pub struct ClientCount {
     pub share: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Clients {
     pub browsers: Vec<ClientCount>,
     pub os: Vec<ClientCount>,
@@ -103,7 +104,7 @@ pub struct ProgramTotals {
     pub buckets: Vec<(u32, u64)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ProgramStats {
     pub runs: u64,
     pub succeeded: u64,
@@ -117,7 +118,7 @@ pub struct ProgramStats {
 }
 
 /// Run times. Percentiles are upper bounds of power-of-two buckets (never above the maximum).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ExecutionMs {
     pub avg: Option<u64>,
     pub p50: Option<u64>,
@@ -125,7 +126,7 @@ pub struct ExecutionMs {
     pub max: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct HistogramBucket {
     /// Run times below this many ms (and at or above the previous bucket's bound).
     pub below_ms: u64,
@@ -146,13 +147,13 @@ pub struct LiveSite {
 }
 
 /// Runs and failed runs in a span of recent minutes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct RecentRuns {
     pub runs: u64,
     pub errors: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LiveSiteView {
     pub site: String,
     pub sessions: u64,
@@ -161,7 +162,7 @@ pub struct LiveSiteView {
 }
 
 /// The "now" view: totals over every site, and each site, most sessions first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LiveNow {
     pub sessions: u64,
     pub programs_5m: RecentRuns,
@@ -179,7 +180,7 @@ pub struct ErrorRuns {
 }
 
 /// One kind of program error over a range.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ErrorGroup {
     /// The message with its numbers (line numbers, above all) replaced by `#`.
     pub error: String,

@@ -216,13 +216,15 @@ pub trait Stats: Send + Sync {
         days: Vec<NaiveDate>,
         site: Option<Site>,
     ) -> Result<Vec<DaySummary>, StoreError>;
-    /// Per site: open sessions seen at or after `seen_since`, program runs and failed runs at or
-    /// after `runs_5m` and `runs_30m` (raw rows, recent times: indexed reads).
+    /// Per site: open sessions seen from `seen_since` to `now`, program runs and failed runs from
+    /// `runs_5m` and from `runs_30m` to `now` (raw rows, recent times: indexed reads). Rows stamped
+    /// after `now` (another replica's clock ahead of this one's) are not counted.
     async fn live_sites(
         &self,
         seen_since: NaiveDateTime,
         runs_5m: NaiveDateTime,
         runs_30m: NaiveDateTime,
+        now: NaiveDateTime,
     ) -> Result<Vec<LiveSite>, StoreError>;
     /// Distinct `feature_data` texts of the feature's events (sessions started in the range) with
     /// their counts, at most `limit` of them, most frequent first.

@@ -3,7 +3,8 @@
 //! figure (a to g, see BENCHMARKS.md); g runs the aggregator on its embedded SQLite store.
 //! `usage-bench bare-server PORT` is the bare server itself.
 //! h is the mixed load of normal and hostile clients against the edge's defaults.
-//! `--only abcdefgh` picks figures; BENCH_SECS sets the length of each timed run (default 10).
+//! j is the stats API over f's 1M sessions (seeding them itself without f).
+//! `--only abcdefghj` picks figures; BENCH_SECS sets the length of each timed run (default 10).
 
 mod ceiling;
 mod client_size;
@@ -17,6 +18,7 @@ mod payload;
 mod phases;
 mod procs;
 mod rollup;
+mod stats_routes;
 
 use std::time::Instant;
 
@@ -41,14 +43,14 @@ async fn main() -> anyhow::Result<()> {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .cloned()
-        .unwrap_or_else(|| "abcdefgh".into());
+        .unwrap_or_else(|| "abcdefghj".into());
     let secs: u64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10)
         .clamp(1, 60);
     let started = Instant::now();
-    if only.chars().any(|c| "abcdfh".contains(c)) {
+    if only.chars().any(|c| "abcdfhj".contains(c)) {
         mariadb_figures(&only, secs).await?;
     }
     if only.contains('e') {
@@ -61,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Figures a to f, against a throwaway MariaDB (stopped when they are done).
+/// Figures a to d, f, h and j, against a throwaway MariaDB (stopped when they are done).
 async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     let db = mariadb::ThrowawayMariaDb::start().await?;
     if mariadb::flush_log_at_commit() != 1 {
@@ -99,6 +101,9 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     if only.contains('f') {
         rollup_figure(&db).await?;
         db.print_profile("rollup").await?;
+    }
+    if only.contains('j') {
+        stats_routes::figure(&db).await?;
     }
     if only.contains('h') {
         hostile::figure(&db, secs).await?;

@@ -161,16 +161,17 @@ impl Stats for MySqlStore {
         seen_since: NaiveDateTime,
         runs_5m: NaiveDateTime,
         runs_30m: NaiveDateTime,
+        now: NaiveDateTime,
     ) -> Result<Vec<LiveSite>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let sessions: Vec<(String, u64)> = conn
             .exec(
                 sql::LIVE_SESSIONS,
-                (minute_of(seen_since.and_utc()), seen_since),
+                (minute_of(seen_since.and_utc()), seen_since, now),
             )
             .await?;
         let rows: Vec<(String, u64, u64, u64, u64)> = conn
-            .exec(sql::LIVE_RUNS, (runs_5m, runs_5m, runs_30m))
+            .exec(sql::LIVE_RUNS, (runs_5m, runs_5m, runs_30m, now))
             .await?;
         let runs = rows
             .into_iter()

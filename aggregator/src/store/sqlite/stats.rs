@@ -178,20 +178,22 @@ impl Stats for SqliteStore {
         seen_since: NaiveDateTime,
         runs_5m: NaiveDateTime,
         runs_30m: NaiveDateTime,
+        now: NaiveDateTime,
     ) -> Result<Vec<LiveSite>, StoreError> {
         self.other
             .run(move |conn| {
+                let now = time_text(now);
                 let sessions = conn
                     .prepare_cached(sql::LIVE_SESSIONS)?
                     .query_map(
-                        (minute_of(seen_since.and_utc()), time_text(seen_since)),
+                        (minute_of(seen_since.and_utc()), time_text(seen_since), &now),
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )?
                     .collect::<Result<Vec<(String, u64)>, _>>()?;
                 let five = time_text(runs_5m);
                 let runs = conn
                     .prepare_cached(sql::LIVE_RUNS)?
-                    .query_map((&five, &five, time_text(runs_30m)), |r| {
+                    .query_map((&five, &five, time_text(runs_30m), &now), |r| {
                         Ok(LiveSite {
                             site: r.get(0)?,
                             sessions: 0,
