@@ -152,7 +152,8 @@ async fn schemathesis_finds_no_answer_that_breaks_the_description(kind: StoreKin
     let app = BinaryApp::spawn(&[
         ("USAGE_DATABASE_URL", url.as_str()),
         ("USAGE_ADMIN_TOKEN", TOKEN),
-        ("USAGE_LOG", "warn"),
+        // Info: BinaryApp waits for the "serving" line; requests log at debug only.
+        ("USAGE_LOG", "info"),
         // Schemathesis sends hundreds of requests from one address: the rate limits would
         // answer most of them 429 (described, but not what is being tested).
         ("USAGE_RATE_LIMITS", "false"),
