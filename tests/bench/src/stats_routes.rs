@@ -127,7 +127,7 @@ async fn seed_events(pool: &Pool) -> anyhow::Result<Duration> {
         let mut features = Vec::with_capacity(chunk.len() * 4);
         for (i, (session, start)) in chunk.iter().enumerate() {
             let k = n * CHUNK + i;
-            let failed = k % 5 == 0;
+            let failed = k.is_multiple_of(5);
             let message = failed.then(|| format!("{}{}", messages[k % 3], 10 * (k % 50)));
             runs.extend([
                 Value::from(session.as_str()),
