@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::widths::fit;
 
@@ -85,40 +86,72 @@ pub struct ProgramRun {
     pub error_message: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct WireBatch {
+// The wire types below are also the OpenAPI description of a batch (`http::openapi`): their
+// `schema` bounds repeat the checks of `validate` that a schema can say (the tests of
+// `http::openapi` compare them with the constants above).
+
+/// A batch of one session's events (docs/api.md).
+#[derive(Deserialize, ToSchema)]
+pub struct WireBatch {
+    /// Which site or app the session belongs to.
+    #[schema(pattern = r"^[a-z0-9_.:-]{1,64}$", example = "ide")]
     site: String,
+    /// The random 128-bit session id the client chose: 32 lowercase hex digits.
+    #[schema(
+        pattern = "^[0-9a-f]{32}$",
+        example = "8f14e45fceea167a5a36dedd4bea2543"
+    )]
     session: String,
+    /// The client's offset (ms since the session started) when it sent the batch.
+    #[schema(maximum = 604_800_000)]
     sent: u64,
+    #[schema(min_items = 1, max_items = 100)]
     events: Vec<WireEvent>,
 }
 
-#[derive(Deserialize)]
-struct WireEvent {
+/// One event; unknown fields are ignored.
+#[derive(Deserialize, ToSchema)]
+pub struct WireEvent {
+    /// Random 128-bit id of the event: a second copy of an id is ignored.
+    #[schema(pattern = "^[0-9a-f]{32}$")]
     id: String,
+    /// Per-session sequence number, in the order the client created the events.
+    #[schema(maximum = 4_294_967_295_u64)]
     seq: u64,
+    /// The client's offset (ms since the session started) when the event happened: at most `sent`.
+    #[schema(maximum = 604_800_000)]
     t: u64,
     #[serde(flatten)]
     kind: WireKind,
 }
 
-#[derive(Deserialize)]
+/// What happened, by `type`.
+#[derive(Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum WireKind {
+pub enum WireKind {
     Start,
+    /// Cumulative ms the page was visible, and visible with recent input, since the session
+    /// started: `active_ms <= visible_ms <= t` (+1 s of timer slack).
     Heartbeat {
         visible_ms: u64,
         active_ms: u64,
     },
     Feature {
+        #[schema(pattern = r"^[a-z0-9_.:-]{1,64}$")]
         name: String,
+        /// A JSON object of at most 2 KiB serialized.
+        #[schema(value_type = Option<Object>)]
         data: Option<Map<String, Value>>,
     },
     ProgramRun {
+        #[schema(maximum = 1_000_000)]
         program_lines: u64,
+        #[schema(maximum = 1_000_000_000)]
         execution_time_ms: u64,
+        #[schema(maximum = 1_000_000_000)]
         lines_executed: u64,
         success: bool,
+        /// Cut to 500 characters.
         error_message: Option<String>,
     },
     End,

@@ -3,7 +3,8 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+
+use super::openapi::ErrorBody;
 
 use crate::domain::event::Invalid;
 use crate::pipeline::writer::NotStored;
@@ -99,33 +100,20 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         crate::metrics::rejected(self.reason());
         let message = self.to_string();
-        let (status, body) = match &self {
-            ApiError::Malformed { field, .. } => (
-                StatusCode::BAD_REQUEST,
-                json!({"error": message, "field": field}),
-            ),
-            ApiError::OutOfRange { field, .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                json!({"error": message, "field": field}),
-            ),
-            ApiError::Refused(_) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                json!({"error": message, "field": "database"}),
-            ),
-            ApiError::TooManyRequests { .. } => {
-                (StatusCode::TOO_MANY_REQUESTS, json!({"error": message}))
+        let (status, field) = match &self {
+            ApiError::Malformed { field, .. } => (StatusCode::BAD_REQUEST, Some(field.as_str())),
+            ApiError::OutOfRange { field, .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field.as_str()))
             }
-            ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, json!({"error": message})),
-            ApiError::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, json!({"error": message})),
-            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": message})),
-            ApiError::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                json!({"error": message}),
-            ),
-            ApiError::Unavailable { .. } => {
-                (StatusCode::SERVICE_UNAVAILABLE, json!({"error": message}))
-            }
+            ApiError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, Some("database")),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, None),
+            ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, None),
+            ApiError::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, None),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, None),
+            ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, None),
+            ApiError::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, None),
         };
+        let body = ErrorBody::new(message, field);
         let mut response = (status, Json(body)).into_response();
         if let ApiError::Unavailable {
             retry_after_secs, ..

@@ -8,14 +8,48 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Duration;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::openapi::IngestRefusals;
 use super::{origin, ApiError, AppState};
 use crate::domain::{agent, event, ingest, widths};
 use crate::visitor::{scheme, ClientAddr};
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Every event of the batch is committed (copies of stored events count as stored).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Stored {
+    pub stored: usize,
+}
+
+/// Nothing was stored, by choice: `gpc` or `dnt` (the browser's privacy signal) or `crawler`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Dropped {
+    pub dropped: &'static str,
+}
+
+/// One batch of one session's events; answered once they are committed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events",
+    tag = "ingest",
+    request_body(
+        description = "a batch of 1 to 100 events of one session, at most 64 KiB; text/plain is \
+                       what navigator.sendBeacon sends (the same JSON, no CORS preflight)",
+        content(
+            (event::WireBatch = "application/json"),
+            (String = "text/plain"),
+        )
+    ),
+    responses(
+        (status = 200, description = "every event of the batch is committed", body = Stored),
+        (status = 202, description = "nothing stored: a privacy signal (`Sec-GPC: 1`, `DNT: 1`) \
+                                      or a known crawler", body = Dropped),
+        IngestRefusals,
+    )
+)]
 pub async fn ingest(
     State(app): State<AppState>,
     client: ClientAddr,
@@ -68,7 +102,7 @@ pub async fn ingest(
         .await
         .map_err(|e| ApiError::from_not_stored(e, retry))?;
     crate::metrics::accepted(programs, features);
-    Ok((StatusCode::OK, Json(json!({"stored": events}))).into_response())
+    Ok((StatusCode::OK, Json(Stored { stored: events })).into_response())
 }
 
 /// `text/plain` (what sendBeacon sends, no CORS preflight) or `application/json`, at most 64 KiB.
@@ -111,5 +145,5 @@ fn opt_out_signal(headers: &HeaderMap) -> Option<&'static str> {
 
 fn dropped(reason: &'static str) -> Response {
     crate::metrics::rejected(reason);
-    (StatusCode::ACCEPTED, Json(json!({"dropped": reason}))).into_response()
+    (StatusCode::ACCEPTED, Json(Dropped { dropped: reason })).into_response()
 }

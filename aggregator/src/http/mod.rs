@@ -6,6 +6,7 @@ mod error;
 mod health;
 mod ingest;
 mod metrics;
+pub mod openapi;
 mod origin;
 pub mod rate_limit;
 mod security_headers;
@@ -16,7 +17,6 @@ pub mod visitors;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::routing::{get, post};
 use axum::Router;
 use tower::ServiceBuilder;
 use tower_http::services::ServeDir;
@@ -82,16 +82,11 @@ pub fn router(
         state.rules.allowed_origins.clone(),
         state.trusted_proxies.clone(),
     );
-    let routes = Router::new()
-        .route("/api/v1/events", post(ingest::ingest))
-        .route("/healthz", get(health::alive))
-        .route("/readyz", get(health::ready));
-    let routes = match &metrics {
-        Some(handle) => routes.route("/metrics", metrics::route(handle.clone())),
-        None => routes,
-    };
-    let routes = routes
-        .nest("/api/v1/stats", stats::routes(state.clone()))
+    // The API routes come with their description (`openapi`); the rest is static files.
+    let guard = state.clone();
+    let (api, _) =
+        openapi::api(metrics.clone(), |routes| stats::guarded(routes, guard)).split_for_parts();
+    let routes = api
         .nest("/usage", client_files::routes(&dirs.client))
         .fallback_service(ServeDir::new(&dirs.site))
         .with_state(state);

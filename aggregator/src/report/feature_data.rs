@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 /// Distinct data values a drill-down reads at most; beyond, the answer says `truncated`.
 pub const MAX_DISTINCT: u32 = 5000;
@@ -16,13 +17,13 @@ pub const TOP_VALUES: usize = 10;
 /// A value longer than this is cut (and ends in `…`).
 pub const VALUE_CHARS: usize = 100;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ValueCount {
     pub value: String,
     pub events: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct KeyCount {
     pub key: String,
     /// Events whose data has this key.
@@ -32,7 +33,7 @@ pub struct KeyCount {
     pub other_values: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FeatureData {
     /// Events with an object as data (among those read).
     pub events: u64,

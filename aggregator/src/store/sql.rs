@@ -67,18 +67,21 @@ pub fn except_dates(days: &[chrono::NaiveDate]) -> String {
     format!(" AND date NOT IN ({})", list.join(", "))
 }
 
-/// Open sessions per site with a batch at or after the second `?`, whose minute is the first:
-/// `idx_open_sessions_minute` (end_time, last_seen_minute) narrows, the precise time decides.
+/// Open sessions per site with a batch from the second `?` to the third (now), whose minute is
+/// at least the first: `idx_open_sessions_minute` (end_time, last_seen_minute) narrows, the
+/// precise time decides.
 pub const LIVE_SESSIONS: &str = "SELECT site_id, COUNT(*) FROM ide_sessions \
-     WHERE end_time IS NULL AND last_seen_minute >= ? AND last_seen_at >= ? GROUP BY site_id";
+     WHERE end_time IS NULL AND last_seen_minute >= ? AND last_seen_at >= ? AND last_seen_at <= ? \
+     GROUP BY site_id";
 
-/// Program runs per site since the third `?` (30 minutes): those since the first (5 minutes),
-/// their failures, all, all failures. Parameters: 5-minute cutoff twice, then the 30-minute cutoff.
+/// Program runs per site from the third `?` (30 minutes ago) to the fourth (now): those since
+/// the first (5 minutes), their failures, all, all failures. Parameters: 5-minute cutoff twice,
+/// then the 30-minute cutoff and now.
 pub const LIVE_RUNS: &str = "SELECT s.site_id, COUNT(CASE WHEN p.timestamp >= ? THEN 1 END), \
      COUNT(CASE WHEN p.timestamp >= ? AND p.success = 0 THEN 1 END), COUNT(*), \
      COUNT(CASE WHEN p.success = 0 THEN 1 END) \
      FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
-     WHERE p.timestamp >= ? GROUP BY s.site_id";
+     WHERE p.timestamp >= ? AND p.timestamp <= ? GROUP BY s.site_id";
 
 /// Failed runs per (message, session) of sessions starting in `[?, ?)`, of one site or all:
 /// message, session id, runs, latest run time.

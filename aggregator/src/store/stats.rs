@@ -160,25 +160,28 @@ impl Store {
         .await
     }
 
-    /// Per site: open sessions seen at or after `seen_since`, program runs and failed runs at or
-    /// after `runs_5m` and `runs_30m` (raw rows, recent times: indexed reads).
+    /// Per site: open sessions seen from `seen_since` to `now`, program runs and failed runs from
+    /// `runs_5m` and from `runs_30m` to `now` (raw rows, recent times: indexed reads). Rows stamped
+    /// after `now` (another replica's clock ahead of this one's) are not counted.
     pub async fn live_sites(
         &self,
         seen_since: NaiveDateTime,
         runs_5m: NaiveDateTime,
         runs_30m: NaiveDateTime,
+        now: NaiveDateTime,
     ) -> Result<Vec<LiveSite>, StoreError> {
         use Kind::{Text, U64};
         let seen = vec![
             Param::Int(minute_of(seen_since.and_utc())),
             Param::Time(seen_since),
+            Param::Time(now),
         ];
         let sessions = self
             .read(sql::LIVE_SESSIONS.into(), seen, &[Text, U64], |r| {
                 Ok((r.text()?, r.u64()?))
             })
             .await?;
-        let cutoffs = [runs_5m, runs_5m, runs_30m].map(Param::Time).to_vec();
+        let cutoffs = [runs_5m, runs_5m, runs_30m, now].map(Param::Time).to_vec();
         let runs = self
             .read(
                 sql::LIVE_RUNS.into(),

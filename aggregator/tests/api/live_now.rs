@@ -111,3 +111,35 @@ async fn live_counts_who_is_on_each_site_and_recent_runs(kind: StoreKind) {
     assert_eq!(later["programs_30m"], json!({"runs": 0, "errors": 0}));
     assert_eq!(later["sites"], json!([]));
 }
+
+both_stores!(live_leaves_out_what_is_stamped_after_now);
+/// Another replica's clock ahead of this one's stamps rows "in the future": the live view counts
+/// only [now - window, now], so they are not counted until their time comes.
+async fn live_leaves_out_what_is_stamped_after_now(kind: StoreKind) {
+    let app = TestApp::reporting(kind).await;
+    // A: seen at 11:59:50 with a failed run then: counted.
+    let mut a = site("ide");
+    let (start, run) = (a.start(0.0), a.run(10.0, 3, Some("?SYNTAX ERROR")));
+    let seen = at(28, 11, 59) + chrono::Duration::seconds(50);
+    send(&app, &a, seen, 10.0, vec![start, run]).await;
+    // B: stamped 12:03 by a clock three minutes ahead, a run and a heartbeat.
+    let mut b = site("ide");
+    let (start, run, hb) = (
+        b.start(0.0),
+        b.run(5.0, 1, None),
+        b.heartbeat(5.0, 5.0, 5.0),
+    );
+    send(&app, &b, at(28, 12, 3), 5.0, vec![start, run, hb]).await;
+
+    app.clock.set(at(28, 12, 0));
+    let live = app.stats("live").await;
+    assert_eq!(live["sessions"], 1, "B was seen after now");
+    assert_eq!(live["programs_5m"], json!({"runs": 1, "errors": 1}));
+    assert_eq!(live["programs_30m"], json!({"runs": 1, "errors": 1}));
+
+    // Once its time has come, B counts.
+    app.clock.set(at(28, 12, 3) + chrono::Duration::seconds(10));
+    let later = app.stats("live").await;
+    assert_eq!(later["sessions"], 1, "B now; A is too old");
+    assert_eq!(later["programs_5m"], json!({"runs": 2, "errors": 1}));
+}

@@ -19,6 +19,7 @@ mod isolation;
 mod live_days;
 mod live_now;
 mod metrics;
+mod openapi;
 mod outage;
 mod per_site;
 mod privacy;

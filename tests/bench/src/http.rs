@@ -61,6 +61,19 @@ impl Conn {
         self.read_response().await
     }
 
+    /// GETs `path` with a bearer token and returns the status code (the body is read and dropped).
+    pub async fn get(&mut self, path: &str, token: &str) -> std::io::Result<u16> {
+        self.request.clear();
+        self.request.extend_from_slice(
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        self.stream.write_all(&self.request).await?;
+        self.read_response().await
+    }
+
     async fn read_response(&mut self) -> std::io::Result<u16> {
         self.buf.clear();
         let head_end = loop {

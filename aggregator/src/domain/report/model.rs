@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// One stored row of `daily_usage_summary`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,7 +22,7 @@ pub struct DailyRow {
 
 /// What a day of the series and the range as a whole both show, in the order the API serves it
 /// (after the fields of each).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Figures {
     pub avg_duration_seconds: u64,
     pub avg_active_seconds: u64,
@@ -34,7 +35,7 @@ pub struct Figures {
 }
 
 /// One day of the series the API serves: a stored row, or zeros for a day without sessions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct DailyPoint {
     pub date: NaiveDate,
     pub unique_visitors: u64,
@@ -44,7 +45,7 @@ pub struct DailyPoint {
 }
 
 /// The range as a whole.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Totals {
     pub sessions: u64,
     /// Sum of the daily unique visitors: hashes change every day by design, so a person coming
@@ -55,7 +56,7 @@ pub struct Totals {
 }
 
 /// A recent session, as the deployment's "recent sessions" query shows it (no id, no hash).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct RecentSession {
     pub started: DateTime<Utc>,
     pub ended: bool,
@@ -69,7 +70,7 @@ pub struct RecentSession {
     pub device: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FeatureCount {
     pub name: String,
     pub uses: u64,
@@ -77,7 +78,7 @@ pub struct FeatureCount {
     pub sessions: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ClientCount {
     pub name: String,
     pub sessions: u64,
@@ -85,7 +86,7 @@ pub struct ClientCount {
     pub share: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Clients {
     pub browsers: Vec<ClientCount>,
     pub os: Vec<ClientCount>,
@@ -106,7 +107,7 @@ pub struct ProgramTotals {
     pub buckets: Vec<(u32, u64)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ProgramStats {
     pub runs: u64,
     pub succeeded: u64,
@@ -120,7 +121,7 @@ pub struct ProgramStats {
 }
 
 /// Run times. Percentiles are upper bounds of power-of-two buckets (never above the maximum).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ExecutionMs {
     pub avg: Option<u64>,
     pub p50: Option<u64>,
@@ -128,7 +129,7 @@ pub struct ExecutionMs {
     pub max: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct HistogramBucket {
     /// Run times below this many ms (and at or above the previous bucket's bound).
     pub below_ms: u64,
@@ -168,13 +169,13 @@ impl LiveSite {
 }
 
 /// Runs and failed runs in a span of recent minutes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct RecentRuns {
     pub runs: u64,
     pub errors: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LiveSiteView {
     pub site: String,
     pub sessions: u64,
@@ -183,7 +184,7 @@ pub struct LiveSiteView {
 }
 
 /// The "now" view: totals over every site, and each site, most sessions first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LiveNow {
     pub sessions: u64,
     pub programs_5m: RecentRuns,
@@ -201,7 +202,7 @@ pub struct ErrorRuns {
 }
 
 /// One kind of program error over a range.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ErrorGroup {
     /// The message with its numbers (line numbers, above all) replaced by `#`.
     pub error: String,

@@ -3,12 +3,13 @@
 //! file after the route and the range. `format=json` (or none) leaves the answer as it is.
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Query, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::query::Export;
 use super::StatsError;
 use crate::report::csv;
 use crate::report::dates::BadRange;
@@ -17,9 +18,8 @@ use crate::report::dates::BadRange;
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
 fn wants_csv(request: &Request) -> Result<bool, StatsError> {
-    let query = request.uri().query().unwrap_or("");
-    let format = url_format(query);
-    match format.as_deref() {
+    let Query(export) = Query::<Export>::try_from_uri(request.uri())?;
+    match export.format.map(|f| f.to_ascii_lowercase()).as_deref() {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),
         Some(_) => Err(StatsError::BadQuery(BadRange {
@@ -27,15 +27,6 @@ fn wants_csv(request: &Request) -> Result<bool, StatsError> {
             reason: "format must be json or csv".into(),
         })),
     }
-}
-
-/// The value of `format` in a query string.
-fn url_format(query: &str) -> Option<String> {
-    query
-        .split('&')
-        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-        .find(|(key, _)| *key == "format")
-        .map(|(_, value)| value.to_ascii_lowercase())
 }
 
 pub async fn export(request: Request, next: Next) -> Result<Response, StatsError> {
@@ -79,12 +70,18 @@ pub async fn export(request: Request, next: Next) -> Result<Response, StatsError
 
 #[cfg(test)]
 mod tests {
-    use super::url_format;
+    use super::*;
+
+    fn csv(uri: &str) -> Result<bool, StatsError> {
+        wants_csv(&Request::builder().uri(uri).body(Body::empty()).unwrap())
+    }
 
     #[test]
     fn the_format_parameter_is_found_among_others() {
-        assert_eq!(url_format("from=2026-11-01&format=CSV"), Some("csv".into()));
-        assert_eq!(url_format("format"), Some(String::new()));
-        assert_eq!(url_format("from=2026-11-01"), None);
+        assert!(csv("/daily?from=2026-11-01&format=CSV").unwrap());
+        assert!(!csv("/daily?format=json").unwrap());
+        assert!(!csv("/daily?from=2026-11-01").unwrap());
+        assert!(csv("/daily?format=xml").is_err());
+        assert!(csv("/daily?format").is_err(), "empty");
     }
 }

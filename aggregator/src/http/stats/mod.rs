@@ -7,15 +7,18 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::json;
+use axum::Json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+pub mod answers;
 mod export;
+pub mod query;
 mod reports;
 
+use super::openapi::ErrorBody;
 use super::AppState;
 use crate::report::dates::BadRange;
 use crate::store::StoreError;
@@ -63,35 +66,23 @@ impl IntoResponse for StatsError {
         }
         let message = self.to_string();
         crate::metrics::rejected(self.reason());
+        let error = |status, field| (status, Json(ErrorBody::new(message, field))).into_response();
         match self {
-            StatsError::NotConfigured => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"error": message})),
-            )
-                .into_response(),
+            StatsError::NotConfigured => error(StatusCode::SERVICE_UNAVAILABLE, None),
             // Logged by `require_admin` with the client's keyed hash, never the token.
             StatsError::Unauthorized(_) => {
-                let mut response =
-                    (StatusCode::UNAUTHORIZED, Json(json!({"error": message}))).into_response();
+                let mut response = error(StatusCode::UNAUTHORIZED, None);
                 response.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"usage-stats\""),
                 );
                 response
             }
-            StatsError::BadQuery(bad) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({"error": message, "field": bad.field})),
-            )
-                .into_response(),
+            StatsError::BadQuery(bad) => error(StatusCode::UNPROCESSABLE_ENTITY, Some(bad.field)),
             StatsError::Limited(limited) => limited.into_response(),
-            StatsError::Store(error) => {
-                tracing::warn!(%error, "stats query failed");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Json(json!({"error": message})),
-                )
-                    .into_response()
+            StatsError::Store(failure) => {
+                tracing::warn!(error = %failure, "stats query failed");
+                error(StatusCode::SERVICE_UNAVAILABLE, None)
             }
         }
     }
@@ -110,16 +101,22 @@ impl StatsError {
     }
 }
 
-pub fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/daily", get(reports::daily))
-        .route("/sessions", get(reports::sessions))
-        .route("/features", get(reports::features))
-        .route("/programs", get(reports::programs))
-        .route("/clients", get(reports::clients))
-        .route("/live", get(reports::live))
-        .route("/errors", get(reports::errors))
-        .route("/features/{name}", get(reports::feature_data))
+/// The report routes (documented: `http::openapi`), without their layers.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(reports::daily))
+        .routes(routes!(reports::sessions))
+        .routes(routes!(reports::features))
+        .routes(routes!(reports::programs))
+        .routes(routes!(reports::clients))
+        .routes(routes!(reports::live))
+        .routes(routes!(reports::errors))
+        .routes(routes!(reports::feature_data))
+}
+
+/// The routes behind the token, with CSV export.
+pub fn guarded(routes: OpenApiRouter<AppState>, state: AppState) -> OpenApiRouter<AppState> {
+    routes
         .route_layer(middleware::from_fn(export::export))
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }

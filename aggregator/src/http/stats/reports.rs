@@ -1,13 +1,15 @@
 //! The report routes: each parses its query, reads through `report::live` (stored summaries,
 //! and the raw rows of days the rollup has not seen yet) and shapes with `report::shape`.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
-use serde_json::{json, Value};
 
+use super::answers::*;
+use super::query::{
+    ErrorsLimit, Export, FeatureName, PathOf, QueryOf, Range, SessionsLimit, SiteParam,
+};
 use super::{StatsError, DEFAULT_DAYS, DEFAULT_SESSIONS, MAX_SESSIONS};
+use crate::http::openapi::StatsRefusals;
 use crate::http::AppState;
 use crate::report::dates::{BadRange, DateRange};
 use crate::report::errors;
@@ -17,13 +19,11 @@ use crate::report::now;
 use crate::report::shape;
 use crate::report::site::Site;
 
-type Params = Query<HashMap<String, String>>;
-
-fn range(app: &AppState, params: &HashMap<String, String>) -> Result<DateRange, StatsError> {
+fn range(app: &AppState, range: &Range) -> Result<DateRange, StatsError> {
     let today = app.clock.now().date_naive();
     DateRange::parse(
-        params.get("from").map(String::as_str),
-        params.get("to").map(String::as_str),
+        range.from.as_deref(),
+        range.to.as_deref(),
         today,
         DEFAULT_DAYS,
     )
@@ -31,120 +31,201 @@ fn range(app: &AppState, params: &HashMap<String, String>) -> Result<DateRange, 
 }
 
 /// `?site=`: one site's reports; without it, all sites'.
-fn site(params: &HashMap<String, String>) -> Result<Option<Site>, StatsError> {
-    params
-        .get("site")
-        .map(|text| Site::parse(text))
+fn site(param: &SiteParam) -> Result<Option<Site>, StatsError> {
+    param
+        .site
+        .as_deref()
+        .map(Site::parse)
         .transpose()
         .map_err(StatsError::BadQuery)
 }
 
-fn with_range(range: &DateRange, mut body: Value) -> Json<Value> {
-    if let Some(object) = body.as_object_mut() {
-        object.insert("from".into(), json!(range.from));
-        object.insert("to".into(), json!(range.to));
-    }
-    Json(body)
-}
-
+/// Daily figures of the range: a gap-free series and its totals.
+#[utoipa::path(
+    get,
+    path = "/daily",
+    tag = "stats",
+    params(Range, SiteParam, Export),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the series and its totals (or, with `format=csv`, one row \
+                                      per day)",
+         content((DailyAnswer = "application/json"), (String = "text/csv"))),
+        StatsRefusals,
+    )
+)]
 pub async fn daily(
     State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let range = range(&app, &params)?;
-    let fresh = Fresh::read(&app.store, &range, site(&params)?.as_ref()).await?;
+    QueryOf(span): QueryOf<Range>,
+    QueryOf(only): QueryOf<SiteParam>,
+) -> Result<Json<DailyAnswer>, StatsError> {
+    let range = range(&app, &span)?;
+    let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
     let rows = fresh.daily_rows(&app.store, &range).await?;
     let rolled_up_at = app.store.last_rollup().await?.map(|at| at.and_utc());
-    Ok(with_range(
-        &range,
-        json!({"days": shape::series(&range, &rows), "totals": shape::totals(&rows),
-               "rolled_up_at": rolled_up_at, "live_days": fresh.live_days}),
-    ))
+    Ok(Json(DailyAnswer {
+        span: Span::from(&range),
+        days: shape::series(&range, &rows),
+        totals: shape::totals(&rows),
+        rolled_up_at,
+        live_days: fresh.live_days,
+    }))
 }
 
+/// The latest sessions (no id, no hash: what the deployment's "recent sessions" query shows).
+#[utoipa::path(
+    get,
+    path = "/sessions",
+    tag = "stats",
+    params(SessionsLimit, SiteParam, Export),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the latest sessions, newest first",
+         content((SessionsAnswer = "application/json"), (String = "text/csv"))),
+        StatsRefusals,
+    )
+)]
 pub async fn sessions(
     State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let limit = match params.get("limit") {
-        None => DEFAULT_SESSIONS,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_SESSIONS).contains(n))
-            .ok_or_else(|| {
-                StatsError::BadQuery(BadRange {
-                    field: "limit",
-                    reason: format!("limit must be a number from 1 to {MAX_SESSIONS}"),
-                })
-            })?,
-    };
+    QueryOf(limit): QueryOf<SessionsLimit>,
+    QueryOf(only): QueryOf<SiteParam>,
+) -> Result<Json<SessionsAnswer>, StatsError> {
+    let limit = bounded(
+        "limit",
+        limit.limit.as_deref(),
+        DEFAULT_SESSIONS,
+        MAX_SESSIONS,
+    )?;
     let sessions = app
         .store
-        .recent_sessions(limit, site(&params)?.as_ref())
+        .recent_sessions(limit, site(&only)?.as_ref())
         .await?;
-    Ok(Json(json!({"sessions": sessions})))
+    Ok(Json(SessionsAnswer { sessions }))
 }
 
+/// Uses of each feature over the range.
+#[utoipa::path(
+    get,
+    path = "/features",
+    tag = "stats",
+    params(Range, SiteParam, Export),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "features by uses, most used first",
+         content((FeaturesAnswer = "application/json"), (String = "text/csv"))),
+        StatsRefusals,
+    )
+)]
 pub async fn features(
     State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let range = range(&app, &params)?;
-    let fresh = Fresh::read(&app.store, &range, site(&params)?.as_ref()).await?;
-    let counts = shape::features(fresh.feature_counts(&app.store, &range).await?);
-    Ok(with_range(&range, json!({"features": counts})))
+    QueryOf(span): QueryOf<Range>,
+    QueryOf(only): QueryOf<SiteParam>,
+) -> Result<Json<FeaturesAnswer>, StatsError> {
+    let range = range(&app, &span)?;
+    let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
+    let features = shape::features(fresh.feature_counts(&app.store, &range).await?);
+    Ok(Json(FeaturesAnswer {
+        span: Span::from(&range),
+        features,
+    }))
 }
 
+/// Program runs of the sessions started in the range (raw rows: within retention).
+#[utoipa::path(
+    get,
+    path = "/programs",
+    tag = "stats",
+    params(Range, SiteParam, Export),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "runs, outcomes, run times and their histogram",
+         content((ProgramsAnswer = "application/json"), (String = "text/csv"))),
+        StatsRefusals,
+    )
+)]
 pub async fn programs(
     State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let range = range(&app, &params)?;
-    let stats = shape::programs(
-        &app.store
-            .program_totals(&range, site(&params)?.as_ref())
-            .await?,
-    );
-    Ok(with_range(&range, json!(stats)))
+    QueryOf(span): QueryOf<Range>,
+    QueryOf(only): QueryOf<SiteParam>,
+) -> Result<Json<ProgramsAnswer>, StatsError> {
+    let range = range(&app, &span)?;
+    let totals = app
+        .store
+        .program_totals(&range, site(&only)?.as_ref())
+        .await?;
+    Ok(Json(ProgramsAnswer {
+        span: Span::from(&range),
+        programs: shape::programs(&totals),
+    }))
 }
 
+/// Sessions by browser, OS and device over the range.
+#[utoipa::path(
+    get,
+    path = "/clients",
+    tag = "stats",
+    params(Range, SiteParam, Export),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the three breakdowns, each largest first",
+         content((ClientsAnswer = "application/json"), (String = "text/csv"))),
+        StatsRefusals,
+    )
+)]
 pub async fn clients(
     State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let range = range(&app, &params)?;
-    let fresh = Fresh::read(&app.store, &range, site(&params)?.as_ref()).await?;
+    QueryOf(span): QueryOf<Range>,
+    QueryOf(only): QueryOf<SiteParam>,
+) -> Result<Json<ClientsAnswer>, StatsError> {
+    let range = range(&app, &span)?;
+    let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
     let clients = shape::clients(fresh.client_counts(&app.store, &range).await?);
-    Ok(with_range(&range, json!(clients)))
+    Ok(Json(ClientsAnswer {
+        span: Span::from(&range),
+        clients,
+    }))
 }
 
 /// Who is on each site now, and their programs' runs and errors in the last 5 and 30 minutes.
+#[utoipa::path(
+    get,
+    path = "/live",
+    tag = "stats",
+    params(SiteParam, Export),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "sessions seen within two heartbeat intervals, and recent \
+                                      runs, in total and by site",
+         content((LiveAnswer = "application/json"), (String = "text/csv"))),
+        StatsRefusals,
+    )
+)]
 pub async fn live(
     State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let only = site(&params)?;
-    let now = app.clock.now();
-    let [seen, five, thirty] = now::cutoffs(now, app.heartbeat_interval);
+    QueryOf(only): QueryOf<SiteParam>,
+) -> Result<Json<LiveAnswer>, StatsError> {
+    let only = site(&only)?;
+    let at = app.clock.now();
+    let [seen, five, thirty] = now::cutoffs(at, app.heartbeat_interval);
     let sites = app
         .store
-        .live_sites(seen.naive_utc(), five.naive_utc(), thirty.naive_utc())
+        .live_sites(
+            seen.naive_utc(),
+            five.naive_utc(),
+            thirty.naive_utc(),
+            at.naive_utc(),
+        )
         .await?;
     let sites = sites
         .into_iter()
         .filter(|s| only.as_ref().is_none_or(|o| o.as_str() == s.site))
         .collect();
-    let mut body = json!(now::view(sites));
-    if let Some(object) = body.as_object_mut() {
-        object.insert("at".into(), json!(now));
-        object.insert(
-            "heartbeat_interval_secs".into(),
-            json!(app.heartbeat_interval.as_secs()),
-        );
-        object.insert("seen_since".into(), json!(seen));
-    }
-    Ok(Json(body))
+    Ok(Json(LiveAnswer {
+        now: now::view(sites),
+        at,
+        heartbeat_interval_secs: app.heartbeat_interval.as_secs(),
+        seen_since: seen,
+    }))
 }
 
 /// Groups shown at most (`?limit=`, default 20).
@@ -152,28 +233,39 @@ const MAX_ERRORS: u32 = 100;
 
 /// The most frequent program errors of sessions that started in the range, grouped so that the
 /// same error on different lines counts together.
+#[utoipa::path(
+    get,
+    path = "/errors",
+    tag = "stats",
+    params(Range, SiteParam, ErrorsLimit, Export),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "error groups by runs, each with its latest message",
+         content((ErrorsAnswer = "application/json"), (String = "text/csv"))),
+        StatsRefusals,
+    )
+)]
 pub async fn errors(
     State(app): State<AppState>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
-    let range = range(&app, &params)?;
-    let limit = bounded("limit", params.get("limit"), 20, MAX_ERRORS)?;
-    let rows = app
-        .store
-        .error_runs(&range, site(&params)?.as_ref())
-        .await?;
-    let runs: u64 = rows.iter().map(|r| r.runs).sum();
-    let groups = errors::group(rows, limit as usize);
-    Ok(with_range(
-        &range,
-        json!({"failed_runs": runs, "errors": groups}),
-    ))
+    QueryOf(span): QueryOf<Range>,
+    QueryOf(only): QueryOf<SiteParam>,
+    QueryOf(limit): QueryOf<ErrorsLimit>,
+) -> Result<Json<ErrorsAnswer>, StatsError> {
+    let range = range(&app, &span)?;
+    let limit = bounded("limit", limit.limit.as_deref(), 20, MAX_ERRORS)?;
+    let rows = app.store.error_runs(&range, site(&only)?.as_ref()).await?;
+    let failed_runs: u64 = rows.iter().map(|r| r.runs).sum();
+    Ok(Json(ErrorsAnswer {
+        span: Span::from(&range),
+        failed_runs,
+        errors: errors::group(rows, limit as usize),
+    }))
 }
 
 /// An optional count from 1 to `max`.
 fn bounded(
     field: &'static str,
-    text: Option<&String>,
+    text: Option<&str>,
     default: u32,
     max: u32,
 ) -> Result<u32, StatsError> {
@@ -194,28 +286,41 @@ fn bounded(
 
 /// The most frequent values of each key of one feature's data (bounded: see
 /// `report::feature_data`).
+#[utoipa::path(
+    get,
+    path = "/features/{name}",
+    tag = "stats",
+    params(FeatureName, Range, SiteParam, Export),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the top keys of the feature's data and their top values",
+         content((FeatureDataAnswer = "application/json"), (String = "text/csv"))),
+        StatsRefusals,
+    )
+)]
 pub async fn feature_data(
     State(app): State<AppState>,
-    Path(name): Path<String>,
-    Query(params): Params,
-) -> Result<Json<Value>, StatsError> {
+    PathOf(feature): PathOf<FeatureName>,
+    QueryOf(span): QueryOf<Range>,
+    QueryOf(only): QueryOf<SiteParam>,
+) -> Result<Json<FeatureDataAnswer>, StatsError> {
+    let name = feature.name;
     if !crate::domain::event::is_name(&name) {
         return Err(StatsError::BadQuery(BadRange {
             field: "name",
             reason: "a feature name matches [a-z0-9_.:-]{1,64}".into(),
         }));
     }
-    let range = range(&app, &params)?;
+    let range = range(&app, &span)?;
     let limit = feature_data::MAX_DISTINCT;
     let rows = app
         .store
-        .feature_data(&name, &range, site(&params)?.as_ref(), limit)
+        .feature_data(&name, &range, site(&only)?.as_ref(), limit)
         .await?;
-    let truncated = rows.len() as u32 >= limit;
-    let mut body = json!(feature_data::summarize(&rows));
-    if let Some(object) = body.as_object_mut() {
-        object.insert("feature".into(), json!(name));
-        object.insert("truncated".into(), json!(truncated));
-    }
-    Ok(with_range(&range, body))
+    Ok(Json(FeatureDataAnswer {
+        span: Span::from(&range),
+        truncated: rows.len() as u32 >= limit,
+        data: feature_data::summarize(&rows),
+        feature: name,
+    }))
 }

@@ -1,0 +1,103 @@
+//! The JSON answers of the stats routes: the shaped figures of `report::model` with the range and
+//! the freshness they were read with. The OpenAPI description is generated from these types.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::report::dates::DateRange;
+use crate::report::feature_data::FeatureData;
+use crate::report::model::{
+    Clients, DailyPoint, ErrorGroup, FeatureCount, LiveNow, ProgramStats, RecentSession, Totals,
+};
+
+/// The days an answer covers, both included (UTC).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct Span {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl From<&DateRange> for Span {
+    fn from(range: &DateRange) -> Self {
+        Span {
+            from: range.from,
+            to: range.to,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DailyAnswer {
+    #[serde(flatten)]
+    pub span: Span,
+    /// One point per day of the range, in order; days without sessions are zeros.
+    pub days: Vec<DailyPoint>,
+    pub totals: Totals,
+    /// When the rollup last recomputed any day; null before its first run.
+    pub rolled_up_at: Option<DateTime<Utc>>,
+    /// Days answered from the raw rows (not rolled up yet, or changed since their rollup).
+    pub live_days: Vec<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionsAnswer {
+    /// The latest sessions by start, newest first.
+    pub sessions: Vec<RecentSession>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeaturesAnswer {
+    #[serde(flatten)]
+    pub span: Span,
+    /// Features by uses, most used first.
+    pub features: Vec<FeatureCount>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramsAnswer {
+    #[serde(flatten)]
+    pub span: Span,
+    #[serde(flatten)]
+    pub programs: ProgramStats,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientsAnswer {
+    #[serde(flatten)]
+    pub span: Span,
+    #[serde(flatten)]
+    pub clients: Clients,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LiveAnswer {
+    #[serde(flatten)]
+    pub now: LiveNow,
+    /// The server's time of the answer.
+    pub at: DateTime<Utc>,
+    pub heartbeat_interval_secs: u64,
+    /// Sessions seen since this time (two heartbeat intervals before `at`) are counted.
+    pub seen_since: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorsAnswer {
+    #[serde(flatten)]
+    pub span: Span,
+    /// Failed runs of the sessions started in the range, in every group.
+    pub failed_runs: u64,
+    /// The most frequent groups.
+    pub errors: Vec<ErrorGroup>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeatureDataAnswer {
+    #[serde(flatten)]
+    pub span: Span,
+    pub feature: String,
+    /// More distinct data values than a drill-down reads: the counts are of the most frequent.
+    pub truncated: bool,
+    #[serde(flatten)]
+    pub data: FeatureData,
+}
