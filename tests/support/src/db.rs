@@ -209,6 +209,23 @@ impl Drop for TestDb {
             runtime.block_on(async {
                 let pool = Pool::new(server.as_str());
                 if let Ok(mut conn) = pool.get_conn().await {
+                    // A connection of the test still open in a transaction (an aggregator's
+                    // rollup cut off by its shutdown, say) holds a metadata lock that DROP
+                    // DATABASE would wait for without end: its pool rolls it back in a task of
+                    // the test's runtime, which this drop blocks. Closing such connections on the
+                    // server rolls them back at once.
+                    let others: Vec<u64> = conn
+                        .exec(
+                            "SELECT id FROM information_schema.processlist \
+                             WHERE db = ? AND id <> CONNECTION_ID()",
+                            (name.as_str(),),
+                        )
+                        .await
+                        .unwrap_or_default();
+                    for id in others {
+                        let _ = conn.query_drop(format!("KILL CONNECTION {id}")).await;
+                    }
+                    let _ = conn.query_drop("SET SESSION lock_wait_timeout = 60").await;
                     let _ = conn
                         .query_drop(format!("DROP DATABASE IF EXISTS {name}"))
                         .await;
