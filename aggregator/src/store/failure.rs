@@ -38,6 +38,7 @@ pub enum Failure {
 const MYSQL_CONFLICT: &[u16] = &[
     1205, // lock wait timeout exceeded
     1213, // deadlock found, or a Galera certification failure at commit
+    1305, // the write path's guard savepoint gone: a Galera brute-force abort ended the transaction
 ];
 
 /// "Got error %d during COMMIT": on Galera the transaction may be committed all the same.
@@ -105,6 +106,7 @@ mod tests {
         for phase in [Phase::Write, Phase::Commit] {
             assert_eq!(mysql(1213).failure(phase), Failure::Conflict, "{phase:?}");
             assert_eq!(mysql(1205).failure(phase), Failure::Conflict, "{phase:?}");
+            assert_eq!(mysql(1305).failure(phase), Failure::Conflict, "{phase:?}");
             assert_eq!(
                 mysql(1047).failure(phase),
                 Failure::Unavailable,

@@ -27,6 +27,15 @@ use crate::domain::ingest::ProgramRow;
 use crate::domain::session::SessionFacts;
 use crate::store::{Ingest, StoreError, Written};
 
+/// Ends every write script: fails unless the flush's transaction is still the one running. Its
+/// savepoint `flush` is set right after `START TRANSACTION` and released again by the COMMIT's
+/// round trip. A Galera brute-force abort (another node's write wanting the flush's locks) rolls
+/// the transaction back, and the server may go on with the rest of a multi-statement script in
+/// a new transaction without reporting it; the savepoint is gone with the old one, so `RELEASE`
+/// fails (1305) and the flush is a conflict. With autocommit off, nothing the server ran after
+/// the abort can commit on its own (docs/scale-out.md).
+const CHECK_GUARD: &str = "RELEASE SAVEPOINT flush;SAVEPOINT flush";
+
 /// Rows per statement: big enough to amortize round trips, small enough for any packet limit
 /// (a row is at most about 4.5 KB of SQL, so 500 stay under the 4 MB max_allowed_packet of
 /// older servers).
@@ -78,7 +87,9 @@ struct OpenFlush {
 impl Written for OpenFlush {
     /// Commits; on success the connection serves a later flush.
     async fn commit(mut self: Box<Self>) -> Result<EventCounts, StoreError> {
-        self.conn.query_drop("COMMIT").await?;
+        self.conn
+            .query_drop("RELEASE SAVEPOINT flush;COMMIT")
+            .await?;
         let OpenFlush {
             conn,
             conns,
@@ -106,8 +117,13 @@ impl Ingest for MySqlStore {
                 // reset also ends the session setting below.
                 conn.reset_connection(true);
                 // Read committed: no gap locks, so replicas inserting new sessions do not deadlock.
-                conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                    .await?;
+                // Autocommit off: what the server runs after a brute-force abort ended the
+                // flush's transaction opens another one, which only an explicit COMMIT ends, and
+                // the guard savepoint stops that COMMIT.
+                conn.query_drop(
+                    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;SET SESSION autocommit = 0",
+                )
+                .await?;
                 conn
             }
         };
@@ -133,8 +149,10 @@ impl Ingest for MySqlStore {
     }
 }
 
+/// A deadlock, or the guard savepoint found gone (the transaction was aborted): either way the
+/// flush's transaction is rolled back.
 fn is_deadlock(error: &StoreError) -> bool {
-    matches!(error, StoreError::MySql(mysql_async::Error::Server(e)) if e.code == 1213)
+    matches!(error, StoreError::MySql(mysql_async::Error::Server(e)) if e.code == 1213 || e.code == 1305)
 }
 
 /// Everything but the commit; returns the event rows inserted.
@@ -155,6 +173,8 @@ async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError
     let mut in_script = 0..0;
     for (i, statement) in statements.iter().enumerate() {
         if !script.is_empty() && script.len() + statement.len() > BATCH_BYTES {
+            script.push(';');
+            script.push_str(CHECK_GUARD);
             features +=
                 run_script(conn, std::mem::take(&mut script), in_script, features_from).await?;
             in_script = i..i;
@@ -166,6 +186,8 @@ async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError
         in_script.end = i + 1;
     }
     if !script.is_empty() {
+        script.push(';');
+        script.push_str(CHECK_GUARD);
         features += run_script(conn, script, in_script, features_from).await?;
     }
     Ok(EventCounts {
@@ -176,7 +198,8 @@ async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError
 
 /// Sends one script of the statements `in_script` (indexes into the flush's statements) and
 /// returns the rows affected by those at or after `features_from`. The server answers each
-/// statement in turn; the first that fails ends the script with its error. With
+/// statement in turn; the first that fails ends the script with its error (the script's last
+/// statements are [`CHECK_GUARD`], whose results are read and dropped). With
 /// `ON DUPLICATE KEY UPDATE event_id = event_id` a duplicate affects 0 rows and a new one 1, as
 /// long as the connection does not ask for found rows (`CLIENT_FOUND_ROWS`, which the store
 /// turns off).
@@ -228,7 +251,7 @@ async fn begin_and_lock(
     conn: &mut Conn,
     flush: &Flush,
 ) -> Result<HashMap<String, StoredSession>, StoreError> {
-    let mut sql = String::from("START TRANSACTION");
+    let mut sql = String::from("START TRANSACTION;SAVEPOINT flush");
     let ids: Vec<&String> = flush.sessions.iter().map(|s| &s.session_id).collect();
     for chunk in ids.chunks(CHUNK) {
         sql.push(';');
@@ -244,7 +267,7 @@ async fn begin_and_lock(
     }
     let mut sessions = HashMap::with_capacity(ids.len());
     let mut result = conn.query_iter(sql).await?;
-    // One result set per statement; START TRANSACTION gives an empty one.
+    // One result set per statement; START TRANSACTION and SAVEPOINT give empty ones.
     while !result.is_empty() {
         for row in result.collect::<FactsRow>().await? {
             let (
