@@ -19,6 +19,16 @@ pub struct BadRange {
     pub reason: String,
 }
 
+/// The first day a report may cover.
+fn earliest() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1000, 1, 1).expect("a valid date")
+}
+
+/// The last day a report may cover (its reads end at the next midnight, still in year 9999).
+fn latest() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 30).expect("a valid date")
+}
+
 impl DateRange {
     /// The `days` days ending with `last`.
     pub fn ending(last: NaiveDate, days: u64) -> DateRange {
@@ -47,6 +57,15 @@ impl DateRange {
             },
             (None, None) => DateRange::ending(today, default_days),
         };
+        // The databases' DATETIME holds years 1000 to 9999, and a day's reads end at the next
+        // midnight: a range outside that would reach the database as a value it cannot hold.
+        let (first, last) = (earliest(), latest());
+        if range.from < first || range.to > last {
+            return Err(BadRange {
+                field: if range.from < first { "from" } else { "to" },
+                reason: format!("dates run from {first} to {last}"),
+            });
+        }
         if range.to < range.from {
             return Err(BadRange {
                 field: "to",
@@ -145,5 +164,15 @@ mod tests {
         let range =
             DateRange::parse(Some("2026-02-28"), Some("2026-02-28"), d("2026-11-28"), 30).unwrap();
         assert_eq!(range.days().collect::<Vec<_>>(), vec![d("2026-02-28")]);
+    }
+
+    #[test]
+    fn ranges_stay_within_the_databases_years() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let early = DateRange::parse(None, Some("1000-01-05"), today, 30).unwrap_err();
+        assert_eq!(early.field, "from");
+        let late = DateRange::parse(Some("9999-12-31"), None, today, 30).unwrap_err();
+        assert_eq!(late.field, "to");
+        assert!(DateRange::parse(Some("1000-01-01"), Some("1000-01-31"), today, 30).is_ok());
     }
 }
