@@ -100,7 +100,7 @@ pub fn router(
     let stack = ServiceBuilder::new()
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
         .layer_fn(security_headers::wrap)
-        .option_layer(metrics.map(|_| axum::middleware::from_fn(metrics::count)))
+        .option_layer(metrics.map(|_| metrics::CountLayer))
         .layer(cors)
         .service(routes);
     Router::new().fallback_service(stack)
