@@ -174,3 +174,7 @@ pub fn program_totals(site: Option<&Site>) -> String {
         runs_of_sessions(site)
     )
 }
+
+/// Whether any session started before `?`: an index lookup (`idx_start_time`) that tells the
+/// retention whether its delete of events by session has anything to do.
+pub const ANY_SESSION_BEFORE: &str = "SELECT 1 FROM ide_sessions WHERE start_time < ? LIMIT 1";

@@ -127,8 +127,18 @@ impl Retention for SqliteStore {
             "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE session_id IN \
              (SELECT session_id FROM ide_sessions WHERE start_time < ?1) LIMIT ?2)"
         );
-        Ok(self.in_chunks(&by_time, time_text(cutoff)).await?
-            + self.in_chunks(&by_session, time_text(cutoff)).await?)
+        let deleted = self.in_chunks(&by_time, time_text(cutoff)).await?;
+        // As on MySQL: the delete by session scans the event table, and has work only while
+        // sessions older than the cutoff remain.
+        let at = time_text(cutoff);
+        let old = self
+            .other
+            .run(move |conn| Ok(conn.prepare_cached(sql::ANY_SESSION_BEFORE)?.exists([at])?))
+            .await?;
+        if !old {
+            return Ok(deleted);
+        }
+        Ok(deleted + self.in_chunks(&by_session, time_text(cutoff)).await?)
     }
 
     async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
