@@ -12,16 +12,23 @@ use crate::visitor::IpMode;
 mod env;
 mod legacy;
 pub mod limits;
+mod secret;
 
 pub use env::ENV_VARS;
+pub use secret::{DatabaseUrl, Secret};
 
-#[derive(Clone, Deserialize)]
+/// Printable without secrets (`check-config` prints it): the database password and the admin
+/// token are masked by their types.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// False only when the legacy JSON says `"enabled": false`.
+    #[serde(skip)]
+    pub enabled: bool,
     pub listen: SocketAddr,
     /// `mysql://user:password@host:port/database` (never printed with its password) or
     /// `sqlite:<path>`; none is SQLite at `usage.sqlite3` (`store::DEFAULT_SQLITE_PATH`).
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     /// How long `serve` waits for an unreachable MySQL server at start (retrying with backoff,
     /// `/healthz` up and `/readyz` saying why meanwhile) before it gives up; 0 gives up at once.
     /// Credentials, a missing database or a bad URL fail at once whatever this says.
@@ -65,7 +72,7 @@ pub struct Config {
     /// Raw sessions and events are kept this many days; daily summaries are kept forever.
     pub retention_days: u32,
     /// Bearer token of the stats API and dashboard; without it they answer 503.
-    pub admin_token: Option<String>,
+    pub admin_token: Option<Secret>,
     /// Served at `/`: the demo IDE page and the dashboard.
     pub static_dir: PathBuf,
     /// Served at `/usage/`: the built browser client.
@@ -76,9 +83,6 @@ pub struct Config {
     pub metrics: bool,
     /// Socket deadlines, the connection cap and the rate limits (`[limits]`).
     pub limits: limits::Limits,
-    /// False only when the legacy JSON says `"enabled": false`.
-    #[serde(skip)]
-    pub enabled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -86,47 +90,6 @@ pub struct Config {
 pub enum LogFormat {
     Text,
     Json,
-}
-
-/// Printable without secrets: the database password and the admin token are masked
-/// (`check-config` prints this).
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let database = self
-            .database_url
-            .as_deref()
-            .map(crate::store::redact_password);
-        let token = self.admin_token.as_ref().map(|_| "*** (set)");
-        f.debug_struct("Config")
-            .field("enabled", &self.enabled)
-            .field("listen", &self.listen)
-            .field("database_url", &database)
-            .field("database_wait_secs", &self.database_wait_secs)
-            .field("ssl_ca", &self.ssl_ca)
-            .field("ip_mode", &self.ip_mode)
-            .field("allowed_origins", &self.allowed_origins)
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("honor_privacy_signals", &self.honor_privacy_signals)
-            .field("store_full_user_agent", &self.store_full_user_agent)
-            .field("sites", &self.sites)
-            .field("idle_timeout_secs", &self.idle_timeout_secs)
-            .field("session_slack_secs", &self.session_slack_secs)
-            .field("queue_capacity", &self.queue_capacity)
-            .field("max_requests_per_flush", &self.max_requests_per_flush)
-            .field("flush_timeout_secs", &self.flush_timeout_secs)
-            .field("retry_after_secs", &self.retry_after_secs)
-            .field("maintenance_interval_secs", &self.maintenance_interval_secs)
-            .field("rollup_interval_secs", &self.rollup_interval_secs)
-            .field("rollup_window_days", &self.rollup_window_days)
-            .field("retention_days", &self.retention_days)
-            .field("admin_token", &token)
-            .field("static_dir", &self.static_dir)
-            .field("client_dir", &self.client_dir)
-            .field("log_format", &self.log_format)
-            .field("metrics", &self.metrics)
-            .field("limits", &self.limits)
-            .finish()
-    }
 }
 
 impl Default for Config {
@@ -249,7 +212,7 @@ impl Config {
             ));
         }
         if let Some(token) = &self.admin_token {
-            if token.trim().len() < MIN_ADMIN_TOKEN_LEN {
+            if token.expose().trim().len() < MIN_ADMIN_TOKEN_LEN {
                 errors.push(format!("admin_token (USAGE_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
             }
         }
@@ -261,13 +224,13 @@ impl Config {
 
     /// The database URL; `None` means the embedded SQLite store at its default path.
     pub fn database_url(&self) -> Option<&str> {
-        self.database_url.as_deref()
+        self.database_url.as_ref().map(DatabaseUrl::expose)
     }
 
     /// Where the store is, and how to trust it.
     pub fn database(&self) -> crate::store::Target {
         crate::store::Target {
-            url: self.database_url.clone(),
+            url: self.database_url().map(str::to_owned),
             ssl_ca: self.ssl_ca.clone(),
         }
     }

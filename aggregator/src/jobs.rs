@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::clock::SharedClock;
 use crate::metrics;
 use crate::report::Reports;
-use crate::store::{Store, StoreError};
+use crate::store::{Lease, Store, StoreError};
 use crate::visitor::SaltBook;
 
 #[derive(Clone)]
@@ -59,18 +59,17 @@ impl Jobs {
     /// under the rollup lease: while another replica holds it, this round does nothing, so two
     /// replicas never roll up a day at the same time.
     pub async fn run_reports(&self) -> Result<Round, StoreError> {
-        let lease = (REPORTS_LEASE, self.replica_id.as_str());
-        if !self
-            .store
-            .claim_lease(lease.0, lease.1, REPORTS_LEASE_TTL)
-            .await?
-        {
+        let lease = Lease {
+            name: REPORTS_LEASE,
+            holder: &self.replica_id,
+        };
+        if !self.store.claim_lease(lease, REPORTS_LEASE_TTL).await? {
             tracing::debug!("another replica holds the rollup lease; this round skips");
             return Ok(Round::default());
         }
         let round = self.reports_under_lease().await;
         // Given up at once, so that the next round, of any replica, need not wait for the expiry.
-        let released = self.store.release_lease(lease.0, lease.1).await;
+        let released = self.store.release_lease(lease).await;
         let round = round?;
         released?;
         Ok(round)

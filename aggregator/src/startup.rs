@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::http::serve::SocketLimits;
 use crate::http::{self, AppState, IngestRules, StaticDirs, Visitors};
 use crate::jobs::Jobs;
@@ -97,7 +97,7 @@ impl Application {
                 body_timeout: Duration::from_secs(config.limits.body_timeout_secs),
             },
             rate_limits: http::rate_limit::RateLimits::new(&config.limits),
-            admin_token: http::stats::admin_token(config.admin_token.as_deref()),
+            admin_token: http::stats::admin_token(config.admin_token.as_ref().map(Secret::expose)),
             heartbeat_interval: Duration::from_secs(config.heartbeat_interval_secs),
         };
         let dirs = StaticDirs {

@@ -31,7 +31,7 @@ impl Aggregator {
         let root = repo_root();
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            database_url: Some(db.url()),
+            database_url: Some(db.url().into()),
             static_dir: root.join("www"),
             client_dir: root.join("target/usage-client"),
             // Loaded CI machines can take seconds to commit: see aggregator/tests/api/helpers.

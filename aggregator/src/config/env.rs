@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{parse_net, Config, LogFormat};
+use super::{parse_net, Config, LogFormat, Secret};
 
 pub(super) fn apply_env(
     config: &mut Config,
@@ -29,7 +29,7 @@ pub(super) fn apply_env(
     for name in ENV_VARS {
         let Some(text) = env(name) else { continue };
         match *name {
-            "USAGE_DATABASE_URL" => config.database_url = Some(text),
+            "USAGE_DATABASE_URL" => config.database_url = Some(text.into()),
             "USAGE_DATABASE_WAIT_SECS" => config.database_wait_secs = parsed(name, &text)?,
             "USAGE_SSL_CA" => {
                 config.ssl_ca = Some(PathBuf::from(text)).filter(|p| !p.as_os_str().is_empty())
@@ -56,7 +56,9 @@ pub(super) fn apply_env(
             }
             "USAGE_ROLLUP_WINDOW_DAYS" => config.rollup_window_days = parsed(name, &text)?,
             "USAGE_RETENTION_DAYS" => config.retention_days = parsed(name, &text)?,
-            "USAGE_ADMIN_TOKEN" => config.admin_token = Some(text).filter(|t| !t.is_empty()),
+            "USAGE_ADMIN_TOKEN" => {
+                config.admin_token = Some(text).filter(|t| !t.is_empty()).map(Secret::from)
+            }
             "USAGE_STATIC_DIR" => config.static_dir = PathBuf::from(text),
             "USAGE_CLIENT_DIR" => config.client_dir = PathBuf::from(text),
             "USAGE_METRICS" => config.metrics = parsed(name, &text)?,

@@ -78,7 +78,7 @@ pub fn apply(
         url.query_pairs_mut().append_pair("socket", &socket);
     }
     config.ssl_ca = mysql.ssl_ca.filter(|s| !s.is_empty()).map(Into::into);
-    config.database_url = Some(url.to_string());
+    config.database_url = Some(url.to_string().into());
     config.enabled = file.usage_tracking.enabled;
     Ok(())
 }

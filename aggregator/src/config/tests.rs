@@ -42,7 +42,7 @@ fn environment_overrides_the_toml_file() {
     let config = Config::load(Some(toml.path()), None, &env).unwrap();
     assert_eq!(config.ip_mode, IpMode::Drop);
     assert_eq!(config.listen.port(), 9000);
-    assert_eq!(config.database_url.as_deref(), Some("mysql://a@b/c"));
+    assert_eq!(config.database_url(), Some("mysql://a@b/c"));
     assert_eq!(
         config.allowed_origins,
         vec!["https://ide.example", "http://localhost:8000"]
@@ -81,11 +81,11 @@ fn reads_the_deployment_json_with_substitution() {
     ]);
     let config = Config::load(None, Some(json.path()), &env).unwrap();
     assert_eq!(
-        config.database_url.as_deref(),
+        config.database_url(),
         Some("mysql://doadmin:p%40ss%3Aw%2Frd@db.example:25060/mbasic_logs")
     );
     assert!(config.enabled);
-    let opts = mysql_async::Opts::from_url(config.database_url.as_deref().unwrap()).unwrap();
+    let opts = mysql_async::Opts::from_url(config.database_url().unwrap()).unwrap();
     assert_eq!(opts.pass(), Some("p@ss:w/rd"));
 }
 
@@ -98,7 +98,7 @@ fn the_deployment_json_names_a_missing_variable_and_can_disable() {
     assert!(err.contains("MYSQL_HOST"), "{err}");
     let config = Config::load(None, Some(json.path()), &env_of(&[("MYSQL_HOST", "h")])).unwrap();
     assert!(!config.enabled);
-    assert_eq!(config.database_url.as_deref(), Some("mysql://u@h:3306/d"));
+    assert_eq!(config.database_url(), Some("mysql://u@h:3306/d"));
 }
 
 #[test]
@@ -134,7 +134,10 @@ fn report_settings_have_defaults_and_are_checked() {
         ),
         (30, 2, 60)
     );
-    assert_eq!(config.admin_token.as_deref(), Some("0123456789abcdef0123"));
+    assert_eq!(
+        config.admin_token.as_ref().map(Secret::expose),
+        Some("0123456789abcdef0123")
+    );
     let short = Config::load(None, None, &env_of(&[("USAGE_ADMIN_TOKEN", "secret")])).unwrap_err();
     assert!(short.contains("USAGE_ADMIN_TOKEN"), "{short}");
     let window = Config::load(None, None, &env_of(&[("USAGE_RETENTION_DAYS", "3")])).unwrap_err();
@@ -165,7 +168,7 @@ fn the_deployment_json_carries_its_ca_and_socket() {
     ));
     let config = Config::load(None, Some(json.path()), &env_of(&[])).unwrap();
     assert_eq!(config.ssl_ca.as_deref(), Some(ca.path()));
-    let url = config.database_url.as_deref().unwrap();
+    let url = config.database_url().unwrap();
     let opts = mysql_async::Opts::from_url(url).unwrap();
     assert_eq!(opts.socket(), Some("/run/my sql/sock"), "{url}");
     assert!(opts.ssl_opts().is_some(), "{url}");

@@ -57,12 +57,12 @@ impl Flush {
             flush.programs.extend(
                 rows.programs
                     .into_iter()
-                    .filter(|r| seen.insert(r.event_id)),
+                    .filter(|r| seen.insert(r.head.event_id)),
             );
             flush.features.extend(
                 rows.features
                     .into_iter()
-                    .filter(|r| seen.insert(r.event_id)),
+                    .filter(|r| seen.insert(r.head.event_id)),
             );
         }
         flush
@@ -75,7 +75,7 @@ impl Flush {
     ) -> Result<Vec<&ProgramRow>, E> {
         let mut new = Vec::new();
         for run in &self.programs {
-            if !is_stored(&run.event_id)? {
+            if !is_stored(&run.head.event_id)? {
                 new.push(run);
             }
         }
@@ -102,7 +102,7 @@ impl Flush {
         let mut added: HashMap<&str, RunCounters> = HashMap::new();
         for run in new_runs {
             added
-                .entry(run.session_id.as_str())
+                .entry(run.head.session_id.as_str())
                 .or_default()
                 .count(&run.run);
         }
@@ -124,7 +124,7 @@ impl Flush {
 mod tests {
     use super::*;
     use crate::domain::event::ProgramRun;
-    use crate::domain::ingest::SessionIdentity;
+    use crate::domain::ingest::{EventHead, SessionIdentity};
     use crate::domain::session::SessionFacts;
     use chrono::{TimeZone, Utc};
 
@@ -164,10 +164,12 @@ mod tests {
             programs: run_ids
                 .iter()
                 .map(|&i| ProgramRow {
-                    event_id: Id128([i; 16]),
-                    session_id: session.into(),
-                    seq: i.into(),
-                    timestamp: at,
+                    head: EventHead {
+                        event_id: Id128([i; 16]),
+                        session_id: session.into(),
+                        seq: i.into(),
+                        timestamp: at,
+                    },
                     run: run.clone(),
                 })
                 .collect(),
@@ -207,7 +209,11 @@ mod tests {
             ],
             Duration::zero(),
         );
-        let ids: Vec<u8> = flush.programs.iter().map(|p| p.event_id.0[0]).collect();
+        let ids: Vec<u8> = flush
+            .programs
+            .iter()
+            .map(|p| p.head.event_id.0[0])
+            .collect();
         assert_eq!(ids, vec![1, 2, 3]);
         assert_eq!(flush.received.programs, 6);
         let inserted = EventCounts {
@@ -231,7 +237,7 @@ mod tests {
             Duration::seconds(300),
         );
         let new = flush.new_runs(|id| Ok::<_, ()>(id.0[0] == 2)).unwrap();
-        let ids: Vec<u8> = new.iter().map(|p| p.event_id.0[0]).collect();
+        let ids: Vec<u8> = new.iter().map(|p| p.head.event_id.0[0]).collect();
         assert_eq!(ids, vec![1, 3, 4], "run 2 is stored already");
         let stored_a = SessionFacts {
             max_offset_ms: 90_000,

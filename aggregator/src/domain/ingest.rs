@@ -76,21 +76,24 @@ impl SessionUpdate {
     }
 }
 
+/// The columns every event row begins with, whatever its kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProgramRow {
+pub struct EventHead {
     pub event_id: Id128,
     pub session_id: String,
     pub seq: u32,
     pub timestamp: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramRow {
+    pub head: EventHead,
     pub run: ProgramRun,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatureRow {
-    pub event_id: Id128,
-    pub session_id: String,
-    pub seq: u32,
-    pub timestamp: DateTime<Utc>,
+    pub head: EventHead,
     pub name: String,
     pub data: Option<String>,
 }
@@ -132,24 +135,15 @@ pub fn rows_of(
     let mut programs = Vec::new();
     let mut features = Vec::new();
     for event in batch.events {
-        let (event_id, seq, timestamp) = (event.id, event.seq, when(event.t_ms));
-        let session_id = session_id.clone();
+        let head = EventHead {
+            event_id: event.id,
+            session_id: session_id.clone(),
+            seq: event.seq,
+            timestamp: when(event.t_ms),
+        };
         match event.kind {
-            EventKind::ProgramRun(run) => programs.push(ProgramRow {
-                event_id,
-                session_id,
-                seq,
-                timestamp,
-                run,
-            }),
-            EventKind::Feature { name, data } => features.push(FeatureRow {
-                event_id,
-                session_id,
-                seq,
-                timestamp,
-                name,
-                data,
-            }),
+            EventKind::ProgramRun(run) => programs.push(ProgramRow { head, run }),
+            EventKind::Feature { name, data } => features.push(FeatureRow { head, name, data }),
             EventKind::Start | EventKind::Heartbeat { .. } | EventKind::End => {}
         }
     }
@@ -286,11 +280,11 @@ mod tests {
         assert_eq!(rows.features.len(), 1);
         assert_eq!(rows.event_count(), 2);
         assert_eq!(
-            rows.programs[0].timestamp,
+            rows.programs[0].head.timestamp,
             Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 4).unwrap()
         );
         assert_eq!(
-            rows.features[0].timestamp.timestamp_millis(),
+            rows.features[0].head.timestamp.timestamp_millis(),
             received.timestamp_millis() - 2500
         );
         assert_eq!(

@@ -95,6 +95,17 @@ pub trait Salts: Send + Sync {
     async fn existing_salt(&self, day: NaiveDate) -> Result<Option<[u8; 32]>, StoreError>;
 }
 
+/// A stored salt column as a salt; a value of another length is none.
+fn salt_bytes(stored: Option<Vec<u8>>) -> Option<[u8; 32]> {
+    stored.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+}
+
+/// The salt of `day` read back right after [`Salts::ensure_salt`] stored it (or found one).
+fn ensured_salt(day: NaiveDate, stored: Option<Vec<u8>>) -> Result<[u8; 32], StoreError> {
+    salt_bytes(stored)
+        .ok_or_else(|| StoreError::Decode(format!("the salt of {day} is missing or malformed")))
+}
+
 /// The visitor's salt cache keeps its salts in the store's salt table.
 #[async_trait]
 impl crate::visitor::SaltTable for Store {
@@ -190,16 +201,22 @@ pub trait Retention: Send + Sync {
 /// Galera cluster, unlike `GET_LOCK` (local to one node).
 #[async_trait]
 pub trait Leases: Send + Sync {
-    /// Claims `name` for `holder` for `ttl`, unless another holder's claim has not expired; true
-    /// when `holder` holds it now (a claim by the holder itself is renewed).
+    /// Claims the lease for `ttl`, unless another holder's claim has not expired; true when its
+    /// holder holds it now (a claim by the holder itself is renewed).
     async fn claim_lease(
         &self,
-        name: &str,
-        holder: &str,
+        lease: Lease<'_>,
         ttl: std::time::Duration,
     ) -> Result<bool, StoreError>;
-    /// Gives the lease up early, when `holder` holds it.
-    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+    /// Gives the lease up early, when its holder holds it.
+    async fn release_lease(&self, lease: Lease<'_>) -> Result<(), StoreError>;
+}
+
+/// A lease as one replica claims it: the task's name (its row) and the replica's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease<'a> {
+    pub name: &'a str,
+    pub holder: &'a str,
 }
 
 /// Adopting an old database: rewriting stored rows that hold an address or a full user agent

@@ -17,6 +17,15 @@ pub const DAYS_TOUCHED_SINCE: &str = "SELECT DISTINCT DATE(start_time) FROM ide_
 pub const DAYS_UNTRACKED_SINCE: &str = "SELECT DISTINCT DATE(start_time) FROM ide_sessions \
      WHERE last_seen_minute IS NULL AND start_time >= ? ORDER BY 1";
 
+/// The stored salt of the day `?` ([`super::salt_bytes`] reads it).
+pub const SALT_OF_DAY: &str = "SELECT salt FROM visitor_salts WHERE day = ?";
+
+/// Deletes the salts of the days before `?`.
+pub const DELETE_SALTS_BEFORE: &str = "DELETE FROM visitor_salts WHERE day < ?";
+
+/// Gives up a lease (`?` its name, `?` its holder) if that holder holds it.
+pub const RELEASE_LEASE: &str = "DELETE FROM maintenance_leases WHERE name = ? AND holder = ?";
+
 /// UTC days that still have raw sessions starting before `?`.
 pub const DAYS_WITH_SESSIONS_BEFORE: &str =
     "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE start_time < ? ORDER BY 1";

@@ -237,79 +237,63 @@ mod tests {
         );
     }
 
+    const MODES: [IpMode; 3] = [IpMode::Hash, IpMode::Truncate, IpMode::Drop];
+
+    /// What `mode` stores of a request from `ip` now (agent "ua", site "ide").
+    fn live(ip: &str, mode: IpMode) -> StoredVisitor {
+        let salt = Salt::from_bytes([9; 32]);
+        anonymize(ClientAddr(ip.parse().unwrap()), mode, &salt, "ua", "ide")
+    }
+
+    /// What `mode` stores of an address the old deployment kept as `stored`.
+    fn adopted(stored: &str, mode: IpMode) -> StoredVisitor {
+        let salt = Salt::from_bytes([9; 32]);
+        anonymize_stored(StoredIp::new(stored.into()), mode, &salt, "ua", "ide")
+    }
+
     #[test]
     fn each_mode_hides_the_address() {
-        let salt = Salt::from_bytes([9; 32]);
-        let addr = || ClientAddr("203.0.113.77".parse().unwrap());
-        let hashed = anonymize(addr(), IpMode::Hash, &salt, "ua", "ide");
+        let hashed = live("203.0.113.77", IpMode::Hash);
         assert_eq!(hashed.ip_address, None);
         assert_eq!(hashed.visitor_hash.as_ref().unwrap().len(), 32);
-        let cut = anonymize(addr(), IpMode::Truncate, &salt, "ua", "ide");
+        let cut = live("203.0.113.77", IpMode::Truncate);
         assert_eq!(cut.ip_address.as_deref(), Some("203.0.113.0"));
-        let v6 = anonymize(
-            ClientAddr("2001:db8:abcd:12::1".parse().unwrap()),
-            IpMode::Truncate,
-            &salt,
-            "ua",
-            "ide",
-        );
+        let v6 = live("2001:db8:abcd:12::1", IpMode::Truncate);
         assert_eq!(v6.ip_address.as_deref(), Some("2001:db8:abcd::"));
         assert_eq!(
-            anonymize(addr(), IpMode::Drop, &salt, "ua", "ide"),
+            live("203.0.113.77", IpMode::Drop),
             StoredVisitor {
                 visitor_hash: None,
                 ip_address: None
             }
         );
-        assert_eq!(format!("{:?}", addr()), "ClientAddr(<redacted>)");
+        let addr = ClientAddr("203.0.113.77".parse().unwrap());
+        assert_eq!(format!("{addr:?}"), "ClientAddr(<redacted>)");
     }
 
     #[test]
     fn stored_addresses_follow_the_live_rules() {
-        let salt = Salt::from_bytes([3; 32]);
-        let stored = |s: &str| StoredIp::new(s.to_string());
-        let live = anonymize(
-            ClientAddr("203.0.113.77".parse().unwrap()),
-            IpMode::Hash,
-            &salt,
-            "ua",
-            "",
-        );
-        let adopted = anonymize_stored(stored(" 203.0.113.77"), IpMode::Hash, &salt, "ua", "");
+        // (as stored, as a request would bring it)
+        let addresses = [
+            (" 203.0.113.77", "203.0.113.77"),
+            ("::ffff:198.51.100.23", "198.51.100.23"),
+            ("2001:db8:abcd:12::1", "2001:db8:abcd:12::1"),
+        ];
+        for ((stored, request), mode) in addresses.iter().flat_map(|a| MODES.map(|m| (a, m))) {
+            assert_eq!(
+                adopted(stored, mode),
+                live(request, mode),
+                "{stored:?} in {mode:?}: the same visitor as if the request came in now"
+            );
+        }
+        let mapped = adopted("::ffff:198.51.100.23", IpMode::Truncate);
+        assert_eq!(mapped.ip_address.as_deref(), Some("198.51.100.0"));
+        for mode in MODES {
+            let garbage = adopted("unknown", mode);
+            assert_eq!((garbage.visitor_hash, garbage.ip_address), (None, None));
+        }
         assert_eq!(
-            adopted, live,
-            "the same visitor as if the request came in now"
-        );
-        assert_eq!(
-            anonymize_stored(
-                stored("::ffff:198.51.100.23"),
-                IpMode::Truncate,
-                &salt,
-                "ua",
-                ""
-            )
-            .ip_address
-            .as_deref(),
-            Some("198.51.100.0")
-        );
-        assert_eq!(
-            anonymize_stored(
-                stored("2001:db8:abcd:12::1"),
-                IpMode::Truncate,
-                &salt,
-                "ua",
-                ""
-            )
-            .ip_address
-            .as_deref(),
-            Some("2001:db8:abcd::")
-        );
-        let dropped = anonymize_stored(stored("203.0.113.77"), IpMode::Drop, &salt, "ua", "");
-        assert_eq!((dropped.visitor_hash, dropped.ip_address), (None, None));
-        let garbage = anonymize_stored(stored("unknown"), IpMode::Hash, &salt, "ua", "");
-        assert_eq!((garbage.visitor_hash, garbage.ip_address), (None, None));
-        assert_eq!(
-            format!("{:?}", stored("203.0.113.77")),
+            format!("{:?}", StoredIp::new("203.0.113.77".into())),
             "StoredIp(<redacted>)"
         );
     }

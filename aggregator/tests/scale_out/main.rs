@@ -141,23 +141,27 @@ async fn replicas_on_one_mariadb_server_store_what_one_aggregator_stores() {
 /// succeed and leave the day's summary right.
 async fn one_rollup_at_a_time(replicas: &[Replica], db: &TestDb, sessions: usize) {
     use usage_aggregator::jobs::{REPORTS_LEASE, REPORTS_LEASE_TTL};
+    use usage_aggregator::store::Lease;
     let (holder, other) = (&replicas[0].jobs, &replicas[1].jobs);
     let store = &holder.store;
+    fn lease(jobs: &usage_aggregator::jobs::Jobs) -> Lease<'_> {
+        Lease {
+            name: REPORTS_LEASE,
+            holder: &jobs.replica_id,
+        }
+    }
     assert!(store
-        .claim_lease(REPORTS_LEASE, &holder.replica_id, REPORTS_LEASE_TTL)
+        .claim_lease(lease(holder), REPORTS_LEASE_TTL)
         .await
         .unwrap());
     assert!(!store
-        .claim_lease(REPORTS_LEASE, &other.replica_id, REPORTS_LEASE_TTL)
+        .claim_lease(lease(other), REPORTS_LEASE_TTL)
         .await
         .unwrap());
     let skipped = other.run_reports().await.unwrap();
     assert_eq!(skipped.days_rolled_up, 0, "rolled up under another's lease");
     assert_eq!(db.count("daily_usage_summary").await, 0);
-    store
-        .release_lease(REPORTS_LEASE, &holder.replica_id)
-        .await
-        .unwrap();
+    store.release_lease(lease(holder)).await.unwrap();
     // On Galera the release is applied on the other replica's node a moment after it commits on
     // the holder's: until then that round finds the lease taken and skips (bounded wait).
     let mut done = other.run_reports().await.unwrap();

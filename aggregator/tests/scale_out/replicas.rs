@@ -40,7 +40,7 @@ impl Replica {
     ) -> Replica {
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            database_url: Some(database_url.to_string()),
+            database_url: Some(database_url.to_string().into()),
             flush_timeout_secs: 60,
             // The tests run the rollup themselves (`replica.jobs`); one at start, on a replica
             // of its own accord, would race the lease test's first claims and checks.

@@ -305,7 +305,7 @@ async fn begin_and_lock(
 /// should another transaction store one of them meanwhile (the same event id sent for another
 /// session), the flush fails and is retried instead of counting it twice.
 async fn stored_runs(conn: &mut Conn, runs: &[ProgramRow]) -> Result<HashSet<Id128>, StoreError> {
-    let ids: Vec<&Id128> = runs.iter().map(|r| &r.event_id).collect();
+    let ids: Vec<&Id128> = runs.iter().map(|r| &r.head.event_id).collect();
     let mut found = HashSet::new();
     if ids.is_empty() {
         return Ok(found);

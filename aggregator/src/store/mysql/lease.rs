@@ -7,16 +7,12 @@ use async_trait::async_trait;
 use mysql_async::prelude::Queryable;
 
 use super::MySqlStore;
-use crate::store::{Failure, Leases, Phase, StoreError};
+use crate::store::sql::RELEASE_LEASE;
+use crate::store::{Failure, Lease, Leases, Phase, StoreError};
 
 #[async_trait]
 impl Leases for MySqlStore {
-    async fn claim_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        ttl: Duration,
-    ) -> Result<bool, StoreError> {
+    async fn claim_lease(&self, lease: Lease<'_>, ttl: Duration) -> Result<bool, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         // Assignments run left to right: expires_at moves only when holder is (now) ours.
         let claimed = conn
@@ -26,7 +22,7 @@ impl Leases for MySqlStore {
                  ON DUPLICATE KEY UPDATE \
                  holder = IF(expires_at < NOW(3) OR holder = VALUES(holder), VALUES(holder), holder), \
                  expires_at = IF(holder = VALUES(holder), VALUES(expires_at), expires_at)",
-                (name, holder, ttl.as_micros() as u64),
+                (lease.name, lease.holder, ttl.as_micros() as u64),
             )
             .await
             .map_err(StoreError::from);
@@ -39,19 +35,16 @@ impl Leases for MySqlStore {
         let current: Option<String> = conn
             .exec_first(
                 "SELECT holder FROM maintenance_leases WHERE name = ?",
-                (name,),
+                (lease.name,),
             )
             .await?;
-        Ok(current.as_deref() == Some(holder))
+        Ok(current.as_deref() == Some(lease.holder))
     }
 
-    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+    async fn release_lease(&self, lease: Lease<'_>) -> Result<(), StoreError> {
         let mut conn = self.pool().get_conn().await?;
-        conn.exec_drop(
-            "DELETE FROM maintenance_leases WHERE name = ? AND holder = ?",
-            (name, holder),
-        )
-        .await?;
+        conn.exec_drop(RELEASE_LEASE, (lease.name, lease.holder))
+            .await?;
         Ok(())
     }
 }

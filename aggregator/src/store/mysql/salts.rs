@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 use mysql_async::prelude::Queryable;
 
 use super::MySqlStore;
-use crate::store::{Salts, StoreError};
+use crate::store::sql::{DELETE_SALTS_BEFORE, SALT_OF_DAY};
+use crate::store::{ensured_salt, salt_bytes, Salts, StoreError};
 
 #[async_trait]
 impl Salts for MySqlStore {
@@ -20,26 +21,17 @@ impl Salts for MySqlStore {
             (day, candidate.to_vec()),
         )
         .await?;
-        let stored: Option<Vec<u8>> = conn
-            .exec_first("SELECT salt FROM visitor_salts WHERE day = ?", (day,))
-            .await?;
-        stored
-            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-            .ok_or_else(|| StoreError::Decode(format!("the salt of {day} is missing or malformed")))
+        ensured_salt(day, conn.exec_first(SALT_OF_DAY, (day,)).await?)
     }
 
     async fn delete_salts_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
         let mut conn = self.pool().get_conn().await?;
-        conn.exec_drop("DELETE FROM visitor_salts WHERE day < ?", (day,))
-            .await?;
+        conn.exec_drop(DELETE_SALTS_BEFORE, (day,)).await?;
         Ok(conn.affected_rows())
     }
 
     async fn existing_salt(&self, day: NaiveDate) -> Result<Option<[u8; 32]>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
-        let stored: Option<Vec<u8>> = conn
-            .exec_first("SELECT salt FROM visitor_salts WHERE day = ?", (day,))
-            .await?;
-        Ok(stored.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok()))
+        Ok(salt_bytes(conn.exec_first(SALT_OF_DAY, (day,)).await?))
     }
 }

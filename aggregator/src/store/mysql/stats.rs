@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use mysql_async::prelude::Queryable;
-use mysql_async::{Params, Row, Value};
+use mysql_async::{Row, Value};
 
 use super::summary::read_day;
 use super::MySqlStore;
@@ -33,6 +33,18 @@ fn cell(row: &mut Row, index: usize, kind: Kind) -> Result<Cell, StoreError> {
     })
 }
 
+/// A statement's parameter as MySQL takes it (times and dates as such).
+impl From<Param> for Value {
+    fn from(param: Param) -> Self {
+        match param {
+            Param::Date(day) => Value::from(day),
+            Param::Time(at) => Value::from(at),
+            Param::Int(n) => Value::from(n),
+            Param::Text(text) => Value::from(text),
+        }
+    }
+}
+
 #[async_trait]
 impl Reads for MySqlStore {
     async fn select(
@@ -41,19 +53,6 @@ impl Reads for MySqlStore {
         params: Vec<Param>,
         columns: &'static [Kind],
     ) -> Result<Vec<Vec<Cell>>, StoreError> {
-        let values: Vec<Value> = params
-            .into_iter()
-            .map(|param| match param {
-                Param::Date(day) => Value::from(day),
-                Param::Time(at) => Value::from(at),
-                Param::Int(n) => Value::from(n),
-                Param::Text(text) => Value::from(text),
-            })
-            .collect();
-        let params = match values.is_empty() {
-            true => Params::Empty,
-            false => Params::Positional(values),
-        };
         let mut conn = self.pool().get_conn().await?;
         let rows: Vec<Row> = conn.exec(sql, params).await?;
         rows.into_iter()

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::types::{ToSql, ToSqlOutput};
+use rusqlite::{params, params_from_iter, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::time::{parse_time, utc_text};
 use super::SqliteStore;
@@ -145,7 +146,7 @@ fn non_negative(value: i64) -> u64 {
 /// Writes each session row: an open session whose indexed columns stay as stored (the common
 /// heartbeat: same minute, same start, still open) by an UPDATE of unindexed columns only,
 /// since SQLite rewrites the entries of every index whose columns a statement sets; any other
-/// row by the full upsert.
+/// row by the full upsert, whose first parameters are the UPDATE's ([`update_params`]).
 fn upsert_sessions(
     tx: &Transaction<'_>,
     rows: &[SessionRow<'_>],
@@ -159,10 +160,10 @@ fn upsert_sessions(
          WHERE session_id = ?1",
     )?;
     let mut upsert = tx.prepare_cached(
-        "INSERT INTO ide_sessions (session_id, site_id, visitor_hash, ip_address, user_agent, browser, os, device, \
-         first_seen_at, last_seen_at, start_estimate, max_offset_ms, visible_ms, active_ms, end_offset_ms, \
-         start_time, last_activity, end_time, duration_seconds, active_seconds, programs_run, lines_executed, \
-         errors_encountered, last_seen_minute) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+        "INSERT INTO ide_sessions (session_id, first_seen_at, last_seen_at, start_estimate, max_offset_ms, \
+         visible_ms, active_ms, end_offset_ms, last_activity, duration_seconds, active_seconds, programs_run, \
+         lines_executed, errors_encountered, site_id, visitor_hash, ip_address, user_agent, browser, os, device, \
+         start_time, end_time, last_seen_minute) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
          ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) \
          ON CONFLICT (session_id) DO UPDATE SET \
          first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at, \
@@ -176,57 +177,56 @@ fn upsert_sessions(
          errors_encountered = errors_encountered + excluded.errors_encountered",
     )?;
     for row in rows {
-        let (who, facts, times, add) = (row.identity, &row.facts, &row.times, &row.added);
+        let params = update_params(row)?;
         if indexed
             .get(row.session_id)
             .is_some_and(|keys| keys.unchanged_by(row))
         {
-            update.execute(params![
-                row.session_id,
-                utc_text(facts.first_seen),
-                utc_text(facts.last_seen),
-                utc_text(facts.start_estimate),
-                facts.max_offset_ms,
-                facts.visible_ms,
-                facts.active_ms,
-                facts.end_offset_ms,
-                utc_text(times.last_activity),
-                times.duration_seconds,
-                times.active_seconds,
-                add.runs,
-                add.lines,
-                add.errors,
-            ])?;
-            continue;
+            update.execute(params_from_iter(&params))?;
+        } else {
+            upsert.execute(params_from_iter(params.iter().chain(&insert_params(row)?)))?;
         }
-        upsert.execute(params![
-            row.session_id,
-            who.site,
-            who.visitor_hash,
-            who.ip_address,
-            who.user_agent,
-            who.browser,
-            who.os,
-            who.device,
-            utc_text(facts.first_seen),
-            utc_text(facts.last_seen),
-            utc_text(facts.start_estimate),
-            facts.max_offset_ms,
-            facts.visible_ms,
-            facts.active_ms,
-            facts.end_offset_ms,
-            utc_text(times.start_time),
-            utc_text(times.last_activity),
-            times.end_time.map(utc_text),
-            times.duration_seconds,
-            times.active_seconds,
-            add.runs,
-            add.lines,
-            add.errors,
-            minute_of(facts.last_seen),
-        ])?;
     }
     Ok(())
+}
+
+/// `?1` to `?14` of both session statements: the session's key and what a batch changes.
+fn update_params<'a>(row: &'a SessionRow<'_>) -> rusqlite::Result<[ToSqlOutput<'a>; 14]> {
+    let (facts, times, add) = (&row.facts, &row.times, &row.added);
+    Ok([
+        row.session_id.to_sql()?,
+        utc_text(facts.first_seen).into(),
+        utc_text(facts.last_seen).into(),
+        utc_text(facts.start_estimate).into(),
+        facts.max_offset_ms.to_sql()?,
+        facts.visible_ms.to_sql()?,
+        facts.active_ms.to_sql()?,
+        facts.end_offset_ms.to_sql()?,
+        utc_text(times.last_activity).into(),
+        times.duration_seconds.into(),
+        times.active_seconds.into(),
+        add.runs.into(),
+        add.lines.to_sql()?,
+        add.errors.into(),
+    ])
+}
+
+/// `?15` to `?24` of the upsert: what only a new row (or one whose start, end or minute moves)
+/// writes besides.
+fn insert_params<'a>(row: &'a SessionRow<'_>) -> rusqlite::Result<[ToSqlOutput<'a>; 10]> {
+    let who = row.identity;
+    Ok([
+        who.site.to_sql()?,
+        who.visitor_hash.to_sql()?,
+        who.ip_address.to_sql()?,
+        who.user_agent.to_sql()?,
+        who.browser.to_sql()?,
+        who.os.to_sql()?,
+        who.device.to_sql()?,
+        utc_text(row.times.start_time).into(),
+        ToSqlOutput::Owned(row.times.end_time.map(utc_text).into()),
+        minute_of(row.facts.last_seen).into(),
+    ])
 }
 
 /// A plain INSERT of runs found missing: a duplicate would fail the flush, never count twice.
@@ -236,11 +236,12 @@ fn insert_programs(tx: &Transaction<'_>, runs: &[&ProgramRow]) -> Result<(), Sto
          lines_executed, success, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?;
     for row in runs {
+        let head = &row.head;
         insert.execute(params![
-            &row.event_id.0[..],
-            row.session_id,
-            row.seq,
-            utc_text(row.timestamp),
+            &head.event_id.0[..],
+            head.session_id,
+            head.seq,
+            utc_text(head.timestamp),
             row.run.program_lines,
             row.run.execution_time_ms,
             row.run.lines_executed,
@@ -260,11 +261,12 @@ fn insert_features(tx: &Transaction<'_>, flush: &Flush) -> Result<u64, StoreErro
     )?;
     let mut inserted = 0;
     for row in &flush.features {
+        let head = &row.head;
         inserted += insert.execute(params![
-            &row.event_id.0[..],
-            row.session_id,
-            row.seq,
-            utc_text(row.timestamp),
+            &head.event_id.0[..],
+            head.session_id,
+            head.seq,
+            utc_text(head.timestamp),
             row.name,
             row.data,
         ])? as u64;

@@ -6,7 +6,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::SqliteStore;
-use crate::store::{Leases, StoreError};
+use crate::store::sql::RELEASE_LEASE;
+use crate::store::{Lease, Leases, StoreError};
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -14,13 +15,8 @@ fn now_ms() -> i64 {
 
 #[async_trait]
 impl Leases for SqliteStore {
-    async fn claim_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        ttl: Duration,
-    ) -> Result<bool, StoreError> {
-        let (name, holder) = (name.to_string(), holder.to_string());
+    async fn claim_lease(&self, lease: Lease<'_>, ttl: Duration) -> Result<bool, StoreError> {
+        let (name, holder) = (lease.name.to_string(), lease.holder.to_string());
         let ttl_ms = ttl.as_millis() as i64;
         self.other
             .run(move |conn| {
@@ -38,14 +34,11 @@ impl Leases for SqliteStore {
             .await
     }
 
-    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        let (name, holder) = (name.to_string(), holder.to_string());
+    async fn release_lease(&self, lease: Lease<'_>) -> Result<(), StoreError> {
+        let (name, holder) = (lease.name.to_string(), lease.holder.to_string());
         self.other
             .run(move |conn| {
-                conn.execute(
-                    "DELETE FROM maintenance_leases WHERE name = ?1 AND holder = ?2",
-                    (&name, &holder),
-                )?;
+                conn.execute(RELEASE_LEASE, (&name, &holder))?;
                 Ok(())
             })
             .await

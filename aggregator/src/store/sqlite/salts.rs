@@ -6,7 +6,8 @@ use rusqlite::OptionalExtension;
 
 use super::time::date_text;
 use super::SqliteStore;
-use crate::store::{Salts, StoreError};
+use crate::store::sql::{DELETE_SALTS_BEFORE, SALT_OF_DAY};
+use crate::store::{ensured_salt, salt_bytes, Salts, StoreError};
 
 #[async_trait]
 impl Salts for SqliteStore {
@@ -18,21 +19,15 @@ impl Salts for SqliteStore {
         let candidate = *candidate;
         self.other
             .run(move |conn| {
-                let day = date_text(day);
+                let text = date_text(day);
                 conn.execute(
                     "INSERT INTO visitor_salts (day, salt) VALUES (?, ?) ON CONFLICT (day) DO NOTHING",
-                    (&day, &candidate[..]),
+                    (&text, &candidate[..]),
                 )?;
-                let stored: Option<Vec<u8>> = conn
-                    .query_row("SELECT salt FROM visitor_salts WHERE day = ?", [&day], |r| {
-                        r.get(0)
-                    })
+                let stored = conn
+                    .query_row(SALT_OF_DAY, [&text], |r| r.get(0))
                     .optional()?;
-                stored
-                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-                    .ok_or_else(|| {
-                        StoreError::Decode(format!("the salt of {day} is missing or malformed"))
-                    })
+                ensured_salt(day, stored)
             })
             .await
     }
@@ -40,8 +35,7 @@ impl Salts for SqliteStore {
     async fn delete_salts_before(&self, day: NaiveDate) -> Result<u64, StoreError> {
         self.other
             .run(move |conn| {
-                let deleted =
-                    conn.execute("DELETE FROM visitor_salts WHERE day < ?", [date_text(day)])?;
+                let deleted = conn.execute(DELETE_SALTS_BEFORE, [date_text(day)])?;
                 Ok(deleted as u64)
             })
             .await
@@ -50,14 +44,10 @@ impl Salts for SqliteStore {
     async fn existing_salt(&self, day: NaiveDate) -> Result<Option<[u8; 32]>, StoreError> {
         self.other
             .run(move |conn| {
-                let stored: Option<Vec<u8>> = conn
-                    .query_row(
-                        "SELECT salt FROM visitor_salts WHERE day = ?",
-                        [date_text(day)],
-                        |r| r.get(0),
-                    )
+                let stored = conn
+                    .query_row(SALT_OF_DAY, [date_text(day)], |r| r.get(0))
                     .optional()?;
-                Ok(stored.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok()))
+                Ok(salt_bytes(stored))
             })
             .await
     }

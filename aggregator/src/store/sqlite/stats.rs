@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use rusqlite::types::Value;
+use rusqlite::types::{ToSql, ToSqlOutput};
 
 use super::summary::read_day;
 use super::time::{date_text, parse_date, parse_time, time_text};
@@ -37,6 +37,18 @@ fn parsed(cell: Cell, kind: Kind) -> Result<Cell, StoreError> {
     })
 }
 
+/// A statement's parameter as SQLite takes it (times and dates as their stored text).
+impl ToSql for Param {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Param::Date(day) => ToSqlOutput::from(date_text(*day)),
+            Param::Time(at) => ToSqlOutput::from(time_text(*at)),
+            Param::Int(n) => ToSqlOutput::from(*n),
+            Param::Text(text) => ToSqlOutput::from(text.as_str()),
+        })
+    }
+}
+
 #[async_trait]
 impl Reads for SqliteStore {
     async fn select(
@@ -45,20 +57,11 @@ impl Reads for SqliteStore {
         params: Vec<Param>,
         columns: &'static [Kind],
     ) -> Result<Vec<Vec<Cell>>, StoreError> {
-        let values: Vec<Value> = params
-            .into_iter()
-            .map(|param| match param {
-                Param::Date(day) => Value::Text(date_text(day)),
-                Param::Time(at) => Value::Text(time_text(at)),
-                Param::Int(n) => Value::Integer(n),
-                Param::Text(text) => Value::Text(text),
-            })
-            .collect();
         self.other
             .run(move |conn| {
                 let mut select = conn.prepare_cached(&sql)?;
                 let rows = select
-                    .query_map(rusqlite::params_from_iter(values), |row| {
+                    .query_map(rusqlite::params_from_iter(&params), |row| {
                         columns
                             .iter()
                             .enumerate()

@@ -62,7 +62,7 @@ impl TestApp {
     pub async fn spawn_on(db: TestDb, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            database_url: Some(db.url()),
+            database_url: Some(db.url().into()),
             // A loaded test machine can take seconds to commit; the 503 it would otherwise
             // answer is right in production but would make tests that expect 200 flaky.
             flush_timeout_secs: 60,

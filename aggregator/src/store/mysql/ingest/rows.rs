@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::literal::{push_row, ColumnDefault, Literal};
 use crate::domain::flush::Flush;
-use crate::domain::ingest::{ProgramRow, SessionRow};
+use crate::domain::ingest::{EventHead, ProgramRow, SessionRow};
 use crate::domain::session::{minute_of, SessionFacts};
 
 use super::CHUNK;
@@ -114,20 +114,32 @@ pub fn upsert_sessions<'a>(
     statements
 }
 
-/// One multi-row INSERT per chunk of `rows`: `head` (the `INSERT ... VALUES `), a row of
-/// `values` per row, then `tail`.
-fn chunked_inserts<T>(
+/// One multi-row INSERT per chunk of the event `rows` into `table`: the columns every event row
+/// begins with ([`EventHead`]), then `columns`, each row's `head` and `values` of them, then
+/// `tail`.
+fn insert_events<T>(
     rows: &[T],
-    head: &str,
+    table: &str,
+    columns: &str,
     tail: &str,
-    values: impl Fn(&T) -> Vec<&dyn Literal>,
+    values: impl Fn(&T) -> (&EventHead, Vec<&dyn Literal>),
 ) -> Vec<String> {
+    let head =
+        format!("INSERT INTO {table} (event_id, session_id, seq, timestamp, {columns}) VALUES ");
     let mut statements = Vec::new();
     for chunk in rows.chunks(CHUNK) {
         let mut sql = String::with_capacity(256 + chunk.len() * 200);
-        sql.push_str(head);
+        sql.push_str(&head);
         for (i, row) in chunk.iter().enumerate() {
-            push_row(&mut sql, i == 0, &values(row));
+            let (event, rest) = values(row);
+            let mut literals: Vec<&dyn Literal> = vec![
+                &event.event_id,
+                &event.session_id,
+                &event.seq,
+                &event.timestamp,
+            ];
+            literals.extend(rest);
+            push_row(&mut sql, i == 0, &literals);
         }
         sql.push_str(tail);
         statements.push(sql);
@@ -137,41 +149,31 @@ fn chunked_inserts<T>(
 
 /// A plain INSERT of runs found missing when the flush began: a duplicate fails the flush.
 pub fn insert_programs(runs: &[&ProgramRow]) -> Vec<String> {
-    chunked_inserts(
+    insert_events(
         runs,
-        "INSERT INTO program_executions (event_id, session_id, seq, timestamp, program_lines, execution_time_ms, \
-         lines_executed, success, error_message) VALUES ",
+        "program_executions",
+        "program_lines, execution_time_ms, lines_executed, success, error_message",
         "",
         |row| {
-            vec![
-                &row.event_id,
-                &row.session_id,
-                &row.seq,
-                &row.timestamp,
-                &row.run.program_lines,
-                &row.run.execution_time_ms,
-                &row.run.lines_executed,
-                &row.run.success,
-                &row.run.error_message,
-            ]
+            let run = &row.run;
+            let values: Vec<&dyn Literal> = vec![
+                &run.program_lines,
+                &run.execution_time_ms,
+                &run.lines_executed,
+                &run.success,
+                &run.error_message,
+            ];
+            (&row.head, values)
         },
     )
 }
 
 pub fn insert_features(flush: &Flush) -> Vec<String> {
-    chunked_inserts(
+    insert_events(
         &flush.features,
-        "INSERT INTO feature_usage (event_id, session_id, seq, timestamp, feature_name, feature_data) VALUES ",
+        "feature_usage",
+        "feature_name, feature_data",
         " ON DUPLICATE KEY UPDATE event_id = event_id",
-        |row| {
-            vec![
-                &row.event_id,
-                &row.session_id,
-                &row.seq,
-                &row.timestamp,
-                &row.name,
-                &row.data,
-            ]
-        },
+        |row| (&row.head, vec![&row.name, &row.data]),
     )
 }
