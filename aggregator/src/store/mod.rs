@@ -264,10 +264,20 @@ impl Deref for Store {
 }
 
 /// Where the store is (`Config::database`), and for MySQL over TLS, the CA to trust.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Target {
     pub url: Option<String>,
     pub ssl_ca: Option<std::path::PathBuf>,
+}
+
+/// Written by hand so that a `{:?}` never prints the database password.
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("url", &self.describe())
+            .field("ssl_ca", &self.ssl_ca)
+            .finish()
+    }
 }
 
 impl Target {
@@ -350,4 +360,20 @@ fn schema_is_current(
 /// The scheme of a URL, never the rest (which may hold a password).
 fn scheme_of(url: &str) -> &str {
     url.split_once(':').map_or("(none)", |(scheme, _)| scheme)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Target;
+
+    #[test]
+    fn a_target_debug_masks_the_password() {
+        let target = Target {
+            url: Some("mysql://usage:hunter2@db.example.com/usage".into()),
+            ssl_ca: None,
+        };
+        let printed = format!("{target:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("usage:***@db.example.com"), "{printed}");
+    }
 }
