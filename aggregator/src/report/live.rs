@@ -11,14 +11,24 @@ use super::model::{DailyRow, FeatureCount};
 use super::rollup::{far_future, WATERMARK_MARGIN};
 use super::site::Site;
 use super::summary::DaySummary;
+use crate::domain::report::freshness;
 use crate::store::{DaysBefore, Store, StoreError};
 
-/// The days of `range` whose stored summaries may be behind their raw rows: days with a session
-/// touched since the last rollup run (less the watermark's margin), or, before any rollup ever
-/// ran, every day with sessions.
+/// The days of `range` whose stored summaries may be behind their raw rows: among the days with
+/// a session touched since the last rollup run (less the watermark's margin), those seen again
+/// since their own rollup (`domain::report::freshness`); before any rollup ever ran, every day
+/// with sessions.
 pub async fn stale_days(store: &Store, range: &DateRange) -> Result<Vec<NaiveDate>, StoreError> {
     let days = match store.rollup_mark().await? {
-        Some(mark) => store.days_touched_since(mark - WATERMARK_MARGIN).await?,
+        Some(mark) => {
+            let seen = store.days_seen_since(mark - WATERMARK_MARGIN).await?;
+            let rolled: BTreeMap<NaiveDate, _> = store
+                .rolled_up_at(range.from, range.to)
+                .await?
+                .into_iter()
+                .collect();
+            freshness::stale_days(&seen, &rolled, WATERMARK_MARGIN)
+        }
         None => {
             store
                 .days_before(DaysBefore::WithSessions, far_future())
