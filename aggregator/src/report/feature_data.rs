@@ -1,6 +1,7 @@
 //! Feature data (`/api/v1/stats/features/{name}`): the most frequent values of each key of the
 //! JSON objects a feature's events carry. Pure and bounded: the store reads distinct data texts
-//! with their counts (at most [`MAX_DISTINCT`]); this module counts keys and values.
+//! with their counts per day, [`merge_texts`] adds them up (keeping at most [`MAX_DISTINCT`]),
+//! [`summarize`] counts keys and values.
 
 use std::collections::HashMap;
 
@@ -54,6 +55,23 @@ fn shown(value: &Value) -> String {
     } else {
         text
     }
+}
+
+/// Events per distinct data text, added up over `parts` (days, sites), the `limit` most frequent
+/// (on a tie, in text order): the texts [`summarize`] reads.
+pub fn merge_texts(
+    parts: impl IntoIterator<Item = (String, u64)>,
+    limit: usize,
+) -> Vec<(String, u64)> {
+    let mut by_text: HashMap<String, u64> = HashMap::new();
+    for (text, events) in parts {
+        *by_text.entry(text).or_default() += events;
+    }
+    let (texts, _) = top(
+        by_text.into_iter().map(|(t, n)| (t, n, ())).collect(),
+        limit,
+    );
+    texts.into_iter().map(|(t, n, ())| (t, n)).collect()
 }
 
 fn top<T>(mut items: Vec<(String, u64, T)>, n: usize) -> (Vec<(String, u64, T)>, u64) {
@@ -164,6 +182,20 @@ mod tests {
             long.chars().count(),
             VALUE_CHARS + 1,
             "cut, with an ellipsis"
+        );
+    }
+
+    #[test]
+    fn texts_add_up_over_days_and_the_most_frequent_are_kept() {
+        let t = |text: &str, n| (text.to_string(), n);
+        let merged = merge_texts(
+            vec![t("a", 1), t("b", 2), t("a", 2), t("c", 3), t("d", 1)],
+            3,
+        );
+        assert_eq!(
+            merged,
+            vec![t("a", 3), t("c", 3), t("b", 2)],
+            "ties in text order"
         );
     }
 }

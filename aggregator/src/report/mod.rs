@@ -2,8 +2,8 @@
 //! and the CLI show. Every figure of a day counts the sessions that *started* that UTC day.
 
 pub mod csv;
-pub mod errors;
 pub mod feature_data;
+pub mod fresh_events;
 pub mod live;
 pub mod now;
 mod retention;
@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 
 // The data of reports lives in the domain, where the stores may read it too; these paths stay for
 // the routes and the CLI.
-pub use crate::domain::report::{dates, model, site, summary};
+pub use crate::domain::report::{dates, errors, model, site, summary};
 pub use retention::PurgeOutcome;
 pub use rollup::RollupOutcome;
 

@@ -24,6 +24,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 pub use failure::{Failure, Phase};
 pub use model::{AdoptionRewrite, AdoptionRow};
 pub use reads::{Cell, Kind, Param, Reads};
+pub use sql::events::DayRead;
 
 use crate::domain::flush::{EventCounts, Flush};
 

@@ -54,9 +54,9 @@ pub trait Reads: Send + Sync {
         params: Vec<Param>,
         columns: &'static [Kind],
     ) -> Result<Vec<Vec<Cell>>, StoreError>;
-    /// Whether the dialect computes a run time's power-of-two bucket (MySQL's LOG2); without it
-    /// (SQLite's LOG2 needs its math extension) the distinct run times are bucketed here.
-    fn buckets_in_sql(&self) -> bool;
+    /// What follows `ide_sessions s` in a read of one day's sessions (MySQL's index hint, see
+    /// `sql::rollup::MYSQL_BY_START`).
+    fn start_hint(&self) -> &'static str;
     /// The summaries of `days` computed from the raw rows now, with the rollup's reader and
     /// arithmetic; days without sessions are left out.
     async fn live_days(

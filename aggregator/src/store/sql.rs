@@ -1,5 +1,6 @@
 //! SQL text both dialects take as it is, written once; each store keeps only what differs.
 
+pub mod events;
 pub mod rollup;
 
 use super::DaysBefore;
@@ -101,30 +102,6 @@ pub const LIVE_RUNS: &str = "SELECT s.site_id, COUNT(CASE WHEN p.timestamp >= ? 
      FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
      WHERE p.timestamp >= ? AND p.timestamp <= ? GROUP BY s.site_id";
 
-/// Failed runs per (message, session) of sessions starting in `[?, ?)`, of one site or all:
-/// message, session id, runs, latest run time.
-pub fn error_runs(site: Option<&Site>) -> String {
-    format!(
-        "SELECT COALESCE(p.error_message, ''), p.session_id, COUNT(*), MAX(p.timestamp) \
-         FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
-         WHERE s.start_time >= ? AND s.start_time < ?{} AND p.success = 0 \
-         GROUP BY COALESCE(p.error_message, ''), p.session_id",
-        Site::clause(site, "s.site_id")
-    )
-}
-
-/// Distinct data of one feature's events (parameters: name, `[start, end)` of session start,
-/// limit), of one site or all: data text, events.
-pub fn feature_data(site: Option<&Site>) -> String {
-    format!(
-        "SELECT CAST(f.feature_data AS CHAR), COUNT(*) FROM feature_usage f \
-         JOIN ide_sessions s ON s.session_id = f.session_id \
-         WHERE f.feature_name = ? AND s.start_time >= ? AND s.start_time < ?{} \
-         AND f.feature_data IS NOT NULL GROUP BY CAST(f.feature_data AS CHAR) ORDER BY 2 DESC LIMIT ?",
-        Site::clause(site, "s.site_id")
-    )
-}
-
 /// A range of days (`BETWEEN ? AND ?`) of a summary table (`daily_usage_summary` or
 /// `daily_site_usage`), with the ` AND site_id = ...` of a site read, in date order.
 pub fn daily_rows(summary: &str, only_site: &str) -> String {
@@ -148,15 +125,6 @@ pub fn recent_sessions(site: Option<&Site>) -> String {
     )
 }
 
-/// The `FROM ... WHERE` of the runs of sessions starting in `[?, ?)`, of one site or all.
-pub fn runs_of_sessions(site: Option<&Site>) -> String {
-    format!(
-        "FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
-         WHERE s.start_time >= ? AND s.start_time < ?{}",
-        Site::clause(site, "s.site_id")
-    )
-}
-
 /// Feature uses and sessions over the stored summaries of a range of days (`BETWEEN ? AND ?`),
 /// except `except`, of one site or all: name, uses, sessions. (The casts turn MySQL's DECIMAL
 /// sums into integers; SQLite's sums are integers already.)
@@ -177,19 +145,6 @@ pub fn client_counts(site: Option<&Site>, except: &[chrono::NaiveDate]) -> Strin
         "SELECT dimension, value, CAST(SUM(sessions) AS UNSIGNED) FROM {clients} \
          WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY dimension, value",
         except_dates(except)
-    )
-}
-
-/// The runs of sessions starting in `[?, ?)`, of one site or all: runs, failed, outcome unknown,
-/// lines executed, total and longest run time (ms).
-pub fn program_totals(site: Option<&Site>) -> String {
-    format!(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(p.success = 0), 0) AS UNSIGNED), \
-         CAST(COALESCE(SUM(p.success IS NULL), 0) AS UNSIGNED), \
-         CAST(COALESCE(SUM(p.lines_executed), 0) AS UNSIGNED), \
-         CAST(COALESCE(SUM(p.execution_time_ms), 0) AS UNSIGNED), \
-         CAST(COALESCE(MAX(p.execution_time_ms), 0) AS UNSIGNED) {}",
-        runs_of_sessions(site)
     )
 }
 

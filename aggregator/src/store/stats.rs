@@ -6,36 +6,23 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::reads::{Cells, Kind, Param};
+use super::sql::events::DayRead;
 use super::{sql, Store, StoreError};
 use crate::domain::report::dates::DateRange;
+use crate::domain::report::errors::ErrorTally;
 use crate::domain::report::model::{
-    DailyRow, ErrorRuns, FeatureCount, LiveSite, ProgramTotals, RecentSession,
+    DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession,
 };
 use crate::domain::report::site::Site;
+use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::session::minute_of;
-
-/// `[from 00:00, day after to 00:00)`.
-fn span(range: &DateRange) -> [Param; 2] {
-    let start = range.from.and_hms_opt(0, 0, 0).expect("midnight exists");
-    let end = range.to.and_hms_opt(0, 0, 0).expect("midnight exists") + chrono::Duration::days(1);
-    [Param::Time(start), Param::Time(end)]
-}
 
 fn days(range: &DateRange) -> Vec<Param> {
     vec![Param::Date(range.from), Param::Date(range.to)]
 }
 
-/// (floor(log2(max(ms, 1))), runs) per bucket, in bucket order, from runs per run time.
-fn buckets(times: &[(u64, u64)]) -> Vec<(u32, u64)> {
-    let mut by_bucket = std::collections::BTreeMap::new();
-    for &(ms, runs) in times {
-        *by_bucket.entry(ms.max(1).ilog2()).or_insert(0) += runs;
-    }
-    by_bucket.into_iter().collect()
-}
-
-/// Reads of the stats API and the CLI: the daily summaries (which outlive retention) and the raw
-/// rows for what summaries cannot answer (recent sessions, run-time distribution). Each reads
+/// Reads of the stats API and the CLI: the daily summaries (which outlive retention), and the raw
+/// rows for what summaries cannot answer (recent sessions, live figures, days not rolled up). Each reads
 /// its row's columns in the statement's order (a struct's fields are evaluated as written).
 impl Store {
     /// Runs a statement and makes each row a `T` by `each`.
@@ -202,101 +189,90 @@ impl Store {
         Ok(LiveSite::merge(sessions, runs))
     }
 
-    /// Distinct `feature_data` texts of the feature's events (sessions started in the range) with
-    /// their counts, at most `limit` of them, most frequent first.
-    pub async fn feature_data(
+    /// The day summaries (V8) of one `read` of each of `days`, computed from the raw rows now with
+    /// the rollup's reads ([`sql::events`]).
+    pub async fn day_events(
         &self,
-        name: &str,
-        range: &DateRange,
+        days: &[NaiveDate],
         site: Option<&Site>,
-        limit: u32,
-    ) -> Result<Vec<(String, u64)>, StoreError> {
-        let [start, end] = span(range);
-        let params = vec![
-            Param::Text(name.into()),
-            start,
-            end,
-            Param::Int(limit.into()),
-        ];
-        self.read(
-            sql::feature_data(site),
-            params,
-            &[Kind::Text, Kind::U64],
-            |r| Ok((r.text()?, r.u64()?)),
-        )
-        .await
+        read: DayRead<'_>,
+    ) -> Result<Vec<DayEvents>, StoreError> {
+        let statement = read.read(site, self.start_hint());
+        let mut out = Vec::with_capacity(days.len());
+        for &day in days {
+            let rows = self
+                .select(statement.sql.clone(), read.params(day), statement.columns)
+                .await?;
+            let mut events = DayEvents::default();
+            read.add_to(&mut events, rows)?;
+            out.push(events);
+        }
+        Ok(out)
     }
 
-    /// Failed runs per (message, session) of the sessions that started in the range (raw rows).
-    pub async fn error_runs(
+    /// Program runs over the stored summaries of the range's days, except `except`.
+    pub async fn stored_programs(
         &self,
         range: &DateRange,
-        site: Option<&Site>,
-    ) -> Result<Vec<ErrorRuns>, StoreError> {
-        let columns = &[Kind::Text, Kind::Text, Kind::U64, Kind::Time];
-        self.read(sql::error_runs(site), span(range).to_vec(), columns, |r| {
-            Ok(ErrorRuns {
-                message: r.text()?,
-                session_id: r.text()?,
-                runs: r.u64()?,
-                last_seen: r.time()?.and_utc(),
-            })
-        })
-        .await
-    }
-
-    /// Program runs of the sessions that started in the range (raw rows: within retention).
-    pub async fn program_totals(
-        &self,
-        range: &DateRange,
+        except: &[NaiveDate],
         site: Option<&Site>,
     ) -> Result<ProgramTotals, StoreError> {
         use Kind::U64;
+        let statement = sql::events::stored_programs(except, site);
         let totals = self
-            .read(
-                sql::program_totals(site),
-                span(range).to_vec(),
-                &[U64; 6],
-                |r| {
-                    Ok(ProgramTotals {
-                        runs: r.u64()?,
-                        failed: r.u64()?,
-                        unknown: r.u64()?,
-                        lines_executed: r.u64()?,
-                        execution_ms_total: r.u64()?,
-                        execution_ms_max: r.u64()?,
-                        buckets: Vec::new(),
-                    })
-                },
-            )
+            .read(statement, days(range), &[U64; 6], |r| {
+                Ok(ProgramTotals {
+                    runs: r.u64()?,
+                    failed: r.u64()?,
+                    unknown: r.u64()?,
+                    lines_executed: r.u64()?,
+                    execution_ms_total: r.u64()?,
+                    execution_ms_max: r.u64()?,
+                    buckets: Vec::new(),
+                })
+            })
             .await?
             .pop()
             .unwrap_or_default();
-        // Power-of-two buckets: a fixed, small result whatever the number of runs.
-        let from_runs = sql::runs_of_sessions(site);
-        let by_sql = self.buckets_in_sql();
-        let select = match by_sql {
-            true => format!(
-                "SELECT CAST(FLOOR(LOG2(GREATEST(COALESCE(p.execution_time_ms, 0), 1))) AS UNSIGNED) \
-                 AS b, COUNT(*) {from_runs} GROUP BY b"
-            ),
-            false => format!(
-                "SELECT COALESCE(p.execution_time_ms, 0), COUNT(*) {from_runs} GROUP BY 1"
-            ),
-        };
-        let pairs = self
-            .read(select, span(range).to_vec(), &[U64, U64], |r| {
-                Ok((r.u64()?, r.u64()?))
+        let statement = sql::events::stored_run_times(except, site);
+        let buckets = self
+            .read(statement, days(range), &[U64, U64], |r| {
+                Ok((u32::try_from(r.u64()?).unwrap_or(u32::MAX), r.u64()?))
             })
             .await?;
-        let buckets = match by_sql {
-            true => pairs
-                .into_iter()
-                .map(|(b, runs)| (b as u32, runs))
-                .collect(),
-            false => buckets(&pairs),
-        };
         Ok(ProgramTotals { buckets, ..totals })
+    }
+
+    /// Error tallies stored for the range's days, except `except` (one per day, site and group).
+    pub async fn stored_errors(
+        &self,
+        range: &DateRange,
+        except: &[NaiveDate],
+        site: Option<&Site>,
+    ) -> Result<Vec<ErrorTally>, StoreError> {
+        use Kind::{Text, Time, U64};
+        let statement = sql::events::stored_errors(except, site);
+        let columns = &[Text, U64, U64, Time, Text];
+        self.read(statement, days(range), columns, sql::events::error_tally)
+            .await
+    }
+
+    /// One feature's (data text, events) over the stored summaries of the range's days, except
+    /// `except`, one row per distinct text.
+    pub async fn stored_feature_data(
+        &self,
+        name: &str,
+        range: &DateRange,
+        except: &[NaiveDate],
+        site: Option<&Site>,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let statement = sql::events::stored_feature_data(except, site);
+        let mut params = vec![Param::Text(name.into())];
+        params.extend(days(range));
+        self.read(statement, params, &[Kind::Text, Kind::U64], |r| {
+            Ok((r.text()?, r.u64()?))
+        })
+        .await
     }
 }
 
@@ -304,13 +280,6 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::Cell;
-
-    #[test]
-    fn run_times_fall_in_power_of_two_buckets() {
-        // 0 and 1 ms share bucket 0; 2-3 ms bucket 1; 1000 ms bucket 9 (512..1023).
-        let times = [(0, 2), (1, 1), (3, 4), (2, 1), (1000, 5)];
-        assert_eq!(buckets(&times), vec![(0, 3), (1, 5), (9, 5)]);
-    }
 
     #[test]
     fn cells_are_read_in_order_and_by_kind() {

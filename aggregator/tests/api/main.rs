@@ -10,6 +10,7 @@ mod bad_input;
 mod check_config;
 mod client_files;
 mod errors;
+mod event_summaries;
 mod export;
 mod feature_data;
 mod fits;

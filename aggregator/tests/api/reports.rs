@@ -329,6 +329,19 @@ async fn retention_deletes_raw_rows_before_the_boundary_and_keeps_their_summary(
         (1, 5),
         "the summary of the purged day stays"
     );
+    // So do its runs and feature data (the V8 summaries), which the raw rows no longer hold.
+    let programs = app.stats("programs?from=2026-11-17&to=2026-11-17").await;
+    assert_eq!(
+        (
+            programs["runs"].as_u64(),
+            programs["lines_executed"].as_u64()
+        ),
+        (Some(1), Some(5))
+    );
+    let data = app
+        .stats("features/debugger?from=2026-11-17&to=2026-11-17")
+        .await;
+    assert_eq!(data["events"], 1, "{data}");
     // Its summary is final: neither an explicit rollup nor a rerun of the purge touches it.
     let outcome = reports.rollup_days([date(17), date(18)]).await.unwrap();
     assert_eq!(

@@ -2,6 +2,7 @@
 //! ranges, site ids, the rows a store reads and the API serves, and a day's summary arithmetic.
 
 pub mod dates;
+pub mod errors;
 pub mod freshness;
 pub mod model;
 pub mod site;

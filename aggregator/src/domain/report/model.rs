@@ -93,7 +93,7 @@ pub struct Clients {
     pub devices: Vec<ClientCount>,
 }
 
-/// Program runs of sessions started in a range, read from the raw rows.
+/// Program runs of sessions started in a range (or on one day, of one site: a summary row).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProgramTotals {
     pub runs: u64,
@@ -105,6 +105,44 @@ pub struct ProgramTotals {
     pub execution_ms_max: u64,
     /// (bucket, runs): bucket b holds run times in [2^b, 2^(b+1)) ms; bucket 0 also holds 0 ms.
     pub buckets: Vec<(u32, u64)>,
+}
+
+impl ProgramTotals {
+    /// The run-time bucket of `ms`: floor(log2(max(ms, 1))).
+    pub fn bucket_of(ms: u64) -> u32 {
+        ms.max(1).ilog2()
+    }
+
+    /// Adds the runs of other sessions (other days, other sites): counts and run times add up,
+    /// the longest run is the longer, bucket counts add up per bucket (kept in bucket order).
+    pub fn add(&mut self, other: &ProgramTotals) {
+        self.runs += other.runs;
+        self.failed += other.failed;
+        self.unknown += other.unknown;
+        self.lines_executed += other.lines_executed;
+        self.execution_ms_total += other.execution_ms_total;
+        self.execution_ms_max = self.execution_ms_max.max(other.execution_ms_max);
+        self.add_buckets(other.buckets.iter().copied());
+    }
+
+    /// Adds (bucket, runs) pairs to the buckets.
+    pub fn add_buckets(&mut self, pairs: impl IntoIterator<Item = (u32, u64)>) {
+        let mut by_bucket: std::collections::BTreeMap<u32, u64> =
+            self.buckets.iter().copied().collect();
+        for (bucket, runs) in pairs {
+            *by_bucket.entry(bucket).or_default() += runs;
+        }
+        self.buckets = by_bucket.into_iter().collect();
+    }
+
+    /// The sum of `parts`.
+    pub fn sum<'a>(parts: impl IntoIterator<Item = &'a ProgramTotals>) -> ProgramTotals {
+        let mut total = ProgramTotals::default();
+        for part in parts {
+            total.add(part);
+        }
+        total
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -268,5 +306,40 @@ mod tests {
             .map(|s| (s.site.as_str(), s.sessions, s.runs_30m))
             .collect();
         assert_eq!(sites, vec![("docs", 1, 0), ("ide", 3, 5), ("old", 0, 4)]);
+    }
+
+    #[test]
+    fn program_totals_add_sums_the_longest_run_and_buckets() {
+        let part = |runs, max, buckets: Vec<(u32, u64)>| ProgramTotals {
+            runs,
+            failed: 1,
+            unknown: 0,
+            lines_executed: 10 * runs,
+            execution_ms_total: 100 * runs,
+            execution_ms_max: max,
+            buckets,
+        };
+        let total = ProgramTotals::sum(&[
+            part(3, 700, vec![(0, 1), (9, 2)]),
+            part(2, 90, vec![(6, 2)]),
+            part(1, 1, vec![(0, 1)]),
+        ]);
+        assert_eq!(
+            total,
+            ProgramTotals {
+                runs: 6,
+                failed: 3,
+                unknown: 0,
+                lines_executed: 60,
+                execution_ms_total: 600,
+                execution_ms_max: 700,
+                buckets: vec![(0, 2), (6, 2), (9, 2)],
+            }
+        );
+        assert_eq!(ProgramTotals::sum(&[]), ProgramTotals::default());
+        assert_eq!(
+            [0, 1, 2, 3, 1000].map(ProgramTotals::bucket_of),
+            [0, 0, 1, 1, 9]
+        );
     }
 }

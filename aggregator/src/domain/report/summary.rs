@@ -5,6 +5,7 @@
 //! same thing computed now for a day the rollup has not seen yet, so both give the same numbers
 //! by construction.
 
+pub mod day_events;
 pub mod day_pass;
 
 use chrono::NaiveDate;

@@ -14,6 +14,7 @@ use crate::http::AppState;
 use crate::report::dates::{BadRange, DateRange};
 use crate::report::errors;
 use crate::report::feature_data;
+use crate::report::fresh_events;
 use crate::report::live::Fresh;
 use crate::report::now;
 use crate::report::shape;
@@ -130,7 +131,7 @@ pub async fn features(
     }))
 }
 
-/// Program runs of the sessions started in the range (raw rows: within retention).
+/// Program runs of the sessions started in the range.
 #[utoipa::path(
     get,
     path = "/programs",
@@ -149,10 +150,7 @@ pub async fn programs(
     QueryOf(only): QueryOf<SiteParam>,
 ) -> Result<Json<ProgramsAnswer>, StatsError> {
     let range = range(&app, &span)?;
-    let totals = app
-        .store
-        .program_totals(&range, site(&only)?.as_ref())
-        .await?;
+    let totals = fresh_events::programs(&app.store, &range, site(&only)?.as_ref()).await?;
     Ok(Json(ProgramsAnswer {
         span: Span::from(&range),
         programs: shape::programs(&totals),
@@ -253,12 +251,12 @@ pub async fn errors(
 ) -> Result<Json<ErrorsAnswer>, StatsError> {
     let range = range(&app, &span)?;
     let limit = bounded("limit", limit.limit.as_deref(), 20, MAX_ERRORS)?;
-    let rows = app.store.error_runs(&range, site(&only)?.as_ref()).await?;
-    let failed_runs: u64 = rows.iter().map(|r| r.runs).sum();
+    let tallies = fresh_events::errors(&app.store, &range, site(&only)?.as_ref()).await?;
+    let failed_runs: u64 = tallies.iter().map(|t| t.runs).sum();
     Ok(Json(ErrorsAnswer {
         span: Span::from(&range),
         failed_runs,
-        errors: errors::group(rows, limit as usize),
+        errors: errors::rank(tallies, limit as usize),
     }))
 }
 
@@ -313,9 +311,8 @@ pub async fn feature_data(
     }
     let range = range(&app, &span)?;
     let limit = feature_data::MAX_DISTINCT;
-    let rows = app
-        .store
-        .feature_data(&name, &range, site(&only)?.as_ref(), limit)
+    let only = site(&only)?;
+    let rows = fresh_events::feature_data(&app.store, &name, &range, only.as_ref(), limit as usize)
         .await?;
     Ok(Json(FeatureDataAnswer {
         span: Span::from(&range),

@@ -45,6 +45,26 @@ impl From<Param> for Value {
     }
 }
 
+/// Runs one SELECT on `conn` (a pooled connection, or the rollup's transaction): every row, its
+/// columns read as `columns` says.
+pub(super) async fn select_on<Q: Queryable>(
+    conn: &mut Q,
+    sql: String,
+    params: Vec<Param>,
+    columns: &'static [Kind],
+) -> Result<Vec<Vec<Cell>>, StoreError> {
+    let rows: Vec<Row> = conn.exec(sql, params).await?;
+    rows.into_iter()
+        .map(|mut row| {
+            columns
+                .iter()
+                .enumerate()
+                .map(|(i, kind)| cell(&mut row, i, *kind))
+                .collect()
+        })
+        .collect()
+}
+
 #[async_trait]
 impl Reads for MySqlStore {
     async fn select(
@@ -54,20 +74,11 @@ impl Reads for MySqlStore {
         columns: &'static [Kind],
     ) -> Result<Vec<Vec<Cell>>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
-        let rows: Vec<Row> = conn.exec(sql, params).await?;
-        rows.into_iter()
-            .map(|mut row| {
-                columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, kind)| cell(&mut row, i, *kind))
-                    .collect()
-            })
-            .collect()
+        select_on(&mut conn, sql, params, columns).await
     }
 
-    fn buckets_in_sql(&self) -> bool {
-        true
+    fn start_hint(&self) -> &'static str {
+        crate::store::sql::rollup::MYSQL_BY_START
     }
 
     async fn live_days(

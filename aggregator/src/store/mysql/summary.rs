@@ -6,10 +6,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 use mysql_async::prelude::Queryable;
 use mysql_async::{from_row_opt, Value};
 
+use super::stats::select_on;
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
+use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
 use crate::domain::report::summary::DaySummary;
+use crate::store::sql::events as events_sql;
 use crate::store::sql::rollup::{self as sql, Cell, ROWS_PER_INSERT};
 use crate::store::StoreError;
 
@@ -19,7 +22,8 @@ pub fn bounds(day: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
     (start, start + chrono::Duration::days(1))
 }
 
-/// Recomputes every summary of `day`, all sites and each site, in the caller's transaction;
+/// Recomputes every summary of `day`, all sites and each site, with its runs, errors and feature
+/// data (the V8 tables), in the caller's transaction;
 /// `false` (and nothing written) for a day without sessions.
 pub async fn roll_up_day<Q: Queryable>(
     conn: &mut Q,
@@ -29,7 +33,13 @@ pub async fn roll_up_day<Q: Queryable>(
     let Some(rollup) = read_pass(conn, day, None).await?.finish(day) else {
         return Ok(false);
     };
-    write_day(conn, &rollup, now).await?;
+    let mut events = DayEvents::default();
+    for read in events_sql::ROLLUP_READS {
+        let statement = read.read(None, sql::MYSQL_BY_START);
+        let rows = select_on(conn, statement.sql, read.params(day), statement.columns).await?;
+        read.add_to(&mut events, rows)?;
+    }
+    write_day(conn, &rollup, &events, now).await?;
     Ok(true)
 }
 
@@ -125,14 +135,18 @@ async fn read_pass<Q: Queryable>(
 async fn write_day<Q: Queryable>(
     conn: &mut Q,
     day: &DayRollup,
+    events: &DayEvents,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let date = day.total.row.date;
-    for table in &sql::DAY_TABLES[1..] {
+    for table in sql::DAY_TABLES[1..].iter().chain(&events_sql::EVENT_TABLES) {
         conn.exec_drop(format!("DELETE FROM {table} WHERE date = ?"), (date,))
             .await?;
     }
-    for table in sql::day_rows(day, now) {
+    let tables = sql::day_rows(day, now)
+        .into_iter()
+        .chain(events_sql::event_rows(date, events));
+    for table in tables {
         let tail = table.upsert_tail();
         for chunk in table.rows.chunks(ROWS_PER_INSERT) {
             let params: Vec<Value> = chunk.iter().flatten().map(value).collect();

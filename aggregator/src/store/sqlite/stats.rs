@@ -49,6 +49,33 @@ impl ToSql for Param {
     }
 }
 
+/// Runs one SELECT on `conn`: every row, its columns read as `columns` says.
+pub(super) fn select_on(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[Param],
+    columns: &'static [Kind],
+) -> Result<Vec<Vec<Cell>>, StoreError> {
+    let mut select = conn.prepare_cached(sql)?;
+    let rows = select
+        .query_map(rusqlite::params_from_iter(params), |row| {
+            columns
+                .iter()
+                .enumerate()
+                .map(|(i, kind)| cell(row, i, *kind))
+                .collect()
+        })?
+        .collect::<Result<Vec<Vec<Cell>>, _>>()?;
+    rows.into_iter()
+        .map(|row| {
+            row.into_iter()
+                .zip(columns)
+                .map(|(cell, kind)| parsed(cell, *kind))
+                .collect::<Result<Vec<Cell>, StoreError>>()
+        })
+        .collect()
+}
+
 #[async_trait]
 impl Reads for SqliteStore {
     async fn select(
@@ -58,31 +85,12 @@ impl Reads for SqliteStore {
         columns: &'static [Kind],
     ) -> Result<Vec<Vec<Cell>>, StoreError> {
         self.other
-            .run(move |conn| {
-                let mut select = conn.prepare_cached(&sql)?;
-                let rows = select
-                    .query_map(rusqlite::params_from_iter(&params), |row| {
-                        columns
-                            .iter()
-                            .enumerate()
-                            .map(|(i, kind)| cell(row, i, *kind))
-                            .collect()
-                    })?
-                    .collect::<Result<Vec<Vec<Cell>>, _>>()?;
-                rows.into_iter()
-                    .map(|row| {
-                        row.into_iter()
-                            .zip(columns)
-                            .map(|(cell, kind)| parsed(cell, *kind))
-                            .collect::<Result<Vec<Cell>, StoreError>>()
-                    })
-                    .collect()
-            })
+            .run(move |conn| select_on(conn, &sql, &params, columns))
             .await
     }
 
-    fn buckets_in_sql(&self) -> bool {
-        false
+    fn start_hint(&self) -> &'static str {
+        ""
     }
 
     async fn live_days(

@@ -6,15 +6,19 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
+use super::stats::select_on;
 use super::time::{date_text, day_span, time_text};
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
+use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
 use crate::domain::report::summary::DaySummary;
+use crate::store::sql::events as events_sql;
 use crate::store::sql::rollup::{self as sql, Cell, ROWS_PER_INSERT};
 use crate::store::StoreError;
 
-/// Recomputes every summary of `day`, all sites and each site, in the caller's transaction;
+/// Recomputes every summary of `day`, all sites and each site, with its runs, errors and feature
+/// data (the V8 tables), in the caller's transaction;
 /// `false` (and nothing written) for a day without sessions.
 pub fn roll_up_day(
     conn: &Connection,
@@ -24,7 +28,13 @@ pub fn roll_up_day(
     let Some(rollup) = read_pass(conn, day, None)?.finish(day) else {
         return Ok(false);
     };
-    write_day(conn, &rollup, now)?;
+    let mut events = DayEvents::default();
+    for read in events_sql::ROLLUP_READS {
+        let statement = read.read(None, "");
+        let rows = select_on(conn, &statement.sql, &read.params(day), statement.columns)?;
+        read.add_to(&mut events, rows)?;
+    }
+    write_day(conn, &rollup, &events, now)?;
     Ok(true)
 }
 
@@ -84,13 +94,21 @@ fn feature_count_at(r: &rusqlite::Row, first: usize) -> rusqlite::Result<Feature
 
 /// Replaces the day's rows of every report table, inside the caller's (immediate) transaction:
 /// deletes, then plain inserts, since no other writer can come between them.
-fn write_day(conn: &Connection, day: &DayRollup, now: NaiveDateTime) -> Result<(), StoreError> {
+fn write_day(
+    conn: &Connection,
+    day: &DayRollup,
+    events: &DayEvents,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
     let date = date_text(day.total.row.date);
-    for table in sql::DAY_TABLES {
+    for table in sql::DAY_TABLES.iter().chain(&events_sql::EVENT_TABLES) {
         conn.prepare_cached(&format!("DELETE FROM {table} WHERE date = ?"))?
             .execute([&date])?;
     }
-    for table in sql::day_rows(day, now) {
+    let tables = sql::day_rows(day, now)
+        .into_iter()
+        .chain(events_sql::event_rows(day.total.row.date, events));
+    for table in tables {
         for chunk in table.rows.chunks(ROWS_PER_INSERT) {
             let params = chunk.iter().flatten().map(value);
             conn.prepare_cached(&table.insert(chunk.len(), ""))?

@@ -1,0 +1,170 @@
+//! A day's program runs, failed runs and feature data per site: what the rollup stores in the V8
+//! tables and what the programs, errors and feature-data routes read for a day the rollup has not
+//! seen yet, built from the same reads by the same functions, so both give the same answer.
+//! Everything here adds up across days and sites, since a session has one start day and one site.
+
+use std::collections::BTreeMap;
+
+use crate::domain::report::errors::{self, ErrorTally};
+use crate::domain::report::model::{ErrorRuns, ProgramTotals};
+use crate::domain::report::site::Site;
+
+/// The site key of stored site ids that are no valid [`Site`] (never written by this aggregator):
+/// their rows count in the all-sites answers, and no `?site=` can ask for them.
+pub const OTHER_SITES: &str = "*";
+
+/// The site key a stored `site_id` is summarized under.
+pub fn site_key(stored: &str) -> String {
+    match Site::from_stored(stored) {
+        Some(site) => site.as_str().to_string(),
+        None => OTHER_SITES.to_string(),
+    }
+}
+
+/// Runs of one run time (ms) of one site's sessions, as the day's grouped read gives them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunTimeRow {
+    pub execution_ms: u64,
+    pub runs: u64,
+    pub failed: u64,
+    pub unknown: u64,
+    pub lines_executed: u64,
+}
+
+/// One day's events, per site key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayEvents {
+    pub programs: BTreeMap<String, ProgramTotals>,
+    /// By group.
+    pub errors: BTreeMap<String, Vec<ErrorTally>>,
+    /// Per (site key, feature name): events per distinct data text.
+    pub feature_data: BTreeMap<(String, String), BTreeMap<String, u64>>,
+}
+
+impl DayEvents {
+    /// Runs of `site`'s sessions that took `row.execution_ms` (0 for an unknown run time).
+    pub fn add_runs(&mut self, site: &str, row: RunTimeRow) {
+        let totals = self.programs.entry(site_key(site)).or_default();
+        totals.add(&ProgramTotals {
+            runs: row.runs,
+            failed: row.failed,
+            unknown: row.unknown,
+            lines_executed: row.lines_executed,
+            execution_ms_total: row.execution_ms * row.runs,
+            execution_ms_max: row.execution_ms,
+            buckets: vec![(ProgramTotals::bucket_of(row.execution_ms), row.runs)],
+        });
+    }
+
+    /// The day's failed runs per (site, message, session), tallied per site key and group.
+    pub fn set_errors(&mut self, rows: Vec<(String, ErrorRuns)>) {
+        let mut by_site: BTreeMap<String, Vec<ErrorRuns>> = BTreeMap::new();
+        for (site, row) in rows {
+            by_site.entry(site_key(&site)).or_default().push(row);
+        }
+        self.errors = by_site
+            .into_iter()
+            .map(|(site, rows)| (site, errors::tally(rows)))
+            .collect();
+    }
+
+    /// `events` events of feature `name` by `site`'s sessions carried `data`.
+    pub fn add_feature_data(&mut self, site: &str, name: String, data: String, events: u64) {
+        *self
+            .feature_data
+            .entry((site_key(site), name))
+            .or_default()
+            .entry(data)
+            .or_default() += events;
+    }
+
+    /// All sites' runs together.
+    pub fn program_totals(&self) -> ProgramTotals {
+        ProgramTotals::sum(self.programs.values())
+    }
+
+    /// All sites' error tallies (several per group: [`errors::merge`] adds them up).
+    pub fn error_tallies(&self) -> impl Iterator<Item = ErrorTally> + '_ {
+        self.errors.values().flatten().cloned()
+    }
+
+    /// All sites' (data text, events) of feature `name` (a text may come once per site).
+    pub fn feature_data_of<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = (String, u64)> + 'a {
+        self.feature_data
+            .iter()
+            .filter(move |((_, feature), _)| feature == name)
+            .flat_map(|(_, texts)| texts.iter().map(|(t, n)| (t.clone(), *n)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn runs(execution_ms: u64, runs: u64, failed: u64) -> RunTimeRow {
+        RunTimeRow {
+            execution_ms,
+            runs,
+            failed,
+            unknown: 0,
+            lines_executed: 5 * runs,
+        }
+    }
+
+    #[test]
+    fn runs_per_run_time_make_the_sites_totals_and_buckets() {
+        let mut day = DayEvents::default();
+        day.add_runs("ide", runs(0, 2, 1));
+        day.add_runs("ide", runs(700, 1, 0));
+        day.add_runs("ide", runs(600, 3, 1));
+        day.add_runs("docs", runs(3, 1, 0));
+        let ide = &day.programs["ide"];
+        assert_eq!(
+            (
+                ide.runs,
+                ide.failed,
+                ide.execution_ms_total,
+                ide.execution_ms_max
+            ),
+            (6, 2, 2500, 700)
+        );
+        assert_eq!(ide.buckets, vec![(0, 2), (9, 4)]);
+        let all = day.program_totals();
+        assert_eq!((all.runs, all.lines_executed), (7, 35));
+        assert_eq!(all.buckets, vec![(0, 2), (1, 1), (9, 4)]);
+    }
+
+    #[test]
+    fn stored_ids_that_are_no_site_are_summarized_together() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let failed = |session: &str| ErrorRuns {
+            message: "?OUT OF DATA IN 10".into(),
+            session_id: session.into(),
+            runs: 1,
+            last_seen: at,
+        };
+        let mut day = DayEvents::default();
+        day.add_runs("Old Site", runs(5, 1, 1));
+        day.add_runs("OLD", runs(5, 2, 0));
+        day.set_errors(vec![
+            ("Old Site".into(), failed("a")),
+            ("OLD".into(), failed("b")),
+            ("ide".into(), failed("c")),
+        ]);
+        day.add_feature_data("OLD", "save".into(), "{}".into(), 2);
+        day.add_feature_data("Old Site", "save".into(), "{}".into(), 1);
+        day.add_feature_data("ide", "save".into(), "{}".into(), 4);
+        assert_eq!(day.programs[OTHER_SITES].runs, 3);
+        assert_eq!(day.errors[OTHER_SITES][0].sessions, 2);
+        assert_eq!(day.errors["ide"][0].sessions, 1);
+        let mut save: Vec<_> = day.feature_data_of("save").collect();
+        save.sort();
+        assert_eq!(save, vec![("{}".to_string(), 3), ("{}".to_string(), 4)]);
+        assert_eq!(day.feature_data_of("debugger").count(), 0);
+        assert_eq!(site_key(""), "", "pages that name no site are a site");
+    }
+}
