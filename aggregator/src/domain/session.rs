@@ -33,6 +33,38 @@ pub struct SessionTimes {
     pub active_seconds: u32,
 }
 
+/// The times a stored session row holds. Rows from before heartbeat sessions (an adopted
+/// database) hold only their start, which then stands for the times they lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredTimes {
+    pub start_time: DateTime<Utc>,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub start_estimate: Option<DateTime<Utc>>,
+}
+
+impl StoredTimes {
+    /// The stored row's facts, given its progress columns as stored.
+    pub fn facts(
+        self,
+        max_offset_ms: u64,
+        visible_ms: u64,
+        active_ms: u64,
+        end_offset_ms: Option<u64>,
+    ) -> SessionFacts {
+        let start = self.start_time;
+        SessionFacts {
+            first_seen: self.first_seen.unwrap_or(start),
+            last_seen: self.last_seen.unwrap_or(start),
+            start_estimate: self.start_estimate.unwrap_or(start),
+            max_offset_ms,
+            visible_ms,
+            active_ms,
+            end_offset_ms,
+        }
+    }
+}
+
 impl SessionFacts {
     /// The facts one batch contributes, given when the server received it.
     pub fn from_batch(batch: &Batch, received: DateTime<Utc>) -> Self {
@@ -269,5 +301,34 @@ mod tests {
         let reopened = ended.merge(reload);
         assert!(!reopened.is_ended());
         assert_eq!(reopened.derive(Duration::seconds(300)).end_time, None);
+    }
+
+    #[test]
+    fn an_adopted_row_that_knows_only_its_start_keeps_its_times() {
+        let legacy = StoredTimes {
+            start_time: at(10),
+            first_seen: None,
+            last_seen: None,
+            start_estimate: None,
+        };
+        let facts = legacy.facts(0, 0, 0, None);
+        assert_eq!(
+            (facts.first_seen, facts.last_seen, facts.start_estimate),
+            (at(10), at(10), at(10))
+        );
+        let derived = facts.derive(Duration::seconds(300));
+        assert_eq!((derived.start_time, derived.duration_seconds), (at(10), 0));
+        let stored = StoredTimes {
+            first_seen: Some(at(12)),
+            last_seen: Some(at(70)),
+            start_estimate: Some(at(11)),
+            ..legacy
+        }
+        .facts(59_000, 50_000, 20_000, Some(59_000));
+        assert_eq!(
+            (stored.first_seen, stored.last_seen, stored.start_estimate),
+            (at(12), at(70), at(11))
+        );
+        assert!(stored.is_ended());
     }
 }

@@ -24,7 +24,7 @@ use super::MySqlStore;
 use crate::domain::event::Id128;
 use crate::domain::flush::{EventCounts, Flush};
 use crate::domain::ingest::ProgramRow;
-use crate::domain::session::SessionFacts;
+use crate::domain::session::StoredTimes;
 use crate::store::{Ingest, StoreError, Written};
 
 /// Ends every write script: fails unless the flush's transaction is still the one running. Its
@@ -284,16 +284,13 @@ async fn begin_and_lock(
             ) = row;
             // Every DATETIME (years 1000 to 9999) is within chrono's range.
             let Some(start) = utc(start) else { continue };
-            // Rows from before heartbeat sessions (an adopted database) know only their start.
-            let facts = SessionFacts {
-                first_seen: first.and_then(utc).unwrap_or(start),
-                last_seen: last.and_then(utc).unwrap_or(start),
-                start_estimate: estimate.and_then(utc).unwrap_or(start),
-                max_offset_ms,
-                visible_ms,
-                active_ms,
-                end_offset_ms,
+            let times = StoredTimes {
+                start_time: start,
+                first_seen: first.and_then(utc),
+                last_seen: last.and_then(utc),
+                start_estimate: estimate.and_then(utc),
             };
+            let facts = times.facts(max_offset_ms, visible_ms, active_ms, end_offset_ms);
             sessions.insert(id, StoredSession { key, facts });
         }
     }

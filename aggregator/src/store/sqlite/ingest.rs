@@ -18,7 +18,7 @@ use super::time::{parse_time, utc_text};
 use super::SqliteStore;
 use crate::domain::flush::{EventCounts, Flush};
 use crate::domain::ingest::{ProgramRow, SessionRow};
-use crate::domain::session::{minute_of, SessionFacts};
+use crate::domain::session::{minute_of, SessionFacts, StoredTimes};
 use crate::store::{Ingest, StoreError, Written};
 
 /// A flush that committed while it was written, and the event rows it inserted.
@@ -83,8 +83,7 @@ impl IndexedKeys {
     }
 }
 
-/// The stored facts of a session, if it exists, and its indexed columns. Rows from before
-/// heartbeat sessions know only their start.
+/// The stored facts of a session, if it exists, and its indexed columns.
 fn stored_facts(
     tx: &Transaction<'_>,
     session_id: &str,
@@ -115,22 +114,24 @@ fn stored_facts(
     else {
         return Ok(None);
     };
-    let start = parse_time(&start_text)?.and_utc();
-    let or_start = |text: Option<String>| -> Result<_, StoreError> {
-        Ok(match text {
-            Some(text) => parse_time(&text)?.and_utc(),
-            None => start,
-        })
+    let time = |text: Option<String>| -> Result<_, StoreError> {
+        Ok(text
+            .map(|text| parse_time(&text))
+            .transpose()?
+            .map(|t| t.and_utc()))
     };
-    let facts = SessionFacts {
-        first_seen: or_start(first)?,
-        last_seen: or_start(last)?,
-        start_estimate: or_start(estimate)?,
-        max_offset_ms: non_negative(max_offset),
-        visible_ms: non_negative(visible),
-        active_ms: non_negative(active),
-        end_offset_ms: end_offset.map(non_negative),
+    let times = StoredTimes {
+        start_time: parse_time(&start_text)?.and_utc(),
+        first_seen: time(first)?,
+        last_seen: time(last)?,
+        start_estimate: time(estimate)?,
     };
+    let facts = times.facts(
+        non_negative(max_offset),
+        non_negative(visible),
+        non_negative(active),
+        end_offset.map(non_negative),
+    );
     let keys = IndexedKeys {
         start_time: start_text,
         end_time,
