@@ -307,14 +307,15 @@ async fn step(
     Ok((out, disk_max))
 }
 
-/// d. Aggregator memory once 100,000 sessions have sent a batch and not ended.
+/// d. Aggregator memory once 100,000 sessions have sent a batch and not ended, on an aggregator
+/// started for d alone (main.rs), so that RSS and peak are those of the 100k live sessions.
 pub async fn memory(agg: &Server, db: &ThrowawayMariaDb) -> anyhow::Result<()> {
     let cpu = Cpu::start(agg, db);
     let body: MakeBody = Arc::new(|s, i| payload::opening(&payload::session_id(4, s * 100 + i)));
     let out = load::closed_loop(agg.addr, 1000, 100, Duration::from_secs(180), body).await?;
     let (rss, peak) = agg.memory_kib()?;
     println!(
-        "d. aggregator memory with {} new live sessions ({} errors, {:.0} req/s): RSS {:.1} MB, peak {:.1} MB (target < 100 MB)",
+        "d. aggregator memory (a fresh process) with {} new live sessions ({} errors, {:.0} req/s): RSS {:.1} MB, peak {:.1} MB (target < 100 MB)",
         out.ok,
         out.errors,
         out.per_second(),
