@@ -6,6 +6,7 @@
 //! What both dialects share is written once: SQL text in `sql.rs`, the stats reads in `stats.rs`
 //! (methods of [`Store`] over [`Reads`], which each store implements by running a statement).
 
+mod datetime_text;
 mod failure;
 pub(crate) mod model;
 pub mod mysql;

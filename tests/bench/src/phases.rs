@@ -81,7 +81,7 @@ async fn batched_load(agg: &Server, secs: u64) -> anyhow::Result<Outcome> {
 pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::Result<f64> {
     let cpu = Cpu::start(agg, db);
     let out = batched_load(agg, secs).await?;
-    let cpu = cpu.report("aggregator");
+    let report = cpu.report("aggregator");
     let batches = out.ok as usize;
     let rows = Rows {
         sessions: batches,
@@ -90,7 +90,16 @@ pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::
     };
     let events_per_s = out.per_second() * EVENTS_PER_BATCH as f64;
     let rows_per_s = rows.total() as f64 / out.elapsed.as_secs_f64();
+    let (agg_cpu, db_cpu) = (cpu_secs(agg.pid()), cpu_secs(db.pid()));
+    let rows_us = |secs: f64| secs * 1e6 / rows.total().max(1) as f64;
+    let per_row = format!(
+        "aggregator {:.1} us, mariadbd {:.1} us",
+        rows_us(agg_cpu - cpu.start[0]),
+        rows_us(db_cpu - cpu.start[1])
+    );
+    let ceiling_db_cpu = cpu_secs(db.pid());
     let took = ceiling::measure(&db.url("ceiling"), rows).await?;
+    let ceiling_db_us = rows_us(cpu_secs(db.pid()) - ceiling_db_cpu);
     let ceiling_rows = rows.total() as f64 / took.as_secs_f64();
     println!(
         "a. batched ingest: {events_per_s:.0} events/s ({:.0} batches of {EVENTS_PER_BATCH}/s, {rows_per_s:.0} rows/s, {} errors), \
@@ -101,7 +110,8 @@ pub async fn batched(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::
         rows.total(),
         rows_per_s / ceiling_rows
     );
-    println!("   {cpu}; batch {}", latency(&out));
+    println!("   {report}; batch {}", latency(&out));
+    println!("   cpu per row stored: {per_row}; the ceiling's mariadbd {ceiling_db_us:.1} us");
     Ok(events_per_s)
 }
 
@@ -307,14 +317,15 @@ async fn step(
     Ok((out, disk_max))
 }
 
-/// d. Aggregator memory once 100,000 sessions have sent a batch and not ended.
+/// d. Aggregator memory once 100,000 sessions have sent a batch and not ended, on an aggregator
+/// started for d alone (main.rs), so that RSS and peak are those of the 100k live sessions.
 pub async fn memory(agg: &Server, db: &ThrowawayMariaDb) -> anyhow::Result<()> {
     let cpu = Cpu::start(agg, db);
     let body: MakeBody = Arc::new(|s, i| payload::opening(&payload::session_id(4, s * 100 + i)));
     let out = load::closed_loop(agg.addr, 1000, 100, Duration::from_secs(180), body).await?;
     let (rss, peak) = agg.memory_kib()?;
     println!(
-        "d. aggregator memory with {} new live sessions ({} errors, {:.0} req/s): RSS {:.1} MB, peak {:.1} MB (target < 100 MB)",
+        "d. aggregator memory (a fresh process) with {} new live sessions ({} errors, {:.0} req/s): RSS {:.1} MB, peak {:.1} MB (target < 100 MB)",
         out.ok,
         out.errors,
         out.per_second(),

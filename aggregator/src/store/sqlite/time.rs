@@ -3,14 +3,16 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
+use crate::store::datetime_text::push_datetime;
 use crate::store::StoreError;
 
-const TIME: &str = "%Y-%m-%d %H:%M:%S%.3f";
 const DATE: &str = "%Y-%m-%d";
 
 /// Truncated to milliseconds, as MariaDB truncates into DATETIME(3).
 pub fn time_text(at: NaiveDateTime) -> String {
-    at.format(TIME).to_string()
+    let mut text = String::with_capacity(23);
+    push_datetime(&mut text, at, 3);
+    text
 }
 
 pub fn utc_text(at: DateTime<Utc>) -> String {
