@@ -1,6 +1,7 @@
 // Demo BASIC IDE wired to the usage tracker the way the real IDE would be: Run reports a program
-// execution, Debug/Save/Load report feature use. The "interpreter" only walks the lines: it
-// executes PRINT of string literals and fails on a line containing ERROR.
+// execution, Debug/Save/Load report feature use. The toy interpreter is basic.js.
+import { interpret } from "./basic.js";
+
 const $ = (id) => document.getElementById(id);
 const editor = $("editor");
 const output = $("output");
@@ -14,26 +15,6 @@ function usage() {
 
 function programLines() {
   return editor.value.split("\n").filter((l) => l.trim() !== "");
-}
-
-function lineNumber(line, index) {
-  const m = /^\s*(\d+)/.exec(line);
-  return m ? m[1] : String(index + 1);
-}
-
-function interpret(lines) {
-  const out = [];
-  let executed = 0;
-  for (const [i, line] of lines.entries()) {
-    executed++;
-    if (line.includes("ERROR")) {
-      return { out, executed, error: `?SYNTAX ERROR IN ${lineNumber(line, i)}` };
-    }
-    const print = /\bPRINT\s+"([^"]*)"/.exec(line);
-    if (print) out.push(print[1]);
-    if (/^\s*\d*\s*END\b/.test(line)) break;
-  }
-  return { out, executed, error: undefined };
 }
 
 function show(text, isError) {

@@ -26,8 +26,13 @@ async fn a_real_visit_is_measured_as_it_happened(kind: StoreKind) {
 
     let opened = Instant::now();
     let session = open_ide(&browser, &aggregator.url()).await;
-    type_program(&browser, "10 PRINT \"HI\"\n20 END").await;
+    // The page's own sample program: the first thing a newcomer runs prints its answer.
     click(&browser, "run").await;
+    let output = browser.eval("return document.getElementById('output').textContent").await;
+    assert!(
+        output.as_str().unwrap_or("").contains("THE ANSWER IS 42"),
+        "the sample program prints its answer: {output}"
+    );
     type_program(&browser, "10 PRINT \"HI\"\n20 ERROR\n30 END").await;
     click(&browser, "run").await;
     click(&browser, "debug").await;
