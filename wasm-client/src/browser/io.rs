@@ -269,13 +269,16 @@ pub fn beacon(url: &str, body: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// `console.log("[usage]", msg, detail)`.
+/// `console.log("[usage]", msg, detail)`, or without `detail` when it is undefined (a message
+/// with nothing to add printed a trailing "undefined").
 pub fn log(msg: &str, detail: &JsValue) {
-    web_sys::console::log_3(
-        &JsValue::from_str("[usage]"),
-        &JsValue::from_str(msg),
-        detail,
-    );
+    let tag = JsValue::from_str("[usage]");
+    let msg = JsValue::from_str(msg);
+    if detail.is_undefined() {
+        web_sys::console::log_2(&tag, &msg);
+    } else {
+        web_sys::console::log_3(&tag, &msg, detail);
+    }
 }
 
 /// `o[key]` for option and argument objects; undefined if `o` is not an object or a getter throws.
