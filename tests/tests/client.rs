@@ -28,7 +28,9 @@ async fn a_real_visit_is_measured_as_it_happened(kind: StoreKind) {
     let session = open_ide(&browser, &aggregator.url()).await;
     // The page's own sample program: the first thing a newcomer runs prints its answer.
     click(&browser, "run").await;
-    let output = browser.eval("return document.getElementById('output').textContent").await;
+    let output = browser
+        .eval("return document.getElementById('output').textContent")
+        .await;
     assert!(
         output.as_str().unwrap_or("").contains("THE ANSWER IS 42"),
         "the sample program prints its answer: {output}"
@@ -141,6 +143,67 @@ async fn events_sent_while_the_aggregator_is_down_arrive_once_it_is_back() {
     assert_eq!(db.count("ide_sessions").await, 1);
     let runs: u32 = db.scalar("SELECT programs_run FROM ide_sessions").await;
     assert_eq!(runs, 5);
+
+    browser.close().await;
+    aggregator.stop().await;
+}
+
+/// A page that scrolls itself (as the real IDE's textarea does once its layout settles) is not a
+/// person: a visit with no input at all stores visible time and no active time.
+#[tokio::test]
+async fn a_page_that_scrolls_itself_records_no_active_time() {
+    let db = TestDb::create(StoreKind::Sqlite).await;
+    let site = demo_site("");
+    let page = site.path().join("index.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Trusted scroll events on the window and on the editor, from the page itself, for a while.
+    // (a file of its own: the aggregator's Content-Security-Policy refuses inline scripts)
+    let scroller = r#"
+      window.trustedScrolls = 0;
+      addEventListener("scroll", (e) => { if (e.isTrusted) window.trustedScrolls++; }, true);
+      addEventListener("load", () => {
+        document.body.style.minHeight = "5000px";
+        const editor = document.getElementById("editor");
+        editor.value = "10 REM\n".repeat(500);
+        let n = 0;
+        const t = setInterval(() => {
+          n++;
+          scrollTo(0, (n % 2) * 400);
+          editor.scrollTop = (n % 2) * 300;
+          if (n === 20) clearInterval(t);
+        }, 200);
+      });
+    "#;
+    std::fs::write(site.path().join("scroller.js"), scroller).unwrap();
+    let tag = r#"<script src="scroller.js"></script></body>"#;
+    std::fs::write(&page, html.replacen("</body>", tag, 1)).unwrap();
+    let mut aggregator = start(&db, site.path()).await;
+    let browser = Browser::launch().await;
+
+    let session = open_ide(&browser, &aggregator.url()).await;
+    tokio::time::sleep(Duration::from_millis(3 * HEARTBEAT_MS)).await;
+    let scrolled = browser.eval("return window.trustedScrolls").await;
+    assert!(
+        scrolled.as_u64().unwrap_or(0) > 0,
+        "the page fired trusted scroll events: {scrolled}"
+    );
+    browser.client.goto("about:blank").await.unwrap();
+    let ended = format!("ide_sessions WHERE session_id = '{session}' AND end_time IS NOT NULL");
+    wait_for("the session to end", Duration::from_secs(15), || async {
+        db.count(&ended).await == 1
+    })
+    .await;
+    let row = db
+        .rows("SELECT active_seconds, visible_ms FROM ide_sessions")
+        .await
+        .remove(0);
+    let (active, visible_ms): (u64, u64) = mysql_async::from_row(row);
+    eprintln!("trusted scrolls {scrolled}; stored active {active} s, visible {visible_ms} ms");
+    assert!(
+        visible_ms >= HEARTBEAT_MS,
+        "the visit was visible: {visible_ms} ms"
+    );
+    assert_eq!(active, 0, "a page scrolling itself is not a person");
 
     browser.close().await;
     aggregator.stop().await;

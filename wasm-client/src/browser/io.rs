@@ -32,15 +32,12 @@ pub const EV_ANSWER: u32 = 5;
 /// A fetch got no answer (offline, DNS, CORS, aborted).
 pub const EV_NETWORK_ERROR: u32 = 6;
 
-/// What counts as the user being active.
-const INPUTS: [&str; 6] = [
-    "keydown",
-    "pointerdown",
-    "pointermove",
-    "wheel",
-    "touchstart",
-    "scroll",
-];
+/// What counts as the user being active: only what a person does. Not `scroll`: a page scrolls
+/// itself (layout, focus, restoring a position), and the real IDE's textarea fired one trusted
+/// scroll 1.6 s after every load, which made each page load 30 s of "active" time; a person's
+/// scroll comes with a wheel, touch, key or pointer press, which count. Not `pointermove`: the
+/// browser fires trusted moves under a still mouse when content scrolls or moves beneath it.
+const INPUTS: [&str; 4] = ["keydown", "pointerdown", "wheel", "touchstart"];
 
 #[wasm_bindgen]
 extern "C" {

@@ -19,7 +19,7 @@ pub trait Entropy {
     fn unit(&mut self) -> f64;
 }
 
-/// Input closer together than this is not re-counted: pointermove fires ~100 times a second and
+/// Input closer together than this is not re-counted: wheel and key repeat fire many times a second and
 /// only the latest input matters for the active window (costs at most this much active time).
 const INPUT_GRANULARITY_MS: u64 = 250;
 
