@@ -11,11 +11,7 @@ use mysql_async::prelude::Queryable;
 use crate::helpers::{BinaryApp, SessionScript, ThrowawayMariaDb};
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    usage_test_support::free_port().unwrap()
 }
 
 async fn get(address: &str, path: &str) -> (u16, String) {

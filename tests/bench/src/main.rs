@@ -28,11 +28,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-/// A free loopback port (the OS picks it; the listener is closed before the server binds it).
+/// A free loopback port below the ephemeral range, where the bench's own outgoing connections
+/// cannot take it before the server binds it (usage_test_support::free_port).
 pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    usage_test_support::free_port().map_err(anyhow::Error::msg)
 }
 
 #[tokio::main]

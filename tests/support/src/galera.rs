@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 
+use crate::free_port;
+
 const PROVIDER: &str = "/usr/lib/galera/libgalera_smm.so";
 
 /// How long a node may take to start, join and reach `Synced`.
@@ -35,13 +37,6 @@ pub struct GaleraCluster {
     nodes: Vec<Node>,
     /// `mariadbd` options of the owner's, after the cluster's own (kept for restarts).
     options: Vec<String>,
-}
-
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
 }
 
 fn chown_mysql(path: &Path) -> Result<(), String> {

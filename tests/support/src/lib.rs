@@ -7,6 +7,7 @@ mod db;
 mod galera;
 mod mariadb;
 mod nginx;
+mod ports;
 mod prometheus;
 mod sqlite;
 mod tls;
@@ -15,6 +16,7 @@ pub use db::{dump_all_tables, server_url, StoreKind, TestDb};
 pub use galera::GaleraCluster;
 pub use mariadb::ThrowawayMariaDb;
 pub use nginx::Nginx;
+pub use ports::free_port;
 pub use prometheus::ThrowawayPrometheus;
 pub use tls::TestCa;
 // For tests that talk to a SQLite store themselves (the same rusqlite as the aggregator's).

@@ -40,10 +40,7 @@ impl ThrowawayMariaDb {
         if !status.success() {
             return Err("mariadb-install-db failed".into());
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
+        let port = crate::free_port()?;
         let mut server = ThrowawayMariaDb {
             dir,
             port,

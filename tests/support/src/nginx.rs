@@ -16,10 +16,7 @@ impl Nginx {
     /// Balances `upstreams` (`127.0.0.1:PORT` each); panics when nginx cannot start.
     pub fn start(upstreams: &[String]) -> Nginx {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::free_port().expect("a free port");
         let d = dir.path().display();
         let servers: String = upstreams
             .iter()

@@ -27,10 +27,7 @@ impl ThrowawayPrometheus {
             ),
         )
         .expect("the Prometheus config");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::free_port().expect("a free port");
         let child = Command::new("prometheus")
             .arg(format!("--config.file={}", config.display()))
             .arg(format!(
