@@ -1,6 +1,7 @@
 //! A release on a database that a newer release migrated (a rolling update in progress, or a
 //! rollback of one release): it starts, is ready, stores, and names the newer migrations in a
 //! warning; a migration of its own rewritten (same version, another name or text) still stops it.
+//! The previous release built from its commit, beside this one under load: tests/rolling_upgrade.
 
 use usage_aggregator::clock::ManualClock;
 use usage_aggregator::config::Config;
