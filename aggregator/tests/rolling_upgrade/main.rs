@@ -40,10 +40,11 @@ const CLIENTS: usize = 16;
 const PER_PHASE: usize = 800;
 
 /// One aggregator process of either release, started on `db` (off the async threads: starting
-/// waits for its "serving" line, which comes once it has migrated).
+/// waits for its "serving" line, which comes once it has migrated), and ready: as Kubernetes
+/// does, the balancer sends it nothing before its `/readyz` answers 200.
 async fn start(exe: &Path, db: &TestDb, folder: &Path) -> BinaryApp {
     let (exe, url, folder) = (exe.to_path_buf(), db.url(), folder.to_path_buf());
-    tokio::task::spawn_blocking(move || {
+    let app = tokio::task::spawn_blocking(move || {
         BinaryApp::spawn_exe(
             &exe,
             &folder,
@@ -56,7 +57,16 @@ async fn start(exe: &Path, db: &TestDb, folder: &Path) -> BinaryApp {
         )
     })
     .await
-    .unwrap()
+    .unwrap();
+    let readyz = format!("{}/readyz", app.address);
+    for _ in 0..300 {
+        let answer = reqwest::get(&readyz).await;
+        if answer.is_ok_and(|r| r.status() == 200) {
+            return app;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{} never became ready:\n{}", app.address, app.log());
 }
 
 async fn stop(app: BinaryApp, balancer: &Balancer) -> String {
