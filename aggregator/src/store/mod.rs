@@ -8,6 +8,7 @@
 
 mod datetime_text;
 mod failure;
+mod history;
 pub(crate) mod model;
 pub mod mysql;
 mod reads;
@@ -57,9 +58,11 @@ pub enum StoreError {
 /// Connecting, migrating, readiness.
 #[async_trait]
 pub trait Lifecycle: Send + Sync {
-    /// Applies pending migrations; returns the versions applied now.
+    /// Applies pending migrations; returns the versions applied now. A database that a newer
+    /// release migrated further (see `history`) is served as it is: nothing applied, a warning.
     async fn migrate(&self) -> Result<Vec<i32>, StoreError>;
-    /// Ready when the database answers and carries every migration this build knows.
+    /// Ready when the database answers and carries every migration this build knows (newer ones
+    /// too are fine).
     async fn readiness(&self) -> Result<(), String>;
     async fn disconnect(&self);
 }
@@ -356,7 +359,8 @@ impl Store {
     }
 }
 
-/// Whether a database whose last migration is `applied` carries everything `runner` knows.
+/// Whether a database whose last migration is `applied` carries everything `runner` knows: a
+/// newer one (a newer release's, see `history`) is past all of them, and so current.
 fn schema_is_current(
     runner: &refinery::Runner,
     applied: Option<refinery::Migration>,
@@ -378,7 +382,19 @@ fn scheme_of(url: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::Target;
+    use super::{schema_is_current, Target};
+
+    #[test]
+    fn a_schema_at_or_past_this_builds_newest_migration_is_current() {
+        let ours =
+            ["V1__a", "V2__b"].map(|n| refinery::Migration::unapplied(n, "SELECT 1;").unwrap());
+        let runner = refinery::Runner::new(&ours);
+        let at = |name: &str| Some(refinery::Migration::unapplied(name, "SELECT 1;").unwrap());
+        assert!(schema_is_current(&runner, None).is_err());
+        assert!(schema_is_current(&runner, at("V1__a")).is_err());
+        assert!(schema_is_current(&runner, at("V2__b")).is_ok());
+        assert!(schema_is_current(&runner, at("V3__a_newer_release")).is_ok());
+    }
 
     #[test]
     fn a_target_debug_masks_the_password() {

@@ -34,4 +34,5 @@ mod start_waiting;
 mod startup;
 mod stats_api;
 mod tls;
+mod upgrades;
 mod writer;

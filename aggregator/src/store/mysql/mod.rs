@@ -17,7 +17,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
 
 use self::ingest::WriterConns;
-use super::{schema_is_current, Lifecycle, StoreError};
+use super::{history, schema_is_current, Lifecycle, StoreError};
 
 mod embedded {
     refinery::embed_migrations!("../sql/mysql");
@@ -82,6 +82,19 @@ impl MySqlStore {
         &self.pool
     }
 
+    /// Whether refinery's history table exists (it does once any release migrated).
+    async fn has_history(&self) -> Result<bool, StoreError> {
+        let mut conn = self.pool.get_conn().await?;
+        let tables: Option<u64> = conn
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_name = ?",
+                (history::HISTORY_TABLE,),
+            )
+            .await?;
+        Ok(tables.unwrap_or(0) > 0)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.pool.get_conn().await?;
         conn.query_drop("SELECT 1").await?;
@@ -93,7 +106,16 @@ impl MySqlStore {
 impl Lifecycle for MySqlStore {
     async fn migrate(&self) -> Result<Vec<i32>, StoreError> {
         let mut pool = self.pool.clone();
-        let report = embedded::migrations::runner().run_async(&mut pool).await?;
+        let runner = embedded::migrations::runner();
+        let applied = if self.has_history().await? {
+            runner.get_applied_migrations_async(&mut pool).await?
+        } else {
+            Vec::new()
+        };
+        if !history::before_running(runner.get_migrations(), &applied).map_err(StoreError::Setup)? {
+            return Ok(Vec::new());
+        }
+        let report = runner.run_async(&mut pool).await?;
         Ok(report
             .applied_migrations()
             .iter()

@@ -20,7 +20,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::Connection;
 
-use super::{schema_is_current, Lifecycle, StoreError};
+use super::{history, schema_is_current, Lifecycle, StoreError};
 
 mod embedded {
     refinery::embed_migrations!("../sql/sqlite");
@@ -162,7 +162,23 @@ impl Lifecycle for SqliteStore {
     async fn migrate(&self) -> Result<Vec<i32>, StoreError> {
         self.writer
             .run(|conn| {
-                let report = embedded::migrations::runner().run(conn)?;
+                let runner = embedded::migrations::runner();
+                let has_history: bool = conn.query_row(
+                    "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [history::HISTORY_TABLE],
+                    |row| row.get(0),
+                )?;
+                let applied = if has_history {
+                    runner.get_applied_migrations(conn)?
+                } else {
+                    Vec::new()
+                };
+                if !history::before_running(runner.get_migrations(), &applied)
+                    .map_err(StoreError::Setup)?
+                {
+                    return Ok(Vec::new());
+                }
+                let report = runner.run(conn)?;
                 Ok(report
                     .applied_migrations()
                     .iter()

@@ -153,7 +153,17 @@ impl BinaryApp {
 
     /// Runs it in the folder `dir` (where a relative database path lands).
     pub fn spawn_in(dir: &std::path::Path, env: &[(&str, &str)]) -> BinaryApp {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_usage-aggregator"))
+        let exe = std::path::Path::new(env!("CARGO_BIN_EXE_usage-aggregator"));
+        Self::spawn_exe(exe, dir, env)
+    }
+
+    /// Runs the aggregator binary `exe` (this build's or another release's) in `dir`.
+    pub fn spawn_exe(
+        exe: &std::path::Path,
+        dir: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> BinaryApp {
+        let mut child = Command::new(exe)
             .arg("serve")
             .current_dir(dir)
             .env_clear()
@@ -199,6 +209,19 @@ impl BinaryApp {
             child,
             log,
         }
+    }
+
+    /// Everything it logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Kills it with SIGKILL (a crash, an OOM kill), waits, and returns everything it logged.
+    pub fn crash(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(100));
+        self.log()
     }
 
     /// Stops it with SIGTERM, waits, and returns everything it logged.
