@@ -33,5 +33,6 @@ mod sockets;
 mod start_waiting;
 mod startup;
 mod stats_api;
+mod summary_texts;
 mod tls;
 mod writer;

@@ -11,11 +11,19 @@ pub const MAX_BATCH_EVENTS: usize = 100;
 /// The API's limit is 64 KiB, and keepalive fetches/beacons share a 64 KiB budget per page: stay
 /// far below it so a hide-time flush can still send a couple of batches.
 pub const MAX_BATCH_BYTES: usize = 24 * 1024;
-/// Events of a session older than this are dropped: the API rejects `sent` beyond 7 days.
+/// Events of a session older than this are dropped: the API rejects `sent` beyond 7 days. It is
+/// also the longest an unsent event stays in localStorage (`maxQueueAge`, at most this).
 pub const MAX_SESSION_AGE_MS: u64 = 7 * 24 * 3600 * 1000;
 const STORAGE_HEADER: &str = "usage-q1";
 /// Room for the batch envelope (`site`, `session`, `sent`, brackets).
 const ENVELOPE_BYTES: usize = 160;
+
+/// Whether an event at `t` of a session started at `start` (epoch ms) may still be kept at
+/// `now`: younger than `max_age`, in a session the API still takes.
+fn fresh(start: u64, t: u64, now: u64, max_age: u64) -> bool {
+    now.saturating_sub(start) < MAX_SESSION_AGE_MS
+        && now.saturating_sub(start.saturating_add(t)) < max_age
+}
 
 /// One queued event, already serialized.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +64,8 @@ pub struct Queue {
     bytes: usize,
     max_events: usize,
     max_bytes: usize,
+    /// An event older than this is dropped, from memory and from storage.
+    max_age_ms: u64,
 }
 
 impl Queue {
@@ -66,7 +76,30 @@ impl Queue {
             bytes: 0,
             max_events: max_events.max(1),
             max_bytes: max_bytes.max(1024),
+            max_age_ms: MAX_SESSION_AGE_MS,
         }
+    }
+
+    /// The age at which an unsent event is dropped (at most [`MAX_SESSION_AGE_MS`]).
+    pub fn with_max_age(mut self, max_age_ms: u64) -> Self {
+        self.max_age_ms = max_age_ms.clamp(1, MAX_SESSION_AGE_MS);
+        self
+    }
+
+    /// Drops the events (not in flight) too old to keep; returns how many.
+    pub fn expire(&mut self, now: u64) -> usize {
+        let before = self.records.len();
+        let mut bytes = 0;
+        let max_age = self.max_age_ms;
+        self.records.retain(|r| {
+            let keep = r.in_flight || fresh(r.start, r.t, now, max_age);
+            if keep {
+                bytes += r.stored_bytes();
+            }
+            keep
+        });
+        self.bytes = bytes;
+        before - self.records.len()
     }
 
     pub fn len(&self) -> usize {
@@ -249,7 +282,7 @@ impl Queue {
     }
 
     /// Adds the events of a stored queue (ours after a reload, or one left by a closed tab),
-    /// skipping malformed lines, unknown formats and sessions too old for the API. Returns how many
+    /// skipping malformed lines, unknown formats and events too old to keep. Returns how many
     /// events were taken.
     pub fn load(&mut self, stored: &str, now: u64) -> usize {
         let mut lines = fields(stored, b'\n');
@@ -268,7 +301,7 @@ impl Queue {
                 continue;
             };
             let json_ok = json.starts_with("{\"id\":\"") && json.as_bytes().last() == Some(&b'}');
-            let fresh = now.saturating_sub(start) < MAX_SESSION_AGE_MS;
+            let fresh = fresh(start, t, now, self.max_age_ms);
             if !is_hex_id(session) || !json_ok || !fresh || !(kind == "h" || kind == "e") {
                 continue;
             }
@@ -419,5 +452,37 @@ mod tests {
         assert_eq!(q.load("other-format\nstuff", 2000), 0);
         let mut q = Queue::new(500, 1 << 20);
         assert_eq!(q.load(&text, 1000 + MAX_SESSION_AGE_MS), 0);
+    }
+
+    #[test]
+    fn events_expire_at_the_max_age_in_memory_and_when_loaded() {
+        const DAY: u64 = 24 * 3600 * 1000;
+        let mut q = Queue::new(500, 1 << 20).with_max_age(2 * DAY);
+        // Session S1 started at 0: an event at t=0 and one at t=1 day; S2 started at day 1.
+        q.push(S1, 0, 0, false, ev(1, "start"));
+        q.push(S1, 0, DAY, true, ev(2, "heartbeat"));
+        q.push(S2, DAY, 0, false, ev(3, "start"));
+        let stored = q.serialize();
+        assert_eq!(q.expire(2 * DAY - 1), 0, "nothing is two days old yet");
+        assert_eq!(q.expire(2 * DAY), 1, "the first event is");
+        assert_eq!(q.len(), 2);
+        let mut reloaded = Queue::new(500, 1 << 20).with_max_age(2 * DAY);
+        assert_eq!(reloaded.load(&stored, 2 * DAY), 2, "the same rule on load");
+        // An event in flight stays until its send ends; then it expires like any other.
+        let keys: Vec<u32> = q.records().iter().map(|r| r.key).collect();
+        q.set_in_flight(&keys, true);
+        assert_eq!(q.expire(10 * DAY), 0);
+        q.set_in_flight(&keys, false);
+        assert_eq!(q.expire(10 * DAY), 2);
+        assert!(q.is_empty());
+        assert_eq!(q.serialize(), "usage-q1", "nothing left to store");
+    }
+
+    #[test]
+    fn the_max_age_never_exceeds_the_apis_bound() {
+        let mut q = Queue::new(500, 1 << 20).with_max_age(u64::MAX);
+        // A session older than 7 days goes even if its events are younger than the max age.
+        q.push(S1, 0, MAX_SESSION_AGE_MS - 5, false, ev(1, "feature"));
+        assert_eq!(q.expire(MAX_SESSION_AGE_MS), 1);
     }
 }
