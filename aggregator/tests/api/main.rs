@@ -9,6 +9,7 @@ mod adoption_both_stores;
 mod bad_input;
 mod check_config;
 mod client_files;
+mod consent_exemption;
 mod errors;
 mod event_summaries;
 mod export;

@@ -1,0 +1,85 @@
+//! The criteria of the CNIL's consent exemption (deliberation 2020-091) that no other test file
+//! already proves (docs/privacy.md maps every criterion to its test): no cross-site tracking, a
+//! visitor recognised for one day at most, and no way to hand the data to a third party.
+
+use crate::helpers::{both_stores, SessionScript, StoreKind, TestApp};
+use crate::reports::at;
+
+/// One session of `site` started at `hour` on `day` (November), from the test's one client:
+/// the same address and User-Agent every time.
+async fn session_on(app: &TestApp, site: &str, day: u32, hour: u32) -> String {
+    let mut script = SessionScript::new();
+    script.site = site.into();
+    app.clock.set(at(day, hour, 0));
+    let events = vec![script.start(0.0)];
+    app.store(&script.batch(0.0, events)).await;
+    app.db
+        .scalar(&format!(
+            "SELECT visitor_hash FROM ide_sessions WHERE session_id = '{}'",
+            script.id
+        ))
+        .await
+}
+
+both_stores!(one_browser_is_two_unrelated_visitors_on_two_sites_and_on_two_days);
+async fn one_browser_is_two_unrelated_visitors_on_two_sites_and_on_two_days(kind: StoreKind) {
+    let app = TestApp::spawn(kind).await;
+    let ide = session_on(&app, "ide", 27, 9).await;
+    // The same browser on the same site the same day is one visitor (what unique visitors
+    // count), so the differences below come from the site and the day, not from chance.
+    assert_eq!(session_on(&app, "ide", 27, 15).await, ide);
+    let docs = session_on(&app, "docs", 27, 9).await;
+    assert_ne!(
+        docs, ide,
+        "a site's visitors cannot be matched with another's"
+    );
+    let next_day = session_on(&app, "ide", 28, 9).await;
+    assert_ne!(next_day, ide, "nor a day's with the next day's");
+    app.shutdown().await;
+}
+
+/// Which of the aggregator's dependencies could send data elsewhere: an HTTP client, or the
+/// Prometheus exporter's push to a gateway (the exporter is pulled from by the operator's own
+/// Prometheus, never pushing).
+#[test]
+fn the_aggregator_carries_no_client_that_could_send_data_to_a_third_party() {
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .expect("the aggregator's manifest");
+    let dependencies = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .expect("a [dependencies] table");
+    for line in dependencies
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+    {
+        let name = line.split('=').next().unwrap_or("").trim();
+        assert!(
+            ![
+                "reqwest",
+                "ureq",
+                "isahc",
+                "surf",
+                "attohttpc",
+                "curl",
+                "awc"
+            ]
+            .contains(&name),
+            "{name}: an HTTP client in the aggregator"
+        );
+        if name == "hyper" || name == "hyper-util" {
+            assert!(!line.contains("\"client"), "{line}");
+        }
+        if name == "metrics-exporter-prometheus" {
+            assert!(
+                line.contains("default-features = false") && !line.contains("push-gateway"),
+                "{line}"
+            );
+        }
+    }
+    assert!(
+        dependencies.contains("metrics-exporter-prometheus"),
+        "the check reads the real table"
+    );
+}
