@@ -1,8 +1,11 @@
 //! The criteria of the CNIL's consent exemption (deliberation 2020-091) that no other test file
 //! already proves (docs/privacy.md maps every criterion to its test): no cross-site tracking, a
-//! visitor recognised for one day at most, and no way to hand the data to a third party.
+//! visitor recognised for one day at most, nothing to join with another processing's records,
+//! and no way to hand the data to a third party.
 
-use crate::helpers::{both_stores, SessionScript, StoreKind, TestApp};
+use serde_json::json;
+
+use crate::helpers::{both_stores, dump_all_tables, SessionScript, StoreKind, TestApp};
 use crate::reports::at;
 
 /// One session of `site` started at `hour` on `day` (November), from the test's one client:
@@ -35,6 +38,30 @@ async fn one_browser_is_two_unrelated_visitors_on_two_sites_and_on_two_days(kind
     );
     let next_day = session_on(&app, "ide", 28, 9).await;
     assert_ne!(next_day, ide, "nor a day's with the next day's");
+    app.shutdown().await;
+}
+
+both_stores!(an_account_id_sent_beside_the_events_is_never_stored);
+async fn an_account_id_sent_beside_the_events_is_never_stored(kind: StoreKind) {
+    // A page that tried to tie the statistics to its accounts: the fields are not the API's, so
+    // nothing of them is kept, and no stored row can be joined with the page's user records.
+    let app = TestApp::spawn(kind).await;
+    let mut script = SessionScript::new();
+    let mut start = script.start(0.0);
+    start["user_id"] = json!("account-4711");
+    start["email"] = json!("pupil@school.example");
+    let mut batch = script.batch(1.0, vec![start]);
+    batch["user"] = json!({"id": "account-4711"});
+    app.store(&batch).await;
+    assert_eq!(
+        app.db.count("ide_sessions").await,
+        1,
+        "the batch was stored"
+    );
+    let dump = dump_all_tables(&app.db).await;
+    for text in ["account-4711", "pupil@school.example"] {
+        assert!(!dump.contains(text), "{text} was stored:\n{dump}");
+    }
     app.shutdown().await;
 }
 
