@@ -110,3 +110,53 @@ fn the_aggregator_carries_no_client_that_could_send_data_to_a_third_party() {
         "the check reads the real table"
     );
 }
+
+/// Every `.rs` file's text under `dir`.
+fn sources(dir: &std::path::Path, into: &mut String) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() && !path.ends_with("target") && !path.ends_with("dist") {
+            sources(&path, into);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            into.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+        }
+    }
+}
+
+/// docs/privacy.md names a test for each criterion (`a_name_like_this_one`, four underscores or
+/// more; settings have fewer): each must be a test that exists, so
+/// the document cannot point at a test renamed or removed.
+#[test]
+fn every_test_docs_privacy_names_exists() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let doc = std::fs::read_to_string(root.join("docs/privacy.md")).expect("docs/privacy.md");
+    let mut code = String::new();
+    for dir in ["aggregator", "wasm-client", "tests"] {
+        sources(&root.join(dir), &mut code);
+    }
+    let names: Vec<&str> = doc
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|quoted| quoted.rsplit("::").next())
+        .filter(|name| {
+            name.matches('_').count() >= 4
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+        })
+        .collect();
+    assert!(names.len() >= 20, "{names:?}");
+    for name in names {
+        assert!(
+            code.contains(&format!("fn {name}(")),
+            "{name} is not a test"
+        );
+    }
+    for criterion in 1..=7 {
+        assert!(
+            doc.contains(&format!("\n## {criterion}. ")),
+            "criterion {criterion}"
+        );
+    }
+}
