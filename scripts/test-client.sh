@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests the browser client: native unit tests of the core, then the wasm tests (tests/web.rs) in
+# Tests the browser client: native unit tests of the core, then the wasm tests (tests/web*.rs) in
 # headless Chrome and Firefox, on the debug build and on the release `tiny` build, then the type
 # check of the TypeScript types (scripts/check-types.sh). Exits non-zero on any failure. Needs scripts/install-wasm-tools.sh.
 set -euo pipefail
@@ -26,7 +26,7 @@ for build in debug tiny; do
     # wasm-pack test must run in the crate dir (it reads webdriver.json from there).
     if ! (cd "$ROOT/wasm-client" &&
       CARGO_PROFILE_RELEASE_OPT_LEVEL=z \
-        wasm-pack test --mode no-install --headless "--$browser" "${args[@]}" --test web) 2>&1 | tee "$LOG"; then
+        wasm-pack test --mode no-install --headless "--$browser" "${args[@]}" --test web --test web_expiry) 2>&1 | tee "$LOG"; then
       echo "FAILED: wasm tests ($build build) in $browser" >&2
       exit 1
     fi

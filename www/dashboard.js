@@ -265,6 +265,7 @@ async function load() {
       : `; ${live.length === 1 ? live[0] : `${live.length} days`} counted live from the raw rows.`;
     const which = range.site ? `site ${range.site}` : 'all sites';
     status(`${daily.from} to ${daily.to}, ${which} (UTC days; a session counts on the day it started). ${asOf}${fresh}`);
+    showRetention(daily.retention);
     refreshNow();
     document.body.dataset.state = 'ready';
   } catch (error) {
@@ -280,6 +281,15 @@ async function load() {
       status(error.message, true);
     }
   }
+}
+
+// The retention in force (the server's settings, as `daily` reports them): how far back the
+// sessions list and the texts of errors and feature data can reach; the counts reach every day.
+function showRetention(kept) {
+  const line = $('retention');
+  line.textContent = !kept ? '' : `Kept: sessions and events ${number(kept.raw_rows_days)} days `
+    + `(from ${kept.raw_rows_from}); error examples and feature data ${number(kept.summary_text_days)} days `
+    + `(from ${kept.summary_text_from}, older ones show as “(expired)”); daily counts for every day.`;
 }
 
 function setRange(days) {

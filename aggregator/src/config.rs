@@ -71,6 +71,9 @@ pub struct Config {
     pub rollup_window_days: u32,
     /// Raw sessions and events are kept this many days; daily summaries are kept forever.
     pub retention_days: u32,
+    /// The free text of daily summaries (error groups and examples, feature data texts) is kept
+    /// this many days; older days keep their counts under an `(expired)` row.
+    pub summary_text_retention_days: u32,
     /// Bearer token of the stats API and dashboard; without it they answer 503.
     pub admin_token: Option<Secret>,
     /// Served at `/`: the demo IDE page and the dashboard.
@@ -117,6 +120,7 @@ impl Default for Config {
             heartbeat_interval_secs: 15,
             rollup_window_days: 3,
             retention_days: 395,
+            summary_text_retention_days: SUMMARY_TEXT_RETENTION_DAYS,
             admin_token: None,
             static_dir: PathBuf::from("www"),
             client_dir: PathBuf::from("wasm-client/dist"),
@@ -211,6 +215,12 @@ impl Config {
                 self.retention_days, self.rollup_window_days
             ));
         }
+        if self.summary_text_retention_days <= self.rollup_window_days {
+            errors.push(format!(
+                "summary_text_retention_days ({}) must be greater than rollup_window_days ({}): the rollup would write back the texts of expired days",
+                self.summary_text_retention_days, self.rollup_window_days
+            ));
+        }
         if let Some(token) = &self.admin_token {
             if token.expose().trim().len() < MIN_ADMIN_TOKEN_LEN {
                 errors.push(format!("admin_token (USAGE_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
@@ -235,6 +245,10 @@ impl Config {
         }
     }
 }
+
+/// Under 25 months on every calendar (CNIL deliberation 2020-091 keeps audience data at most 25
+/// months: 25 months are never fewer than 758 days).
+pub const SUMMARY_TEXT_RETENTION_DAYS: u32 = 750;
 
 /// Shorter tokens are guessable; the stats API shows every session.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;

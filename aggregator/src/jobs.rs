@@ -78,6 +78,12 @@ impl Jobs {
     async fn reports_under_lease(&self) -> Result<Round, StoreError> {
         let rollup = self.reports.rollup_due().await?;
         let purged = self.reports.purge().await?;
+        if purged.summary_texts > 0 {
+            tracing::info!(
+                rows = purged.summary_texts,
+                "summary texts expired (summary_text_retention_days)"
+            );
+        }
         Ok(Round {
             days_rolled_up: rollup.rolled_up.len() as u64 + purged.days_rolled_up_first,
             rows_purged: purged.sessions + purged.program_executions + purged.feature_usage,

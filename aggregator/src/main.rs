@@ -60,7 +60,8 @@ enum Command {
         #[arg(long, requires = "from")]
         to: Option<NaiveDate>,
     },
-    /// Delete raw sessions and events older than retention_days (summaries stay).
+    /// Delete raw sessions and events older than retention_days (summaries stay; their free text
+    /// expires after summary_text_retention_days).
     Purge,
     /// Once, after pointing the aggregator at the old deployment's database, adopt it: replace
     /// every raw IP address stored in ide_sessions by the configured ip_mode's form, reduce full
@@ -199,12 +200,15 @@ async fn purge(config: Config) -> anyhow::Result<()> {
         .await
         .context("deleting raw rows past retention")?;
     println!(
-        "kept raw rows from {} on; rolled up {} day(s) first; deleted {} session(s), {} program run(s), {} feature event(s)",
+        "kept raw rows from {} on; rolled up {} day(s) first; deleted {} session(s), {} program run(s), {} feature event(s); \
+         kept summary texts from {} on; expired the texts of {} summary row(s)",
         reports.first_kept_day(),
         outcome.days_rolled_up_first,
         outcome.sessions,
         outcome.program_executions,
-        outcome.feature_usage
+        outcome.feature_usage,
+        reports.first_day_with_texts(),
+        outcome.summary_texts
     );
     reports.store.disconnect().await;
     Ok(())

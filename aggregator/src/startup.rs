@@ -99,6 +99,7 @@ impl Application {
             rate_limits: http::rate_limit::RateLimits::new(&config.limits),
             admin_token: http::stats::admin_token(config.admin_token.as_ref().map(Secret::expose)),
             heartbeat_interval: Duration::from_secs(config.heartbeat_interval_secs),
+            retention: ReportSettings::from(config),
         };
         let dirs = StaticDirs {
             site: config.static_dir.clone(),

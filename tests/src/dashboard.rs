@@ -92,6 +92,7 @@ pub async fn roll_up(db: &TestDb) {
         settings: ReportSettings {
             rollup_window_days: 3,
             retention_days: 395,
+            summary_text_retention_days: 750,
         },
     };
     let range = DateRange::ending(reports.today(), 30);

@@ -45,6 +45,9 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         c.heartbeat_interval_secs = 1;
         // ...which, with the test's own reads, is more than a person's 120 requests a minute.
         c.limits.stats_per_client_per_minute = 10_000;
+        // Not the defaults, so that the page shows the retention in force, not a constant.
+        c.retention_days = 400;
+        c.summary_text_retention_days = 700;
     })
     .await;
     let seeded = seed(&db).await;
@@ -108,6 +111,28 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .eval("return document.getElementById('kpi-sessions').textContent")
         .await;
     assert_eq!(shown, seeded.to_string());
+
+    // The retention in force, as `daily` reports it, shown under the status line.
+    let kept = &daily["retention"];
+    assert_eq!(
+        (
+            kept["raw_rows_days"].as_u64(),
+            kept["summary_text_days"].as_u64()
+        ),
+        (Some(400), Some(700))
+    );
+    let retention = browser
+        .eval("return document.getElementById('retention').textContent")
+        .await;
+    let retention = retention.as_str().unwrap();
+    for part in [
+        "400 days".to_string(),
+        "700 days".to_string(),
+        format!("from {}", kept["raw_rows_from"].as_str().unwrap()),
+        format!("from {}", kept["summary_text_from"].as_str().unwrap()),
+    ] {
+        assert!(retention.contains(&part), "{part} not in {retention:?}");
+    }
 
     // One bar per day of the range, each holding that day's count; the same for every chart.
     let bars = browser

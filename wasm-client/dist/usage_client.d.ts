@@ -20,6 +20,9 @@ export interface UsageOptions {
     /** Bounds of the unsent queue in localStorage (default 500 events, 262144 bytes). */
     maxQueueEvents?: number;
     maxQueueBytes?: number;
+    /** An unsent event older than this is dropped, from memory and localStorage (default and
+     * most 604800000: 7 days, the longest the aggregator takes; least 60000). */
+    maxQueueAge?: number;
     /** Retry backoff: first delay and cap (default 1000 and 300000). */
     retryBase?: number;
     retryMax?: number;

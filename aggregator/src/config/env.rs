@@ -56,6 +56,9 @@ pub(super) fn apply_env(
             }
             "USAGE_ROLLUP_WINDOW_DAYS" => config.rollup_window_days = parsed(name, &text)?,
             "USAGE_RETENTION_DAYS" => config.retention_days = parsed(name, &text)?,
+            "USAGE_SUMMARY_TEXT_RETENTION_DAYS" => {
+                config.summary_text_retention_days = parsed(name, &text)?
+            }
             "USAGE_ADMIN_TOKEN" => {
                 config.admin_token = Some(text).filter(|t| !t.is_empty()).map(Secret::from)
             }
@@ -96,6 +99,7 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_HEARTBEAT_INTERVAL_SECS",
     "USAGE_ROLLUP_WINDOW_DAYS",
     "USAGE_RETENTION_DAYS",
+    "USAGE_SUMMARY_TEXT_RETENTION_DAYS",
     "USAGE_ADMIN_TOKEN",
     "USAGE_STATIC_DIR",
     "USAGE_CLIENT_DIR",

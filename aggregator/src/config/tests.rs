@@ -203,3 +203,20 @@ fn metrics_are_on_unless_turned_off() {
     let bad = Config::load(None, None, &env_of(&[("USAGE_METRICS", "no")])).unwrap_err();
     assert!(bad.contains("USAGE_METRICS"), "{bad}");
 }
+
+#[test]
+fn summary_texts_are_kept_under_25_months_by_default_and_the_knob_is_checked() {
+    let config = Config::load(None, None, &env_of(&[])).unwrap();
+    // 25 months are at least 758 days (two years and a February).
+    assert!(config.summary_text_retention_days <= 758);
+    assert!(config.retention_days <= config.summary_text_retention_days);
+    let env = env_of(&[("USAGE_SUMMARY_TEXT_RETENTION_DAYS", "400")]);
+    let config = Config::load(None, None, &env).unwrap();
+    assert_eq!(config.summary_text_retention_days, 400);
+    let env = env_of(&[("USAGE_SUMMARY_TEXT_RETENTION_DAYS", "3")]);
+    let refused = Config::load(None, None, &env).unwrap_err();
+    assert!(
+        refused.contains("summary_text_retention_days") && refused.contains("rollup_window_days"),
+        "{refused}"
+    );
+}

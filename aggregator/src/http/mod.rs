@@ -58,6 +58,8 @@ pub struct AppState {
     pub admin_token: Option<Arc<stats::AdminToken>>,
     /// The pages' heartbeat period (`heartbeat_interval_secs`), for the live view.
     pub heartbeat_interval: std::time::Duration,
+    /// The retention in force, which `/stats/daily` shows (the dashboard's footer).
+    pub retention: crate::report::ReportSettings,
 }
 
 impl FromRef<AppState> for TrustedProxies {

@@ -29,6 +29,9 @@ pub struct ReportSettings {
     pub rollup_window_days: u32,
     /// Raw rows of sessions that started more than this many days before today are deleted.
     pub retention_days: u32,
+    /// The free text of summaries of days more than this many days before today is replaced by
+    /// an `(expired)` row holding their counts.
+    pub summary_text_retention_days: u32,
 }
 
 impl From<&crate::config::Config> for ReportSettings {
@@ -36,6 +39,7 @@ impl From<&crate::config::Config> for ReportSettings {
         ReportSettings {
             rollup_window_days: config.rollup_window_days,
             retention_days: config.retention_days,
+            summary_text_retention_days: config.summary_text_retention_days,
         }
     }
 }

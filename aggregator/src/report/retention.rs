@@ -1,9 +1,10 @@
 //! Retention: raw rows of sessions that started before the boundary are deleted, after any such
-//! day without a rollup is rolled up, so its figures outlive its rows.
+//! day without a rollup is rolled up, so its figures outlive its rows; the free text of older
+//! summaries (error examples, feature data) expires into `(expired)` rows that keep the counts.
 
 use chrono::{Days, NaiveDate};
 
-use super::Reports;
+use super::{ReportSettings, Reports};
 use crate::store::{DaysBefore, StoreError};
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -12,6 +13,8 @@ pub struct PurgeOutcome {
     pub sessions: u64,
     pub program_executions: u64,
     pub feature_usage: u64,
+    /// Summary rows whose free text expired (replaced by `(expired)` rows with their counts).
+    pub summary_texts: u64,
 }
 
 impl PurgeOutcome {
@@ -21,16 +24,39 @@ impl PurgeOutcome {
     }
 }
 
+/// `days` days before `today`: the first day kept.
+fn days_before(today: NaiveDate, days: u32) -> NaiveDate {
+    today
+        .checked_sub_days(Days::new(days.into()))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+impl ReportSettings {
+    /// The first day whose raw rows are kept on `today`.
+    pub fn first_kept_day(&self, today: NaiveDate) -> NaiveDate {
+        days_before(today, self.retention_days)
+    }
+
+    /// The first day whose summaries keep their free text on `today`.
+    pub fn first_day_with_texts(&self, today: NaiveDate) -> NaiveDate {
+        days_before(today, self.summary_text_retention_days)
+    }
+}
+
 impl Reports {
     /// The first day whose raw rows are kept; sessions that started before it are purged.
     pub fn first_kept_day(&self) -> NaiveDate {
-        self.today()
-            .checked_sub_days(Days::new(self.settings.retention_days.into()))
-            .unwrap_or(NaiveDate::MIN)
+        self.settings.first_kept_day(self.today())
+    }
+
+    /// The first day whose summaries keep their free text (`summary_text_retention_days`).
+    pub fn first_day_with_texts(&self) -> NaiveDate {
+        self.settings.first_day_with_texts(self.today())
     }
 
     /// Deletes raw rows of sessions that started before the retention boundary, after rolling up
-    /// any such day that has no rollup yet, so its figures outlive its rows.
+    /// any such day that has no rollup yet, so its figures outlive its rows; then expires the
+    /// summary texts of days before the text boundary.
     pub async fn purge(&self) -> Result<PurgeOutcome, StoreError> {
         let cutoff = self
             .first_kept_day()
@@ -51,6 +77,40 @@ impl Reports {
         outcome.program_executions = self.store.purge_program_executions(cutoff).await?;
         outcome.feature_usage = self.store.purge_feature_usage(cutoff).await?;
         outcome.sessions = self.store.purge_sessions(cutoff).await?;
+        // After the rollups above: a day rolled up from raw rows older than the text boundary
+        // (a long `retention_days`) is folded in this same purge.
+        outcome.summary_texts = self
+            .store
+            .expire_summary_texts(self.first_day_with_texts())
+            .await?;
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_count_back_from_today_and_stop_at_the_first_date() {
+        let settings = ReportSettings {
+            rollup_window_days: 3,
+            retention_days: 395,
+            summary_text_retention_days: 750,
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        assert_eq!(
+            settings.first_kept_day(today),
+            NaiveDate::from_ymd_opt(2025, 11, 6).unwrap()
+        );
+        assert_eq!(
+            settings.first_day_with_texts(today),
+            NaiveDate::from_ymd_opt(2024, 11, 16).unwrap()
+        );
+        assert_eq!(
+            settings.first_kept_day(NaiveDate::MIN),
+            NaiveDate::MIN,
+            "no panic"
+        );
     }
 }

@@ -211,6 +211,10 @@ pub trait Retention: Send + Sync {
     async fn purge_events(&self, table: &str, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
     /// Deletes sessions that started before `cutoff`, oldest first, in chunks.
     async fn purge_sessions(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError>;
+    /// Folds the free text of the summaries of days before `before` into `(expired)` rows that
+    /// keep their counts (`sql::expire`), a few hundred groups per transaction. Returns the
+    /// summary rows replaced.
+    async fn expire_summary_texts(&self, before: NaiveDate) -> Result<u64, StoreError>;
 }
 
 /// A lease in the database, so that one replica at a time runs a task (the rollup and retention)

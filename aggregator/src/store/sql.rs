@@ -1,6 +1,7 @@
 //! SQL text both dialects take as it is, written once; each store keeps only what differs.
 
 pub mod events;
+pub mod expire;
 pub mod rollup;
 
 use super::DaysBefore;

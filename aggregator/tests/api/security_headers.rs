@@ -40,6 +40,8 @@ async fn pages_and_static_files_carry_the_security_headers(kind: StoreKind) {
         let csp = value("content-security-policy");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        // The pages may send to their own origin only: no third party (docs/privacy.md, 4).
+        assert!(csp.contains("connect-src 'self';"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
         assert_eq!(value("x-frame-options"), "DENY", "{path}");
         assert_eq!(value("x-content-type-options"), "nosniff", "{path}");

@@ -29,13 +29,14 @@ pub fn parse(o: &JsValue, default_endpoint: Option<String>) -> Config {
     if let Some(s) = get(o, "site").as_string() {
         c.site = s;
     }
-    let durations: [(&str, &mut u64); 6] = [
+    let durations: [(&str, &mut u64); 7] = [
         ("heartbeatInterval", &mut c.heartbeat_ms),
         ("activeWindow", &mut c.active_window_ms),
         ("idleTimeout", &mut c.idle_timeout_ms),
         ("flushInterval", &mut c.flush_interval_ms),
         ("retryBase", &mut c.retry_base_ms),
         ("retryMax", &mut c.retry_max_ms),
+        ("maxQueueAge", &mut c.max_queue_age_ms),
     ];
     for (key, slot) in durations {
         if let Some(v) = number(o, key) {

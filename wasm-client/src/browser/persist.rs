@@ -1,9 +1,11 @@
 //! Where the tracker's state survives the page: the tab's session in sessionStorage (so a reload
 //! continues it) and the unsent events in localStorage (so the next page load sends them).
-//! Nothing else is stored, and nothing that identifies a person.
+//! Nothing else is stored, and nothing that identifies a person; no unsent event is kept past
+//! its max age (`maxQueueAge`, at most 7 days), of this site or another of the origin.
 
 use super::env::Store;
 use crate::core::json::is_hex_id;
+use crate::core::queue::Queue;
 use crate::core::tracker::{Entropy, Tracker};
 use alloc::string::String;
 
@@ -51,7 +53,23 @@ impl Persistence {
                 self.local.remove(&key);
             }
         }
+        self.drop_stale_queues(now);
         self.session.get(&self.session_key)
+    }
+
+    /// Removes the queues of other site ids of this origin that hold nothing the API would
+    /// still take (their pages may never load again to do it): no unsent event outlives
+    /// [`crate::core::queue::MAX_SESSION_AGE_MS`] in this browser, whichever site left it.
+    fn drop_stale_queues(&self, now: u64) {
+        for key in self.local.keys(QUEUE_PREFIX) {
+            let stale = match self.local.get(&key) {
+                Some(text) => Queue::new(usize::MAX, usize::MAX).load(&text, now) == 0,
+                None => false,
+            };
+            if stale {
+                self.local.remove(&key);
+            }
+        }
     }
 
     /// Removes everything the tracker stored for this site: every queue and the tab's session.

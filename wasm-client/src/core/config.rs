@@ -20,6 +20,8 @@ pub struct Config {
     /// Bounds of the unsent queue kept in localStorage.
     pub max_queue_events: usize,
     pub max_queue_bytes: usize,
+    /// An unsent event older than this is dropped from the queue and from localStorage.
+    pub max_queue_age_ms: u64,
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
     pub honor_gpc: bool,
@@ -41,6 +43,7 @@ impl Default for Config {
             flush_interval_ms: 20_000,
             max_queue_events: 500,
             max_queue_bytes: 256 * 1024,
+            max_queue_age_ms: super::queue::MAX_SESSION_AGE_MS,
             retry_base_ms: 1_000,
             retry_max_ms: 300_000,
             honor_gpc: true,
@@ -65,6 +68,13 @@ impl Config {
         self.batch_size = self.batch_size.clamp(1, super::queue::MAX_BATCH_EVENTS);
         self.max_queue_events = self.max_queue_events.clamp(10, 10_000);
         self.max_queue_bytes = self.max_queue_bytes.clamp(16 * 1024, 4 * 1024 * 1024);
+        // Never longer than the API takes a session's events (7 days); at least a minute, so a
+        // short outage loses nothing.
+        self.max_queue_age_ms = clamp(
+            self.max_queue_age_ms,
+            60_000,
+            super::queue::MAX_SESSION_AGE_MS,
+        );
         self.retry_base_ms = clamp(self.retry_base_ms, 10, 600_000);
         self.retry_max_ms = clamp(self.retry_max_ms, self.retry_base_ms, 3_600_000);
         // Byte comparisons here and below: a `char` pattern links a UTF-8 encoder into the wasm.
@@ -106,10 +116,24 @@ mod tests {
             ..Config::default()
         };
         c.normalize();
+        assert_eq!(c.max_queue_age_ms, super::super::queue::MAX_SESSION_AGE_MS);
         assert_eq!(c.heartbeat_ms, 20);
         assert_eq!(c.batch_size, 100);
         assert_eq!(c.retry_max_ms, 5_000);
         assert_eq!(c.events_url(), "https://h.example/api/v1/events");
+    }
+
+    #[test]
+    fn the_queue_age_stays_within_the_apis_bound() {
+        let week = super::super::queue::MAX_SESSION_AGE_MS;
+        for (asked, kept) in [(u64::MAX, week), (0, 60_000), (3_600_000, 3_600_000)] {
+            let mut c = Config {
+                max_queue_age_ms: asked,
+                ..Config::default()
+            };
+            c.normalize();
+            assert_eq!(c.max_queue_age_ms, kept, "{asked}");
+        }
     }
 
     #[test]

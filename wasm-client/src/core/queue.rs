@@ -11,11 +11,19 @@ pub const MAX_BATCH_EVENTS: usize = 100;
 /// The API's limit is 64 KiB, and keepalive fetches/beacons share a 64 KiB budget per page: stay
 /// far below it so a hide-time flush can still send a couple of batches.
 pub const MAX_BATCH_BYTES: usize = 24 * 1024;
-/// Events of a session older than this are dropped: the API rejects `sent` beyond 7 days.
+/// Events of a session older than this are dropped: the API rejects `sent` beyond 7 days. It is
+/// also the longest an unsent event stays in localStorage (`maxQueueAge`, at most this).
 pub const MAX_SESSION_AGE_MS: u64 = 7 * 24 * 3600 * 1000;
 const STORAGE_HEADER: &str = "usage-q1";
 /// Room for the batch envelope (`site`, `session`, `sent`, brackets).
 const ENVELOPE_BYTES: usize = 160;
+
+/// Whether an event at `t` of a session started at `start` (epoch ms) may still be kept at
+/// `now`: younger than `max_age`, in a session the API still takes.
+fn fresh(start: u64, t: u64, now: u64, max_age: u64) -> bool {
+    now.saturating_sub(start) < MAX_SESSION_AGE_MS
+        && now.saturating_sub(start.saturating_add(t)) < max_age
+}
 
 /// One queued event, already serialized.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +64,8 @@ pub struct Queue {
     bytes: usize,
     max_events: usize,
     max_bytes: usize,
+    /// An event older than this is dropped, from memory and from storage.
+    max_age_ms: u64,
 }
 
 impl Queue {
@@ -66,7 +76,30 @@ impl Queue {
             bytes: 0,
             max_events: max_events.max(1),
             max_bytes: max_bytes.max(1024),
+            max_age_ms: MAX_SESSION_AGE_MS,
         }
+    }
+
+    /// The age at which an unsent event is dropped (at most [`MAX_SESSION_AGE_MS`]).
+    pub fn with_max_age(mut self, max_age_ms: u64) -> Self {
+        self.max_age_ms = max_age_ms.clamp(1, MAX_SESSION_AGE_MS);
+        self
+    }
+
+    /// Drops the events (not in flight) too old to keep; returns how many.
+    pub fn expire(&mut self, now: u64) -> usize {
+        let before = self.records.len();
+        let mut bytes = 0;
+        let max_age = self.max_age_ms;
+        self.records.retain(|r| {
+            let keep = r.in_flight || fresh(r.start, r.t, now, max_age);
+            if keep {
+                bytes += r.stored_bytes();
+            }
+            keep
+        });
+        self.bytes = bytes;
+        before - self.records.len()
     }
 
     pub fn len(&self) -> usize {
@@ -249,7 +282,7 @@ impl Queue {
     }
 
     /// Adds the events of a stored queue (ours after a reload, or one left by a closed tab),
-    /// skipping malformed lines, unknown formats and sessions too old for the API. Returns how many
+    /// skipping malformed lines, unknown formats and events too old to keep. Returns how many
     /// events were taken.
     pub fn load(&mut self, stored: &str, now: u64) -> usize {
         let mut lines = fields(stored, b'\n');
@@ -268,7 +301,7 @@ impl Queue {
                 continue;
             };
             let json_ok = json.starts_with("{\"id\":\"") && json.as_bytes().last() == Some(&b'}');
-            let fresh = now.saturating_sub(start) < MAX_SESSION_AGE_MS;
+            let fresh = fresh(start, t, now, self.max_age_ms);
             if !is_hex_id(session) || !json_ok || !fresh || !(kind == "h" || kind == "e") {
                 continue;
             }
@@ -284,140 +317,5 @@ impl Queue {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::format;
-
-    const S1: &str = "11111111111111111111111111111111";
-    const S2: &str = "22222222222222222222222222222222";
-
-    fn ev(i: u32, kind: &str) -> String {
-        format!("{{\"id\":\"{i:032x}\",\"seq\":{i},\"t\":{i},\"type\":\"{kind}\"}}")
-    }
-
-    fn push(q: &mut Queue, s: &str, i: u32, hb: bool) {
-        q.push(
-            s,
-            1000,
-            u64::from(i),
-            hb,
-            ev(i, if hb { "heartbeat" } else { "feature" }),
-        );
-    }
-
-    fn ids(q: &Queue) -> Vec<u64> {
-        q.records().iter().map(|r| r.t).collect()
-    }
-
-    #[test]
-    fn full_queue_drops_oldest_heartbeats_first() {
-        let mut q = Queue::new(4, 1 << 20);
-        push(&mut q, S1, 0, false);
-        push(&mut q, S1, 1, true);
-        push(&mut q, S1, 2, false);
-        push(&mut q, S1, 3, true);
-        push(&mut q, S1, 4, false);
-        assert_eq!(ids(&q), [0, 2, 3, 4]);
-        push(&mut q, S1, 5, false);
-        assert_eq!(ids(&q), [0, 2, 4, 5]);
-        // No heartbeat left: the oldest event goes.
-        push(&mut q, S1, 6, false);
-        assert_eq!(ids(&q), [2, 4, 5, 6]);
-    }
-
-    #[test]
-    fn byte_bound_is_enforced() {
-        let mut q = Queue::new(10_000, 4096);
-        for i in 0..200 {
-            push(&mut q, S1, i, i % 2 == 0);
-        }
-        assert!(q.serialize().len() <= 4096 + 64, "{}", q.serialize().len());
-        assert!(q.len() < 200 && q.len() > 10);
-        // Heartbeats (even t) went first, so only features remain.
-        assert!(q.records().iter().all(|r| !r.heartbeat));
-        assert_eq!(q.records().last().map(|r| r.t), Some(199));
-    }
-
-    #[test]
-    fn batch_has_one_session_and_valid_envelope() {
-        let mut q = Queue::new(500, 1 << 20);
-        push(&mut q, S1, 0, false);
-        push(&mut q, S2, 1, false);
-        push(&mut q, S1, 2, true);
-        let b = q.next_batch("ide", 1000 + 31_000).expect("batch");
-        assert_eq!(b.session, S1);
-        assert_eq!(b.keys.len(), 2);
-        let expected = format!(
-            "{{\"site\":\"ide\",\"session\":\"{S1}\",\"sent\":31000,\"events\":[{},{}]}}",
-            ev(0, "feature"),
-            ev(2, "heartbeat")
-        );
-        assert_eq!(b.body, expected);
-        q.set_in_flight(&b.keys, true);
-        assert_eq!(q.pending(), 1);
-        let b2 = q.next_batch("ide", 2000).expect("second batch");
-        assert_eq!(b2.session, S2);
-        q.remove(&b.keys);
-        assert_eq!(ids(&q), [1]);
-    }
-
-    #[test]
-    fn sent_is_never_below_t_even_if_the_clock_went_back() {
-        let mut q = Queue::new(500, 1 << 20);
-        q.push(S1, 50_000, 9_000, false, ev(1, "feature"));
-        let b = q.next_batch("ide", 40_000).expect("batch");
-        assert!(b.body.contains("\"sent\":9000,"), "{}", b.body);
-    }
-
-    #[test]
-    fn batches_respect_count_and_size_limits() {
-        let mut q = Queue::new(1000, 1 << 22);
-        for i in 0..250 {
-            push(&mut q, S1, i, false);
-        }
-        let b = q.next_batch("ide", 5000).expect("batch");
-        assert_eq!(b.keys.len(), MAX_BATCH_EVENTS);
-        let mut q = Queue::new(1000, 1 << 22);
-        let fat = format!("{{\"id\":\"{:032x}\",\"pad\":\"{}\"}}", 1, "x".repeat(2000));
-        for _ in 0..40 {
-            q.push(S1, 0, 1, false, fat.clone());
-        }
-        let b = q.next_batch("ide", 5000).expect("batch");
-        assert!(b.body.len() <= MAX_BATCH_BYTES);
-        assert!(b.keys.len() >= 10 && b.keys.len() < 40);
-    }
-
-    #[test]
-    fn storage_round_trip_and_oldest_pending() {
-        let mut q = Queue::new(500, 1 << 20);
-        push(&mut q, S1, 7, true);
-        push(&mut q, S2, 3, false);
-        assert_eq!(q.oldest_waiting_at(), Some(1003));
-        let s = q.serialize();
-        let mut r = Queue::new(500, 1 << 20);
-        assert_eq!(r.load(&s, 5000), 2);
-        assert_eq!(r.records().len(), 2);
-        for (a, b) in q.records().iter().zip(r.records()) {
-            assert_eq!(
-                (&a.session, a.start, a.t, a.heartbeat, &a.json),
-                (&b.session, b.start, b.t, b.heartbeat, &b.json)
-            );
-        }
-        // Loading the same queue again adds nothing.
-        assert_eq!(r.load(&s, 5000), 0);
-    }
-
-    #[test]
-    fn load_skips_garbage_and_stale_sessions() {
-        let good = ev(1, "feature");
-        let text = format!(
-            "usage-q1\n{S1}\t1000\t1\te\t{good}\nnot a record\n{S1}\tx\t1\te\t{good}\n\
-             ABC\t1000\t1\te\t{good}\n{S2}\t1000\t1\tq\t{good}\n{S2}\t1000\t2\te\t[1]"
-        );
-        let mut q = Queue::new(500, 1 << 20);
-        assert_eq!(q.load(&text, 2000), 1);
-        assert_eq!(q.load("other-format\nstuff", 2000), 0);
-        let mut q = Queue::new(500, 1 << 20);
-        assert_eq!(q.load(&text, 1000 + MAX_SESSION_AGE_MS), 0);
-    }
-}
+#[path = "queue_tests.rs"]
+mod tests;

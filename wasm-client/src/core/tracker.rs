@@ -46,7 +46,8 @@ pub struct Tracker<E: Entropy> {
 impl<E: Entropy> Tracker<E> {
     pub fn new(cfg: Config, entropy: E, visible: bool) -> Self {
         Tracker {
-            queue: Queue::new(cfg.max_queue_events, cfg.max_queue_bytes),
+            queue: Queue::new(cfg.max_queue_events, cfg.max_queue_bytes)
+                .with_max_age(cfg.max_queue_age_ms),
             backoff: Backoff::new(cfg.retry_base_ms as f64, cfg.retry_max_ms as f64),
             cfg,
             entropy,
@@ -173,6 +174,7 @@ impl<E: Entropy> Tracker<E> {
     /// The periodic heartbeat: only while visible, and not once the user has been away longer
     /// than the idle timeout (the session then simply stops growing until they are back).
     pub fn heartbeat(&mut self, now: u64) {
+        self.expire_queue(now);
         let idle = self.cfg.idle_timeout_ms;
         let Some(s) = self.session.as_mut() else {
             return;
@@ -249,6 +251,14 @@ impl<E: Entropy> Tracker<E> {
         n
     }
 
+    /// Drops the unsent events older than `maxQueueAge` (a tab left open offline), so that the
+    /// next save removes them from localStorage too.
+    fn expire_queue(&mut self, now: u64) {
+        if self.queue.expire(now) > 0 {
+            self.queue_dirty = true;
+        }
+    }
+
     /// Sends everything waiting as soon as possible (within the backoff).
     pub fn request_flush(&mut self) {
         self.flush_requested = true;
@@ -289,6 +299,7 @@ impl<E: Entropy> Tracker<E> {
 
     /// The batch to fetch now, if one is due; it is marked in flight.
     pub fn begin_send(&mut self, now: u64) -> Option<Batch> {
+        self.expire_queue(now);
         if self.next_send_at()? > now {
             return None;
         }

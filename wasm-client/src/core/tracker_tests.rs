@@ -366,3 +366,27 @@ fn input_floods_are_cheap_but_still_count() {
     let hb = parse(&t.queue.records()[1].json);
     assert!(hb["active_ms"].as_u64() >= Some(39_750), "{hb}");
 }
+
+#[test]
+fn unsent_events_expire_at_the_max_age_while_the_tab_stays_open() {
+    let mut c = cfg();
+    c.max_queue_age_ms = 3_600_000;
+    c.normalize();
+    let mut t = Tracker::new(c, Fake(0), true);
+    t.resume(None, T0);
+    t.feature(T0 + 1_000, "save", None);
+    t.request_flush();
+    t.begin_send(T0 + 1_000).expect("batch");
+    t.finish_send(T0 + 1_000, Outcome::NetworkError);
+    let _ = t.take_dirty();
+    assert_eq!(types(&t), ["start", "feature"], "kept while offline");
+    // An hour after the feature event both it and the start have expired: the heartbeat timer
+    // (which sends nothing for a user idle this long) drops them, and storage is rewritten.
+    t.heartbeat(T0 + 1_000 + 3_600_000);
+    assert!(t.queue.is_empty(), "{:?}", types(&t));
+    assert!(t.take_dirty().1, "storage is rewritten without them");
+    assert!(
+        t.begin_send(T0 + 1_000 + 3_600_000 + 60_000).is_none(),
+        "nothing goes out"
+    );
+}

@@ -10,6 +10,7 @@ use crate::report::feature_data::FeatureData;
 use crate::report::model::{
     Clients, DailyPoint, ErrorGroup, FeatureCount, LiveNow, ProgramStats, RecentSession, Totals,
 };
+use crate::report::ReportSettings;
 
 /// The days an answer covers, both included (UTC).
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -38,6 +39,30 @@ pub struct DailyAnswer {
     pub rolled_up_at: Option<DateTime<Utc>>,
     /// Days answered from the raw rows (not rolled up yet, or changed since their rollup).
     pub live_days: Vec<NaiveDate>,
+    /// The retention in force (what the dashboard shows under its status line).
+    pub retention: RetentionInForce,
+}
+
+/// The retention in force (`retention_days`, `summary_text_retention_days`) and the first day
+/// each keeps today: raw rows (sessions, sessions list) and summary free text (error examples,
+/// feature data); counts are kept for every day.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct RetentionInForce {
+    pub raw_rows_days: u32,
+    pub raw_rows_from: NaiveDate,
+    pub summary_text_days: u32,
+    pub summary_text_from: NaiveDate,
+}
+
+impl RetentionInForce {
+    pub fn of(settings: &ReportSettings, today: NaiveDate) -> Self {
+        RetentionInForce {
+            raw_rows_days: settings.retention_days,
+            raw_rows_from: settings.first_kept_day(today),
+            summary_text_days: settings.summary_text_retention_days,
+            summary_text_from: settings.first_day_with_texts(today),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

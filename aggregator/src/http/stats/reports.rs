@@ -70,6 +70,7 @@ pub async fn daily(
         totals: shape::totals(&rows),
         rolled_up_at,
         live_days: fresh.live_days,
+        retention: RetentionInForce::of(&app.retention, app.clock.now().date_naive()),
     }))
 }
 

@@ -13,7 +13,7 @@ use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
 use crate::domain::report::summary::DaySummary;
 use crate::store::sql::events as events_sql;
-use crate::store::sql::rollup::{self as sql, Cell, ROWS_PER_INSERT};
+use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};
 use crate::store::StoreError;
 
 /// `[start, end)` of a UTC day, as the DATETIME values sessions are stored with.
@@ -147,12 +147,21 @@ async fn write_day<Q: Queryable>(
         .into_iter()
         .chain(events_sql::event_rows(date, events));
     for table in tables {
-        let tail = table.upsert_tail();
-        for chunk in table.rows.chunks(ROWS_PER_INSERT) {
-            let params: Vec<Value> = chunk.iter().flatten().map(value).collect();
-            conn.exec_drop(table.insert(chunk.len(), &tail), params)
-                .await?;
-        }
+        insert_rows(conn, &table, &table.upsert_tail()).await?;
+    }
+    Ok(())
+}
+
+/// Inserts `table`'s rows with multi-row inserts ending in `tail` (an upsert's, or nothing).
+pub(super) async fn insert_rows<Q: Queryable>(
+    conn: &mut Q,
+    table: &TableRows,
+    tail: &str,
+) -> Result<(), StoreError> {
+    for chunk in table.rows.chunks(ROWS_PER_INSERT) {
+        let params: Vec<Value> = chunk.iter().flatten().map(value).collect();
+        conn.exec_drop(table.insert(chunk.len(), tail), params)
+            .await?;
     }
     Ok(())
 }

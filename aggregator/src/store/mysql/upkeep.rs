@@ -1,16 +1,19 @@
 //! SQL of upkeep: ending idle sessions, the daily rollup (recompute-and-replace one day in one
-//! transaction, the watermark of touched sessions) and batched deletes of expired raw rows.
+//! transaction, the watermark of touched sessions), batched deletes of expired raw rows and the
+//! expiry of summary texts.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use mysql_async::prelude::Queryable;
 use mysql_async::{IsolationLevel, TxOpts};
 
-use super::summary::roll_up_day;
+use super::stats::select_on;
+use super::summary::{insert_rows, roll_up_day};
 
 use super::MySqlStore;
 use crate::domain::session::minute_of;
 use crate::store::sql;
+use crate::store::sql::expire::{FOLDS, GROUPS_PER_ROUND};
 use crate::store::{IdleSessions, Retention, Rollups, StoreError};
 
 /// Rows per statement, so that the sweep never holds many row locks at once.
@@ -146,6 +149,30 @@ impl Retention for MySqlStore {
         // Oldest first, so an interrupted purge leaves at most one partly deleted day.
         let sql = "DELETE FROM ide_sessions WHERE start_time < ? ORDER BY start_time LIMIT ?";
         self.delete_in_chunks(sql, cutoff).await
+    }
+
+    async fn expire_summary_texts(&self, before: NaiveDate) -> Result<u64, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let mut replaced = 0;
+        for fold in FOLDS {
+            loop {
+                let mut tx = conn.start_transaction(TxOpts::default()).await?;
+                let sql = fold.select().to_string();
+                let groups = select_on(&mut tx, sql, fold.params(before), fold.columns()).await?;
+                let round = groups.len();
+                let folded = fold.fold(groups)?;
+                for key in folded.deletes {
+                    tx.exec_drop(fold.delete(), key).await?;
+                    replaced += tx.affected_rows();
+                }
+                insert_rows(&mut tx, &folded.rows, "").await?;
+                tx.commit().await?;
+                if round < GROUPS_PER_ROUND as usize {
+                    break;
+                }
+            }
+        }
+        Ok(replaced)
     }
 }
 

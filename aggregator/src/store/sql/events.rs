@@ -147,8 +147,30 @@ impl DayRead<'_> {
 pub const ROLLUP_READS: [DayRead<'static>; 3] =
     [DayRead::Runs, DayRead::Errors, DayRead::FeatureData(None)];
 
+/// The columns of `daily_site_errors`, its key first (date, site, group key).
+pub const ERROR_COLUMNS: &[&str] = &[
+    "date",
+    "site_id",
+    "group_key",
+    "error_group",
+    "runs",
+    "sessions",
+    "last_seen",
+    "example",
+];
+
+/// The columns of `daily_site_feature_data`, its key first (date, site, name, data key).
+pub const FEATURE_DATA_COLUMNS: &[&str] = &[
+    "date",
+    "site_id",
+    "feature_name",
+    "data_key",
+    "feature_data",
+    "events",
+];
+
 /// The SHA-256 (hex) of a text: the key of a text too long for a primary key.
-fn key_of(text: &str) -> String {
+pub(super) fn key_of(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
@@ -229,34 +251,8 @@ pub fn event_rows(date: NaiveDate, day: &DayEvents) -> Vec<TableRows> {
             programs,
         ),
         table(1, &["date", "site_id", "bucket", "runs"], 3, run_times),
-        table(
-            2,
-            &[
-                "date",
-                "site_id",
-                "group_key",
-                "error_group",
-                "runs",
-                "sessions",
-                "last_seen",
-                "example",
-            ],
-            3,
-            errors,
-        ),
-        table(
-            3,
-            &[
-                "date",
-                "site_id",
-                "feature_name",
-                "data_key",
-                "feature_data",
-                "events",
-            ],
-            4,
-            data,
-        ),
+        table(2, ERROR_COLUMNS, 3, errors),
+        table(3, FEATURE_DATA_COLUMNS, 4, data),
     ]
 }
 

@@ -14,7 +14,7 @@ use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
 use crate::domain::report::summary::DaySummary;
 use crate::store::sql::events as events_sql;
-use crate::store::sql::rollup::{self as sql, Cell, ROWS_PER_INSERT};
+use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};
 use crate::store::StoreError;
 
 /// Recomputes every summary of `day`, all sites and each site, with its runs, errors and feature
@@ -109,11 +109,17 @@ fn write_day(
         .into_iter()
         .chain(events_sql::event_rows(day.total.row.date, events));
     for table in tables {
-        for chunk in table.rows.chunks(ROWS_PER_INSERT) {
-            let params = chunk.iter().flatten().map(value);
-            conn.prepare_cached(&table.insert(chunk.len(), ""))?
-                .execute(rusqlite::params_from_iter(params))?;
-        }
+        insert_rows(conn, &table)?;
+    }
+    Ok(())
+}
+
+/// Inserts `table`'s rows with multi-row inserts (the caller deleted what they replace).
+pub(super) fn insert_rows(conn: &Connection, table: &TableRows) -> Result<(), StoreError> {
+    for chunk in table.rows.chunks(ROWS_PER_INSERT) {
+        let params = chunk.iter().flatten().map(value);
+        conn.prepare_cached(&table.insert(chunk.len(), ""))?
+            .execute(rusqlite::params_from_iter(params))?;
     }
     Ok(())
 }

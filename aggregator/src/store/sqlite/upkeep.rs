@@ -1,15 +1,18 @@
 //! SQL of upkeep on SQLite: ending idle sessions, the daily rollup (recompute and replace one day
-//! in one transaction) and chunked deletes of expired raw rows; the same rules as MySQL's.
+//! in one transaction), chunked deletes of expired raw rows and the expiry of summary texts; the
+//! same rules as MySQL's.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
-use super::summary::roll_up_day;
+use super::stats::select_on;
+use super::summary::{insert_rows, roll_up_day};
 use super::time::{date_text, parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
 use crate::domain::session::minute_of;
 use crate::store::sql;
+use crate::store::sql::expire::{FOLDS, GROUPS_PER_ROUND};
 use crate::store::{IdleSessions, Retention, Rollups, StoreError};
 
 /// Rows per statement: each holds the write lock briefly, so ingest never waits long.
@@ -182,6 +185,35 @@ impl Retention for SqliteStore {
         let sql = "DELETE FROM ide_sessions WHERE id IN \
                    (SELECT id FROM ide_sessions WHERE start_time < ?1 ORDER BY start_time LIMIT ?2)";
         self.in_chunks(sql, time_text(cutoff)).await
+    }
+
+    async fn expire_summary_texts(&self, before: NaiveDate) -> Result<u64, StoreError> {
+        self.other
+            .run(move |conn| {
+                let mut replaced = 0;
+                for fold in FOLDS {
+                    loop {
+                        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                        let groups =
+                            select_on(&tx, fold.select(), &fold.params(before), fold.columns())?;
+                        let round = groups.len();
+                        let folded = fold.fold(groups)?;
+                        for key in &folded.deletes {
+                            replaced += tx
+                                .prepare_cached(fold.delete())?
+                                .execute(rusqlite::params_from_iter(key))?
+                                as u64;
+                        }
+                        insert_rows(&tx, &folded.rows)?;
+                        tx.commit()?;
+                        if round < GROUPS_PER_ROUND as usize {
+                            break;
+                        }
+                    }
+                }
+                Ok(replaced)
+            })
+            .await
     }
 }
 
