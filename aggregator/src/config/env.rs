@@ -62,6 +62,12 @@ pub(super) fn apply_env(
             "USAGE_STATIC_DIR" => config.static_dir = PathBuf::from(text),
             "USAGE_CLIENT_DIR" => config.client_dir = PathBuf::from(text),
             "USAGE_METRICS" => config.metrics = parsed(name, &text)?,
+            "USAGE_METRICS_LISTEN" => {
+                config.metrics_listen = match text.trim() {
+                    "" => None,
+                    address => Some(parsed(name, address)?),
+                }
+            }
             "USAGE_LOG_FORMAT" => {
                 config.log_format = match text.as_str() {
                     "text" => LogFormat::Text,
@@ -101,4 +107,5 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_CLIENT_DIR",
     "USAGE_LOG_FORMAT",
     "USAGE_METRICS",
+    "USAGE_METRICS_LISTEN",
 ];

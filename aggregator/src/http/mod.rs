@@ -1,11 +1,12 @@
 //! The HTTP edge: routes, shared state and the error type. Handlers parse, check and hand off.
 
 mod body;
+mod client_conns;
 mod client_files;
 mod error;
 mod health;
 mod ingest;
-mod metrics;
+pub mod metrics;
 pub mod openapi;
 mod origin;
 pub mod rate_limit;
@@ -24,7 +25,7 @@ use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
 pub use error::ApiError;
-pub use health::{waiting_router, WaitingFor};
+pub use health::waiting_router;
 
 use crate::clock::SharedClock;
 use crate::pipeline::writer::WriterHandle;
@@ -71,13 +72,9 @@ pub struct StaticDirs {
     pub client: std::path::PathBuf,
 }
 
-/// The application's routes; `/metrics` and the request counter only with a recorder's handle
-/// (`metrics = false` gives None).
-pub fn router(
-    state: AppState,
-    dirs: &StaticDirs,
-    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
-) -> Router {
+/// The application's routes; `/metrics` only when placed beside them, the request counter
+/// unless metrics are off.
+pub fn router(state: AppState, dirs: &StaticDirs, metrics: metrics::Placement) -> Router {
     let cors = origin::cors(
         state.rules.allowed_origins.clone(),
         state.trusted_proxies.clone(),
@@ -85,7 +82,7 @@ pub fn router(
     // The API routes come with their description (`openapi`); the rest is static files.
     let guard = state.clone();
     let (api, _) =
-        openapi::api(metrics.clone(), |routes| stats::guarded(routes, guard)).split_for_parts();
+        openapi::api(metrics.beside(), |routes| stats::guarded(routes, guard)).split_for_parts();
     let routes = api
         .nest("/usage", client_files::routes(&dirs.client))
         .fallback_service(ServeDir::new(&dirs.site))
@@ -100,7 +97,7 @@ pub fn router(
     let stack = ServiceBuilder::new()
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
         .layer_fn(security_headers::wrap)
-        .option_layer(metrics.map(|_| metrics::CountLayer))
+        .option_layer(metrics.counts().then_some(metrics::CountLayer))
         .layer(cors)
         .service(routes);
     Router::new().fallback_service(stack)
