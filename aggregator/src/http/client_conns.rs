@@ -108,7 +108,9 @@ mod tests {
     fn a_trusted_proxy_is_not_counted_per_client() {
         let trusted = TrustedProxies(vec!["10.0.0.0/8".parse().unwrap()]);
         let conns = ClientConns::new(1, trusted);
-        let held: Vec<_> = (0..5).map(|_| conns.admit(ip("10.1.2.3")).unwrap()).collect();
+        let held: Vec<_> = (0..5)
+            .map(|_| conns.admit(ip("10.1.2.3")).unwrap())
+            .collect();
         assert!(held.iter().all(Option::is_none));
         assert_eq!(conns.clients(), 0);
         let _one = conns.admit(ip("203.0.113.7")).unwrap();

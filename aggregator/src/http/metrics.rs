@@ -90,7 +90,9 @@ pub fn routed(routes: Router, placement: Placement) -> Router {
 /// The router of the metrics listener (`metrics_listen`): `GET /metrics` and nothing else, so
 /// that the port Prometheus scrapes can be kept from the public one.
 pub fn apart(handle: PrometheusHandle) -> Router {
-    Router::new().route("/metrics", route(handle)).layer(CountLayer)
+    Router::new()
+        .route("/metrics", route(handle))
+        .layer(CountLayer)
 }
 
 /// Counts each answered request by route and status. A small layer of its own rather than

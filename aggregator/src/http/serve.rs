@@ -34,7 +34,8 @@ const REFUSING_AT_ONCE: usize = 64;
 const REFUSAL_TIME: Duration = Duration::from_secs(2);
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
 retry-after: 5\r\nconnection: close\r\ncontent-length: 37\r\n\r\n{\"error\":\"too many open connections\"}";
-const BUSY_CLIENT: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+const BUSY_CLIENT: &[u8] =
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
 retry-after: 5\r\nconnection: close\r\ncontent-length: 54\r\n\r\n\
 {\"error\":\"too many open connections from this client\"}";
 
@@ -120,7 +121,8 @@ pub async fn accept_until(
             _slot: slot,
         };
         let watcher = graceful.watcher();
-        let (http, first_byte, mut stopped) = (http.clone(), limits.first_byte_timeout, stopped.clone());
+        let (http, first_byte, mut stopped) =
+            (http.clone(), limits.first_byte_timeout, stopped.clone());
         tokio::spawn(async move {
             let sent = tokio::select! {
                 sent = first_byte_within(&stream, first_byte) => sent,

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::http::serve::{accept_until, SocketLimits};
 use crate::http::metrics::Placement;
+use crate::http::serve::{accept_until, SocketLimits};
 use crate::http::waiting_router;
 use crate::store::{Store, StoreError, Target};
 

@@ -108,7 +108,7 @@ fn placeholder_admin_tokens_are_refused_with_advice() {
 
 both_stores!(names_made_only_of_dots_are_refused);
 async fn names_made_only_of_dots_are_refused(kind: StoreKind) {
-    let app = TestApp::spawn(kind).await;
+    let app = &TestApp::spawn(kind).await;
     let send = |batch: Value| async move {
         let response = app
             .http
@@ -195,10 +195,43 @@ fn the_shipped_kubernetes_manifest_keeps_metrics_and_the_api_token_apart() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/deploy/kubernetes.yaml"),
     )
     .unwrap();
-    assert!(manifest.contains("USAGE_METRICS_LISTEN"), "metrics on their own port");
+    assert!(
+        manifest.contains("USAGE_METRICS_LISTEN"),
+        "metrics on their own port"
+    );
     assert!(manifest.contains("automountServiceAccountToken: false"));
     assert!(
         !manifest.contains("value: 10.0.0.0/8"),
         "the trusted proxy is named precisely, not a whole private network"
     );
+}
+
+/// `make demo-token`: a random token made once, private to the user, never the one the Makefile
+/// once published.
+#[test]
+fn the_demo_token_is_random_made_once_and_private() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("demo/admin-token");
+    let make = || {
+        let output = Command::new("make")
+            .arg("-s")
+            .arg("-C")
+            .arg(&root)
+            .arg("demo-token")
+            .arg(format!("DEMO_TOKEN_FILE={}", token_file.display()))
+            .output()
+            .expect("make runs");
+        assert!(output.status.success(), "{output:?}");
+        std::fs::read_to_string(&token_file).unwrap()
+    };
+    let token = make();
+    assert_eq!(token.len(), 48, "{token:?}");
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token:?}");
+    assert_eq!(make(), token, "made once, the same at each start");
+    assert_eq!(mode(&token_file), 0o600);
+    let makefile = std::fs::read_to_string(root.join("Makefile")).unwrap();
+    assert!(!makefile.contains("local-demo-token-not-secret"));
+    std::fs::remove_file(&token_file).unwrap();
+    assert_ne!(make(), token, "a new checkout gets a token of its own");
 }

@@ -1,8 +1,9 @@
 //! No client holds what others need: one address holding more idle sockets than the whole
 //! connection cap leaves the others served, a connection that sends nothing is closed long before
 //! the header deadline, and a client over its rate limit reads every 429 on its keep-alive
-//! connection. The aggregator runs as its own process (its descriptors apart from the test's);
-//! other clients come from other loopback addresses (Linux routes all of 127.0.0.0/8 to `lo`).
+//! connection. The aggregator holding sockets runs as its own process (its descriptors apart from
+//! the test's); other clients come from other loopback addresses (Linux routes all of
+//! 127.0.0.0/8 to `lo`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::helpers::{both_stores, BinaryApp, SessionScript, StoreKind, TestDb};
+use crate::helpers::{both_stores, BinaryApp, SessionScript, StoreKind, TestApp, TestDb};
 
 /// How long a test waits for the server to act before it fails (a deadline, never a measure).
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -83,7 +84,10 @@ async fn a_connection_that_sends_nothing_is_closed_before_the_header_deadline(ki
     assert!(answer.is_empty(), "closed unanswered: it asked nothing");
     // A client that does send is served as before, however slowly it goes on.
     let mut prompt = connect_from("127.0.0.1", to).await;
-    prompt.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+    prompt
+        .write_all(b"GET /healthz HTTP/1.1\r\n")
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     prompt.write_all(b"Host: x\r\n\r\n").await.unwrap();
     let mut head = [0u8; 64];
@@ -134,14 +138,12 @@ async fn read_response(stream: &mut TcpStream) -> Result<(u16, bool), String> {
 
 both_stores!(a_client_over_its_rate_limit_reads_every_429_on_keep_alive);
 async fn a_client_over_its_rate_limit_reads_every_429_on_keep_alive(kind: StoreKind) {
-    let db = TestDb::create(kind).await;
-    let url = db.url();
-    let app = BinaryApp::spawn(&[
-        ("USAGE_DATABASE_URL", &url),
-        ("USAGE_LOG", "info"),
-        ("USAGE_INGEST_PER_CLIENT_PER_MINUTE", "1"),
-    ]);
-    let to = socket_address(&app);
+    let app = TestApp::spawn_with(kind, |c| {
+        c.limits.ingest_per_client_per_minute = 1;
+        c.limits.ingest_client_burst = 5;
+    })
+    .await;
+    let to: SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
     // A batch padded to 48 KiB (under the 64 KiB limit), so that a body is still arriving when a
     // 429 is answered before reading it.
     let mut script = SessionScript::new();
@@ -180,5 +182,4 @@ async fn a_client_over_its_rate_limit_reads_every_429_on_keep_alive(kind: StoreK
     }
     assert!(limited > 250, "the limit held: {limited} of 300 were 429");
     println!("{limited} answered 429, {reconnects} reconnections on being told");
-    app.stop();
 }

@@ -154,7 +154,10 @@ async fn wrong_tokens_never_lock_out_the_right_one(kind: StoreKind) {
     // Someone at the admin's address (a shared NAT, a script gone wrong) guesses until refused.
     let mut guesses = 0;
     loop {
-        let status = get("guessed-token-abcdefghijklmnop").await.unwrap().status();
+        let status = get("guessed-token-abcdefghijklmnop")
+            .await
+            .unwrap()
+            .status();
         guesses += 1;
         if status == 429 {
             break;
@@ -171,7 +174,10 @@ async fn wrong_tokens_never_lock_out_the_right_one(kind: StoreKind) {
         );
     }
     assert_eq!(
-        get("guessed-token-abcdefghijklmnop").await.unwrap().status(),
+        get("guessed-token-abcdefghijklmnop")
+            .await
+            .unwrap()
+            .status(),
         429,
         "the right token did not lift the guesser's limit"
     );

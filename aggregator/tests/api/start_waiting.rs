@@ -102,7 +102,8 @@ async fn serve_waits_for_a_database_that_comes_up_later_then_ingests() {
     assert!(status.success(), "{log}");
     assert!(log.contains("the database cannot be reached yet"), "{log}");
     assert!(
-        log.contains(&format!("tracker@127.0.0.1:{port}/usage_late")) && log.contains("cannot be reached"),
+        log.contains(&format!("tracker@127.0.0.1:{port}/usage_late"))
+            && log.contains("cannot be reached"),
         "the detail is in the log: {log}"
     );
     assert!(log.contains("the database answers"), "{log}");

@@ -141,7 +141,9 @@ async fn require_admin(
     };
     if let Err(reason) = verdict {
         if let Some(limits) = &app.rate_limits {
-            limits.stats_refusal_from(&client).map_err(StatsError::Limited)?;
+            limits
+                .stats_refusal_from(&client)
+                .map_err(StatsError::Limited)?;
         }
         let client = app.rate_limits.as_ref().map(|l| l.key_of(&client));
         tracing::warn!(client = ?client, reason, "stats API: request refused");

@@ -159,7 +159,11 @@ impl BinaryApp {
     }
 
     /// Runs it under the file-creation mask `umask` (octal, as the shell's `umask` takes it).
-    pub fn spawn_under_umask(dir: &std::path::Path, umask: &str, env: &[(&str, &str)]) -> BinaryApp {
+    pub fn spawn_under_umask(
+        dir: &std::path::Path,
+        umask: &str,
+        env: &[(&str, &str)],
+    ) -> BinaryApp {
         let mut command = Command::new("/bin/sh");
         // `sh -c SCRIPT NAME ARGS...`: the mask is $0, the binary and its arguments are "$@".
         command.args([
