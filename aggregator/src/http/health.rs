@@ -38,7 +38,7 @@ pub struct Readiness {
 }
 
 /// All `/readyz` says of a database that is not ready.
-pub const WAITING: &str = "waiting for the database";
+const WAITING: &str = "waiting for the database";
 
 fn not_ready() -> (StatusCode, Json<Readiness>) {
     let readiness = Readiness {
