@@ -5,8 +5,10 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/node_modules/.bin:$(PATH)
 DEMO_LISTEN ?= 127.0.0.1:8080
 # The dashboard's token for the local demo: random, made once per checkout and kept under target/
 # (`cargo clean` makes a new one), so that no published token opens a developer's demo data (a page
-# using DNS rebinding reaches 127.0.0.1 too, but cannot know this token). USAGE_ADMIN_TOKEN overrides.
+# using DNS rebinding reaches 127.0.0.1 too, but cannot know it). USAGE_ADMIN_TOKEN overrides it.
 DEMO_TOKEN_FILE ?= target/demo/admin-token
+# The names the demo answers to (421 for others: a DNS-rebinding page names its own host).
+DEMO_ALLOWED_HOSTS ?= 127.0.0.1,localhost,[::1]
 # The demo's SQLite file lives under target/, so a clone stays clean and `cargo clean` resets it.
 DEMO_DATABASE ?= target/demo/usage.sqlite3
 # The checked-in client (rebuilt by `make client-update`, checked by `make check-client`): `make run`
@@ -34,6 +36,7 @@ run: demo-token
 	@USAGE_DATABASE_URL=$${USAGE_DATABASE_URL:-sqlite:$(DEMO_DATABASE)} \
 	USAGE_ADMIN_TOKEN=$${USAGE_ADMIN_TOKEN:-$$(cat $(DEMO_TOKEN_FILE))} \
 	USAGE_CLIENT_DIR=$${USAGE_CLIENT_DIR:-$(PREBUILT_CLIENT)} \
+	USAGE_ALLOWED_HOSTS=$${USAGE_ALLOWED_HOSTS:-$(DEMO_ALLOWED_HOSTS)} \
 	USAGE_LISTEN=$(DEMO_LISTEN) cargo run -q $(RUN_CARGO_FLAGS) -p usage-aggregator -- serve
 
 ## demo-token: make the demo's random dashboard token once (target/demo/admin-token, private to you)

@@ -41,6 +41,9 @@ pub struct Config {
     /// Origins (scheme://host[:port]) whose pages may send events; the aggregator's own origin
     /// and requests without an Origin header are always allowed.
     pub allowed_origins: Vec<String>,
+    /// Host names (or addresses), with or without a port, that requests may name in `Host`;
+    /// others get 421. Empty (the default) answers any: `make run` lists the loopback names.
+    pub allowed_hosts: Vec<String>,
     /// Networks (or single addresses) of reverse proxies whose X-Forwarded-For is believed.
     #[serde(deserialize_with = "proxy_nets")]
     pub trusted_proxies: Vec<IpNet>,
@@ -104,6 +107,7 @@ impl Default for Config {
             ssl_ca: None,
             ip_mode: IpMode::Hash,
             allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             trusted_proxies: Vec::new(),
             honor_privacy_signals: true,
             store_full_user_agent: false,

@@ -114,6 +114,8 @@ impl Application {
             rate_limits: http::rate_limit::RateLimits::new(&config.limits),
             admin_token: http::stats::admin_token(config.admin_token.as_ref().map(Secret::expose)),
             heartbeat_interval: Duration::from_secs(config.heartbeat_interval_secs),
+            allowed_hosts: (!config.allowed_hosts.is_empty())
+                .then(|| Arc::new(config.allowed_hosts.clone())),
         };
         let dirs = StaticDirs {
             site: config.static_dir.clone(),

@@ -37,6 +37,7 @@ pub(super) fn apply_env(
             "USAGE_LISTEN" => config.listen = parsed(name, &text)?,
             "USAGE_IP_MODE" => config.ip_mode = parsed(name, &text)?,
             "USAGE_ALLOWED_ORIGINS" => config.allowed_origins = list(name, &text)?,
+            "USAGE_ALLOWED_HOSTS" => config.allowed_hosts = list(name, &text)?,
             "USAGE_TRUSTED_PROXIES" => {
                 config.trusted_proxies = list::<String>(name, &text)?
                     .iter()
@@ -90,6 +91,7 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_LISTEN",
     "USAGE_IP_MODE",
     "USAGE_ALLOWED_ORIGINS",
+    "USAGE_ALLOWED_HOSTS",
     "USAGE_TRUSTED_PROXIES",
     "USAGE_SITES",
     "USAGE_HONOR_PRIVACY_SIGNALS",

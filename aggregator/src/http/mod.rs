@@ -5,6 +5,7 @@ mod client_conns;
 mod client_files;
 mod error;
 mod health;
+mod hosts;
 mod ingest;
 pub mod metrics;
 pub mod openapi;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub admin_token: Option<Arc<stats::AdminToken>>,
     /// The pages' heartbeat period (`heartbeat_interval_secs`), for the live view.
     pub heartbeat_interval: std::time::Duration,
+    /// None: any `Host` is answered (`allowed_hosts` empty, the default).
+    pub allowed_hosts: Option<Arc<Vec<String>>>,
 }
 
 impl FromRef<AppState> for TrustedProxies {
@@ -81,6 +84,7 @@ pub fn router(state: AppState, dirs: &StaticDirs, metrics: metrics::Placement) -
     );
     // The API routes come with their description (`openapi`); the rest is static files.
     let guard = state.clone();
+    let allowed_hosts = state.allowed_hosts.clone();
     let (api, _) =
         openapi::api(metrics.beside(), |routes| stats::guarded(routes, guard)).split_for_parts();
     let routes = api
@@ -98,6 +102,7 @@ pub fn router(state: AppState, dirs: &StaticDirs, metrics: metrics::Placement) -
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
         .layer_fn(security_headers::wrap)
         .option_layer(metrics.counts().then_some(metrics::CountLayer))
+        .option_layer(allowed_hosts.map(|h| axum::middleware::from_fn_with_state(h, hosts::check)))
         .layer(cors)
         .service(routes);
     Router::new().fallback_service(stack)

@@ -235,3 +235,49 @@ fn the_demo_token_is_random_made_once_and_private() {
     std::fs::remove_file(&token_file).unwrap();
     assert_ne!(make(), token, "a new checkout gets a token of its own");
 }
+
+/// `allowed_hosts` (what `make run` sets): a page using DNS rebinding reaches the demo on
+/// 127.0.0.1 under its own name, which is not on the list: 421, nothing read or written.
+#[tokio::test]
+async fn only_allowed_host_names_are_answered() {
+    let db = TestDb::create(StoreKind::Sqlite).await;
+    let url = db.url();
+    let app = BinaryApp::spawn(&[
+        ("USAGE_DATABASE_URL", &url),
+        ("USAGE_LOG", "info"),
+        ("USAGE_ALLOWED_HOSTS", "127.0.0.1,localhost"),
+        ("USAGE_ADMIN_TOKEN", "d41d8cd98f00b204e9800998ecf8427e0123"),
+    ]);
+    let http = reqwest::Client::new();
+    let status = |host: &'static str, path: &'static str| {
+        let request = http
+            .get(format!("{}{path}", app.address))
+            .header("host", host);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let port = app.address.rsplit(':').next().unwrap().to_string();
+    let ours: &'static str = Box::leak(format!("127.0.0.1:{port}").into_boxed_str());
+    let named: &'static str = Box::leak(format!("LOCALHOST:{port}").into_boxed_str());
+    assert_eq!(status(ours, "/healthz").await, 200);
+    assert_eq!(status(named, "/healthz").await, 200, "names in any case");
+    for path in ["/healthz", "/api/v1/stats/daily", "/dashboard.html"] {
+        assert_eq!(
+            status("rebound.example:8080", path).await,
+            421,
+            "{path} under a name not on the list"
+        );
+    }
+    let mut script = SessionScript::new();
+    let events = vec![script.start(0.0)];
+    let posted = http
+        .post(format!("{}/api/v1/events", app.address))
+        .header("host", "rebound.example:8080")
+        .header("content-type", "text/plain")
+        .body(script.batch(1.0, events).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 421);
+    app.stop();
+    assert_eq!(db.count("ide_sessions").await, 0, "nothing written");
+}
