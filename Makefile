@@ -3,8 +3,12 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/node_modules/.bin:$(PATH)
 
 DEMO_LISTEN ?= 127.0.0.1:8080
-# The dashboard's token for the local demo only; production sets its own secret.
-DEMO_TOKEN ?= local-demo-token-not-secret
+# The dashboard's token for the local demo: random, made once per checkout and kept under target/
+# (`cargo clean` makes a new one), so that no published token opens a developer's demo data (a page
+# using DNS rebinding reaches 127.0.0.1 too, but cannot know it). USAGE_ADMIN_TOKEN overrides it.
+DEMO_TOKEN_FILE ?= target/demo/admin-token
+# The names the demo answers to (421 for others: a DNS-rebinding page names its own host).
+DEMO_ALLOWED_HOSTS ?= 127.0.0.1,localhost,[::1]
 # The demo's SQLite file lives under target/, so a clone stays clean and `cargo clean` resets it.
 DEMO_DATABASE ?= target/demo/usage.sqlite3
 # The checked-in client (rebuilt by `make client-update`, checked by `make check-client`): `make run`
@@ -15,24 +19,30 @@ PREBUILT_CLIENT := wasm-client/dist
 # RUN_CARGO_FLAGS=--release serves the release build instead.
 RUN_CARGO_FLAGS ?=
 
-.PHONY: test run tools client client-update check-client check-alerts lint test-rust test-browsers size bench
+.PHONY: test run demo-token tools client client-update check-client check-alerts lint test-rust test-browsers size bench
 
 ## test: install what is missing, then formatting, lints and every test (Rust, browsers, end to end)
 test: tools lint client check-client check-alerts test-rust test-browsers
 
 ## run: build the aggregator and serve the demo IDE and the dashboard on SQLite (needs only cargo)
-run:
+run: demo-token
 	cargo build $(RUN_CARGO_FLAGS) -p usage-aggregator
 	mkdir -p $(dir $(DEMO_DATABASE))
 	@echo
 	@echo "demo IDE:  http://$(DEMO_LISTEN)/"
-	@echo "dashboard: http://$(DEMO_LISTEN)/dashboard.html  (token: $${USAGE_ADMIN_TOKEN:-$(DEMO_TOKEN)})"
+	@echo "dashboard: http://$(DEMO_LISTEN)/dashboard.html  (token: $${USAGE_ADMIN_TOKEN:-$$(cat $(DEMO_TOKEN_FILE))})"
 	@echo "database:  $${USAGE_DATABASE_URL:-sqlite:$(DEMO_DATABASE)}   (ctrl-c stops)"
 	@echo
 	@USAGE_DATABASE_URL=$${USAGE_DATABASE_URL:-sqlite:$(DEMO_DATABASE)} \
-	USAGE_ADMIN_TOKEN=$${USAGE_ADMIN_TOKEN:-$(DEMO_TOKEN)} \
+	USAGE_ADMIN_TOKEN=$${USAGE_ADMIN_TOKEN:-$$(cat $(DEMO_TOKEN_FILE))} \
 	USAGE_CLIENT_DIR=$${USAGE_CLIENT_DIR:-$(PREBUILT_CLIENT)} \
+	USAGE_ALLOWED_HOSTS=$${USAGE_ALLOWED_HOSTS:-$(DEMO_ALLOWED_HOSTS)} \
 	USAGE_LISTEN=$(DEMO_LISTEN) cargo run -q $(RUN_CARGO_FLAGS) -p usage-aggregator -- serve
+
+## demo-token: make the demo's random dashboard token once (target/demo/admin-token, private to you)
+demo-token:
+	@mkdir -p $(dir $(DEMO_TOKEN_FILE))
+	@[ -s $(DEMO_TOKEN_FILE) ] || (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > $(DEMO_TOKEN_FILE))
 
 ## tools: install the wasm tools, browsers, NiceGUI, schemathesis, Galera and nginx, and start MariaDB (what `make test` needs)
 tools:

@@ -41,6 +41,9 @@ pub struct Config {
     /// Origins (scheme://host[:port]) whose pages may send events; the aggregator's own origin
     /// and requests without an Origin header are always allowed.
     pub allowed_origins: Vec<String>,
+    /// Host names (or addresses), with or without a port, that requests may name in `Host`;
+    /// others get 421. Empty (the default) answers any: `make run` lists the loopback names.
+    pub allowed_hosts: Vec<String>,
     /// Networks (or single addresses) of reverse proxies whose X-Forwarded-For is believed.
     #[serde(deserialize_with = "proxy_nets")]
     pub trusted_proxies: Vec<IpNet>,
@@ -84,7 +87,10 @@ pub struct Config {
     /// Serve `GET /metrics` and record metrics; false installs no recorder and answers 404 there
     /// (for a same-run comparison of their cost, or an installation without Prometheus).
     pub metrics: bool,
-    /// Socket deadlines, the connection cap and the rate limits (`[limits]`).
+    /// Serve `GET /metrics` on this address only (its own listener, e.g. a port that only
+    /// Prometheus can reach) instead of on `listen`; none keeps it on `listen`.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Socket deadlines, the connection caps and the rate limits (`[limits]`).
     pub limits: limits::Limits,
 }
 
@@ -104,6 +110,7 @@ impl Default for Config {
             ssl_ca: None,
             ip_mode: IpMode::Hash,
             allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             trusted_proxies: Vec::new(),
             honor_privacy_signals: true,
             store_full_user_agent: false,
@@ -126,6 +133,7 @@ impl Default for Config {
             client_dir: PathBuf::from("wasm-client/dist"),
             log_format: LogFormat::Text,
             metrics: true,
+            metrics_listen: None,
             limits: limits::Limits::default(),
             enabled: true,
         }
@@ -182,7 +190,9 @@ impl Config {
             .iter()
             .filter(|s| !crate::domain::event::is_name(s))
         {
-            errors.push(format!("sites: {site:?} must match [a-z0-9_.:-]{{1,64}}"));
+            errors.push(format!(
+                "sites: {site:?} must match [a-z0-9_.:-]{{1,64}} and not be only dots"
+            ));
         }
         for (name, value) in [
             ("idle_timeout_secs", self.idle_timeout_secs),
@@ -224,7 +234,18 @@ impl Config {
         if let Some(token) = &self.admin_token {
             if token.expose().trim().len() < MIN_ADMIN_TOKEN_LEN {
                 errors.push(format!("admin_token (USAGE_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
+            } else if is_placeholder(token.expose()) {
+                errors.push("admin_token (USAGE_ADMIN_TOKEN) is a placeholder from an example, which anyone can read: generate one with `openssl rand -hex 24`".to_string());
             }
+        }
+        if self.metrics_listen.is_some() && !self.metrics {
+            errors.push("metrics_listen (USAGE_METRICS_LISTEN) is set but metrics = false (USAGE_METRICS): nothing to serve there".to_string());
+        }
+        if self.metrics_listen.is_some_and(|m| m == self.listen) {
+            errors.push(format!(
+                "metrics_listen (USAGE_METRICS_LISTEN) must differ from listen ({})",
+                self.listen
+            ));
         }
         match errors.is_empty() {
             true => Ok(()),
@@ -252,6 +273,16 @@ pub const SUMMARY_TEXT_RETENTION_DAYS: u32 = 750;
 
 /// Shorter tokens are guessable; the stats API shows every session.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+
+/// Tokens published in examples: docs/deploy/kubernetes.yaml's `change-me-...` (and anything
+/// else starting so, in any case), and the demo token the Makefile published before it made a
+/// random one per checkout.
+fn is_placeholder(token: &str) -> bool {
+    let token = token.trim().to_ascii_lowercase();
+    token.starts_with("change-me")
+        || token.starts_with("changeme")
+        || token == "local-demo-token-not-secret"
+}
 
 /// "10.0.0.0/8", or a single address meaning just that host.
 pub fn parse_net(text: &str) -> Result<IpNet, String> {

@@ -2,16 +2,19 @@
 //! finish in-flight requests, drain the write queue, stop the periodic jobs, close the pool.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
 use crate::config::{Config, Secret};
+use crate::http::metrics::Placement;
 use crate::http::serve::SocketLimits;
 use crate::http::{self, AppState, IngestRules, StaticDirs, Visitors};
 use crate::jobs::Jobs;
@@ -33,6 +36,8 @@ pub struct Application {
     jobs: Jobs,
     upkeep_every: Duration,
     socket_limits: SocketLimits,
+    /// The metrics listener (`metrics_listen`), serving from the start until the end.
+    metrics_server: Option<MetricsServer>,
 }
 
 impl Application {
@@ -47,14 +52,24 @@ impl Application {
             .with_context(|| format!("listening on {}", config.listen))?;
         let socket_limits = SocketLimits {
             header_timeout: Duration::from_secs(config.limits.header_timeout_secs),
+            first_byte_timeout: Duration::from_secs(config.limits.first_byte_timeout_secs),
             max_connections: config.limits.max_connections,
+            max_connections_per_client: config.limits.max_connections_per_client,
+            trusted_proxies: TrustedProxies(config.trusted_proxies.clone()),
         };
-        // None with `metrics = false`: no recorder is installed and `/metrics` is not routed.
-        let metrics = config.metrics.then(crate::metrics::install);
+        // With `metrics = false` no recorder is installed and `/metrics` is not routed.
+        let (metrics, metrics_server) = match (config.metrics, config.metrics_listen) {
+            (false, _) => (Placement::Off, None),
+            (true, None) => (Placement::Beside(crate::metrics::install()), None),
+            (true, Some(address)) => {
+                let server = MetricsServer::start(address, &socket_limits).await?;
+                (Placement::Apart, Some(server))
+            }
+        };
         let wait = waiting::Wait {
             bound: Duration::from_secs(config.database_wait_secs),
             retry_after_secs: config.retry_after_secs,
-            socket_limits,
+            socket_limits: socket_limits.clone(),
             metrics: metrics.clone(),
         };
         let target = config.database();
@@ -100,6 +115,8 @@ impl Application {
             admin_token: http::stats::admin_token(config.admin_token.as_ref().map(Secret::expose)),
             heartbeat_interval: Duration::from_secs(config.heartbeat_interval_secs),
             retention: ReportSettings::from(config),
+            allowed_hosts: (!config.allowed_hosts.is_empty())
+                .then(|| Arc::new(config.allowed_hosts.clone())),
         };
         let dirs = StaticDirs {
             site: config.static_dir.clone(),
@@ -129,6 +146,7 @@ impl Application {
             jobs,
             upkeep_every,
             socket_limits,
+            metrics_server,
         })
     }
 
@@ -160,7 +178,43 @@ impl Application {
         }
         jobs.abort();
         self.store.disconnect().await;
+        if let Some(server) = self.metrics_server {
+            server.stop().await;
+        }
         Ok(())
+    }
+}
+
+/// `GET /metrics` on a listener of its own (`metrics_listen`), under the same socket limits. It
+/// stops when stopped, or when dropped (a start that failed).
+struct MetricsServer {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl MetricsServer {
+    /// Binds `address` and serves from now on: while `serve` waits for its database too.
+    async fn start(address: SocketAddr, limits: &SocketLimits) -> anyhow::Result<MetricsServer> {
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("listening for metrics on {address} (metrics_listen)"))?;
+        let router = http::metrics::apart(crate::metrics::install());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(http::serve::serve(
+            listener,
+            router,
+            limits.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        tracing::info!(%address, "serving metrics");
+        Ok(MetricsServer { stop, task })
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
     }
 }
 

@@ -37,6 +37,7 @@ pub(super) fn apply_env(
             "USAGE_LISTEN" => config.listen = parsed(name, &text)?,
             "USAGE_IP_MODE" => config.ip_mode = parsed(name, &text)?,
             "USAGE_ALLOWED_ORIGINS" => config.allowed_origins = list(name, &text)?,
+            "USAGE_ALLOWED_HOSTS" => config.allowed_hosts = list(name, &text)?,
             "USAGE_TRUSTED_PROXIES" => {
                 config.trusted_proxies = list::<String>(name, &text)?
                     .iter()
@@ -65,6 +66,12 @@ pub(super) fn apply_env(
             "USAGE_STATIC_DIR" => config.static_dir = PathBuf::from(text),
             "USAGE_CLIENT_DIR" => config.client_dir = PathBuf::from(text),
             "USAGE_METRICS" => config.metrics = parsed(name, &text)?,
+            "USAGE_METRICS_LISTEN" => {
+                config.metrics_listen = match text.trim() {
+                    "" => None,
+                    address => Some(parsed(name, address)?),
+                }
+            }
             "USAGE_LOG_FORMAT" => {
                 config.log_format = match text.as_str() {
                     "text" => LogFormat::Text,
@@ -87,6 +94,7 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_LISTEN",
     "USAGE_IP_MODE",
     "USAGE_ALLOWED_ORIGINS",
+    "USAGE_ALLOWED_HOSTS",
     "USAGE_TRUSTED_PROXIES",
     "USAGE_SITES",
     "USAGE_HONOR_PRIVACY_SIGNALS",
@@ -105,4 +113,5 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_CLIENT_DIR",
     "USAGE_LOG_FORMAT",
     "USAGE_METRICS",
+    "USAGE_METRICS_LISTEN",
 ];

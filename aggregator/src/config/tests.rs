@@ -220,3 +220,31 @@ fn summary_texts_are_kept_under_25_months_by_default_and_the_knob_is_checked() {
         "{refused}"
     );
 }
+
+#[test]
+fn placeholder_tokens_are_refused_with_advice() {
+    for placeholder in [
+        "change-me-to-openssl-rand-hex-24-output",
+        "CHANGE-ME-0123456789abcdef",
+        "changeme-0123456789abcdef",
+        " local-demo-token-not-secret ",
+    ] {
+        let env = env_of(&[("USAGE_ADMIN_TOKEN", placeholder)]);
+        let refused = Config::load(None, None, &env).unwrap_err();
+        assert!(refused.contains("placeholder"), "{placeholder}: {refused}");
+        assert!(refused.contains("openssl rand -hex 24"), "{refused}");
+    }
+    let env = env_of(&[("USAGE_ADMIN_TOKEN", "9f86d081884c7d659a2feaa0c55ad015")]);
+    assert!(Config::load(None, None, &env).is_ok());
+}
+
+#[test]
+fn metrics_can_have_their_own_listener() {
+    assert_eq!(Config::default().metrics_listen, None);
+    let env = env_of(&[("USAGE_METRICS_LISTEN", "0.0.0.0:9090")]);
+    let config = Config::load(None, None, &env).unwrap();
+    assert_eq!(config.metrics_listen, Some("0.0.0.0:9090".parse().unwrap()));
+    let toml = file("listen = \"127.0.0.1:8080\"\nmetrics_listen = \"127.0.0.1:8080\"\n");
+    let same = Config::load(Some(toml.path()), None, &env_of(&[])).unwrap_err();
+    assert!(same.contains("metrics_listen"), "{same}");
+}

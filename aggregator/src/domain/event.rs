@@ -176,7 +176,7 @@ pub fn parse(body: &[u8]) -> Result<Batch, Invalid> {
 
 fn validate(wire: WireBatch) -> Result<Batch, Invalid> {
     if !is_name(&wire.site) {
-        return Err(Invalid::range("site", "must match [a-z0-9_.:-]{1,64}"));
+        return Err(Invalid::range("site", NAME_RULE));
     }
     let session = Id128::parse(&wire.session)
         .ok_or_else(|| Invalid::range("session", "must be 32 lowercase hex digits"))?;
@@ -243,10 +243,7 @@ fn validate_event(wire: WireEvent, sent: u64, at: &str) -> Result<Event, Invalid
         }
         WireKind::Feature { name, data } => {
             if !is_name(&name) {
-                return Err(Invalid::range(
-                    format!("{at}.name"),
-                    "must match [a-z0-9_.:-]{1,64}",
-                ));
+                return Err(Invalid::range(format!("{at}.name"), NAME_RULE));
             }
             let data = data.map(|map| Value::Object(map).to_string());
             if data
@@ -290,13 +287,22 @@ fn bounded(value: u64, max: u64, at: &str, name: &str) -> Result<u32, Invalid> {
     Ok(value as u32)
 }
 
-/// Names of sites and features: `[a-z0-9_.:-]{1,64}`.
+/// Names of sites and features: `[a-z0-9_.:-]{1,64}`, and not only dots: `.` and `..` are
+/// path steps, which a browser normalizes out of a drill-down URL (`/features/..`).
 pub fn is_name(text: &str) -> bool {
+    is_stored_name(text) && !text.bytes().all(|b| b == b'.')
+}
+
+/// The character rule alone, for reading back what releases before the dots rule stored.
+pub fn is_stored_name(text: &str) -> bool {
     (1..=64).contains(&text.len())
         && text
             .bytes()
             .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b':' | b'-'))
 }
+
+/// What a refused name is told.
+const NAME_RULE: &str = "must match [a-z0-9_.:-]{1,64} and not be only dots";
 
 #[cfg(test)]
 mod tests {
@@ -393,6 +399,21 @@ mod tests {
             .map(|i| json!({"id": ID, "seq": i, "t": 0, "type": "start"}))
             .collect();
         assert_eq!(field_of(parse(&body(Value::Array(many)))), "events");
+    }
+
+    #[test]
+    fn names_made_only_of_dots_are_refused() {
+        let feature =
+            |name: &str| json!({"id": ID, "seq": 0, "t": 0, "type": "feature", "name": name});
+        for dots in [".", "..", "..."] {
+            assert_eq!(field_of(one(feature(dots))), "events[0].name", "{dots:?}");
+            let site = json!({"site": dots, "session": SESSION, "sent": 0,
+                              "events": [{"id": ID, "seq": 0, "t": 0, "type": "start"}]});
+            assert_eq!(field_of(parse(site.to_string().as_bytes())), "site");
+        }
+        for name in ["menu.open", ".hidden", "v1.2", "..x"] {
+            assert!(one(feature(name)).is_ok(), "{name:?}");
+        }
     }
 
     #[test]

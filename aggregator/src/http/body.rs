@@ -1,5 +1,7 @@
 //! Reading a request body within its limits: a `Content-Length` over the limit is answered 413
-//! before any of the body is read, and a body that does not arrive within the deadline 408.
+//! before any of the body is read, and a body that does not arrive within the deadline 408. A
+//! body refused unread (413, or a 403, 415 or 429 decided from the headers) lingers: see
+//! [`linger`].
 
 use std::time::Duration;
 
@@ -42,7 +44,10 @@ pub async fn read_within(
     }
 }
 
-fn linger(mut body: Body) {
+/// Reads and drops what the client still sends of `body`, within the bounds above, so that the
+/// answer given before the body is read can be read by the client (and a keep-alive connection
+/// goes on with the next request once the body is through).
+pub fn linger(mut body: Body) {
     tokio::spawn(async move {
         let mut read = 0;
         let _ = tokio::time::timeout(LINGER_TIME, async {

@@ -58,10 +58,17 @@ pub async fn ingest(
     body: Body,
 ) -> Result<Response, ApiError> {
     let scheme = scheme::request_scheme(Some(&peer), &headers, &app.trusted_proxies);
-    origin::check(&headers, scheme, &app.rules.allowed_origins)?;
     let limits = app.rate_limits.as_deref();
-    // Counted before the body is read: a flood costs the least it can.
-    limits.map_or(Ok(()), |l| l.ingest_from(&client))?;
+    // Counted before the body is read: a flood costs the least it can. The body is still read
+    // and dropped (bounded) while the refusal is answered, so that the client reads its 403 or
+    // 429 and may send its next request on the same keep-alive connection, where closing with
+    // the body unread would reset the connection before the client read the answer.
+    let early = origin::check(&headers, scheme, &app.rules.allowed_origins)
+        .and_then(|()| limits.map_or(Ok(()), |l| l.ingest_from(&client)));
+    if let Err(refused) = early {
+        super::body::linger(body);
+        return Err(refused);
+    }
     let bytes = read_body(&headers, body, app.rules.body_timeout).await?;
     if let Some(signal) = opt_out_signal(&headers).filter(|_| app.rules.honor_privacy_signals) {
         return Ok(dropped(signal));
@@ -122,6 +129,7 @@ async fn read_body(
                 .to_ascii_lowercase()
         });
     if !matches!(essence.as_deref(), Some("text/plain" | "application/json")) {
+        super::body::linger(body);
         return Err(ApiError::UnsupportedMediaType);
     }
     super::body::read_within(headers, body, MAX_BODY_BYTES, deadline).await

@@ -49,14 +49,50 @@ pub fn route<S: Clone + Send + Sync + 'static>(handle: PrometheusHandle) -> Meth
     get(render).with_state(handle)
 }
 
-/// `routes` with `GET /metrics` and the request counter around them all, given the recorder's
-/// handle; as they are without it. For the small router served while waiting for the database;
-/// the application's router puts the counter in its one layer stack (`http::router`).
-pub fn routed(routes: Router, handle: Option<PrometheusHandle>) -> Router {
-    match handle {
-        Some(handle) => routes.route("/metrics", route(handle)).layer(CountLayer),
-        None => routes,
+/// Where `GET /metrics` is answered.
+#[derive(Clone)]
+pub enum Placement {
+    /// Metrics off (`metrics = false`): no recorder, no route, no counter.
+    Off,
+    /// On the application's own listener (the default).
+    Beside(PrometheusHandle),
+    /// On a listener of its own (`metrics_listen`, [`apart`]); the application counts requests
+    /// but answers `/metrics` 404.
+    Apart,
+}
+
+impl Placement {
+    /// The handle, when the application's router serves `/metrics` itself.
+    pub fn beside(&self) -> Option<PrometheusHandle> {
+        match self {
+            Placement::Beside(handle) => Some(handle.clone()),
+            _ => None,
+        }
     }
+
+    /// Whether requests are counted (a recorder is installed).
+    pub fn counts(&self) -> bool {
+        !matches!(self, Placement::Off)
+    }
+}
+
+/// `routes` with `GET /metrics` (when placed beside them) and the request counter around them
+/// all (unless metrics are off). For the small router served while waiting for the database; the
+/// application's router puts the counter in its one layer stack (`http::router`).
+pub fn routed(routes: Router, placement: Placement) -> Router {
+    match placement {
+        Placement::Beside(handle) => routes.route("/metrics", route(handle)).layer(CountLayer),
+        Placement::Apart => routes.layer(CountLayer),
+        Placement::Off => routes,
+    }
+}
+
+/// The router of the metrics listener (`metrics_listen`): `GET /metrics` and nothing else, so
+/// that the port Prometheus scrapes can be kept from the public one.
+pub fn apart(handle: PrometheusHandle) -> Router {
+    Router::new()
+        .route("/metrics", route(handle))
+        .layer(CountLayer)
 }
 
 /// Counts each answered request by route and status. A small layer of its own rather than

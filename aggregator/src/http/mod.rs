@@ -1,11 +1,13 @@
 //! The HTTP edge: routes, shared state and the error type. Handlers parse, check and hand off.
 
 mod body;
+mod client_conns;
 mod client_files;
 mod error;
 mod health;
+mod hosts;
 mod ingest;
-mod metrics;
+pub mod metrics;
 pub mod openapi;
 mod origin;
 pub mod rate_limit;
@@ -24,7 +26,7 @@ use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
 pub use error::ApiError;
-pub use health::{waiting_router, WaitingFor};
+pub use health::waiting_router;
 
 use crate::clock::SharedClock;
 use crate::pipeline::writer::WriterHandle;
@@ -60,6 +62,8 @@ pub struct AppState {
     pub heartbeat_interval: std::time::Duration,
     /// The retention in force, which `/stats/daily` shows (the dashboard's footer).
     pub retention: crate::report::ReportSettings,
+    /// None: any `Host` is answered (`allowed_hosts` empty, the default).
+    pub allowed_hosts: Option<Arc<Vec<String>>>,
 }
 
 impl FromRef<AppState> for TrustedProxies {
@@ -73,21 +77,18 @@ pub struct StaticDirs {
     pub client: std::path::PathBuf,
 }
 
-/// The application's routes; `/metrics` and the request counter only with a recorder's handle
-/// (`metrics = false` gives None).
-pub fn router(
-    state: AppState,
-    dirs: &StaticDirs,
-    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
-) -> Router {
+/// The application's routes; `/metrics` only when placed beside them, the request counter
+/// unless metrics are off.
+pub fn router(state: AppState, dirs: &StaticDirs, metrics: metrics::Placement) -> Router {
     let cors = origin::cors(
         state.rules.allowed_origins.clone(),
         state.trusted_proxies.clone(),
     );
     // The API routes come with their description (`openapi`); the rest is static files.
     let guard = state.clone();
+    let allowed_hosts = state.allowed_hosts.clone();
     let (api, _) =
-        openapi::api(metrics.clone(), |routes| stats::guarded(routes, guard)).split_for_parts();
+        openapi::api(metrics.beside(), |routes| stats::guarded(routes, guard)).split_for_parts();
     let routes = api
         .nest("/usage", client_files::routes(&dirs.client))
         .fallback_service(ServeDir::new(&dirs.site))
@@ -102,7 +103,8 @@ pub fn router(
     let stack = ServiceBuilder::new()
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
         .layer_fn(security_headers::wrap)
-        .option_layer(metrics.map(|_| metrics::CountLayer))
+        .option_layer(metrics.counts().then_some(metrics::CountLayer))
+        .option_layer(allowed_hosts.map(|h| axum::middleware::from_fn_with_state(h, hosts::check)))
         .layer(cors)
         .service(routes);
     Router::new().fallback_service(stack)

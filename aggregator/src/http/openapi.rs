@@ -297,11 +297,13 @@ mod tests {
         found.sort();
         let allowed = [
             "client_files.rs: Router::new().route(",
-            "health.rs: .fallback(starting)",
+            "health.rs: .fallback(starting);",
             "health.rs: .route(\"/healthz\", get(alive))",
             "health.rs: .route(\"/readyz\", get(still_waiting))",
             // The start-up router's `/metrics` (described), added by `metrics::routed`.
-            "metrics.rs: Some(handle) => routes.route(\"/metrics\", route(handle)).layer(CountLayer),",
+            // The metrics listener's one route (`metrics_listen`), described as `/metrics`.
+            "metrics.rs: .route(\"/metrics\", route(handle))",
+            "metrics.rs: Placement::Beside(handle) => routes.route(\"/metrics\", route(handle)).layer(CountLayer),",
             "mod.rs: .fallback_service(ServeDir::new(&dirs.site))",
             "mod.rs: .nest(\"/usage\", client_files::routes(&dirs.client))",
             // The one layer stack around all of the described routes.

@@ -1,5 +1,5 @@
 //! Rate limits (governor's GCRA, one keyed limiter per rule): ingest per client and per site,
-//! the stats API per client. Clients are counted by [`ClientKey`], a keyed hash from the visitor
+//! refused stats API requests per client. Clients are counted by [`ClientKey`], a keyed hash from the visitor
 //! module, never by their address. Over a limit the answer is 429 with `Retry-After`, which the
 //! browser client honours. Keys not seen for a while are forgotten every minute, so a flood of
 //! distinct keys holds memory for a minute at most.
@@ -70,7 +70,9 @@ impl RateLimits {
         check(&self.ingest_site, &site.to_string(), "this site")
     }
 
-    pub fn stats_from(&self, client: &ClientAddr) -> Result<(), ApiError> {
+    /// Counts a refused stats API request (no or a wrong token); Err once the client has been
+    /// refused too often. Requests with the right token are never counted.
+    pub fn stats_refusal_from(&self, client: &ClientAddr) -> Result<(), ApiError> {
         check(&self.stats_client, &self.key_of(client), "this client")
     }
 }

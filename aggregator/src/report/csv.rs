@@ -1,7 +1,7 @@
 //! CSV export (`?format=csv` on every stats route): the table of a route's JSON answer, one row
 //! per day, feature, session, error, site or client value; nested objects become `a.b` columns.
 //! Hand-written (RFC 4180 quoting is a few lines; no CSV crate is in the tree). Text cells that a
-//! spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) get a leading `'`.
+//! spreadsheet would run as a formula get a leading `'` ([`is_formula`]).
 
 use serde_json::{Map, Value};
 
@@ -72,10 +72,16 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
     }
 }
 
+/// OWASP's CSV injection rule: `=`, `+`, `-` or `@` first, also behind leading whitespace
+/// (LibreOffice Calc skips it and runs the formula), or a tab or carriage return first.
+fn is_formula(text: &str) -> bool {
+    text.starts_with(['\t', '\r']) || text.trim_start().starts_with(['=', '+', '-', '@'])
+}
+
 fn cell(value: &Value) -> String {
     let text = match value {
         Value::Null => return String::new(),
-        Value::String(s) if s.starts_with(['=', '+', '-', '@']) => format!("'{s}"),
+        Value::String(s) if is_formula(s) => format!("'{s}"),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
@@ -164,6 +170,33 @@ mod tests {
             to_csv("share", &body),
             "events,key,value\r\n3,target,link\r\n1,target,file\r\n"
         );
+    }
+
+    /// OWASP's rule: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return, or with
+    /// any of the first four behind leading whitespace (LibreOffice Calc skips it and runs the
+    /// formula), gets a leading `'`.
+    #[test]
+    fn formulas_behind_whitespace_tab_or_cr_are_defused() {
+        for live in [
+            " =HYPERLINK(1)",
+            "\t=1+1",
+            "\r=1+1",
+            "\n+1",
+            "  @SUM(A1)",
+            "\u{a0}-2",
+            "\tplain text after a tab",
+            "\rplain text after a CR",
+        ] {
+            let shown = cell(&Value::from(live));
+            assert!(
+                shown.trim_start_matches('"').starts_with('\''),
+                "{live:?} became {shown:?}"
+            );
+        }
+        for harmless in ["a = b", "HYPERLINK", " plain", "", "x-1"] {
+            let shown = cell(&Value::from(harmless));
+            assert!(!shown.contains('\''), "{harmless:?} became {shown:?}");
+        }
     }
 
     #[test]

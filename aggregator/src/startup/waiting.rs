@@ -2,20 +2,20 @@
 //! failing over) may find it unreachable for a while. `serve` then retries with backoff for at
 //! most `database_wait_secs`, logging each attempt and its reason (the advice of
 //! [`Store::connect`], which never holds the password), while its listener already answers
-//! `/healthz` (alive: do not restart me) and `/readyz` (503 with the reason). Past the bound it
+//! `/healthz` (alive: do not restart me) and `/readyz` (503, "waiting for the database": the
+//! reason names the account, host and database, so only the log has it). Past the bound it
 //! gives up with the last attempt's message. Only [`StoreError::Unreachable`] is waited for:
 //! wrong credentials, an unknown database, a bad URL or a TLS certificate problem end the start
 //! at once. SQLite never waits (a file opens or it does not).
 
-use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::http::metrics::Placement;
 use crate::http::serve::{accept_until, SocketLimits};
-use crate::http::{waiting_router, WaitingFor};
+use crate::http::waiting_router;
 use crate::store::{Store, StoreError, Target};
 
 /// The first retry comes after this; each next one after twice as long, up to [`MAX_DELAY`].
@@ -29,8 +29,8 @@ pub struct Wait {
     pub bound: Duration,
     pub retry_after_secs: u64,
     pub socket_limits: SocketLimits,
-    /// The recorder's handle, None when metrics are off.
-    pub metrics: Option<PrometheusHandle>,
+    /// Where `/metrics` is answered (the waiting routes serve it when it is placed beside them).
+    pub metrics: Placement,
 }
 
 /// Connects to the store `url` names, waiting for it as the module says. The listener is lent
@@ -48,13 +48,12 @@ pub async fn connect(
     // The waiting routes render `usage_database_available 0`.
     crate::metrics::database_available(false);
     let started = Instant::now();
-    let waiting: WaitingFor = Arc::new(RwLock::new(String::new()));
     let (connected, stop_probes) = oneshot::channel::<()>();
-    let router = waiting_router(waiting.clone(), wait.retry_after_secs, wait.metrics.clone());
+    let router = waiting_router(wait.retry_after_secs, wait.metrics.clone());
     let address = listener
         .local_addr()
         .map_err(|e| StoreError::Setup(format!("the listener has no address: {e}")))?;
-    let limits = wait.socket_limits;
+    let limits = wait.socket_limits.clone();
     let probes = tokio::spawn(async move {
         let open = accept_until(&listener, router, limits, async {
             let _ = stop_probes.await;
@@ -63,7 +62,7 @@ pub async fn connect(
         (listener, open)
     });
     tracing::info!(address = %address, waiting_for_database = true, "serving");
-    let outcome = retry(target, wait.bound, started, first, &waiting).await;
+    let outcome = retry(target, wait.bound, started, first).await;
     let _ = connected.send(());
     let (listener, open) = probes
         .await
@@ -79,7 +78,6 @@ async fn retry(
     bound: Duration,
     started: Instant,
     first: String,
-    waiting: &WaitingFor,
 ) -> Result<Store, StoreError> {
     let mut attempt = 1u32;
     let mut reason = first;
@@ -87,7 +85,6 @@ async fn retry(
     loop {
         let left = bound.saturating_sub(started.elapsed());
         let pause = delay.min(left);
-        say_why(waiting, attempt, started, bound, &reason);
         tracing::warn!(
             attempt,
             %reason,
@@ -118,16 +115,5 @@ async fn retry(
             Err(_) => reason = format!("a connection attempt did not finish within {limit:?}"),
         }
         delay = (delay * 2).min(MAX_DELAY);
-    }
-}
-
-fn say_why(waiting: &WaitingFor, attempt: u32, started: Instant, bound: Duration, reason: &str) {
-    let text = format!(
-        "waiting for the database ({attempt} attempt(s) in {} s, giving up after {} s): {reason}",
-        started.elapsed().as_secs(),
-        bound.as_secs()
-    );
-    if let Ok(mut shown) = waiting.write() {
-        *shown = text;
     }
 }

@@ -52,7 +52,7 @@ impl std::str::FromStr for IpMode {
 pub struct TrustedProxies(pub Vec<IpNet>);
 
 impl TrustedProxies {
-    fn trusts(&self, ip: IpAddr) -> bool {
+    pub fn trusts(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|net| net.contains(&ip))
     }
 }
@@ -67,6 +67,11 @@ impl std::fmt::Debug for ClientAddr {
 }
 
 impl ClientAddr {
+    /// The socket peer itself, before any request says more (the connection caps count it).
+    pub fn of_peer(peer: IpAddr) -> Self {
+        ClientAddr(peer.to_canonical())
+    }
+
     /// Walks `X-Forwarded-For` from the right while the hop that told us is trusted; the first
     /// address added by an untrusted hop (or the socket peer itself) is the client.
     pub fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> Self {

@@ -47,7 +47,18 @@ async fn database_down_answers_503_then_recovers_without_losing_anything() {
     let response = app.post(&during).await;
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "3");
-    assert_eq!(app.status_of("/readyz").await, 503);
+    let readiness = app
+        .http
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(readiness.status(), 503);
+    assert_eq!(
+        readiness.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"status": "not ready", "reason": "waiting for the database"}),
+        "nothing about the database: anyone may ask"
+    );
     assert_eq!(app.status_of("/healthz").await, 200);
 
     server.restart().await;

@@ -135,3 +135,51 @@ async fn the_stats_api_limits_each_client_and_logs_refusals_without_the_token(ki
         "the client is named by its keyed hash: {log}"
     );
 }
+
+both_stores!(wrong_tokens_never_lock_out_the_right_one);
+async fn wrong_tokens_never_lock_out_the_right_one(kind: StoreKind) {
+    let db = TestDb::create(kind).await;
+    let url = db.url();
+    let app = BinaryApp::spawn(&[
+        ("USAGE_DATABASE_URL", &url),
+        ("USAGE_ADMIN_TOKEN", TOKEN),
+        ("USAGE_STATS_PER_CLIENT_PER_MINUTE", "1"),
+    ]);
+    let http = reqwest::Client::new();
+    let get = |token: &str| {
+        http.get(format!("{}/api/v1/stats/daily", app.address))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+    // Someone at the admin's address (a shared NAT, a script gone wrong) guesses until refused.
+    let mut guesses = 0;
+    loop {
+        let status = get("guessed-token-abcdefghijklmnop")
+            .await
+            .unwrap()
+            .status();
+        guesses += 1;
+        if status == 429 {
+            break;
+        }
+        assert_eq!(status, 401);
+        assert!(guesses < 100, "wrong tokens are limited");
+    }
+    for _ in 0..3 {
+        let right = get(TOKEN).await.unwrap();
+        assert_eq!(
+            right.status(),
+            200,
+            "the right token after {guesses} wrong ones"
+        );
+    }
+    assert_eq!(
+        get("guessed-token-abcdefghijklmnop")
+            .await
+            .unwrap()
+            .status(),
+        429,
+        "the right token did not lift the guesser's limit"
+    );
+    app.stop();
+}

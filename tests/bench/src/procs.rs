@@ -129,11 +129,13 @@ async fn aggregator_logging(
         None => Command::new(&binary),
     };
     // The throughput figures measure capacity from one load generator on one address: without
-    // rate limits, and with connections enough for figure b's 1,000 sessions.
+    // rate limits, and with connections enough for figure b's 1,000 sessions (all of them from
+    // that one address, so per client too).
     if !guarded {
         command
             .env("USAGE_RATE_LIMITS", "false")
-            .env("USAGE_MAX_CONNECTIONS", "8192");
+            .env("USAGE_MAX_CONNECTIONS", "8192")
+            .env("USAGE_MAX_CONNECTIONS_PER_CLIENT", "8192");
     }
     let child = command
         .arg("serve")

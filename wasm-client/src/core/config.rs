@@ -86,7 +86,7 @@ impl Config {
     /// Why the tracker cannot run with these settings, if it cannot.
     pub fn problem(&self) -> Option<&'static str> {
         if !is_valid_name(&self.site) {
-            Some("site must match [a-z0-9_.:-]{1,64}")
+            Some("site must match [a-z0-9_.:-]{1,64} and not be only dots")
         } else if !(self.endpoint.starts_with("https://") || self.endpoint.starts_with("http://")) {
             Some("endpoint must be an http(s) URL")
         } else {

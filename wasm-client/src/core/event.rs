@@ -128,9 +128,9 @@ pub fn event_json(id: &str, seq: u32, t: u64, kind: &Kind<'_>) -> String {
     o
 }
 
-/// True if `s` is a valid site id or feature name: `[a-z0-9_.:-]{1,64}`.
+/// True if `s` is a valid site id or feature name: `[a-z0-9_.:-]{1,64}`, not only dots.
 pub fn is_valid_name(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(name_byte_ok)
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(name_byte_ok) && !s.bytes().all(|b| b == b'.')
 }
 
 fn name_byte_ok(b: u8) -> bool {
@@ -138,7 +138,8 @@ fn name_byte_ok(b: u8) -> bool {
 }
 
 /// Turns a host page's feature name into a valid one (`Save File` -> `save_file`): trimmed,
-/// lowercased, other characters become `_`, cut to 64. `None` if nothing usable is left.
+/// lowercased, other characters become `_`, cut to 64. `None` if nothing usable is left: only
+/// `_`, or only dots (`.` and `..`, which the aggregator refuses: a browser drops them from a URL).
 pub fn clean_name(raw: &str) -> Option<String> {
     let mut out = String::with_capacity(raw.len().min(64));
     // The trim happens in the same pass (no second, backwards UTF-8 scan): whitespace seen since
@@ -167,7 +168,7 @@ pub fn clean_name(raw: &str) -> Option<String> {
         };
         push_ascii(&mut out, if name_byte_ok(b) { b } else { b'_' });
     }
-    if out.bytes().all(|b| b == b'_') {
+    if out.bytes().all(|b| b == b'_') || out.bytes().all(|b| b == b'.') {
         None
     } else {
         Some(out)
@@ -281,12 +282,16 @@ mod tests {
         assert!(!is_valid_name("IDE"));
         assert!(!is_valid_name("a b"));
         assert!(!is_valid_name(&"a".repeat(65)));
+        assert!(!is_valid_name(".."));
         assert_eq!(clean_name("Save File").as_deref(), Some("save_file"));
         assert_eq!(clean_name("  debugger ").as_deref(), Some("debugger"));
         assert_eq!(clean_name("Größe").as_deref(), Some("gr__e"));
         assert_eq!(clean_name(&"x".repeat(100)).map(|n| n.len()), Some(64));
         assert_eq!(clean_name("   "), None);
         assert_eq!(clean_name("!!!"), None);
+        assert_eq!(clean_name(".."), None, "the aggregator refuses dots only");
+        assert_eq!(clean_name(" . "), None);
+        assert_eq!(clean_name("v1.2").as_deref(), Some("v1.2"));
         for n in ["Save File", "Größe", "a/b?c"] {
             assert!(is_valid_name(&clean_name(n).unwrap_or_default()));
         }

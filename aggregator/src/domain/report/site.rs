@@ -20,7 +20,8 @@ impl Site {
     /// A stored `site_id`; `None` for one that breaks the rule (never written by this
     /// aggregator).
     pub fn from_stored(text: &str) -> Option<Site> {
-        (text.is_empty() || crate::domain::event::is_name(text)).then(|| Site(text.to_string()))
+        (text.is_empty() || crate::domain::event::is_stored_name(text))
+            .then(|| Site(text.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

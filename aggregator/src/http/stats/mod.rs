@@ -121,18 +121,16 @@ pub fn guarded(routes: OpenApiRouter<AppState>, state: AppState) -> OpenApiRoute
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 
-/// Every stats route: the token or nothing, and never cached by a proxy or the browser. Each
-/// client's requests are rate limited; a refused token is logged with the client's keyed hash,
-/// never with the token.
+/// Every stats route: the token or nothing, and never cached by a proxy or the browser. Only
+/// refusals count against a client's rate limit, so that the right token is never refused because
+/// of wrong ones sent from the same address (a shared NAT, a script gone wrong); a refused token is
+/// logged with the client's keyed hash, never with the token.
 async fn require_admin(
     State(app): State<AppState>,
     client: ClientAddr,
     request: Request,
     next: Next,
 ) -> Result<Response, StatsError> {
-    if let Some(limits) = &app.rate_limits {
-        limits.stats_from(&client).map_err(StatsError::Limited)?;
-    }
     let token = app.admin_token.as_ref().ok_or(StatsError::NotConfigured)?;
     let presented = request.headers().get(header::AUTHORIZATION);
     let verdict = match presented.map(|v| v.to_str().ok().and_then(bearer_token)) {
@@ -142,6 +140,11 @@ async fn require_admin(
         Some(Some(_)) => Ok(()),
     };
     if let Err(reason) = verdict {
+        if let Some(limits) = &app.rate_limits {
+            limits
+                .stats_refusal_from(&client)
+                .map_err(StatsError::Limited)?;
+        }
         let client = app.rate_limits.as_ref().map(|l| l.key_of(&client));
         tracing::warn!(client = ?client, reason, "stats API: request refused");
         return Err(StatsError::Unauthorized(reason));

@@ -304,7 +304,8 @@ pub async fn feature_data(
     QueryOf(only): QueryOf<SiteParam>,
 ) -> Result<Json<FeatureDataAnswer>, StatsError> {
     let name = feature.name;
-    if !crate::domain::event::is_name(&name) {
+    // Names stored before the dots rule stay reachable.
+    if !crate::domain::event::is_stored_name(&name) {
         return Err(StatsError::BadQuery(BadRange {
             field: "name",
             reason: "a feature name matches [a-z0-9_.:-]{1,64}".into(),

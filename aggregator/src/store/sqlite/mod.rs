@@ -5,6 +5,7 @@
 //! rusqlite is blocking, so every call runs on tokio's blocking pool.
 
 mod adopt;
+mod files;
 mod ingest;
 mod lease;
 mod salts;
@@ -75,12 +76,14 @@ impl Db {
 }
 
 impl SqliteStore {
-    /// Opens (creating it, and its folder, if missing) the database file at `path`.
+    /// Opens (creating it, and its folder, if missing: private to this user, see `files`) the
+    /// database file at `path`.
     pub async fn open(path: &str) -> Result<SqliteStore, StoreError> {
         let path = PathBuf::from(path);
         let opened = {
             let path = path.clone();
             tokio::task::spawn_blocking(move || {
+                files::create_private(&path)?;
                 let writer = connect(&path)?;
                 // The writer checkpoints only as a backstop: the checkpointer below keeps the log
                 // short, so the disk writes of checkpoints stay out of the group commits' path.
@@ -136,10 +139,6 @@ fn spawn_checkpoints(conn: Weak<Mutex<Connection>>) {
 
 /// Opens one connection and checks that the file is a database this build can write.
 fn connect(path: &Path) -> Result<Connection, String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
-    }
     let conn = Connection::open(path).map_err(|e| e.to_string())?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
     // WAL: readers never block the writer. synchronous=FULL: a commit (and so a 200) survives a

@@ -163,8 +163,31 @@ impl BinaryApp {
         dir: &std::path::Path,
         env: &[(&str, &str)],
     ) -> BinaryApp {
-        let mut child = Command::new(exe)
-            .arg("serve")
+        let mut command = Command::new(exe);
+        command.arg("serve");
+        Self::start(command, dir, env)
+    }
+
+    /// Runs it under the file-creation mask `umask` (octal, as the shell's `umask` takes it).
+    pub fn spawn_under_umask(
+        dir: &std::path::Path,
+        umask: &str,
+        env: &[(&str, &str)],
+    ) -> BinaryApp {
+        let mut command = Command::new("/bin/sh");
+        // `sh -c SCRIPT NAME ARGS...`: the mask is $0, the binary and its arguments are "$@".
+        command.args([
+            "-c",
+            "umask \"$0\" && exec \"$@\"",
+            umask,
+            env!("CARGO_BIN_EXE_usage-aggregator"),
+            "serve",
+        ]);
+        Self::start(command, dir, env)
+    }
+
+    fn start(mut command: Command, dir: &std::path::Path, env: &[(&str, &str)]) -> BinaryApp {
+        let mut child = command
             .current_dir(dir)
             .env_clear()
             .env("USAGE_LISTEN", "127.0.0.1:0")
