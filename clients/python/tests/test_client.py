@@ -6,14 +6,13 @@ import asyncio
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from usage_client import UsageClient, _wire
 
-from .conftest import Ingest
+from conftest import Ingest
 
 A = "a" * 32
 B = "b" * 32
@@ -101,7 +100,7 @@ def test_nothing_raises_into_the_application() -> None:
     client = UsageClient("http://127.0.0.1:9", "ide", linger=0, max_backoff=0.01)
     client.feature("not-a-session", "x")
     client.feature(A, "Bad Name")
-    client.feature(A, "x", {"k": object()})  # type: ignore[dict-item]
+    client.feature(A, "x", {"k": object()})
     client.feature(A, "x", "not a dict")  # type: ignore[arg-type]
     client.program_run(A, -1, 1, 1, True)
     client.program_run(A, "many", 1, 1, True)  # type: ignore[arg-type]
@@ -137,10 +136,7 @@ def test_the_asyncio_api_never_blocks_the_event_loop(ingest: Ingest) -> None:
 
 
 def test_what_is_queued_at_interpreter_exit_is_sent(ingest: Ingest) -> None:
-    src = Path(__file__).resolve().parents[1] / "src"
     script = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(src)!r})
         from usage_client import UsageClient
         client = UsageClient({ingest.url!r}, "ide", linger=3600)
         for _ in range(3):

@@ -5,6 +5,7 @@ import random
 from collections import deque
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 
@@ -48,9 +49,10 @@ def test_event_fields_follow_the_api_bounds() -> None:
     run = _wire.program_run_fields(3, 1.6, 30, False, "x" * 600)
     assert run["execution_time_ms"] == 2 and len(run["error_message"]) == 500
     assert "error_message" not in _wire.program_run_fields(1, 1, 1, True, None)
-    for bad in [(-1, 1, 1), (2_000_000, 1, 1), (1, "fast", 1), (1, 1, True)]:
+    bad: list[tuple[Any, Any, Any]] = [(-1, 1, 1), (2_000_000, 1, 1), (1, "fast", 1), (1, 1, True)]
+    for lines, ms, executed in bad:
         with pytest.raises(InvalidEvent):
-            _wire.program_run_fields(*bad, True, None)
+            _wire.program_run_fields(lines, ms, executed, True, None)
     assert _wire.feature_fields("debugger", {"b": 1})["data"] == {"b": 1}
     for name, data in [("Debugger", None), ("", None), ("x", {"k": "y" * 3000}),
                        ("x", {"k": object()}), ("x", [1])]:

@@ -167,8 +167,8 @@ def retry_delay(
     jitter up to `cap`, never earlier than the server's `Retry-After` (itself capped at 10 × cap
     so a wrong header cannot park the client for hours)."""
     rng = jitter or random
-    backoff = min(cap, base * 2 ** min(attempt - 1, 30))
-    delay = backoff / 2 + rng.random() * backoff / 2
+    backoff = min(cap, base * 2.0 ** min(attempt - 1, 30))
+    delay: float = backoff / 2 + rng.random() * backoff / 2
     if retry_after is not None:
         delay = max(delay, min(retry_after, cap * 10))
     return delay
