@@ -57,7 +57,19 @@ pub struct Batch {
     pub site: String,
     pub session: Id128,
     pub sent_ms: u64,
+    pub source: Source,
     pub events: Vec<Event>,
+}
+
+/// Who sent a batch. A server reports runs and features of a browser's session on its behalf
+/// (docs/integration.md): its address and User-Agent are not the visitor's, so its batches
+/// leave the session's visitor identity and times to the browser's batches (docs/api.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    #[default]
+    Browser,
+    Server,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +117,10 @@ pub struct WireBatch {
     /// The client's offset (ms since the session started) when it sent the batch.
     #[schema(maximum = 604_800_000)]
     sent: u64,
+    /// `server` for a batch a server sends for a browser's session (only `feature` and
+    /// `program_run` events; no visitor identity is taken from it). Default `browser`.
+    #[serde(default)]
+    source: Source,
     #[schema(min_items = 1, max_items = 100)]
     events: Vec<WireEvent>,
 }
@@ -197,11 +213,24 @@ fn validate(wire: WireBatch) -> Result<Batch, Invalid> {
         .into_iter()
         .enumerate()
         .map(|(i, event)| validate_event(event, wire.sent, &format!("events[{i}]")))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
+    if wire.source == Source::Server {
+        // Only the browser knows when its session starts, beats and ends.
+        if let Some(i) = events
+            .iter()
+            .position(|e| !matches!(e.kind, EventKind::Feature { .. } | EventKind::ProgramRun(_)))
+        {
+            return Err(Invalid::range(
+                format!("events[{i}].type"),
+                "a server batch holds only feature and program_run events",
+            ));
+        }
+    }
     Ok(Batch {
         site: wire.site,
         session,
         sent_ms: wire.sent,
+        source: wire.source,
         events,
     })
 }
@@ -408,6 +437,46 @@ mod tests {
             run.error_message.as_ref().unwrap().chars().count(),
             MAX_ERROR_MESSAGE_CHARS
         );
+    }
+
+    #[test]
+    fn a_server_batch_is_told_apart_and_holds_only_runs_and_features() {
+        let batch = |source: &str, kind: &str| {
+            json!({"site": "ide", "session": SESSION, "sent": 10, "source": source, "events": [
+                {"id": ID, "seq": 0, "t": 0, "type": "feature", "name": "save"},
+                {"id": ID, "seq": 1, "t": 5, "type": kind, "name": "x", "program_lines": 1,
+                 "execution_time_ms": 1, "lines_executed": 1, "success": true,
+                 "visible_ms": 0, "active_ms": 0}]})
+            .to_string()
+        };
+        assert_eq!(
+            parse(batch("server", "program_run").as_bytes())
+                .unwrap()
+                .source,
+            Source::Server
+        );
+        assert_eq!(
+            parse(batch("browser", "end").as_bytes()).unwrap().source,
+            Source::Browser
+        );
+        assert_eq!(
+            parse(&body(
+                json!([{"id": ID, "seq": 0, "t": 0, "type": "start"}])
+            ))
+            .unwrap()
+            .source,
+            Source::Browser
+        );
+        for kind in ["start", "end", "heartbeat"] {
+            assert_eq!(
+                field_of(parse(batch("server", kind).as_bytes())),
+                "events[1].type"
+            );
+        }
+        assert!(matches!(
+            parse(batch("robot", "feature").as_bytes()),
+            Err(Invalid::Malformed { .. })
+        ));
     }
 
     #[test]
