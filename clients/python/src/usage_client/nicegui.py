@@ -66,7 +66,9 @@ async def current_session_id(client: Client | None = None, timeout: float = 2.0)
             if isinstance(answer, str) and is_session_id(answer):
                 _known[client] = answer
                 return answer
-            if answer is None:
+            # None from a page still there: it has no tracker session (NiceGUI also answers
+            # None for a page deleted meanwhile, which keeps the last id).
+            if answer is None and client.has_socket_connection and not client.is_deleted:
                 _known.pop(client, None)
                 return None
     except Exception:  # no answer in time, or the connection went away meanwhile
