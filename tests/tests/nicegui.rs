@@ -130,7 +130,8 @@ async fn the_nicegui_example_reports_runs_server_side_under_the_tabs_session() {
     assert_eq!(
         db.count("program_executions WHERE success = 0 AND error_message = '?SYNTAX ERROR IN 2'")
             .await,
-        2
+        4,
+        "every run after the first is of the broken program"
     );
     assert_eq!(
         db.count(&format!(
@@ -154,7 +155,7 @@ async fn the_nicegui_example_reports_runs_server_side_under_the_tabs_session() {
         .await
         .remove(0),
     );
-    assert_eq!((runs, errors), (5, 2));
+    assert_eq!((runs, errors), (5, 4));
     assert_eq!(visitor.map(|v| v.len()), Some(32), "the browser's visitor");
     assert_eq!(device.as_deref(), Some("desktop"));
     let agent = agent.unwrap_or_default();
