@@ -117,8 +117,8 @@ pub struct WireBatch {
     /// The client's offset (ms since the session started) when it sent the batch.
     #[schema(maximum = 604_800_000)]
     sent: u64,
-    /// `server` for a batch a server sends for a browser's session (only `feature` and
-    /// `program_run` events; no visitor identity is taken from it). Default `browser`.
+    /// `server` for a batch a server sends for a browser's session: only its `feature` and
+    /// `program_run` events count, and no visitor identity is taken from it. Default `browser`.
     #[serde(default)]
     source: Source,
     #[schema(min_items = 1, max_items = 100)]
@@ -213,19 +213,7 @@ fn validate(wire: WireBatch) -> Result<Batch, Invalid> {
         .into_iter()
         .enumerate()
         .map(|(i, event)| validate_event(event, wire.sent, &format!("events[{i}]")))
-        .collect::<Result<Vec<_>, _>>()?;
-    if wire.source == Source::Server {
-        // Only the browser knows when its session starts, beats and ends.
-        if let Some(i) = events
-            .iter()
-            .position(|e| !matches!(e.kind, EventKind::Feature { .. } | EventKind::ProgramRun(_)))
-        {
-            return Err(Invalid::range(
-                format!("events[{i}].type"),
-                "a server batch holds only feature and program_run events",
-            ));
-        }
-    }
+        .collect::<Result<_, _>>()?;
     Ok(Batch {
         site: wire.site,
         session,
@@ -440,41 +428,24 @@ mod tests {
     }
 
     #[test]
-    fn a_server_batch_is_told_apart_and_holds_only_runs_and_features() {
-        let batch = |source: &str, kind: &str| {
+    fn a_server_batch_is_told_apart() {
+        let batch = |source: &str| {
             json!({"site": "ide", "session": SESSION, "sent": 10, "source": source, "events": [
-                {"id": ID, "seq": 0, "t": 0, "type": "feature", "name": "save"},
-                {"id": ID, "seq": 1, "t": 5, "type": kind, "name": "x", "program_lines": 1,
-                 "execution_time_ms": 1, "lines_executed": 1, "success": true,
-                 "visible_ms": 0, "active_ms": 0}]})
+                {"id": ID, "seq": 0, "t": 0, "type": "feature", "name": "save"}]})
             .to_string()
         };
         assert_eq!(
-            parse(batch("server", "program_run").as_bytes())
-                .unwrap()
-                .source,
+            parse(batch("server").as_bytes()).unwrap().source,
             Source::Server
         );
         assert_eq!(
-            parse(batch("browser", "end").as_bytes()).unwrap().source,
+            parse(batch("browser").as_bytes()).unwrap().source,
             Source::Browser
         );
-        assert_eq!(
-            parse(&body(
-                json!([{"id": ID, "seq": 0, "t": 0, "type": "start"}])
-            ))
-            .unwrap()
-            .source,
-            Source::Browser
-        );
-        for kind in ["start", "end", "heartbeat"] {
-            assert_eq!(
-                field_of(parse(batch("server", kind).as_bytes())),
-                "events[1].type"
-            );
-        }
+        let start = body(json!([{"id": ID, "seq": 0, "t": 0, "type": "start"}]));
+        assert_eq!(parse(&start).unwrap().source, Source::Browser, "by default");
         assert!(matches!(
-            parse(batch("robot", "feature").as_bytes()),
+            parse(batch("robot").as_bytes()),
             Err(Invalid::Malformed { .. })
         ));
     }

@@ -310,10 +310,19 @@ mod tests {
             success: true,
             error_message: None,
         });
-        // Its own clock's offsets (a day), delivered first, mid-session and after the end.
+        // Its own clock's offsets (a day), delivered first, mid-session and after the end;
+        // session events in it count for nothing either.
         let server = || Batch {
             source: Source::Server,
-            ..batch(86_400, &[(0, run.clone()), (86_400, run.clone())])
+            ..batch(
+                86_400,
+                &[
+                    (0, run.clone()),
+                    (3600, EventKind::Start),
+                    (7200, hb(7200, 7200)),
+                    (86_400, run.clone()),
+                ],
+            )
         };
         let mut all = vec![(server(), at(20))];
         all.extend(browser.clone());

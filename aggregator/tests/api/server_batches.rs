@@ -181,10 +181,21 @@ async fn server_batches_never_make_the_server_a_visitor(kind: StoreKind) {
     );
     assert_eq!(app.db.count(&orphan_row).await, 1);
 
-    // A server may not start, beat or end a session.
-    let mut end = server_batch(&mut first);
-    end["events"][1] = first.end(90_000.0);
-    let status = app.post_from(50, &end, SERVER_IP, SERVER_AGENT).await;
-    assert_eq!(status, 422);
+    // A server cannot start, beat or end a session: such events of its batches count for
+    // nothing (the session stays ended, 31 s long), its runs count.
+    let mut reopen = server_batch(&mut first);
+    reopen["events"][1] = first.start(40_000.0);
+    let beat = first.heartbeat(50_000.0, 50_000.0, 50_000.0);
+    reopen["events"].as_array_mut().unwrap().push(beat);
+    assert_eq!(
+        app.post_from(90, &reopen, SERVER_IP, SERVER_AGENT).await,
+        200
+    );
+    let first_row = format!(
+        "ide_sessions WHERE session_id = '{}' AND end_time IS NOT NULL AND duration_seconds = 31 \
+         AND active_seconds = 9 AND programs_run = 3",
+        first.id
+    );
+    assert_eq!(app.db.count(&first_row).await, 1);
     app.shutdown().await;
 }

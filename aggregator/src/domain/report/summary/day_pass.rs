@@ -64,6 +64,9 @@ impl DayPass {
             Some(hash) => {
                 day.hashes.insert(hash);
             }
+            // No device either: no browser ever reported the session, only a server (its
+            // batches carry no visitor, docs/api.md), so it is no visitor.
+            None if row.device.is_none() => {}
             None => tally.sessions_without_hash += 1,
         }
         tally.programs_run += row.programs_run;
@@ -164,6 +167,25 @@ mod tests {
             active_seconds: Some(50),
             program_errors: 1,
         }
+    }
+
+    #[test]
+    fn a_session_only_a_server_reported_is_no_visitor() {
+        let mut pass = DayPass::default();
+        pass.add_session(session("ide", None, Some("Firefox")));
+        pass.add_session(SessionRow {
+            browser: None,
+            os: None,
+            device: None,
+            ..session("ide", None, None)
+        });
+        let total = pass.finish(day()).unwrap().total.row;
+        assert_eq!(total.sessions, 2);
+        assert_eq!(
+            total.unique_visitors, 1,
+            "the hashless browser session only"
+        );
+        assert_eq!(total.programs_run, 4, "its runs count");
     }
 
     fn feature(name: &str, uses: u64, sessions: u64) -> FeatureCount {
