@@ -180,6 +180,20 @@ async fn server_batches_never_make_the_server_a_visitor(kind: StoreKind) {
         orphan.id
     );
     assert_eq!(app.db.count(&orphan_row).await, 1);
+    // The day's rollup: three sessions, their four runs, one visitor (a session no browser
+    // reported counts as none, unlike a browser's session without a hash).
+    app.clock.set(noon() + Duration::days(1));
+    app.jobs.run_once().await.unwrap();
+    let day: (u32, u32, u32) = mysql_async::from_row(
+        app.db
+            .rows(
+                "SELECT unique_visitors, ide_sessions, programs_run FROM daily_usage_summary \
+                 WHERE date = '2026-11-28'",
+            )
+            .await
+            .remove(0),
+    );
+    assert_eq!(day, (1, 3, 4));
 
     // A server cannot start, beat or end a session: such events of its batches count for
     // nothing (the session stays ended, 31 s long), its runs count.

@@ -26,6 +26,9 @@ pub struct SessionRow {
     pub duration_seconds: Option<u64>,
     pub active_seconds: Option<u64>,
     pub program_errors: u64,
+    /// Only a server ever reported the session (docs/api.md, server batches): it counts, but
+    /// as no visitor.
+    pub no_visitor: bool,
 }
 
 /// A (browser, os, device) combination.
@@ -64,9 +67,7 @@ impl DayPass {
             Some(hash) => {
                 day.hashes.insert(hash);
             }
-            // No device either: no browser ever reported the session, only a server (its
-            // batches carry no visitor, docs/api.md), so it is no visitor.
-            None if row.device.is_none() => {}
+            None if row.no_visitor => {}
             None => tally.sessions_without_hash += 1,
         }
         tally.programs_run += row.programs_run;
@@ -166,6 +167,7 @@ mod tests {
             duration_seconds: Some(100),
             active_seconds: Some(50),
             program_errors: 1,
+            no_visitor: false,
         }
     }
 
@@ -177,6 +179,7 @@ mod tests {
             browser: None,
             os: None,
             device: None,
+            no_visitor: true,
             ..session("ide", None, None)
         });
         let total = pass.finish(day()).unwrap().total.row;
