@@ -19,10 +19,10 @@ PREBUILT_CLIENT := wasm-client/dist
 # RUN_CARGO_FLAGS=--release serves the release build instead.
 RUN_CARGO_FLAGS ?=
 
-.PHONY: test run demo-token tools client client-update check-client check-alerts lint test-rust test-browsers size bench
+.PHONY: test run demo-token tools client client-update check-client check-alerts lint test-rust test-browsers test-python size bench
 
 ## test: install what is missing, then formatting, lints and every test (Rust, browsers, end to end)
-test: tools lint client check-client check-alerts test-rust test-browsers
+test: tools lint client check-client check-alerts test-python test-rust test-browsers
 
 ## run: build the aggregator and serve the demo IDE and the dashboard on SQLite (needs only cargo)
 run: demo-token
@@ -80,6 +80,10 @@ test-rust:
 
 test-browsers:
 	bash scripts/test-client.sh
+
+## test-python: the Python package clients/python: pytest unit tests, mypy --strict, its wheel (target/python-dist/)
+test-python:
+	bash scripts/test-python-client.sh
 
 ## size: raw, gzip and brotli size of the browser client
 size: tools

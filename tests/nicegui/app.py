@@ -1,50 +1,61 @@
-"""A minimal NiceGUI IDE wired to the usage tracker exactly as docs/integration.md (section 4)
-shows, for the end-to-end test tests/tests/nicegui.rs. Environment: USAGE_HOST (the
-aggregator), PORT (this app's), USAGE_TAG_EXTRA (attributes added to the tag: the test's fast
-heartbeat)."""
-import json
+"""A minimal NiceGUI IDE reporting its runs server-side with the Python package
+(clients/python), exactly as docs/integration.md (section 4) shows, for the end-to-end test
+tests/tests/nicegui.rs. Environment: USAGE_HOST (the aggregator), PORT (this app's),
+USAGE_HEARTBEAT_MS (the test's fast heartbeat)."""
+import asyncio
 import os
+import time
 
 from nicegui import app, ui
 
-USAGE_HOST = os.environ["USAGE_HOST"]
-EXTRA = os.environ.get("USAGE_TAG_EXTRA", "")
+from usage_client import UsageClient
+from usage_client.nicegui import add_tracker, current_session_id
 
-ui.add_head_html(
-    f'<script type="module" src="{USAGE_HOST}/usage/usage.js" data-site="ide" {EXTRA}></script>',
-    shared=True,   # every page
-)
+USAGE_HOST = os.environ["USAGE_HOST"]   # the aggregator; its CORS allowlist must hold this app's origin
 
-
-def report_program_run(lines: int, ms: float, executed: int, error: str | None) -> None:
-    run = {"programLines": lines, "executionTimeMs": ms, "linesExecuted": executed,
-           "success": error is None}
-    if error is not None:
-        run["error"] = error
-    # Fire and forget: the tracker never throws, and there is no result to wait for.
-    ui.run_javascript(f"window.usage && window.usage.programRun({json.dumps(run)})")
+usage = UsageClient(USAGE_HOST, "ide", linger=0.2)   # sends from a background thread
+app.on_shutdown(usage.aclose)                        # and at exit, whatever is still queued
+add_tracker(USAGE_HOST, "ide", heartbeat_interval=os.environ.get("USAGE_HEARTBEAT_MS", 15000))
 
 
-def report_feature(name: str, data: dict | None = None) -> None:
-    ui.run_javascript(f"window.usage && window.usage.feature({json.dumps(name)}, {json.dumps(data)})")
+async def interpret(program: str, slow: bool) -> tuple[int, int, str | None]:
+    """Stands in for the BASIC interpreter: (program lines, lines executed, error or None)."""
+    lines = [line for line in program.splitlines() if line.strip()]
+    if slow:
+        await asyncio.sleep(3)
+    error = next((f"?SYNTAX ERROR IN {i + 1}" for i, l in enumerate(lines) if "ERROR" in l), None)
+    return len(lines), len(lines), error
 
 
 @ui.page("/")
 def index() -> None:
-    editor = ui.codemirror("10 PRINT \"HELLO\"", language="basic")
+    editor = ui.codemirror('10 PRINT "HELLO"', language="basic")
+    status = ui.label("idle")
 
-    def run() -> None:
-        lines = [l for l in editor.value.splitlines() if l.strip()]
-        error = next((f"?SYNTAX ERROR IN {i + 1}" for i, l in enumerate(lines) if "ERROR" in l), None)
-        report_program_run(len(lines), 1.5, len(lines), error)
+    async def run(slow: bool = False) -> None:
+        session = await current_session_id()   # ask while the tab is surely there
+        started = time.monotonic()
+        status.text = "running"
+        lines = executed = 0
+        error: str | None = "stopped by user"
+        try:
+            lines, executed, error = await interpret(editor.value, slow)
+        finally:   # every end of a run passes here: report it once, where it ends
+            usage.program_run(session, lines, (time.monotonic() - started) * 1000, executed,
+                              error is None, error)
+            status.text = "idle"
 
-    def run_error() -> None:
-        editor.value = "10 PRINT \"HI\"\n20 ERROR"
-        run()
+    async def run_broken() -> None:
+        editor.value = '10 PRINT "HI"\n20 ERROR'
+        await run()
+
+    async def debug() -> None:
+        usage.feature(await current_session_id(), "debugger", {"breakpoints": 0})
 
     ui.button("Run", on_click=run)
-    ui.button("Run broken", on_click=run_error)
-    ui.button("Debug", on_click=lambda: report_feature("debugger", {"breakpoints": 0}))
+    ui.button("Run broken", on_click=run_broken)
+    ui.button("Run slow", on_click=lambda: run(slow=True))
+    ui.button("Debug", on_click=debug)
 
 
 ui.run(host="127.0.0.1", port=int(os.environ["PORT"]), reload=False, show=False, title="ide")

@@ -118,12 +118,14 @@ proptest! {
         }
         let visitor = ingest::StoredVisitor { visitor_hash: None, ip_address: None };
         let full = widths::fit(&user_agent, widths::USER_AGENT_CHARS);
-        let rows = ingest::rows_of(batch, visitor, agent::reduce(&user_agent), Some(full), chrono::Utc::now());
+        let client = ingest::BrowserClient { visitor, agent: agent::reduce(&user_agent), full_user_agent: Some(full) };
+        let rows = ingest::rows_of(batch, Some(client), chrono::Utc::now());
         let identity = &rows.session.identity;
-        prop_assert!(identity.user_agent.chars().count() <= widths::USER_AGENT_CHARS);
-        prop_assert!(identity.browser.chars().count() <= widths::BROWSER_CHARS);
-        prop_assert!(identity.os.chars().count() <= widths::OS_CHARS);
-        prop_assert!(identity.device.chars().count() <= widths::DEVICE_CHARS);
+        let chars = |text: &Option<String>| text.as_deref().map_or(0, |t| t.chars().count());
+        prop_assert!(chars(&identity.user_agent) <= widths::USER_AGENT_CHARS);
+        prop_assert!(chars(&identity.browser) <= widths::BROWSER_CHARS);
+        prop_assert!(chars(&identity.os) <= widths::OS_CHARS);
+        prop_assert!(chars(&identity.device) <= widths::DEVICE_CHARS);
     }
 
 }

@@ -45,9 +45,14 @@ impl Flush {
             flush.received.programs += rows.programs.len() as u64;
             flush.received.features += rows.features.len() as u64;
             match by_session.get(&rows.session.session_id) {
-                // The identity of the first request stands; facts merge in any order.
+                // The identity of the first browser request stands; facts merge in any order.
                 Some(&at) => {
-                    flush.sessions[at].facts = flush.sessions[at].facts.merge(rows.session.facts)
+                    let session = &mut flush.sessions[at];
+                    session.facts = session.facts.merge(rows.session.facts);
+                    if !session.identity.is_browsers() {
+                        session.identity =
+                            session.identity.clone().or_browsers(rows.session.identity);
+                    }
                 }
                 None => {
                     by_session.insert(rows.session.session_id.clone(), flush.sessions.len());
@@ -143,10 +148,10 @@ mod tests {
             site: "ide".into(),
             visitor_hash: Some(format!("visitor-of-{max_offset_ms}")),
             ip_address: None,
-            user_agent: String::new(),
-            browser: String::new(),
-            os: String::new(),
-            device: "desktop".into(),
+            user_agent: None,
+            browser: None,
+            os: None,
+            device: Some("desktop".into()),
         };
         let run = ProgramRun {
             program_lines: 1,

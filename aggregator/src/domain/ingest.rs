@@ -7,16 +7,44 @@ use super::agent::Agent;
 use super::event::{Batch, EventKind, Id128, ProgramRun};
 use super::session::{SessionFacts, SessionTimes};
 
-/// How a session is described in its row: fixed by the first batch that creates the row.
+/// How a session is described in its row: fixed by the first browser batch of the session.
+/// A server's batch (`Source::Server`) carries none of the browser's part: a row it creates
+/// holds NULL there (`device IS NULL` marks it), and the first browser batch fills it in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionIdentity {
     pub site: String,
     pub visitor_hash: Option<String>,
     pub ip_address: Option<String>,
-    pub user_agent: String,
-    pub browser: String,
-    pub os: String,
-    pub device: String,
+    pub user_agent: Option<String>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    /// Some for every browser batch: what tells a browser's identity from none.
+    pub device: Option<String>,
+}
+
+impl SessionIdentity {
+    /// True when a browser sent it (a server's batch describes no visitor).
+    pub fn is_browsers(&self) -> bool {
+        self.device.is_some()
+    }
+
+    /// The identity that stands of two batches of one session: the first browser's.
+    pub fn or_browsers(self, later: SessionIdentity) -> SessionIdentity {
+        if self.is_browsers() || !later.is_browsers() {
+            self
+        } else {
+            later
+        }
+    }
+}
+
+/// Who sent a browser's batch: its anonymized address and its reduced User-Agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserClient {
+    pub visitor: StoredVisitor,
+    pub agent: Agent,
+    /// The whole header, when the deployment stores it (`store_full_user_agent`).
+    pub full_user_agent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,13 +147,8 @@ pub struct StoredVisitor {
     pub ip_address: Option<String>,
 }
 
-pub fn rows_of(
-    batch: Batch,
-    visitor: StoredVisitor,
-    agent: Agent,
-    full_user_agent: Option<String>,
-    received: DateTime<Utc>,
-) -> BatchRows {
+/// The rows of `batch`, sent by `client` (None for a server's batch, which names no visitor).
+pub fn rows_of(batch: Batch, client: Option<BrowserClient>, received: DateTime<Utc>) -> BatchRows {
     let session_id = batch.session.to_hex();
     let facts = SessionFacts::from_batch(&batch, received);
     // An event happened (sent − t) before the batch left the client, by the client's own clock.
@@ -147,14 +170,29 @@ pub fn rows_of(
             EventKind::Start | EventKind::Heartbeat { .. } | EventKind::End => {}
         }
     }
-    let identity = SessionIdentity {
-        site: batch.site,
-        visitor_hash: visitor.visitor_hash,
-        ip_address: visitor.ip_address,
-        user_agent: full_user_agent.unwrap_or(agent.summary),
-        browser: agent.browser,
-        os: agent.os,
-        device: agent.device.to_string(),
+    let identity = match client {
+        Some(BrowserClient {
+            visitor,
+            agent,
+            full_user_agent,
+        }) => SessionIdentity {
+            site: batch.site,
+            visitor_hash: visitor.visitor_hash,
+            ip_address: visitor.ip_address,
+            user_agent: Some(full_user_agent.unwrap_or(agent.summary)),
+            browser: Some(agent.browser),
+            os: Some(agent.os),
+            device: Some(agent.device.to_string()),
+        },
+        None => SessionIdentity {
+            site: batch.site,
+            visitor_hash: None,
+            ip_address: None,
+            user_agent: None,
+            browser: None,
+            os: None,
+            device: None,
+        },
     };
     BatchRows {
         session: SessionUpdate {
@@ -181,10 +219,10 @@ mod tests {
                 site: "ide".into(),
                 visitor_hash: None,
                 ip_address: None,
-                user_agent: String::new(),
-                browser: String::new(),
-                os: String::new(),
-                device: "desktop".into(),
+                user_agent: None,
+                browser: None,
+                os: None,
+                device: Some("desktop".into()),
             },
             facts: SessionFacts {
                 first_seen: received,
@@ -265,17 +303,17 @@ mod tests {
         ]});
         let batch = event::parse(body.to_string().as_bytes()).unwrap();
         let received = Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 10).unwrap();
-        let visitor = StoredVisitor {
-            visitor_hash: Some("ab".into()),
-            ip_address: None,
+        let client = BrowserClient {
+            visitor: StoredVisitor {
+                visitor_hash: Some("ab".into()),
+                ip_address: None,
+            },
+            agent: agent::reduce(
+                "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+            ),
+            full_user_agent: None,
         };
-        let rows = rows_of(
-            batch,
-            visitor,
-            agent::reduce("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"),
-            None,
-            received,
-        );
+        let rows = rows_of(batch.clone(), Some(client.clone()), received);
         assert_eq!(rows.programs.len(), 1);
         assert_eq!(rows.features.len(), 1);
         assert_eq!(rows.event_count(), 2);
@@ -288,8 +326,43 @@ mod tests {
             received.timestamp_millis() - 2500
         );
         assert_eq!(
-            rows.session.identity.user_agent,
-            "Firefox 128 / Linux / desktop"
+            rows.session.identity.user_agent.as_deref(),
+            Some("Firefox 128 / Linux / desktop")
+        );
+        let server = rows_of(batch, None, received);
+        assert!(!server.session.identity.is_browsers());
+        assert_eq!(server.session.identity.visitor_hash, None);
+        assert_eq!(server.session.identity.site, "ide");
+        assert_eq!(server.programs, rows.programs, "the same event rows");
+        let browsers = rows.session.identity.clone();
+        let first_server = server
+            .session
+            .identity
+            .clone()
+            .or_browsers(browsers.clone());
+        assert_eq!(
+            first_server, browsers,
+            "the browser's identity replaces none"
+        );
+        let other = rows_of(
+            event::parse(body.to_string().as_bytes()).unwrap(),
+            Some(BrowserClient {
+                visitor: StoredVisitor {
+                    visitor_hash: Some("cd".into()),
+                    ip_address: None,
+                },
+                ..client
+            }),
+            received,
+        );
+        assert_eq!(
+            browsers.clone().or_browsers(other.session.identity),
+            browsers,
+            "the first browser's identity stands"
+        );
+        assert_eq!(
+            browsers.clone().or_browsers(server.session.identity),
+            browsers
         );
         assert_eq!(
             rows.session.facts.start_estimate,

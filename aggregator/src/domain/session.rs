@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::event::{Batch, EventKind};
+use super::event::{Batch, EventKind, Source};
 
 /// What the server knows about a session; merging two of them is commutative and idempotent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,18 +66,28 @@ impl StoredTimes {
 }
 
 impl SessionFacts {
-    /// The facts one batch contributes, given when the server received it.
+    /// The facts one batch contributes, given when the server received it. A server's batch
+    /// says only that the session was alive when it arrived: its offsets count on the server's
+    /// clock, not the session's, so they move neither start, length, visibility nor end.
     pub fn from_batch(batch: &Batch, received: DateTime<Utc>) -> Self {
+        let start_estimate = match batch.source {
+            Source::Browser => received - ms(batch.sent_ms),
+            Source::Server => received,
+        };
         let mut facts = SessionFacts {
             first_seen: received,
             last_seen: received,
-            start_estimate: received - ms(batch.sent_ms),
+            start_estimate,
             max_offset_ms: 0,
             visible_ms: 0,
             active_ms: 0,
             end_offset_ms: None,
         };
-        for event in &batch.events {
+        let browser_events = match batch.source {
+            Source::Browser => &batch.events[..],
+            Source::Server => &[],
+        };
+        for event in browser_events {
             facts.max_offset_ms = facts.max_offset_ms.max(event.t_ms);
             match event.kind {
                 EventKind::Heartbeat {
@@ -185,6 +195,7 @@ mod tests {
             site: "ide".into(),
             session: Id128([7; 16]),
             sent_ms: sent_s * 1000,
+            source: Source::Browser,
             events: events
                 .iter()
                 .enumerate()
@@ -285,6 +296,48 @@ mod tests {
         assert_eq!(
             times.active_seconds, 60,
             "active time is capped by wall time"
+        );
+    }
+
+    #[test]
+    fn a_server_batch_moves_neither_start_length_nor_end() {
+        let browser = realistic();
+        let expected = fold(&browser).derive(Duration::seconds(300));
+        let run = EventKind::ProgramRun(crate::domain::event::ProgramRun {
+            program_lines: 1,
+            execution_time_ms: 1,
+            lines_executed: 1,
+            success: true,
+            error_message: None,
+        });
+        // Its own clock's offsets (a day), delivered first, mid-session and after the end;
+        // session events in it count for nothing either.
+        let server = || Batch {
+            source: Source::Server,
+            ..batch(
+                86_400,
+                &[
+                    (0, run.clone()),
+                    (3600, EventKind::Start),
+                    (7200, hb(7200, 7200)),
+                    (86_400, run.clone()),
+                ],
+            )
+        };
+        let mut all = vec![(server(), at(20))];
+        all.extend(browser.clone());
+        all.push((server(), at(150)));
+        all.push((server(), at(400)));
+        let facts = fold(&all);
+        assert_eq!(facts.derive(Duration::seconds(300)), expected);
+        assert!(
+            facts.is_ended(),
+            "a run reported after the tab closed does not reopen"
+        );
+        assert_eq!(
+            facts.last_seen,
+            at(400),
+            "but the session was seen alive then"
         );
     }
 

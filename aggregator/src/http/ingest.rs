@@ -81,35 +81,60 @@ pub async fn ingest(
             reason: "unknown site".into(),
         });
     }
+    let now = app.clock.now();
+    let client = match batch.source {
+        // A server reports for a browser's session: its address and User-Agent are not the
+        // visitor's, so they are neither hashed nor stored (docs/api.md, server batches).
+        event::Source::Server => None,
+        event::Source::Browser => {
+            match browser_client(&app, client, &headers, &batch, now).await? {
+                Some(client) => Some(client),
+                None => return Ok(dropped("crawler")),
+            }
+        }
+    };
+    let events = batch.events.len();
+    let rows = ingest::rows_of(batch, client, now);
+    let (programs, features) = (rows.programs.len(), rows.features.len());
+    app.writer
+        .store(rows)
+        .await
+        .map_err(|e| ApiError::from_not_stored(e, app.rules.retry_after_secs))?;
+    crate::metrics::accepted(programs, features);
+    Ok((StatusCode::OK, Json(Stored { stored: events })).into_response())
+}
+
+/// The anonymized visitor and reduced User-Agent of a browser's batch; None for a crawler.
+async fn browser_client(
+    app: &AppState,
+    client: ClientAddr,
+    headers: &HeaderMap,
+    batch: &event::Batch,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<ingest::BrowserClient>, ApiError> {
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let agent = agent::reduce_cached(user_agent);
     if agent.is_crawler {
-        return Ok(dropped("crawler"));
+        return Ok(None);
     }
-    let now = app.clock.now();
     let session_start = now - Duration::milliseconds(batch.sent_ms as i64);
-    let retry = app.rules.retry_after_secs;
     let visitor = app
         .visitors
         .identify(client, user_agent, &batch.site, session_start, now)
         .await
-        .map_err(|e| ApiError::unavailable(e, retry))?;
-    let full_agent = app
+        .map_err(|e| ApiError::unavailable(e, app.rules.retry_after_secs))?;
+    let full_user_agent = app
         .rules
         .store_full_user_agent
         .then(|| widths::fit(user_agent, widths::USER_AGENT_CHARS));
-    let events = batch.events.len();
-    let rows = ingest::rows_of(batch, visitor, agent, full_agent, now);
-    let (programs, features) = (rows.programs.len(), rows.features.len());
-    app.writer
-        .store(rows)
-        .await
-        .map_err(|e| ApiError::from_not_stored(e, retry))?;
-    crate::metrics::accepted(programs, features);
-    Ok((StatusCode::OK, Json(Stored { stored: events })).into_response())
+    Ok(Some(ingest::BrowserClient {
+        visitor,
+        agent,
+        full_user_agent,
+    }))
 }
 
 /// `text/plain` (what sendBeacon sends, no CORS preflight) or `application/json`, at most 64 KiB.

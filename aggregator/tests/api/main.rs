@@ -31,6 +31,7 @@ mod prometheus;
 mod rate_limits;
 mod reports;
 mod security_headers;
+mod server_batches;
 mod sessions;
 mod sockets;
 mod start_waiting;

@@ -235,6 +235,7 @@ fn utc(micros: i64) -> Option<DateTime<Utc>> {
 type FactsRow = (
     String,
     u64,
+    bool,
     Option<i64>,
     Option<i64>,
     Option<i64>,
@@ -256,7 +257,7 @@ async fn begin_and_lock(
     for chunk in ids.chunks(CHUNK) {
         sql.push(';');
         let prefix = format!(
-            "SELECT session_id, id, {}, {}, {}, {}, max_offset_ms, visible_ms, active_ms, end_offset_ms \
+            "SELECT session_id, id, device IS NULL, {}, {}, {}, {}, max_offset_ms, visible_ms, active_ms, end_offset_ms \
              FROM ide_sessions WHERE session_id IN (",
             micros("first_seen_at"),
             micros("last_seen_at"),
@@ -273,6 +274,7 @@ async fn begin_and_lock(
             let (
                 id,
                 key,
+                no_identity,
                 first,
                 last,
                 estimate,
@@ -291,7 +293,14 @@ async fn begin_and_lock(
                 start_estimate: estimate.and_then(utc),
             };
             let facts = times.facts(max_offset_ms, visible_ms, active_ms, end_offset_ms);
-            sessions.insert(id, StoredSession { key, facts });
+            sessions.insert(
+                id,
+                StoredSession {
+                    key,
+                    facts,
+                    no_identity,
+                },
+            );
         }
     }
     Ok(sessions)

@@ -68,6 +68,7 @@ type SessionColumns = (
     Option<u64>,
     Option<u64>,
     u64,
+    bool,
 );
 
 /// The day's sessions streamed into a [`DayPass`] (never held as a list), then its feature uses
@@ -84,20 +85,31 @@ async fn read_pass<Q: Queryable>(
         .exec_iter(sql::day_sessions(site, sql::MYSQL_BY_START), (start, end))
         .await?;
     rows.for_each(|row| match from_row_opt::<SessionColumns>(row) {
-        Ok((site, visitor_hash, browser, os, device, runs, lines, duration, active, errors)) => {
-            pass.add_session(SessionRow {
-                site,
-                visitor_hash,
-                browser,
-                os,
-                device,
-                programs_run: runs,
-                lines_executed: lines,
-                duration_seconds: duration,
-                active_seconds: active,
-                program_errors: errors,
-            })
-        }
+        Ok((
+            site,
+            visitor_hash,
+            browser,
+            os,
+            device,
+            runs,
+            lines,
+            duration,
+            active,
+            errors,
+            no_visitor,
+        )) => pass.add_session(SessionRow {
+            no_visitor,
+            site,
+            visitor_hash,
+            browser,
+            os,
+            device,
+            programs_run: runs,
+            lines_executed: lines,
+            duration_seconds: duration,
+            active_seconds: active,
+            program_errors: errors,
+        }),
         Err(error) => {
             malformed.get_or_insert(error);
         }

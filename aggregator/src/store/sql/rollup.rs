@@ -22,10 +22,15 @@ use crate::domain::report::summary::DaySummary;
 /// visitor_hash, browser, os, device` 19 to 25 s (its temporary table). See BENCHMARKS.md, f.
 ///
 /// [`SessionRow`]: crate::domain::report::summary::day_pass::SessionRow
+///
+/// The last column says the session has no visitor: no browser batch ever reached it, only a
+/// server's (a row this aggregator wrote, `first_seen_at`, without a browser's `device`; an
+/// adopted row of the old tracker without one is a hashless visitor as before).
 pub fn day_sessions(site: Option<&Site>, hint: &str) -> String {
     format!(
         "SELECT site_id, visitor_hash, browser, os, device, programs_run, lines_executed, \
-         duration_seconds, active_seconds, errors_encountered FROM ide_sessions{hint} \
+         duration_seconds, active_seconds, errors_encountered, \
+         device IS NULL AND first_seen_at IS NOT NULL FROM ide_sessions{hint} \
          WHERE start_time >= ? AND start_time < ?{}",
         Site::clause(site, "site_id")
     )

@@ -67,16 +67,19 @@ fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<EventCounts, StoreError>
 
 /// What a stored session's indexed columns hold (besides `session_id`, which never changes):
 /// a heartbeat that leaves all three as they are updates the row without touching an index.
+/// And whether the row still waits for a browser's identity (only a server reported it yet).
 #[derive(Debug, PartialEq)]
 struct IndexedKeys {
     start_time: String,
     end_time: Option<String>,
     last_seen_minute: Option<i64>,
+    no_identity: bool,
 }
 
 impl IndexedKeys {
     fn unchanged_by(&self, row: &SessionRow<'_>) -> bool {
-        self.last_seen_minute == Some(minute_of(row.facts.last_seen))
+        !(self.no_identity && row.identity.is_browsers())
+            && self.last_seen_minute == Some(minute_of(row.facts.last_seen))
             && self.end_time.is_none()
             && row.times.end_time.is_none()
             && self.start_time == utc_text(row.times.start_time)
@@ -90,26 +93,27 @@ fn stored_facts(
 ) -> Result<Option<(SessionFacts, IndexedKeys)>, StoreError> {
     let mut select = tx.prepare_cached(
         "SELECT first_seen_at, last_seen_at, start_estimate, start_time, max_offset_ms, visible_ms, \
-         active_ms, end_offset_ms, end_time, last_seen_minute FROM ide_sessions WHERE session_id = ?",
+         active_ms, end_offset_ms, end_time, last_seen_minute, device IS NULL FROM ide_sessions \
+         WHERE session_id = ?",
     )?;
     type Raw = (
         (Option<String>, Option<String>, Option<String>, String),
         (i64, i64, i64, Option<i64>),
-        (Option<String>, Option<i64>),
+        (Option<String>, Option<i64>, bool),
     );
     let raw: Option<Raw> = select
         .query_row([session_id], |r| {
             Ok((
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
                 (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
-                (r.get(8)?, r.get(9)?),
+                (r.get(8)?, r.get(9)?, r.get(10)?),
             ))
         })
         .optional()?;
     let Some((
         (first, last, estimate, start_text),
         (max_offset, visible, active, end_offset),
-        (end_time, last_seen_minute),
+        (end_time, last_seen_minute, no_identity),
     )) = raw
     else {
         return Ok(None);
@@ -136,6 +140,7 @@ fn stored_facts(
         start_time: start_text,
         end_time,
         last_seen_minute,
+        no_identity,
     };
     Ok(Some((facts, keys)))
 }
@@ -147,7 +152,9 @@ fn non_negative(value: i64) -> u64 {
 /// Writes each session row: an open session whose indexed columns stay as stored (the common
 /// heartbeat: same minute, same start, still open) by an UPDATE of unindexed columns only,
 /// since SQLite rewrites the entries of every index whose columns a statement sets; any other
-/// row by the full upsert, whose first parameters are the UPDATE's ([`update_params`]).
+/// row by the full upsert, whose first parameters are the UPDATE's ([`update_params`]). The
+/// upsert fills in the identity of a row that has none yet (`device IS NULL`: created by a
+/// server's batch) from a browser's batch, and never changes one a browser gave.
 fn upsert_sessions(
     tx: &Transaction<'_>,
     rows: &[SessionRow<'_>],
@@ -167,6 +174,12 @@ fn upsert_sessions(
          start_time, end_time, last_seen_minute) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
          ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) \
          ON CONFLICT (session_id) DO UPDATE SET \
+         visitor_hash = CASE WHEN device IS NULL THEN excluded.visitor_hash ELSE visitor_hash END, \
+         ip_address = CASE WHEN device IS NULL THEN excluded.ip_address ELSE ip_address END, \
+         user_agent = CASE WHEN device IS NULL THEN excluded.user_agent ELSE user_agent END, \
+         browser = CASE WHEN device IS NULL THEN excluded.browser ELSE browser END, \
+         os = CASE WHEN device IS NULL THEN excluded.os ELSE os END, \
+         device = coalesce(device, excluded.device), \
          first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at, \
          last_seen_minute = excluded.last_seen_minute, \
          start_estimate = excluded.start_estimate, max_offset_ms = excluded.max_offset_ms, \

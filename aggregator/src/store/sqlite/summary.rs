@@ -73,6 +73,7 @@ fn read_pass(
             duration_seconds: r.get(7)?,
             active_seconds: r.get(8)?,
             program_errors: r.get(9)?,
+            no_visitor: r.get(10)?,
         });
     }
     let mut features = conn.prepare_cached(&sql::day_site_features(site, ""))?;

@@ -26,6 +26,9 @@ pub struct SessionRow {
     pub duration_seconds: Option<u64>,
     pub active_seconds: Option<u64>,
     pub program_errors: u64,
+    /// Only a server ever reported the session (docs/api.md, server batches): it counts, but
+    /// as no visitor.
+    pub no_visitor: bool,
 }
 
 /// A (browser, os, device) combination.
@@ -64,6 +67,7 @@ impl DayPass {
             Some(hash) => {
                 day.hashes.insert(hash);
             }
+            None if row.no_visitor => {}
             None => tally.sessions_without_hash += 1,
         }
         tally.programs_run += row.programs_run;
@@ -163,7 +167,28 @@ mod tests {
             duration_seconds: Some(100),
             active_seconds: Some(50),
             program_errors: 1,
+            no_visitor: false,
         }
+    }
+
+    #[test]
+    fn a_session_only_a_server_reported_is_no_visitor() {
+        let mut pass = DayPass::default();
+        pass.add_session(session("ide", None, Some("Firefox")));
+        pass.add_session(SessionRow {
+            browser: None,
+            os: None,
+            device: None,
+            no_visitor: true,
+            ..session("ide", None, None)
+        });
+        let total = pass.finish(day()).unwrap().total.row;
+        assert_eq!(total.sessions, 2);
+        assert_eq!(
+            total.unique_visitors, 1,
+            "the hashless browser session only"
+        );
+        assert_eq!(total.programs_run, 4, "its runs count");
     }
 
     fn feature(name: &str, uses: u64, sessions: u64) -> FeatureCount {

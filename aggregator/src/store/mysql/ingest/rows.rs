@@ -10,10 +10,12 @@ use crate::domain::session::{minute_of, SessionFacts};
 
 use super::CHUNK;
 
-/// A stored session: its primary key (so that its upsert goes straight to the row) and facts.
+/// A stored session: its primary key (so that its upsert goes straight to the row), facts, and
+/// whether it still waits for a browser's identity (`device IS NULL`: only a server reported it).
 pub struct StoredSession {
     pub key: u64,
     pub facts: SessionFacts,
+    pub no_identity: bool,
 }
 
 /// `prefix` followed by the literals of `items` separated by commas, then `suffix`.
@@ -48,12 +50,15 @@ pub fn upsert_sessions<'a>(
         );
         for (i, row) in chunk.iter().enumerate() {
             let (who, facts, times, add) = (row.identity, &row.facts, &row.times, &row.added);
-            let key = stored.get(row.session_id).map(|o| o.key);
+            let stored = stored.get(row.session_id);
+            let key = stored.map(|o| o.key);
             // The identity of a stored row (locked by this flush, so it cannot vanish before
             // the upsert) is never updated: its columns go as DEFAULT, which spares the server
-            // parsing a heartbeat's user agent again. A new row stores the identity.
+            // parsing a heartbeat's user agent again. A new row stores the identity, and so
+            // does the first browser batch of a row only a server's batch created.
+            let fills = stored.is_some_and(|s| s.no_identity) && who.is_browsers();
             let identity = |value: &'a dyn Literal| -> &'a dyn Literal {
-                if key.is_some() {
+                if key.is_some() && !fills {
                     &ColumnDefault
                 } else {
                     value
@@ -93,8 +98,16 @@ pub fn upsert_sessions<'a>(
             );
         }
         // Facts merge again in SQL as a safety net for a concurrent replica; they are monotone.
+        // A row without a browser's identity takes one (`device` last: MariaDB assigns left to
+        // right, and the others test the stored `device`); a DEFAULT sent for it is NULL.
         sql.push_str(
             " ON DUPLICATE KEY UPDATE \
+             visitor_hash = IF(device IS NULL, VALUES(visitor_hash), visitor_hash), \
+             ip_address = IF(device IS NULL, VALUES(ip_address), ip_address), \
+             user_agent = IF(device IS NULL, VALUES(user_agent), user_agent), \
+             browser = IF(device IS NULL, VALUES(browser), browser), \
+             os = IF(device IS NULL, VALUES(os), os), \
+             device = COALESCE(device, VALUES(device)), \
              first_seen_at = LEAST(COALESCE(first_seen_at, VALUES(first_seen_at)), VALUES(first_seen_at)), \
              last_seen_at = GREATEST(COALESCE(last_seen_at, VALUES(last_seen_at)), VALUES(last_seen_at)), \
              last_seen_minute = GREATEST(COALESCE(last_seen_minute, VALUES(last_seen_minute)), VALUES(last_seen_minute)), \
