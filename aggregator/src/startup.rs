@@ -99,6 +99,11 @@ impl Application {
             rate_limits: http::rate_limit::RateLimits::new(&config.limits),
             admin_token: http::stats::admin_token(config.admin_token.as_ref().map(Secret::expose)),
             heartbeat_interval: Duration::from_secs(config.heartbeat_interval_secs),
+            new_sites: Arc::new(http::sites::SiteGate::new(if config.sites.is_empty() {
+                config.max_new_sites_per_day
+            } else {
+                0
+            })),
         };
         let dirs = StaticDirs {
             site: config.static_dir.clone(),

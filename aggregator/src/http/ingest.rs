@@ -74,6 +74,11 @@ pub async fn ingest(
             reason: "unknown site".into(),
         });
     }
+    let now = app.clock.now();
+    let retry = app.rules.retry_after_secs;
+    app.new_sites
+        .check(&app.store, &batch.site, now, retry)
+        .await?;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -82,9 +87,7 @@ pub async fn ingest(
     if agent.is_crawler {
         return Ok(dropped("crawler"));
     }
-    let now = app.clock.now();
     let session_start = now - Duration::milliseconds(batch.sent_ms as i64);
-    let retry = app.rules.retry_after_secs;
     let visitor = app
         .visitors
         .identify(client, user_agent, &batch.site, session_start, now)

@@ -10,6 +10,7 @@ pub mod openapi;
 mod origin;
 pub mod rate_limit;
 mod security_headers;
+pub mod sites;
 pub mod serve;
 pub mod stats;
 pub mod visitors;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub admin_token: Option<Arc<stats::AdminToken>>,
     /// The pages' heartbeat period (`heartbeat_interval_secs`), for the live view.
     pub heartbeat_interval: std::time::Duration,
+    /// The cap on new site ids per day, when `sites` is empty (`max_new_sites_per_day`).
+    pub new_sites: Arc<sites::SiteGate>,
 }
 
 impl FromRef<AppState> for TrustedProxies {

@@ -11,6 +11,7 @@ pub mod day_pass;
 use chrono::NaiveDate;
 
 use super::model::{DailyRow, FeatureCount};
+use super::top;
 
 /// What a store reads in one pass over the sessions that started on a day.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,12 +76,13 @@ pub const UNKNOWN: &str = "Unknown";
 pub fn summarize(
     date: NaiveDate,
     tally: &DayTally,
-    mut features: Vec<FeatureCount>,
+    features: Vec<FeatureCount>,
     groups: &[ClientGroup],
 ) -> Option<DaySummary> {
     if tally.sessions == 0 {
         return None;
     }
+    let mut features = cap_features(features);
     features.sort_by(|a, b| a.name.cmp(&b.name));
     let row = DailyRow {
         date,
@@ -102,6 +104,24 @@ pub fn summarize(
     })
 }
 
+/// The [`top::FEATURES_PER_DAY`] most used features and one "(other)" with the uses (and the
+/// sessions, summed: a session may count once per folded feature) of the rest.
+fn cap_features(mut features: Vec<FeatureCount>) -> Vec<FeatureCount> {
+    features.sort_by(|a, b| {
+        (a.name == top::OTHER, b.uses, &a.name).cmp(&(b.name == top::OTHER, a.uses, &b.name))
+    });
+    let (mut kept, rest) = top::cap_with(features, top::FEATURES_PER_DAY, |a, b| FeatureCount {
+        name: top::OTHER.into(),
+        uses: a.uses + b.uses,
+        sessions: a.sessions + b.sessions,
+    });
+    kept.extend(rest.map(|f| FeatureCount {
+        name: top::OTHER.into(),
+        ..f
+    }));
+    kept
+}
+
 /// `sum / count` rounded half up (as SQL's ROUND(AVG(..)) on non-negative integers); 0 when
 /// nothing is known.
 pub fn rounded_average(sum: u64, count: u64) -> u64 {
@@ -112,7 +132,8 @@ pub fn rounded_average(sum: u64, count: u64) -> u64 {
 }
 
 /// Sessions per browser, per os and per device from the combinations; a missing value counts as
-/// [`UNKNOWN`].
+/// [`UNKNOWN`]. At most [`top::CLIENT_VALUES_PER_DAY`] values per dimension, the rest one
+/// "(other)" value. By dimension then value.
 pub fn client_counts(groups: &[ClientGroup]) -> Vec<(String, String, u64)> {
     let mut counts = std::collections::BTreeMap::<(&str, String), u64>::new();
     for group in groups {
@@ -125,10 +146,22 @@ pub fn client_counts(groups: &[ClientGroup]) -> Vec<(String, String, u64)> {
             *counts.entry((dimension, value)).or_default() += group.sessions;
         }
     }
-    counts
-        .into_iter()
-        .map(|((dimension, value), sessions)| (dimension.to_string(), value, sessions))
-        .collect()
+    let mut out = Vec::new();
+    for dimension in ["browser", "device", "os"] {
+        let mut values: Vec<(String, u64)> = counts
+            .iter()
+            .filter(|((d, _), _)| *d == dimension)
+            .map(|((_, v), n)| (v.clone(), *n))
+            .collect();
+        values.sort_by(|a, b| (b.1, &a.0).cmp(&(a.1, &b.0)));
+        let (mut kept, rest) = top::cap_with(values, top::CLIENT_VALUES_PER_DAY, |a, b| {
+            (top::OTHER.to_string(), a.1 + b.1)
+        });
+        kept.extend(rest.map(|(_, n)| (top::OTHER.to_string(), n)));
+        kept.sort();
+        out.extend(kept.into_iter().map(|(v, n)| (dimension.to_string(), v, n)));
+    }
+    out
 }
 
 #[cfg(test)]
