@@ -32,6 +32,7 @@ run:
 	@USAGE_DATABASE_URL=$${USAGE_DATABASE_URL:-sqlite:$(DEMO_DATABASE)} \
 	USAGE_ADMIN_TOKEN=$${USAGE_ADMIN_TOKEN:-$(DEMO_TOKEN)} \
 	USAGE_CLIENT_DIR=$${USAGE_CLIENT_DIR:-$(PREBUILT_CLIENT)} \
+	USAGE_SITES=$${USAGE_SITES:-ide} \
 	USAGE_LISTEN=$(DEMO_LISTEN) cargo run -q $(RUN_CARGO_FLAGS) -p usage-aggregator -- serve
 
 ## tools: install the wasm tools, browsers, NiceGUI, schemathesis, Galera and nginx, and start MariaDB (what `make test` needs)

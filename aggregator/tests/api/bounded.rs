@@ -48,8 +48,9 @@ async fn answer(app: &TestApp, path: &str) -> (usize, Value) {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200, "{path}");
+    let status = response.status();
     let text = response.text().await.unwrap();
+    assert_eq!(status, 200, "{path}: {text}");
     let size = text.len();
     assert!(size <= MAX_ANSWER_BYTES, "{path}: {size} bytes");
     (size, serde_json::from_str(&text).unwrap())

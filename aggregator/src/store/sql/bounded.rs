@@ -56,12 +56,14 @@ fn stored(except: &[chrono::NaiveDate], site: Option<&Site>) -> String {
 
 /// The `?` most frequent stored error groups of a range (parameters: the range, then the
 /// limit), the remainder rows left out: group, runs, sessions, last seen, example of the latest.
+/// (The window's alias is not `example`: MariaDB would read the column of its `ORDER BY` as the
+/// window itself.)
 pub fn stored_errors_top(except: &[chrono::NaiveDate], site: Option<&Site>) -> String {
     format!(
         "SELECT MIN(error_group), CAST(SUM(runs) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED), \
-         MAX(last_seen), MIN(example) FROM (SELECT error_group, group_key, runs, sessions, \
+         MAX(last_seen), MIN(latest) FROM (SELECT error_group, group_key, runs, sessions, \
          last_seen, FIRST_VALUE(example) OVER (PARTITION BY group_key \
-         ORDER BY last_seen DESC, example) AS example FROM daily_site_errors \
+         ORDER BY last_seen DESC, example) AS latest FROM daily_site_errors \
          WHERE {} AND group_key <> '{OTHER_KEY}') t \
          GROUP BY group_key ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
         stored(except, site)
