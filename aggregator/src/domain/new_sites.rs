@@ -70,7 +70,11 @@ mod tests {
         assert_eq!(gate.check("a", day(1)), Verdict::Admitted);
         assert_eq!(gate.check("b", day(1)), Verdict::Admitted);
         assert_eq!(gate.check("c", day(1)), Verdict::Refused);
-        assert_eq!(gate.check("a", day(1)), Verdict::Known, "admitted stays known");
+        assert_eq!(
+            gate.check("a", day(1)),
+            Verdict::Known,
+            "admitted stays known"
+        );
         assert_eq!(gate.check("c", day(2)), Verdict::Admitted, "a new day");
     }
 

@@ -75,10 +75,7 @@ pub async fn ingest(
         });
     }
     let now = app.clock.now();
-    let retry = app.rules.retry_after_secs;
-    app.new_sites
-        .check(&app.store, &batch.site, now, retry)
-        .await?;
+    app.new_sites.check(&batch.site, now)?;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -88,6 +85,7 @@ pub async fn ingest(
         return Ok(dropped("crawler"));
     }
     let session_start = now - Duration::milliseconds(batch.sent_ms as i64);
+    let retry = app.rules.retry_after_secs;
     let visitor = app
         .visitors
         .identify(client, user_agent, &batch.site, session_start, now)

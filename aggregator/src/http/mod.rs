@@ -10,8 +10,8 @@ pub mod openapi;
 mod origin;
 pub mod rate_limit;
 mod security_headers;
-pub mod sites;
 pub mod serve;
+pub mod sites;
 pub mod stats;
 pub mod visitors;
 

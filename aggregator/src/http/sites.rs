@@ -1,52 +1,37 @@
 //! The ingest's gate on new site ids (`domain::new_sites`), when no allowlist names the sites:
-//! the ids the database knows are loaded on the first batch, then each batch is checked in
-//! memory. Per replica: with N replicas, up to N × the cap new ids a day.
+//! the ids the database knows are read once at start (`startup`), then each batch is checked in
+//! memory, so the ingest never waits on a read for it (a stalled database still answers 503 from
+//! the writer's queue, not a hung request). Per replica: with N replicas, up to N × the cap new
+//! ids a day.
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, Days, Utc};
-use tokio::sync::OnceCell;
+use chrono::{DateTime, Utc};
 
 use super::ApiError;
 use crate::domain::new_sites::{NewSites, Verdict};
-use crate::store::Store;
 
 pub struct SiteGate {
     cap: u32,
-    state: OnceCell<Mutex<NewSites>>,
+    state: Mutex<NewSites>,
 }
 
 impl SiteGate {
-    /// A gate admitting `cap` new site ids per UTC day (0: no gate).
-    pub fn new(cap: u32) -> SiteGate {
+    /// A gate admitting `cap` new site ids per UTC day (0: no gate), knowing `known`.
+    pub fn new(cap: u32, known: Vec<String>) -> SiteGate {
         SiteGate {
             cap,
-            state: OnceCell::new(),
+            state: Mutex::new(NewSites::new(cap, known)),
         }
     }
 
     /// Ok for a known site or a new one within today's cap; a 422 beyond it.
-    pub async fn check(
-        &self,
-        store: &Store,
-        site: &str,
-        now: DateTime<Utc>,
-        retry_after_secs: u64,
-    ) -> Result<(), ApiError> {
+    pub fn check(&self, site: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
         if self.cap == 0 {
             return Ok(());
         }
-        let state = self
+        let verdict = self
             .state
-            .get_or_try_init(|| async {
-                // Sessions since yesterday: sites not rolled up yet (the summaries know the rest).
-                let since = now.date_naive() - Days::new(1);
-                let known = store.known_sites(since).await?;
-                Ok::<_, crate::store::StoreError>(Mutex::new(NewSites::new(self.cap, known)))
-            })
-            .await
-            .map_err(|e| ApiError::unavailable(e, retry_after_secs))?;
-        let verdict = state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .check(site, now.date_naive());

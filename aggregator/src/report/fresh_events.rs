@@ -84,10 +84,8 @@ pub async fn feature_data_bounded(
     let live = store
         .day_events(&stale, site, DayRead::FeatureData(Some(name)))
         .await?;
-    let live_texts: Vec<(String, u64)> = live
-        .iter()
-        .flat_map(|d| d.feature_data_of(name))
-        .collect();
+    let live_texts: Vec<(String, u64)> =
+        live.iter().flat_map(|d| d.feature_data_of(name)).collect();
     let live_events: u64 = live_texts.iter().map(|(_, n)| n).sum();
     let texts = feature_data::merge_texts(
         stored

@@ -119,7 +119,9 @@ const LIVE_RUNS_COUNTS: &str = "COUNT(CASE WHEN p.timestamp >= ? THEN 1 END), \
 /// Program runs per site ([`LIVE_RUNS_COUNTS`]), the sites with the most runs in 30 minutes
 /// first, at most `limit`.
 pub fn live_runs(limit: usize) -> String {
-    format!("SELECT s.site_id, {LIVE_RUNS_COUNTS} GROUP BY s.site_id ORDER BY 4 DESC, 1 LIMIT {limit}")
+    format!(
+        "SELECT s.site_id, {LIVE_RUNS_COUNTS} GROUP BY s.site_id ORDER BY 4 DESC, 1 LIMIT {limit}"
+    )
 }
 
 /// Program runs of every site ([`LIVE_RUNS_COUNTS`]), under the site id ''.

@@ -169,7 +169,9 @@ impl Store {
 
     /// The site ids the summaries know and those of sessions started since `day`.
     pub async fn known_sites(&self, day: NaiveDate) -> Result<Vec<String>, StoreError> {
-        let since = vec![Param::Time(day.and_hms_opt(0, 0, 0).expect("midnight exists"))];
+        let since = vec![Param::Time(
+            day.and_hms_opt(0, 0, 0).expect("midnight exists"),
+        )];
         self.read(sql::KNOWN_SITES.into(), since, &[Kind::Text], Cells::text)
             .await
     }

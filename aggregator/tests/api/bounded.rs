@@ -77,7 +77,13 @@ async fn seed(app: &TestApp) {
     features.extend((0..POPULAR).map(|_| s.feature_with(1.0, "popular", json!({"k": 1}))));
     send_all(app, "ide", at(27, 10, 5), features).await;
     let mut texts: Vec<Value> = (0..DISTINCT)
-        .map(|i| s.feature_with(1.0, "save", json!({"name": word(i), "note": "x".repeat(60)})))
+        .map(|i| {
+            s.feature_with(
+                1.0,
+                "save",
+                json!({"name": word(i), "note": "x".repeat(60)}),
+            )
+        })
         .collect();
     texts.extend((0..POPULAR).map(|_| s.feature_with(1.0, "save", json!({"name": "popular"}))));
     send_all(app, "ide", at(27, 10, 10), texts).await;
@@ -105,7 +111,10 @@ async fn assert_bounded_and_exact(app: &TestApp, when: &str) {
         assert_eq!(list.len(), expected, "{when}");
         let names: Vec<&str> = list.iter().map(|f| f["name"].as_str().unwrap()).collect();
         assert_eq!(&names[..2], ["save", "popular"], "{when}");
-        assert!(!names.contains(&"(other)"), "{when}: the remainder is no feature");
+        assert!(
+            !names.contains(&"(other)"),
+            "{when}: the remainder is no feature"
+        );
         assert_eq!(
             sum(&features["features"], "uses") + features["other"]["count"].as_u64().unwrap(),
             uses,
@@ -128,7 +137,8 @@ async fn assert_bounded_and_exact(app: &TestApp, when: &str) {
     let (_, clients) = answer(app, &format!("clients?{RANGE}")).await;
     let sessions = daily["totals"]["sessions"].as_u64().unwrap();
     assert_eq!(
-        sum(&clients["browsers"], "sessions") + clients["other"]["browsers"]["count"].as_u64().unwrap(),
+        sum(&clients["browsers"], "sessions")
+            + clients["other"]["browsers"]["count"].as_u64().unwrap(),
         sessions,
         "{when}"
     );
@@ -145,7 +155,11 @@ async fn hostile_cardinality_gives_bounded_answers_with_exact_totals(kind: Store
     app.jobs.run_once().await.unwrap();
     let db = &app.db;
     let per_day = |table: &str| format!("{table} WHERE site_id = 'ide'");
-    assert_eq!(db.count(&per_day("daily_site_errors")).await, 101, "100 groups + (other)");
+    assert_eq!(
+        db.count(&per_day("daily_site_errors")).await,
+        101,
+        "100 groups + (other)"
+    );
     assert_eq!(
         db.count(&per_day("daily_site_feature_usage")).await,
         201,
@@ -175,7 +189,10 @@ async fn many_sites_live_lists_the_largest_and_keeps_the_total(kind: StoreKind) 
     let (_, live) = answer(&app, "live").await;
     assert_eq!(live["sessions"], 60);
     assert_eq!(live["sites"].as_array().unwrap().len(), 20);
-    assert_eq!(sum(&live["sites"], "sessions") + live["other"]["count"].as_u64().unwrap(), 60);
+    assert_eq!(
+        sum(&live["sites"], "sessions") + live["other"]["count"].as_u64().unwrap(),
+        60
+    );
     assert_eq!(live["other"]["share"], 0.6667);
 }
 
@@ -193,13 +210,24 @@ async fn new_sites_beyond_the_days_cap_are_refused_with_a_clear_422(kind: StoreK
         if response.status() == 422 {
             let body: Value = response.json().await.unwrap();
             assert_eq!(body["field"], "site");
-            assert!(body["error"].as_str().unwrap().contains("new site"), "{body}");
+            assert!(
+                body["error"].as_str().unwrap().contains("new site"),
+                "{body}"
+            );
         }
     }
-    assert_eq!(statuses, [200, 200, 200, 422, 200], "a known site is never refused");
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 422, 200],
+        "a known site is never refused"
+    );
     app.clock.set(at(29, 0, 1));
     let mut script = SessionScript::new();
     script.site = "d".into();
     let start = script.start(0.0);
-    assert_eq!(app.post(&script.batch(0.0, vec![start])).await.status(), 200, "a new day");
+    assert_eq!(
+        app.post(&script.batch(0.0, vec![start])).await.status(),
+        200,
+        "a new day"
+    );
 }

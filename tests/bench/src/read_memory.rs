@@ -28,7 +28,10 @@ const ROUTES: [&str; 8] = [
 const PARALLEL: usize = 24;
 
 fn id(n: usize) -> String {
-    format!("{:032x}", (n as u128) * 0x9e37_79b9_7f4a_7c15 + rand::random::<u32>() as u128)
+    format!(
+        "{:032x}",
+        (n as u128) * 0x9e37_79b9_7f4a_7c15 + rand::random::<u32>() as u128
+    )
 }
 
 /// `i` in letters only: grouping turns digits into `#`, letters keep every message apart.
@@ -81,7 +84,12 @@ async fn seed(conn: &mut Conn) -> anyhow::Result<(usize, usize)> {
         let events = (0..PER_REQUEST)
             .map(|k| {
                 let name = format!("f-{}", word(r * PER_REQUEST + k));
-                event(r, k, "feature", &format!(r#""name": "{name}", "data": {{"k": 1}}"#))
+                event(
+                    r,
+                    k,
+                    "feature",
+                    &format!(r#""name": "{name}", "data": {{"k": 1}}"#),
+                )
             })
             .collect();
         bodies.push(batch("ide", bodies.len(), events));
@@ -89,15 +97,28 @@ async fn seed(conn: &mut Conn) -> anyhow::Result<(usize, usize)> {
     for r in 0..100 {
         let events = (0..PER_REQUEST)
             .map(|k| {
-                let data = format!(r#"{{"name": "{}", "note": "{}"}}"#, word(r * PER_REQUEST + k), "x".repeat(80));
-                event(r, k, "feature", &format!(r#""name": "save", "data": {data}"#))
+                let data = format!(
+                    r#"{{"name": "{}", "note": "{}"}}"#,
+                    word(r * PER_REQUEST + k),
+                    "x".repeat(80)
+                );
+                event(
+                    r,
+                    k,
+                    "feature",
+                    &format!(r#""name": "save", "data": {data}"#),
+                )
             })
             .collect();
         bodies.push(batch("ide", bodies.len(), events));
     }
     for s in 0..390 {
         let start = event(s, 0, "start", "");
-        bodies.push(batch(&format!("site-{}", word(s)), bodies.len(), vec![start]));
+        bodies.push(batch(
+            &format!("site-{}", word(s)),
+            bodies.len(),
+            vec![start],
+        ));
     }
     let (mut ok, mut refused) = (0, 0);
     for body in &bodies {
@@ -151,7 +172,13 @@ pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
     let largest = sizes.iter().map(|(_, b)| *b).max().unwrap_or(0);
     let listed: Vec<String> = sizes
         .iter()
-        .map(|(p, b)| format!("{} {:.1} KB", p.trim_start_matches("/api/v1/stats/"), *b as f64 / 1024.0))
+        .map(|(p, b)| {
+            format!(
+                "{} {:.1} KB",
+                p.trim_start_matches("/api/v1/stats/"),
+                *b as f64 / 1024.0
+            )
+        })
         .collect();
     println!(
         "m. {PARALLEL} parallel report reads of the hostile dataset: peak RSS growth {growth_mb:.1} MB \

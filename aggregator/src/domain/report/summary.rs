@@ -252,4 +252,33 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_day_keeps_its_most_used_features_and_client_values_and_folds_the_rest() {
+        let features: Vec<FeatureCount> = (0..top::FEATURES_PER_DAY + 10)
+            .map(|i| FeatureCount {
+                name: format!("f{i:04}"),
+                uses: 1 + i as u64,
+                sessions: 1,
+            })
+            .collect();
+        let uses: u64 = features.iter().map(|f| f.uses).sum();
+        let capped = cap_features(features);
+        assert_eq!(capped.len(), top::FEATURES_PER_DAY + 1);
+        let other = capped.iter().find(|f| f.name == top::OTHER).unwrap();
+        assert_eq!((other.uses, other.sessions), (55, 10), "the ten least used");
+        assert_eq!(capped.iter().map(|f| f.uses).sum::<u64>(), uses);
+        let groups: Vec<ClientGroup> = (0..top::CLIENT_VALUES_PER_DAY + 4)
+            .map(|i| ClientGroup {
+                browser: Some(format!("B{i:03}")),
+                os: Some("Linux".into()),
+                device: Some("desktop".into()),
+                sessions: 1,
+            })
+            .collect();
+        let counts = client_counts(&groups);
+        let browsers: Vec<_> = counts.iter().filter(|(d, _, _)| d == "browser").collect();
+        assert_eq!(browsers.len(), top::CLIENT_VALUES_PER_DAY + 1);
+        assert!(browsers.iter().any(|(_, v, n)| v == top::OTHER && *n == 4));
+    }
 }

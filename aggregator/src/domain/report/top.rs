@@ -60,11 +60,7 @@ impl Other {
 
 /// Keeps the first `cap` of `items` (already in rank order) and folds the rest with `fold`
 /// into one remainder, if any.
-pub fn cap_with<T>(
-    mut items: Vec<T>,
-    cap: usize,
-    fold: impl Fn(T, T) -> T,
-) -> (Vec<T>, Option<T>) {
+pub fn cap_with<T>(mut items: Vec<T>, cap: usize, fold: impl Fn(T, T) -> T) -> (Vec<T>, Option<T>) {
     if items.len() <= cap {
         return (items, None);
     }

@@ -340,9 +340,14 @@ pub async fn feature_data(
     let range = range(&app, &span)?;
     let limit = feature_data::MAX_DISTINCT;
     let only = site(&only)?;
-    let (rows, events) =
-        fresh_events::feature_data_bounded(&app.store, &name, &range, only.as_ref(), limit as usize)
-            .await?;
+    let (rows, events) = fresh_events::feature_data_bounded(
+        &app.store,
+        &name,
+        &range,
+        only.as_ref(),
+        limit as usize,
+    )
+    .await?;
     let read: u64 = rows.iter().map(|(_, n)| n).sum();
     Ok(Json(FeatureDataAnswer {
         span: Span::from(&range),

@@ -103,7 +103,11 @@ pub fn feature_uses_total(site: Option<&Site>, except: &[chrono::NaiveDate]) -> 
 /// Per client dimension, its `limit` largest values over the stored days of a range and the
 /// dimension's total: dimension, value, sessions, total (the remainder rows rank like any
 /// value; the caller leaves them out of what it lists).
-pub fn client_counts_top(site: Option<&Site>, except: &[chrono::NaiveDate], limit: usize) -> String {
+pub fn client_counts_top(
+    site: Option<&Site>,
+    except: &[chrono::NaiveDate],
+    limit: usize,
+) -> String {
     let (_, _, clients, only_site) = super::summary_tables(site);
     format!(
         "SELECT dimension, value, n, total FROM (SELECT dimension, value, \

@@ -8,9 +8,9 @@ use sha2::{Digest, Sha256};
 
 use super::rollup::{Cell, TableRows};
 use crate::domain::report::errors::ErrorTally;
-use crate::domain::report::top::{self, OTHER_KEY};
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::{DayEvents, RunTimeRow};
+use crate::domain::report::top::{self, OTHER_KEY};
 use crate::store::reads::{Cells, Kind, Param};
 use crate::store::StoreError;
 
@@ -86,7 +86,11 @@ impl DayRead<'_> {
                      UNION ALL SELECT site, name, '{other}', CAST(SUM(events) AS UNSIGNED) \
                      FROM r WHERE n > {cap} GROUP BY site, name",
                     of_sessions("feature_usage e", site, hint),
-                    if name.is_some() { " AND e.feature_name = ?" } else { "" },
+                    if name.is_some() {
+                        " AND e.feature_name = ?"
+                    } else {
+                        ""
+                    },
                     cap = top::DATA_TEXTS_PER_DAY,
                     other = top::OTHER,
                 ),

@@ -137,7 +137,10 @@ impl DayEvents {
             });
             let (kept, rest) = cap_with(features, top::DATA_FEATURES_PER_DAY, |a, b| {
                 let all = events(&a.1) + events(&b.1);
-                (OTHER.to_string(), BTreeMap::from([(OTHER.to_string(), all)]))
+                (
+                    OTHER.to_string(),
+                    BTreeMap::from([(OTHER.to_string(), all)]),
+                )
             });
             for (name, texts) in kept.into_iter().chain(rest) {
                 let entry = self.feature_data.entry((site.clone(), name)).or_default();
@@ -253,5 +256,57 @@ mod tests {
         assert_eq!(save, vec![("{}".to_string(), 3), ("{}".to_string(), 4)]);
         assert_eq!(day.feature_data_of("debugger").count(), 0);
         assert_eq!(site_key(""), "", "pages that name no site are a site");
+    }
+
+    #[test]
+    fn a_day_keeps_its_most_frequent_groups_and_texts_and_folds_the_rest() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let tally = |group: String, runs| ErrorTally {
+            group,
+            runs,
+            sessions: 1,
+            last_seen: at,
+            example: "e".into(),
+        };
+        let mut day = DayEvents::default();
+        let groups = top::ERROR_GROUPS_PER_DAY + 5;
+        for i in 0..groups {
+            // Two stored ids that are no site share the key "*": capped again after merging.
+            day.add_error_tally(
+                if i % 2 == 0 { "A A" } else { "B B" },
+                tally(format!("g{i}"), 1 + i as u64),
+                false,
+            );
+        }
+        day.add_error_tally("A A", tally("ignored".into(), 7), true);
+        for i in 0..(top::DATA_TEXTS_PER_DAY + 3) {
+            day.add_feature_data("ide", "save".into(), format!("t{i}"), 1);
+        }
+        for f in 0..(top::DATA_FEATURES_PER_DAY + 2) {
+            day.add_feature_data("ide", format!("f{f}"), "{}".into(), 2);
+        }
+        let before = day.failed_runs();
+        let events: u64 = day.feature_data.values().flat_map(|t| t.values()).sum();
+        day.cap();
+        assert_eq!(day.errors[OTHER_SITES].len(), top::ERROR_GROUPS_PER_DAY);
+        assert_eq!(
+            day.errors[OTHER_SITES][0].group,
+            format!("g{}", groups - 1),
+            "most runs first"
+        );
+        assert_eq!(day.errors_other[OTHER_SITES].runs, 7 + 1 + 2 + 3 + 4 + 5);
+        assert_eq!(day.failed_runs(), before, "nothing lost");
+        let sites_features: Vec<&String> = day.feature_data.keys().map(|(_, f)| f).collect();
+        assert_eq!(
+            sites_features.len(),
+            top::DATA_FEATURES_PER_DAY + 1,
+            "and (other)"
+        );
+        assert!(sites_features.contains(&&OTHER.to_string()));
+        let save = &day.feature_data[&("ide".to_string(), "save".to_string())];
+        assert_eq!(save.len(), top::DATA_TEXTS_PER_DAY + 1);
+        assert_eq!(save[OTHER], 3);
+        let after: u64 = day.feature_data.values().flat_map(|t| t.values()).sum();
+        assert_eq!(after, events, "nothing lost");
     }
 }
