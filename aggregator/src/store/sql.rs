@@ -94,11 +94,12 @@ const LIVE_SESSIONS_WHERE: &str = "FROM ide_sessions \
      WHERE end_time IS NULL AND last_seen_minute >= ? AND last_seen_at >= ? AND last_seen_at <= ?";
 
 /// Open sessions per site (see [`LIVE_SESSIONS_WHERE`]), the sites with the most first, at most
-/// `limit`.
-pub fn live_sessions(limit: usize) -> String {
+/// `limit`; of one site, or all.
+pub fn live_sessions(limit: usize, site: Option<&Site>) -> String {
     format!(
-        "SELECT site_id, COUNT(*) {LIVE_SESSIONS_WHERE} GROUP BY site_id ORDER BY 2 DESC, 1 \
-         LIMIT {limit}"
+        "SELECT site_id, COUNT(*) {LIVE_SESSIONS_WHERE}{} GROUP BY site_id ORDER BY 2 DESC, 1 \
+         LIMIT {limit}",
+        Site::clause(site, "site_id")
     )
 }
 
@@ -117,10 +118,11 @@ const LIVE_RUNS_COUNTS: &str = "COUNT(CASE WHEN p.timestamp >= ? THEN 1 END), \
      WHERE p.timestamp >= ? AND p.timestamp <= ?";
 
 /// Program runs per site ([`LIVE_RUNS_COUNTS`]), the sites with the most runs in 30 minutes
-/// first, at most `limit`.
-pub fn live_runs(limit: usize) -> String {
+/// first, at most `limit`; of one site, or all.
+pub fn live_runs(limit: usize, site: Option<&Site>) -> String {
     format!(
-        "SELECT s.site_id, {LIVE_RUNS_COUNTS} GROUP BY s.site_id ORDER BY 4 DESC, 1 LIMIT {limit}"
+        "SELECT s.site_id, {LIVE_RUNS_COUNTS}{} GROUP BY s.site_id ORDER BY 4 DESC, 1 LIMIT {limit}",
+        Site::clause(site, "s.site_id")
     )
 }
 

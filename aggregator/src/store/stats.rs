@@ -194,10 +194,18 @@ impl Store {
         runs_30m: NaiveDateTime,
         now: NaiveDateTime,
     ) -> Result<Vec<LiveSite>, StoreError> {
+        self.live_sites_of([seen_since, runs_5m, runs_30m, now], None)
+            .await
+    }
+
+    /// As [`Store::live_sites`] (the same four times), of one site or all.
+    pub async fn live_sites_of(
+        &self,
+        times: [NaiveDateTime; 4],
+        site: Option<&Site>,
+    ) -> Result<Vec<LiveSite>, StoreError> {
         let limit = top::LIVE_SITES * top::READ_MARGIN;
-        let (sessions, runs) = self
-            .live_reads([seen_since, runs_5m, runs_30m, now], Some(limit))
-            .await?;
+        let (sessions, runs) = self.live_reads(times, Some((limit, site))).await?;
         Ok(LiveSite::merge(sessions, runs))
     }
 
@@ -229,7 +237,7 @@ impl Store {
     async fn live_reads(
         &self,
         [seen_since, runs_5m, runs_30m, now]: [NaiveDateTime; 4],
-        per_site: Option<usize>,
+        per_site: Option<(usize, Option<&Site>)>,
     ) -> Result<(Vec<(String, u64)>, Vec<LiveSite>), StoreError> {
         use Kind::{Text, U64};
         let seen = vec![
@@ -242,12 +250,12 @@ impl Store {
                 let n = self.one_number(sql::live_sessions_total(), seen).await?;
                 (vec![(String::new(), n)], sql::live_runs_total())
             }
-            Some(limit) => {
+            Some((limit, site)) => {
                 let each = |r: &mut Cells| Ok((r.text()?, r.u64()?));
                 let sessions = self
-                    .read(sql::live_sessions(limit), seen, &[Text, U64], each)
+                    .read(sql::live_sessions(limit, site), seen, &[Text, U64], each)
                     .await?;
-                (sessions, sql::live_runs(limit))
+                (sessions, sql::live_runs(limit, site))
             }
         };
         let cutoffs = [runs_5m, runs_5m, runs_30m, now].map(Param::Time).to_vec();

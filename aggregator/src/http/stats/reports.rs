@@ -218,16 +218,8 @@ pub async fn live(
     let only = site(&only)?;
     let at = app.clock.now();
     let [seen, five, thirty] = now::cutoffs(at, app.heartbeat_interval);
-    let cutoffs = (
-        seen.naive_utc(),
-        five.naive_utc(),
-        thirty.naive_utc(),
-        at.naive_utc(),
-    );
-    let sites = app
-        .store
-        .live_sites(cutoffs.0, cutoffs.1, cutoffs.2, cutoffs.3)
-        .await?;
+    let times = [seen, five, thirty, at].map(|t| t.naive_utc());
+    let sites = app.store.live_sites_of(times, only.as_ref()).await?;
     let sites = sites
         .into_iter()
         .filter(|s| only.as_ref().is_none_or(|o| o.as_str() == s.site))
@@ -237,7 +229,7 @@ pub async fn live(
         Some(_) => None,
         None => Some(
             app.store
-                .live_totals(cutoffs.0, cutoffs.1, cutoffs.2, cutoffs.3)
+                .live_totals(times[0], times[1], times[2], times[3])
                 .await?,
         ),
     };
