@@ -205,7 +205,10 @@ async fn many_sites_live_lists_the_largest_and_keeps_the_total(kind: StoreKind) 
     assert!(!listed.contains(&last.as_str()));
     let (_, one) = answer(&app, &format!("live?site={last}")).await;
     assert_eq!(one["sites"][0]["site"], last.as_str());
-    assert_eq!((one["sessions"].as_u64(), one["other"]["count"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        (one["sessions"].as_u64(), one["other"]["count"].as_u64()),
+        (Some(1), Some(0))
+    );
 }
 
 both_stores!(new_sites_beyond_the_days_cap_are_refused_with_a_clear_422);

@@ -32,6 +32,9 @@ pub struct RunTimeRow {
     pub lines_executed: u64,
 }
 
+/// Events per distinct data text.
+type Texts = BTreeMap<String, u64>;
+
 /// One day's events, per site key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DayEvents {
@@ -122,7 +125,7 @@ impl DayEvents {
             }
             self.errors.insert(site, kept);
         }
-        let mut per_site: BTreeMap<String, Vec<(String, BTreeMap<String, u64>)>> = BTreeMap::new();
+        let mut per_site: BTreeMap<String, Vec<(String, Texts)>> = BTreeMap::new();
         for ((site, name), texts) in std::mem::take(&mut self.feature_data) {
             per_site.entry(site).or_default().push((name, texts));
         }
