@@ -4,7 +4,9 @@
 //! texts of one feature, 390 new site ids. Then 24 report reads at once (three dashboard loads of
 //! eight routes, today read live from the raw rows as it always is): the aggregator's peak RSS
 //! growth during them (VmHWM reset through /proc/PID/clear_refs just before) and every answer's
-//! size. Targets: growth <= 64 MB, every answer <= 100 KB.
+//! size. Then 600 more requests of 100 distinct failed runs (90,000 in all: issue 23 saw four
+//! parallel `/errors` peak at 493 MB on that) and the same 24 reads again. Targets: growth
+//! <= 64 MB, every answer <= 100 KB.
 
 use std::time::Instant;
 
@@ -65,21 +67,40 @@ fn event(n: usize, seq: usize, kind: &str, fields: &str) -> String {
     )
 }
 
+/// Requests `requests` of 100 failed runs each, every message distinct.
+fn failed_runs(requests: std::ops::Range<usize>) -> Vec<Vec<u8>> {
+    requests
+        .map(|r| {
+            let events = (0..PER_REQUEST)
+                .map(|k| {
+                    let message = format!("?HOSTILE {} ERROR", word(r * PER_REQUEST + k));
+                    let fields = format!(
+                        r#""program_lines": 10, "execution_time_ms": 5, "lines_executed": 3, "success": false, "error_message": "{message}""#
+                    );
+                    event(r, k, "program_run", &fields)
+                })
+                .collect();
+            batch("ide", 100_000 + r, events)
+        })
+        .collect()
+}
+
+/// Posts `bodies`; (requests answered 200, requests refused 422).
+async fn send(conn: &mut Conn, bodies: &[Vec<u8>]) -> anyhow::Result<(usize, usize)> {
+    let (mut ok, mut refused) = (0, 0);
+    for body in bodies {
+        match conn.post("/api/v1/events", body).await? {
+            200 => ok += 1,
+            422 => refused += 1,
+            other => anyhow::bail!("the ingest answered {other}"),
+        }
+    }
+    Ok((ok, refused))
+}
+
 /// Sends the dataset; (requests answered 200, requests refused 422).
 async fn seed(conn: &mut Conn) -> anyhow::Result<(usize, usize)> {
-    let mut bodies = Vec::new();
-    for r in 0..300 {
-        let events = (0..PER_REQUEST)
-            .map(|k| {
-                let message = format!("?HOSTILE {} ERROR", word(r * PER_REQUEST + k));
-                let fields = format!(
-                    r#""program_lines": 10, "execution_time_ms": 5, "lines_executed": 3, "success": false, "error_message": "{message}""#
-                );
-                event(r, k, "program_run", &fields)
-            })
-            .collect();
-        bodies.push(batch("ide", bodies.len(), events));
-    }
+    let mut bodies = failed_runs(0..300);
     for r in 0..200 {
         let events = (0..PER_REQUEST)
             .map(|k| {
@@ -120,15 +141,7 @@ async fn seed(conn: &mut Conn) -> anyhow::Result<(usize, usize)> {
             vec![start],
         ));
     }
-    let (mut ok, mut refused) = (0, 0);
-    for body in &bodies {
-        match conn.post("/api/v1/events", body).await? {
-            200 => ok += 1,
-            422 => refused += 1,
-            other => anyhow::bail!("the ingest answered {other}"),
-        }
-    }
-    Ok((ok, refused))
+    send(conn, &bodies).await
 }
 
 pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
@@ -141,6 +154,17 @@ pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
         "   m sent the hostile dataset in {:.1} s: {ok} requests stored, {refused} refused (422)",
         seeding.elapsed().as_secs_f64()
     );
+    read_round(&agg, "of the hostile dataset").await?;
+    // Three times the failed runs (issue 23: 493 MB for four parallel /errors on the old code).
+    let (more, _) = send(&mut conn, &failed_runs(300..900)).await?;
+    anyhow::ensure!(more == 600, "{more} of 600 more requests stored");
+    read_round(&agg, "with 90,000 distinct failed runs").await?;
+    agg.stop();
+    Ok(())
+}
+
+/// 24 reads at once; prints the peak RSS growth during them and each route's answer size.
+async fn read_round(agg: &procs::Server, what: &str) -> anyhow::Result<()> {
     let (rss_before, _) = agg.memory_kib()?;
     // "5" resets the peak (VmHWM) to the current RSS: the peak after is the reads' own.
     std::fs::write(format!("/proc/{}/clear_refs", agg.pid()), "5")?;
@@ -167,7 +191,6 @@ pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
         }
     }
     let (_, peak) = agg.memory_kib()?;
-    agg.stop();
     let growth_mb = peak.saturating_sub(rss_before) as f64 / 1024.0;
     let largest = sizes.iter().map(|(_, b)| *b).max().unwrap_or(0);
     let listed: Vec<String> = sizes
@@ -181,7 +204,7 @@ pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
         })
         .collect();
     println!(
-        "m. {PARALLEL} parallel report reads of the hostile dataset: peak RSS growth {growth_mb:.1} MB \
+        "m. {PARALLEL} parallel report reads {what}: peak RSS growth {growth_mb:.1} MB \
          (RSS before {:.1} MB; target <= 64 MB), largest answer {:.1} KB (target <= 100 KB), \
          slowest read {:.0} ms; answers: {}",
         rss_before as f64 / 1024.0,
