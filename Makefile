@@ -37,6 +37,7 @@ run: demo-token
 	USAGE_ADMIN_TOKEN=$${USAGE_ADMIN_TOKEN:-$$(cat $(DEMO_TOKEN_FILE))} \
 	USAGE_CLIENT_DIR=$${USAGE_CLIENT_DIR:-$(PREBUILT_CLIENT)} \
 	USAGE_ALLOWED_HOSTS=$${USAGE_ALLOWED_HOSTS:-$(DEMO_ALLOWED_HOSTS)} \
+	USAGE_SITES=$${USAGE_SITES:-ide} \
 	USAGE_LISTEN=$(DEMO_LISTEN) cargo run -q $(RUN_CARGO_FLAGS) -p usage-aggregator -- serve
 
 ## demo-token: make the demo's random dashboard token once (target/demo/admin-token, private to you)

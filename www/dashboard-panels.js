@@ -29,6 +29,9 @@ function setNow(live) {
     }
     return tr;
   }));
+  if (live.other?.count > 0) {
+    body.append(otherRow(6, `${number(live.other.count)} sessions on other sites`, 'now-other'));
+  }
   const now = $('now');
   now.dataset.refreshes = Number(now.dataset.refreshes || 0) + 1;
 }
@@ -49,6 +52,18 @@ export async function refreshNow() {
   if (token) nowTimer = setTimeout(refreshNow, every * 1000);
 }
 
+/** The row saying what a table's answer left out (its `other`), across all its columns. */
+function otherRow(columns, text, id) {
+  const tr = document.createElement('tr');
+  tr.className = 'other';
+  tr.id = id;
+  const td = document.createElement('td');
+  td.colSpan = columns;
+  td.textContent = text;
+  tr.append(td);
+  return tr;
+}
+
 export function setErrors(errors) {
   const body = $('program-errors').querySelector('tbody');
   body.replaceChildren(...errors.errors.map((e) => {
@@ -63,6 +78,9 @@ export function setErrors(errors) {
     }
     return tr;
   }));
+  if (errors.other?.count > 0) {
+    body.append(otherRow(5, `${number(errors.other.count)} failed runs in other groups`, 'errors-other'));
+  }
   if (errors.errors.length === 0) {
     const tr = document.createElement('tr');
     const td = document.createElement('td');

@@ -132,10 +132,15 @@ function drawDaily(days) {
     dated((d) => number(d.programs_run), (d) => percent(d.success_rate)));
 }
 
-/** Horizontal bars in HTML: long names wrap instead of being cut, on any screen width. */
-function ranking(figure, items, valueKey, label, headers, cells) {
+/**
+ * Horizontal bars in HTML: long names wrap instead of being cut, on any screen width. The answer
+ * lists its top N and `other` (what it left out); past the top 10 shown here, one "(other)" row
+ * carries the rest, so the bars add up to the total.
+ */
+function ranking(figure, items, valueKey, label, headers, cells, other = null) {
   const plot = figure.querySelector('.plot');
   const top = items.slice(0, 10);
+  const rest = items.slice(10).reduce((a, i) => a + i[valueKey], 0) + (other?.count || 0);
   const max = Math.max(...top.map((i) => i[valueKey]), 1);
   const list = document.createElement('ol');
   list.className = 'ranking';
@@ -150,6 +155,19 @@ function ranking(figure, items, valueKey, label, headers, cells) {
     li.querySelector('.value').textContent = label(item);
     list.append(li);
   }
+  const rows = top.map((item) => [item.name, ...cells(item)]);
+  if (rest > 0) {
+    const li = document.createElement('li');
+    li.className = 'other';
+    li.dataset.name = '(other)';
+    li.dataset.value = rest;
+    li.innerHTML = '<span class="name"></span><span class="track"><span class="fill"></span></span><span class="value"></span>';
+    li.querySelector('.name').textContent = '(other)';
+    li.querySelector('.fill').style.width = `${Math.min(100, (100 * rest) / max)}%`;
+    li.querySelector('.value').textContent = number(rest);
+    list.append(li);
+    rows.push(['(other)', number(rest), ...Array(Math.max(0, headers.length - 2)).fill('')]);
+  }
   if (top.length === 0) {
     const empty = document.createElement('p');
     empty.className = 'empty';
@@ -158,8 +176,8 @@ function ranking(figure, items, valueKey, label, headers, cells) {
   } else {
     plot.replaceChildren(list);
   }
-  dataTable(figure, headers, top.map((item) => [item.name, ...cells(item)]));
-  figure.dataset.total = items.reduce((a, i) => a + i[valueKey], 0);
+  dataTable(figure, headers, rows);
+  figure.dataset.total = items.reduce((a, i) => a + i[valueKey], 0) + (other?.count || 0);
   figure.dataset.rendered = 'true';
 }
 
@@ -237,8 +255,8 @@ async function load() {
     setKpis(daily.totals);
     drawDaily(daily.days);
     ranking($('chart-features'), features.features, 'uses', (f) => `${number(f.uses)} · ${number(f.sessions)} sess.`,
-      ['Feature', 'Uses', 'Sessions'], (f) => [number(f.uses), number(f.sessions)]);
-    for (const li of $('chart-features').querySelectorAll('li')) {
+      ['Feature', 'Uses', 'Sessions'], (f) => [number(f.uses), number(f.sessions)], features.other);
+    for (const li of $('chart-features').querySelectorAll('li:not(.other)')) {
       const name = li.querySelector('.name');
       const button = document.createElement('button');
       button.type = 'button';
@@ -250,9 +268,13 @@ async function load() {
     }
     const share = (c) => `${number(c.sessions)} · ${percent(c.share)}`;
     const shareCells = (c) => [number(c.sessions), percent(c.share)];
-    ranking($('chart-browsers'), clients.browsers, 'sessions', share, ['Browser', 'Sessions', 'Share'], shareCells);
-    ranking($('chart-os'), clients.os, 'sessions', share, ['Operating system', 'Sessions', 'Share'], shareCells);
-    ranking($('chart-devices'), clients.devices, 'sessions', share, ['Device', 'Sessions', 'Share'], shareCells);
+    const left = clients.other || {};
+    ranking($('chart-browsers'), clients.browsers, 'sessions', share, ['Browser', 'Sessions', 'Share'], shareCells,
+      left.browsers);
+    ranking($('chart-os'), clients.os, 'sessions', share, ['Operating system', 'Sessions', 'Share'], shareCells,
+      left.os);
+    ranking($('chart-devices'), clients.devices, 'sessions', share, ['Device', 'Sessions', 'Share'], shareCells,
+      left.devices);
     setPrograms(programs);
     setSessions(sessions.sessions);
     setErrors(errors);

@@ -51,8 +51,12 @@ pub struct Config {
     pub honor_privacy_signals: bool,
     /// Store the full User-Agent header instead of "Browser N / OS / device".
     pub store_full_user_agent: bool,
-    /// Site ids accepted; empty accepts any well-formed id.
+    /// Site ids accepted; empty accepts any well-formed id, with at most
+    /// `max_new_sites_per_day` new ones a day.
     pub sites: Vec<String>,
+    /// Without `sites`: site ids never seen before that a replica accepts per UTC day; the rest
+    /// get a 422 (0: no cap). Bounds the per-site summaries and the live view.
+    pub max_new_sites_per_day: u32,
     pub idle_timeout_secs: u64,
     pub session_slack_secs: u64,
     pub queue_capacity: usize,
@@ -115,6 +119,7 @@ impl Default for Config {
             honor_privacy_signals: true,
             store_full_user_agent: false,
             sites: Vec::new(),
+            max_new_sites_per_day: 20,
             idle_timeout_secs: 30 * 60,
             session_slack_secs: 300,
             queue_capacity: 4096,

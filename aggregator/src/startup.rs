@@ -84,6 +84,7 @@ impl Application {
             tracing::info!(?applied, "database migrated");
         }
         crate::metrics::started();
+        let new_sites = site_gate(config, &store, clock.now()).await?;
         let salts = Arc::new(SaltBook::new(store.clone()));
         let (writer, writer_task) = writer::spawn(
             store.clone(),
@@ -117,6 +118,7 @@ impl Application {
             retention: ReportSettings::from(config),
             allowed_hosts: (!config.allowed_hosts.is_empty())
                 .then(|| Arc::new(config.allowed_hosts.clone())),
+            new_sites: Arc::new(new_sites),
         };
         let dirs = StaticDirs {
             site: config.static_dir.clone(),
@@ -244,4 +246,28 @@ pub fn shutdown_signal() -> impl Future<Output = ()> {
         }
         tracing::info!("shutting down: draining accepted events");
     }
+}
+
+/// The gate on new site ids: off with an allowlist (`sites`) or a cap of 0; else it knows the
+/// ids of the summaries and of the sessions since yesterday (those not rolled up yet).
+async fn site_gate(
+    config: &Config,
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<http::sites::SiteGate> {
+    let cap = if config.sites.is_empty() {
+        config.max_new_sites_per_day
+    } else {
+        0
+    };
+    let known = if cap == 0 {
+        Vec::new()
+    } else {
+        let since = now.date_naive() - chrono::Days::new(1);
+        store
+            .known_sites(since)
+            .await
+            .context("reading the site ids the database knows")?
+    };
+    Ok(http::sites::SiteGate::new(cap, known))
 }

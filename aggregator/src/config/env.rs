@@ -45,6 +45,7 @@ pub(super) fn apply_env(
                     .collect::<Result<_, _>>()?
             }
             "USAGE_SITES" => config.sites = list(name, &text)?,
+            "USAGE_MAX_NEW_SITES_PER_DAY" => config.max_new_sites_per_day = parsed(name, &text)?,
             "USAGE_HONOR_PRIVACY_SIGNALS" => config.honor_privacy_signals = parsed(name, &text)?,
             "USAGE_STORE_FULL_USER_AGENT" => config.store_full_user_agent = parsed(name, &text)?,
             "USAGE_IDLE_TIMEOUT_SECS" => config.idle_timeout_secs = parsed(name, &text)?,
@@ -97,6 +98,7 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_ALLOWED_HOSTS",
     "USAGE_TRUSTED_PROXIES",
     "USAGE_SITES",
+    "USAGE_MAX_NEW_SITES_PER_DAY",
     "USAGE_HONOR_PRIVACY_SIGNALS",
     "USAGE_STORE_FULL_USER_AGENT",
     "USAGE_IDLE_TIMEOUT_SECS",

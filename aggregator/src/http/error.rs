@@ -15,6 +15,12 @@ pub enum ApiError {
     Malformed { field: String, reason: String },
     #[error("{reason}")]
     OutOfRange { field: String, reason: String },
+    /// A site id never seen before, beyond today's cap of new ones (`max_new_sites_per_day`).
+    #[error(
+        "new site refused: {cap} new site ids were accepted today already (name the sites in \
+         the `sites` setting, USAGE_SITES, or raise max_new_sites_per_day)"
+    )]
+    TooManyNewSites { cap: u32 },
     #[error("origin not allowed")]
     OriginNotAllowed,
     #[error("body larger than {0} bytes")]
@@ -66,6 +72,7 @@ impl ApiError {
         match self {
             ApiError::Malformed { .. } => "malformed",
             ApiError::OutOfRange { .. } => "out_of_range",
+            ApiError::TooManyNewSites { .. } => "too_many_new_sites",
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::TooLarge(_) => "too_large",
             ApiError::BodyTimeout(_) => "body_timeout",
@@ -106,6 +113,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, Some(field.as_str()))
             }
             ApiError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, Some("database")),
+            ApiError::TooManyNewSites { .. } => (StatusCode::UNPROCESSABLE_ENTITY, Some("site")),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, None),
             ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, None),
             ApiError::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, None),

@@ -82,6 +82,7 @@ pub async fn ingest(
         });
     }
     let now = app.clock.now();
+    app.new_sites.check(&batch.site, now)?;
     let client = match batch.source {
         // A server reports for a browser's session: its address and User-Agent are not the
         // visitor's, so they are neither hashed nor stored (docs/api.md, server batches).

@@ -13,6 +13,7 @@ mod origin;
 pub mod rate_limit;
 mod security_headers;
 pub mod serve;
+pub mod sites;
 pub mod stats;
 pub mod visitors;
 
@@ -64,6 +65,8 @@ pub struct AppState {
     pub retention: crate::report::ReportSettings,
     /// None: any `Host` is answered (`allowed_hosts` empty, the default).
     pub allowed_hosts: Option<Arc<Vec<String>>>,
+    /// The cap on new site ids per day, when `sites` is empty (`max_new_sites_per_day`).
+    pub new_sites: Arc<sites::SiteGate>,
 }
 
 impl FromRef<AppState> for TrustedProxies {

@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::dates::DateRange;
-use super::model::{DailyRow, FeatureCount};
+use super::model::{Clients, ClientsOther, DailyRow, FeatureCount};
 use super::rollup::{far_future, WATERMARK_MARGIN};
+use super::shape;
 use super::site::Site;
 use super::summary::DaySummary;
+use super::top::{self, Other};
 use crate::domain::report::freshness;
 use crate::store::{DaysBefore, Store, StoreError};
 
@@ -83,26 +85,84 @@ impl Fresh {
         ))
     }
 
+    /// Feature counts of the range: the most used (at most [`top::MAX_FEATURES`] ×
+    /// [`top::READ_MARGIN`] of the stored days, and the live days' capped lists), "(other)" rows
+    /// included; [`Fresh::features_top`] ranks them.
     pub async fn feature_counts(
         &self,
         store: &Store,
         range: &DateRange,
     ) -> Result<Vec<FeatureCount>, StoreError> {
-        let stored = store
-            .feature_counts(range, &self.stale, self.site.as_ref())
-            .await?;
-        Ok(merge_features(stored, &self.live))
+        Ok(self.features_read(store, range).await?.0)
     }
 
+    /// The `limit` most used features of the range, and what the list leaves out (uses).
+    pub async fn features_top(
+        &self,
+        store: &Store,
+        range: &DateRange,
+        limit: usize,
+    ) -> Result<(Vec<FeatureCount>, Other), StoreError> {
+        let (counts, total) = self.features_read(store, range).await?;
+        let mut listed: Vec<FeatureCount> = shape::features(counts)
+            .into_iter()
+            .filter(|f| f.name != top::OTHER)
+            .collect();
+        listed.truncate(limit);
+        let shown = listed.iter().map(|f| f.uses).sum();
+        Ok((listed, Other::of(total, shown)))
+    }
+
+    async fn features_read(
+        &self,
+        store: &Store,
+        range: &DateRange,
+    ) -> Result<(Vec<FeatureCount>, u64), StoreError> {
+        let limit = top::MAX_FEATURES as usize * top::READ_MARGIN;
+        let (stored, stored_uses) = store
+            .feature_counts(range, &self.stale, self.site.as_ref(), limit)
+            .await?;
+        let live_uses: u64 = self.live.iter().map(|d| d.row.feature_uses).sum();
+        Ok((merge_features(stored, &self.live), stored_uses + live_uses))
+    }
+
+    /// (dimension, value, sessions) of the range: per dimension the largest values of the
+    /// stored days and the live days' capped lists, "(other)" rows included.
     pub async fn client_counts(
         &self,
         store: &Store,
         range: &DateRange,
     ) -> Result<Vec<(String, String, u64)>, StoreError> {
-        let stored = store
-            .client_counts(range, &self.stale, self.site.as_ref())
+        Ok(self.clients_read(store, range).await?.0)
+    }
+
+    /// The breakdowns of the range, at most [`top::CLIENT_VALUES`] per dimension, shares of all
+    /// sessions, and what each leaves out.
+    pub async fn clients_top(
+        &self,
+        store: &Store,
+        range: &DateRange,
+    ) -> Result<(Clients, ClientsOther), StoreError> {
+        let (rows, totals) = self.clients_read(store, range).await?;
+        Ok(shape::clients_top(rows, &totals, top::CLIENT_VALUES))
+    }
+
+    async fn clients_read(
+        &self,
+        store: &Store,
+        range: &DateRange,
+    ) -> Result<(Vec<(String, String, u64)>, Vec<(String, u64)>), StoreError> {
+        let limit = top::CLIENT_VALUES * top::READ_MARGIN;
+        let (stored, mut totals) = store
+            .client_counts(range, &self.stale, self.site.as_ref(), limit)
             .await?;
-        Ok(merge_clients(stored, &self.live))
+        for (dimension, _, sessions) in self.live.iter().flat_map(|d| d.clients.iter()) {
+            match totals.iter_mut().find(|(d, _)| d == dimension) {
+                Some((_, total)) => *total += sessions,
+                None => totals.push((dimension.clone(), *sessions)),
+            }
+        }
+        Ok((merge_clients(stored, &self.live), totals))
     }
 }
 

@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 
 // The data of reports lives in the domain, where the stores may read it too; these paths stay for
 // the routes and the CLI.
-pub use crate::domain::report::{dates, errors, model, site, summary};
+pub use crate::domain::report::{dates, errors, model, site, summary, top};
 pub use retention::PurgeOutcome;
 pub use rollup::RollupOutcome;
 

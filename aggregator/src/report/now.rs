@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::model::{LiveNow, LiveSite, LiveSiteView, RecentRuns};
+use super::top::Other;
 
 /// Sessions count as "on the site" while their last batch is at most this many heartbeat
 /// periods old: one missed heartbeat (a slow network, a throttled tab) does not drop them.
@@ -49,6 +50,28 @@ pub fn view(sites: Vec<LiveSite>) -> LiveNow {
         ),
         sites: views,
     }
+}
+
+/// As [`view`], bounded: the `limit` sites with the most sessions; the totals are `totals`
+/// (every site, read apart) when given, else the listed sites' own; `Other` is the sessions of
+/// the sites not listed.
+pub fn view_top(sites: Vec<LiveSite>, totals: Option<LiveSite>, limit: usize) -> (LiveNow, Other) {
+    let mut now = view(sites);
+    now.sites.truncate(limit);
+    if let Some(t) = totals {
+        now.sessions = t.sessions;
+        now.programs_5m = RecentRuns {
+            runs: t.runs_5m,
+            errors: t.errors_5m,
+        };
+        now.programs_30m = RecentRuns {
+            runs: t.runs_30m,
+            errors: t.errors_30m,
+        };
+    }
+    let listed = now.sites.iter().map(|s| s.sessions).sum();
+    let other = Other::of(now.sessions, listed);
+    (now, other)
 }
 
 #[cfg(test)]
@@ -98,6 +121,27 @@ mod tests {
             .map(|s| (s.site.as_str(), s.sessions))
             .collect();
         assert_eq!(order, vec![("ide", 3), ("docs", 1), ("old", 0)]);
+    }
+
+    #[test]
+    fn a_bounded_view_lists_the_largest_sites_and_keeps_the_totals() {
+        let site = |name: &str, sessions| LiveSite {
+            sessions,
+            ..runs(name, 0, 0, 1, 0)
+        };
+        let totals = LiveSite {
+            sessions: 10,
+            ..runs("", 1, 0, 7, 2)
+        };
+        let (now, other) = view_top(
+            vec![site("a", 1), site("b", 5), site("c", 2)],
+            Some(totals),
+            2,
+        );
+        let listed: Vec<&str> = now.sites.iter().map(|s| s.site.as_str()).collect();
+        assert_eq!(listed, vec!["b", "c"]);
+        assert_eq!((now.sessions, now.programs_30m.runs), (10, 7));
+        assert_eq!((other.count, other.share), (3, 0.3));
     }
 
     #[test]

@@ -120,6 +120,42 @@ pub fn clients(rows: Vec<(String, String, u64)>) -> Clients {
     clients
 }
 
+/// As [`clients`], of a bounded read: per dimension its `limit` largest values (the "(other)"
+/// rows left out), shares of the dimension's `totals` (all its sessions), and what the list
+/// leaves out.
+pub fn clients_top(
+    rows: Vec<(String, String, u64)>,
+    totals: &[(String, u64)],
+    limit: usize,
+) -> (Clients, ClientsOther) {
+    let mut shaped = clients(
+        rows.into_iter()
+            .filter(|(_, value, _)| value != super::top::OTHER)
+            .collect(),
+    );
+    let mut other = ClientsOther::default();
+    for (dimension, list, left) in [
+        ("browser", &mut shaped.browsers, &mut other.browsers),
+        ("os", &mut shaped.os, &mut other.os),
+        ("device", &mut shaped.devices, &mut other.devices),
+    ] {
+        let total = totals
+            .iter()
+            .find(|(d, _)| d == dimension)
+            .map_or(0, |(_, n)| *n);
+        list.truncate(limit);
+        for c in list.iter_mut() {
+            c.share = if total == 0 {
+                0.0
+            } else {
+                round4(c.sessions as f64 / total as f64)
+            };
+        }
+        *left = super::top::Other::of(total, list.iter().map(|c| c.sessions).sum());
+    }
+    (shaped, other)
+}
+
 /// Success rate over runs whose outcome is known; percentiles from the buckets.
 pub fn programs(totals: &ProgramTotals) -> ProgramStats {
     let known = totals.runs - totals.unknown.min(totals.runs);

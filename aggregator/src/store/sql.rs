@@ -1,5 +1,6 @@
 //! SQL text both dialects take as it is, written once; each store keeps only what differs.
 
+pub mod bounded;
 pub mod events;
 pub mod expire;
 pub mod rollup;
@@ -87,21 +88,49 @@ pub fn except_dates(days: &[chrono::NaiveDate]) -> String {
     format!(" AND date NOT IN ({})", list.join(", "))
 }
 
-/// Open sessions per site with a batch from the second `?` to the third (now), whose minute is
-/// at least the first: `idx_open_sessions_minute` (end_time, last_seen_minute) narrows, the
-/// precise time decides.
-pub const LIVE_SESSIONS: &str = "SELECT site_id, COUNT(*) FROM ide_sessions \
-     WHERE end_time IS NULL AND last_seen_minute >= ? AND last_seen_at >= ? AND last_seen_at <= ? \
-     GROUP BY site_id";
+/// Where the live sessions are: open, with a batch from the second `?` to the third (now),
+/// whose minute is at least the first: `idx_open_sessions_minute` (end_time, last_seen_minute)
+/// narrows, the precise time decides.
+const LIVE_SESSIONS_WHERE: &str = "FROM ide_sessions \
+     WHERE end_time IS NULL AND last_seen_minute >= ? AND last_seen_at >= ? AND last_seen_at <= ?";
 
-/// Program runs per site from the third `?` (30 minutes ago) to the fourth (now): those since
-/// the first (5 minutes), their failures, all, all failures. Parameters: 5-minute cutoff twice,
-/// then the 30-minute cutoff and now.
-pub const LIVE_RUNS: &str = "SELECT s.site_id, COUNT(CASE WHEN p.timestamp >= ? THEN 1 END), \
+/// Open sessions per site (see [`LIVE_SESSIONS_WHERE`]), the sites with the most first, at most
+/// `limit`; of one site, or all.
+pub fn live_sessions(limit: usize, site: Option<&Site>) -> String {
+    format!(
+        "SELECT site_id, COUNT(*) {LIVE_SESSIONS_WHERE}{} GROUP BY site_id ORDER BY 2 DESC, 1 \
+         LIMIT {limit}",
+        Site::clause(site, "site_id")
+    )
+}
+
+/// Open sessions of every site (see [`LIVE_SESSIONS_WHERE`]).
+pub fn live_sessions_total() -> String {
+    format!("SELECT COUNT(*) {LIVE_SESSIONS_WHERE}")
+}
+
+/// Program runs from the third `?` (30 minutes ago) to the fourth (now): those since the first
+/// (5 minutes), their failures, all, all failures. Parameters: 5-minute cutoff twice, then the
+/// 30-minute cutoff and now.
+const LIVE_RUNS_COUNTS: &str = "COUNT(CASE WHEN p.timestamp >= ? THEN 1 END), \
      COUNT(CASE WHEN p.timestamp >= ? AND p.success = 0 THEN 1 END), COUNT(*), \
      COUNT(CASE WHEN p.success = 0 THEN 1 END) \
      FROM program_executions p JOIN ide_sessions s ON s.session_id = p.session_id \
-     WHERE p.timestamp >= ? AND p.timestamp <= ? GROUP BY s.site_id";
+     WHERE p.timestamp >= ? AND p.timestamp <= ?";
+
+/// Program runs per site ([`LIVE_RUNS_COUNTS`]), the sites with the most runs in 30 minutes
+/// first, at most `limit`; of one site, or all.
+pub fn live_runs(limit: usize, site: Option<&Site>) -> String {
+    format!(
+        "SELECT s.site_id, {LIVE_RUNS_COUNTS}{} GROUP BY s.site_id ORDER BY 4 DESC, 1 LIMIT {limit}",
+        Site::clause(site, "s.site_id")
+    )
+}
+
+/// Program runs of every site ([`LIVE_RUNS_COUNTS`]), under the site id ''.
+pub fn live_runs_total() -> String {
+    format!("SELECT '', {LIVE_RUNS_COUNTS}")
+}
 
 /// A range of days (`BETWEEN ? AND ?`) of a summary table (`daily_usage_summary` or
 /// `daily_site_usage`), with the ` AND site_id = ...` of a site read, in date order.
@@ -126,28 +155,10 @@ pub fn recent_sessions(site: Option<&Site>) -> String {
     )
 }
 
-/// Feature uses and sessions over the stored summaries of a range of days (`BETWEEN ? AND ?`),
-/// except `except`, of one site or all: name, uses, sessions. (The casts turn MySQL's DECIMAL
-/// sums into integers; SQLite's sums are integers already.)
-pub fn feature_counts(site: Option<&Site>, except: &[chrono::NaiveDate]) -> String {
-    let (_, features, _, only_site) = summary_tables(site);
-    format!(
-        "SELECT feature_name, CAST(SUM(uses) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED) \
-         FROM {features} WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY feature_name",
-        except_dates(except)
-    )
-}
-
-/// Sessions per client (dimension, value) over the stored summaries of a range of days, except
-/// `except`, of one site or all.
-pub fn client_counts(site: Option<&Site>, except: &[chrono::NaiveDate]) -> String {
-    let (_, _, clients, only_site) = summary_tables(site);
-    format!(
-        "SELECT dimension, value, CAST(SUM(sessions) AS UNSIGNED) FROM {clients} \
-         WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY dimension, value",
-        except_dates(except)
-    )
-}
+/// The site ids the summaries know, and those of the sessions that started from `?` on (not
+/// rolled up yet): what the gate on new sites (`http::sites`) starts from.
+pub const KNOWN_SITES: &str = "SELECT site_id FROM daily_site_usage GROUP BY site_id \
+     UNION SELECT site_id FROM ide_sessions WHERE start_time >= ? GROUP BY site_id";
 
 /// Whether any session started before `?`: an index lookup (`idx_start_time`) that tells the
 /// retention whether its delete of events by session has anything to do.

@@ -15,6 +15,7 @@ use crate::domain::report::model::{
 };
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
+use crate::domain::report::top;
 use crate::domain::session::minute_of;
 
 fn days(range: &DateRange) -> Vec<Param> {
@@ -112,44 +113,80 @@ impl Store {
         .await
     }
 
-    /// Feature counts over the stored summaries of the range's days, except `except`.
+    /// The `limit` most used features over the stored summaries of the range's days, except
+    /// `except` (the "(other)" rows left out), and the stored uses of every feature.
     pub async fn feature_counts(
         &self,
         range: &DateRange,
         except: &[NaiveDate],
         site: Option<&Site>,
-    ) -> Result<Vec<FeatureCount>, StoreError> {
-        let statement = sql::feature_counts(site, except);
+        limit: usize,
+    ) -> Result<(Vec<FeatureCount>, u64), StoreError> {
+        let statement = sql::bounded::feature_counts_top(site, except);
         let columns = &[Kind::Text, Kind::U64, Kind::U64];
-        self.read(statement, days(range), columns, |r| {
-            Ok(FeatureCount {
-                name: r.text()?,
-                uses: r.u64()?,
-                sessions: r.u64()?,
+        let mut params = days(range);
+        params.push(Param::Int(limit as i64));
+        let top = self
+            .read(statement, params, columns, |r| {
+                Ok(FeatureCount {
+                    name: r.text()?,
+                    uses: r.u64()?,
+                    sessions: r.u64()?,
+                })
             })
-        })
-        .await
+            .await?;
+        let total = self
+            .one_number(sql::bounded::feature_uses_total(site, except), days(range))
+            .await?;
+        Ok((top, total))
     }
 
-    /// (dimension, value, sessions) over the stored summaries of the range's days, except
-    /// `except`.
+    /// Per dimension, its `limit` largest (dimension, value, sessions) over the stored summaries
+    /// of the range's days, except `except`, and per dimension its stored sessions.
     pub async fn client_counts(
         &self,
         range: &DateRange,
         except: &[NaiveDate],
         site: Option<&Site>,
-    ) -> Result<Vec<(String, String, u64)>, StoreError> {
-        let statement = sql::client_counts(site, except);
-        let columns = &[Kind::Text, Kind::Text, Kind::U64];
-        self.read(statement, days(range), columns, |r| {
-            Ok((r.text()?, r.text()?, r.u64()?))
-        })
-        .await
+        limit: usize,
+    ) -> Result<(Vec<(String, String, u64)>, Vec<(String, u64)>), StoreError> {
+        let statement = sql::bounded::client_counts_top(site, except, limit);
+        let columns = &[Kind::Text, Kind::Text, Kind::U64, Kind::U64];
+        let rows = self
+            .read(statement, days(range), columns, |r| {
+                Ok((r.text()?, r.text()?, r.u64()?, r.u64()?))
+            })
+            .await?;
+        let mut totals: Vec<(String, u64)> = Vec::new();
+        for (dimension, _, _, total) in &rows {
+            if !totals.iter().any(|(d, _)| d == dimension) {
+                totals.push((dimension.clone(), *total));
+            }
+        }
+        let top = rows.into_iter().map(|(d, v, n, _)| (d, v, n)).collect();
+        Ok((top, totals))
+    }
+
+    /// The site ids the summaries know and those of sessions started since `day`.
+    pub async fn known_sites(&self, day: NaiveDate) -> Result<Vec<String>, StoreError> {
+        let since = vec![Param::Time(
+            day.and_hms_opt(0, 0, 0).expect("midnight exists"),
+        )];
+        self.read(sql::KNOWN_SITES.into(), since, &[Kind::Text], Cells::text)
+            .await
+    }
+
+    /// The single number a statement reads (a total).
+    async fn one_number(&self, sql: String, params: Vec<Param>) -> Result<u64, StoreError> {
+        let rows = self.read(sql, params, &[Kind::U64], Cells::u64).await?;
+        Ok(rows.into_iter().next().unwrap_or(0))
     }
 
     /// Per site: open sessions seen from `seen_since` to `now`, program runs and failed runs from
     /// `runs_5m` and from `runs_30m` to `now` (raw rows, recent times: indexed reads). Rows stamped
-    /// after `now` (another replica's clock ahead of this one's) are not counted.
+    /// after `now` (another replica's clock ahead of this one's) are not counted. Bounded: the
+    /// sites with the most sessions and those with the most runs, at most
+    /// [`top::LIVE_SITES`] × [`top::READ_MARGIN`] of each ([`Store::live_totals`] has the totals).
     pub async fn live_sites(
         &self,
         seen_since: NaiveDateTime,
@@ -157,36 +194,84 @@ impl Store {
         runs_30m: NaiveDateTime,
         now: NaiveDateTime,
     ) -> Result<Vec<LiveSite>, StoreError> {
+        self.live_sites_of([seen_since, runs_5m, runs_30m, now], None)
+            .await
+    }
+
+    /// As [`Store::live_sites`] (the same four times), of one site or all.
+    pub async fn live_sites_of(
+        &self,
+        times: [NaiveDateTime; 4],
+        site: Option<&Site>,
+    ) -> Result<Vec<LiveSite>, StoreError> {
+        let limit = top::LIVE_SITES * top::READ_MARGIN;
+        let (sessions, runs) = self.live_reads(times, Some((limit, site))).await?;
+        Ok(LiveSite::merge(sessions, runs))
+    }
+
+    /// As [`Store::live_sites`], every site together (site '').
+    pub async fn live_totals(
+        &self,
+        seen_since: NaiveDateTime,
+        runs_5m: NaiveDateTime,
+        runs_30m: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<LiveSite, StoreError> {
+        let (sessions, runs) = self
+            .live_reads([seen_since, runs_5m, runs_30m, now], None)
+            .await?;
+        let sessions = sessions.into_iter().map(|(_, n)| n).sum();
+        let runs = runs.into_iter().next().unwrap_or(LiveSite {
+            site: String::new(),
+            sessions: 0,
+            runs_5m: 0,
+            errors_5m: 0,
+            runs_30m: 0,
+            errors_30m: 0,
+        });
+        Ok(LiveSite { sessions, ..runs })
+    }
+
+    /// The live reads' two statements (sessions, runs) with their parameters: per site, the
+    /// `limit` largest, or (`None`) every site together under the site id ''.
+    async fn live_reads(
+        &self,
+        [seen_since, runs_5m, runs_30m, now]: [NaiveDateTime; 4],
+        per_site: Option<(usize, Option<&Site>)>,
+    ) -> Result<(Vec<(String, u64)>, Vec<LiveSite>), StoreError> {
         use Kind::{Text, U64};
         let seen = vec![
             Param::Int(minute_of(seen_since.and_utc())),
             Param::Time(seen_since),
             Param::Time(now),
         ];
-        let sessions = self
-            .read(sql::LIVE_SESSIONS.into(), seen, &[Text, U64], |r| {
-                Ok((r.text()?, r.u64()?))
-            })
-            .await?;
+        let (sessions, runs_sql) = match per_site {
+            None => {
+                let n = self.one_number(sql::live_sessions_total(), seen).await?;
+                (vec![(String::new(), n)], sql::live_runs_total())
+            }
+            Some((limit, site)) => {
+                let each = |r: &mut Cells| Ok((r.text()?, r.u64()?));
+                let sessions = self
+                    .read(sql::live_sessions(limit, site), seen, &[Text, U64], each)
+                    .await?;
+                (sessions, sql::live_runs(limit, site))
+            }
+        };
         let cutoffs = [runs_5m, runs_5m, runs_30m, now].map(Param::Time).to_vec();
         let runs = self
-            .read(
-                sql::LIVE_RUNS.into(),
-                cutoffs,
-                &[Text, U64, U64, U64, U64],
-                |r| {
-                    Ok(LiveSite {
-                        site: r.text()?,
-                        sessions: 0,
-                        runs_5m: r.u64()?,
-                        errors_5m: r.u64()?,
-                        runs_30m: r.u64()?,
-                        errors_30m: r.u64()?,
-                    })
-                },
-            )
+            .read(runs_sql, cutoffs, &[Text, U64, U64, U64, U64], |r| {
+                Ok(LiveSite {
+                    site: r.text()?,
+                    sessions: 0,
+                    runs_5m: r.u64()?,
+                    errors_5m: r.u64()?,
+                    runs_30m: r.u64()?,
+                    errors_30m: r.u64()?,
+                })
+            })
             .await?;
-        Ok(LiveSite::merge(sessions, runs))
+        Ok((sessions, runs))
     }
 
     /// The day summaries (V8) of one `read` of each of `days`, computed from the raw rows now with
@@ -243,36 +328,55 @@ impl Store {
         Ok(ProgramTotals { buckets, ..totals })
     }
 
-    /// Error tallies stored for the range's days, except `except` (one per day, site and group).
+    /// The `limit` most frequent error groups stored for the range's days, except `except`,
+    /// added up over days and sites, and the stored failed runs of every group.
     pub async fn stored_errors(
         &self,
         range: &DateRange,
         except: &[NaiveDate],
         site: Option<&Site>,
-    ) -> Result<Vec<ErrorTally>, StoreError> {
+        limit: usize,
+    ) -> Result<(Vec<ErrorTally>, u64), StoreError> {
         use Kind::{Text, Time, U64};
-        let statement = sql::events::stored_errors(except, site);
+        let statement = sql::bounded::stored_errors_top(except, site);
         let columns = &[Text, U64, U64, Time, Text];
-        self.read(statement, days(range), columns, sql::events::error_tally)
-            .await
+        let mut params = days(range);
+        params.push(Param::Int(limit as i64));
+        let top = self
+            .read(statement, params, columns, sql::events::error_tally)
+            .await?;
+        let total = self
+            .one_number(sql::bounded::stored_failed_runs(except, site), days(range))
+            .await?;
+        Ok((top, total))
     }
 
-    /// One feature's (data text, events) over the stored summaries of the range's days, except
-    /// `except`, one row per distinct text.
+    /// One feature's `limit` most frequent (data text, events) over the stored summaries of the
+    /// range's days, except `except`, and the feature's stored events with data.
     pub async fn stored_feature_data(
         &self,
         name: &str,
         range: &DateRange,
         except: &[NaiveDate],
         site: Option<&Site>,
-    ) -> Result<Vec<(String, u64)>, StoreError> {
-        let statement = sql::events::stored_feature_data(except, site);
+        limit: usize,
+    ) -> Result<(Vec<(String, u64)>, u64), StoreError> {
         let mut params = vec![Param::Text(name.into())];
         params.extend(days(range));
-        self.read(statement, params, &[Kind::Text, Kind::U64], |r| {
-            Ok((r.text()?, r.u64()?))
-        })
-        .await
+        let total = self
+            .one_number(
+                sql::bounded::feature_data_total(except, site),
+                params.clone(),
+            )
+            .await?;
+        params.push(Param::Int(limit as i64));
+        let statement = sql::bounded::feature_data_top(except, site);
+        let top = self
+            .read(statement, params, &[Kind::Text, Kind::U64], |r| {
+                Ok((r.text()?, r.u64()?))
+            })
+            .await?;
+        Ok((top, total))
     }
 }
 

@@ -7,6 +7,7 @@ mod helpers;
 mod adoption;
 mod adoption_both_stores;
 mod bad_input;
+mod bounded;
 mod check_config;
 mod client_files;
 mod consent_exemption;

@@ -63,6 +63,11 @@ impl Conn {
 
     /// GETs `path` with a bearer token and returns the status code (the body is read and dropped).
     pub async fn get(&mut self, path: &str, token: &str) -> std::io::Result<u16> {
+        Ok(self.get_sized(path, token).await?.0)
+    }
+
+    /// As [`Conn::get`], with the body's size in bytes.
+    pub async fn get_sized(&mut self, path: &str, token: &str) -> std::io::Result<(u16, usize)> {
         self.request.clear();
         self.request.extend_from_slice(
             format!(
@@ -71,10 +76,14 @@ impl Conn {
             .as_bytes(),
         );
         self.stream.write_all(&self.request).await?;
-        self.read_response().await
+        self.read_sized().await
     }
 
     async fn read_response(&mut self) -> std::io::Result<u16> {
+        Ok(self.read_sized().await?.0)
+    }
+
+    async fn read_sized(&mut self) -> std::io::Result<(u16, usize)> {
         self.buf.clear();
         let head_end = loop {
             if let Some(at) = find(&self.buf, b"\r\n\r\n") {
@@ -101,7 +110,7 @@ impl Conn {
                 return Err(std::io::Error::other("connection closed inside a body"));
             }
         }
-        Ok(status)
+        Ok((status, length))
     }
 
     async fn fill(&mut self) -> std::io::Result<usize> {

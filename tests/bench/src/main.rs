@@ -4,8 +4,9 @@
 //! `usage-bench bare-server PORT` is the bare server itself.
 //! h is the mixed load of normal and hostile clients against the edge's defaults; i the batched
 //! load through two replicas on a three-node Galera cluster against one standalone node; j the
-//! stats API over f's 1M sessions (seeding them itself without f).
-//! `--only abcdefghij` picks figures; BENCH_SECS sets the length of each timed run (default 10).
+//! stats API over f's 1M sessions (seeding them itself without f); m the memory and answer sizes
+//! of 24 parallel report reads of issue 23's hostile dataset.
+//! `--only abcdefghijm` picks figures; BENCH_SECS sets the length of each timed run (default 10).
 //! BENCH_METRICS_COMPARE=1 runs a and b once more with the aggregator's metrics off and prints
 //! "metrics on/off" (see `phases::metrics_off`).
 
@@ -21,6 +22,7 @@ mod mariadb;
 mod payload;
 mod phases;
 mod procs;
+mod read_memory;
 mod rollup;
 mod stats_routes;
 
@@ -46,14 +48,14 @@ async fn main() -> anyhow::Result<()> {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .cloned()
-        .unwrap_or_else(|| "abcdefghij".into());
+        .unwrap_or_else(|| "abcdefghijm".into());
     let secs: u64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10)
         .clamp(1, 60);
     let started = Instant::now();
-    if only.chars().any(|c| "abcdfhj".contains(c)) {
+    if only.chars().any(|c| "abcdfhjm".contains(c)) {
         mariadb_figures(&only, secs).await?;
     }
     if only.contains('e') {
@@ -69,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Figures a to d, f, h and j, against a throwaway MariaDB (stopped when they are done).
+/// Figures a to d, f, h, j and m, against a throwaway MariaDB (stopped when they are done).
 async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     let db = mariadb::ThrowawayMariaDb::start().await?;
     if mariadb::flush_log_at_commit() != 1 {
@@ -124,6 +126,9 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     }
     if only.contains('h') {
         hostile::figure(&db, secs).await?;
+    }
+    if only.contains('m') {
+        read_memory::figure(&db).await?;
     }
     Ok(())
 }

@@ -116,9 +116,20 @@ pub fn merge(tallies: impl IntoIterator<Item = ErrorTally>) -> Vec<ErrorTally> {
     groups.into_values().collect()
 }
 
+/// Tallies most frequent first (by runs, then sessions, then group): the order of [`rank`] and
+/// of the per-day cap, the same the SQL reads sort by.
+pub fn by_rank(mut tallies: Vec<ErrorTally>) -> Vec<ErrorTally> {
+    tallies.sort_by(|a, b| {
+        (b.runs, b.sessions)
+            .cmp(&(a.runs, a.sessions))
+            .then_with(|| a.group.cmp(&b.group))
+    });
+    tallies
+}
+
 /// The `limit` most frequent groups (by runs, then sessions, then name).
 pub fn rank(tallies: Vec<ErrorTally>, limit: usize) -> Vec<ErrorGroup> {
-    let mut out: Vec<ErrorGroup> = tallies
+    let mut out: Vec<ErrorGroup> = by_rank(tallies)
         .into_iter()
         .map(|t| ErrorGroup {
             error: t.group,
@@ -128,11 +139,6 @@ pub fn rank(tallies: Vec<ErrorTally>, limit: usize) -> Vec<ErrorGroup> {
             last_seen: t.last_seen,
         })
         .collect();
-    out.sort_by(|a, b| {
-        (b.runs, b.sessions)
-            .cmp(&(a.runs, a.sessions))
-            .then_with(|| a.error.cmp(&b.error))
-    });
     out.truncate(limit);
     out
 }

@@ -7,3 +7,4 @@ pub mod freshness;
 pub mod model;
 pub mod site;
 pub mod summary;
+pub mod top;

@@ -93,6 +93,14 @@ pub struct Clients {
     pub devices: Vec<ClientCount>,
 }
 
+/// What each client breakdown leaves out (sessions).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
+pub struct ClientsOther {
+    pub browsers: super::top::Other,
+    pub os: super::top::Other,
+    pub devices: super::top::Other,
+}
+
 /// Program runs of sessions started in a range (or on one day, of one site: a summary row).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProgramTotals {

@@ -11,6 +11,7 @@ pub mod day_pass;
 use chrono::NaiveDate;
 
 use super::model::{DailyRow, FeatureCount};
+use super::top;
 
 /// What a store reads in one pass over the sessions that started on a day.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,12 +76,13 @@ pub const UNKNOWN: &str = "Unknown";
 pub fn summarize(
     date: NaiveDate,
     tally: &DayTally,
-    mut features: Vec<FeatureCount>,
+    features: Vec<FeatureCount>,
     groups: &[ClientGroup],
 ) -> Option<DaySummary> {
     if tally.sessions == 0 {
         return None;
     }
+    let mut features = cap_features(features);
     features.sort_by(|a, b| a.name.cmp(&b.name));
     let row = DailyRow {
         date,
@@ -102,6 +104,24 @@ pub fn summarize(
     })
 }
 
+/// The [`top::FEATURES_PER_DAY`] most used features and one "(other)" with the uses (and the
+/// sessions, summed: a session may count once per folded feature) of the rest.
+fn cap_features(mut features: Vec<FeatureCount>) -> Vec<FeatureCount> {
+    features.sort_by(|a, b| {
+        (a.name == top::OTHER, b.uses, &a.name).cmp(&(b.name == top::OTHER, a.uses, &b.name))
+    });
+    let (mut kept, rest) = top::cap_with(features, top::FEATURES_PER_DAY, |a, b| FeatureCount {
+        name: top::OTHER.into(),
+        uses: a.uses + b.uses,
+        sessions: a.sessions + b.sessions,
+    });
+    kept.extend(rest.map(|f| FeatureCount {
+        name: top::OTHER.into(),
+        ..f
+    }));
+    kept
+}
+
 /// `sum / count` rounded half up (as SQL's ROUND(AVG(..)) on non-negative integers); 0 when
 /// nothing is known.
 pub fn rounded_average(sum: u64, count: u64) -> u64 {
@@ -112,7 +132,8 @@ pub fn rounded_average(sum: u64, count: u64) -> u64 {
 }
 
 /// Sessions per browser, per os and per device from the combinations; a missing value counts as
-/// [`UNKNOWN`].
+/// [`UNKNOWN`]. At most [`top::CLIENT_VALUES_PER_DAY`] values per dimension, the rest one
+/// "(other)" value. By dimension then value.
 pub fn client_counts(groups: &[ClientGroup]) -> Vec<(String, String, u64)> {
     let mut counts = std::collections::BTreeMap::<(&str, String), u64>::new();
     for group in groups {
@@ -125,10 +146,22 @@ pub fn client_counts(groups: &[ClientGroup]) -> Vec<(String, String, u64)> {
             *counts.entry((dimension, value)).or_default() += group.sessions;
         }
     }
-    counts
-        .into_iter()
-        .map(|((dimension, value), sessions)| (dimension.to_string(), value, sessions))
-        .collect()
+    let mut out = Vec::new();
+    for dimension in ["browser", "device", "os"] {
+        let mut values: Vec<(String, u64)> = counts
+            .iter()
+            .filter(|((d, _), _)| *d == dimension)
+            .map(|((_, v), n)| (v.clone(), *n))
+            .collect();
+        values.sort_by(|a, b| (b.1, &a.0).cmp(&(a.1, &b.0)));
+        let (mut kept, rest) = top::cap_with(values, top::CLIENT_VALUES_PER_DAY, |a, b| {
+            (top::OTHER.to_string(), a.1 + b.1)
+        });
+        kept.extend(rest.map(|(_, n)| (top::OTHER.to_string(), n)));
+        kept.sort();
+        out.extend(kept.into_iter().map(|(v, n)| (dimension.to_string(), v, n)));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -218,5 +251,34 @@ mod tests {
                 owned("os", "Windows", 1),
             ]
         );
+    }
+
+    #[test]
+    fn a_day_keeps_its_most_used_features_and_client_values_and_folds_the_rest() {
+        let features: Vec<FeatureCount> = (0..top::FEATURES_PER_DAY + 10)
+            .map(|i| FeatureCount {
+                name: format!("f{i:04}"),
+                uses: 1 + i as u64,
+                sessions: 1,
+            })
+            .collect();
+        let uses: u64 = features.iter().map(|f| f.uses).sum();
+        let capped = cap_features(features);
+        assert_eq!(capped.len(), top::FEATURES_PER_DAY + 1);
+        let other = capped.iter().find(|f| f.name == top::OTHER).unwrap();
+        assert_eq!((other.uses, other.sessions), (55, 10), "the ten least used");
+        assert_eq!(capped.iter().map(|f| f.uses).sum::<u64>(), uses);
+        let groups: Vec<ClientGroup> = (0..top::CLIENT_VALUES_PER_DAY + 4)
+            .map(|i| ClientGroup {
+                browser: Some(format!("B{i:03}")),
+                os: Some("Linux".into()),
+                device: Some("desktop".into()),
+                sessions: 1,
+            })
+            .collect();
+        let counts = client_counts(&groups);
+        let browsers: Vec<_> = counts.iter().filter(|(d, _, _)| d == "browser").collect();
+        assert_eq!(browsers.len(), top::CLIENT_VALUES_PER_DAY + 1);
+        assert!(browsers.iter().any(|(_, v, n)| v == top::OTHER && *n == 4));
     }
 }

@@ -8,9 +8,11 @@ use utoipa::ToSchema;
 use crate::report::dates::DateRange;
 use crate::report::feature_data::FeatureData;
 use crate::report::model::{
-    Clients, DailyPoint, ErrorGroup, FeatureCount, LiveNow, ProgramStats, RecentSession, Totals,
+    Clients, ClientsOther, DailyPoint, ErrorGroup, FeatureCount, LiveNow, ProgramStats,
+    RecentSession, Totals,
 };
 use crate::report::ReportSettings;
+use crate::report::top::Other;
 
 /// The days an answer covers, both included (UTC).
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -75,8 +77,10 @@ pub struct SessionsAnswer {
 pub struct FeaturesAnswer {
     #[serde(flatten)]
     pub span: Span,
-    /// Features by uses, most used first.
+    /// Features by uses, most used first: the `limit` most used.
     pub features: Vec<FeatureCount>,
+    /// The uses of the features not listed (and of the days' folded "(other)" rows).
+    pub other: Other,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,6 +97,8 @@ pub struct ClientsAnswer {
     pub span: Span,
     #[serde(flatten)]
     pub clients: Clients,
+    /// Per breakdown, the sessions of the values not listed.
+    pub other: ClientsOther,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,6 +110,8 @@ pub struct LiveAnswer {
     pub heartbeat_interval_secs: u64,
     /// Sessions seen since this time (two heartbeat intervals before `at`) are counted.
     pub seen_since: DateTime<Utc>,
+    /// The sessions of the sites not listed (`sites` lists the 20 with the most).
+    pub other: Other,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -114,6 +122,8 @@ pub struct ErrorsAnswer {
     pub failed_runs: u64,
     /// The most frequent groups.
     pub errors: Vec<ErrorGroup>,
+    /// The failed runs of the groups not listed.
+    pub other: Other,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -125,4 +135,6 @@ pub struct FeatureDataAnswer {
     pub truncated: bool,
     #[serde(flatten)]
     pub data: FeatureData,
+    /// The feature's events with data whose texts were not read (beyond the most frequent).
+    pub other: Other,
 }

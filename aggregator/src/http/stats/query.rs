@@ -78,6 +78,15 @@ pub struct ErrorsLimit {
     pub limit: Option<String>,
 }
 
+/// `?limit=` of `/features`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeaturesLimit {
+    /// Features answered at most, most used first (default 50); the rest is `other`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+}
+
 /// `?format=`, read by the export layer of every stats route (`export.rs`).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -6,7 +6,8 @@ use axum::Json;
 
 use super::answers::*;
 use super::query::{
-    ErrorsLimit, Export, FeatureName, PathOf, QueryOf, Range, SessionsLimit, SiteParam,
+    ErrorsLimit, Export, FeatureName, FeaturesLimit, PathOf, QueryOf, Range, SessionsLimit,
+    SiteParam,
 };
 use super::{StatsError, DEFAULT_DAYS, DEFAULT_SESSIONS, MAX_SESSIONS};
 use crate::http::openapi::StatsRefusals;
@@ -19,6 +20,7 @@ use crate::report::live::Fresh;
 use crate::report::now;
 use crate::report::shape;
 use crate::report::site::Site;
+use crate::report::top::{self, Other};
 
 fn range(app: &AppState, range: &Range) -> Result<DateRange, StatsError> {
     let today = app.clock.now().date_naive();
@@ -110,7 +112,7 @@ pub async fn sessions(
     get,
     path = "/features",
     tag = "stats",
-    params(Range, SiteParam, Export),
+    params(Range, SiteParam, FeaturesLimit, Export),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "features by uses, most used first",
@@ -122,13 +124,23 @@ pub async fn features(
     State(app): State<AppState>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
+    QueryOf(limit): QueryOf<FeaturesLimit>,
 ) -> Result<Json<FeaturesAnswer>, StatsError> {
     let range = range(&app, &span)?;
+    let limit = bounded(
+        "limit",
+        limit.limit.as_deref(),
+        top::DEFAULT_FEATURES,
+        top::MAX_FEATURES,
+    )?;
     let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
-    let features = shape::features(fresh.feature_counts(&app.store, &range).await?);
+    let (features, other) = fresh
+        .features_top(&app.store, &range, limit as usize)
+        .await?;
     Ok(Json(FeaturesAnswer {
         span: Span::from(&range),
         features,
+        other,
     }))
 }
 
@@ -178,10 +190,11 @@ pub async fn clients(
 ) -> Result<Json<ClientsAnswer>, StatsError> {
     let range = range(&app, &span)?;
     let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
-    let clients = shape::clients(fresh.client_counts(&app.store, &range).await?);
+    let (clients, other) = fresh.clients_top(&app.store, &range).await?;
     Ok(Json(ClientsAnswer {
         span: Span::from(&range),
         clients,
+        other,
     }))
 }
 
@@ -206,24 +219,28 @@ pub async fn live(
     let only = site(&only)?;
     let at = app.clock.now();
     let [seen, five, thirty] = now::cutoffs(at, app.heartbeat_interval);
-    let sites = app
-        .store
-        .live_sites(
-            seen.naive_utc(),
-            five.naive_utc(),
-            thirty.naive_utc(),
-            at.naive_utc(),
-        )
-        .await?;
+    let times = [seen, five, thirty, at].map(|t| t.naive_utc());
+    let sites = app.store.live_sites_of(times, only.as_ref()).await?;
     let sites = sites
         .into_iter()
         .filter(|s| only.as_ref().is_none_or(|o| o.as_str() == s.site))
         .collect();
+    let totals = match &only {
+        // One site's figures are its row: no other sites to leave out.
+        Some(_) => None,
+        None => Some(
+            app.store
+                .live_totals(times[0], times[1], times[2], times[3])
+                .await?,
+        ),
+    };
+    let (now, other) = now::view_top(sites, totals, top::LIVE_SITES);
     Ok(Json(LiveAnswer {
-        now: now::view(sites),
+        now,
         at,
         heartbeat_interval_secs: app.heartbeat_interval.as_secs(),
         seen_since: seen,
+        other,
     }))
 }
 
@@ -252,12 +269,15 @@ pub async fn errors(
 ) -> Result<Json<ErrorsAnswer>, StatsError> {
     let range = range(&app, &span)?;
     let limit = bounded("limit", limit.limit.as_deref(), 20, MAX_ERRORS)?;
-    let tallies = fresh_events::errors(&app.store, &range, site(&only)?.as_ref()).await?;
-    let failed_runs: u64 = tallies.iter().map(|t| t.runs).sum();
+    let (tallies, failed_runs) =
+        fresh_events::errors_bounded(&app.store, &range, site(&only)?.as_ref()).await?;
+    let errors = errors::rank(tallies, limit as usize);
+    let other = Other::of(failed_runs, errors.iter().map(|e| e.runs).sum());
     Ok(Json(ErrorsAnswer {
         span: Span::from(&range),
         failed_runs,
-        errors: errors::rank(tallies, limit as usize),
+        errors,
+        other,
     }))
 }
 
@@ -314,12 +334,20 @@ pub async fn feature_data(
     let range = range(&app, &span)?;
     let limit = feature_data::MAX_DISTINCT;
     let only = site(&only)?;
-    let rows = fresh_events::feature_data(&app.store, &name, &range, only.as_ref(), limit as usize)
-        .await?;
+    let (rows, events) = fresh_events::feature_data_bounded(
+        &app.store,
+        &name,
+        &range,
+        only.as_ref(),
+        limit as usize,
+    )
+    .await?;
+    let read: u64 = rows.iter().map(|(_, n)| n).sum();
     Ok(Json(FeatureDataAnswer {
         span: Span::from(&range),
-        truncated: rows.len() as u32 >= limit,
+        truncated: rows.len() as u32 >= limit || read < events,
         data: feature_data::summarize(&rows),
         feature: name,
+        other: Other::of(events, read),
     }))
 }

@@ -8,9 +8,9 @@ use sha2::{Digest, Sha256};
 
 use super::rollup::{Cell, TableRows};
 use crate::domain::report::errors::ErrorTally;
-use crate::domain::report::model::ErrorRuns;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::{DayEvents, RunTimeRow};
+use crate::domain::report::top::{self, OTHER_KEY};
 use crate::store::reads::{Cells, Kind, Param};
 use crate::store::StoreError;
 
@@ -67,21 +67,32 @@ impl DayRead<'_> {
                 columns: &[Text, U64, U64, U64, U64, U64],
             },
             DayRead::Errors => Read {
-                sql: format!(
-                    "SELECT s.site_id, COALESCE(e.error_message, ''), e.session_id, COUNT(*), \
-                     MAX(e.timestamp) {} AND e.success = 0 \
-                     GROUP BY s.site_id, COALESCE(e.error_message, ''), e.session_id",
-                    of_sessions("program_executions e", site, hint)
+                sql: super::bounded::day_errors(
+                    &of_sessions("program_executions e", site, hint),
+                    !hint.is_empty(),
                 ),
-                columns: &[Text, Text, Text, U64, Time],
+                columns: &[Text, U64, Text, U64, U64, Time, Text],
             },
+            // Per site and feature, its most frequent texts and one remainder row.
             DayRead::FeatureData(name) => Read {
                 sql: format!(
-                    "SELECT s.site_id, e.feature_name, CAST(e.feature_data AS CHAR), COUNT(*) {}{} \
+                    "WITH t AS (SELECT s.site_id AS site, e.feature_name AS name, \
+                     CAST(e.feature_data AS CHAR) AS txt, COUNT(*) AS events {}{} \
                      AND e.feature_data IS NOT NULL \
-                     GROUP BY s.site_id, e.feature_name, CAST(e.feature_data AS CHAR)",
+                     GROUP BY s.site_id, e.feature_name, CAST(e.feature_data AS CHAR)), \
+                     r AS (SELECT site, name, txt, events, ROW_NUMBER() OVER \
+                     (PARTITION BY site, name ORDER BY events DESC, txt) AS n FROM t) \
+                     SELECT site, name, txt, events FROM r WHERE n <= {cap} \
+                     UNION ALL SELECT site, name, '{other}', CAST(SUM(events) AS UNSIGNED) \
+                     FROM r WHERE n > {cap} GROUP BY site, name",
                     of_sessions("feature_usage e", site, hint),
-                    if name.is_some() { " AND e.feature_name = ?" } else { "" }
+                    if name.is_some() {
+                        " AND e.feature_name = ?"
+                    } else {
+                        ""
+                    },
+                    cap = top::DATA_TEXTS_PER_DAY,
+                    other = top::OTHER,
                 ),
                 columns: &[Text, Text, Text, U64],
             },
@@ -107,7 +118,6 @@ impl DayRead<'_> {
         day: &mut DayEvents,
         rows: Vec<Vec<crate::store::Cell>>,
     ) -> Result<(), StoreError> {
-        let mut failed = Vec::new();
         for row in rows {
             let r = &mut Cells(row.into_iter());
             match self {
@@ -122,23 +132,18 @@ impl DayRead<'_> {
                     };
                     day.add_runs(&site, row);
                 }
-                DayRead::Errors => failed.push((
-                    r.text()?,
-                    ErrorRuns {
-                        message: r.text()?,
-                        session_id: r.text()?,
-                        runs: r.u64()?,
-                        last_seen: r.time()?.and_utc(),
-                    },
-                )),
+                DayRead::Errors => {
+                    let site = r.text()?;
+                    let remainder = r.u64()? == 1;
+                    let tally = error_tally_of_day(r)?;
+                    day.add_error_tally(&site, tally, remainder);
+                }
                 DayRead::FeatureData(_) => {
                     day.add_feature_data(&r.text()?, r.text()?, r.text()?, r.u64()?)
                 }
             }
         }
-        if self == DayRead::Errors {
-            day.set_errors(failed);
-        }
+        day.cap();
         Ok(())
     }
 }
@@ -201,11 +206,19 @@ pub fn event_rows(date: NaiveDate, day: &DayEvents) -> Vec<TableRows> {
         }
     }
     let mut errors = Vec::new();
-    for (site, tallies) in &day.errors {
-        for t in tallies {
+    let remainders = day
+        .errors_other
+        .iter()
+        .map(|(site, t)| (site, t, OTHER_KEY.to_string()));
+    let tallies = day
+        .errors
+        .iter()
+        .flat_map(|(site, ts)| ts.iter().map(move |t| (site, t, key_of(&t.group))));
+    for (site, t, group_key) in tallies.chain(remainders) {
+        {
             let mut row = key(site);
             row.extend([
-                Cell::Text(key_of(&t.group)),
+                Cell::Text(group_key),
                 Cell::Text(t.group.clone()),
                 Cell::Number(t.runs),
                 Cell::Number(t.sessions),
@@ -287,25 +300,20 @@ pub fn stored_run_times(except: &[NaiveDate], site: Option<&Site>) -> String {
     )
 }
 
-/// As [`stored_programs`]: every stored error tally (group, runs, sessions, last seen, example).
-pub fn stored_errors(except: &[NaiveDate], site: Option<&Site>) -> String {
-    format!(
-        "SELECT error_group, runs, sessions, last_seen, example FROM daily_site_errors WHERE {}",
-        stored_days(except, site)
-    )
+/// An error tally as the day's read gives it (after its site and remainder flag): the example
+/// cut to [`EXAMPLE_CHARS`](crate::domain::report::errors::EXAMPLE_CHARS) here, where Rust counts
+/// characters the same way on both stores.
+fn error_tally_of_day(r: &mut Cells) -> Result<ErrorTally, StoreError> {
+    let mut t = error_tally(r)?;
+    t.example = t
+        .example
+        .chars()
+        .take(crate::domain::report::errors::EXAMPLE_CHARS)
+        .collect();
+    Ok(t)
 }
 
-/// One feature's stored data texts with their events (parameters: name, then the range), one
-/// row per distinct text (grouped by its key: MySQL compares only a prefix of long texts).
-pub fn stored_feature_data(except: &[NaiveDate], site: Option<&Site>) -> String {
-    format!(
-        "SELECT MIN(feature_data), CAST(SUM(events) AS UNSIGNED) FROM daily_site_feature_data \
-         WHERE feature_name = ? AND {} GROUP BY data_key",
-        stored_days(except, site)
-    )
-}
-
-/// An error tally as [`stored_errors`] reads it.
+/// An error tally as the stored errors' read (`bounded::stored_errors_top`) gives it.
 pub fn error_tally(r: &mut Cells) -> Result<ErrorTally, StoreError> {
     Ok(ErrorTally {
         group: r.text()?,
@@ -319,6 +327,7 @@ pub fn error_tally(r: &mut Cells) -> Result<ErrorTally, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::report::model::ErrorRuns;
     use chrono::NaiveDateTime;
 
     fn at(date: NaiveDate) -> NaiveDateTime {

@@ -153,7 +153,26 @@ fn connect(path: &Path) -> Result<Connection, String> {
     }
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
         .map_err(|e| e.to_string())?;
+    register_functions(&conn).map_err(|e| e.to_string())?;
     Ok(conn)
+}
+
+/// `error_group(message)`: the errors report's grouping (`domain::report::errors::group_of`),
+/// so that a day's failed runs are grouped and ranked in SQL (`store::sql::bounded`) as MariaDB
+/// does with `REGEXP_REPLACE`, which SQLite lacks.
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "error_group",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let message: Option<String> = ctx.get(0)?;
+            Ok(crate::domain::report::errors::group_of(
+                message.as_deref().unwrap_or(""),
+            ))
+        },
+    )
 }
 
 #[async_trait]

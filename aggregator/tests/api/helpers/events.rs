@@ -54,6 +54,11 @@ impl SessionScript {
         )
     }
 
+    /// A feature event with `data` as its data.
+    pub fn feature_with(&mut self, t_s: f64, name: &str, data: Value) -> Value {
+        self.event(t_s, "feature", json!({"name": name, "data": data}))
+    }
+
     pub fn end(&mut self, t_s: f64) -> Value {
         self.event(t_s, "end", json!({}))
     }

@@ -1,0 +1,167 @@
+//! The bounded reads, written once for both stores: grouping, ordering and limits happen in SQL,
+//! so a report request never reads more rows than its answer's top N (plus a margin) and its
+//! totals (`domain::report::top`). Window functions (`ROW_NUMBER`, `FIRST_VALUE`) are in both
+//! MariaDB (10.2+) and SQLite (3.25+).
+
+use crate::domain::report::site::Site;
+use crate::domain::report::top::{ERROR_GROUPS_PER_DAY, OTHER, OTHER_KEY};
+
+/// The error group of `msg` in SQL: `domain::report::errors::group_of` (whitespace runs to one
+/// space, trimmed, digit runs to `#`, cut to 200 characters, `(no message)` when empty). SQLite
+/// calls the Rust function itself (registered on every connection); MariaDB spells it with
+/// `REGEXP_REPLACE`, compared byte by byte as the Rust one does (its `[[:space:]]` is ASCII
+/// whitespace only, where Rust's also counts Unicode spaces: the only difference).
+pub fn error_group(msg: &str, mysql: bool) -> String {
+    if mysql {
+        format!(
+            "COALESCE(NULLIF(LEFT(REGEXP_REPLACE(TRIM(REGEXP_REPLACE({msg}, '[[:space:]]+', ' ')), \
+             '[0-9]+', '#'), 200), ''), '(no message)') COLLATE utf8mb4_bin"
+        )
+    } else {
+        format!("error_group({msg})")
+    }
+}
+
+/// A day's failed runs grouped per site and error group, the [`ERROR_GROUPS_PER_DAY`] most
+/// frequent of each site (by runs, sessions, group), then one remainder row per site: site, is
+/// remainder (0/1), group, runs, sessions, last seen, example (the latest run's message; on a
+/// tie, the first in text order). `from` is the join of the day's events with their sessions
+/// (`FROM ... WHERE ...`).
+pub fn day_errors(from: &str, mysql: bool) -> String {
+    let cap = ERROR_GROUPS_PER_DAY;
+    format!(
+        "WITH f AS (SELECT s.site_id AS site, {grp} AS grp, COALESCE(e.error_message, '') AS msg, \
+         e.session_id AS sid, e.timestamp AS ts {from} AND e.success = 0), \
+         x AS (SELECT site, grp, sid, ts, \
+         FIRST_VALUE(msg) OVER (PARTITION BY site, grp ORDER BY ts DESC, msg) AS example FROM f), \
+         g AS (SELECT site, grp, COUNT(*) AS runs, COUNT(DISTINCT sid) AS sessions, \
+         MAX(ts) AS last_seen, MIN(example) AS example FROM x GROUP BY site, grp), \
+         r AS (SELECT site, grp, runs, sessions, last_seen, example, \
+         ROW_NUMBER() OVER (PARTITION BY site ORDER BY runs DESC, sessions DESC, grp) AS n FROM g) \
+         SELECT site, 0, grp, runs, sessions, last_seen, example FROM r WHERE n <= {cap} \
+         UNION ALL SELECT site, 1, '', CAST(SUM(runs) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED), \
+         MAX(last_seen), '' FROM r WHERE n > {cap} GROUP BY site",
+        grp = error_group("COALESCE(e.error_message, '')", mysql),
+    )
+}
+
+/// `WHERE` of a stored read: the range (`BETWEEN ? AND ?`), less `except`, of one site or all.
+fn stored(except: &[chrono::NaiveDate], site: Option<&Site>) -> String {
+    format!(
+        "date BETWEEN ? AND ?{}{}",
+        super::except_dates(except),
+        Site::clause(site, "site_id")
+    )
+}
+
+/// The `?` most frequent stored error groups of a range (parameters: the range, then the
+/// limit), the remainder rows left out: group, runs, sessions, last seen, example of the latest.
+/// (The window's alias is not `example`: MariaDB would read the column of its `ORDER BY` as the
+/// window itself.)
+pub fn stored_errors_top(except: &[chrono::NaiveDate], site: Option<&Site>) -> String {
+    format!(
+        "SELECT MIN(error_group), CAST(SUM(runs) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED), \
+         MAX(last_seen), MIN(latest) FROM (SELECT error_group, group_key, runs, sessions, \
+         last_seen, FIRST_VALUE(example) OVER (PARTITION BY group_key \
+         ORDER BY last_seen DESC, example) AS latest FROM daily_site_errors \
+         WHERE {} AND group_key <> '{OTHER_KEY}') t \
+         GROUP BY group_key ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
+        stored(except, site)
+    )
+}
+
+/// The stored failed runs of a range, every group and remainder included.
+pub fn stored_failed_runs(except: &[chrono::NaiveDate], site: Option<&Site>) -> String {
+    format!(
+        "SELECT CAST(COALESCE(SUM(runs), 0) AS UNSIGNED) FROM daily_site_errors WHERE {}",
+        stored(except, site)
+    )
+}
+
+/// The `?` most used stored features of a range (parameters: the range, then the limit), the
+/// remainder rows left out: name, uses, sessions.
+pub fn feature_counts_top(site: Option<&Site>, except: &[chrono::NaiveDate]) -> String {
+    let (_, features, _, only_site) = super::summary_tables(site);
+    format!(
+        "SELECT feature_name, CAST(SUM(uses) AS UNSIGNED), CAST(SUM(sessions) AS UNSIGNED) \
+         FROM {features} WHERE date BETWEEN ? AND ?{}{only_site} AND feature_name <> '{OTHER}' \
+         GROUP BY feature_name ORDER BY 2 DESC, 1 LIMIT ?",
+        super::except_dates(except)
+    )
+}
+
+/// The stored feature uses of a range, the remainder rows included.
+pub fn feature_uses_total(site: Option<&Site>, except: &[chrono::NaiveDate]) -> String {
+    let (_, features, _, only_site) = super::summary_tables(site);
+    format!(
+        "SELECT CAST(COALESCE(SUM(uses), 0) AS UNSIGNED) FROM {features} \
+         WHERE date BETWEEN ? AND ?{}{only_site}",
+        super::except_dates(except)
+    )
+}
+
+/// Per client dimension, its `limit` largest values over the stored days of a range and the
+/// dimension's total: dimension, value, sessions, total (the remainder rows rank like any
+/// value; the caller leaves them out of what it lists).
+pub fn client_counts_top(
+    site: Option<&Site>,
+    except: &[chrono::NaiveDate],
+    limit: usize,
+) -> String {
+    let (_, _, clients, only_site) = super::summary_tables(site);
+    format!(
+        "SELECT dimension, value, n, total FROM (SELECT dimension, value, \
+         CAST(SUM(sessions) AS UNSIGNED) AS n, \
+         CAST(SUM(SUM(sessions)) OVER (PARTITION BY dimension) AS UNSIGNED) AS total, \
+         ROW_NUMBER() OVER (PARTITION BY dimension ORDER BY SUM(sessions) DESC, value) AS r \
+         FROM {clients} WHERE date BETWEEN ? AND ?{}{only_site} GROUP BY dimension, value) t \
+         WHERE r <= {limit}",
+        super::except_dates(except)
+    )
+}
+
+/// One feature's `?` most frequent stored data texts (parameters: name, the range, the limit),
+/// the remainder rows left out.
+pub fn feature_data_top(except: &[chrono::NaiveDate], site: Option<&Site>) -> String {
+    format!(
+        "SELECT MIN(feature_data), CAST(SUM(events) AS UNSIGNED) FROM daily_site_feature_data \
+         WHERE feature_name = ? AND {} AND feature_data <> '{OTHER}' GROUP BY data_key \
+         ORDER BY 2 DESC, 1 LIMIT ?",
+        stored(except, site)
+    )
+}
+
+/// One feature's stored data events of a range (parameters: name, the range), all texts.
+pub fn feature_data_total(except: &[chrono::NaiveDate], site: Option<&Site>) -> String {
+    format!(
+        "SELECT CAST(COALESCE(SUM(events), 0) AS UNSIGNED) FROM daily_site_feature_data \
+         WHERE feature_name = ? AND {}",
+        stored(except, site)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_day_read_caps_each_site_and_adds_one_remainder_row() {
+        let sql = day_errors("FROM program_executions e WHERE 1 = 1", false);
+        assert!(sql.contains(&format!("WHERE n <= {ERROR_GROUPS_PER_DAY}")));
+        assert!(sql.contains("error_group(COALESCE(e.error_message, ''))"));
+        assert!(day_errors("FROM x e WHERE 1 = 1", true).contains("REGEXP_REPLACE"));
+    }
+
+    #[test]
+    fn stored_tops_leave_the_remainder_rows_out_and_end_in_a_limit() {
+        for sql in [
+            stored_errors_top(&[], None),
+            feature_counts_top(None, &[]),
+            feature_data_top(&[], None),
+        ] {
+            assert!(sql.contains("'(other)'"), "{sql}");
+            assert!(sql.ends_with("LIMIT ?"), "{sql}");
+        }
+        assert!(!stored_failed_runs(&[], None).contains("(other)"));
+    }
+}
