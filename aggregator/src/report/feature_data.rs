@@ -131,6 +131,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_expired_feature_data_is_an_object_the_drill_down_counts() {
+        use crate::store::{EXPIRED, EXPIRED_DATA};
+        let shown = summarize(&[(EXPIRED_DATA.into(), 5)]);
+        assert_eq!((shown.events, shown.keys[0].key.as_str()), (5, EXPIRED));
+    }
+
+    #[test]
     fn keys_and_values_are_counted_by_events() {
         let rows = vec![
             (r#"{"source": "toolbar", "lines": 10}"#.to_string(), 3),

@@ -27,6 +27,7 @@ pub use failure::{Failure, Phase};
 pub use model::{AdoptionRewrite, AdoptionRow};
 pub use reads::{Cell, Kind, Param, Reads};
 pub use sql::events::DayRead;
+pub use sql::expire::{EXPIRED, EXPIRED_DATA};
 
 use crate::domain::flush::{EventCounts, Flush};
 

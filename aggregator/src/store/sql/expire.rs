@@ -211,12 +211,6 @@ mod tests {
     }
 
     #[test]
-    fn the_expired_feature_data_is_an_object_the_drill_down_counts() {
-        let shown = crate::report::feature_data::summarize(&[(EXPIRED_DATA.into(), 5)]);
-        assert_eq!((shown.events, shown.keys[0].key.as_str()), (5, EXPIRED));
-    }
-
-    #[test]
     fn a_row_of_the_wrong_shape_is_an_error_not_a_panic() {
         let groups = vec![vec![Read::Text("ide".into())]];
         assert!(TextFold::FeatureData.fold(groups).is_err());
