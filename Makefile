@@ -34,11 +34,12 @@ run:
 	USAGE_CLIENT_DIR=$${USAGE_CLIENT_DIR:-$(PREBUILT_CLIENT)} \
 	USAGE_LISTEN=$(DEMO_LISTEN) cargo run -q $(RUN_CARGO_FLAGS) -p usage-aggregator -- serve
 
-## tools: install the wasm tools, browsers, NiceGUI, schemathesis, Galera and nginx, and start MariaDB (what `make test` needs)
+## tools: install the wasm tools, browsers, NiceGUI, schemathesis, the MCP client, Galera and nginx, and start MariaDB (what `make test` needs)
 tools:
 	bash scripts/install-wasm-tools.sh
 	bash scripts/install-nicegui.sh
 	bash scripts/install-schemathesis.sh
+	bash scripts/install-mcp-client.sh
 	bash scripts/install-scale-out.sh
 	bash scripts/ensure-mariadb.sh
 	bash scripts/install-prometheus.sh

@@ -73,6 +73,10 @@ pub struct Config {
     pub retention_days: u32,
     /// Bearer token of the stats API and dashboard; without it they answer 503.
     pub admin_token: Option<Secret>,
+    /// A token of the MCP server's own (`usage-aggregator mcp`), which opens only its read-only
+    /// report tools, never the stats API; the admin token opens them too. Without either, the MCP
+    /// server refuses to start.
+    pub mcp_token: Option<Secret>,
     /// Served at `/`: the demo IDE page and the dashboard.
     pub static_dir: PathBuf,
     /// Served at `/usage/`: the built browser client.
@@ -118,6 +122,7 @@ impl Default for Config {
             rollup_window_days: 3,
             retention_days: 395,
             admin_token: None,
+            mcp_token: None,
             static_dir: PathBuf::from("www"),
             client_dir: PathBuf::from("wasm-client/dist"),
             log_format: LogFormat::Text,
@@ -211,9 +216,15 @@ impl Config {
                 self.retention_days, self.rollup_window_days
             ));
         }
-        if let Some(token) = &self.admin_token {
-            if token.expose().trim().len() < MIN_ADMIN_TOKEN_LEN {
-                errors.push(format!("admin_token (USAGE_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
+        for (name, token) in [
+            ("admin_token (USAGE_ADMIN_TOKEN)", &self.admin_token),
+            ("mcp_token (USAGE_MCP_TOKEN)", &self.mcp_token),
+        ] {
+            if token
+                .as_ref()
+                .is_some_and(|t| t.expose().trim().len() < MIN_ADMIN_TOKEN_LEN)
+            {
+                errors.push(format!("{name} must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
             }
         }
         match errors.is_empty() {

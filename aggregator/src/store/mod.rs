@@ -351,6 +351,32 @@ impl Store {
         }
     }
 
+    /// Opens the store `target` names for reading only, never migrating it (the MCP server):
+    /// SQLite's file must exist and is opened read-only, MySQL's sessions are read-only. A
+    /// database whose schema is older than this build's is refused (newer is read, as `serve`
+    /// would).
+    pub async fn open_read_only(target: &Target) -> Result<Store, StoreError> {
+        let url = target
+            .url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        let store = match url {
+            None => Store(Arc::new(
+                sqlite::SqliteStore::open_read_only(DEFAULT_SQLITE_PATH).await?,
+            )),
+            Some(url) if url.starts_with("mysql://") => Store(Arc::new(
+                mysql::MySqlStore::connect_read_only(url, target.ssl_ca.as_deref()).await?,
+            )),
+            Some(url) => match sqlite::path_of(url) {
+                Some(path) => Store(Arc::new(sqlite::SqliteStore::open_read_only(path).await?)),
+                None => return Self::open(target).await,
+            },
+        };
+        store.readiness().await.map_err(StoreError::Setup)?;
+        Ok(store)
+    }
+
     async fn sqlite(path: &str) -> Result<Store, StoreError> {
         Ok(Store(Arc::new(sqlite::SqliteStore::open(path).await?)))
     }

@@ -19,6 +19,7 @@ mod incremental_rollup;
 mod isolation;
 mod live_days;
 mod live_now;
+mod mcp;
 mod metrics;
 mod openapi;
 mod outage;

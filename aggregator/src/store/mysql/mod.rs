@@ -23,6 +23,12 @@ mod embedded {
     refinery::embed_migrations!("../sql/mysql");
 }
 
+#[derive(Clone, Copy)]
+enum Access {
+    ReadWrite,
+    ReadOnly,
+}
+
 pub struct MySqlStore {
     pool: Pool,
     /// The writer's connections, kept from one flush to the next (see `ingest`).
@@ -34,6 +40,23 @@ impl MySqlStore {
     /// With `ssl_ca`, TLS is required and the server's certificate must be signed by that CA
     /// (and name the host, unless the URL says `verify_identity=false`).
     pub async fn connect(url: &str, ssl_ca: Option<&Path>) -> Result<MySqlStore, StoreError> {
+        Self::connect_as(url, ssl_ca, Access::ReadWrite).await
+    }
+
+    /// As [`MySqlStore::connect`], every connection's transactions read-only (the MCP server):
+    /// the server refuses any change this process would make (error 1792), whatever it runs.
+    pub async fn connect_read_only(
+        url: &str,
+        ssl_ca: Option<&Path>,
+    ) -> Result<MySqlStore, StoreError> {
+        Self::connect_as(url, ssl_ca, Access::ReadOnly).await
+    }
+
+    async fn connect_as(
+        url: &str,
+        ssl_ca: Option<&Path>,
+        access: Access,
+    ) -> Result<MySqlStore, StoreError> {
         // rustls picks its crypto provider from its features, and panics at the first TLS
         // connection when more than one is compiled in: a build that unifies features with a
         // crate wanting aws-lc-rs (the e2e tests' WebDriver client does) has both. Naming ring,
@@ -61,6 +84,10 @@ impl MySqlStore {
             .ssl_opts(tls)
             .pool_opts(PoolOpts::default().with_constraints(constraints))
             .tcp_keepalive(Some(Duration::from_secs(10)));
+        let opts = match access {
+            Access::ReadWrite => opts,
+            Access::ReadOnly => opts.init(vec!["SET SESSION TRANSACTION READ ONLY"]),
+        };
         let store = MySqlStore {
             pool: Pool::new(opts),
             writer_conns: WriterConns::default(),
