@@ -300,16 +300,25 @@ async fn a_missing_or_wrong_token_is_refused(kind: StoreKind) {
             "no token is shown: {output}"
         );
     }
-    // Either configured token admits; stdin is closed at once, so the session ends cleanly.
+    // Either configured token admits: the server gets as far as serving (its stdin is closed at
+    // once, so the session ends there, before any client initialized it).
     for env in [
-        [configured[0], ("USAGE_MCP_CLIENT_TOKEN", MCP_TOKEN)],
+        [
+            configured[0],
+            ("USAGE_MCP_CLIENT_TOKEN", MCP_TOKEN),
+            ("USAGE_LOG", "info"),
+        ],
         [
             ("USAGE_ADMIN_TOKEN", TOKEN),
             ("USAGE_MCP_CLIENT_TOKEN", TOKEN),
+            ("USAGE_LOG", "info"),
         ],
     ] {
-        let (ok, output) = run_command(&db, &["mcp"], &env);
-        assert!(ok, "{env:?}: {output}");
+        let (_, output) = run_command(&db, &["mcp"], &env);
+        assert!(
+            output.contains("MCP server: serving on stdio"),
+            "{env:?}: {output}"
+        );
     }
 }
 

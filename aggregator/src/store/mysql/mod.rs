@@ -86,7 +86,9 @@ impl MySqlStore {
             .tcp_keepalive(Some(Duration::from_secs(10)));
         let opts = match access {
             Access::ReadWrite => opts,
-            Access::ReadOnly => opts.init(vec!["SET SESSION TRANSACTION READ ONLY"]),
+            // `setup`, not `init`: the pool resets a connection it takes back, which resets its
+            // session's access mode too; setup statements run again after each reset.
+            Access::ReadOnly => opts.setup(vec!["SET SESSION TRANSACTION READ ONLY"]),
         };
         let store = MySqlStore {
             pool: Pool::new(opts),
