@@ -17,16 +17,10 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
 
 use self::ingest::WriterConns;
-use super::{schema_is_current, Lifecycle, StoreError};
+use super::{schema_is_current, Access, Lifecycle, StoreError};
 
 mod embedded {
     refinery::embed_migrations!("../sql/mysql");
-}
-
-#[derive(Clone, Copy)]
-enum Access {
-    ReadWrite,
-    ReadOnly,
 }
 
 pub struct MySqlStore {
@@ -43,16 +37,10 @@ impl MySqlStore {
         Self::connect_as(url, ssl_ca, Access::ReadWrite).await
     }
 
-    /// As [`MySqlStore::connect`], every connection's transactions read-only (the MCP server):
-    /// the server refuses any change this process would make (error 1792), whatever it runs.
-    pub async fn connect_read_only(
-        url: &str,
-        ssl_ca: Option<&Path>,
-    ) -> Result<MySqlStore, StoreError> {
-        Self::connect_as(url, ssl_ca, Access::ReadOnly).await
-    }
-
-    async fn connect_as(
+    /// As [`MySqlStore::connect`]; read-only, every transaction of every connection is
+    /// `READ ONLY` (the MCP server): the server refuses any change this process would make
+    /// (error 1792), whatever it runs.
+    pub async fn connect_as(
         url: &str,
         ssl_ca: Option<&Path>,
         access: Access,
