@@ -17,7 +17,7 @@ use crate::http::stats::StatsError;
 const INSTRUCTIONS: &str = "Read-only usage reports of a self-hosted usage tracker (an online \
 BASIC IDE and its sites): visits per day, who is on now, program runs and their errors, features \
 used and their data, browsers and devices, recent sessions. Each tool answers the JSON of the \
-stats API route of the same name (docs/api.md). Dates are UTC days, YYYY-MM-DD, both ends \
+stats API route of the same name (docs/reports.md). Dates are UTC days, YYYY-MM-DD, both ends \
 included, at most 366 days; without them, the 30 days ending today. `site` narrows to one site.";
 
 /// `from`, `to` and `site`: the parameters of most reports.
@@ -201,8 +201,9 @@ impl Tools {
     }
 
     #[tool(
-        description = "The latest sessions, newest first (no identifiers: site, start, duration, \
-                       active time, runs, browser); as GET /api/v1/stats/sessions.",
+        description = "The latest sessions, newest first, without identifiers: start, whether \
+                       ended, duration, active time, runs, lines, errors, browser, OS, device; \
+                       as GET /api/v1/stats/sessions.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn sessions(
