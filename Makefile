@@ -45,11 +45,12 @@ demo-token:
 	@mkdir -p $(dir $(DEMO_TOKEN_FILE))
 	@[ -s $(DEMO_TOKEN_FILE) ] || (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > $(DEMO_TOKEN_FILE))
 
-## tools: install the wasm tools, browsers, NiceGUI, schemathesis, Galera and nginx, and start MariaDB (what `make test` needs)
+## tools: install the wasm tools, browsers, NiceGUI, schemathesis, the MCP client, Galera and nginx, and start MariaDB (what `make test` needs)
 tools:
 	bash scripts/install-wasm-tools.sh
 	bash scripts/install-nicegui.sh
 	bash scripts/install-schemathesis.sh
+	bash scripts/install-mcp-client.sh
 	bash scripts/install-scale-out.sh
 	bash scripts/ensure-mariadb.sh
 	bash scripts/install-prometheus.sh

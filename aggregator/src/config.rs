@@ -83,6 +83,10 @@ pub struct Config {
     pub summary_text_retention_days: u32,
     /// Bearer token of the stats API and dashboard; without it they answer 503.
     pub admin_token: Option<Secret>,
+    /// A token of the MCP server's own (`usage-aggregator mcp`), which opens only its read-only
+    /// report tools, never the stats API; the admin token opens them too. Without either, the MCP
+    /// server refuses to start.
+    pub mcp_token: Option<Secret>,
     /// Served at `/`: the demo IDE page and the dashboard.
     pub static_dir: PathBuf,
     /// Served at `/usage/`: the built browser client.
@@ -134,6 +138,7 @@ impl Default for Config {
             retention_days: 395,
             summary_text_retention_days: SUMMARY_TEXT_RETENTION_DAYS,
             admin_token: None,
+            mcp_token: None,
             static_dir: PathBuf::from("www"),
             client_dir: PathBuf::from("wasm-client/dist"),
             log_format: LogFormat::Text,
@@ -236,11 +241,15 @@ impl Config {
                 self.summary_text_retention_days, self.rollup_window_days
             ));
         }
-        if let Some(token) = &self.admin_token {
+        for (name, token) in [
+            ("admin_token (USAGE_ADMIN_TOKEN)", &self.admin_token),
+            ("mcp_token (USAGE_MCP_TOKEN)", &self.mcp_token),
+        ] {
+            let Some(token) = token else { continue };
             if token.expose().trim().len() < MIN_ADMIN_TOKEN_LEN {
-                errors.push(format!("admin_token (USAGE_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
+                errors.push(format!("{name} must be at least {MIN_ADMIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 24`"));
             } else if is_placeholder(token.expose()) {
-                errors.push("admin_token (USAGE_ADMIN_TOKEN) is a placeholder from an example, which anyone can read: generate one with `openssl rand -hex 24`".to_string());
+                errors.push(format!("{name} is a placeholder from an example, which anyone can read: generate one with `openssl rand -hex 24`"));
             }
         }
         if self.metrics_listen.is_some() && !self.metrics {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod jobs;
+pub mod mcp;
 pub mod metrics;
 pub mod pipeline;
 pub mod report;

@@ -69,6 +69,10 @@ enum Command {
     /// still works.)
     #[command(alias = "anonymize-stored-ips")]
     Adopt,
+    /// Serve the stats reports as read-only tools to an AI agent over the Model Context Protocol
+    /// (stdio), on the configured database opened read-only. The MCP client presents its token
+    /// in USAGE_MCP_CLIENT_TOKEN: the configured mcp_token or admin_token.
+    Mcp,
     /// Print the daily summaries of the last N days (today included).
     Stats {
         #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3660))]
@@ -111,6 +115,10 @@ async fn main() -> ExitCode {
         Command::Purge => purge(config).await,
         Command::Stats { days, json, site } => stats(config, days, json, site).await,
         Command::Adopt => adopt(config).await,
+        Command::Mcp => {
+            let presented = std::env::var(usage_aggregator::mcp::access::CLIENT_TOKEN_VAR).ok();
+            usage_aggregator::mcp::serve(&config, presented.as_deref()).await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -64,6 +64,9 @@ pub(super) fn apply_env(
             "USAGE_ADMIN_TOKEN" => {
                 config.admin_token = Some(text).filter(|t| !t.is_empty()).map(Secret::from)
             }
+            "USAGE_MCP_TOKEN" => {
+                config.mcp_token = Some(text).filter(|t| !t.is_empty()).map(Secret::from)
+            }
             "USAGE_STATIC_DIR" => config.static_dir = PathBuf::from(text),
             "USAGE_CLIENT_DIR" => config.client_dir = PathBuf::from(text),
             "USAGE_METRICS" => config.metrics = parsed(name, &text)?,
@@ -111,6 +114,7 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_RETENTION_DAYS",
     "USAGE_SUMMARY_TEXT_RETENTION_DAYS",
     "USAGE_ADMIN_TOKEN",
+    "USAGE_MCP_TOKEN",
     "USAGE_STATIC_DIR",
     "USAGE_CLIENT_DIR",
     "USAGE_LOG_FORMAT",

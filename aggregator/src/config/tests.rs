@@ -248,3 +248,21 @@ fn metrics_can_have_their_own_listener() {
     let same = Config::load(Some(toml.path()), None, &env_of(&[])).unwrap_err();
     assert!(same.contains("metrics_listen"), "{same}");
 }
+
+#[test]
+fn the_mcp_token_is_off_by_default_checked_and_masked() {
+    let config = Config::load(None, None, &env_of(&[])).unwrap();
+    assert_eq!(
+        config.mcp_token, None,
+        "the MCP server is closed by default"
+    );
+    let env = env_of(&[("USAGE_MCP_TOKEN", "mcp-0123456789abcdef")]);
+    let config = Config::load(None, None, &env).unwrap();
+    assert_eq!(
+        config.mcp_token.as_ref().map(Secret::expose),
+        Some("mcp-0123456789abcdef")
+    );
+    assert!(!format!("{config:?}").contains("0123456789abcdef"));
+    let short = Config::load(None, None, &env_of(&[("USAGE_MCP_TOKEN", "short")])).unwrap_err();
+    assert!(short.contains("mcp_token (USAGE_MCP_TOKEN)"), "{short}");
+}

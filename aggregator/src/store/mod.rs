@@ -338,18 +338,32 @@ impl Store {
 
     /// As [`Store::connect`], with the CA that signed a MySQL server's certificate.
     pub async fn open(target: &Target) -> Result<Store, StoreError> {
+        Self::open_as(target, Access::ReadWrite).await
+    }
+
+    /// Opens the store `target` names for reading only, never migrating it (the MCP server):
+    /// SQLite's file must exist and is opened read-only, MySQL's transactions are read-only. A
+    /// database whose schema is older than this build's is refused (a newer one is read, as
+    /// `serve` would).
+    pub async fn open_read_only(target: &Target) -> Result<Store, StoreError> {
+        let store = Self::open_as(target, Access::ReadOnly).await?;
+        store.readiness().await.map_err(StoreError::Setup)?;
+        Ok(store)
+    }
+
+    async fn open_as(target: &Target, access: Access) -> Result<Store, StoreError> {
         let url = target
             .url
             .as_deref()
             .map(str::trim)
             .filter(|u| !u.is_empty());
         match url {
-            None => Self::sqlite(DEFAULT_SQLITE_PATH).await,
+            None => Self::sqlite(DEFAULT_SQLITE_PATH, access).await,
             Some(url) if url.starts_with("mysql://") => Ok(Store(Arc::new(
-                mysql::MySqlStore::connect(url, target.ssl_ca.as_deref()).await?,
+                mysql::MySqlStore::connect_as(url, target.ssl_ca.as_deref(), access).await?,
             ))),
             Some(url) => match sqlite::path_of(url) {
-                Some(path) => Self::sqlite(path).await,
+                Some(path) => Self::sqlite(path, access).await,
                 None => Err(StoreError::Setup(format!(
                     "unsupported database URL scheme in {:?}: use mysql://user:password@host:port/database \
                      or sqlite:<path> (USAGE_DATABASE_URL)",
@@ -359,9 +373,20 @@ impl Store {
         }
     }
 
-    async fn sqlite(path: &str) -> Result<Store, StoreError> {
-        Ok(Store(Arc::new(sqlite::SqliteStore::open(path).await?)))
+    async fn sqlite(path: &str, access: Access) -> Result<Store, StoreError> {
+        Ok(Store(Arc::new(match access {
+            Access::ReadWrite => sqlite::SqliteStore::open(path).await?,
+            Access::ReadOnly => sqlite::SqliteStore::open_read_only(path).await?,
+        })))
     }
+}
+
+/// What a process may do with the store: `serve` and the commands write; the MCP server only
+/// reads, and the database itself holds it to that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadWrite,
+    ReadOnly,
 }
 
 /// Whether a database whose last migration is `applied` carries everything `runner` knows: a

@@ -23,6 +23,7 @@ mod leaks;
 mod live_days;
 mod live_now;
 mod lock_out;
+mod mcp;
 mod metrics;
 mod openapi;
 mod outage;

@@ -16,7 +16,8 @@ use utoipa_axum::routes;
 pub mod answers;
 mod export;
 pub mod query;
-mod reports;
+pub mod reports;
+pub mod source;
 
 use super::openapi::ErrorBody;
 use super::AppState;
@@ -38,7 +39,7 @@ impl AdminToken {
         AdminToken(Sha256::digest(token.trim().as_bytes()).into())
     }
 
-    fn accepts(&self, presented: &str) -> bool {
+    pub fn accepts(&self, presented: &str) -> bool {
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         digest.ct_eq(&self.0).into()
     }

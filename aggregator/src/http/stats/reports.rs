@@ -1,5 +1,6 @@
-//! The report routes: each parses its query, reads through `report::live` (stored summaries,
-//! and the raw rows of days the rollup has not seen yet) and shapes with `report::shape`.
+//! The report routes: each parses its query and hands it to its `*_answer` function, which reads
+//! through `report::live` (stored summaries, and the raw rows of days the rollup has not seen
+//! yet) and shapes with `report::shape`. The MCP server's tools call the same functions.
 
 use axum::extract::State;
 use axum::Json;
@@ -9,39 +10,18 @@ use super::query::{
     ErrorsLimit, Export, FeatureName, FeaturesLimit, PathOf, QueryOf, Range, SessionsLimit,
     SiteParam,
 };
-use super::{StatsError, DEFAULT_DAYS, DEFAULT_SESSIONS, MAX_SESSIONS};
+use super::source::{range, site, Source};
+use super::{StatsError, DEFAULT_SESSIONS, MAX_SESSIONS};
 use crate::http::openapi::StatsRefusals;
 use crate::http::AppState;
-use crate::report::dates::{BadRange, DateRange};
+use crate::report::dates::BadRange;
 use crate::report::errors;
 use crate::report::feature_data;
 use crate::report::fresh_events;
 use crate::report::live::Fresh;
 use crate::report::now;
 use crate::report::shape;
-use crate::report::site::Site;
 use crate::report::top::{self, Other};
-
-fn range(app: &AppState, range: &Range) -> Result<DateRange, StatsError> {
-    let today = app.clock.now().date_naive();
-    DateRange::parse(
-        range.from.as_deref(),
-        range.to.as_deref(),
-        today,
-        DEFAULT_DAYS,
-    )
-    .map_err(StatsError::BadQuery)
-}
-
-/// `?site=`: one site's reports; without it, all sites'.
-fn site(param: &SiteParam) -> Result<Option<Site>, StatsError> {
-    param
-        .site
-        .as_deref()
-        .map(Site::parse)
-        .transpose()
-        .map_err(StatsError::BadQuery)
-}
 
 /// Daily figures of the range: a gap-free series and its totals.
 #[utoipa::path(
@@ -62,18 +42,27 @@ pub async fn daily(
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
 ) -> Result<Json<DailyAnswer>, StatsError> {
+    daily_answer(Source::of(&app), span, only).await.map(Json)
+}
+
+/// The answer of [`daily`], also the MCP server's `daily` tool.
+pub async fn daily_answer(
+    app: Source,
+    span: Range,
+    only: SiteParam,
+) -> Result<DailyAnswer, StatsError> {
     let range = range(&app, &span)?;
     let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
     let rows = fresh.daily_rows(&app.store, &range).await?;
     let rolled_up_at = app.store.last_rollup().await?.map(|at| at.and_utc());
-    Ok(Json(DailyAnswer {
+    Ok(DailyAnswer {
         span: Span::from(&range),
         days: shape::series(&range, &rows),
         totals: shape::totals(&rows),
         rolled_up_at,
         live_days: fresh.live_days,
         retention: RetentionInForce::of(&app.retention, app.clock.now().date_naive()),
-    }))
+    })
 }
 
 /// The latest sessions (no id, no hash: what the deployment's "recent sessions" query shows).
@@ -94,6 +83,17 @@ pub async fn sessions(
     QueryOf(limit): QueryOf<SessionsLimit>,
     QueryOf(only): QueryOf<SiteParam>,
 ) -> Result<Json<SessionsAnswer>, StatsError> {
+    sessions_answer(Source::of(&app), limit, only)
+        .await
+        .map(Json)
+}
+
+/// The answer of [`sessions`], also the MCP server's `sessions` tool.
+pub async fn sessions_answer(
+    app: Source,
+    limit: SessionsLimit,
+    only: SiteParam,
+) -> Result<SessionsAnswer, StatsError> {
     let limit = bounded(
         "limit",
         limit.limit.as_deref(),
@@ -104,7 +104,7 @@ pub async fn sessions(
         .store
         .recent_sessions(limit, site(&only)?.as_ref())
         .await?;
-    Ok(Json(SessionsAnswer { sessions }))
+    Ok(SessionsAnswer { sessions })
 }
 
 /// Uses of each feature over the range.
@@ -126,6 +126,18 @@ pub async fn features(
     QueryOf(only): QueryOf<SiteParam>,
     QueryOf(limit): QueryOf<FeaturesLimit>,
 ) -> Result<Json<FeaturesAnswer>, StatsError> {
+    features_answer(Source::of(&app), span, only, limit)
+        .await
+        .map(Json)
+}
+
+/// The answer of [`features`], also the MCP server's `features` tool.
+pub async fn features_answer(
+    app: Source,
+    span: Range,
+    only: SiteParam,
+    limit: FeaturesLimit,
+) -> Result<FeaturesAnswer, StatsError> {
     let range = range(&app, &span)?;
     let limit = bounded(
         "limit",
@@ -137,11 +149,11 @@ pub async fn features(
     let (features, other) = fresh
         .features_top(&app.store, &range, limit as usize)
         .await?;
-    Ok(Json(FeaturesAnswer {
+    Ok(FeaturesAnswer {
         span: Span::from(&range),
         features,
         other,
-    }))
+    })
 }
 
 /// Program runs of the sessions started in the range.
@@ -162,12 +174,23 @@ pub async fn programs(
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
 ) -> Result<Json<ProgramsAnswer>, StatsError> {
+    programs_answer(Source::of(&app), span, only)
+        .await
+        .map(Json)
+}
+
+/// The answer of [`programs`], also the MCP server's `programs` tool.
+pub async fn programs_answer(
+    app: Source,
+    span: Range,
+    only: SiteParam,
+) -> Result<ProgramsAnswer, StatsError> {
     let range = range(&app, &span)?;
     let totals = fresh_events::programs(&app.store, &range, site(&only)?.as_ref()).await?;
-    Ok(Json(ProgramsAnswer {
+    Ok(ProgramsAnswer {
         span: Span::from(&range),
         programs: shape::programs(&totals),
-    }))
+    })
 }
 
 /// Sessions by browser, OS and device over the range.
@@ -188,14 +211,23 @@ pub async fn clients(
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
 ) -> Result<Json<ClientsAnswer>, StatsError> {
+    clients_answer(Source::of(&app), span, only).await.map(Json)
+}
+
+/// The answer of [`clients`], also the MCP server's `clients` tool.
+pub async fn clients_answer(
+    app: Source,
+    span: Range,
+    only: SiteParam,
+) -> Result<ClientsAnswer, StatsError> {
     let range = range(&app, &span)?;
     let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
     let (clients, other) = fresh.clients_top(&app.store, &range).await?;
-    Ok(Json(ClientsAnswer {
+    Ok(ClientsAnswer {
         span: Span::from(&range),
         clients,
         other,
-    }))
+    })
 }
 
 /// Who is on each site now, and their programs' runs and errors in the last 5 and 30 minutes.
@@ -216,6 +248,11 @@ pub async fn live(
     State(app): State<AppState>,
     QueryOf(only): QueryOf<SiteParam>,
 ) -> Result<Json<LiveAnswer>, StatsError> {
+    live_answer(Source::of(&app), only).await.map(Json)
+}
+
+/// The answer of [`live`], also the MCP server's `live` tool.
+pub async fn live_answer(app: Source, only: SiteParam) -> Result<LiveAnswer, StatsError> {
     let only = site(&only)?;
     let at = app.clock.now();
     let [seen, five, thirty] = now::cutoffs(at, app.heartbeat_interval);
@@ -235,13 +272,13 @@ pub async fn live(
         ),
     };
     let (now, other) = now::view_top(sites, totals, top::LIVE_SITES);
-    Ok(Json(LiveAnswer {
+    Ok(LiveAnswer {
         now,
         at,
         heartbeat_interval_secs: app.heartbeat_interval.as_secs(),
         seen_since: seen,
         other,
-    }))
+    })
 }
 
 /// Groups shown at most (`?limit=`, default 20).
@@ -267,18 +304,30 @@ pub async fn errors(
     QueryOf(only): QueryOf<SiteParam>,
     QueryOf(limit): QueryOf<ErrorsLimit>,
 ) -> Result<Json<ErrorsAnswer>, StatsError> {
+    errors_answer(Source::of(&app), span, only, limit)
+        .await
+        .map(Json)
+}
+
+/// The answer of [`errors`], also the MCP server's `errors` tool.
+pub async fn errors_answer(
+    app: Source,
+    span: Range,
+    only: SiteParam,
+    limit: ErrorsLimit,
+) -> Result<ErrorsAnswer, StatsError> {
     let range = range(&app, &span)?;
     let limit = bounded("limit", limit.limit.as_deref(), 20, MAX_ERRORS)?;
     let (tallies, failed_runs) =
         fresh_events::errors_bounded(&app.store, &range, site(&only)?.as_ref()).await?;
     let errors = errors::rank(tallies, limit as usize);
     let other = Other::of(failed_runs, errors.iter().map(|e| e.runs).sum());
-    Ok(Json(ErrorsAnswer {
+    Ok(ErrorsAnswer {
         span: Span::from(&range),
         failed_runs,
         errors,
         other,
-    }))
+    })
 }
 
 /// An optional count from 1 to `max`.
@@ -323,6 +372,18 @@ pub async fn feature_data(
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
 ) -> Result<Json<FeatureDataAnswer>, StatsError> {
+    feature_data_answer(Source::of(&app), feature, span, only)
+        .await
+        .map(Json)
+}
+
+/// The answer of [`feature_data`], also the MCP server's `feature_data` tool.
+pub async fn feature_data_answer(
+    app: Source,
+    feature: FeatureName,
+    span: Range,
+    only: SiteParam,
+) -> Result<FeatureDataAnswer, StatsError> {
     let name = feature.name;
     // Names stored before the dots rule stay reachable.
     if !crate::domain::event::is_stored_name(&name) {
@@ -343,11 +404,11 @@ pub async fn feature_data(
     )
     .await?;
     let read: u64 = rows.iter().map(|(_, n)| n).sum();
-    Ok(Json(FeatureDataAnswer {
+    Ok(FeatureDataAnswer {
         span: Span::from(&range),
         truncated: rows.len() as u32 >= limit || read < events,
         data: feature_data::summarize(&rows),
         feature: name,
         other: Other::of(events, read),
-    }))
+    })
 }

@@ -17,7 +17,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
 
 use self::ingest::WriterConns;
-use super::{history, schema_is_current, Lifecycle, StoreError};
+use super::{history, schema_is_current, Access, Lifecycle, StoreError};
 
 mod embedded {
     refinery::embed_migrations!("../sql/mysql");
@@ -34,6 +34,17 @@ impl MySqlStore {
     /// With `ssl_ca`, TLS is required and the server's certificate must be signed by that CA
     /// (and name the host, unless the URL says `verify_identity=false`).
     pub async fn connect(url: &str, ssl_ca: Option<&Path>) -> Result<MySqlStore, StoreError> {
+        Self::connect_as(url, ssl_ca, Access::ReadWrite).await
+    }
+
+    /// As [`MySqlStore::connect`]; read-only, every transaction of every connection is
+    /// `READ ONLY` (the MCP server): the server refuses any change this process would make
+    /// (error 1792), whatever it runs.
+    pub async fn connect_as(
+        url: &str,
+        ssl_ca: Option<&Path>,
+        access: Access,
+    ) -> Result<MySqlStore, StoreError> {
         // rustls picks its crypto provider from its features, and panics at the first TLS
         // connection when more than one is compiled in: a build that unifies features with a
         // crate wanting aws-lc-rs (the e2e tests' WebDriver client does) has both. Naming ring,
@@ -61,6 +72,12 @@ impl MySqlStore {
             .ssl_opts(tls)
             .pool_opts(PoolOpts::default().with_constraints(constraints))
             .tcp_keepalive(Some(Duration::from_secs(10)));
+        let opts = match access {
+            Access::ReadWrite => opts,
+            // `setup`, not `init`: the pool resets a connection it takes back, which resets its
+            // session's access mode too; setup statements run again after each reset.
+            Access::ReadOnly => opts.setup(vec!["SET SESSION TRANSACTION READ ONLY"]),
+        };
         let store = MySqlStore {
             pool: Pool::new(opts),
             writer_conns: WriterConns::default(),

@@ -49,8 +49,10 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Db,
     other: Db,
-    /// Only the background checkpoints use it; they stop once the store is dropped.
-    _checkpointer: Arc<Mutex<Connection>>,
+    /// Only the background checkpoints use it; they stop once the store is dropped. None when
+    /// read-only (a read-only connection cannot checkpoint).
+    _checkpointer: Option<Arc<Mutex<Connection>>>,
+    read_only: bool,
 }
 
 /// A connection, used by one blocking task at a time.
@@ -109,9 +111,48 @@ impl SqliteStore {
             path,
             writer: Db(Arc::new(Mutex::new(writer))),
             other: Db(Arc::new(Mutex::new(other))),
-            _checkpointer: checkpointer,
+            _checkpointer: Some(checkpointer),
+            read_only: false,
         })
     }
+
+    /// Opens the database file at `path` for reading only (the MCP server): the file must
+    /// exist, nothing is created, and every connection is opened read-only, so that no statement
+    /// of this process can change the database, whatever it runs.
+    pub async fn open_read_only(path: &str) -> Result<SqliteStore, StoreError> {
+        let path = PathBuf::from(path);
+        let opened = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || {
+                Ok::<_, String>((read_only(&path)?, read_only(&path)?))
+            })
+            .await
+            .map_err(|e| StoreError::Setup(e.to_string()))?
+        };
+        let (writer, other) = opened.map_err(|why| {
+            StoreError::Setup(format!(
+                "cannot read SQLite at {}: {why}. Point USAGE_DATABASE_URL at the aggregator's database",
+                path.display()
+            ))
+        })?;
+        Ok(SqliteStore {
+            path,
+            writer: Db(Arc::new(Mutex::new(writer))),
+            other: Db(Arc::new(Mutex::new(other))),
+            _checkpointer: None,
+            read_only: true,
+        })
+    }
+}
+
+/// One read-only connection to an existing file. SQLite reads a database in WAL mode read-only
+/// as long as its `-shm` file exists or can be created beside it (SQLite 3.22 and later).
+fn read_only(path: &Path) -> Result<Connection, String> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
+    Ok(conn)
 }
 
 /// Copies the write-ahead log into the database file every [`CHECKPOINT_EVERY`], without waiting
@@ -225,6 +266,9 @@ impl Lifecycle for SqliteStore {
     }
 
     async fn disconnect(&self) {
+        if self.read_only {
+            return;
+        }
         // Folds the write-ahead log back into the file, so that a stopped store is one file.
         let outcome = self
             .writer
