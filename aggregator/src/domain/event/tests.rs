@@ -144,8 +144,7 @@ fn site_and_session_are_checked() {
 
 #[test]
 fn names_made_only_of_dots_are_refused() {
-    let feature =
-        |name: &str| json!({"id": ID, "seq": 0, "t": 0, "type": "feature", "name": name});
+    let feature = |name: &str| json!({"id": ID, "seq": 0, "t": 0, "type": "feature", "name": name});
     for dots in [".", "..", "..."] {
         assert_eq!(field_of(one(feature(dots))), "events[0].name", "{dots:?}");
         let site = json!({"site": dots, "session": SESSION, "sent": 0,

@@ -11,8 +11,8 @@ use crate::report::model::{
     Clients, ClientsOther, DailyPoint, ErrorGroup, FeatureCount, LiveNow, ProgramStats,
     RecentSession, Totals,
 };
-use crate::report::ReportSettings;
 use crate::report::top::Other;
+use crate::report::ReportSettings;
 
 /// The days an answer covers, both included (UTC).
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
