@@ -2,6 +2,7 @@
 //! client on a free port, and headless Chromium driven over WebDriver (chromedriver).
 
 pub mod axe;
+pub mod binary;
 pub mod browser;
 pub mod dashboard;
 pub mod ide;

@@ -1,6 +1,6 @@
 //! The integration guide's NiceGUI example (tests/nicegui/app.py: the tag added and runs
 //! reported server-side with the Python package, clients/python) served by real NiceGUI on its
-//! own origin, driven in headless Chromium against the real aggregator: the runs the server
+//! own origin, driven in headless Chromium against the real aggregator binary: the runs the server
 //! reports are stored once, under the tab's session, which carries the browser's visitor
 //! identity; runs reported while the aggregator is down arrive once it is back, and a run that
 //! ends after its tab closed is still reported. NiceGUI comes from scripts/install-nicegui.sh.
@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 use tokio::process::Command;
+use usage_e2e::binary::AggregatorProcess;
 use usage_e2e::browser::Browser;
 use usage_e2e::ide::{open_ide, wait_for, HEARTBEAT_MS};
-use usage_e2e::stack::{repo_root, Aggregator, StoreKind, TestDb};
+use usage_e2e::stack::{repo_root, StoreKind, TestDb};
 
 async fn click_button(browser: &Browser, text: &str) {
     let xpath = format!("//button[normalize-space(.)='{text}']");
@@ -52,8 +53,9 @@ async fn the_nicegui_example_reports_runs_server_side_under_the_tabs_session() {
         .port();
     let origin = format!("http://127.0.0.1:{port}");
     let db = TestDb::create(StoreKind::MySql).await;
-    let allowed = origin.clone();
-    let mut aggregator = Aggregator::start(&db, move |c| c.allowed_origins = vec![allowed]).await;
+    // The release binary, configured as a deployment is (environment), stopped by SIGTERM.
+    let mut aggregator =
+        AggregatorProcess::start(&db, &[("USAGE_ALLOWED_ORIGINS", origin.as_str())]).await;
     let storage = tempfile::tempdir().unwrap();
     let mut app = Command::new(&python)
         .arg(repo_root().join("tests/nicegui/app.py"))
