@@ -152,6 +152,8 @@ fn read_only(path: &Path) -> Result<Connection, String> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
+    // The reports' SQL calls them (the MCP server's errors tool groups in SQL too).
+    register_functions(&conn).map_err(|e| e.to_string())?;
     Ok(conn)
 }
 
