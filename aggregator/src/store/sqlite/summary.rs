@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
-use super::stats::select_on;
+use super::select::select_on;
 use super::time::{date_text, day_span, time_text};
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
