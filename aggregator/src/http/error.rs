@@ -91,7 +91,7 @@ impl ApiError {
             NotStored::QueueFull => {
                 Self::unavailable_as("queue_full", NotStored::QueueFull, retry_after_secs)
             }
-            other => Self::unavailable(other, retry_after_secs),
+            other @ NotStored::DatabaseUnavailable => Self::unavailable(other, retry_after_secs),
         }
     }
 }
@@ -166,7 +166,7 @@ impl ErrorBody {
 pub type HeaderDoc<'a> = (&'a str, &'a str, bool);
 
 /// A refusal with an [`ErrorBody`], and the headers it carries.
-fn refusal(description: &str, headers: &[HeaderDoc]) -> RefOr<utoipa::openapi::Response> {
+fn refusal(description: &str, headers: &[HeaderDoc<'_>]) -> RefOr<utoipa::openapi::Response> {
     let mut response = ResponseBuilder::new().description(description).content(
         "application/json",
         ContentBuilder::new()
@@ -190,11 +190,12 @@ fn refusal(description: &str, headers: &[HeaderDoc]) -> RefOr<utoipa::openapi::R
     RefOr::T(response.build())
 }
 
-pub const RETRY_AFTER: HeaderDoc = ("Retry-After", "seconds to wait before trying again", true);
+pub const RETRY_AFTER: HeaderDoc<'static> =
+    ("Retry-After", "seconds to wait before trying again", true);
 
 pub type Responses = BTreeMap<String, RefOr<utoipa::openapi::Response>>;
 
-pub fn refusals(list: &[(&str, &str, &[HeaderDoc])]) -> Responses {
+pub fn refusals(list: &[(&str, &str, &[HeaderDoc<'_>])]) -> Responses {
     list.iter()
         .map(|(status, about, headers)| (status.to_string(), refusal(about, headers)))
         .collect()

@@ -9,7 +9,7 @@ use crate::store::{Cell, Kind, Param};
 
 /// Column `index` of `row` as `kind` says, times and dates still in their stored text form
 /// ([`parsed`] reads them).
-fn cell(row: &rusqlite::Row, index: usize, kind: Kind) -> rusqlite::Result<Cell> {
+fn cell(row: &rusqlite::Row<'_>, index: usize, kind: Kind) -> rusqlite::Result<Cell> {
     Ok(match kind {
         Kind::U64 => Cell::U64(row.get(index)?),
         Kind::OptU64 => Cell::OptU64(row.get(index)?),

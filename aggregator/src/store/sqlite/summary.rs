@@ -85,7 +85,7 @@ fn read_pass(
 }
 
 /// `(feature_name, uses, sessions)` from column `first` on.
-fn feature_count_at(r: &rusqlite::Row, first: usize) -> rusqlite::Result<FeatureCount> {
+fn feature_count_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<FeatureCount> {
     Ok(FeatureCount {
         name: r.get(first)?,
         uses: r.get(first + 1)?,
