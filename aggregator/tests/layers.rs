@@ -1,11 +1,15 @@
-//! The import graph of the aggregator's top-level modules (`crate::<module>` in every file of
-//! `src/`, tests included) has no circle, the domain imports no other module, and the stores import
-//! only the layers below them. Read as text, so it runs without building anything but this file.
+//! The import graph of the aggregator's modules has no circle: neither between the top-level modules
+//! nor between the modules inside any folder (`http/{ingest,openapi}`, `store/mysql/{stats,summary}`),
+//! the domain imports no other module, and the stores import only the layers below them. Every
+//! `crate::`, `super::` and `self::` path of `src/` (tests included) counts; read as text, so it
+//! runs without building anything but this file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
+/// A module's path below the crate root: `["store", "mysql", "stats"]`; the root is empty.
+type ModPath = Vec<String>;
 
 /// What `store` may import besides itself: the pure layers below it.
 const BELOW_STORE: [&str; 2] = ["domain", "visitor"];
@@ -21,36 +25,83 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The top-level modules named after each `crate::` of `line`, `crate::{a, b::c}` included.
-/// Comment lines are passed over: a doc link is no import.
-fn crate_uses(line: &str) -> Vec<String> {
+/// The module a file below `src/` holds: `a/b.rs` and `a/b/mod.rs` are `a::b`, `lib.rs` and
+/// `main.rs` the root.
+fn module_of(src: &Path, file: &Path) -> ModPath {
+    let mut parts: ModPath = file
+        .strip_prefix(src)
+        .expect("below src/")
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let last = parts.pop().expect("a file name");
+    let stem = last.strip_suffix(".rs").unwrap_or(&last);
+    if !(stem == "mod" || (parts.is_empty() && (stem == "lib" || stem == "main"))) {
+        parts.push(stem.to_string());
+    }
+    parts
+}
+
+/// The paths a `crate::`, `super::` or `self::` of `line` names, resolved from module `here`
+/// (`crate::{a, b::{c, d}}` gives `a`, `b::c` and `b::d`). Comment lines are passed over: a doc link
+/// is no import.
+fn paths_used(line: &str, here: &[String]) -> Vec<ModPath> {
     let code = line.trim_start();
     if code.starts_with("//") {
         return Vec::new();
     }
-    let mut names = Vec::new();
-    for (at, _) in code.match_indices("crate::") {
-        // `usage_crate::x` or `my_crate::x` is not this crate.
-        let before = code[..at].chars().next_back();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-            continue;
-        }
-        let rest = &code[at + "crate::".len()..];
-        let group = match rest.strip_prefix('{') {
-            Some(inner) => top_level_items(inner),
-            None => vec![rest],
-        };
-        for item in group {
-            let name: String = item
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() {
-                names.push(name);
+    let mut paths = Vec::new();
+    for prefix in ["crate::", "super::", "self::"] {
+        for (at, _) in code.match_indices(prefix) {
+            // `usage_crate::x`, `$crate::x` and the second `super` of `super::super::x` start no path.
+            let before = code[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':' || c == '$') {
+                continue;
+            }
+            let mut base: ModPath = match prefix {
+                "crate::" => Vec::new(),
+                _ => here.to_vec(),
+            };
+            let mut rest = &code[at + prefix.len()..];
+            if prefix == "super::" {
+                base.pop();
+                while let Some(more) = rest.strip_prefix("super::") {
+                    base.pop();
+                    rest = more;
+                }
+            }
+            for tail in expand(rest) {
+                let mut path = base.clone();
+                path.extend(tail);
+                paths.push(path);
             }
         }
     }
-    names
+    paths
+}
+
+/// The paths a use tree names: `a::b::C` is one, `{a, b::{c, d}}` three.
+fn expand(rest: &str) -> Vec<ModPath> {
+    if let Some(inner) = rest.strip_prefix('{') {
+        return top_level_items(inner)
+            .into_iter()
+            .flat_map(expand)
+            .collect();
+    }
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if name.is_empty() || name == "self" {
+        return vec![Vec::new()];
+    }
+    match rest[name.len()..].strip_prefix("::") {
+        Some(more) => expand(more)
+            .into_iter()
+            .map(|tail| std::iter::once(name.clone()).chain(tail).collect())
+            .collect(),
+        None => vec![vec![name]],
+    }
 }
 
 /// The items of a `{...}` group (its opening brace taken off), nested groups kept whole.
@@ -59,7 +110,10 @@ fn top_level_items(inner: &str) -> Vec<&str> {
     for (i, c) in inner.char_indices() {
         match c {
             '{' => depth += 1,
-            '}' if depth == 0 => break,
+            '}' if depth == 0 => {
+                items.push(inner[start..i].trim());
+                return items;
+            }
             '}' => depth -= 1,
             ',' if depth == 0 => {
                 items.push(inner[start..i].trim());
@@ -72,42 +126,69 @@ fn top_level_items(inner: &str) -> Vec<&str> {
     items
 }
 
-/// Edges from each top-level module to the others it names.
-fn import_graph(src: &Path) -> Graph {
+/// The module each line of a file is in: the file's, or an inline `mod x { ... }` of it (whose
+/// `super` is the file's module). Relies on rustfmt's layout: an inline module closes with a `}` at
+/// the indentation of its `mod` line.
+fn line_modules(file_module: &[String], text: &str) -> Vec<(ModPath, String)> {
+    let mut inline: Vec<(usize, String)> = Vec::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let code = line.trim_start();
+        let indent = line.len() - code.len();
+        if code.starts_with('}') && inline.last().is_some_and(|(at, _)| *at == indent) {
+            inline.pop();
+        }
+        let mut here = file_module.to_vec();
+        here.extend(inline.iter().map(|(_, name)| name.clone()));
+        out.push((here, line.to_string()));
+        let decl = code.strip_prefix("pub ").unwrap_or(code);
+        if let Some(name) = decl.strip_prefix("mod ").and_then(|d| d.strip_suffix(" {")) {
+            inline.push((indent, name.to_string()));
+        }
+    }
+    out
+}
+
+/// For each folder (a module with modules inside), the edges between the modules directly inside
+/// it: `a -> b` when code in `a` (or below it) names something in `b` (or below it). The root's
+/// graph is the one between the top-level modules.
+fn folder_graphs(src: &Path) -> BTreeMap<ModPath, Graph> {
     let mut files = Vec::new();
     rust_files(src, &mut files);
-    let module_of = |path: &Path| -> String {
-        let first = path
-            .strip_prefix(src)
-            .expect("below src/")
-            .components()
-            .next()
-            .expect("a file below src/");
-        let name = first.as_os_str().to_string_lossy();
-        name.strip_suffix(".rs").unwrap_or(&name).to_string()
-    };
-    let modules: BTreeSet<String> = files
-        .iter()
-        .map(|f| module_of(f))
-        .filter(|m| m != "lib" && m != "main")
-        .collect();
-    let mut graph: Graph = modules
-        .iter()
-        .map(|m| (m.clone(), BTreeSet::new()))
-        .collect();
+    let mut graphs: BTreeMap<ModPath, Graph> = BTreeMap::new();
     for file in &files {
-        let from = module_of(file);
-        let Some(edges) = graph.get_mut(&from) else {
-            continue; // lib.rs, main.rs: the roots, which import everything
-        };
+        let module = module_of(src, file);
+        for depth in 0..module.len() {
+            graphs
+                .entry(module[..depth].to_vec())
+                .or_default()
+                .entry(module[depth].clone())
+                .or_default();
+        }
+    }
+    for file in &files {
+        let module = module_of(src, file);
         let text = std::fs::read_to_string(file).expect("a readable source file");
-        for name in text.lines().flat_map(crate_uses) {
-            if name != from && modules.contains(&name) {
-                edges.insert(name);
+        for (here, line) in line_modules(&module, &text) {
+            for used in paths_used(&line, &here) {
+                // The folder holding both: the longest path they share.
+                let shared = module.iter().zip(&used).take_while(|(a, b)| a == b).count();
+                let (Some(from), Some(to)) = (module.get(shared), used.get(shared)) else {
+                    continue; // a module naming itself, its folder or a module inside it
+                };
+                let Some(graph) = graphs.get_mut(&module[..shared]) else {
+                    continue;
+                };
+                if graph.contains_key(to) {
+                    graph
+                        .get_mut(from)
+                        .expect("a module of the folder")
+                        .insert(to.clone());
+                } // else an item of the folder's own file, not a module
             }
         }
     }
-    graph
+    graphs
 }
 
 /// A circle of the graph, as the modules along it (the first again at the end), if there is one.
@@ -146,14 +227,19 @@ fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
+fn top_level(graphs: &BTreeMap<ModPath, Graph>) -> &Graph {
+    &graphs[&Vec::new()]
+}
+
 #[test]
 fn the_top_level_modules_import_each_other_without_a_circle() {
-    let graph = import_graph(&src());
+    let graphs = folder_graphs(&src());
+    let graph = top_level(&graphs);
     assert!(
         graph.len() > 10 && graph["http"].contains("store"),
         "the graph was not read: {graph:?}"
     );
-    if let Some(cycle) = find_cycle(&graph) {
+    if let Some(cycle) = find_cycle(graph) {
         panic!(
             "import circle between top-level modules: {}\n(graph: {graph:#?})",
             cycle.join(" -> ")
@@ -162,8 +248,32 @@ fn the_top_level_modules_import_each_other_without_a_circle() {
 }
 
 #[test]
+fn the_modules_inside_each_folder_import_each_other_without_a_circle() {
+    let graphs = folder_graphs(&src());
+    let http = &graphs[&vec!["http".to_string()]];
+    assert!(
+        graphs.len() > 5 && http["openapi"].contains("stats"),
+        "the graphs were not read: {graphs:?}"
+    );
+    let circles: Vec<String> = graphs
+        .iter()
+        .filter(|(folder, _)| !folder.is_empty())
+        .filter_map(|(folder, graph)| {
+            let cycle = find_cycle(graph)?;
+            Some(format!("{}/{{{}}}", folder.join("/"), cycle.join(" -> ")))
+        })
+        .collect();
+    assert!(
+        circles.is_empty(),
+        "import circles inside folders (move the shared item to the module that owns it):\n{}",
+        circles.join("\n")
+    );
+}
+
+#[test]
 fn the_domain_imports_nothing_and_the_store_only_what_is_below_it() {
-    let graph = import_graph(&src());
+    let graphs = folder_graphs(&src());
+    let graph = top_level(&graphs);
     assert_eq!(graph["domain"], BTreeSet::new(), "domain imports");
     let above: Vec<&String> = graph["store"]
         .iter()
@@ -191,14 +301,41 @@ fn the_check_finds_a_circle_and_reads_every_form_of_use() {
     let mut acyclic = graph.clone();
     acyclic.get_mut("report").unwrap().remove("store");
     assert_eq!(find_cycle(&acyclic), None);
+
+    let p = |s: &str| -> ModPath { s.split("::").map(String::from).collect() };
+    let here = p("store::mysql::stats");
     assert_eq!(
-        crate_uses("use crate::{domain::x, store::{A, B}};"),
-        vec!["domain", "store"]
+        paths_used("use crate::{domain::x, store::{A, b::C}};", &here),
+        vec![p("domain::x"), p("store::A"), p("store::b::C")]
     );
     assert_eq!(
-        crate_uses("    let x = crate::report::now() + crate::http::y();"),
-        vec!["report", "http"]
+        paths_used(
+            "    let x = crate::report::now() + super::summary::y();",
+            &here
+        ),
+        vec![p("report::now"), p("store::mysql::summary::y")]
     );
-    assert!(crate_uses("/// [`crate::store::Store`]").is_empty());
-    assert!(crate_uses("use usage_crate::store;").is_empty());
+    assert_eq!(
+        paths_used("use super::super::{sql, self};", &here),
+        vec![p("store::sql"), p("store")]
+    );
+    assert_eq!(
+        paths_used("use self::inner::X;", &here),
+        vec![p("store::mysql::stats::inner::X")]
+    );
+    assert!(paths_used("/// [`crate::store::Store`]", &here).is_empty());
+    assert!(paths_used("use usage_crate::store; $crate::x", &here).is_empty());
+
+    let lines = line_modules(
+        &p("a::b"),
+        "use super::c;\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\nfn f() {}\n",
+    );
+    let modules: Vec<String> = lines.iter().map(|(m, _)| m.join("::")).collect();
+    assert_eq!(
+        modules,
+        ["a::b", "a::b", "a::b", "a::b::tests", "a::b", "a::b"]
+    );
+    assert_eq!(module_of(Path::new("s"), Path::new("s/x/mod.rs")), p("x"));
+    assert_eq!(module_of(Path::new("s"), Path::new("s/x/y.rs")), p("x::y"));
+    assert!(module_of(Path::new("s"), Path::new("s/lib.rs")).is_empty());
 }

@@ -3,11 +3,13 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-
-use super::openapi::ErrorBody;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, RefOr, ResponseBuilder};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::event::Invalid;
-use crate::pipeline::writer::NotStored;
+use crate::pipeline::NotStored;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -89,7 +91,7 @@ impl ApiError {
             NotStored::QueueFull => {
                 Self::unavailable_as("queue_full", NotStored::QueueFull, retry_after_secs)
             }
-            other => Self::unavailable(other, retry_after_secs),
+            other @ NotStored::DatabaseUnavailable => Self::unavailable(other, retry_after_secs),
         }
     }
 }
@@ -136,6 +138,67 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+// The refusals' description in the OpenAPI document (`openapi`): each route's list of them
+// lives beside its handler (`ingest`, `stats`), built from these.
+
+/// The body of every refusal: what was wrong, and which field when one is at fault.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: String,
+    /// The field at fault: a JSON path of the body (`events[2].type`), a query parameter, `name`
+    /// (the path) or `database` (the database refused a value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ErrorBody {
+    pub fn new(error: impl Into<String>, field: Option<&str>) -> Self {
+        ErrorBody {
+            error: error.into(),
+            field: field.map(str::to_string),
+        }
+    }
+}
+
+/// A header of a refusal: its name, what it says, and whether it is a number of seconds.
+pub type HeaderDoc<'a> = (&'a str, &'a str, bool);
+
+/// A refusal with an [`ErrorBody`], and the headers it carries.
+fn refusal(description: &str, headers: &[HeaderDoc<'_>]) -> RefOr<utoipa::openapi::Response> {
+    let mut response = ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(ErrorBody::schema()))
+            .build(),
+    );
+    for (name, about, seconds) in headers {
+        let schema = if *seconds {
+            u64::schema()
+        } else {
+            String::schema()
+        };
+        response = response.header(
+            *name,
+            HeaderBuilder::new()
+                .schema(schema)
+                .description(Some(*about))
+                .build(),
+        );
+    }
+    RefOr::T(response.build())
+}
+
+pub const RETRY_AFTER: HeaderDoc<'static> =
+    ("Retry-After", "seconds to wait before trying again", true);
+
+pub type Responses = BTreeMap<String, RefOr<utoipa::openapi::Response>>;
+
+pub fn refusals(list: &[(&str, &str, &[HeaderDoc<'_>])]) -> Responses {
+    list.iter()
+        .map(|(status, about, headers)| (status.to_string(), refusal(about, headers)))
+        .collect()
 }
 
 #[cfg(test)]

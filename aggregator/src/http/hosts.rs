@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::openapi::ErrorBody;
+use super::error::ErrorBody;
 
 /// Whether `host` (a `Host` header: name or address, perhaps a port) is one of `allowed`: an
 /// entry with a port names that port only, one without any port; names compare in any case.

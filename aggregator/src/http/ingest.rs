@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Duration;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
-use super::openapi::IngestRefusals;
+use super::error::{refusals, Responses, RETRY_AFTER};
 use super::{origin, ApiError, AppState};
 use crate::domain::{agent, event, ingest, widths};
 use crate::visitor::{scheme, ClientAddr};
@@ -180,4 +180,52 @@ fn opt_out_signal(headers: &HeaderMap) -> Option<&'static str> {
 fn dropped(reason: &'static str) -> Response {
     crate::metrics::rejected(reason);
     (StatusCode::ACCEPTED, Json(Dropped { dropped: reason })).into_response()
+}
+
+/// The refusals of `POST /api/v1/events` (docs/api.md, "Answers").
+pub struct IngestRefusals;
+
+impl IntoResponses for IngestRefusals {
+    fn responses() -> Responses {
+        refusals(&[
+            (
+                "400",
+                "the body is not JSON of the batch's shape; `field` says where",
+                &[],
+            ),
+            (
+                "403",
+                "an `Origin` that is neither allowed nor the aggregator's own",
+                &[],
+            ),
+            (
+                "408",
+                "the body did not arrive within `limits.body_timeout_secs`",
+                &[],
+            ),
+            ("413", "a body over 64 KiB", &[]),
+            (
+                "415",
+                "a content type other than text/plain or application/json",
+                &[],
+            ),
+            (
+                "422",
+                "well-formed but out of range (`field` names it), or a value the database \
+                 refused (`field` is `database`): never accepted, do not retry",
+                &[],
+            ),
+            (
+                "429",
+                "over a per-client or per-site rate limit; nothing stored",
+                &[RETRY_AFTER],
+            ),
+            (
+                "503",
+                "the write queue is full or the database is unavailable; nothing acknowledged, \
+                 retry the batch unchanged",
+                &[RETRY_AFTER],
+            ),
+        ])
+    }
 }

@@ -26,7 +26,7 @@ use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody};
 pub use health::waiting_router;
 
 use crate::clock::SharedClock;

@@ -3,16 +3,13 @@
 //! router serves exactly the routes declared here (`utoipa-axum` builds both from the same list),
 //! so a route cannot be served undescribed, nor described and not served.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, HeaderBuilder, RefOr, ResponseBuilder};
-use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
@@ -115,137 +112,6 @@ pub async fn serve_spec() -> Response {
         spec(),
     )
         .into_response()
-}
-
-/// The body of every refusal: what was wrong, and which field when one is at fault.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: String,
-    /// The field at fault: a JSON path of the body (`events[2].type`), a query parameter, `name`
-    /// (the path) or `database` (the database refused a value).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
-
-impl ErrorBody {
-    pub fn new(error: impl Into<String>, field: Option<&str>) -> Self {
-        ErrorBody {
-            error: error.into(),
-            field: field.map(str::to_string),
-        }
-    }
-}
-
-/// A header of a refusal: its name, what it says, and whether it is a number of seconds.
-type HeaderDoc<'a> = (&'a str, &'a str, bool);
-
-/// A refusal with an [`ErrorBody`], and the headers it carries.
-fn refusal(description: &str, headers: &[HeaderDoc]) -> RefOr<utoipa::openapi::Response> {
-    let mut response = ResponseBuilder::new().description(description).content(
-        "application/json",
-        ContentBuilder::new()
-            .schema(Some(ErrorBody::schema()))
-            .build(),
-    );
-    for (name, about, seconds) in headers {
-        let schema = if *seconds {
-            u64::schema()
-        } else {
-            String::schema()
-        };
-        response = response.header(
-            *name,
-            HeaderBuilder::new()
-                .schema(schema)
-                .description(Some(*about))
-                .build(),
-        );
-    }
-    RefOr::T(response.build())
-}
-
-const RETRY_AFTER: HeaderDoc = ("Retry-After", "seconds to wait before trying again", true);
-
-type Responses = BTreeMap<String, RefOr<utoipa::openapi::Response>>;
-
-fn refusals(list: &[(&str, &str, &[HeaderDoc])]) -> Responses {
-    list.iter()
-        .map(|(status, about, headers)| (status.to_string(), refusal(about, headers)))
-        .collect()
-}
-
-/// The refusals of `POST /api/v1/events` (docs/api.md, "Answers").
-pub struct IngestRefusals;
-
-impl IntoResponses for IngestRefusals {
-    fn responses() -> Responses {
-        refusals(&[
-            (
-                "400",
-                "the body is not JSON of the batch's shape; `field` says where",
-                &[],
-            ),
-            (
-                "403",
-                "an `Origin` that is neither allowed nor the aggregator's own",
-                &[],
-            ),
-            (
-                "408",
-                "the body did not arrive within `limits.body_timeout_secs`",
-                &[],
-            ),
-            ("413", "a body over 64 KiB", &[]),
-            (
-                "415",
-                "a content type other than text/plain or application/json",
-                &[],
-            ),
-            (
-                "422",
-                "well-formed but out of range (`field` names it), or a value the database \
-                 refused (`field` is `database`): never accepted, do not retry",
-                &[],
-            ),
-            (
-                "429",
-                "over a per-client or per-site rate limit; nothing stored",
-                &[RETRY_AFTER],
-            ),
-            (
-                "503",
-                "the write queue is full or the database is unavailable; nothing acknowledged, \
-                 retry the batch unchanged",
-                &[RETRY_AFTER],
-            ),
-        ])
-    }
-}
-
-/// The refusals every stats route shares.
-pub struct StatsRefusals;
-
-impl IntoResponses for StatsRefusals {
-    fn responses() -> Responses {
-        refusals(&[
-            (
-                "401",
-                "no `Authorization: Bearer <token>`, another scheme, or a wrong token",
-                &[("WWW-Authenticate", "Bearer realm=\"usage-stats\"", false)],
-            ),
-            ("422", "a parameter is invalid; `field` names it", &[]),
-            (
-                "429",
-                "over the per-client rate limit of the stats API",
-                &[RETRY_AFTER],
-            ),
-            (
-                "503",
-                "the stats API is disabled (no `admin_token` configured), or the database failed",
-                &[],
-            ),
-        ])
-    }
 }
 
 #[cfg(test)]

@@ -7,13 +7,13 @@ use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabiliti
 use rmcp::{schemars, tool, tool_handler, tool_router, ErrorData, ServerHandler};
 use serde::{Deserialize, Serialize};
 
-use crate::http::openapi::ErrorBody;
 use crate::http::stats::query::{
     ErrorsLimit, FeatureName, FeaturesLimit, Range, SessionsLimit, SiteParam,
 };
 use crate::http::stats::reports;
 use crate::http::stats::source::Source;
 use crate::http::stats::StatsError;
+use crate::http::ErrorBody;
 
 /// What the server tells the agent at the start (MCP `instructions`).
 const INSTRUCTIONS: &str = "Read-only usage reports of a self-hosted usage tracker (an online \

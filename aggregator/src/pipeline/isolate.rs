@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::writer::{Ack, NotStored};
+use super::{Ack, NotStored};
 use crate::domain::flush::Flush;
 use crate::domain::ingest::BatchRows;
 use crate::store::{Store, StoreError};

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::isolate::{isolate, Isolation};
+use super::{Ack, NotStored};
 use crate::domain::flush::Flush;
 use crate::domain::ingest::BatchRows;
 use crate::store::{Failure, Phase, Store, Written};
@@ -28,21 +29,6 @@ pub struct WriterConfig {
     pub flush_timeout: Duration,
     pub session_slack: chrono::Duration,
 }
-
-/// Why rows were not stored. Either way nothing was acknowledged, so the client keeps them.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NotStored {
-    #[error("the write queue is full")]
-    QueueFull,
-    #[error("the database is unavailable")]
-    DatabaseUnavailable,
-    /// The database refused a value of this request (and only this one: see `isolate`).
-    #[error("{0}")]
-    Refused(String),
-}
-
-/// Where a request waits for its answer.
-pub type Ack = oneshot::Sender<Result<(), NotStored>>;
 
 /// Times a request is written at most when flushes are rolled back by conflicts or their
 /// commits' outcomes are unknown; then it is answered 503 and the client retries it later.

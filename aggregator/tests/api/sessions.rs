@@ -63,7 +63,7 @@ async fn a_realistic_session_with_a_retry_and_a_reordering_is_stored_once_and_ri
                 app.deliver(*sent, batch).await;
                 app.deliver(*sent + 2.0, batch).await; // the client did not see the answer: retried
             }
-            6 => continue, // delayed: arrives after the next one
+            6 => {} // delayed: arrives after the next one
             7 => {
                 app.deliver(*sent, batch).await;
                 app.deliver(batches[6].0 + 40.0, &batches[6].1).await;

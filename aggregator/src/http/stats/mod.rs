@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use utoipa::IntoResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -19,7 +20,7 @@ pub mod query;
 pub mod reports;
 pub mod source;
 
-use super::openapi::ErrorBody;
+use super::error::{refusals, ErrorBody, Responses, RETRY_AFTER};
 use super::AppState;
 use crate::report::dates::BadRange;
 use crate::store::StoreError;
@@ -169,6 +170,32 @@ fn bearer_token(value: &str) -> Option<&str> {
 /// A shared handle on the token for the router state.
 pub fn admin_token(configured: Option<&str>) -> Option<Arc<AdminToken>> {
     configured.map(|t| Arc::new(AdminToken::new(t)))
+}
+
+/// The refusals every stats route shares.
+pub struct StatsRefusals;
+
+impl IntoResponses for StatsRefusals {
+    fn responses() -> Responses {
+        refusals(&[
+            (
+                "401",
+                "no `Authorization: Bearer <token>`, another scheme, or a wrong token",
+                &[("WWW-Authenticate", "Bearer realm=\"usage-stats\"", false)],
+            ),
+            ("422", "a parameter is invalid; `field` names it", &[]),
+            (
+                "429",
+                "over the per-client rate limit of the stats API",
+                &[RETRY_AFTER],
+            ),
+            (
+                "503",
+                "the stats API is disabled (no `admin_token` configured), or the database failed",
+                &[],
+            ),
+        ])
+    }
 }
 
 #[cfg(test)]

@@ -11,8 +11,7 @@ use super::query::{
     SiteParam,
 };
 use super::source::{range, site, Source};
-use super::{StatsError, DEFAULT_SESSIONS, MAX_SESSIONS};
-use crate::http::openapi::StatsRefusals;
+use super::{StatsError, StatsRefusals, DEFAULT_SESSIONS, MAX_SESSIONS};
 use crate::http::AppState;
 use crate::report::dates::BadRange;
 use crate::report::errors;

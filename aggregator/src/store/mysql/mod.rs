@@ -5,6 +5,7 @@ mod adopt;
 mod ingest;
 mod lease;
 mod salts;
+mod select;
 mod stats;
 mod summary;
 mod upkeep;

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use mysql_async::prelude::Queryable;
 use mysql_async::{from_row_opt, Value};
 
-use super::stats::select_on;
+use super::select::select_on;
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;

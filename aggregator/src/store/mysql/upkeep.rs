@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use mysql_async::prelude::Queryable;
 use mysql_async::{IsolationLevel, TxOpts};
 
-use super::stats::select_on;
+use super::select::select_on;
 use super::summary::{insert_rows, roll_up_day};
 
 use super::MySqlStore;

@@ -9,6 +9,7 @@ mod files;
 mod ingest;
 mod lease;
 mod salts;
+mod select;
 mod stats;
 mod summary;
 mod time;

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
-use super::stats::select_on;
+use super::select::select_on;
 use super::time::{date_text, day_span, time_text};
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
@@ -85,7 +85,7 @@ fn read_pass(
 }
 
 /// `(feature_name, uses, sessions)` from column `first` on.
-fn feature_count_at(r: &rusqlite::Row, first: usize) -> rusqlite::Result<FeatureCount> {
+fn feature_count_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<FeatureCount> {
     Ok(FeatureCount {
         name: r.get(first)?,
         uses: r.get(first + 1)?,

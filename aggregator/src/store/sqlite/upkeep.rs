@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
-use super::stats::select_on;
+use super::select::select_on;
 use super::summary::{insert_rows, roll_up_day};
 use super::time::{date_text, parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
