@@ -98,21 +98,7 @@ impl GaleraCluster {
             options: options.to_vec(),
         };
         // Only the first node gets a system database: the others receive the first's by SST.
-        let status = Command::new("mariadb-install-db")
-            .args([
-                "--no-defaults",
-                "--user=mysql",
-                "--auth-root-authentication-method=normal",
-                "--skip-test-db",
-            ])
-            .arg(format!("--datadir={}", cluster.datadir(0).display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|e| format!("mariadb-install-db is not installed: {e}"))?;
-        if !status.success() {
-            return Err("mariadb-install-db failed".into());
-        }
+        cluster.install_system_database()?;
         for node in 1..size {
             std::fs::create_dir_all(cluster.datadir(node)).map_err(|e| e.to_string())?;
         }
@@ -144,6 +130,42 @@ impl GaleraCluster {
     /// The process id of node `node` (0 while it is killed or stopped).
     pub fn pid(&self, node: usize) -> u32 {
         self.nodes[node].child.as_ref().map_or(0, Child::id)
+    }
+
+    /// `mariadb-install-db` into node 0's folder. It failed once in a CI run (output not kept
+    /// then) while other clusters started beside it: its output now goes into the error, and a
+    /// failed attempt is retried once on an empty folder.
+    fn install_system_database(&self) -> Result<(), String> {
+        let datadir = self.datadir(0);
+        let mut last = String::new();
+        for _attempt in 0..2 {
+            let _ = std::fs::remove_dir_all(&datadir);
+            let output = Command::new("mariadb-install-db")
+                .args([
+                    "--no-defaults",
+                    "--user=mysql",
+                    "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
+                ])
+                .arg(format!("--datadir={}", datadir.display()))
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("mariadb-install-db is not installed: {e}"))?;
+            if output.status.success() {
+                return Ok(());
+            }
+            let text = String::from_utf8_lossy(&output.stderr).into_owned()
+                + &String::from_utf8_lossy(&output.stdout);
+            let lines: Vec<&str> = text.lines().collect();
+            last = lines[lines.len().saturating_sub(20)..].join("\n");
+            eprintln!(
+                "mariadb-install-db failed ({}), retrying once:\n{last}",
+                output.status
+            );
+        }
+        Err(format!(
+            "mariadb-install-db failed twice; the last output:\n{last}"
+        ))
     }
 
     fn datadir(&self, node: usize) -> PathBuf {
