@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The previous release: see the module's comment for how and when to bump it.
-pub const PREVIOUS_RELEASE: &str = "d2817a5d5d898e6c76a87373e3691560daffdbe4";
+pub const PREVIOUS_RELEASE: &str = "1c83345470b626627c8654aec03ac7405cac0b99";
 
 /// The folder holding the previous release's source (`src/`) and build (`target/`).
 fn cache_dir() -> PathBuf {
