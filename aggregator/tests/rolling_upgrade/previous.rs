@@ -117,6 +117,29 @@ fn build(src: &Path, target: &Path) {
         status.success(),
         "building the previous release {PREVIOUS_RELEASE} failed"
     );
+    keep_only_the_binary(&target.join("debug"));
+}
+
+/// The build leaves ~1.7 GB of intermediate files beside the ~220 MB binary; only the binary is
+/// run, and a new pin builds afresh, so the rest goes (CI machines have little disk to spare).
+fn keep_only_the_binary(debug: &Path) {
+    let Ok(entries) = std::fs::read_dir(debug) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.file_name() == Some("usage-aggregator".as_ref()) {
+            continue;
+        }
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        if let Err(error) = removed {
+            eprintln!("could not remove {}: {error}", path.display());
+        }
+    }
 }
 
 /// The migrations (`V9__name.sql`) a source tree ships for MySQL.
