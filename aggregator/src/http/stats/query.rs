@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::StatsError;
-use crate::report::dates::BadRange;
+use crate::domain::report::dates::BadRange;
 
 /// The query string as `T`, or a 422.
 #[derive(FromRequestParts)]
