@@ -309,7 +309,10 @@ fn each_report_has_one_home_below_the_routes() {
     }
     let routes = std::fs::read_to_string(src().join("http/stats/reports.rs")).expect("routes");
     for name in REPORTS {
-        for home in [format!("domain/report/{name}.rs"), format!("report/{name}.rs")] {
+        for home in [
+            format!("domain/report/{name}.rs"),
+            format!("report/{name}.rs"),
+        ] {
             assert!(src().join(&home).is_file(), "{name}: no {home}");
         }
         assert!(
