@@ -87,7 +87,7 @@ pub struct FeaturesLimit {
     pub limit: Option<String>,
 }
 
-/// `?format=`, read by the export layer of every stats route (`export.rs`).
+/// `?format=` of every stats route: JSON or CSV (`export.rs`).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Export {
