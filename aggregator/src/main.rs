@@ -14,8 +14,10 @@ use clap::{Parser, Subcommand};
 use usage_aggregator::adopt::Adoption;
 use usage_aggregator::clock::SystemClock;
 use usage_aggregator::config::Config;
-use usage_aggregator::report::dates::DateRange;
-use usage_aggregator::report::{shape, table, ReportSettings, Reports};
+use usage_aggregator::domain::report::daily::table;
+use usage_aggregator::domain::report::dates::DateRange;
+use usage_aggregator::domain::report::site::Site;
+use usage_aggregator::report::{ReportSettings, Reports, Source};
 use usage_aggregator::startup::{shutdown_signal, Application};
 use usage_aggregator::store::Store;
 use usage_aggregator::telemetry;
@@ -77,8 +79,8 @@ enum Command {
     Stats {
         #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3660))]
         days: u64,
-        /// One JSON object, as `GET /api/v1/stats/daily` answers (from, to, days, totals,
-        /// live_days), instead of the table.
+        /// One JSON object, the answer of `GET /api/v1/stats/daily` (the same read), instead of
+        /// the table.
         #[arg(long)]
         json: bool,
         /// One site's figures (as `?site=`).
@@ -225,16 +227,19 @@ async fn purge(config: Config) -> anyhow::Result<()> {
 async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> anyhow::Result<()> {
     let site = site
         .as_deref()
-        .map(usage_aggregator::report::site::Site::parse)
+        .map(Site::parse)
         .transpose()
         .map_err(|bad| anyhow::anyhow!("--site: {}", bad.reason))?;
     let reports = reports(&config).await?;
+    let source = Source {
+        store: reports.store.clone(),
+        clock: reports.clock.clone(),
+        heartbeat_interval: std::time::Duration::from_secs(config.heartbeat_interval_secs),
+        retention: reports.settings,
+    };
     let range = DateRange::ending(reports.today(), days);
-    let fresh = usage_aggregator::report::live::Fresh::read(&reports.store, &range, site.as_ref())
-        .await
-        .context("computing the days the rollup has not seen yet")?;
-    let rows = fresh
-        .daily_rows(&reports.store, &range)
+    // The route's own read: `--json` prints what `/api/v1/stats/daily` answers.
+    let answer = usage_aggregator::report::daily::read(&source, &range, site.as_ref())
         .await
         .with_context(|| {
             format!(
@@ -243,17 +248,9 @@ async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> a
             )
         })?;
     if json {
-        let answer = serde_json::json!({
-            "from": range.from, "to": range.to, "site": site.as_ref().map(|s| s.as_str()),
-            "days": shape::series(&range, &rows), "totals": shape::totals(&rows),
-            "live_days": fresh.live_days,
-        });
-        println!("{answer}");
+        println!("{}", serde_json::to_string(&answer)?);
     } else {
-        print!(
-            "{}",
-            table::render(&shape::series(&range, &rows), &shape::totals(&rows))
-        );
+        print!("{}", table::render(&answer.days, &answer.totals));
     }
     reports.store.disconnect().await;
     Ok(())

@@ -1,6 +1,8 @@
 //! The import graph of the aggregator's modules has no circle: neither between the top-level modules
 //! nor between the modules inside any folder (`http/{ingest,openapi}`, `store/mysql/{stats,summary}`),
-//! the domain imports no other module, and the stores import only the layers below them. Every
+//! the domain imports no other module, and the stores import only the layers below them. Each
+//! stats report has its one home (its pure part in `domain/report/`, its read in `report/`), below
+//! the routes. Every
 //! `crate::`, `super::` and `self::` path of `src/` (tests included) counts; read as text, so it
 //! runs without building anything but this file.
 
@@ -13,6 +15,19 @@ type ModPath = Vec<String>;
 
 /// What `store` may import besides itself: the pure layers below it.
 const BELOW_STORE: [&str; 2] = ["domain", "visitor"];
+
+/// The stats reports: each has its answer, pure fold and CSV table in `domain/report/<name>.rs`
+/// and its read (what the route, its CSV, the MCP tool and the CLI answer) in `report/<name>.rs`.
+const REPORTS: [&str; 8] = [
+    "daily",
+    "sessions",
+    "features",
+    "feature_data",
+    "programs",
+    "errors",
+    "clients",
+    "now",
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("src/ is readable") {
@@ -280,6 +295,31 @@ fn the_domain_imports_nothing_and_the_store_only_what_is_below_it() {
         .filter(|m| !BELOW_STORE.contains(&m.as_str()))
         .collect();
     assert!(above.is_empty(), "store imports {above:?}");
+}
+
+#[test]
+fn each_report_has_one_home_below_the_routes() {
+    let graphs = folder_graphs(&src());
+    let graph = top_level(&graphs);
+    for upper in ["http", "mcp"] {
+        assert!(
+            !graph["report"].contains(upper),
+            "report imports {upper}: a report's read must not depend on the route that serves it"
+        );
+    }
+    let routes = std::fs::read_to_string(src().join("http/stats/reports.rs")).expect("routes");
+    for name in REPORTS {
+        for home in [
+            format!("domain/report/{name}.rs"),
+            format!("report/{name}.rs"),
+        ] {
+            assert!(src().join(&home).is_file(), "{name}: no {home}");
+        }
+        assert!(
+            routes.contains(&format!("report::{name}::read(")),
+            "the route of {name} does not answer report::{name}::read"
+        );
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use mysql_async::prelude::Queryable;
 use usage_aggregator::clock::SystemClock;
-use usage_aggregator::report::dates::DateRange;
+use usage_aggregator::domain::report::dates::DateRange;
 use usage_aggregator::report::{ReportSettings, Reports};
 use usage_aggregator::store::Store;
 

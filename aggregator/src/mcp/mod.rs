@@ -14,7 +14,7 @@ use rmcp::ServiceExt;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::http::stats::source::Source;
+use crate::report::Source;
 use crate::store::Store;
 
 /// Admits the client's token, opens the database read-only and answers tool calls on stdin and

@@ -11,9 +11,9 @@ use crate::http::stats::query::{
     ErrorsLimit, FeatureName, FeaturesLimit, Range, SessionsLimit, SiteParam,
 };
 use crate::http::stats::reports;
-use crate::http::stats::source::Source;
 use crate::http::stats::StatsError;
 use crate::http::ErrorBody;
+use crate::report::Source;
 
 /// What the server tells the agent at the start (MCP `instructions`).
 const INSTRUCTIONS: &str = "Read-only usage reports of a self-hosted usage tracker (an online \

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use super::isolate::{isolate, Isolation};
 use super::{Ack, NotStored};
@@ -123,21 +124,27 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
             jobs.iter().map(|job| job.rows.clone()),
             config.session_slack,
         ));
+        // Its span (DEBUG) covers the write, its child the commit: a slow flush shows which.
+        let span = tracing::debug_span!(
+            "flush",
+            requests = jobs.len(),
+            sessions = flush.sessions.len(),
+            queued = queue.len()
+        );
         // Written while the previous flush commits: the disk's sync no longer stalls the writer.
         let writing = Instant::now();
-        let written =
-            tokio::time::timeout(config.flush_timeout, store.write_flush(flush.clone())).await;
+        let written = tokio::time::timeout(config.flush_timeout, store.write_flush(flush.clone()))
+            .instrument(span.clone())
+            .await;
         // One commit at a time, in order: the previous one ends before this one begins.
         again.extend(settle(committing.take(), &mut failing).await);
         match written {
             Ok(Ok(written)) => {
                 crate::metrics::flush_written(writing.elapsed());
-                committing = Some(tokio::spawn(commit(
-                    written,
-                    jobs,
-                    flush,
-                    config.flush_timeout,
-                )));
+                let commit_span = tracing::debug_span!(parent: &span, "flush.commit");
+                committing = Some(tokio::spawn(
+                    commit(written, jobs, flush, config.flush_timeout).instrument(commit_span),
+                ));
             }
             Ok(Err(error)) => match error.failure(Phase::Write) {
                 Failure::Refused(_) => {

@@ -3,13 +3,13 @@
 //! ([`super::live::stale_days`]) computed from the raw rows now, by the rollup's own reads and
 //! functions (`summary::day_events`), added up by pure merges.
 
-use super::dates::DateRange;
-use super::errors::{self, ErrorTally};
-use super::feature_data;
 use super::live::stale_days;
-use super::model::ProgramTotals;
-use super::site::Site;
-use super::top;
+use crate::domain::report::dates::DateRange;
+use crate::domain::report::errors::{self, ErrorTally};
+use crate::domain::report::feature_data;
+use crate::domain::report::model::ProgramTotals;
+use crate::domain::report::site::Site;
+use crate::domain::report::top;
 use crate::store::{DayRead, Store, StoreError};
 
 /// Runs of the sessions that started in the range.

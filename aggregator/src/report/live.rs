@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::dates::DateRange;
-use super::model::{Clients, ClientsOther, DailyRow, FeatureCount};
 use super::rollup::{far_future, WATERMARK_MARGIN};
-use super::shape;
-use super::site::Site;
-use super::summary::DaySummary;
-use super::top::{self, Other};
+use crate::domain::report::dates::DateRange;
 use crate::domain::report::freshness;
+use crate::domain::report::model::{Clients, ClientsOther, DailyRow, FeatureCount};
+use crate::domain::report::shape;
+use crate::domain::report::site::Site;
+use crate::domain::report::summary::DaySummary;
+use crate::domain::report::top::{self, Other};
 use crate::store::{DaysBefore, Store, StoreError};
 
 /// The days of `range` whose stored summaries may be behind their raw rows: among the days with

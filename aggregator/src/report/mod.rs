@@ -1,21 +1,28 @@
 //! Reports: the daily rollup, retention of raw rows, and the figures the stats API, the dashboard
 //! and the CLI show. Every figure of a day counts the sessions that *started* that UTC day.
+//!
+//! Each report's read (one module a report, over a [`Source`]) is what the HTTP route, its CSV
+//! export, the MCP tool and `stats --json` all answer; its answer type, pure fold and CSV table are
+//! its namesake in `domain::report`.
 
-pub mod csv;
+pub mod clients;
+pub mod daily;
+pub mod errors;
 pub mod feature_data;
+pub mod features;
 pub mod fresh_events;
 pub mod live;
 pub mod now;
+pub mod programs;
 mod retention;
 mod rollup;
-pub mod shape;
-pub mod table;
+pub mod sessions;
+
+use std::time::Duration;
 
 use chrono::NaiveDate;
 
-// The data of reports lives in the domain, where the stores may read it too; these paths stay for
-// the routes and the CLI.
-pub use crate::domain::report::{dates, errors, model, site, summary, top};
+use crate::domain::report::daily::RetentionInForce;
 pub use retention::PurgeOutcome;
 pub use rollup::RollupOutcome;
 
@@ -41,6 +48,36 @@ impl From<&crate::config::Config> for ReportSettings {
             retention_days: config.retention_days,
             summary_text_retention_days: config.summary_text_retention_days,
         }
+    }
+}
+
+impl ReportSettings {
+    /// The retention in force on `today`, as the daily answer shows it.
+    pub fn in_force(&self, today: NaiveDate) -> RetentionInForce {
+        RetentionInForce {
+            raw_rows_days: self.retention_days,
+            raw_rows_from: self.first_kept_day(today),
+            summary_text_days: self.summary_text_retention_days,
+            summary_text_from: self.first_day_with_texts(today),
+        }
+    }
+}
+
+/// What the reports read: the store, the clock, the heartbeat period (of the live view) and the
+/// retention in force (of the daily answer). The routes take it from their state; the MCP server
+/// (`crate::mcp`) and the CLI open their own.
+#[derive(Clone)]
+pub struct Source {
+    pub store: Store,
+    pub clock: SharedClock,
+    pub heartbeat_interval: Duration,
+    /// The retention in force, which the daily answer shows.
+    pub retention: ReportSettings,
+}
+
+impl Source {
+    pub fn today(&self) -> NaiveDate {
+        self.clock.now().date_naive()
     }
 }
 

@@ -1,153 +1,41 @@
-//! The "now" view (`/api/v1/stats/live`): who is on each site, and what their programs did in
-//! the last minutes. Pure: the store reads per-site counts, these functions merge and total them.
+//! The live report's read ("now"): who is on each site, and their programs' runs and errors in
+//! the last 5 and 30 minutes, from the raw rows of the last minutes.
 
-use chrono::{DateTime, Duration, Utc};
+use crate::domain::report::now::{self, LiveAnswer};
+use crate::domain::report::site::Site;
+use crate::domain::report::top;
+use crate::report::Source;
+use crate::store::StoreError;
 
-use super::model::{LiveNow, LiveSite, LiveSiteView, RecentRuns};
-use super::top::Other;
-
-/// Sessions count as "on the site" while their last batch is at most this many heartbeat
-/// periods old: one missed heartbeat (a slow network, a throttled tab) does not drop them.
-pub const HEARTBEATS_IN_WINDOW: u32 = 2;
-
-/// The cutoffs of a live read at `now`: sessions seen since, runs since 5 and since 30 minutes.
-pub fn cutoffs(now: DateTime<Utc>, heartbeat: std::time::Duration) -> [DateTime<Utc>; 3] {
-    let window = Duration::from_std(heartbeat * HEARTBEATS_IN_WINDOW).unwrap_or(Duration::zero());
-    [
-        now - window,
-        now - Duration::minutes(5),
-        now - Duration::minutes(30),
-    ]
-}
-
-/// Totals over the sites, and the sites by sessions (then 30-minute runs, then name).
-pub fn view(sites: Vec<LiveSite>) -> LiveNow {
-    let runs = |runs, errors| RecentRuns { runs, errors };
-    let mut views: Vec<LiveSiteView> = sites
+/// The live answer at the source's time (of one site, or all): what `/live` and its CSV answer.
+#[tracing::instrument(name = "report.live", level = "debug", skip_all,
+    fields(site = only.map(Site::as_str), rows = tracing::field::Empty))]
+pub async fn read(source: &Source, only: Option<&Site>) -> Result<LiveAnswer, StoreError> {
+    let at = source.clock.now();
+    let [seen, five, thirty] = now::cutoffs(at, source.heartbeat_interval);
+    let times = [seen, five, thirty, at].map(|t| t.naive_utc());
+    let sites = source.store.live_sites_of(times, only).await?;
+    tracing::Span::current().record("rows", sites.len());
+    let sites = sites
         .into_iter()
-        .map(|s| LiveSiteView {
-            site: s.site,
-            sessions: s.sessions,
-            programs_5m: runs(s.runs_5m, s.errors_5m),
-            programs_30m: runs(s.runs_30m, s.errors_30m),
-        })
+        .filter(|s| only.is_none_or(|o| o.as_str() == s.site))
         .collect();
-    views.sort_by(|a, b| {
-        (b.sessions, b.programs_30m.runs)
-            .cmp(&(a.sessions, a.programs_30m.runs))
-            .then_with(|| a.site.cmp(&b.site))
-    });
-    let total = |f: fn(&LiveSiteView) -> u64| views.iter().map(f).sum::<u64>();
-    LiveNow {
-        sessions: total(|v| v.sessions),
-        programs_5m: runs(
-            total(|v| v.programs_5m.runs),
-            total(|v| v.programs_5m.errors),
+    let totals = match only {
+        // One site's figures are its row: no other sites to leave out.
+        Some(_) => None,
+        None => Some(
+            source
+                .store
+                .live_totals(times[0], times[1], times[2], times[3])
+                .await?,
         ),
-        programs_30m: runs(
-            total(|v| v.programs_30m.runs),
-            total(|v| v.programs_30m.errors),
-        ),
-        sites: views,
-    }
-}
-
-/// As [`view`], bounded: the `limit` sites with the most sessions; the totals are `totals`
-/// (every site, read apart) when given, else the listed sites' own; `Other` is the sessions of
-/// the sites not listed.
-pub fn view_top(sites: Vec<LiveSite>, totals: Option<LiveSite>, limit: usize) -> (LiveNow, Other) {
-    let mut now = view(sites);
-    now.sites.truncate(limit);
-    if let Some(t) = totals {
-        now.sessions = t.sessions;
-        now.programs_5m = RecentRuns {
-            runs: t.runs_5m,
-            errors: t.errors_5m,
-        };
-        now.programs_30m = RecentRuns {
-            runs: t.runs_30m,
-            errors: t.errors_30m,
-        };
-    }
-    let listed = now.sites.iter().map(|s| s.sessions).sum();
-    let other = Other::of(now.sessions, listed);
-    (now, other)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn runs(site: &str, r5: u64, e5: u64, r30: u64, e30: u64) -> LiveSite {
-        LiveSite {
-            site: site.into(),
-            sessions: 0,
-            runs_5m: r5,
-            errors_5m: e5,
-            runs_30m: r30,
-            errors_30m: e30,
-        }
-    }
-
-    #[test]
-    fn the_window_is_two_heartbeats() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
-        let [seen, five, thirty] = cutoffs(now, std::time::Duration::from_secs(15));
-        assert_eq!(
-            seen,
-            Utc.with_ymd_and_hms(2026, 11, 28, 11, 59, 30).unwrap()
-        );
-        assert_eq!(five, Utc.with_ymd_and_hms(2026, 11, 28, 11, 55, 0).unwrap());
-        assert_eq!(
-            thirty,
-            Utc.with_ymd_and_hms(2026, 11, 28, 11, 30, 0).unwrap()
-        );
-    }
-
-    #[test]
-    fn sites_merge_and_total() {
-        let merged = LiveSite::merge(
-            vec![("ide".into(), 3), ("docs".into(), 1)],
-            vec![runs("ide", 2, 1, 5, 2), runs("old", 0, 0, 4, 4)],
-        );
-        let now = view(merged);
-        assert_eq!(now.sessions, 4);
-        assert_eq!(now.programs_5m, RecentRuns { runs: 2, errors: 1 });
-        assert_eq!(now.programs_30m, RecentRuns { runs: 9, errors: 6 });
-        let order: Vec<(&str, u64)> = now
-            .sites
-            .iter()
-            .map(|s| (s.site.as_str(), s.sessions))
-            .collect();
-        assert_eq!(order, vec![("ide", 3), ("docs", 1), ("old", 0)]);
-    }
-
-    #[test]
-    fn a_bounded_view_lists_the_largest_sites_and_keeps_the_totals() {
-        let site = |name: &str, sessions| LiveSite {
-            sessions,
-            ..runs(name, 0, 0, 1, 0)
-        };
-        let totals = LiveSite {
-            sessions: 10,
-            ..runs("", 1, 0, 7, 2)
-        };
-        let (now, other) = view_top(
-            vec![site("a", 1), site("b", 5), site("c", 2)],
-            Some(totals),
-            2,
-        );
-        let listed: Vec<&str> = now.sites.iter().map(|s| s.site.as_str()).collect();
-        assert_eq!(listed, vec!["b", "c"]);
-        assert_eq!((now.sessions, now.programs_30m.runs), (10, 7));
-        assert_eq!((other.count, other.share), (3, 0.3));
-    }
-
-    #[test]
-    fn nothing_going_on_is_zeros() {
-        let now = view(vec![]);
-        assert_eq!((now.sessions, now.sites.len()), (0, 0));
-        assert_eq!(now.programs_30m, RecentRuns::default());
-    }
+    };
+    let (now, other) = now::view_top(sites, totals, top::LIVE_SITES);
+    Ok(LiveAnswer {
+        now,
+        at,
+        heartbeat_interval_secs: source.heartbeat_interval.as_secs(),
+        seen_since: seen,
+        other,
+    })
 }

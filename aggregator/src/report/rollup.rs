@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 
 use super::Reports;
-use crate::store::{DaysBefore, StoreError};
+use crate::store::{DaysBefore, Store, StoreError};
 
 /// How far back the watermark looks: a batch is stamped with its receive time but committed a
 /// little later (group commit, retries), so a session may show up slightly "in the past".
@@ -39,7 +39,7 @@ impl Reports {
         let mut outcome = RollupOutcome::default();
         for day in days {
             let now = self.clock.now().naive_utc();
-            if day >= first_kept && self.store.rollup_day(day, now).await? {
+            if day >= first_kept && rollup_day(&self.store, day, now).await? {
                 outcome.rolled_up.push(day);
             } else {
                 outcome.skipped.push(day);
@@ -81,6 +81,20 @@ impl Reports {
         self.store.set_rollup_mark(now).await?;
         Ok(outcome)
     }
+}
+
+/// Recomputes one day's summaries (`Rollups::rollup_day`) in a span, so that a slow rollup shows
+/// which day took its time.
+#[tracing::instrument(name = "rollup.day", level = "debug", skip_all,
+    fields(day = %day, rolled_up = tracing::field::Empty))]
+pub(super) async fn rollup_day(
+    store: &Store,
+    day: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let rolled_up = store.rollup_day(day, now).await?;
+    tracing::Span::current().record("rolled_up", rolled_up);
+    Ok(rolled_up)
 }
 
 /// Midnight of the first day of the trailing window: today and the `window_days - 1` days

@@ -407,6 +407,12 @@ async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar(kind: Sto
         ),
         (Some(2), Some(40))
     );
+    // The same read as the route: the CLI's JSON is /daily's answer.
+    app.clock.set(Utc::now());
+    let route = app
+        .stats(&format!("daily?from={}&to={today}", day(3)))
+        .await;
+    assert_eq!(answer, route, "stats --json is /daily");
     let (ok, out) = run_command(&app.db, &["stats", "--json", "--site", "docs"], &[]);
     assert!(ok, "{out}");
     assert!(out.contains("\"sessions\":0"), "no docs sessions: {out}");

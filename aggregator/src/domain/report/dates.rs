@@ -1,6 +1,8 @@
 //! Date ranges of reports: parsing and validating `from`/`to`, and the days they cover.
 
 use chrono::{Days, NaiveDate};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Longest range one request may ask for, in days (both ends included).
 pub const MAX_RANGE_DAYS: u64 = 366;
@@ -10,6 +12,22 @@ pub const MAX_RANGE_DAYS: u64 = 366;
 pub struct DateRange {
     pub from: NaiveDate,
     pub to: NaiveDate,
+}
+
+/// The days an answer covers, both included (UTC): a range as the API serves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Span {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl From<&DateRange> for Span {
+    fn from(range: &DateRange) -> Self {
+        Span {
+            from: range.from,
+            to: range.to,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

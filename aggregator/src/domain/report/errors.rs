@@ -6,6 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::csv::{self, Table, Text};
+use super::dates::{DateRange, Span};
+use super::top::Other;
 
 use super::model::{ErrorGroup, ErrorRuns};
 
@@ -148,6 +154,66 @@ pub fn group(rows: Vec<ErrorRuns>, limit: usize) -> Vec<ErrorGroup> {
     rank(tally(rows), limit)
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorsAnswer {
+    #[serde(flatten)]
+    pub span: Span,
+    /// Failed runs of the sessions started in the range, in every group.
+    pub failed_runs: u64,
+    /// The most frequent groups.
+    pub errors: Vec<ErrorGroup>,
+    /// The failed runs of the groups not listed.
+    pub other: Other,
+}
+
+impl ErrorsAnswer {
+    /// The answer of the range's tallies (listed or not) and its failed runs: the `limit` most
+    /// frequent groups, and the runs of the rest.
+    pub fn of(range: &DateRange, tallies: Vec<ErrorTally>, failed_runs: u64, limit: usize) -> Self {
+        let errors = rank(tallies, limit);
+        let other = Other::of(failed_runs, errors.iter().map(|e| e.runs).sum());
+        ErrorsAnswer {
+            span: Span::from(range),
+            failed_runs,
+            errors,
+            other,
+        }
+    }
+}
+
+/// A group of the CSV table (the columns in the order the export has always had).
+#[derive(Serialize)]
+struct Row<'a> {
+    error: Text<'a>,
+    example: Text<'a>,
+    last_seen: DateTime<Utc>,
+    runs: u64,
+    sessions: u64,
+}
+
+impl Table for ErrorsAnswer {
+    fn file_name(&self) -> &str {
+        "errors"
+    }
+
+    fn span(&self) -> Option<Span> {
+        Some(self.span)
+    }
+
+    fn csv(&self) -> String {
+        csv::write(
+            &["error", "example", "last_seen", "runs", "sessions"],
+            self.errors.iter().map(|e| Row {
+                error: Text(&e.error),
+                example: Text(&e.example),
+                last_seen: e.last_seen,
+                runs: e.runs,
+                sessions: e.sessions,
+            }),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +292,23 @@ mod tests {
                 .chain(tally(rows[..2].to_vec())),
         );
         assert_eq!(reversed, whole, "in any order");
+    }
+
+    #[test]
+    fn the_table_quotes_and_defuses_messages() {
+        let day = "2026-11-28".parse().unwrap();
+        let range = DateRange { from: day, to: day };
+        let rows = vec![
+            row("?SYNTAX, ERROR \"x\" IN 10", "a", 2, 1),
+            row("=HYPERLINK(1)\nIN 20", "b", 1, 2),
+        ];
+        let answer = ErrorsAnswer::of(&range, tally(rows), 4, 20);
+        assert_eq!((answer.other.count, answer.failed_runs), (1, 4));
+        assert_eq!(
+            answer.csv(),
+            "error,example,last_seen,runs,sessions\r\n\
+             \"?SYNTAX, ERROR \"\"x\"\" IN #\",\"?SYNTAX, ERROR \"\"x\"\" IN 10\",2026-11-28T12:01:00Z,2,1\r\n\
+             '=HYPERLINK(#) IN #,\"'=HYPERLINK(1)\nIN 20\",2026-11-28T12:02:00Z,1,1\r\n"
+        );
     }
 }

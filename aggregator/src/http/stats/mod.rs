@@ -1,5 +1,5 @@
 //! `/api/v1/stats/*`: the JSON the dashboard reads, behind a bearer token compared in constant
-//! time. Handlers only parse the query, call the store and the pure shaping in `report::shape`.
+//! time. Handlers only check the query and call the report's read (`crate::report`).
 
 use std::sync::Arc;
 
@@ -14,7 +14,6 @@ use utoipa::IntoResponses;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub mod answers;
 mod export;
 pub mod query;
 pub mod reports;
@@ -22,7 +21,7 @@ pub mod source;
 
 use super::error::{refusals, ErrorBody, Responses, RETRY_AFTER};
 use super::AppState;
-use crate::report::dates::BadRange;
+use crate::domain::report::dates::BadRange;
 use crate::store::StoreError;
 use crate::visitor::ClientAddr;
 
@@ -116,11 +115,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::feature_data))
 }
 
-/// The routes behind the token, with CSV export.
+/// The routes behind the token (each answers CSV itself: `export::Answer`).
 pub fn guarded(routes: OpenApiRouter<AppState>, state: AppState) -> OpenApiRouter<AppState> {
-    routes
-        .route_layer(middleware::from_fn(export::export))
-        .route_layer(middleware::from_fn_with_state(state, require_admin))
+    routes.route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 
 /// Every stats route: the token or nothing, and never cached by a proxy or the browser. Only

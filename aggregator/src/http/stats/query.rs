@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::StatsError;
-use crate::report::dates::BadRange;
+use crate::domain::report::dates::BadRange;
 
 /// The query string as `T`, or a 422.
 #[derive(FromRequestParts)]
@@ -87,7 +87,7 @@ pub struct FeaturesLimit {
     pub limit: Option<String>,
 }
 
-/// `?format=`, read by the export layer of every stats route (`export.rs`).
+/// `?format=` of every stats route: JSON or CSV (`export.rs`).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Export {

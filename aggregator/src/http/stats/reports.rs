@@ -1,26 +1,29 @@
-//! The report routes: each parses its query and hands it to its `*_answer` function, which reads
-//! through `report::live` (stored summaries, and the raw rows of days the rollup has not seen
-//! yet) and shapes with `report::shape`. The MCP server's tools call the same functions.
+//! The report routes: each checks its query into the report's parameters (or a 422 naming the
+//! parameter) in its `*_answer` function, which the MCP server's tools call too, and reads the
+//! report with its module of `crate::report` (the answer and its CSV table are in
+//! `domain::report`). `?format=` picks JSON or CSV ([`Answer`]).
 
 use axum::extract::State;
-use axum::Json;
 
-use super::answers::*;
+use super::export::Answer;
 use super::query::{
     ErrorsLimit, Export, FeatureName, FeaturesLimit, PathOf, QueryOf, Range, SessionsLimit,
     SiteParam,
 };
-use super::source::{range, site, Source};
+use super::source::{range, site, source};
 use super::{StatsError, StatsRefusals, DEFAULT_SESSIONS, MAX_SESSIONS};
+use crate::domain::report::clients::ClientsAnswer;
+use crate::domain::report::daily::DailyAnswer;
+use crate::domain::report::dates::BadRange;
+use crate::domain::report::errors::ErrorsAnswer;
+use crate::domain::report::feature_data::FeatureDataAnswer;
+use crate::domain::report::features::FeaturesAnswer;
+use crate::domain::report::now::LiveAnswer;
+use crate::domain::report::programs::ProgramsAnswer;
+use crate::domain::report::sessions::SessionsAnswer;
+use crate::domain::report::top;
 use crate::http::AppState;
-use crate::report::dates::BadRange;
-use crate::report::errors;
-use crate::report::feature_data;
-use crate::report::fresh_events;
-use crate::report::live::Fresh;
-use crate::report::now;
-use crate::report::shape;
-use crate::report::top::{self, Other};
+use crate::report::{self, Source};
 
 /// Daily figures of the range: a gap-free series and its totals.
 #[utoipa::path(
@@ -38,10 +41,14 @@ use crate::report::top::{self, Other};
 )]
 pub async fn daily(
     State(app): State<AppState>,
+    QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
-) -> Result<Json<DailyAnswer>, StatsError> {
-    daily_answer(Source::of(&app), span, only).await.map(Json)
+) -> Result<Answer<DailyAnswer>, StatsError> {
+    let format = format.format()?;
+    daily_answer(source(&app), span, only)
+        .await
+        .map(|answer| Answer(format, answer))
 }
 
 /// The answer of [`daily`], also the MCP server's `daily` tool.
@@ -51,17 +58,7 @@ pub async fn daily_answer(
     only: SiteParam,
 ) -> Result<DailyAnswer, StatsError> {
     let range = range(&app, &span)?;
-    let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
-    let rows = fresh.daily_rows(&app.store, &range).await?;
-    let rolled_up_at = app.store.last_rollup().await?.map(|at| at.and_utc());
-    Ok(DailyAnswer {
-        span: Span::from(&range),
-        days: shape::series(&range, &rows),
-        totals: shape::totals(&rows),
-        rolled_up_at,
-        live_days: fresh.live_days,
-        retention: RetentionInForce::of(&app.retention, app.clock.now().date_naive()),
-    })
+    Ok(report::daily::read(&app, &range, site(&only)?.as_ref()).await?)
 }
 
 /// The latest sessions (no id, no hash: what the deployment's "recent sessions" query shows).
@@ -79,12 +76,14 @@ pub async fn daily_answer(
 )]
 pub async fn sessions(
     State(app): State<AppState>,
+    QueryOf(format): QueryOf<Export>,
     QueryOf(limit): QueryOf<SessionsLimit>,
     QueryOf(only): QueryOf<SiteParam>,
-) -> Result<Json<SessionsAnswer>, StatsError> {
-    sessions_answer(Source::of(&app), limit, only)
+) -> Result<Answer<SessionsAnswer>, StatsError> {
+    let format = format.format()?;
+    sessions_answer(source(&app), limit, only)
         .await
-        .map(Json)
+        .map(|answer| Answer(format, answer))
 }
 
 /// The answer of [`sessions`], also the MCP server's `sessions` tool.
@@ -99,11 +98,7 @@ pub async fn sessions_answer(
         DEFAULT_SESSIONS,
         MAX_SESSIONS,
     )?;
-    let sessions = app
-        .store
-        .recent_sessions(limit, site(&only)?.as_ref())
-        .await?;
-    Ok(SessionsAnswer { sessions })
+    Ok(report::sessions::read(&app, limit, site(&only)?.as_ref()).await?)
 }
 
 /// Uses of each feature over the range.
@@ -121,13 +116,15 @@ pub async fn sessions_answer(
 )]
 pub async fn features(
     State(app): State<AppState>,
+    QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
     QueryOf(limit): QueryOf<FeaturesLimit>,
-) -> Result<Json<FeaturesAnswer>, StatsError> {
-    features_answer(Source::of(&app), span, only, limit)
+) -> Result<Answer<FeaturesAnswer>, StatsError> {
+    let format = format.format()?;
+    features_answer(source(&app), span, only, limit)
         .await
-        .map(Json)
+        .map(|answer| Answer(format, answer))
 }
 
 /// The answer of [`features`], also the MCP server's `features` tool.
@@ -144,15 +141,7 @@ pub async fn features_answer(
         top::DEFAULT_FEATURES,
         top::MAX_FEATURES,
     )?;
-    let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
-    let (features, other) = fresh
-        .features_top(&app.store, &range, limit as usize)
-        .await?;
-    Ok(FeaturesAnswer {
-        span: Span::from(&range),
-        features,
-        other,
-    })
+    Ok(report::features::read(&app, &range, site(&only)?.as_ref(), limit).await?)
 }
 
 /// Program runs of the sessions started in the range.
@@ -170,12 +159,14 @@ pub async fn features_answer(
 )]
 pub async fn programs(
     State(app): State<AppState>,
+    QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
-) -> Result<Json<ProgramsAnswer>, StatsError> {
-    programs_answer(Source::of(&app), span, only)
+) -> Result<Answer<ProgramsAnswer>, StatsError> {
+    let format = format.format()?;
+    programs_answer(source(&app), span, only)
         .await
-        .map(Json)
+        .map(|answer| Answer(format, answer))
 }
 
 /// The answer of [`programs`], also the MCP server's `programs` tool.
@@ -185,11 +176,7 @@ pub async fn programs_answer(
     only: SiteParam,
 ) -> Result<ProgramsAnswer, StatsError> {
     let range = range(&app, &span)?;
-    let totals = fresh_events::programs(&app.store, &range, site(&only)?.as_ref()).await?;
-    Ok(ProgramsAnswer {
-        span: Span::from(&range),
-        programs: shape::programs(&totals),
-    })
+    Ok(report::programs::read(&app, &range, site(&only)?.as_ref()).await?)
 }
 
 /// Sessions by browser, OS and device over the range.
@@ -207,10 +194,14 @@ pub async fn programs_answer(
 )]
 pub async fn clients(
     State(app): State<AppState>,
+    QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
-) -> Result<Json<ClientsAnswer>, StatsError> {
-    clients_answer(Source::of(&app), span, only).await.map(Json)
+) -> Result<Answer<ClientsAnswer>, StatsError> {
+    let format = format.format()?;
+    clients_answer(source(&app), span, only)
+        .await
+        .map(|answer| Answer(format, answer))
 }
 
 /// The answer of [`clients`], also the MCP server's `clients` tool.
@@ -220,13 +211,7 @@ pub async fn clients_answer(
     only: SiteParam,
 ) -> Result<ClientsAnswer, StatsError> {
     let range = range(&app, &span)?;
-    let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
-    let (clients, other) = fresh.clients_top(&app.store, &range).await?;
-    Ok(ClientsAnswer {
-        span: Span::from(&range),
-        clients,
-        other,
-    })
+    Ok(report::clients::read(&app, &range, site(&only)?.as_ref()).await?)
 }
 
 /// Who is on each site now, and their programs' runs and errors in the last 5 and 30 minutes.
@@ -245,39 +230,18 @@ pub async fn clients_answer(
 )]
 pub async fn live(
     State(app): State<AppState>,
+    QueryOf(format): QueryOf<Export>,
     QueryOf(only): QueryOf<SiteParam>,
-) -> Result<Json<LiveAnswer>, StatsError> {
-    live_answer(Source::of(&app), only).await.map(Json)
+) -> Result<Answer<LiveAnswer>, StatsError> {
+    let format = format.format()?;
+    live_answer(source(&app), only)
+        .await
+        .map(|answer| Answer(format, answer))
 }
 
 /// The answer of [`live`], also the MCP server's `live` tool.
 pub async fn live_answer(app: Source, only: SiteParam) -> Result<LiveAnswer, StatsError> {
-    let only = site(&only)?;
-    let at = app.clock.now();
-    let [seen, five, thirty] = now::cutoffs(at, app.heartbeat_interval);
-    let times = [seen, five, thirty, at].map(|t| t.naive_utc());
-    let sites = app.store.live_sites_of(times, only.as_ref()).await?;
-    let sites = sites
-        .into_iter()
-        .filter(|s| only.as_ref().is_none_or(|o| o.as_str() == s.site))
-        .collect();
-    let totals = match &only {
-        // One site's figures are its row: no other sites to leave out.
-        Some(_) => None,
-        None => Some(
-            app.store
-                .live_totals(times[0], times[1], times[2], times[3])
-                .await?,
-        ),
-    };
-    let (now, other) = now::view_top(sites, totals, top::LIVE_SITES);
-    Ok(LiveAnswer {
-        now,
-        at,
-        heartbeat_interval_secs: app.heartbeat_interval.as_secs(),
-        seen_since: seen,
-        other,
-    })
+    Ok(report::now::read(&app, site(&only)?.as_ref()).await?)
 }
 
 /// Groups shown at most (`?limit=`, default 20).
@@ -299,13 +263,15 @@ const MAX_ERRORS: u32 = 100;
 )]
 pub async fn errors(
     State(app): State<AppState>,
+    QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
     QueryOf(limit): QueryOf<ErrorsLimit>,
-) -> Result<Json<ErrorsAnswer>, StatsError> {
-    errors_answer(Source::of(&app), span, only, limit)
+) -> Result<Answer<ErrorsAnswer>, StatsError> {
+    let format = format.format()?;
+    errors_answer(source(&app), span, only, limit)
         .await
-        .map(Json)
+        .map(|answer| Answer(format, answer))
 }
 
 /// The answer of [`errors`], also the MCP server's `errors` tool.
@@ -317,16 +283,7 @@ pub async fn errors_answer(
 ) -> Result<ErrorsAnswer, StatsError> {
     let range = range(&app, &span)?;
     let limit = bounded("limit", limit.limit.as_deref(), 20, MAX_ERRORS)?;
-    let (tallies, failed_runs) =
-        fresh_events::errors_bounded(&app.store, &range, site(&only)?.as_ref()).await?;
-    let errors = errors::rank(tallies, limit as usize);
-    let other = Other::of(failed_runs, errors.iter().map(|e| e.runs).sum());
-    Ok(ErrorsAnswer {
-        span: Span::from(&range),
-        failed_runs,
-        errors,
-        other,
-    })
+    Ok(report::errors::read(&app, &range, site(&only)?.as_ref(), limit).await?)
 }
 
 /// An optional count from 1 to `max`.
@@ -352,7 +309,7 @@ fn bounded(
 }
 
 /// The most frequent values of each key of one feature's data (bounded: see
-/// `report::feature_data`).
+/// `domain::report::feature_data`).
 #[utoipa::path(
     get,
     path = "/features/{name}",
@@ -367,13 +324,15 @@ fn bounded(
 )]
 pub async fn feature_data(
     State(app): State<AppState>,
+    QueryOf(format): QueryOf<Export>,
     PathOf(feature): PathOf<FeatureName>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
-) -> Result<Json<FeatureDataAnswer>, StatsError> {
-    feature_data_answer(Source::of(&app), feature, span, only)
+) -> Result<Answer<FeatureDataAnswer>, StatsError> {
+    let format = format.format()?;
+    feature_data_answer(source(&app), feature, span, only)
         .await
-        .map(Json)
+        .map(|answer| Answer(format, answer))
 }
 
 /// The answer of [`feature_data`], also the MCP server's `feature_data` tool.
@@ -392,22 +351,6 @@ pub async fn feature_data_answer(
         }));
     }
     let range = range(&app, &span)?;
-    let limit = feature_data::MAX_DISTINCT;
     let only = site(&only)?;
-    let (rows, events) = fresh_events::feature_data_bounded(
-        &app.store,
-        &name,
-        &range,
-        only.as_ref(),
-        limit as usize,
-    )
-    .await?;
-    let read: u64 = rows.iter().map(|(_, n)| n).sum();
-    Ok(FeatureDataAnswer {
-        span: Span::from(&range),
-        truncated: rows.len() as u32 >= limit || read < events,
-        data: feature_data::summarize(&rows),
-        feature: name,
-        other: Other::of(events, read),
-    })
+    Ok(report::feature_data::read(&app, name, &range, only.as_ref()).await?)
 }

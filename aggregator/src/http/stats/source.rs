@@ -1,46 +1,29 @@
-//! What every stats report reads ([`Source`]) and the parameters all of them share (the range
-//! and the site), checked into the report rules' types or a 422 naming the parameter.
-
-use std::time::Duration;
+//! The stats routes' [`Source`] (what every report reads, `crate::report::Source`) and the
+//! parameters all of them share (the range and the site), checked into the report rules' types
+//! or a 422 naming the parameter.
 
 use super::query::{Range, SiteParam};
 use super::{StatsError, DEFAULT_DAYS};
+use crate::domain::report::dates::DateRange;
+use crate::domain::report::site::Site;
 use crate::http::AppState;
-use crate::report::dates::DateRange;
-use crate::report::site::Site;
-use crate::report::ReportSettings;
-use crate::store::Store;
+use crate::report::Source;
 
-/// What the reports read: the store, the clock, the heartbeat period (of the live view) and the
-/// retention in force (of the daily answer). The
-/// routes take it from their state; the MCP server (`crate::mcp`) opens its own. Each route's
-/// answer is a function of it (`*_answer`), so that both answer alike.
-#[derive(Clone)]
-pub struct Source {
-    pub store: Store,
-    pub clock: crate::clock::SharedClock,
-    pub heartbeat_interval: Duration,
-    /// The retention in force, which the daily answer shows.
-    pub retention: ReportSettings,
-}
-
-impl Source {
-    pub(super) fn of(app: &AppState) -> Source {
-        Source {
-            store: app.store.clone(),
-            clock: app.clock.clone(),
-            heartbeat_interval: app.heartbeat_interval,
-            retention: app.retention,
-        }
+/// The routes' source, from their state.
+pub(super) fn source(app: &AppState) -> Source {
+    Source {
+        store: app.store.clone(),
+        clock: app.clock.clone(),
+        heartbeat_interval: app.heartbeat_interval,
+        retention: app.retention,
     }
 }
 
 pub(super) fn range(app: &Source, range: &Range) -> Result<DateRange, StatsError> {
-    let today = app.clock.now().date_naive();
     DateRange::parse(
         range.from.as_deref(),
         range.to.as_deref(),
-        today,
+        app.today(),
         DEFAULT_DAYS,
     )
     .map_err(StatsError::BadQuery)

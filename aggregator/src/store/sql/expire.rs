@@ -223,4 +223,10 @@ mod tests {
             assert!(fold.select().contains(" LIMIT ?"));
         }
     }
+
+    #[test]
+    fn the_expired_feature_data_is_an_object_the_drill_down_counts() {
+        let shown = crate::domain::report::feature_data::summarize(&[(EXPIRED_DATA.into(), 5)]);
+        assert_eq!((shown.events, shown.keys[0].key.as_str()), (5, EXPIRED));
+    }
 }

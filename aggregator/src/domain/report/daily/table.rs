@@ -1,7 +1,7 @@
 //! The daily table `usage-aggregator stats` prints: right-aligned columns sized to their widest
 //! cell, a totals line under a rule.
 
-use super::model::{DailyPoint, Figures, Totals};
+use crate::domain::report::model::{DailyPoint, Figures, Totals};
 
 const HEADERS: [&str; 9] = [
     "date",
@@ -96,8 +96,8 @@ pub fn render(points: &[DailyPoint], totals: &Totals) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::DailyRow;
-    use crate::report::{dates::DateRange, shape};
+    use crate::domain::report::model::DailyRow;
+    use crate::domain::report::{dates::DateRange, shape};
 
     #[test]
     fn columns_line_up_and_the_total_is_last() {

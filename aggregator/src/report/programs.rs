@@ -1,0 +1,28 @@
+//! The programs report's read: run totals of the stored summaries and of the days the rollup has
+//! not seen since they changed (`report::fresh_events`).
+
+use crate::domain::report::dates::{DateRange, Span};
+use crate::domain::report::programs::ProgramsAnswer;
+use crate::domain::report::shape;
+use crate::domain::report::site::Site;
+use crate::report::fresh_events;
+use crate::report::Source;
+use crate::store::StoreError;
+
+/// The program runs of the sessions started in `range` (of one site, or all): what `/programs`
+/// and its CSV answer.
+#[tracing::instrument(name = "report.programs", level = "debug", skip_all,
+    fields(from = %range.from, days = range.len(), site = site.map(Site::as_str), runs = tracing::field::Empty))]
+pub async fn read(
+    source: &Source,
+    range: &DateRange,
+    site: Option<&Site>,
+) -> Result<ProgramsAnswer, StoreError> {
+    // The stale-day read (`report::fresh_events`), as the handler has always made it.
+    let totals = fresh_events::programs(&source.store, range, site).await?;
+    tracing::Span::current().record("runs", totals.runs);
+    Ok(ProgramsAnswer {
+        span: Span::from(range),
+        programs: shape::programs(&totals),
+    })
+}
