@@ -47,6 +47,7 @@ pub(super) fn apply_env(
             "USAGE_SITES" => config.sites = list(name, &text)?,
             "USAGE_MAX_NEW_SITES_PER_DAY" => config.max_new_sites_per_day = parsed(name, &text)?,
             "USAGE_HONOR_PRIVACY_SIGNALS" => config.honor_privacy_signals = parsed(name, &text)?,
+            "USAGE_FILTER_AUTOMATION" => config.filter_automation = parsed(name, &text)?,
             "USAGE_STORE_FULL_USER_AGENT" => config.store_full_user_agent = parsed(name, &text)?,
             "USAGE_IDLE_TIMEOUT_SECS" => config.idle_timeout_secs = parsed(name, &text)?,
             "USAGE_SESSION_SLACK_SECS" => config.session_slack_secs = parsed(name, &text)?,

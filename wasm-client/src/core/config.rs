@@ -2,6 +2,28 @@
 
 use super::event::is_valid_name;
 use alloc::string::String;
+use alloc::vec::Vec;
+
+/// The automation signals of a browser: `webdriver` when `navigator.webdriver` is true (every
+/// browser driven through WebDriver: Selenium, chromedriver, geckodriver, Playwright's and
+/// Puppeteer's defaults), `headless` when the User-Agent says `HeadlessChrome` (headless Chrome
+/// and Chromium, which AI crawlers and uptime checkers run). Cheap, read once; a browser that
+/// hides both is counted as a person.
+pub fn automation_signals(webdriver: bool, user_agent: &str) -> Vec<&'static str> {
+    let mut signals = Vec::new();
+    if webdriver {
+        signals.push("webdriver");
+    }
+    // Bytes, not `str::contains`: its two-way searcher costs the wasm more than this loop.
+    if user_agent
+        .as_bytes()
+        .windows(14)
+        .any(|w| w == b"HeadlessChrome")
+    {
+        signals.push("headless");
+    }
+    signals
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -29,6 +51,12 @@ pub struct Config {
     pub honor_dnt: bool,
     pub debug: bool,
     pub disabled: bool,
+    /// The tag allows automation (`data-automation="allow"`): the page's own browser tests and
+    /// uptime checks, counted deliberately. The signals are then not read, nor sent.
+    pub allow_automation: bool,
+    /// The browser automation signals the page read, sent with every batch (`automation`);
+    /// the aggregator filters the session when any is. Empty for a person's browser.
+    pub automation: Vec<&'static str>,
 }
 
 impl Default for Config {
@@ -50,6 +78,8 @@ impl Default for Config {
             honor_dnt: true,
             debug: false,
             disabled: false,
+            allow_automation: false,
+            automation: Vec::new(),
         }
     }
 }
@@ -134,6 +164,18 @@ mod tests {
             c.normalize();
             assert_eq!(c.max_queue_age_ms, kept, "{asked}");
         }
+    }
+
+    #[test]
+    fn automation_signals_name_webdriver_and_headless_chrome() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) ";
+        let headless = alloc::format!("{chrome}HeadlessChrome/131.0.0.0 Safari/537.36");
+        let normal = alloc::format!("{chrome}Chrome/131.0.0.0 Safari/537.36");
+        assert_eq!(automation_signals(false, &normal), Vec::<&str>::new());
+        assert_eq!(automation_signals(true, &normal), ["webdriver"]);
+        assert_eq!(automation_signals(false, &headless), ["headless"]);
+        assert_eq!(automation_signals(true, &headless), ["webdriver", "headless"]);
+        assert!(automation_signals(false, "").is_empty());
     }
 
     #[test]

@@ -15,8 +15,8 @@ pub const MAX_BATCH_BYTES: usize = 24 * 1024;
 /// also the longest an unsent event stays in localStorage (`maxQueueAge`, at most this).
 pub const MAX_SESSION_AGE_MS: u64 = 7 * 24 * 3600 * 1000;
 const STORAGE_HEADER: &str = "usage-q1";
-/// Room for the batch envelope (`site`, `session`, `sent`, brackets).
-const ENVELOPE_BYTES: usize = 160;
+/// Room for the batch envelope (`site`, `session`, `sent`, brackets, the automation signals).
+const ENVELOPE_BYTES: usize = 200;
 
 /// Whether an event at `t` of a session started at `start` (epoch ms) may still be kept at
 /// `now`: younger than `max_age`, in a session the API still takes.

@@ -5,7 +5,7 @@
 use super::backoff::{Backoff, Outcome, Verdict};
 use super::config::Config;
 use super::event::{event_json, Kind, ProgramRun};
-use super::json::hex_id;
+use super::json::{hex_id, push_str};
 use super::queue::{Batch, Queue};
 use super::session::Session;
 use alloc::string::String;
@@ -303,7 +303,7 @@ impl<E: Entropy> Tracker<E> {
         if self.next_send_at()? > now {
             return None;
         }
-        let batch = self.queue.next_batch(&self.cfg.site, now)?;
+        let batch = self.tagged(self.queue.next_batch(&self.cfg.site, now)?);
         self.queue.set_in_flight(&batch.keys, true);
         self.in_flight = Some(batch.keys.clone());
         Some(batch)
@@ -339,8 +339,27 @@ impl<E: Entropy> Tracker<E> {
     /// and the aggregator ignores an event id it has stored, so a resend of something already
     /// delivered is harmless. (The `visibilitychange` that follows `pagehide` finds nothing new.)
     pub fn beacon_batch(&self, now: u64) -> Option<Batch> {
-        self.queue
-            .next_batch_where(&self.cfg.site, now, |r| !r.beaconed)
+        let batch = self
+            .queue
+            .next_batch_where(&self.cfg.site, now, |r| !r.beaconed)?;
+        Some(self.tagged(batch))
+    }
+
+    /// The batch with the browser's automation signals, if it has any (`"automation":[...]`
+    /// first in the body; the queue leaves room for it in its envelope).
+    fn tagged(&self, mut batch: Batch) -> Batch {
+        if !self.cfg.automation.is_empty() {
+            let mut field = String::from("\"automation\":[");
+            for (i, signal) in self.cfg.automation.iter().enumerate() {
+                if i > 0 {
+                    field.push(',');
+                }
+                push_str(&mut field, signal);
+            }
+            field.push_str("],");
+            batch.body.insert_str(1, &field);
+        }
+        batch
     }
 
     /// The browser accepted a beacon. Whether it arrives is never known, so its events stay

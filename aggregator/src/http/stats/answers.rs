@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::filter::FilteredTotals;
 use crate::report::dates::DateRange;
 use crate::report::feature_data::FeatureData;
 use crate::report::model::{
@@ -43,6 +44,9 @@ pub struct DailyAnswer {
     pub live_days: Vec<NaiveDate>,
     /// The retention in force (what the dashboard shows under its status line).
     pub retention: RetentionInForce,
+    /// Sessions of the range filtered instead of stored, by reason (docs/reports.md, "Filtered
+    /// traffic"): in none of the figures above.
+    pub filtered: FilteredTotals,
 }
 
 /// The retention in force (`retention_days`, `summary_text_retention_days`) and the first day

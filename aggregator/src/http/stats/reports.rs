@@ -51,9 +51,11 @@ pub async fn daily_answer(
     only: SiteParam,
 ) -> Result<DailyAnswer, StatsError> {
     let range = range(&app, &span)?;
-    let fresh = Fresh::read(&app.store, &range, site(&only)?.as_ref()).await?;
+    let only = site(&only)?;
+    let fresh = Fresh::read(&app.store, &range, only.as_ref()).await?;
     let rows = fresh.daily_rows(&app.store, &range).await?;
     let rolled_up_at = app.store.last_rollup().await?.map(|at| at.and_utc());
+    let filtered = app.store.filtered_totals(&range, only.as_ref()).await?;
     Ok(DailyAnswer {
         span: Span::from(&range),
         days: shape::series(&range, &rows),
@@ -61,6 +63,7 @@ pub async fn daily_answer(
         rolled_up_at,
         live_days: fresh.live_days,
         retention: RetentionInForce::of(&app.retention, app.clock.now().date_naive()),
+        filtered,
     })
 }
 
