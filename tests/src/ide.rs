@@ -43,8 +43,7 @@ pub fn demo_site(extra: &str) -> tempfile::TempDir {
     } else {
         r#"data-automation="allow""#
     };
-    let fast =
-        format!(r#"{tag} data-heartbeat-interval="{HEARTBEAT_MS}" {retry} {allow} {extra}"#);
+    let fast = format!(r#"{tag} data-heartbeat-interval="{HEARTBEAT_MS}" {retry} {allow} {extra}"#);
     std::fs::write(&page, html.replacen(tag, &fast, 1)).unwrap();
     dir
 }

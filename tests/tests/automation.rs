@@ -20,9 +20,11 @@ async fn a_webdriver_session_is_filtered_and_counted_not_stored() {
     click(&browser, "run").await;
     let counted = "daily_site_filtered WHERE site_id = 'ide' AND reason = 'automation' \
                    AND sessions = 1";
-    wait_for("the filtered session's count", Duration::from_secs(20), || async {
-        db.count(counted).await == 1
-    })
+    wait_for(
+        "the filtered session's count",
+        Duration::from_secs(20),
+        || async { db.count(counted).await == 1 },
+    )
     .await;
     // Later batches (heartbeats, the run) are answered 202 too, and neither stored nor counted.
     tokio::time::sleep(Duration::from_millis(3 * HEARTBEAT_MS)).await;

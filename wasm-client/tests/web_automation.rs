@@ -17,10 +17,7 @@ async fn a_webdriver_browser_says_so_unless_the_tag_allows_automation() {
     install_fakes();
     for (site, options) in [
         ("t-automated", r#"{"site":"t-automated"}"#),
-        (
-            "t-allowed",
-            r#"{"site":"t-allowed","automation":"allow"}"#,
-        ),
+        ("t-allowed", r#"{"site":"t-allowed","automation":"allow"}"#),
     ] {
         let t = tracker(options);
         t.start();

@@ -228,10 +228,13 @@ fn validate(wire: WireBatch) -> Result<Batch, Invalid> {
             format!("must hold 1 to {MAX_EVENTS} events"),
         ));
     }
-    if wire.automation.len() > MAX_AUTOMATION_SIGNALS || !wire.automation.iter().all(|s| is_name(s)) {
+    if wire.automation.len() > MAX_AUTOMATION_SIGNALS || !wire.automation.iter().all(|s| is_name(s))
+    {
         return Err(Invalid::range(
             "automation",
-            format!("must hold at most {MAX_AUTOMATION_SIGNALS} names matching [a-z0-9_.:-]{{1,64}}"),
+            format!(
+                "must hold at most {MAX_AUTOMATION_SIGNALS} names matching [a-z0-9_.:-]{{1,64}}"
+            ),
         ));
     }
     let events = wire

@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(counted.date, NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
         assert_eq!(counted.site, "ide");
         let later = batch(r#""headless""#, END, 60_000);
-        assert_eq!(FilteredSession::opened_by(&later, Reason::Automation, at), None);
+        assert_eq!(
+            FilteredSession::opened_by(&later, Reason::Automation, at),
+            None
+        );
     }
 
     #[test]

@@ -31,12 +31,23 @@ fn session(signals: &[&str]) -> (SessionScript, Value, Value) {
 }
 
 /// Posts both batches, the server clock moving with them; returns the two answers' bodies.
+/// `agent` replaces the Firefox User-Agent the helper sends.
 async fn send(app: &TestApp, first: &Value, second: &Value, agent: Option<&str>) -> [Value; 2] {
-    let headers: Vec<(&str, &str)> = agent.map(|a| ("user-agent", a)).into_iter().collect();
     let mut answers = Vec::new();
     for (batch, at) in [(first, 0), (second, 60)] {
         app.clock.set(at_day(28) + Duration::seconds(at));
-        let response = app.post_with(batch, &headers).await;
+        let response = match agent {
+            None => app.post(batch).await,
+            Some(agent) => app
+                .http
+                .post(format!("{}/api/v1/events", app.address))
+                .header("content-type", "text/plain")
+                .header("user-agent", agent)
+                .body(batch.to_string())
+                .send()
+                .await
+                .unwrap(),
+        };
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap();
         assert!(status == 200 || status == 202, "{status} {body}");
@@ -59,13 +70,22 @@ async fn an_automated_session_is_filtered_counted_once_and_shown(kind: StoreKind
     let app = TestApp::reporting(kind).await;
     let (robot, first, second) = session(&["webdriver", "headless"]);
     let answers = send(&app, &first, &second, None).await;
-    assert_eq!(answers, [json!({"dropped": "automation"}), json!({"dropped": "automation"})]);
+    assert_eq!(
+        answers,
+        [
+            json!({"dropped": "automation"}),
+            json!({"dropped": "automation"})
+        ]
+    );
     assert_eq!(stored(&app, &robot).await, 0, "nothing of it stored");
     assert_eq!(app.db.count("program_executions").await, 0);
 
     // A person's session beside it, on the same day: stored, and not counted as filtered.
     let (person, first, second) = session(&[]);
-    assert_eq!(send(&app, &first, &second, None).await[0], json!({"stored": 1}));
+    assert_eq!(
+        send(&app, &first, &second, None).await[0],
+        json!({"stored": 1})
+    );
     assert_eq!(stored(&app, &person).await, 1);
 
     // A crawler that ran the script: counted as `crawler`, stored nowhere.
@@ -93,16 +113,22 @@ async fn an_automated_session_is_filtered_counted_once_and_shown(kind: StoreKind
     let daily = app.stats("daily?from=2026-11-28&to=2026-11-28").await;
     assert_eq!(daily["filtered"], json!({"automation": 3, "crawler": 1}));
     assert_eq!(daily["totals"]["sessions"], 1, "only the person's session");
-    let other_site = app.stats("daily?from=2026-11-28&to=2026-11-28&site=docs").await;
-    assert_eq!(other_site["filtered"], json!({"automation": 0, "crawler": 0}));
+    let other_site = app
+        .stats("daily?from=2026-11-28&to=2026-11-28&site=docs")
+        .await;
+    assert_eq!(
+        other_site["filtered"],
+        json!({"automation": 0, "crawler": 0})
+    );
     let day_before = app.stats("daily?from=2026-11-27&to=2026-11-27").await;
-    assert_eq!(day_before["filtered"], json!({"automation": 0, "crawler": 0}));
+    assert_eq!(
+        day_before["filtered"],
+        json!({"automation": 0, "crawler": 0})
+    );
 }
 
 both_stores!(with_the_filter_off_or_the_tag_allowing_automation_the_session_is_stored);
-async fn with_the_filter_off_or_the_tag_allowing_automation_the_session_is_stored(
-    kind: StoreKind,
-) {
+async fn with_the_filter_off_or_the_tag_allowing_automation_the_session_is_stored(kind: StoreKind) {
     let app = TestApp::reporting_with(kind, |c| c.filter_automation = false).await;
     let (robot, first, second) = session(&["webdriver"]);
     let answers = send(&app, &first, &second, None).await;
@@ -117,7 +143,10 @@ async fn with_the_filter_off_or_the_tag_allowing_automation_the_session_is_store
     // server's batch for a session is never automation, signals or not.
     let app = TestApp::reporting(kind).await;
     let (allowed, first, second) = session(&[]);
-    assert_eq!(send(&app, &first, &second, None).await[1], json!({"stored": 3}));
+    assert_eq!(
+        send(&app, &first, &second, None).await[1],
+        json!({"stored": 3})
+    );
     assert_eq!(stored(&app, &allowed).await, 1);
     let mut script = SessionScript::new();
     let run = vec![script.run(5.0, 7, None)];

@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(automation_signals(false, &normal), Vec::<&str>::new());
         assert_eq!(automation_signals(true, &normal), ["webdriver"]);
         assert_eq!(automation_signals(false, &headless), ["headless"]);
-        assert_eq!(automation_signals(true, &headless), ["webdriver", "headless"]);
+        assert_eq!(
+            automation_signals(true, &headless),
+            ["webdriver", "headless"]
+        );
         assert!(automation_signals(false, "").is_empty());
     }
 

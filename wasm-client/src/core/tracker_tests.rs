@@ -400,7 +400,10 @@ fn automation_signals_go_with_every_batch_fetched_or_beaconed() {
     let beacon = check_batch(&t.beacon_batch(T0 + 10).expect("beacon").body);
     let fetched = check_batch(&t.begin_send(T0 + 60_000).expect("fetch").body);
     for v in [beacon, fetched] {
-        assert_eq!(v["automation"], serde_json::json!(["webdriver", "headless"]));
+        assert_eq!(
+            v["automation"],
+            serde_json::json!(["webdriver", "headless"])
+        );
     }
     assert!(parse(&started().begin_send(T0 + 60_000).unwrap().body)["automation"].is_null());
 }

@@ -171,9 +171,15 @@ fn automation_signals_mark_the_batch_and_are_bounded() {
     assert!(automated.automated && automated.opens_session());
     // An empty list, like an older client's batch without the field, is a person's.
     assert!(!with(json!([])).unwrap().automated);
-    assert!(!one(json!({"id": ID, "seq": 1, "t": 0, "type": "end"})).unwrap().automated);
-    assert!(!one(json!({"id": ID, "seq": 1, "t": 0, "type": "end"})).unwrap().opens_session());
+    assert!(
+        !one(json!({"id": ID, "seq": 1, "t": 0, "type": "end"}))
+            .unwrap()
+            .automated
+    );
+    assert!(!one(json!({"id": ID, "seq": 1, "t": 0, "type": "end"}))
+        .unwrap()
+        .opens_session());
     assert_eq!(field_of(with(json!(["Web Driver"]))), "automation");
-    assert_eq!(field_of(with(json!(["a"; 9]))), "automation");
+    assert_eq!(field_of(with(json!(vec!["a"; 9]))), "automation");
     assert_eq!(field_of(with(json!("webdriver"))), "automation");
 }

@@ -73,7 +73,12 @@ fn add_filtered(tx: &Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
          ON CONFLICT (date, site_id, reason) DO UPDATE SET sessions = sessions + excluded.sessions",
     )?;
     for count in &flush.filtered {
-        add.execute(params![date_text(count.date), count.site, count.reason.as_str(), count.sessions as i64])?;
+        add.execute(params![
+            date_text(count.date),
+            count.site,
+            count.reason.as_str(),
+            count.sessions as i64
+        ])?;
     }
     Ok(())
 }

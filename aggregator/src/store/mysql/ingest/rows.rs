@@ -201,7 +201,8 @@ pub fn add_filtered(flush: &Flush) -> Option<String> {
         String::from("INSERT INTO daily_site_filtered (date, site_id, reason, sessions) VALUES ");
     for (i, count) in flush.filtered.iter().enumerate() {
         let date = count.date.format("%Y-%m-%d").to_string();
-        let values: [&dyn Literal; 4] = [&date, &count.site, count.reason.as_str(), &count.sessions];
+        let values: [&dyn Literal; 4] =
+            [&date, &count.site, &count.reason.as_str(), &count.sessions];
         push_row(&mut sql, i == 0, &values);
     }
     sql.push_str(" ON DUPLICATE KEY UPDATE sessions = sessions + VALUES(sessions)");
