@@ -66,6 +66,9 @@ pub struct Queue {
     max_bytes: usize,
     /// An event older than this is dropped, from memory and from storage.
     max_age_ms: u64,
+    /// Written first in every batch body: the browser's automation signals
+    /// (`config::automation_field`), or nothing.
+    pub automation: &'static str,
 }
 
 impl Queue {
@@ -77,6 +80,7 @@ impl Queue {
             max_events: max_events.max(1),
             max_bytes: max_bytes.max(1024),
             max_age_ms: MAX_SESSION_AGE_MS,
+            automation: "",
         }
     }
 
@@ -222,6 +226,7 @@ impl Queue {
         let sent = now.saturating_sub(start).min(MAX_SESSION_AGE_MS).max(max_t);
         let mut body = String::with_capacity(events.len() + ENVELOPE_BYTES);
         body.push('{');
+        body.push_str(self.automation);
         push_key(&mut body, "site");
         push_str(&mut body, site);
         body.push(',');

@@ -3,9 +3,9 @@
 //! feeds it the time and user signals, and carries out sends and storage writes.
 
 use super::backoff::{Backoff, Outcome, Verdict};
-use super::config::Config;
+use super::config::{automation_field, Config};
 use super::event::{event_json, Kind, ProgramRun};
-use super::json::{hex_id, push_str};
+use super::json::hex_id;
 use super::queue::{Batch, Queue};
 use super::session::Session;
 use alloc::string::String;
@@ -45,9 +45,11 @@ pub struct Tracker<E: Entropy> {
 
 impl<E: Entropy> Tracker<E> {
     pub fn new(cfg: Config, entropy: E, visible: bool) -> Self {
+        let mut queue = Queue::new(cfg.max_queue_events, cfg.max_queue_bytes)
+            .with_max_age(cfg.max_queue_age_ms);
+        queue.automation = automation_field(cfg.automation).unwrap_or("");
         Tracker {
-            queue: Queue::new(cfg.max_queue_events, cfg.max_queue_bytes)
-                .with_max_age(cfg.max_queue_age_ms),
+            queue,
             backoff: Backoff::new(cfg.retry_base_ms as f64, cfg.retry_max_ms as f64),
             cfg,
             entropy,
@@ -303,7 +305,7 @@ impl<E: Entropy> Tracker<E> {
         if self.next_send_at()? > now {
             return None;
         }
-        let batch = self.tagged(self.queue.next_batch(&self.cfg.site, now)?);
+        let batch = self.queue.next_batch(&self.cfg.site, now)?;
         self.queue.set_in_flight(&batch.keys, true);
         self.in_flight = Some(batch.keys.clone());
         Some(batch)
@@ -339,27 +341,8 @@ impl<E: Entropy> Tracker<E> {
     /// and the aggregator ignores an event id it has stored, so a resend of something already
     /// delivered is harmless. (The `visibilitychange` that follows `pagehide` finds nothing new.)
     pub fn beacon_batch(&self, now: u64) -> Option<Batch> {
-        let batch = self
-            .queue
-            .next_batch_where(&self.cfg.site, now, |r| !r.beaconed)?;
-        Some(self.tagged(batch))
-    }
-
-    /// The batch with the browser's automation signals, if it has any (`"automation":[...]`
-    /// first in the body; the queue leaves room for it in its envelope).
-    fn tagged(&self, mut batch: Batch) -> Batch {
-        if !self.cfg.automation.is_empty() {
-            let mut field = String::from("\"automation\":[");
-            for (i, signal) in self.cfg.automation.iter().enumerate() {
-                if i > 0 {
-                    field.push(',');
-                }
-                push_str(&mut field, signal);
-            }
-            field.push_str("],");
-            batch.body.insert_str(1, &field);
-        }
-        batch
+        self.queue
+            .next_batch_where(&self.cfg.site, now, |r| !r.beaconed)
     }
 
     /// The browser accepted a beacon. Whether it arrives is never known, so its events stay

@@ -394,7 +394,7 @@ fn unsent_events_expire_at_the_max_age_while_the_tab_stays_open() {
 #[test]
 fn automation_signals_go_with_every_batch_fetched_or_beaconed() {
     let mut c = cfg();
-    c.automation = alloc::vec!["webdriver", "headless"];
+    c.automation = crate::core::config::WEBDRIVER | crate::core::config::HEADLESS;
     let mut t = Tracker::new(c, Fake(0), true);
     t.resume(None, T0);
     let beacon = check_batch(&t.beacon_batch(T0 + 10).expect("beacon").body);
