@@ -19,7 +19,7 @@ pub fn automation_signals(webdriver: bool, user_agent: &str) -> u8 {
         .as_bytes()
         .windows(14)
         .any(|w| w == b"HeadlessChrome");
-    u8::from(webdriver) * WEBDRIVER | u8::from(headless) * HEADLESS
+    (u8::from(webdriver) * WEBDRIVER) | (u8::from(headless) * HEADLESS)
 }
 
 /// The batch field naming `signals`, as it goes first in a batch body; None without any.
