@@ -390,20 +390,3 @@ fn unsent_events_expire_at_the_max_age_while_the_tab_stays_open() {
         "nothing goes out"
     );
 }
-
-#[test]
-fn automation_signals_go_with_every_batch_fetched_or_beaconed() {
-    let mut c = cfg();
-    c.automation = crate::core::config::WEBDRIVER | crate::core::config::HEADLESS;
-    let mut t = Tracker::new(c, Fake(0), true);
-    t.resume(None, T0);
-    let beacon = check_batch(&t.beacon_batch(T0 + 10).expect("beacon").body);
-    let fetched = check_batch(&t.begin_send(T0 + 60_000).expect("fetch").body);
-    for v in [beacon, fetched] {
-        assert_eq!(
-            v["automation"],
-            serde_json::json!(["webdriver", "headless"])
-        );
-    }
-    assert!(parse(&started().begin_send(T0 + 60_000).unwrap().body)["automation"].is_null());
-}
