@@ -26,7 +26,7 @@ for build in debug tiny; do
     # wasm-pack test must run in the crate dir (it reads webdriver.json from there).
     if ! (cd "$ROOT/wasm-client" &&
       CARGO_PROFILE_RELEASE_OPT_LEVEL=z \
-        wasm-pack test --mode no-install --headless "--$browser" "${args[@]}" --test web --test web_expiry) 2>&1 | tee "$LOG"; then
+        wasm-pack test --mode no-install --headless "--$browser" "${args[@]}" --test web --test web_expiry --test web_automation) 2>&1 | tee "$LOG"; then
       echo "FAILED: wasm tests ($build build) in $browser" >&2
       exit 1
     fi

@@ -200,6 +200,16 @@ function setKpis(totals) {
   }
 }
 
+// Sessions filtered instead of stored (docs/reports.md, "Filtered traffic"): in no figure above.
+function setFiltered(filtered) {
+  const f = filtered || { automation: 0, crawler: 0 };
+  const line = $('filtered');
+  line.dataset.automation = f.automation;
+  line.dataset.crawler = f.crawler;
+  line.textContent = `Filtered, not counted above: ${number(f.automation)} automated`
+    + ` and ${number(f.crawler)} crawler session${f.crawler === 1 ? '' : 's'}.`;
+}
+
 function setPrograms(p) {
   $('programs-runs').textContent = number(p.runs);
   $('programs-runs').dataset.value = p.runs;
@@ -253,6 +263,7 @@ async function load() {
     $('dashboard').hidden = false;
     $('range').hidden = false;
     setKpis(daily.totals);
+    setFiltered(daily.filtered);
     drawDaily(daily.days);
     ranking($('chart-features'), features.features, 'uses', (f) => `${number(f.uses)} · ${number(f.sessions)} sess.`,
       ['Feature', 'Uses', 'Sessions'], (f) => [number(f.uses), number(f.sessions)], features.other);

@@ -49,6 +49,9 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// Drop (202) requests that carry `Sec-GPC: 1` or `DNT: 1`.
     pub honor_privacy_signals: bool,
+    /// Drop (202) the sessions of browsers that report automation (`navigator.webdriver`, a
+    /// headless User-Agent), counted per day and site as filtered (docs/reports.md).
+    pub filter_automation: bool,
     /// Store the full User-Agent header instead of "Browser N / OS / device".
     pub store_full_user_agent: bool,
     /// Site ids accepted; empty accepts any well-formed id, with at most
@@ -121,6 +124,7 @@ impl Default for Config {
             allowed_hosts: Vec::new(),
             trusted_proxies: Vec::new(),
             honor_privacy_signals: true,
+            filter_automation: true,
             store_full_user_agent: false,
             sites: Vec::new(),
             max_new_sites_per_day: 20,

@@ -108,6 +108,7 @@ impl Application {
                 allowed_origins: Arc::new(config.allowed_origins.clone()),
                 sites: Arc::new(config.sites.clone()),
                 honor_privacy_signals: config.honor_privacy_signals,
+                filter_automation: config.filter_automation,
                 store_full_user_agent: config.store_full_user_agent,
                 retry_after_secs: config.retry_after_secs,
                 body_timeout: Duration::from_secs(config.limits.body_timeout_secs),

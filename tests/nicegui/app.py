@@ -1,7 +1,8 @@
 """A minimal NiceGUI IDE reporting its runs server-side with the Python package
 (clients/python), exactly as docs/integration.md (section 4) shows, for the end-to-end test
 tests/tests/nicegui.rs. Environment: USAGE_HOST (the aggregator), PORT (this app's),
-USAGE_HEARTBEAT_MS (the test's fast heartbeat)."""
+USAGE_HEARTBEAT_MS (the test's fast heartbeat), USAGE_AUTOMATION ("allow" in the test: it drives
+Chromium through WebDriver, whose sessions the aggregator filters otherwise)."""
 import asyncio
 import os
 import time
@@ -15,7 +16,8 @@ USAGE_HOST = os.environ["USAGE_HOST"]   # the aggregator; its CORS allowlist mus
 
 usage = UsageClient(USAGE_HOST, "ide", linger=0.2)   # sends from a background thread
 app.on_shutdown(usage.aclose)                        # and at exit, whatever is still queued
-add_tracker(USAGE_HOST, "ide", heartbeat_interval=os.environ.get("USAGE_HEARTBEAT_MS", 15000))
+test_only = {"automation": os.environ["USAGE_AUTOMATION"]} if "USAGE_AUTOMATION" in os.environ else {}
+add_tracker(USAGE_HOST, "ide", heartbeat_interval=os.environ.get("USAGE_HEARTBEAT_MS", 15000), **test_only)
 
 
 async def interpret(program: str, slow: bool) -> tuple[int, int, str | None]:

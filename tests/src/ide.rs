@@ -12,8 +12,11 @@ use crate::stack::{repo_root, Aggregator, TestDb};
 /// Heartbeat interval of the page under test, in ms (15 s in production: too slow for a test).
 pub const HEARTBEAT_MS: u64 = 2000;
 
-/// A copy of `www/` whose tracker tag beats every 2 s and retries quickly; `extra` adds
-/// attributes (placed first, so they win over the page's own: HTML keeps an attribute's first).
+/// A copy of `www/` whose tracker tag beats every 2 s, retries quickly and allows automation
+/// (`data-automation="allow"`: these tests drive Chromium through WebDriver, so
+/// `navigator.webdriver` is true and the aggregator would filter every session, as it must);
+/// `extra` adds attributes (placed first, so they win over the page's own: HTML keeps an
+/// attribute's first), e.g. `data-automation="report"` to see the filter at work.
 pub fn demo_site(extra: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let www = repo_root().join("www");
@@ -35,7 +38,12 @@ pub fn demo_site(extra: &str) -> tempfile::TempDir {
     } else {
         r#"data-retry-base="300" data-retry-max="1500""#
     };
-    let fast = format!(r#"{tag} data-heartbeat-interval="{HEARTBEAT_MS}" {retry} {extra}"#);
+    let allow = if extra.contains("data-automation") {
+        ""
+    } else {
+        r#"data-automation="allow""#
+    };
+    let fast = format!(r#"{tag} data-heartbeat-interval="{HEARTBEAT_MS}" {retry} {allow} {extra}"#);
     std::fs::write(&page, html.replacen(tag, &fast, 1)).unwrap();
     dir
 }

@@ -34,7 +34,7 @@ async fn calls_before_the_loader_are_kept_by_the_stub() {
     .unwrap();
     let page = "<!doctype html><html><head><script src=\"/stub.js\"></script>\n\
         <script src=\"/early.js\"></script>\n<script type=\"module\" src=\"/usage/usage.js\" \
-        data-site=\"ide\" data-heartbeat-interval=\"1000\"></script></head><body>stub</body></html>";
+        data-site=\"ide\" data-heartbeat-interval=\"1000\" data-automation=\"allow\"></script></head><body>stub</body></html>";
     std::fs::write(site.path().join("stub.html"), page).unwrap();
     let mut aggregator = start(&db, site.path()).await;
     let browser = Browser::launch().await;

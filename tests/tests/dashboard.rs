@@ -51,6 +51,12 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
     })
     .await;
     let seeded = seed(&db).await;
+    // Sessions filtered instead of stored (written by the ingest's group commit, not the rollup).
+    db.execute(
+        "INSERT INTO daily_site_filtered (date, site_id, reason, sessions) VALUES \
+         (UTC_DATE(), 'ide', 'automation', 4), (UTC_DATE() - INTERVAL 1 DAY, 'ide', 'crawler', 1)",
+    )
+    .await;
     roll_up(&db).await;
 
     let browser = Browser::launch().await;
@@ -111,6 +117,17 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .eval("return document.getElementById('kpi-sessions').textContent")
         .await;
     assert_eq!(shown, seeded.to_string());
+    // Under the headline figures: the sessions filtered instead of stored, as `daily` answers.
+    assert_eq!(daily["filtered"], json!({"automation": 4, "crawler": 1}));
+    let filtered = browser
+        .eval("const f = document.getElementById('filtered'); return [f.dataset.automation, f.dataset.crawler, f.textContent];")
+        .await;
+    assert_eq!(filtered[0], "4");
+    assert_eq!(filtered[1], "1");
+    assert!(
+        filtered[2].as_str().unwrap().contains("4 automated"),
+        "{filtered}"
+    );
 
     // The retention in force, as `daily` reports it, shown under the status line.
     let kept = &daily["retention"];

@@ -65,6 +65,7 @@ async fn the_nicegui_example_reports_runs_server_side_under_the_tabs_session() {
         .env("USAGE_HOST", aggregator.url())
         .env("PORT", port.to_string())
         .env("USAGE_HEARTBEAT_MS", HEARTBEAT_MS.to_string())
+        .env("USAGE_AUTOMATION", "allow")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)

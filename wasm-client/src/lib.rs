@@ -50,6 +50,9 @@ export interface UsageOptions {
   debug?: boolean;
   /** Do nothing at all. */
   disabled?: boolean;
+  /** "allow": do not report browser automation (`navigator.webdriver`, headless Chrome), so a
+   * page's own browser tests are counted; otherwise the aggregator filters such sessions. */
+  automation?: "allow";
 }
 
 /** One program execution, for `programRun`. */

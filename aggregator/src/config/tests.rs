@@ -21,6 +21,7 @@ fn defaults_are_private_and_sane() {
     let config = Config::load(None, None, &env_of(&[])).unwrap();
     assert_eq!(config.ip_mode, IpMode::Hash);
     assert!(config.honor_privacy_signals);
+    assert!(config.filter_automation);
     assert_eq!(config.idle_timeout_secs, 1800);
     // No URL: the embedded store, so that a first run needs no database server.
     assert_eq!(config.database_url(), None);
@@ -38,8 +39,10 @@ fn environment_overrides_the_toml_file() {
             "https://ide.example, http://localhost:8000",
         ),
         ("USAGE_TRUSTED_PROXIES", "10.0.0.0/8,127.0.0.1"),
+        ("USAGE_FILTER_AUTOMATION", "false"),
     ]);
     let config = Config::load(Some(toml.path()), None, &env).unwrap();
+    assert!(!config.filter_automation);
     assert_eq!(config.ip_mode, IpMode::Drop);
     assert_eq!(config.listen.port(), 9000);
     assert_eq!(config.database_url(), Some("mysql://a@b/c"));

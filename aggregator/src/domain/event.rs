@@ -12,6 +12,8 @@ pub const MAX_EVENTS: usize = 100;
 pub const MAX_OFFSET_MS: u64 = 7 * 24 * 3600 * 1000;
 pub const MAX_FEATURE_DATA_BYTES: usize = 2048;
 pub const MAX_ERROR_MESSAGE_CHARS: usize = 500;
+/// Automation signals a batch may name.
+pub const MAX_AUTOMATION_SIGNALS: usize = 8;
 const MAX_COUNT: u64 = 1_000_000_000;
 const MAX_PROGRAM_LINES: u64 = 1_000_000;
 /// Timers in a background tab fire late; cumulative visible time may run a little past `t`.
@@ -58,7 +60,17 @@ pub struct Batch {
     pub session: Id128,
     pub sent_ms: u64,
     pub source: Source,
+    /// The browser reported automation signals (`automation` on the wire, non-empty).
+    pub automated: bool,
     pub events: Vec<Event>,
+}
+
+impl Batch {
+    /// The batch opens its session (it carries the `start` event): where a session the
+    /// aggregator filters is counted, once.
+    pub fn opens_session(&self) -> bool {
+        self.events.iter().any(|e| e.kind == EventKind::Start)
+    }
 }
 
 /// Who sent a batch. A server reports runs and features of a browser's session on its behalf
@@ -121,6 +133,14 @@ pub struct WireBatch {
     /// `program_run` events count, and no visitor identity is taken from it. Default `browser`.
     #[serde(default)]
     source: Source,
+    /// The browser automation signals the page read (`webdriver`: `navigator.webdriver` is
+    /// true; `headless`: a headless User-Agent). Any marks the session as automated: the
+    /// aggregator filters it (`filter_automation`). Absent from older clients and from pages
+    /// whose tag allows automation (`data-automation="allow"`).
+    #[serde(default)]
+    /// Each a name: `[a-z0-9_.:-]{1,64}`.
+    #[schema(max_items = 8)]
+    automation: Vec<String>,
     #[schema(min_items = 1, max_items = 100)]
     events: Vec<WireEvent>,
 }
@@ -208,6 +228,15 @@ fn validate(wire: WireBatch) -> Result<Batch, Invalid> {
             format!("must hold 1 to {MAX_EVENTS} events"),
         ));
     }
+    if wire.automation.len() > MAX_AUTOMATION_SIGNALS || !wire.automation.iter().all(|s| is_name(s))
+    {
+        return Err(Invalid::range(
+            "automation",
+            format!(
+                "must hold at most {MAX_AUTOMATION_SIGNALS} names matching [a-z0-9_.:-]{{1,64}}"
+            ),
+        ));
+    }
     let events = wire
         .events
         .into_iter()
@@ -219,6 +248,7 @@ fn validate(wire: WireBatch) -> Result<Batch, Invalid> {
         session,
         sent_ms: wire.sent,
         source: wire.source,
+        automated: !wire.automation.is_empty(),
         events,
     })
 }

@@ -5,11 +5,12 @@
 //! were repeats once the store says how many rows it inserted. A store only locks, reads and
 //! writes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 
 use crate::domain::event::Id128;
+use crate::domain::filter::{FilteredSession, Reason};
 use crate::domain::ingest::{
     BatchRows, FeatureRow, ProgramRow, RunCounters, SessionRow, SessionUpdate,
 };
@@ -22,6 +23,34 @@ pub struct EventCounts {
     pub features: u64,
 }
 
+/// What one accepted request asks the writer for: its rows, or the count of a session filtered
+/// instead of stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "nearly every request is `Rows`: boxing it would cost each an allocation to save \
+              the rare filtered one a few hundred bytes of queue slot"
+)]
+pub enum Request {
+    Rows(BatchRows),
+    Filtered(FilteredSession),
+}
+
+impl From<BatchRows> for Request {
+    fn from(rows: BatchRows) -> Self {
+        Request::Rows(rows)
+    }
+}
+
+/// Sessions filtered on a day, for a site and a reason, that a flush adds to the stored count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilteredCount {
+    pub date: NaiveDate,
+    pub site: String,
+    pub reason: Reason,
+    pub sessions: u64,
+}
+
 #[derive(Debug, Default, PartialEq)]
 pub struct Flush {
     pub sessions: Vec<SessionUpdate>,
@@ -31,17 +60,31 @@ pub struct Flush {
     pub received: EventCounts,
     /// How much earlier than the server first saw it a session may have started.
     pub slack: Duration,
+    /// Filtered sessions, one row per (day, site, reason), in that order (a store upserts them
+    /// in one order, so two flushes never wait on each other's rows crosswise).
+    pub filtered: Vec<FilteredCount>,
 }
 
 impl Flush {
-    pub fn gather(batches: impl IntoIterator<Item = BatchRows>, slack: Duration) -> Flush {
+    pub fn gather<R: Into<Request>>(
+        requests: impl IntoIterator<Item = R>,
+        slack: Duration,
+    ) -> Flush {
         let mut flush = Flush {
             slack,
             ..Flush::default()
         };
         let mut by_session: HashMap<String, usize> = HashMap::new();
         let mut seen: HashSet<Id128> = HashSet::new();
-        for rows in batches {
+        let mut filtered: BTreeMap<(NaiveDate, String, Reason), u64> = BTreeMap::new();
+        for request in requests {
+            let rows = match request.into() {
+                Request::Rows(rows) => rows,
+                Request::Filtered(f) => {
+                    *filtered.entry((f.date, f.site, f.reason)).or_default() += 1;
+                    continue;
+                }
+            };
             flush.received.programs += rows.programs.len() as u64;
             flush.received.features += rows.features.len() as u64;
             match by_session.get(&rows.session.session_id) {
@@ -70,6 +113,15 @@ impl Flush {
                     .filter(|r| seen.insert(r.head.event_id)),
             );
         }
+        flush.filtered = filtered
+            .into_iter()
+            .map(|((date, site, reason), sessions)| FilteredCount {
+                date,
+                site,
+                reason,
+                sessions,
+            })
+            .collect();
         flush
     }
 
@@ -201,6 +253,42 @@ mod tests {
             a.identity.visitor_hash.as_deref(),
             Some("visitor-of-15000"),
             "first identity stands"
+        );
+    }
+
+    #[test]
+    fn filtered_sessions_are_counted_per_day_site_and_reason_beside_the_rows() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let filtered = |d, site: &str, reason| {
+            Request::Filtered(FilteredSession {
+                date: day(d),
+                site: site.into(),
+                reason,
+            })
+        };
+        let flush = Flush::gather(
+            [
+                filtered(28, "ide", Reason::Automation),
+                Request::Rows(rows("a", 1, &[1])),
+                filtered(27, "ide", Reason::Automation),
+                filtered(28, "ide", Reason::Crawler),
+                filtered(28, "ide", Reason::Automation),
+            ],
+            Duration::zero(),
+        );
+        assert_eq!((flush.sessions.len(), flush.programs.len()), (1, 1));
+        let counts: Vec<_> = flush
+            .filtered
+            .iter()
+            .map(|c| (c.date, c.site.as_str(), c.reason, c.sessions))
+            .collect();
+        assert_eq!(
+            counts,
+            vec![
+                (day(27), "ide", Reason::Automation, 1),
+                (day(28), "ide", Reason::Crawler, 1),
+                (day(28), "ide", Reason::Automation, 2),
+            ]
         );
     }
 

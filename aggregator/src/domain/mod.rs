@@ -6,6 +6,7 @@ pub mod agent;
 pub mod event;
 #[cfg(test)]
 mod event_props;
+pub mod filter;
 pub mod flush;
 pub mod ingest;
 pub mod new_sites;

@@ -196,6 +196,7 @@ mod tests {
             session: Id128([7; 16]),
             sent_ms: sent_s * 1000,
             source: Source::Browser,
+            automated: false,
             events: events
                 .iter()
                 .enumerate()

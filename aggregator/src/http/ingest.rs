@@ -13,7 +13,8 @@ use utoipa::{IntoResponses, ToSchema};
 
 use super::error::{refusals, Responses, RETRY_AFTER};
 use super::{origin, ApiError, AppState};
-use crate::domain::{agent, event, ingest, widths};
+use crate::domain::flush::Request;
+use crate::domain::{agent, event, filter, ingest, widths};
 use crate::visitor::{scheme, ClientAddr};
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -24,7 +25,9 @@ pub struct Stored {
     pub stored: usize,
 }
 
-/// Nothing was stored, by choice: `gpc` or `dnt` (the browser's privacy signal) or `crawler`.
+/// Nothing was stored, by choice: `gpc` or `dnt` (the browser's privacy signal), or the session
+/// was filtered: `crawler` (its User-Agent) or `automation` (the page reported browser
+/// automation; docs/reports.md, "Filtered traffic").
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Dropped {
     pub dropped: &'static str,
@@ -45,8 +48,9 @@ pub struct Dropped {
     ),
     responses(
         (status = 200, description = "every event of the batch is committed", body = Stored),
-        (status = 202, description = "nothing stored: a privacy signal (`Sec-GPC: 1`, `DNT: 1`) \
-                                      or a known crawler", body = Dropped),
+        (status = 202, description = "nothing stored: a privacy signal (`Sec-GPC: 1`, `DNT: 1`), \
+                                      a known crawler or a browser reporting automation \
+                                      (counted as filtered)", body = Dropped),
         IngestRefusals,
     )
 )]
@@ -85,13 +89,17 @@ pub async fn ingest(
     app.new_sites.check(&batch.site, now)?;
     let client = match batch.source {
         // A server reports for a browser's session: its address and User-Agent are not the
-        // visitor's, so they are neither hashed nor stored (docs/api.md, server batches).
+        // visitor's, so they are neither hashed nor stored (docs/api.md, server batches). Nor is
+        // it automation: a server's batches are never filtered.
         event::Source::Server => None,
         event::Source::Browser => {
-            match browser_client(&app, client, &headers, &batch, now).await? {
-                Some(client) => Some(client),
-                None => return Ok(dropped("crawler")),
+            let user_agent = user_agent_of(&headers);
+            let agent = agent::reduce_cached(user_agent);
+            let filter = app.rules.filter_automation;
+            if let Some(reason) = filter::reason(agent.is_crawler, &batch, filter) {
+                return filtered(&app, &batch, reason, now).await;
             }
+            Some(browser_client(&app, client, user_agent, agent, &batch, now).await?)
         }
     };
     let events = batch.events.len();
@@ -105,22 +113,40 @@ pub async fn ingest(
     Ok((StatusCode::OK, Json(Stored { stored: events })).into_response())
 }
 
-/// The anonymized visitor and reduced User-Agent of a browser's batch; None for a crawler.
+fn user_agent_of(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Answers a filtered session's batch 202 `{"dropped": reason}`, storing nothing of it; the batch
+/// that opens the session is counted per day, site and reason first, in the writer's group
+/// commit (so the answer waits for it, and a 503 makes the client send it again).
+async fn filtered(
+    app: &AppState,
+    batch: &event::Batch,
+    reason: filter::Reason,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Response, ApiError> {
+    if let Some(session) = filter::FilteredSession::opened_by(batch, reason, now) {
+        app.writer
+            .store(Request::Filtered(session))
+            .await
+            .map_err(|e| ApiError::from_not_stored(e, app.rules.retry_after_secs))?;
+    }
+    Ok(dropped(reason.as_str()))
+}
+
+/// The anonymized visitor and reduced User-Agent of a browser's batch.
 async fn browser_client(
     app: &AppState,
     client: ClientAddr,
-    headers: &HeaderMap,
+    user_agent: &str,
+    agent: agent::Agent,
     batch: &event::Batch,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<ingest::BrowserClient>, ApiError> {
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let agent = agent::reduce_cached(user_agent);
-    if agent.is_crawler {
-        return Ok(None);
-    }
+) -> Result<ingest::BrowserClient, ApiError> {
     let session_start = now - Duration::milliseconds(batch.sent_ms as i64);
     let visitor = app
         .visitors
@@ -131,11 +157,11 @@ async fn browser_client(
         .rules
         .store_full_user_agent
         .then(|| widths::fit(user_agent, widths::USER_AGENT_CHARS));
-    Ok(Some(ingest::BrowserClient {
+    Ok(ingest::BrowserClient {
         visitor,
         agent,
         full_user_agent,
-    }))
+    })
 }
 
 /// `text/plain` (what sendBeacon sends, no CORS preflight) or `application/json`, at most 64 KiB.

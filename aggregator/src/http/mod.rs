@@ -41,6 +41,8 @@ pub struct IngestRules {
     pub allowed_origins: Arc<Vec<String>>,
     pub sites: Arc<Vec<String>>,
     pub honor_privacy_signals: bool,
+    /// Filter the sessions of browsers that report automation (`filter_automation`).
+    pub filter_automation: bool,
     pub store_full_user_agent: bool,
     pub retry_after_secs: u64,
     /// A request body must arrive within this (`limits.body_timeout_secs`).

@@ -8,8 +8,7 @@
 use std::sync::Arc;
 
 use super::{Ack, NotStored};
-use crate::domain::flush::Flush;
-use crate::domain::ingest::BatchRows;
+use crate::domain::flush::{Flush, Request};
 use crate::store::{Store, StoreError};
 
 /// What the isolation needs to write one group.
@@ -21,7 +20,7 @@ pub struct Isolation<'a> {
 
 /// Writes `jobs` (the requests of a refused flush) in smaller and smaller groups and answers each
 /// request. Returns how many requests were refused.
-pub async fn isolate(how: Isolation<'_>, jobs: Vec<(BatchRows, Ack)>) -> usize {
+pub async fn isolate(how: Isolation<'_>, jobs: Vec<(Request, Ack)>) -> usize {
     let mut refused = 0;
     // Depth first, so that the requests are committed in the order they came.
     let mut pending = split(jobs);
@@ -53,7 +52,7 @@ pub async fn isolate(how: Isolation<'_>, jobs: Vec<(BatchRows, Ack)>) -> usize {
 /// Ok when committed; Err(Some(reason)) when a value was refused; Err(None) on an outage.
 async fn write_and_commit(
     how: &Isolation<'_>,
-    group: &[(BatchRows, Ack)],
+    group: &[(Request, Ack)],
 ) -> Result<(), Option<String>> {
     let flush = Arc::new(Flush::gather(
         group.iter().map(|(rows, _)| rows.clone()),
@@ -74,7 +73,7 @@ async fn write_and_commit(
     Ok(())
 }
 
-fn split(mut jobs: Vec<(BatchRows, Ack)>) -> Vec<Vec<(BatchRows, Ack)>> {
+fn split(mut jobs: Vec<(Request, Ack)>) -> Vec<Vec<(Request, Ack)>> {
     if jobs.len() <= 1 {
         return vec![jobs];
     }
@@ -82,7 +81,7 @@ fn split(mut jobs: Vec<(BatchRows, Ack)>) -> Vec<Vec<(BatchRows, Ack)>> {
     vec![jobs, second]
 }
 
-fn answer(group: Vec<(BatchRows, Ack)>, outcome: Result<(), NotStored>) {
+fn answer(group: Vec<(Request, Ack)>, outcome: Result<(), NotStored>) {
     for (_, ack) in group {
         let _ = ack.send(outcome.clone());
     }

@@ -16,8 +16,7 @@ use tracing::Instrument;
 
 use super::isolate::{isolate, Isolation};
 use super::{Ack, NotStored};
-use crate::domain::flush::Flush;
-use crate::domain::ingest::BatchRows;
+use crate::domain::flush::{Flush, Request};
 use crate::store::{Failure, Phase, Store, Written};
 
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +35,7 @@ pub struct WriterConfig {
 pub const MAX_ATTEMPTS: u8 = 3;
 
 struct Job {
-    rows: BatchRows,
+    rows: Request,
     done: Ack,
     /// Flushes this request was in that were rolled back or whose outcome is unknown.
     attempts: u8,
@@ -50,11 +49,11 @@ pub struct WriterHandle {
 
 impl WriterHandle {
     /// Resolves once the rows are committed: only then may the request be acknowledged.
-    pub async fn store(&self, rows: BatchRows) -> Result<(), NotStored> {
+    pub async fn store(&self, rows: impl Into<Request>) -> Result<(), NotStored> {
         let (done, committed) = oneshot::channel();
         self.jobs
             .try_send(Job {
-                rows,
+                rows: rows.into(),
                 done,
                 attempts: 0,
             })

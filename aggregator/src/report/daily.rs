@@ -23,11 +23,13 @@ pub async fn read(
     tracing::Span::current().record("rows", rows.len());
     let rolled_up_at = source.store.last_rollup().await?.map(|at| at.and_utc());
     let retention = source.retention.in_force(source.today());
+    let filtered = source.store.filtered_totals(range, site).await?;
     Ok(DailyAnswer::of(
         range,
         &rows,
         rolled_up_at,
         fresh.live_days,
         retention,
+        filtered,
     ))
 }

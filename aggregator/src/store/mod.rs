@@ -8,6 +8,7 @@
 
 mod datetime_text;
 mod failure;
+mod filtered;
 mod history;
 pub(crate) mod model;
 pub mod mysql;

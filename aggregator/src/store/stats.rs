@@ -27,7 +27,7 @@ fn days(range: &DateRange) -> Vec<Param> {
 /// its row's columns in the statement's order (a struct's fields are evaluated as written).
 impl Store {
     /// Runs a statement and makes each row a `T` by `each`.
-    async fn read<T>(
+    pub(super) async fn read<T>(
         &self,
         sql: String,
         params: Vec<Param>,

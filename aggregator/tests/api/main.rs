@@ -6,6 +6,7 @@ mod helpers;
 
 mod adoption;
 mod adoption_both_stores;
+mod automation;
 mod bad_input;
 mod bounded;
 mod check_config;

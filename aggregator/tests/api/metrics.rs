@@ -47,6 +47,12 @@ async fn metrics_count_what_was_posted_without_identifying_anyone(kind: StoreKin
     let batch = script.batch(6.0, events);
     assert_eq!(post(&app.address, &batch, &[]).await, 200);
     assert_eq!(post(&app.address, &batch, &[("sec-gpc", "1")]).await, 202);
+    // A later batch of an automated session: dropped without a write (its first was counted).
+    let mut robot = SessionScript::new();
+    let beat = vec![robot.heartbeat(1.0, 1.0, 0.0)];
+    let mut automated = robot.batch(1.0, beat);
+    automated["automation"] = serde_json::json!(["webdriver"]);
+    assert_eq!(post(&app.address, &automated, &[]).await, 202);
     assert_eq!(
         post(&app.address, &serde_json::json!({"site": CLIENT_IP}), &[]).await,
         400
@@ -77,6 +83,7 @@ async fn metrics_count_what_was_posted_without_identifying_anyone(kind: StoreKin
     expect(r#"usage_events_accepted_total{kind="feature"}"#, 1.0);
     expect(r#"usage_events_accepted_total{kind="session"}"#, 1.0);
     expect(r#"usage_requests_rejected_total{reason="gpc"}"#, 1.0);
+    expect(r#"usage_requests_rejected_total{reason="automation"}"#, 1.0);
     expect(r#"usage_requests_rejected_total{reason="malformed"}"#, 1.0);
     expect(
         r#"usage_http_requests_total{route="/api/v1/events",status="200"}"#,

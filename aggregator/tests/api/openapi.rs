@@ -96,11 +96,16 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
     let batch = &spec["components"]["schemas"]["WireBatch"]["properties"];
     assert_eq!(batch["events"]["maxItems"], 100);
     assert_eq!(batch["sent"]["maximum"], 7 * 24 * 3600 * 1000);
+    assert_eq!(
+        batch["automation"]["maxItems"],
+        usage_aggregator::domain::event::MAX_AUTOMATION_SIGNALS
+    );
     // `daily` says the retention in force (a field added beside the others).
     let daily = spec["components"]["schemas"]["DailyAnswer"].to_string();
     assert!(
-        daily.contains(r#""required":["days","totals","live_days","retention"]"#)
-            && daily.contains("#/components/schemas/RetentionInForce"),
+        daily.contains(r#""required":["days","totals","live_days","retention","filtered"]"#)
+            && daily.contains("#/components/schemas/RetentionInForce")
+            && daily.contains("#/components/schemas/FilteredTotals"),
         "{daily}"
     );
     let kept = &spec["components"]["schemas"]["RetentionInForce"]["properties"];

@@ -124,6 +124,20 @@ pub fn dnt() -> bool {
     prop_is(&w.navigator(), "doNotTrack", &on) || prop_is(&w, "doNotTrack", &on)
 }
 
+/// `navigator.webdriver === true`: the browser is driven through WebDriver (or says so).
+pub fn webdriver() -> bool {
+    prop_is(&window().navigator(), "webdriver", &JsValue::TRUE)
+}
+
+/// `navigator.userAgent`, read as a plain property (no web-sys binding for one string); empty
+/// if reading it throws.
+pub fn user_agent() -> String {
+    Reflect::get(&window().navigator(), &JsValue::from_str("userAgent"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
 /// The page origin.
 pub fn origin() -> Option<String> {
     window().location().origin().ok()

@@ -61,6 +61,8 @@ pub fn parse(o: &JsValue, default_endpoint: Option<String>) -> Config {
     }
     c.debug = flag(o, "debug").unwrap_or(false);
     c.disabled = flag(o, "disabled").unwrap_or(false);
+    // `data-automation="allow"` on the tag (or `automation: "allow"`): the only value there is.
+    c.allow_automation = get(o, "automation").as_string().as_deref() == Some("allow");
     c.normalize();
     c
 }

@@ -12,7 +12,7 @@ use super::privacy;
 use super::timers::Timers;
 use super::transport;
 use crate::core::backoff::{Outcome, Verdict};
-use crate::core::config::Config;
+use crate::core::config::{automation_signals, Config};
 use crate::core::event::ProgramRun;
 use crate::core::tracker::Tracker;
 use alloc::rc::{Rc, Weak};
@@ -62,7 +62,10 @@ impl Runtime {
         if !io::has_window() {
             return None;
         }
-        let cfg: Config = super::options::parse(options, io::origin());
+        let mut cfg: Config = super::options::parse(options, io::origin());
+        if !cfg.allow_automation {
+            cfg.automation = automation_signals(io::webdriver(), &io::user_agent());
+        }
         // The signals first: with GPC or DNT on, not even localStorage is read.
         let fixed = privacy::fixed_reason(&cfg);
         let opted_out = fixed.is_none() && privacy::opted_out();

@@ -15,8 +15,8 @@ pub const MAX_BATCH_BYTES: usize = 24 * 1024;
 /// also the longest an unsent event stays in localStorage (`maxQueueAge`, at most this).
 pub const MAX_SESSION_AGE_MS: u64 = 7 * 24 * 3600 * 1000;
 const STORAGE_HEADER: &str = "usage-q1";
-/// Room for the batch envelope (`site`, `session`, `sent`, brackets).
-const ENVELOPE_BYTES: usize = 160;
+/// Room for the batch envelope (`site`, `session`, `sent`, brackets, the automation signals).
+const ENVELOPE_BYTES: usize = 200;
 
 /// Whether an event at `t` of a session started at `start` (epoch ms) may still be kept at
 /// `now`: younger than `max_age`, in a session the API still takes.
@@ -66,6 +66,9 @@ pub struct Queue {
     max_bytes: usize,
     /// An event older than this is dropped, from memory and from storage.
     max_age_ms: u64,
+    /// Written first in every batch body: the browser's automation signals
+    /// (`config::automation_field`), or nothing.
+    pub automation: &'static str,
 }
 
 impl Queue {
@@ -77,6 +80,7 @@ impl Queue {
             max_events: max_events.max(1),
             max_bytes: max_bytes.max(1024),
             max_age_ms: MAX_SESSION_AGE_MS,
+            automation: "",
         }
     }
 
@@ -222,6 +226,7 @@ impl Queue {
         let sent = now.saturating_sub(start).min(MAX_SESSION_AGE_MS).max(max_t);
         let mut body = String::with_capacity(events.len() + ENVELOPE_BYTES);
         body.push('{');
+        body.push_str(self.automation);
         push_key(&mut body, "site");
         push_str(&mut body, site);
         body.push(',');

@@ -167,3 +167,23 @@ fn the_max_age_never_exceeds_the_apis_bound() {
     q.push(S1, 0, MAX_SESSION_AGE_MS - 5, false, ev(1, "feature"));
     assert_eq!(q.expire(MAX_SESSION_AGE_MS), 1);
 }
+
+#[test]
+fn automation_signals_go_first_in_every_batch_fetched_or_beaconed() {
+    use crate::core::config::{automation_field, HEADLESS, WEBDRIVER};
+    let mut q = Queue::new(500, 1 << 20);
+    q.automation = automation_field(WEBDRIVER | HEADLESS).unwrap();
+    push(&mut q, S1, 0, false);
+    let fetched = q.next_batch("ide", 2000).expect("batch").body;
+    let beaconed = q
+        .next_batch_where("ide", 2000, |_| true)
+        .expect("beacon")
+        .body;
+    for body in [fetched, beaconed] {
+        let expected = format!(
+            "{{\"automation\":[\"webdriver\",\"headless\"],\"site\":\"ide\",\"session\":\"{S1}\",\"sent\":1000,\"events\":[{}]}}",
+            ev(0, "feature")
+        );
+        assert_eq!(body, expected);
+    }
+}

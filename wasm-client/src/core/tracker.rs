@@ -3,7 +3,7 @@
 //! feeds it the time and user signals, and carries out sends and storage writes.
 
 use super::backoff::{Backoff, Outcome, Verdict};
-use super::config::Config;
+use super::config::{automation_field, Config};
 use super::event::{event_json, Kind, ProgramRun};
 use super::json::hex_id;
 use super::queue::{Batch, Queue};
@@ -45,9 +45,11 @@ pub struct Tracker<E: Entropy> {
 
 impl<E: Entropy> Tracker<E> {
     pub fn new(cfg: Config, entropy: E, visible: bool) -> Self {
+        let mut queue = Queue::new(cfg.max_queue_events, cfg.max_queue_bytes)
+            .with_max_age(cfg.max_queue_age_ms);
+        queue.automation = automation_field(cfg.automation).unwrap_or("");
         Tracker {
-            queue: Queue::new(cfg.max_queue_events, cfg.max_queue_bytes)
-                .with_max_age(cfg.max_queue_age_ms),
+            queue,
             backoff: Backoff::new(cfg.retry_base_ms as f64, cfg.retry_max_ms as f64),
             cfg,
             entropy,

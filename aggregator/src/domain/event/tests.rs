@@ -155,3 +155,31 @@ fn names_made_only_of_dots_are_refused() {
         assert!(one(feature(name)).is_ok(), "{name:?}");
     }
 }
+
+#[test]
+fn automation_signals_mark_the_batch_and_are_bounded() {
+    let with = |automation: Value| {
+        let start = json!([{"id": ID, "seq": 0, "t": 0, "type": "start"}]);
+        parse(
+            json!({"site": "ide", "session": SESSION, "sent": 1000, "events": start,
+                   "automation": automation})
+            .to_string()
+            .as_bytes(),
+        )
+    };
+    let automated = with(json!(["webdriver", "headless"])).unwrap();
+    assert!(automated.automated && automated.opens_session());
+    // An empty list, like an older client's batch without the field, is a person's.
+    assert!(!with(json!([])).unwrap().automated);
+    assert!(
+        !one(json!({"id": ID, "seq": 1, "t": 0, "type": "end"}))
+            .unwrap()
+            .automated
+    );
+    assert!(!one(json!({"id": ID, "seq": 1, "t": 0, "type": "end"}))
+        .unwrap()
+        .opens_session());
+    assert_eq!(field_of(with(json!(["Web Driver"]))), "automation");
+    assert_eq!(field_of(with(json!(vec!["a"; 9]))), "automation");
+    assert_eq!(field_of(with(json!("webdriver"))), "automation");
+}

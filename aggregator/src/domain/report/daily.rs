@@ -10,6 +10,7 @@ use super::csv::{self, Table};
 use super::dates::{DateRange, Span};
 use super::model::{DailyPoint, DailyRow, Totals};
 use super::shape;
+use crate::domain::filter::FilteredTotals;
 
 pub mod table;
 
@@ -26,6 +27,9 @@ pub struct DailyAnswer {
     pub live_days: Vec<NaiveDate>,
     /// The retention in force (what the dashboard shows under its status line).
     pub retention: RetentionInForce,
+    /// Sessions of the range filtered instead of stored, by reason (docs/reports.md, "Filtered
+    /// traffic"): in none of the figures above.
+    pub filtered: FilteredTotals,
 }
 
 /// The retention in force (`retention_days`, `summary_text_retention_days`) and the first day
@@ -47,6 +51,7 @@ impl DailyAnswer {
         rolled_up_at: Option<DateTime<Utc>>,
         live_days: Vec<NaiveDate>,
         retention: RetentionInForce,
+        filtered: FilteredTotals,
     ) -> DailyAnswer {
         DailyAnswer {
             span: Span::from(range),
@@ -55,6 +60,7 @@ impl DailyAnswer {
             rolled_up_at,
             live_days,
             retention,
+            filtered,
         }
     }
 }
@@ -139,7 +145,7 @@ mod tests {
             summary_text_days: 1,
             summary_text_from: range.from,
         };
-        let answer = DailyAnswer::of(&range, &rows, None, vec![], retention);
+        let answer = DailyAnswer::of(&range, &rows, None, vec![], retention, FilteredTotals::default());
         assert_eq!(
             answer.csv(),
             "avg_active_seconds,avg_duration_seconds,date,feature_uses,lines_executed,program_errors,programs_run,sessions,success_rate,unique_visitors\r\n\

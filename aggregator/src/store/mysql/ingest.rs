@@ -19,7 +19,9 @@ use chrono::{DateTime, Utc};
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
-use self::rows::{insert_features, insert_programs, list, upsert_sessions, StoredSession};
+use self::rows::{
+    add_filtered, insert_features, insert_programs, list, upsert_sessions, StoredSession,
+};
 use super::MySqlStore;
 use crate::domain::event::Id128;
 use crate::domain::flush::{EventCounts, Flush};
@@ -165,6 +167,7 @@ async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError
     })?;
     let mut statements = upsert_sessions(&rows, &stored);
     statements.extend(insert_programs(&new_runs));
+    statements.extend(add_filtered(flush));
     // The feature inserts come last: their affected rows are the events they inserted.
     let features_from = statements.len();
     statements.extend(insert_features(flush));

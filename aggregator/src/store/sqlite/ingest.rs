@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use rusqlite::types::{ToSql, ToSqlOutput};
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::time::{parse_time, utc_text};
+use super::time::{date_text, parse_time, utc_text};
 use super::SqliteStore;
 use crate::domain::flush::{EventCounts, Flush};
 use crate::domain::ingest::{ProgramRow, SessionRow};
@@ -59,10 +59,28 @@ fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<EventCounts, StoreError>
     })?;
     upsert_sessions(tx, &rows, &indexed)?;
     insert_programs(tx, &new_runs)?;
+    add_filtered(tx, flush)?;
     Ok(EventCounts {
         programs: new_runs.len() as u64,
         features: insert_features(tx, flush)?,
     })
+}
+
+/// Adds the flush's filtered sessions to their (day, site, reason) counts.
+fn add_filtered(tx: &Transaction<'_>, flush: &Flush) -> Result<(), StoreError> {
+    let mut add = tx.prepare_cached(
+        "INSERT INTO daily_site_filtered (date, site_id, reason, sessions) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (date, site_id, reason) DO UPDATE SET sessions = sessions + excluded.sessions",
+    )?;
+    for count in &flush.filtered {
+        add.execute(params![
+            date_text(count.date),
+            count.site,
+            count.reason.as_str(),
+            count.sessions as i64
+        ])?;
+    }
+    Ok(())
 }
 
 /// What a stored session's indexed columns hold (besides `session_id`, which never changes):

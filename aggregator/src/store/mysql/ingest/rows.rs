@@ -190,3 +190,21 @@ pub fn insert_features(flush: &Flush) -> Vec<String> {
         |row| (&row.head, vec![&row.name, &row.data]),
     )
 }
+
+/// One upsert adding the flush's filtered sessions to their (day, site, reason) counts; none
+/// without any. A flush holds at most `max_requests_per_flush` of them: one statement.
+pub fn add_filtered(flush: &Flush) -> Option<String> {
+    if flush.filtered.is_empty() {
+        return None;
+    }
+    let mut sql =
+        String::from("INSERT INTO daily_site_filtered (date, site_id, reason, sessions) VALUES ");
+    for (i, count) in flush.filtered.iter().enumerate() {
+        let date = count.date.format("%Y-%m-%d").to_string();
+        let values: [&dyn Literal; 4] =
+            [&date, &count.site, &count.reason.as_str(), &count.sessions];
+        push_row(&mut sql, i == 0, &values);
+    }
+    sql.push_str(" ON DUPLICATE KEY UPDATE sessions = sessions + VALUES(sessions)");
+    Some(sql)
+}

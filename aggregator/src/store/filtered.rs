@@ -1,0 +1,35 @@
+//! The read of the sessions filtered instead of stored (`daily_site_filtered`, written by the
+//! ingest's group commit), for both stores.
+
+use super::reads::{Kind, Param};
+use super::{Store, StoreError};
+use crate::domain::filter::{FilteredTotals, Reason};
+use crate::domain::report::dates::DateRange;
+use crate::domain::report::site::Site;
+
+impl Store {
+    /// Sessions filtered in the range, of all sites or of one, by reason.
+    pub async fn filtered_totals(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<FilteredTotals, StoreError> {
+        let sql = format!(
+            "SELECT reason, CAST(SUM(sessions) AS UNSIGNED) FROM daily_site_filtered \
+             WHERE date BETWEEN ? AND ?{} GROUP BY reason",
+            Site::clause(site, "site_id")
+        );
+        let params = vec![Param::Date(range.from), Param::Date(range.to)];
+        let rows = self.read(sql, params, &[Kind::Text, Kind::U64], |r| {
+            Ok((r.text()?, r.u64()?))
+        });
+        let mut totals = FilteredTotals::default();
+        for (reason, sessions) in rows.await? {
+            // A reason this release does not know (a later one's) is left out.
+            if let Some(reason) = Reason::parse(&reason) {
+                totals.add(reason, sessions);
+            }
+        }
+        Ok(totals)
+    }
+}
