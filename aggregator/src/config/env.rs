@@ -53,6 +53,7 @@ pub(super) fn apply_env(
             "USAGE_QUEUE_CAPACITY" => config.queue_capacity = parsed(name, &text)?,
             "USAGE_ROLLUP_INTERVAL_SECS" => config.rollup_interval_secs = parsed(name, &text)?,
             "USAGE_ROLLUP_AT_START" => config.rollup_at_start = parsed(name, &text)?,
+            "USAGE_HEARTBEAT_JOURNAL" => config.heartbeat_journal = parsed(name, &text)?,
             "USAGE_HEARTBEAT_INTERVAL_SECS" => {
                 config.heartbeat_interval_secs = parsed(name, &text)?
             }

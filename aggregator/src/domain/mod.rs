@@ -8,6 +8,7 @@ pub mod event;
 mod event_props;
 pub mod flush;
 pub mod ingest;
+pub mod journal;
 pub mod new_sites;
 pub mod report;
 pub mod session;

@@ -253,6 +253,9 @@ pub async fn live(
 /// The answer of [`live`], also the MCP server's `live` tool.
 pub async fn live_answer(app: Source, only: SiteParam) -> Result<LiveAnswer, StatsError> {
     let only = site(&only)?;
+    if let Some(folder) = &app.folder {
+        folder.fold_first("live").await;
+    }
     let at = app.clock.now();
     let [seen, five, thirty] = now::cutoffs(at, app.heartbeat_interval);
     let times = [seen, five, thirty, at].map(|t| t.naive_utc());

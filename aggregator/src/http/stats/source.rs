@@ -22,6 +22,9 @@ pub struct Source {
     pub heartbeat_interval: Duration,
     /// The retention in force, which the daily answer shows.
     pub retention: ReportSettings,
+    /// Folds the heartbeat journal before the live view reads; none where the store is read
+    /// only (the MCP server: the replicas fold every second).
+    pub folder: Option<crate::fold::Folder>,
 }
 
 impl Source {
@@ -31,6 +34,7 @@ impl Source {
             clock: app.clock.clone(),
             heartbeat_interval: app.heartbeat_interval,
             retention: app.retention,
+            folder: app.folder.clone(),
         }
     }
 }
