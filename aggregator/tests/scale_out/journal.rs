@@ -24,7 +24,7 @@ fn journal_workload(sessions: usize, batches: usize) -> Vec<Vec<Value>> {
                 .into_iter()
                 .enumerate()
                 .flat_map(|(b, batch)| {
-                    let t = 10.0 * (b + 1) as f64 + 5.0;
+                    let t = 10.0f64.mul_add((b + 1) as f64, 5.0);
                     let beat = script.heartbeat(t, t, t / 2.0);
                     [batch, script.batch(t, vec![beat])]
                 })
