@@ -75,6 +75,12 @@ pub struct Config {
     /// The pages' heartbeat period (the client's `heartbeatInterval`, 15 s by default): the
     /// live view counts sessions seen within two of them and refreshes once per period.
     pub heartbeat_interval_secs: u64,
+    /// Heartbeat-only session updates go to the heartbeat journal, one row per flush, which
+    /// every replica's job folds into `ide_sessions` every second (docs/heartbeat-journal.md).
+    /// Off by default: a new knob leaves existing deployments as they were, and the previous
+    /// release does not fold (turn it on once every replica runs this release; before a
+    /// downgrade, turn it off and run `usage-aggregator fold`).
+    pub heartbeat_journal: bool,
     /// Days (today included) in which every periodic rollup also recomputes days holding
     /// sessions without a last-seen time (the old tracker's rows during a switch-over); every
     /// other change is found through the sessions it touches.
@@ -138,6 +144,7 @@ impl Default for Config {
             rollup_interval_secs: 300,
             rollup_at_start: true,
             heartbeat_interval_secs: 15,
+            heartbeat_journal: false,
             rollup_window_days: 3,
             retention_days: 395,
             summary_text_retention_days: SUMMARY_TEXT_RETENTION_DAYS,

@@ -1,6 +1,7 @@
 //! The periodic jobs of `serve`: upkeep (ending idle sessions, deleting expired salts; every
 //! `maintenance_interval_secs`) and the reports (the daily rollup, then retention; every
-//! `rollup_interval_secs`, under a lease so that one replica at a time runs them).
+//! `rollup_interval_secs`, under a lease so that one replica at a time runs them), and with
+//! `heartbeat_journal` on, the journal's fold every second (`crate::fold`, its own lease).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,9 +9,10 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
+use crate::fold::{Folder, FOLD_EVERY, FOLD_LEASE, FOLD_LEASE_TTL};
 use crate::metrics;
 use crate::report::Reports;
-use crate::store::{Lease, Store, StoreError};
+use crate::store::{Folded, Lease, Store, StoreError};
 use crate::visitor::SaltBook;
 
 #[derive(Clone)]
@@ -25,6 +27,11 @@ pub struct Jobs {
     pub replica_id: String,
     /// Roll up once as `serve` starts (`rollup_at_start`), then every `rollup_every`.
     pub rollup_at_start: bool,
+    /// Folds the heartbeat journal: every second while `heartbeat_journal` is on, and first
+    /// in the sweep and the rollup always (rows a replica left before the knob went off).
+    pub folder: Folder,
+    /// `heartbeat_journal`: fold every [`FOLD_EVERY`].
+    pub fold_often: bool,
 }
 
 /// The lease that lets one replica at a time run the rollup and retention.
@@ -76,6 +83,8 @@ impl Jobs {
     }
 
     async fn reports_under_lease(&self) -> Result<Round, StoreError> {
+        // Today's summaries count the heartbeats still in the journal.
+        self.folder.fold_first("rollup").await;
         let rollup = self.reports.rollup_due().await?;
         let purged = self.reports.purge().await?;
         if purged.summary_texts > 0 {
@@ -92,6 +101,8 @@ impl Jobs {
     }
 
     pub async fn run_upkeep(&self) -> Result<Round, StoreError> {
+        // A session whose last heartbeat is still in the journal is not idle.
+        self.folder.fold_first("sweep").await;
         let now = self.clock.now();
         let sessions_ended = self
             .store
@@ -103,6 +114,20 @@ impl Jobs {
             salts_deleted,
             ..Round::default()
         })
+    }
+
+    /// Folds the heartbeat journal under the fold lease: while another replica holds it, this
+    /// round does nothing. The holder keeps it (renewing it every round) rather than release it
+    /// each second; should it die, another replica takes over within [`FOLD_LEASE_TTL`].
+    pub async fn run_fold(&self) -> Result<Folded, StoreError> {
+        let lease = Lease {
+            name: FOLD_LEASE,
+            holder: &self.replica_id,
+        };
+        if !self.store.claim_lease(lease, FOLD_LEASE_TTL).await? {
+            return Ok(Folded::default());
+        }
+        self.folder.fold_all().await
     }
 
     /// Runs upkeep every `every` and reports every `rollup_every` until the task is aborted.
@@ -122,11 +147,20 @@ impl Jobs {
             };
             let mut reports = tokio::time::interval_at(first, self.rollup_every);
             reports.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut fold = tokio::time::interval_at(now + FOLD_EVERY, FOLD_EVERY);
+            fold.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 let started = std::time::Instant::now();
                 let (job, round) = tokio::select! {
                     _ = upkeep.tick() => ("upkeep", self.run_upkeep().await),
                     _ = reports.tick() => ("rollup", self.run_reports().await),
+                    _ = fold.tick(), if self.fold_often => {
+                        if let Err(error) = self.run_fold().await {
+                            metrics::maintenance_failed("fold");
+                            tracing::debug!(%error, "heartbeat journal fold failed; will retry");
+                        }
+                        continue;
+                    }
                 };
                 match &round {
                     Ok(r) if job == "rollup" => {

@@ -9,6 +9,7 @@ pub mod adopt;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod fold;
 pub mod http;
 pub mod jobs;
 pub mod mcp;

@@ -62,6 +62,9 @@ enum Command {
         #[arg(long, requires = "from")]
         to: Option<NaiveDate>,
     },
+    /// Apply every row of the heartbeat journal to the sessions, then exit: before a downgrade
+    /// to a release without the journal, once `heartbeat_journal` is off on every replica.
+    Fold,
     /// Delete raw sessions and events older than retention_days (summaries stay; their free text
     /// expires after summary_text_retention_days).
     Purge,
@@ -115,6 +118,7 @@ async fn main() -> ExitCode {
         Command::CheckConfig => Ok(()),
         Command::Rollup { from, to } => rollup(config, from.zip(to)).await,
         Command::Purge => purge(config).await,
+        Command::Fold => fold(config).await,
         Command::Stats { days, json, site } => stats(config, days, json, site).await,
         Command::Adopt => adopt(config).await,
         Command::Mcp => {
@@ -203,6 +207,29 @@ async fn rollup(config: Config, range: Option<(NaiveDate, NaiveDate)>) -> anyhow
     Ok(())
 }
 
+async fn fold(config: Config) -> anyhow::Result<()> {
+    let store = reports(&config).await?.store;
+    let folder = usage_aggregator::fold::Folder {
+        store: store.clone(),
+        slack: chrono::Duration::seconds(config.session_slack_secs as i64),
+    };
+    let (mut rows, mut sessions) = (0, 0);
+    loop {
+        let folded = folder
+            .fold_all()
+            .await
+            .context("folding the heartbeat journal")?;
+        if folded.rows == 0 {
+            break;
+        }
+        rows += folded.rows;
+        sessions += folded.sessions;
+    }
+    println!("folded {rows} heartbeat journal row(s) into {sessions} session update(s), until the journal was empty");
+    store.disconnect().await;
+    Ok(())
+}
+
 async fn purge(config: Config) -> anyhow::Result<()> {
     let reports = reports(&config).await?;
     let outcome = reports
@@ -236,6 +263,7 @@ async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> a
         clock: reports.clock.clone(),
         heartbeat_interval: std::time::Duration::from_secs(config.heartbeat_interval_secs),
         retention: reports.settings,
+        folder: None,
     };
     let range = DateRange::ending(reports.today(), days);
     // The route's own read: `--json` prints what `/api/v1/stats/daily` answers.

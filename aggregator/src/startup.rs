@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
 use crate::config::{Config, Secret};
+use crate::fold::Folder;
 use crate::http::metrics::Placement;
 use crate::http::serve::SocketLimits;
 use crate::http::{self, AppState, IngestRules, StaticDirs, Visitors};
@@ -27,6 +28,10 @@ mod waiting;
 
 /// How long the write queue may take to drain at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a stopping replica folds the heartbeat journal at most (an unreachable database
+/// must not hold the stop): what it leaves, another replica or the next start folds.
+const FOLD_AT_STOP: Duration = Duration::from_secs(5);
 
 pub struct Application {
     listener: TcpListener,
@@ -93,8 +98,13 @@ impl Application {
                 max_requests_per_flush: config.max_requests_per_flush,
                 flush_timeout: Duration::from_secs(config.flush_timeout_secs),
                 session_slack: chrono::Duration::seconds(config.session_slack_secs as i64),
+                heartbeat_journal: config.heartbeat_journal,
             },
         );
+        let folder = Folder {
+            store: store.clone(),
+            slack: chrono::Duration::seconds(config.session_slack_secs as i64),
+        };
         let state = AppState {
             store: store.clone(),
             writer,
@@ -120,6 +130,7 @@ impl Application {
             allowed_hosts: (!config.allowed_hosts.is_empty())
                 .then(|| Arc::new(config.allowed_hosts.clone())),
             new_sites: Arc::new(new_sites),
+            folder: Some(folder.clone()),
         };
         let dirs = StaticDirs {
             site: config.static_dir.clone(),
@@ -139,6 +150,8 @@ impl Application {
             rollup_every: Duration::from_secs(config.rollup_interval_secs),
             replica_id: hex::encode(rand::random::<[u8; 16]>()),
             rollup_at_start: config.rollup_at_start,
+            folder: folder.clone(),
+            fold_often: config.heartbeat_journal,
         };
         let upkeep_every = Duration::from_secs(config.maintenance_interval_secs);
         Ok(Application {
@@ -167,6 +180,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let folder = self.jobs.folder.clone();
         let jobs = self.jobs.spawn(self.upkeep_every);
         let address = self
             .listener
@@ -180,6 +194,8 @@ impl Application {
             Err(_) => tracing::error!("write queue not drained within {DRAIN_TIMEOUT:?}"),
         }
         jobs.abort();
+        // What this replica journaled is folded now, not left for another replica's next round.
+        let _ = tokio::time::timeout(FOLD_AT_STOP, folder.fold_first("shutdown")).await;
         self.store.disconnect().await;
         if let Some(server) = self.metrics_server {
             server.stop().await;

@@ -54,6 +54,7 @@ pub(super) fn apply_env(
             "USAGE_QUEUE_CAPACITY" => config.queue_capacity = parsed(name, &text)?,
             "USAGE_ROLLUP_INTERVAL_SECS" => config.rollup_interval_secs = parsed(name, &text)?,
             "USAGE_ROLLUP_AT_START" => config.rollup_at_start = parsed(name, &text)?,
+            "USAGE_HEARTBEAT_JOURNAL" => config.heartbeat_journal = parsed(name, &text)?,
             "USAGE_HEARTBEAT_INTERVAL_SECS" => {
                 config.heartbeat_interval_secs = parsed(name, &text)?
             }
@@ -112,6 +113,7 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_ROLLUP_INTERVAL_SECS",
     "USAGE_ROLLUP_AT_START",
     "USAGE_HEARTBEAT_INTERVAL_SECS",
+    "USAGE_HEARTBEAT_JOURNAL",
     "USAGE_ROLLUP_WINDOW_DAYS",
     "USAGE_RETENTION_DAYS",
     "USAGE_SUMMARY_TEXT_RETENTION_DAYS",

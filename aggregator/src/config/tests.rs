@@ -208,6 +208,23 @@ fn metrics_are_on_unless_turned_off() {
 }
 
 #[test]
+fn the_heartbeat_journal_is_off_unless_turned_on() {
+    assert!(
+        !Config::load(None, None, &env_of(&[]))
+            .unwrap()
+            .heartbeat_journal
+    );
+    let toml = file("heartbeat_journal = true\n");
+    assert!(
+        Config::load(Some(toml.path()), None, &env_of(&[]))
+            .unwrap()
+            .heartbeat_journal
+    );
+    let on = env_of(&[("USAGE_HEARTBEAT_JOURNAL", "true")]);
+    assert!(Config::load(None, None, &on).unwrap().heartbeat_journal);
+}
+
+#[test]
 fn summary_texts_are_kept_under_25_months_by_default_and_the_knob_is_checked() {
     let config = Config::load(None, None, &env_of(&[])).unwrap();
     // 25 months are at least 758 days (two years and a February).

@@ -56,6 +56,9 @@ pub struct Flush {
     pub sessions: Vec<SessionUpdate>,
     pub programs: Vec<ProgramRow>,
     pub features: Vec<FeatureRow>,
+    /// Sessions whose updates go to the heartbeat journal instead of their rows
+    /// ([`Flush::journal_heartbeats`], `domain::journal`); empty unless the knob is on.
+    pub journal: Vec<SessionUpdate>,
     /// The event rows the requests carried, repeats within the flush included.
     pub received: EventCounts,
     /// How much earlier than the server first saw it a session may have started.

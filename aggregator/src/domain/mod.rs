@@ -9,6 +9,7 @@ mod event_props;
 pub mod filter;
 pub mod flush;
 pub mod ingest;
+pub mod journal;
 pub mod new_sites;
 pub mod report;
 pub mod session;

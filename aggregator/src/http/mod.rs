@@ -69,6 +69,8 @@ pub struct AppState {
     pub allowed_hosts: Option<Arc<Vec<String>>>,
     /// The cap on new site ids per day, when `sites` is empty (`max_new_sites_per_day`).
     pub new_sites: Arc<sites::SiteGate>,
+    /// Folds the heartbeat journal before the live view reads (`crate::fold`).
+    pub folder: Option<crate::fold::Folder>,
 }
 
 impl FromRef<AppState> for TrustedProxies {

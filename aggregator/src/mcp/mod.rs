@@ -35,6 +35,7 @@ pub async fn serve(config: &Config, presented: Option<&str>) -> anyhow::Result<(
         clock: Arc::new(SystemClock),
         heartbeat_interval: Duration::from_secs(config.heartbeat_interval_secs),
         retention: crate::report::ReportSettings::from(config),
+        folder: None,
     };
     let running = tools::Tools::new(source)
         .serve(rmcp::transport::stdio())

@@ -28,6 +28,9 @@ pub struct WriterConfig {
     /// A flush that takes longer is abandoned and its requests told to retry.
     pub flush_timeout: Duration,
     pub session_slack: chrono::Duration,
+    /// `heartbeat_journal`: sessions without events in a flush go to the journal as one row
+    /// instead of one upsert each (`domain::journal`).
+    pub heartbeat_journal: bool,
 }
 
 /// Times a request is written at most when flushes are rolled back by conflicts or their
@@ -119,10 +122,14 @@ async fn run(mut queue: mpsc::Receiver<Job>, store: Store, config: WriterConfig)
         crate::metrics::flush_started(jobs.len(), queue.len());
         // Kept for `isolate` should the database refuse a value, and to run the flush again;
         // a copy costs far less than the flush's round trips.
-        let flush = Arc::new(Flush::gather(
+        let mut flush = Flush::gather(
             jobs.iter().map(|job| job.rows.clone()),
             config.session_slack,
-        ));
+        );
+        if config.heartbeat_journal {
+            flush.journal_heartbeats();
+        }
+        let flush = Arc::new(flush);
         // Its span (DEBUG) covers the write, its child the commit: a slow flush shows which.
         let span = tracing::debug_span!(
             "flush",

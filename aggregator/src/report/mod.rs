@@ -73,6 +73,9 @@ pub struct Source {
     pub heartbeat_interval: Duration,
     /// The retention in force, which the daily answer shows.
     pub retention: ReportSettings,
+    /// Folds the heartbeat journal before the live view reads; none where the store is read
+    /// only (the MCP server, the CLI: the replicas fold every second).
+    pub folder: Option<crate::fold::Folder>,
 }
 
 impl Source {

@@ -11,6 +11,9 @@ use crate::store::StoreError;
 #[tracing::instrument(name = "report.live", level = "debug", skip_all,
     fields(site = only.map(Site::as_str), rows = tracing::field::Empty))]
 pub async fn read(source: &Source, only: Option<&Site>) -> Result<LiveAnswer, StoreError> {
+    if let Some(folder) = &source.folder {
+        folder.fold_first("live").await;
+    }
     let at = source.clock.now();
     let [seen, five, thirty] = now::cutoffs(at, source.heartbeat_interval);
     let times = [seen, five, thirty, at].map(|t| t.naive_utc());

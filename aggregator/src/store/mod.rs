@@ -262,14 +262,50 @@ pub trait Adoption: Send + Sync {
     }
 }
 
+/// The heartbeat journal's folder (`domain::journal`, docs/heartbeat-journal.md).
+#[async_trait]
+pub trait Journal: Send + Sync {
+    /// Reads up to `limit` journal rows, oldest first, and in one transaction applies their
+    /// updates, merged per session, to the sessions' rows (locked, as a flush locks them; times
+    /// derived with `slack`) and deletes those rows. Folding is idempotent: rows another folder
+    /// applied meanwhile change nothing when applied again, and their delete deletes nothing.
+    async fn fold_journal(&self, slack: chrono::Duration, limit: u32)
+        -> Result<Folded, StoreError>;
+}
+
+/// What one fold applied: journal rows, and the sessions they updated.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Folded {
+    pub rows: u64,
+    pub sessions: u64,
+}
+
 /// Everything a store does.
 pub trait Storage:
-    Lifecycle + Ingest + Salts + IdleSessions + Rollups + Retention + Leases + Reads + Adoption
+    Lifecycle
+    + Ingest
+    + Salts
+    + IdleSessions
+    + Rollups
+    + Retention
+    + Leases
+    + Reads
+    + Adoption
+    + Journal
 {
 }
 
 impl<
-        T: Lifecycle + Ingest + Salts + IdleSessions + Rollups + Retention + Leases + Reads + Adoption,
+        T: Lifecycle
+            + Ingest
+            + Salts
+            + IdleSessions
+            + Rollups
+            + Retention
+            + Leases
+            + Reads
+            + Adoption
+            + Journal,
     > Storage for T
 {
 }

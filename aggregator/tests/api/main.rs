@@ -20,6 +20,7 @@ mod fits;
 mod fuzz;
 mod incremental_rollup;
 mod isolation;
+mod journal;
 mod leaks;
 mod live_days;
 mod live_now;

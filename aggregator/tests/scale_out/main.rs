@@ -7,6 +7,7 @@
 //! an embedded SQLite file has one writer process. See docs/scale-out.md.
 
 mod conflicts;
+mod journal;
 // The api suite's session builder and test server constants, shared rather than copied.
 #[allow(dead_code)]
 #[path = "../api/helpers/events.rs"]

@@ -217,6 +217,7 @@ async fn single(agg: &Server, file: &Path, secs: u64) -> anyhow::Result<()> {
         out.per_second() / floor.per_second()
     );
     println!("   aggregator {agg_cpu}\n   bare {bare_cpu}");
+    procs::fold(&format!("sqlite:{}", file.display()))?;
     let stored = {
         let file = file.to_path_buf();
         tokio::task::spawn_blocking(move || stored(&file, BEAT_RUN)).await??

@@ -69,6 +69,21 @@ pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// `usage-aggregator fold`: applies what the heartbeat journal holds (`USAGE_HEARTBEAT_JOURNAL`,
+/// inherited by the aggregator the bench starts) before a check reads the sessions. A release
+/// without the command (an older build measured beside this one) has no journal: its failure
+/// is ignored.
+pub fn fold(database_url: &str) -> anyhow::Result<()> {
+    let _ = Command::new(sibling("usage-aggregator")?)
+        .arg("fold")
+        .env("USAGE_DATABASE_URL", database_url)
+        .env("USAGE_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    Ok(())
+}
+
 /// `usage-aggregator serve` on a free loopback port, logging warnings only. BENCH_WRAP (for
 /// example `valgrind --tool=callgrind`) runs it under a profiler; RSS is then the profiler's.
 pub async fn aggregator(database_url: &str) -> anyhow::Result<Server> {

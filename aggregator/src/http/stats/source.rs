@@ -16,6 +16,7 @@ pub(super) fn source(app: &AppState) -> Source {
         clock: app.clock.clone(),
         heartbeat_interval: app.heartbeat_interval,
         retention: app.retention,
+        folder: app.folder.clone(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! server skipped as duplicates (their insert's affected rows: 0) are left out of the counts
 //! the commit hands back, which the writer counts as repeated.
 
+mod journal;
 mod literal;
 mod rows;
 
@@ -157,8 +158,9 @@ fn is_deadlock(error: &StoreError) -> bool {
     matches!(error, StoreError::MySql(mysql_async::Error::Server(e)) if e.code == 1213 || e.code == 1305)
 }
 
-/// Everything but the commit; returns the event rows inserted.
-async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError> {
+/// Everything but the commit; returns the event rows inserted. The fold (`super::fold`) writes
+/// its flush of journaled updates through it too.
+pub(super) async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError> {
     let stored = begin_and_lock(conn, flush).await?;
     let known = stored_runs(conn, &flush.programs).await?;
     let new_runs = flush.new_runs(|id| Ok::<_, StoreError>(known.contains(id)))?;
@@ -168,6 +170,7 @@ async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError
     let mut statements = upsert_sessions(&rows, &stored);
     statements.extend(insert_programs(&new_runs));
     statements.extend(add_filtered(flush));
+    statements.extend(journal::journal_insert(&flush.journal));
     // The feature inserts come last: their affected rows are the events they inserted.
     let features_from = statements.len();
     statements.extend(insert_features(flush));

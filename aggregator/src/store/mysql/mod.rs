@@ -2,6 +2,7 @@
 //! here, one function per statement in the submodules.
 
 mod adopt;
+mod fold;
 mod ingest;
 mod lease;
 mod salts;

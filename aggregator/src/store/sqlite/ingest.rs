@@ -17,7 +17,8 @@ use rusqlite::{params, params_from_iter, OptionalExtension, Transaction, Transac
 use super::time::{date_text, parse_time, utc_text};
 use super::SqliteStore;
 use crate::domain::flush::{EventCounts, Flush};
-use crate::domain::ingest::{ProgramRow, SessionRow};
+use crate::domain::ingest::{ProgramRow, SessionRow, SessionUpdate};
+use crate::domain::journal;
 use crate::domain::session::{minute_of, SessionFacts, StoredTimes};
 use crate::store::{Ingest, StoreError, Written};
 
@@ -46,8 +47,8 @@ impl Ingest for SqliteStore {
 }
 
 /// The transaction holds the write lock: nothing changes what it reads until it commits.
-/// Returns the event rows inserted.
-fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<EventCounts, StoreError> {
+/// Returns the event rows inserted. The fold (`super::fold`) writes its flush through it too.
+pub(super) fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<EventCounts, StoreError> {
     let mut known = tx.prepare_cached("SELECT 1 FROM program_executions WHERE event_id = ?")?;
     let new_runs = flush.new_runs(|id| known.exists([&id.0[..]]))?;
     let mut indexed = HashMap::with_capacity(flush.sessions.len());
@@ -60,6 +61,7 @@ fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<EventCounts, StoreError>
     upsert_sessions(tx, &rows, &indexed)?;
     insert_programs(tx, &new_runs)?;
     add_filtered(tx, flush)?;
+    journal_insert(tx, &flush.journal)?;
     Ok(EventCounts {
         programs: new_runs.len() as u64,
         features: insert_features(tx, flush)?,
@@ -304,4 +306,14 @@ fn insert_features(tx: &Transaction<'_>, flush: &Flush) -> Result<u64, StoreErro
         ])? as u64;
     }
     Ok(inserted)
+}
+
+/// Stores a flush's journaled session updates (`domain::journal`) as one row of
+/// `heartbeat_journal`, if it has any; `super::fold` applies such rows later.
+fn journal_insert(tx: &Transaction<'_>, updates: &[SessionUpdate]) -> Result<(), StoreError> {
+    if !updates.is_empty() {
+        tx.prepare_cached("INSERT INTO heartbeat_journal (body) VALUES (?)")?
+            .execute([journal::encode(updates)])?;
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@
 
 mod adopt;
 mod files;
+mod fold;
 mod ingest;
 mod lease;
 mod salts;
