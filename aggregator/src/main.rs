@@ -78,7 +78,7 @@ enum Command {
         #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3660))]
         days: u64,
         /// One JSON object, as `GET /api/v1/stats/daily` answers (from, to, days, totals,
-        /// live_days), instead of the table.
+        /// live_days, summaries_as_of), instead of the table.
         #[arg(long)]
         json: bool,
         /// One site's figures (as `?site=`).
@@ -232,7 +232,10 @@ async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> a
     let range = DateRange::ending(reports.today(), days);
     let fresh = usage_aggregator::report::live::Fresh::read(&reports.store, &range, site.as_ref())
         .await
-        .context("computing the days the rollup has not seen yet")?;
+        .context("reading the site's summaries")?;
+    let as_of = usage_aggregator::report::live::summaries_as_of(&reports.store)
+        .await
+        .context("reading when the summaries were last refreshed")?;
     let rows = fresh
         .daily_rows(&reports.store, &range)
         .await
@@ -246,7 +249,7 @@ async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> a
         let answer = serde_json::json!({
             "from": range.from, "to": range.to, "site": site.as_ref().map(|s| s.as_str()),
             "days": shape::series(&range, &rows), "totals": shape::totals(&rows),
-            "live_days": fresh.live_days,
+            "live_days": fresh.live_days, "summaries_as_of": as_of,
         });
         println!("{answer}");
     } else {

@@ -3,7 +3,6 @@
 
 pub mod dates;
 pub mod errors;
-pub mod freshness;
 pub mod model;
 pub mod site;
 pub mod summary;

@@ -34,12 +34,18 @@ impl From<&DateRange> for Span {
 pub struct DailyAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     /// One point per day of the range, in order; days without sessions are zeros.
     pub days: Vec<DailyPoint>,
     pub totals: Totals,
     /// When the rollup last recomputed any day; null before its first run.
     pub rolled_up_at: Option<DateTime<Utc>>,
-    /// Days answered from the raw rows (not rolled up yet, or changed since their rollup).
+    /// Days answered from the raw rows: always empty now (every figure is read from the stored
+    /// summaries, see `summaries_as_of`); kept for clients that read it.
     pub live_days: Vec<NaiveDate>,
     /// The retention in force (what the dashboard shows under its status line).
     pub retention: RetentionInForce,
@@ -77,6 +83,11 @@ pub struct SessionsAnswer {
 pub struct FeaturesAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     /// Features by uses, most used first: the `limit` most used.
     pub features: Vec<FeatureCount>,
     /// The uses of the features not listed (and of the days' folded "(other)" rows).
@@ -87,6 +98,11 @@ pub struct FeaturesAnswer {
 pub struct ProgramsAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub programs: ProgramStats,
 }
@@ -95,6 +111,11 @@ pub struct ProgramsAnswer {
 pub struct ClientsAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub clients: Clients,
     /// Per breakdown, the sessions of the values not listed.
@@ -118,6 +139,11 @@ pub struct LiveAnswer {
 pub struct ErrorsAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     /// Failed runs of the sessions started in the range, in every group.
     pub failed_runs: u64,
     /// The most frequent groups.
@@ -130,6 +156,11 @@ pub struct ErrorsAnswer {
 pub struct FeatureDataAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     pub feature: String,
     /// More distinct data values than a drill-down reads: the counts are of the most frequent.
     pub truncated: bool,

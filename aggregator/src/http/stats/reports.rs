@@ -1,6 +1,6 @@
 //! The report routes: each parses its query and hands it to its `*_answer` function, which reads
-//! through `report::live` (stored summaries, and the raw rows of days the rollup has not seen
-//! yet) and shapes with `report::shape`. The MCP server's tools call the same functions.
+//! through `report::live` (the stored summaries only, kept current by the summary refresh; the
+//! answer says as of when) and shapes with `report::shape`. The MCP server's tools call the same functions.
 
 use axum::extract::State;
 use axum::Json;
@@ -17,7 +17,7 @@ use crate::report::dates::BadRange;
 use crate::report::errors;
 use crate::report::feature_data;
 use crate::report::fresh_events;
-use crate::report::live::Fresh;
+use crate::report::live::{summaries_as_of, Fresh};
 use crate::report::now;
 use crate::report::shape;
 use crate::report::top::{self, Other};
@@ -59,6 +59,7 @@ pub async fn daily_answer(
         days: shape::series(&range, &rows),
         totals: shape::totals(&rows),
         rolled_up_at,
+        summaries_as_of: summaries_as_of(&app.store).await?,
         live_days: fresh.live_days,
         retention: RetentionInForce::of(&app.retention, app.clock.now().date_naive()),
     })
@@ -150,6 +151,7 @@ pub async fn features_answer(
         .await?;
     Ok(FeaturesAnswer {
         span: Span::from(&range),
+        summaries_as_of: summaries_as_of(&app.store).await?,
         features,
         other,
     })
@@ -188,6 +190,7 @@ pub async fn programs_answer(
     let totals = fresh_events::programs(&app.store, &range, site(&only)?.as_ref()).await?;
     Ok(ProgramsAnswer {
         span: Span::from(&range),
+        summaries_as_of: summaries_as_of(&app.store).await?,
         programs: shape::programs(&totals),
     })
 }
@@ -224,6 +227,7 @@ pub async fn clients_answer(
     let (clients, other) = fresh.clients_top(&app.store, &range).await?;
     Ok(ClientsAnswer {
         span: Span::from(&range),
+        summaries_as_of: summaries_as_of(&app.store).await?,
         clients,
         other,
     })
@@ -323,6 +327,7 @@ pub async fn errors_answer(
     let other = Other::of(failed_runs, errors.iter().map(|e| e.runs).sum());
     Ok(ErrorsAnswer {
         span: Span::from(&range),
+        summaries_as_of: summaries_as_of(&app.store).await?,
         failed_runs,
         errors,
         other,
@@ -405,6 +410,7 @@ pub async fn feature_data_answer(
     let read: u64 = rows.iter().map(|(_, n)| n).sum();
     Ok(FeatureDataAnswer {
         span: Span::from(&range),
+        summaries_as_of: summaries_as_of(&app.store).await?,
         truncated: rows.len() as u32 >= limit || read < events,
         data: feature_data::summarize(&rows),
         feature: name,
