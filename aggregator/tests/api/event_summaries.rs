@@ -82,16 +82,30 @@ async fn seed(app: &TestApp) -> SessionScript {
     a
 }
 
-/// Every answer of the three routes over [`RANGE`], all sites and `docs`.
+/// Every answer of the three routes over [`RANGE`], all sites and `docs`, and the one
+/// `summaries_as_of` they all carry (left out of each).
 async fn answers(app: &TestApp) -> Value {
     let mut out = serde_json::Map::new();
+    let mut as_of = Vec::new();
     for route in ["programs", "errors", "features/share"] {
         for site in ["", "&site=docs"] {
             let key = format!("{route}{site}");
-            out.insert(key, app.stats(&format!("{route}?{RANGE}{site}")).await);
+            let mut answer = app.stats(&format!("{route}?{RANGE}{site}")).await;
+            as_of.push(answer.as_object_mut().unwrap().remove("summaries_as_of"));
+            out.insert(key, answer);
         }
     }
+    as_of.dedup();
+    assert_eq!(as_of.len(), 1, "{as_of:?}");
+    out.insert("summaries_as_of".into(), as_of.pop().flatten().unwrap());
     Value::Object(out)
+}
+
+/// [`answers`] without when they were refreshed.
+async fn figures(app: &TestApp) -> Value {
+    let mut answers = answers(app).await;
+    answers.as_object_mut().unwrap().remove("summaries_as_of");
+    answers
 }
 
 fn groups(errors: &Value) -> Vec<(String, u64, u64, String)> {
@@ -184,7 +198,7 @@ async fn the_summaries_answer_what_the_raw_rows_answered(kind: StoreKind) {
         "27th ide, docs; 28th ide"
     );
     assert_eq!(app.db.count("daily_site_feature_data").await, 3);
-    assert_eq!(answers(&app).await, raw);
+    assert_eq!(answers(&app).await, raw, "the same figures, as of the same time");
 
     // A session of the 27th sends a late batch: the answers stay the stored ones until the next
     // refresh recomputes the 27th.
@@ -194,6 +208,7 @@ async fn the_summaries_answer_what_the_raw_rows_answered(kind: StoreKind) {
     assert_eq!(answers(&app).await, raw, "not refreshed yet");
     app.refresh_summaries().await;
     let fresh = answers(&app).await;
+    assert_eq!(fresh["summaries_as_of"], "2026-11-28T13:00:00Z");
     assert_eq!(fresh["programs"]["runs"], 8);
     assert_eq!(fresh["errors"]["failed_runs"], 5);
     assert_eq!(
@@ -205,7 +220,9 @@ async fn the_summaries_answer_what_the_raw_rows_answered(kind: StoreKind) {
     // The next rollup stores the same.
     app.clock.set(at(28, 14, 0));
     app.jobs.run_once().await.unwrap();
-    assert_eq!(answers(&app).await, fresh);
+    let mut fresh = fresh;
+    fresh.as_object_mut().unwrap().remove("summaries_as_of");
+    assert_eq!(figures(&app).await, fresh);
 }
 
 /// Deletes the raw runs and events of `script`'s session: what is still counted of it comes
