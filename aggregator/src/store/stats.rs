@@ -319,6 +319,7 @@ impl Store {
         let columns = &[Text, U64, U64, Time, Text];
         let mut params = days(range);
         params.push(Param::Int(limit as i64));
+        params.extend(days(range));
         let top = self
             .read(statement, params, columns, sql::events::error_tally)
             .await?;
