@@ -198,7 +198,11 @@ async fn the_summaries_answer_what_the_raw_rows_answered(kind: StoreKind) {
         "27th ide, docs; 28th ide"
     );
     assert_eq!(app.db.count("daily_site_feature_data").await, 3);
-    assert_eq!(answers(&app).await, raw, "the same figures, as of the same time");
+    assert_eq!(
+        answers(&app).await,
+        raw,
+        "the same figures, as of the same time"
+    );
 
     // A session of the 27th sends a late batch: the answers stay the stored ones until the next
     // refresh recomputes the 27th.
