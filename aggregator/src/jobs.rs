@@ -51,10 +51,12 @@ pub struct Round {
 
 /// How many times the last refresh's duration the next one waits at least. The refresh of a
 /// touched day rereads all of that day's raw rows (one grouped pass per table, the rollup's own
-/// reads), so its cost grows with the day: a pass over a day of 100,000 sessions took 1.9 s on
-/// MariaDB on the 2-core bench machine (`usage-bench --only j`, 2026-12-06); with 60 s between
-/// passes that keeps the database busy about 3 % of the time, and on a day that makes a pass
-/// take 30 s the spacing grows to 2 minutes rather than letting refreshes run back to back.
+/// reads), so its cost grows with the day: a pass over a day of 100,000 sessions took 3.9 s on
+/// MariaDB on the 2-core bench machine under load (`usage-bench --only j`, 2026-12-06); with
+/// 60 s between passes that keeps the database busy about 6 % of the time, and on a day that
+/// makes a pass take 30 s the spacing grows to 2 minutes rather than letting refreshes run back
+/// to back. (The first refresh after `serve`'s rollup at start, 36 s there over ten such days,
+/// waited 143 s.)
 pub const REFRESH_SPACING: u32 = 4;
 
 /// The wait before the next summary refresh: `every`, or [`REFRESH_SPACING`] times what the
