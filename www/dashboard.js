@@ -289,15 +289,15 @@ async function load() {
     setPrograms(programs);
     setSessions(sessions.sessions);
     setErrors(errors);
-    // Days the rollup has not seen since they changed (today, usually) are counted from the raw
-    // rows: the page never shows 0 for a day that has data.
-    const live = daily.live_days || [];
-    const asOf = daily.rolled_up_at
-      ? `Summaries as of ${daily.rolled_up_at.slice(0, 16).replace('T', ' ')} UTC` : 'No rollup yet';
-    const fresh = live.length === 0 ? '.'
-      : `; ${live.length === 1 ? live[0] : `${live.length} days`} counted live from the raw rows.`;
+    // Every figure is read from the stored summaries, which `serve` refreshes every
+    // `summary_refresh_secs` (60 s by default): say as of when, so today's figures are not
+    // mistaken for the second's.
+    const asOf = daily.summaries_as_of
+      ? `Figures as of ${daily.summaries_as_of.slice(11, 19)} UTC` + (
+        daily.summaries_as_of.slice(0, 10) === daily.to ? '.' : ` on ${daily.summaries_as_of.slice(0, 10)}.`)
+      : 'No summary refresh yet.';
     const which = range.site ? `site ${range.site}` : 'all sites';
-    status(`${daily.from} to ${daily.to}, ${which} (UTC days; a session counts on the day it started). ${asOf}${fresh}`);
+    status(`${daily.from} to ${daily.to}, ${which} (UTC days; a session counts on the day it started). ${asOf}`);
     showRetention(daily.retention);
     refreshNow();
     document.body.dataset.state = 'ready';

@@ -69,6 +69,10 @@ pub struct Config {
     pub maintenance_interval_secs: u64,
     /// How often `serve` recomputes the daily rollup and purges expired rows.
     pub rollup_interval_secs: u64,
+    /// How often `serve` brings the summaries of the days touched since the last pass (today,
+    /// above all) up to date: every stats route reads summaries only, so this is how far behind
+    /// the figures of a range may be. Spaced further apart when a pass takes long (`jobs.rs`).
+    pub summary_refresh_secs: u64,
     /// Whether `serve` rolls up once as it starts (in the background), so that summaries are
     /// current right after a restart rather than one interval later.
     pub rollup_at_start: bool,
@@ -142,6 +146,7 @@ impl Default for Config {
             retry_after_secs: 5,
             maintenance_interval_secs: 60,
             rollup_interval_secs: 300,
+            summary_refresh_secs: 60,
             rollup_at_start: true,
             heartbeat_interval_secs: 15,
             heartbeat_journal: false,
@@ -222,6 +227,7 @@ impl Config {
             ("flush_timeout_secs", self.flush_timeout_secs),
             ("maintenance_interval_secs", self.maintenance_interval_secs),
             ("rollup_interval_secs", self.rollup_interval_secs),
+            ("summary_refresh_secs", self.summary_refresh_secs),
             ("heartbeat_interval_secs", self.heartbeat_interval_secs),
             ("rollup_window_days", self.rollup_window_days.into()),
         ] {

@@ -1,7 +1,11 @@
 //! The periodic jobs of `serve`: upkeep (ending idle sessions, deleting expired salts; every
-//! `maintenance_interval_secs`) and the reports (the daily rollup, then retention; every
-//! `rollup_interval_secs`, under a lease so that one replica at a time runs them), and with
-//! `heartbeat_journal` on, the journal's fold every second (`crate::fold`, its own lease).
+//! `maintenance_interval_secs`), the summary refresh (the rollup of the days touched since the
+//! last pass, today above all; every `summary_refresh_secs`, spaced out when a pass is slow) and
+//! the reports (the rollup, then retention; every `rollup_interval_secs`). Both report jobs run
+//! under one lease, so that one replica at a time writes summaries. The stats routes read the
+//! summaries only: the refresh is what keeps today's figures current. With `heartbeat_journal`
+//! on, the journal's fold runs every second (`crate::fold`, its own lease), and first in both
+//! report jobs.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +27,9 @@ pub struct Jobs {
     pub idle_timeout: chrono::Duration,
     pub reports: Reports,
     pub rollup_every: Duration,
+    /// How often the summaries of touched days are brought up to date (`summary_refresh_secs`),
+    /// at least: see [`next_refresh_in`].
+    pub refresh_every: Duration,
     /// This replica's name in the rollup lease (random at startup).
     pub replica_id: String,
     /// Roll up once as `serve` starts (`rollup_at_start`), then every `rollup_every`.
@@ -50,6 +57,25 @@ pub struct Round {
     pub rows_purged: u64,
 }
 
+/// How many times the last refresh's duration the next one waits at least. The refresh of a
+/// touched day rereads all of that day's raw rows (one grouped pass per table, the rollup's own
+/// reads), so its cost grows with the day: a pass over a day of 100,000 sessions took 3.9 s on
+/// MariaDB on the 2-core bench machine under load (`usage-bench --only j`, 2026-12-06); with
+/// 60 s between passes that keeps the database busy about 6 % of the time, and on a day that
+/// makes a pass take 30 s the spacing grows to 2 minutes rather than letting refreshes run back
+/// to back. (The first refresh after `serve`'s rollup at start, 36 s there over ten such days,
+/// waited 143 s.)
+pub const REFRESH_SPACING: u32 = 4;
+
+/// The wait before the next summary refresh: `every`, or [`REFRESH_SPACING`] times what the
+/// last pass took when that is longer, so that the refresh holds the database at most about a
+/// fifth of the time however large a day grows (and at most an hour: the periodic rollup
+/// refreshes too).
+pub fn next_refresh_in(every: Duration, last_took: Duration) -> Duration {
+    let hour = Duration::from_secs(3600);
+    every.max(last_took.saturating_mul(REFRESH_SPACING).min(hour))
+}
+
 impl Jobs {
     /// Every step once: upkeep, then the rollup and retention.
     pub async fn run_once(&self) -> Result<Round, StoreError> {
@@ -66,6 +92,17 @@ impl Jobs {
     /// under the rollup lease: while another replica holds it, this round does nothing, so two
     /// replicas never roll up a day at the same time.
     pub async fn run_reports(&self) -> Result<Round, StoreError> {
+        self.under_lease(Pass::Full).await
+    }
+
+    /// The summary refresh: rolls up the days touched since the last pass (today's sessions as
+    /// they go on, late events of any kept day), under the same lease as [`Jobs::run_reports`],
+    /// and moves the mark the stats answers give as `summaries_as_of`.
+    pub async fn run_refresh(&self) -> Result<Round, StoreError> {
+        self.under_lease(Pass::Refresh).await
+    }
+
+    async fn under_lease(&self, pass: Pass) -> Result<Round, StoreError> {
         let lease = Lease {
             name: REPORTS_LEASE,
             holder: &self.replica_id,
@@ -74,12 +111,27 @@ impl Jobs {
             tracing::debug!("another replica holds the rollup lease; this round skips");
             return Ok(Round::default());
         }
-        let round = self.reports_under_lease().await;
+        let round = match pass {
+            Pass::Refresh => self.refresh_under_lease().await,
+            Pass::Full => self.reports_under_lease().await,
+        };
         // Given up at once, so that the next round, of any replica, need not wait for the expiry.
         let released = self.store.release_lease(lease).await;
         let round = round?;
         released?;
         Ok(round)
+    }
+
+    async fn refresh_under_lease(&self) -> Result<Round, StoreError> {
+        // The heartbeat journal first, so that the rollup below sees the sessions it touched
+        // (they carry a last-seen time after the mark, which is how `rollup_due` finds their
+        // days).
+        self.folder.fold_first("refresh").await;
+        let rollup = self.reports.rollup_due().await?;
+        Ok(Round {
+            days_rolled_up: rollup.rolled_up.len() as u64,
+            ..Round::default()
+        })
     }
 
     async fn reports_under_lease(&self) -> Result<Round, StoreError> {
@@ -130,7 +182,9 @@ impl Jobs {
         self.folder.fold_all().await
     }
 
-    /// Runs upkeep every `every` and reports every `rollup_every` until the task is aborted.
+    /// Runs upkeep every `every`, reports every `rollup_every` and the summary refresh in between
+    /// (every `refresh_every`, or later after a slow pass: [`next_refresh_in`]) until the task is
+    /// aborted.
     pub fn spawn(self, every: Duration) -> JoinHandle<()> {
         tokio::spawn(async move {
             let mut upkeep = tokio::time::interval(every);
@@ -149,6 +203,9 @@ impl Jobs {
             reports.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut fold = tokio::time::interval_at(now + FOLD_EVERY, FOLD_EVERY);
             fold.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // The first refresh follows the first rollup by one refresh period (that rollup has
+            // just brought every touched day up to date).
+            let mut refresh_at = first + self.refresh_every;
             loop {
                 let started = std::time::Instant::now();
                 let (job, round) = tokio::select! {
@@ -161,16 +218,28 @@ impl Jobs {
                         }
                         continue;
                     }
+                    _ = tokio::time::sleep_until(refresh_at) => {
+                        ("refresh", self.run_refresh().await)
+                    }
                 };
+                if job != "upkeep" {
+                    // Both report jobs roll up the touched days: the next refresh counts from
+                    // the end of either.
+                    refresh_at = tokio::time::Instant::now()
+                        + next_refresh_in(self.refresh_every, started.elapsed());
+                }
                 match &round {
-                    Ok(r) if job == "rollup" => {
+                    Ok(r) if job != "upkeep" => {
                         metrics::rollup_done(started.elapsed(), r.days_rolled_up, r.rows_purged)
                     }
                     Ok(r) => metrics::upkeep_done(r.sessions_ended, r.salts_deleted),
                     Err(_) => metrics::maintenance_failed(job),
                 }
                 match round {
-                    Ok(round) if round != Round::default() => tracing::info!(?round, "maintenance"),
+                    Ok(round) if round != Round::default() && job != "refresh" => {
+                        tracing::info!(?round, "maintenance")
+                    }
+                    Ok(round) if round != Round::default() => tracing::debug!(?round, job),
                     Ok(_) => {}
                     Err(error) => {
                         tracing::warn!(%error, job, "maintenance round failed; will retry")
@@ -178,5 +247,34 @@ impl Jobs {
                 }
             }
         })
+    }
+}
+
+/// The two passes under the reports lease.
+#[derive(Debug, Clone, Copy)]
+enum Pass {
+    /// The rollup of the touched days only.
+    Refresh,
+    /// The rollup, then retention.
+    Full,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slow_refresh_spaces_out_the_next_one() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(next_refresh_in(minute, Duration::from_secs(2)), minute);
+        assert_eq!(next_refresh_in(minute, Duration::from_secs(15)), minute);
+        assert_eq!(
+            next_refresh_in(minute, Duration::from_secs(30)),
+            Duration::from_secs(120),
+            "a 30 s pass waits 4 × 30 s"
+        );
+        let hour = Duration::from_secs(3600);
+        assert_eq!(next_refresh_in(minute, Duration::MAX), hour, "bounded");
+        assert_eq!(next_refresh_in(2 * hour, Duration::ZERO), 2 * hour);
     }
 }

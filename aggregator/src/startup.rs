@@ -148,6 +148,7 @@ impl Application {
                 settings: ReportSettings::from(config),
             },
             rollup_every: Duration::from_secs(config.rollup_interval_secs),
+            refresh_every: Duration::from_secs(config.summary_refresh_secs),
             replica_id: hex::encode(rand::random::<[u8; 16]>()),
             rollup_at_start: config.rollup_at_start,
             folder: folder.clone(),

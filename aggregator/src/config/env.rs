@@ -53,6 +53,7 @@ pub(super) fn apply_env(
             "USAGE_SESSION_SLACK_SECS" => config.session_slack_secs = parsed(name, &text)?,
             "USAGE_QUEUE_CAPACITY" => config.queue_capacity = parsed(name, &text)?,
             "USAGE_ROLLUP_INTERVAL_SECS" => config.rollup_interval_secs = parsed(name, &text)?,
+            "USAGE_SUMMARY_REFRESH_SECS" => config.summary_refresh_secs = parsed(name, &text)?,
             "USAGE_ROLLUP_AT_START" => config.rollup_at_start = parsed(name, &text)?,
             "USAGE_HEARTBEAT_JOURNAL" => config.heartbeat_journal = parsed(name, &text)?,
             "USAGE_HEARTBEAT_INTERVAL_SECS" => {
@@ -111,6 +112,7 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_SESSION_SLACK_SECS",
     "USAGE_QUEUE_CAPACITY",
     "USAGE_ROLLUP_INTERVAL_SECS",
+    "USAGE_SUMMARY_REFRESH_SECS",
     "USAGE_ROLLUP_AT_START",
     "USAGE_HEARTBEAT_INTERVAL_SECS",
     "USAGE_HEARTBEAT_JOURNAL",

@@ -126,6 +126,7 @@ fn report_settings_have_defaults_and_are_checked() {
         ("USAGE_RETENTION_DAYS", "30"),
         ("USAGE_ROLLUP_WINDOW_DAYS", "2"),
         ("USAGE_ROLLUP_INTERVAL_SECS", "60"),
+        ("USAGE_SUMMARY_REFRESH_SECS", "5"),
         ("USAGE_ADMIN_TOKEN", "0123456789abcdef0123"),
     ]);
     let config = Config::load(None, None, &env).unwrap();
@@ -133,9 +134,10 @@ fn report_settings_have_defaults_and_are_checked() {
         (
             config.retention_days,
             config.rollup_window_days,
-            config.rollup_interval_secs
+            config.rollup_interval_secs,
+            config.summary_refresh_secs
         ),
-        (30, 2, 60)
+        (30, 2, 60, 5)
     );
     assert_eq!(
         config.admin_token.as_ref().map(Secret::expose),

@@ -4,6 +4,7 @@
 use crate::domain::report::clients::ClientsAnswer;
 use crate::domain::report::dates::{DateRange, Span};
 use crate::domain::report::site::Site;
+use crate::report::live::summaries_as_of;
 use crate::report::live::Fresh;
 use crate::report::Source;
 use crate::store::StoreError;
@@ -21,6 +22,7 @@ pub async fn read(
     let (clients, other) = fresh.clients_top(&source.store, range).await?;
     Ok(ClientsAnswer {
         span: Span::from(range),
+        summaries_as_of: summaries_as_of(&source.store).await?,
         clients,
         other,
     })

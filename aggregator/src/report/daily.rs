@@ -4,6 +4,7 @@
 use crate::domain::report::daily::DailyAnswer;
 use crate::domain::report::dates::DateRange;
 use crate::domain::report::site::Site;
+use crate::report::live::summaries_as_of;
 use crate::report::live::Fresh;
 use crate::report::Source;
 use crate::store::StoreError;
@@ -24,12 +25,14 @@ pub async fn read(
     let rolled_up_at = source.store.last_rollup().await?.map(|at| at.and_utc());
     let retention = source.retention.in_force(source.today());
     let filtered = source.store.filtered_totals(range, site).await?;
-    Ok(DailyAnswer::of(
+    let mut answer = DailyAnswer::of(
         range,
         &rows,
         rolled_up_at,
         fresh.live_days,
         retention,
         filtered,
-    ))
+    );
+    answer.summaries_as_of = summaries_as_of(&source.store).await?;
+    Ok(answer)
 }

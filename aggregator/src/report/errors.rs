@@ -6,6 +6,7 @@ use crate::domain::report::dates::DateRange;
 use crate::domain::report::errors::ErrorsAnswer;
 use crate::domain::report::site::Site;
 use crate::report::fresh_events;
+use crate::report::live::summaries_as_of;
 use crate::report::Source;
 use crate::store::StoreError;
 
@@ -22,10 +23,7 @@ pub async fn read(
     // The stale-day read (`report::fresh_events`), as the handler has always made it.
     let (tallies, failed_runs) = fresh_events::errors_bounded(&source.store, range, site).await?;
     tracing::Span::current().record("groups", tallies.len());
-    Ok(ErrorsAnswer::of(
-        range,
-        tallies,
-        failed_runs,
-        limit as usize,
-    ))
+    let mut answer = ErrorsAnswer::of(range, tallies, failed_runs, limit as usize);
+    answer.summaries_as_of = summaries_as_of(&source.store).await?;
+    Ok(answer)
 }

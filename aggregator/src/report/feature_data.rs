@@ -6,6 +6,7 @@ use crate::domain::report::dates::DateRange;
 use crate::domain::report::feature_data::{FeatureDataAnswer, MAX_DISTINCT};
 use crate::domain::report::site::Site;
 use crate::report::fresh_events;
+use crate::report::live::summaries_as_of;
 use crate::report::Source;
 use crate::store::StoreError;
 
@@ -25,5 +26,7 @@ pub async fn read(
         fresh_events::feature_data_bounded(&source.store, &name, range, site, limit as usize)
             .await?;
     tracing::Span::current().record("texts", texts.len());
-    Ok(FeatureDataAnswer::of(range, name, &texts, events, limit))
+    let mut answer = FeatureDataAnswer::of(range, name, &texts, events, limit);
+    answer.summaries_as_of = summaries_as_of(&source.store).await?;
+    Ok(answer)
 }

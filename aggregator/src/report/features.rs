@@ -4,6 +4,7 @@
 use crate::domain::report::dates::{DateRange, Span};
 use crate::domain::report::features::FeaturesAnswer;
 use crate::domain::report::site::Site;
+use crate::report::live::summaries_as_of;
 use crate::report::live::Fresh;
 use crate::report::Source;
 use crate::store::StoreError;
@@ -26,6 +27,7 @@ pub async fn read(
     tracing::Span::current().record("rows", features.len());
     Ok(FeaturesAnswer {
         span: Span::from(range),
+        summaries_as_of: summaries_as_of(&source.store).await?,
         features,
         other,
     })

@@ -6,6 +6,7 @@ use crate::domain::report::programs::ProgramsAnswer;
 use crate::domain::report::shape;
 use crate::domain::report::site::Site;
 use crate::report::fresh_events;
+use crate::report::live::summaries_as_of;
 use crate::report::Source;
 use crate::store::StoreError;
 
@@ -23,6 +24,7 @@ pub async fn read(
     tracing::Span::current().record("runs", totals.runs);
     Ok(ProgramsAnswer {
         span: Span::from(range),
+        summaries_as_of: summaries_as_of(&source.store).await?,
         programs: shape::programs(&totals),
     })
 }

@@ -157,18 +157,6 @@ pub trait Rollups: Send + Sync {
     async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError>;
     /// UTC days of the sessions that received a batch at or after `since`.
     async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError>;
-    /// As [`Rollups::days_touched_since`], each day with the latest last-seen time among its
-    /// sessions touched since `since`.
-    async fn days_seen_since(
-        &self,
-        since: NaiveDateTime,
-    ) -> Result<Vec<(NaiveDate, NaiveDateTime)>, StoreError>;
-    /// When each day from `from` to `to` that has stored summaries was last rolled up.
-    async fn rolled_up_at(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<(NaiveDate, NaiveDateTime)>, StoreError>;
     /// UTC days from `from` on with sessions that have no last-seen time (the old tracker's rows),
     /// whose changes no watermark can see.
     async fn days_untracked_since(

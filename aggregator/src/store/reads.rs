@@ -1,13 +1,11 @@
 //! What the stats reads ([`super::stats`]) ask of a store: to run one statement with positional
-//! parameters and hand its columns back as the reader says they are, and a day's summaries
-//! computed now. Each store implements [`Reads`] in its own `stats.rs`.
+//! parameters and hand its columns back as the reader says they are. Each store implements
+//! [`Reads`] in its own `stats.rs`.
 
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::StoreError;
-use crate::domain::report::site::Site;
-use crate::domain::report::summary::DaySummary;
 
 /// A parameter of a statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,16 +52,6 @@ pub trait Reads: Send + Sync {
         params: Vec<Param>,
         columns: &'static [Kind],
     ) -> Result<Vec<Vec<Cell>>, StoreError>;
-    /// What follows `ide_sessions s` in a read of one day's sessions (MySQL's index hint, see
-    /// `sql::rollup::MYSQL_BY_START`).
-    fn start_hint(&self) -> &'static str;
-    /// The summaries of `days` computed from the raw rows now, with the rollup's reader and
-    /// arithmetic; days without sessions are left out.
-    async fn live_days(
-        &self,
-        days: Vec<NaiveDate>,
-        site: Option<Site>,
-    ) -> Result<Vec<DaySummary>, StoreError>;
 }
 
 /// A result row, read left to right.

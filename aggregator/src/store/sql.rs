@@ -14,15 +14,6 @@ use crate::domain::report::site::Site;
 pub const DAYS_TOUCHED_SINCE: &str = "SELECT DISTINCT DATE(start_time) FROM ide_sessions \
      WHERE last_seen_minute >= ? AND last_seen_at >= ? ORDER BY 1";
 
-/// As [`DAYS_TOUCHED_SINCE`], with the latest last-seen time of each day's touched sessions:
-/// what the stale-day rule compares with the time the day was rolled up.
-pub const DAYS_SEEN_SINCE: &str = "SELECT DATE(start_time), MAX(last_seen_at) FROM ide_sessions \
-     WHERE last_seen_minute >= ? AND last_seen_at >= ? GROUP BY DATE(start_time) ORDER BY 1";
-
-/// When each rolled-up day from `?` to `?` was last rolled up.
-pub const ROLLED_UP_AT: &str = "SELECT date, rolled_up_at FROM daily_usage_summary \
-     WHERE date >= ? AND date <= ? AND rolled_up_at IS NOT NULL";
-
 /// UTC days, from the day of `?` on, of sessions that have no last-seen minute: rows the old
 /// tracker writes beside the aggregator during a switch-over, which no watermark can see change.
 /// The index on `last_seen_minute` finds them at its NULL end (V5 gave every older row a minute).

@@ -1,12 +1,11 @@
 //! The reads of the stats API and the CLI, written once for both stores: which statement
 //! ([`super::sql`]), with which parameters, and how its rows become report rows. A store only
-//! runs a statement, handing its columns back as the reader says they are, and computes a day's
-//! summaries the rollup's way ([`super::Reads`], in `reads.rs`).
+//! runs a statement, handing its columns back as the reader says they are ([`super::Reads`], in
+//! `reads.rs`). Range reports read the stored summaries only (see `report::live`).
 
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::reads::{Cells, Kind, Param};
-use super::sql::events::DayRead;
 use super::{sql, Store, StoreError};
 use crate::domain::report::dates::DateRange;
 use crate::domain::report::errors::ErrorTally;
@@ -14,7 +13,6 @@ use crate::domain::report::model::{
     DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession,
 };
 use crate::domain::report::site::Site;
-use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::top;
 use crate::domain::session::minute_of;
 
@@ -23,7 +21,7 @@ fn days(range: &DateRange) -> Vec<Param> {
 }
 
 /// Reads of the stats API and the CLI: the daily summaries (which outlive retention), and the raw
-/// rows for what summaries cannot answer (recent sessions, live figures, days not rolled up). Each reads
+/// rows for what summaries cannot answer (recent sessions, live figures), bounded. Each reads
 /// its row's columns in the statement's order (a struct's fields are evaluated as written).
 impl Store {
     /// Runs a statement and makes each row a `T` by `each`.
@@ -274,27 +272,6 @@ impl Store {
         Ok((sessions, runs))
     }
 
-    /// The day summaries (V8) of one `read` of each of `days`, computed from the raw rows now with
-    /// the rollup's reads ([`sql::events`]).
-    pub async fn day_events(
-        &self,
-        days: &[NaiveDate],
-        site: Option<&Site>,
-        read: DayRead<'_>,
-    ) -> Result<Vec<DayEvents>, StoreError> {
-        let statement = read.read(site, self.start_hint());
-        let mut out = Vec::with_capacity(days.len());
-        for &day in days {
-            let rows = self
-                .select(statement.sql.clone(), read.params(day), statement.columns)
-                .await?;
-            let mut events = DayEvents::default();
-            read.add_to(&mut events, rows)?;
-            out.push(events);
-        }
-        Ok(out)
-    }
-
     /// Program runs over the stored summaries of the range's days, except `except`.
     pub async fn stored_programs(
         &self,
@@ -342,6 +319,7 @@ impl Store {
         let columns = &[Text, U64, U64, Time, Text];
         let mut params = days(range);
         params.push(Param::Int(limit as i64));
+        params.extend(days(range));
         let top = self
             .read(statement, params, columns, sql::events::error_tally)
             .await?;

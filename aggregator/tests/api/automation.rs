@@ -110,6 +110,7 @@ async fn an_automated_session_is_filtered_counted_once_and_shown(kind: StoreKind
     app.db
         .execute("UPDATE daily_site_filtered SET sessions = 3 WHERE reason = 'automation'")
         .await;
+    app.refresh_summaries().await;
     let daily = app.stats("daily?from=2026-11-28&to=2026-11-28").await;
     assert_eq!(daily["filtered"], json!({"automation": 3, "crawler": 1}));
     assert_eq!(daily["totals"]["sessions"], 1, "only the person's session");
@@ -135,6 +136,7 @@ async fn with_the_filter_off_or_the_tag_allowing_automation_the_session_is_store
     assert_eq!(answers, [json!({"stored": 1}), json!({"stored": 3})]);
     assert_eq!(stored(&app, &robot).await, 1);
     assert_eq!(app.db.count("daily_site_filtered").await, 0);
+    app.refresh_summaries().await;
     let daily = app.stats("daily?from=2026-11-28&to=2026-11-28").await;
     assert_eq!(daily["filtered"], json!({"automation": 0, "crawler": 0}));
     assert_eq!(daily["totals"]["sessions"], 1);

@@ -39,6 +39,7 @@ async fn errors_group_across_lines_and_count_sessions_once(kind: StoreKind) {
     .await;
     session(&app, "docs", 12, &[(10.0, Some("?OUT OF DATA IN 70"))]).await;
     app.clock.set(at(28, 12, 0));
+    app.refresh_summaries().await;
 
     let all = app.stats("errors?from=2026-11-27&to=2026-11-28").await;
     assert_eq!(all["failed_runs"], 5, "the successful run is not an error");

@@ -1,6 +1,7 @@
-//! The programs, errors and feature-data routes over the per-day summaries of V8: after a rollup
-//! they answer exactly what the raw rows answered before it, a day changed since its rollup is
-//! answered from the raw rows again, and `?site=` reads one site's rows.
+//! The programs, errors and feature-data routes over the per-day summaries of V8: the summary
+//! refresh and the rollup store the same figures, a day changed since its last refresh keeps its
+//! stored figures (the reads never touch raw rows) until the next refresh, and `?site=` reads one
+//! site's rows.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -81,16 +82,30 @@ async fn seed(app: &TestApp) -> SessionScript {
     a
 }
 
-/// Every answer of the three routes over [`RANGE`], all sites and `docs`.
+/// Every answer of the three routes over [`RANGE`], all sites and `docs`, and the one
+/// `summaries_as_of` they all carry (left out of each).
 async fn answers(app: &TestApp) -> Value {
     let mut out = serde_json::Map::new();
+    let mut as_of = Vec::new();
     for route in ["programs", "errors", "features/share"] {
         for site in ["", "&site=docs"] {
             let key = format!("{route}{site}");
-            out.insert(key, app.stats(&format!("{route}?{RANGE}{site}")).await);
+            let mut answer = app.stats(&format!("{route}?{RANGE}{site}")).await;
+            as_of.push(answer.as_object_mut().unwrap().remove("summaries_as_of"));
+            out.insert(key, answer);
         }
     }
+    as_of.dedup();
+    assert_eq!(as_of.len(), 1, "{as_of:?}");
+    out.insert("summaries_as_of".into(), as_of.pop().flatten().unwrap());
     Value::Object(out)
+}
+
+/// [`answers`] without when they were refreshed.
+async fn figures(app: &TestApp) -> Value {
+    let mut answers = answers(app).await;
+    answers.as_object_mut().unwrap().remove("summaries_as_of");
+    answers
 }
 
 fn groups(errors: &Value) -> Vec<(String, u64, u64, String)> {
@@ -119,7 +134,8 @@ async fn the_summaries_answer_what_the_raw_rows_answered(kind: StoreKind) {
     let mut a = seed(&app).await;
     app.clock.set(at(28, 12, 0));
 
-    // No rollup yet: every day from the raw rows. Checked by hand.
+    // The summary refresh (what `serve` runs every `summary_refresh_secs`). Checked by hand.
+    app.refresh_summaries().await;
     let raw = answers(&app).await;
     let programs = &raw["programs"];
     // 7 runs of 10 lines; 0+700+3+700+1500+90+12 = 3005 ms.
@@ -169,7 +185,7 @@ async fn the_summaries_answer_what_the_raw_rows_answered(kind: StoreKind) {
     );
     assert_eq!(raw["features/share&site=docs"]["events"], 1);
 
-    // The rollup stores what was answered: the same answers, now from the summaries.
+    // The full rollup stores what the refresh stored: the same answers.
     app.jobs.run_once().await.unwrap();
     assert_eq!(
         app.db.count("daily_site_programs").await,
@@ -182,13 +198,21 @@ async fn the_summaries_answer_what_the_raw_rows_answered(kind: StoreKind) {
         "27th ide, docs; 28th ide"
     );
     assert_eq!(app.db.count("daily_site_feature_data").await, 3);
-    assert_eq!(answers(&app).await, raw);
+    assert_eq!(
+        answers(&app).await,
+        raw,
+        "the same figures, as of the same time"
+    );
 
-    // A session of the 27th sends a late batch: the 27th is answered from the raw rows again.
+    // A session of the 27th sends a late batch: the answers stay the stored ones until the next
+    // refresh recomputes the 27th.
     let late = json!({"target": "menu"});
     let runs = [(5, Some("?SYNTAX ERROR IN 200"))];
     batch(&app, &mut a, at(28, 13, 0), 40.0, &runs, &[late]).await;
+    assert_eq!(answers(&app).await, raw, "not refreshed yet");
+    app.refresh_summaries().await;
     let fresh = answers(&app).await;
+    assert_eq!(fresh["summaries_as_of"], "2026-11-28T13:00:00Z");
     assert_eq!(fresh["programs"]["runs"], 8);
     assert_eq!(fresh["errors"]["failed_runs"], 5);
     assert_eq!(
@@ -200,7 +224,9 @@ async fn the_summaries_answer_what_the_raw_rows_answered(kind: StoreKind) {
     // The next rollup stores the same.
     app.clock.set(at(28, 14, 0));
     app.jobs.run_once().await.unwrap();
-    assert_eq!(answers(&app).await, fresh);
+    let mut fresh = fresh;
+    fresh.as_object_mut().unwrap().remove("summaries_as_of");
+    assert_eq!(figures(&app).await, fresh);
 }
 
 /// Deletes the raw runs and events of `script`'s session: what is still counted of it comes
@@ -216,8 +242,8 @@ async fn forget_raw_rows(app: &TestApp, script: &SessionScript) {
     }
 }
 
-both_stores!(a_day_is_read_from_its_summary_until_a_session_of_it_is_seen_again);
-async fn a_day_is_read_from_its_summary_until_a_session_of_it_is_seen_again(kind: StoreKind) {
+both_stores!(reads_never_touch_raw_rows_and_a_refresh_recomputes_the_touched_day);
+async fn reads_never_touch_raw_rows_and_a_refresh_recomputes_the_touched_day(kind: StoreKind) {
     let app = TestApp::reporting(kind).await;
     let on_27 = session(&app, "ide", at(27, 10, 0), &[(5, Some("?A"))], &[]).await;
     let mut on_28 = session(&app, "ide", at(28, 9, 0), &[(5, Some("?B"))], &[]).await;
@@ -226,21 +252,29 @@ async fn a_day_is_read_from_its_summary_until_a_session_of_it_is_seen_again(kind
     forget_raw_rows(&app, &on_27).await;
     forget_raw_rows(&app, &on_28).await;
 
-    // Neither day was seen since its rollup: both from their summaries, raw rows or not.
+    // Both days from their summaries, raw rows or not.
     let errors = format!("errors?{RANGE}");
     let both = app.stats(&errors).await;
     assert_eq!(both["failed_runs"], 2, "{both}");
+    assert_eq!(both["summaries_as_of"], "2026-11-28T12:00:00Z");
 
-    // A session of the 28th is seen again (a heartbeat, no run): the 28th is read from its raw
-    // rows, which no longer hold its run; the 27th still from its summary.
+    // A session of the 28th is seen again (a heartbeat, no run): the reads still answer the
+    // stored summaries (they never read raw rows), with the same `summaries_as_of`...
     let heartbeat = vec![on_28.heartbeat(60.0, 60.0, 30.0)];
     app.clock.set(at(28, 13, 0));
     app.store(&on_28.batch(60.0, heartbeat)).await;
+    let before = app.stats(&errors).await;
+    assert_eq!(before, both, "no refresh yet: the stored figures");
+    // ...until the refresh recomputes the 28th from its raw rows, which no longer hold its run;
+    // the 27th, untouched, keeps its summary.
+    app.refresh_summaries().await;
     let after = app.stats(&errors).await;
     assert_eq!(after["failed_runs"], 1, "{after}");
     assert_eq!(after["errors"][0]["error"], "?A");
+    assert_eq!(after["summaries_as_of"], "2026-11-28T13:00:00Z");
     let programs = app.stats(&format!("programs?{RANGE}")).await;
     assert_eq!(programs["runs"], 1);
+    assert_eq!(programs["summaries_as_of"], "2026-11-28T13:00:00Z");
 }
 
 both_stores!(the_summary_routes_refuse_what_they_refused);

@@ -17,6 +17,7 @@ async fn every_route_answers_csv_with_the_json_figures(kind: StoreKind) {
     let app = TestApp::reporting(kind).await;
     seed_two_days(&app).await;
     app.clock.set(at(28, 12, 0));
+    app.refresh_summaries().await;
     let response = get(&app, "daily?from=2026-11-27&to=2026-11-28&format=csv").await;
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -80,6 +81,7 @@ async fn csv_cells_are_quoted_and_formulas_defused(kind: StoreKind) {
     app.clock.set(at(27, 10, 0));
     app.store(&script.batch(30.0, events)).await;
     app.clock.set(at(28, 12, 0));
+    app.refresh_summaries().await;
 
     let json = app.stats("errors?from=2026-11-27&to=2026-11-28").await;
     assert_eq!(json["errors"][1]["example"], formula, "the JSON as sent");

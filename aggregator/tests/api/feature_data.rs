@@ -27,6 +27,7 @@ async fn feature_data_counts_values_per_key(kind: StoreKind) {
     session(&app, "ide", 10, &[link.clone(), link.clone(), file]).await;
     session(&app, "docs", 11, std::slice::from_ref(&link)).await;
     app.clock.set(at(28, 12, 0));
+    app.refresh_summaries().await;
 
     let all = app
         .stats("features/share?from=2026-11-27&to=2026-11-27")

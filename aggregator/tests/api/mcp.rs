@@ -82,11 +82,14 @@ async fn api(address: &str, path: &str) -> Value {
     response.json().await.unwrap()
 }
 
-/// The live view without the times of its asking (each process asks at its own instant).
+/// An answer without the times of its asking (each process asks at its own instant) and of the
+/// summaries' last refresh (one runs every second here).
 fn timeless(mut answer: Value) -> Value {
     if let Some(object) = answer.as_object_mut() {
         object.remove("at");
         object.remove("seen_since");
+        object.remove("summaries_as_of");
+        object.remove("rolled_up_at");
     }
     answer
 }
@@ -123,11 +126,18 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
         ("USAGE_ADMIN_TOKEN", TOKEN),
         ("USAGE_LOG", "info"),
         ("USAGE_HEARTBEAT_INTERVAL_SECS", "3600"),
+        ("USAGE_SUMMARY_REFRESH_SECS", "1"),
     ]);
     seed(&app.address).await;
     let today = Utc::now().date_naive();
     let (from, to) = ((today - Duration::days(2)).to_string(), today.to_string());
     let span = format!("from={from}&to={to}");
+    // The routes read the summaries: wait (bounded) for a refresh to hold what was seeded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while api(&app.address, &format!("/programs?{span}")).await["runs"] != 8 {
+        assert!(std::time::Instant::now() < deadline, "no refresh in 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     // (tool, arguments, the route's path and query for the same question)
     let questions: Vec<(&str, Value, String)> = vec![
         ("daily", json!({}), "/daily".into()),

@@ -31,6 +31,7 @@ async fn the_stats_api_serves_the_rolled_up_figures(kind: StoreKind) {
         daily["rolled_up_at"], "2026-11-28T12:00:00Z",
         "the test clock's rollup"
     );
+    assert_eq!(daily["summaries_as_of"], "2026-11-28T12:00:00Z");
     assert_eq!(
         daily["totals"]["avg_duration_seconds"], 705,
         "(3*900 + 120) / 4"
@@ -161,10 +162,11 @@ async fn bad_ranges_are_422_naming_the_field(kind: StoreKind) {
     }
 }
 
-both_stores!(serve_rolls_up_by_itself_and_logs_neither_address_nor_token);
-/// `serve` rolls up by itself on its own interval, and neither the client's address nor the admin
-/// token reaches the log (traced at the most verbose level).
-async fn serve_rolls_up_by_itself_and_logs_neither_address_nor_token(kind: StoreKind) {
+both_stores!(serve_refreshes_by_itself_and_logs_neither_address_nor_token);
+/// `serve` refreshes the summaries by itself every `summary_refresh_secs` (the full rollup here
+/// waits an hour), and neither the client's address nor the admin token reaches the log (traced
+/// at the most verbose level).
+async fn serve_refreshes_by_itself_and_logs_neither_address_nor_token(kind: StoreKind) {
     const CLIENT_IP: &str = "203.0.113.77";
     let db = crate::helpers::TestDb::create(kind).await;
     let url = db.url();
@@ -172,7 +174,8 @@ async fn serve_rolls_up_by_itself_and_logs_neither_address_nor_token(kind: Store
         ("USAGE_DATABASE_URL", &url),
         ("USAGE_TRUSTED_PROXIES", "127.0.0.1"),
         ("USAGE_ADMIN_TOKEN", TOKEN),
-        ("USAGE_ROLLUP_INTERVAL_SECS", "1"),
+        ("USAGE_ROLLUP_INTERVAL_SECS", "3600"),
+        ("USAGE_SUMMARY_REFRESH_SECS", "1"),
     ]);
     let http = reqwest::Client::new();
     let mut script = crate::helpers::SessionScript::new();
@@ -187,7 +190,7 @@ async fn serve_rolls_up_by_itself_and_logs_neither_address_nor_token(kind: Store
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    // The rollup is periodic: poll until today's row shows the session (or give up).
+    // The refresh is periodic: poll until today's row shows the session (or give up).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let today = loop {
         let daily: Value = http
@@ -201,11 +204,12 @@ async fn serve_rolls_up_by_itself_and_logs_neither_address_nor_token(kind: Store
             .unwrap();
         let today = daily["days"].as_array().unwrap().last().unwrap().clone();
         if today["sessions"] == 1 {
+            assert!(daily["summaries_as_of"].is_string(), "{daily}");
             break today;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no rollup within 30 s: {daily}"
+            "no refresh within 30 s: {daily}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };

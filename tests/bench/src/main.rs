@@ -5,8 +5,9 @@
 //! h is the mixed load of normal and hostile clients against the edge's defaults; i the batched
 //! load through two replicas on a three-node Galera cluster against one standalone node; j the
 //! stats API over f's 1M sessions (seeding them itself without f); m the memory and answer sizes
-//! of 24 parallel report reads of issue 23's hostile dataset.
-//! `--only abcdefghijm` picks figures; BENCH_SECS sets the length of each timed run (default 10).
+//! of 24 parallel report reads of issue 23's hostile dataset; k a year of summaries (365 days)
+//! read by every stats route, and the summary tables' bytes per stored day.
+//! `--only abcdefghijkm` picks figures; BENCH_SECS sets the length of each timed run (default 10).
 //! BENCH_METRICS_COMPARE=1 runs a and b once more with the aggregator's metrics off and prints
 //! "metrics on/off" (see `phases::metrics_off`).
 
@@ -25,6 +26,7 @@ mod procs;
 mod read_memory;
 mod rollup;
 mod stats_routes;
+mod year;
 
 use std::time::Instant;
 
@@ -48,14 +50,14 @@ async fn main() -> anyhow::Result<()> {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .cloned()
-        .unwrap_or_else(|| "abcdefghijm".into());
+        .unwrap_or_else(|| "abcdefghijkm".into());
     let secs: u64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10)
         .clamp(1, 60);
     let started = Instant::now();
-    if only.chars().any(|c| "abcdfhjm".contains(c)) {
+    if only.chars().any(|c| "abcdfhjkm".contains(c)) {
         mariadb_figures(&only, secs).await?;
     }
     if only.contains('e') {
@@ -71,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Figures a to d, f, h, j and m, against a throwaway MariaDB (stopped when they are done).
+/// Figures a to d, f, h, j, k and m, against a throwaway MariaDB (stopped when they are done).
 async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     let db = mariadb::ThrowawayMariaDb::start().await?;
     if mariadb::flush_log_at_commit() != 1 {
@@ -124,6 +126,9 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     if only.contains('j') {
         stats_routes::figure(&db).await?;
     }
+    if only.contains('k') {
+        year::figure(&db).await?;
+    }
     if only.contains('h') {
         hostile::figure(&db, secs).await?;
     }
@@ -155,7 +160,7 @@ async fn client_size_figure() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn migrate(url: &str) -> anyhow::Result<()> {
+pub fn migrate(url: &str) -> anyhow::Result<()> {
     let status = std::process::Command::new(procs::sibling("usage-aggregator")?)
         .arg("migrate")
         .env("USAGE_DATABASE_URL", url)

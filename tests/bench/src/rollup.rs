@@ -30,21 +30,35 @@ pub fn days() -> (NaiveDate, NaiveDate) {
 
 /// Inserts `sessions` sessions spread over [`days`]; returns how long it took.
 pub async fn seed(url: &str, sessions: usize) -> anyhow::Result<Duration> {
-    let pool = Pool::new(url);
-    let mut conn = pool.get_conn().await?;
     let (from, _) = days();
     let midnight = from.and_hms_opt(0, 0, 0).expect("midnight exists");
-    let span_secs = DAYS as usize * 86_400;
+    seed_span(url, 0..sessions, midnight, DAYS as usize * 86_400).await
+}
+
+/// Inserts the sessions numbered `ids` (their ids and hashes derive from the number) spread over
+/// `span_secs` from `from`; returns how long it took.
+pub async fn seed_span(
+    url: &str,
+    ids: std::ops::Range<usize>,
+    from: chrono::NaiveDateTime,
+    span_secs: usize,
+) -> anyhow::Result<Duration> {
+    let pool = Pool::new(url);
+    let mut conn = pool.get_conn().await?;
+    let midnight = from;
+    let (first, sessions) = (ids.start, ids.end);
+    let count = sessions - first;
     let started = Instant::now();
     let mut tx = conn.start_transaction(TxOpts::default()).await?;
     let browsers = ["Firefox", "Chrome", "Safari", "Edge"];
     let oses = ["Linux", "Windows", "Mac OSX", "Android"];
-    let mut done = 0;
+    let mut done = first;
     while done < sessions {
         let n = (sessions - done).min(CHUNK);
         let mut params = Vec::with_capacity(n * 17);
         for i in done..done + n {
-            let start = midnight + chrono::Duration::seconds((i * span_secs / sessions) as i64);
+            let offset = (i - first) * span_secs / count;
+            let start = midnight + chrono::Duration::seconds(offset as i64);
             let duration = (i % 3600) as i64;
             let end = start + chrono::Duration::seconds(duration);
             params.extend([
@@ -95,7 +109,7 @@ pub fn run_due(url: &str) -> anyhow::Result<(Duration, String)> {
     rollup(url, &[])
 }
 
-fn rollup(url: &str, range: &[&str]) -> anyhow::Result<(Duration, String)> {
+pub fn rollup(url: &str, range: &[&str]) -> anyhow::Result<(Duration, String)> {
     let started = Instant::now();
     let output = Command::new(crate::procs::sibling("usage-aggregator")?)
         .arg("rollup")

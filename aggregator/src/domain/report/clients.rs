@@ -2,6 +2,7 @@
 //! range, each largest first ([`super::shape::clients_top`]), and what each leaves out; its CSV
 //! table is one row per value, named by its dimension.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,6 +14,11 @@ use super::model::{Clients, ClientsOther};
 pub struct ClientsAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub clients: Clients,
     /// Per breakdown, the sessions of the values not listed.
@@ -74,6 +80,7 @@ mod tests {
         ];
         let answer = ClientsAnswer {
             span: Span { from: day, to: day },
+            summaries_as_of: None,
             clients: shape::clients(rows),
             other: ClientsOther::default(),
         };

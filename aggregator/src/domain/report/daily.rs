@@ -18,6 +18,11 @@ pub mod table;
 pub struct DailyAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     /// One point per day of the range, in order; days without sessions are zeros.
     pub days: Vec<DailyPoint>,
     pub totals: Totals,
@@ -55,6 +60,7 @@ impl DailyAnswer {
     ) -> DailyAnswer {
         DailyAnswer {
             span: Span::from(range),
+            summaries_as_of: None,
             days: shape::series(range, rows),
             totals: shape::totals(rows),
             rolled_up_at,
@@ -145,7 +151,14 @@ mod tests {
             summary_text_days: 1,
             summary_text_from: range.from,
         };
-        let answer = DailyAnswer::of(&range, &rows, None, vec![], retention, FilteredTotals::default());
+        let answer = DailyAnswer::of(
+            &range,
+            &rows,
+            None,
+            vec![],
+            retention,
+            FilteredTotals::default(),
+        );
         assert_eq!(
             answer.csv(),
             "avg_active_seconds,avg_duration_seconds,date,feature_uses,lines_executed,program_errors,programs_run,sessions,success_rate,unique_visitors\r\n\

@@ -158,6 +158,11 @@ pub fn group(rows: Vec<ErrorRuns>, limit: usize) -> Vec<ErrorGroup> {
 pub struct ErrorsAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     /// Failed runs of the sessions started in the range, in every group.
     pub failed_runs: u64,
     /// The most frequent groups.
@@ -174,6 +179,7 @@ impl ErrorsAnswer {
         let other = Other::of(failed_runs, errors.iter().map(|e| e.runs).sum());
         ErrorsAnswer {
             span: Span::from(range),
+            summaries_as_of: None,
             failed_runs,
             errors,
             other,

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -134,6 +135,11 @@ pub fn summarize(rows: &[(String, u64)]) -> FeatureData {
 pub struct FeatureDataAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     pub feature: String,
     /// More distinct data values than a drill-down reads: the counts are of the most frequent.
     pub truncated: bool,
@@ -156,6 +162,7 @@ impl FeatureDataAnswer {
         let read: u64 = texts.iter().map(|(_, n)| n).sum();
         FeatureDataAnswer {
             span: Span::from(range),
+            summaries_as_of: None,
             truncated: texts.len() as u32 >= limit || read < events,
             data: summarize(texts),
             feature: name,

@@ -2,6 +2,7 @@
 //! used first ([`super::shape::features`]), and the uses of those not listed; its CSV table is
 //! one row per feature.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -14,6 +15,11 @@ use super::top::Other;
 pub struct FeaturesAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     /// Features by uses, most used first: the `limit` most used.
     pub features: Vec<FeatureCount>,
     /// The uses of the features not listed (and of the days' folded "(other)" rows).

@@ -11,7 +11,6 @@ pub mod dates;
 pub mod errors;
 pub mod feature_data;
 pub mod features;
-pub mod freshness;
 pub mod model;
 pub mod now;
 pub mod programs;

@@ -2,7 +2,7 @@
 //! their outcomes, run times and histogram ([`super::shape::programs`]); its CSV table is one
 //! row of totals (the histogram stays in the JSON).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -14,6 +14,11 @@ use super::model::ProgramStats;
 pub struct ProgramsAnswer {
     #[serde(flatten)]
     pub span: Span,
+    /// When the stored summaries these figures are read from were last brought up to date
+    /// (UTC): every stats range route reads summaries only, refreshed every
+    /// `summary_refresh_secs`; activity after this time is not in the figures yet. Null before
+    /// the first refresh.
+    pub summaries_as_of: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub programs: ProgramStats,
 }
@@ -97,6 +102,7 @@ mod tests {
         let day = "2026-11-28".parse().unwrap();
         let answer = ProgramsAnswer {
             span: Span { from: day, to: day },
+            summaries_as_of: None,
             programs: shape::programs(&ProgramTotals {
                 runs: 4,
                 failed: 1,

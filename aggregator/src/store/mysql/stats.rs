@@ -1,15 +1,10 @@
 //! The stats reads on MySQL: running one of their statements (the store's `stats.rs` writes
-//! them once for both stores; `select` runs them) and a day's summaries computed now, the rollup's
-//! way.
+//! them once for both stores; `select` runs them).
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
 
 use super::select::select_on;
-use super::summary::read_day;
 use super::MySqlStore;
-use crate::domain::report::site::Site;
-use crate::domain::report::summary::DaySummary;
 use crate::store::StoreError;
 use crate::store::{Cell, Kind, Param, Reads};
 
@@ -23,22 +18,5 @@ impl Reads for MySqlStore {
     ) -> Result<Vec<Vec<Cell>>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         select_on(&mut conn, sql, params, columns).await
-    }
-
-    fn start_hint(&self) -> &'static str {
-        crate::store::sql::rollup::MYSQL_BY_START
-    }
-
-    async fn live_days(
-        &self,
-        days: Vec<NaiveDate>,
-        site: Option<Site>,
-    ) -> Result<Vec<DaySummary>, StoreError> {
-        let mut conn = self.pool().get_conn().await?;
-        let mut summaries = Vec::new();
-        for day in days {
-            summaries.extend(read_day(&mut conn, day, site.as_ref()).await?);
-        }
-        Ok(summaries)
     }
 }

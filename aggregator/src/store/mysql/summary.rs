@@ -1,6 +1,5 @@
-//! One day's summaries on MySQL: the day's sessions read in one pass (the rollup and the live
-//! answer for days not rolled up yet share this reader) and their replacement in the report
-//! tables with multi-row upserts. The arithmetic is `report::summary`'s.
+//! One day's summaries on MySQL: the day's sessions read in one pass and their replacement in
+//! the report tables with multi-row upserts. The arithmetic is `report::summary`'s.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use mysql_async::prelude::Queryable;
@@ -11,7 +10,6 @@ use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
-use crate::domain::report::summary::DaySummary;
 use crate::store::sql::events as events_sql;
 use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};
 use crate::store::StoreError;
@@ -41,20 +39,6 @@ pub async fn roll_up_day<Q: Queryable>(
     }
     write_day(conn, &rollup, &events, now).await?;
     Ok(true)
-}
-
-/// The summaries of `day` (of one site, or of all) computed from its sessions now; `None` for a
-/// day without sessions.
-pub async fn read_day<Q: Queryable>(
-    conn: &mut Q,
-    day: NaiveDate,
-    site: Option<&Site>,
-) -> Result<Option<DaySummary>, StoreError> {
-    // Read with the site's filter, the total is that site's summary.
-    Ok(read_pass(conn, day, site)
-        .await?
-        .finish(day)
-        .map(|rollup| rollup.total))
 }
 
 type SessionColumns = (

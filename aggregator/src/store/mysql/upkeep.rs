@@ -84,24 +84,6 @@ impl Rollups for MySqlStore {
         Ok(conn.exec(sql::DAYS_TOUCHED_SINCE, (minute, since)).await?)
     }
 
-    async fn days_seen_since(
-        &self,
-        since: NaiveDateTime,
-    ) -> Result<Vec<(NaiveDate, NaiveDateTime)>, StoreError> {
-        let mut conn = self.pool().get_conn().await?;
-        let minute = minute_of(since.and_utc());
-        Ok(conn.exec(sql::DAYS_SEEN_SINCE, (minute, since)).await?)
-    }
-
-    async fn rolled_up_at(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<(NaiveDate, NaiveDateTime)>, StoreError> {
-        let mut conn = self.pool().get_conn().await?;
-        Ok(conn.exec(sql::ROLLED_UP_AT, (from, to)).await?)
-    }
-
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         Ok(conn

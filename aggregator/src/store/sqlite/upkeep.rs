@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior};
 
 use super::select::select_on;
 use super::summary::{insert_rows, roll_up_day};
-use super::time::{date_text, parse_date, parse_time, time_text, utc_text};
+use super::time::{parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
 use crate::domain::session::minute_of;
 use crate::store::sql;
@@ -86,42 +86,6 @@ impl Rollups for SqliteStore {
                     .query_map((minute, time_text(since)), |r| r.get::<_, String>(0))?
                     .collect::<Result<Vec<_>, _>>()?;
                 days.iter().map(|d| parse_date(d)).collect()
-            })
-            .await
-    }
-
-    async fn days_seen_since(
-        &self,
-        since: NaiveDateTime,
-    ) -> Result<Vec<(NaiveDate, NaiveDateTime)>, StoreError> {
-        self.other
-            .run(move |conn| {
-                let minute = minute_of(since.and_utc());
-                let rows = conn
-                    .prepare_cached(sql::DAYS_SEEN_SINCE)?
-                    .query_map((minute, time_text(since)), |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })?
-                    .collect::<Result<Vec<_>, _>>()?;
-                dated_times(&rows)
-            })
-            .await
-    }
-
-    async fn rolled_up_at(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<(NaiveDate, NaiveDateTime)>, StoreError> {
-        self.other
-            .run(move |conn| {
-                let rows = conn
-                    .prepare_cached(sql::ROLLED_UP_AT)?
-                    .query_map((date_text(from), date_text(to)), |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })?
-                    .collect::<Result<Vec<_>, _>>()?;
-                dated_times(&rows)
             })
             .await
     }
@@ -234,11 +198,4 @@ impl SqliteStore {
             })
             .await
     }
-}
-
-/// (date, time) pairs as SQLite returns them, as text.
-fn dated_times(rows: &[(String, String)]) -> Result<Vec<(NaiveDate, NaiveDateTime)>, StoreError> {
-    rows.iter()
-        .map(|(d, t)| Ok((parse_date(d)?, parse_time(t)?)))
-        .collect()
 }

@@ -92,6 +92,14 @@ impl TestApp {
         }
     }
 
+    /// The summary refresh `serve` runs every `summary_refresh_secs` (the real path: the rollup
+    /// of the days touched since the last pass, under the reports lease). The stats routes read
+    /// the summaries only, so a test that ingests and then reads figures refreshes in between.
+    pub async fn refresh_summaries(&self) {
+        let round = self.jobs.run_refresh().await;
+        round.expect("the summary refresh runs");
+    }
+
     /// Posts a batch the way sendBeacon does (text/plain) from Firefox.
     pub async fn post(&self, batch: &Value) -> reqwest::Response {
         self.post_with(batch, &[]).await
