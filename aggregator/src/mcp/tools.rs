@@ -8,7 +8,7 @@ use rmcp::{schemars, tool, tool_handler, tool_router, ErrorData, ServerHandler};
 use serde::{Deserialize, Serialize};
 
 use crate::http::stats::query::{
-    ErrorsLimit, FeatureName, FeaturesLimit, Range, SessionsLimit, SiteParam,
+    Compare, ErrorsLimit, FeatureName, FeaturesLimit, Range, SessionsLimit, SiteParam,
 };
 use crate::http::stats::reports;
 use crate::http::stats::StatsError;
@@ -127,7 +127,7 @@ impl Tools {
         Parameters(args): Parameters<RangeArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let (range, site) = args.split();
-        answer(reports::daily_answer(self.source.clone(), range, site).await)
+        answer(reports::daily_answer(self.source.clone(), range, site, Compare::default()).await)
     }
 
     #[tool(
@@ -154,7 +154,7 @@ impl Tools {
         Parameters(args): Parameters<RangeArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let (range, site) = args.split();
-        answer(reports::programs_answer(self.source.clone(), range, site).await)
+        answer(reports::programs_answer(self.source.clone(), range, site, Compare::default()).await)
     }
 
     #[tool(

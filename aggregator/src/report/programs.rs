@@ -24,5 +24,6 @@ pub async fn read(
     Ok(ProgramsAnswer {
         span: Span::from(range),
         programs: shape::programs(&totals),
+        previous: None,
     })
 }

@@ -10,6 +10,7 @@ mod bad_input;
 mod bounded;
 mod check_config;
 mod client_files;
+mod compare;
 mod consent_exemption;
 mod errors;
 mod event_summaries;

@@ -26,6 +26,27 @@ pub struct DailyAnswer {
     pub live_days: Vec<NaiveDate>,
     /// The retention in force (what the dashboard shows under its status line).
     pub retention: RetentionInForce,
+    /// With `compare=previous` only: the totals of the period of the same length that ends the
+    /// day before `from`, read by the same report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousTotals>,
+}
+
+/// The previous period's span and totals (`compare=previous`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PreviousTotals {
+    #[serde(flatten)]
+    pub span: Span,
+    pub totals: Totals,
+}
+
+impl From<DailyAnswer> for PreviousTotals {
+    fn from(answer: DailyAnswer) -> Self {
+        PreviousTotals {
+            span: answer.span,
+            totals: answer.totals,
+        }
+    }
 }
 
 /// The retention in force (`retention_days`, `summary_text_retention_days`) and the first day
@@ -55,6 +76,7 @@ impl DailyAnswer {
             rolled_up_at,
             live_days,
             retention,
+            previous: None,
         }
     }
 }

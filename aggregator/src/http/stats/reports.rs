@@ -7,14 +7,14 @@ use axum::extract::State;
 
 use super::export::Answer;
 use super::query::{
-    ErrorsLimit, Export, FeatureName, FeaturesLimit, PathOf, QueryOf, Range, SessionsLimit,
-    SiteParam,
+    Compare, ErrorsLimit, Export, FeatureName, FeaturesLimit, PathOf, QueryOf, Range,
+    SessionsLimit, SiteParam,
 };
 use super::source::{range, site, source};
 use super::{StatsError, StatsRefusals, DEFAULT_SESSIONS, MAX_SESSIONS};
 use crate::domain::report::clients::ClientsAnswer;
 use crate::domain::report::daily::DailyAnswer;
-use crate::domain::report::dates::BadRange;
+use crate::domain::report::dates::{BadRange, DateRange};
 use crate::domain::report::errors::ErrorsAnswer;
 use crate::domain::report::feature_data::FeatureDataAnswer;
 use crate::domain::report::features::FeaturesAnswer;
@@ -30,7 +30,7 @@ use crate::report::{self, Source};
     get,
     path = "/daily",
     tag = "stats",
-    params(Range, SiteParam, Export),
+    params(Range, SiteParam, Compare, Export),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the series and its totals (or, with `format=csv`, one row \
@@ -44,9 +44,10 @@ pub async fn daily(
     QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
+    QueryOf(compare): QueryOf<Compare>,
 ) -> Result<Answer<DailyAnswer>, StatsError> {
     let format = format.format()?;
-    daily_answer(source(&app), span, only)
+    daily_answer(source(&app), span, only, compare)
         .await
         .map(|answer| Answer(format, answer))
 }
@@ -56,9 +57,32 @@ pub async fn daily_answer(
     app: Source,
     span: Range,
     only: SiteParam,
+    compare: Compare,
 ) -> Result<DailyAnswer, StatsError> {
     let range = range(&app, &span)?;
-    Ok(report::daily::read(&app, &range, site(&only)?.as_ref()).await?)
+    let previous = previous(&range, &compare)?;
+    let site = site(&only)?;
+    let mut answer = report::daily::read(&app, &range, site.as_ref()).await?;
+    if let Some(before) = previous {
+        let before = report::daily::read(&app, &before, site.as_ref()).await?;
+        answer.previous = Some(before.into());
+    }
+    Ok(answer)
+}
+
+/// `?compare=previous`: the period of the same length that ends the day before `range`, or
+/// None without it; a 422 naming `compare` for another value or a period before the first day.
+fn previous(range: &DateRange, compare: &Compare) -> Result<Option<DateRange>, StatsError> {
+    if !compare.previous().map_err(StatsError::BadQuery)? {
+        return Ok(None);
+    }
+    range.previous().map(Some).ok_or_else(|| {
+        StatsError::BadQuery(BadRange {
+            field: "compare",
+            reason: "the previous period would start before the first day a report may cover"
+                .into(),
+        })
+    })
 }
 
 /// The latest sessions (no id, no hash: what the deployment's "recent sessions" query shows).
@@ -149,7 +173,7 @@ pub async fn features_answer(
     get,
     path = "/programs",
     tag = "stats",
-    params(Range, SiteParam, Export),
+    params(Range, SiteParam, Compare, Export),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "runs, outcomes, run times and their histogram",
@@ -162,9 +186,10 @@ pub async fn programs(
     QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
+    QueryOf(compare): QueryOf<Compare>,
 ) -> Result<Answer<ProgramsAnswer>, StatsError> {
     let format = format.format()?;
-    programs_answer(source(&app), span, only)
+    programs_answer(source(&app), span, only, compare)
         .await
         .map(|answer| Answer(format, answer))
 }
@@ -174,9 +199,17 @@ pub async fn programs_answer(
     app: Source,
     span: Range,
     only: SiteParam,
+    compare: Compare,
 ) -> Result<ProgramsAnswer, StatsError> {
     let range = range(&app, &span)?;
-    Ok(report::programs::read(&app, &range, site(&only)?.as_ref()).await?)
+    let previous = previous(&range, &compare)?;
+    let site = site(&only)?;
+    let mut answer = report::programs::read(&app, &range, site.as_ref()).await?;
+    if let Some(before) = previous {
+        let before = report::programs::read(&app, &before, site.as_ref()).await?;
+        answer.previous = Some(before.into());
+    }
+    Ok(answer)
 }
 
 /// Sessions by browser, OS and device over the range.
