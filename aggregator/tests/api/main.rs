@@ -18,6 +18,7 @@ mod export;
 mod feature_data;
 mod fits;
 mod fuzz;
+mod hourly;
 mod incremental_rollup;
 mod isolation;
 mod leaks;

@@ -48,6 +48,7 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
         ("GET", "/metrics"),
         ("GET", "/api/v1/openapi.json"),
         ("GET", "/api/v1/stats/daily"),
+        ("GET", "/api/v1/stats/hourly"),
         ("GET", "/api/v1/stats/sessions"),
         ("GET", "/api/v1/stats/features"),
         ("GET", "/api/v1/stats/programs"),
@@ -102,6 +103,18 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
         daily.contains(r#""required":["days","totals","live_days","retention"]"#)
             && daily.contains("#/components/schemas/RetentionInForce"),
         "{daily}"
+    );
+    // `compare=previous` (issue 25): a parameter of `daily` and `programs`, and their answers'
+    // optional `previous`.
+    for path in ["/api/v1/stats/daily", "/api/v1/stats/programs"] {
+        let params = spec["paths"][path]["get"]["parameters"].to_string();
+        assert!(params.contains(r#""name":"compare""#), "{path}: {params}");
+    }
+    assert!(daily.contains("PreviousTotals"), "{daily}");
+    let hourly = spec["components"]["schemas"]["HourlyAnswer"].to_string();
+    assert!(
+        hourly.contains(r#""hours""#) && hourly.contains("HourPoint"),
+        "{hourly}"
     );
     let kept = &spec["components"]["schemas"]["RetentionInForce"]["properties"];
     for field in [

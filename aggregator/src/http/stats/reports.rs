@@ -10,14 +10,15 @@ use super::query::{
     Compare, ErrorsLimit, Export, FeatureName, FeaturesLimit, PathOf, QueryOf, Range,
     SessionsLimit, SiteParam,
 };
-use super::source::{range, site, source};
+use super::source::{hourly_range, previous, range, site, source};
 use super::{StatsError, StatsRefusals, DEFAULT_SESSIONS, MAX_SESSIONS};
 use crate::domain::report::clients::ClientsAnswer;
 use crate::domain::report::daily::DailyAnswer;
-use crate::domain::report::dates::{BadRange, DateRange};
+use crate::domain::report::dates::BadRange;
 use crate::domain::report::errors::ErrorsAnswer;
 use crate::domain::report::feature_data::FeatureDataAnswer;
 use crate::domain::report::features::FeaturesAnswer;
+use crate::domain::report::hourly::{self, HourlyAnswer};
 use crate::domain::report::now::LiveAnswer;
 use crate::domain::report::programs::ProgramsAnswer;
 use crate::domain::report::sessions::SessionsAnswer;
@@ -70,19 +71,41 @@ pub async fn daily_answer(
     Ok(answer)
 }
 
-/// `?compare=previous`: the period of the same length that ends the day before `range`, or
-/// None without it; a 422 naming `compare` for another value or a period before the first day.
-fn previous(range: &DateRange, compare: &Compare) -> Result<Option<DateRange>, StatsError> {
-    if !compare.previous().map_err(StatsError::BadQuery)? {
-        return Ok(None);
-    }
-    range.previous().map(Some).ok_or_else(|| {
-        StatsError::BadQuery(BadRange {
-            field: "compare",
-            reason: "the previous period would start before the first day a report may cover"
-                .into(),
-        })
-    })
+/// Every hour of a range of at most 7 days (UTC hours): sessions by the hour they started.
+#[utoipa::path(
+    get,
+    path = "/hourly",
+    tag = "stats",
+    params(Range, SiteParam, Export),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "24 points per day, gap-free (or, with `format=csv`, one \
+                                      row per hour); a range over 7 days is a 422 naming `to`",
+         content((HourlyAnswer = "application/json"), (String = "text/csv"))),
+        StatsRefusals,
+    )
+)]
+pub async fn hourly(
+    State(app): State<AppState>,
+    QueryOf(format): QueryOf<Export>,
+    QueryOf(span): QueryOf<Range>,
+    QueryOf(only): QueryOf<SiteParam>,
+) -> Result<Answer<HourlyAnswer>, StatsError> {
+    let format = format.format()?;
+    hourly_answer(source(&app), span, only)
+        .await
+        .map(|answer| Answer(format, answer))
+}
+
+/// The answer of [`hourly`]. Without `from`, the range is today alone.
+pub async fn hourly_answer(
+    app: Source,
+    span: Range,
+    only: SiteParam,
+) -> Result<HourlyAnswer, StatsError> {
+    let range = hourly_range(&app, &span)?;
+    hourly::check_range(&range).map_err(StatsError::BadQuery)?;
+    Ok(report::hourly::read(&app, &range, site(&only)?.as_ref()).await?)
 }
 
 /// The latest sessions (no id, no hash: what the deployment's "recent sessions" query shows).
