@@ -171,7 +171,10 @@ impl Tools {
         let limit = ErrorsLimit {
             limit: args.limit.map(|n| n.to_string()),
         };
-        answer(reports::errors_answer(self.source.clone(), range, site, limit).await)
+        answer(
+            reports::errors_answer(self.source.clone(), range, site, limit, Compare::default())
+                .await,
+        )
     }
 
     #[tool(
@@ -187,7 +190,10 @@ impl Tools {
         let limit = FeaturesLimit {
             limit: args.limit.map(|n| n.to_string()),
         };
-        answer(reports::features_answer(self.source.clone(), range, site, limit).await)
+        answer(
+            reports::features_answer(self.source.clone(), range, site, limit, Compare::default())
+                .await,
+        )
     }
 
     #[tool(
@@ -215,7 +221,7 @@ impl Tools {
         Parameters(args): Parameters<RangeArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let (range, site) = args.split();
-        answer(reports::clients_answer(self.source.clone(), range, site).await)
+        answer(reports::clients_answer(self.source.clone(), range, site, Compare::default()).await)
     }
 
     #[tool(

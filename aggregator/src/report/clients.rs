@@ -23,5 +23,6 @@ pub async fn read(
         span: Span::from(range),
         clients,
         other,
+        previous: None,
     })
 }

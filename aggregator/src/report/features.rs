@@ -28,5 +28,6 @@ pub async fn read(
         span: Span::from(range),
         features,
         other,
+        previous: None,
     })
 }

@@ -79,6 +79,40 @@ async fn the_previous_period_is_the_same_report_shifted(kind: StoreKind) {
             (&json!("2026-11-27"), &json!(4), &json!(3), &json!(1)),
             "{programs}"
         );
+
+        // Features, clients and errors: the whole answer of the previous period, nested.
+        let one = "from=2026-11-28&to=2026-11-28&compare=previous";
+        let features = app.stats(&format!("features?{one}")).await;
+        assert_eq!(features["features"], json!([]));
+        assert_eq!(
+            features["previous"]["features"],
+            json!([{"name": "debugger", "uses": 2, "sessions": 2},
+                   {"name": "share", "uses": 1, "sessions": 1}]),
+            "{features}"
+        );
+        assert!(features["previous"].get("previous").is_none());
+        let alone = app.stats("features?from=2026-11-27&to=2026-11-27").await;
+        assert_eq!(features["previous"], alone);
+        let errors = app.stats(&format!("errors?{one}")).await;
+        assert_eq!(
+            (&errors["failed_runs"], &errors["previous"]["failed_runs"]),
+            (&json!(0), &json!(1))
+        );
+        let clients = app.stats(&format!("clients?{one}")).await;
+        let sessions = |answer: &Value| -> u64 {
+            answer["browsers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| b["sessions"].as_u64().unwrap())
+                .sum::<u64>()
+                + answer["other"]["browsers"].as_u64().unwrap_or(0)
+        };
+        assert_eq!(
+            (sessions(&clients), sessions(&clients["previous"])),
+            (1, 3),
+            "{clients}"
+        );
     }
 
     // Without `compare` the answers are as before: no `previous`.
@@ -90,6 +124,9 @@ async fn the_previous_period_is_the_same_report_shifted(kind: StoreKind) {
     for path in [
         "daily?compare=next",
         "programs?compare=Previous",
+        "features?compare=1",
+        "errors?compare=last",
+        "clients?compare=none",
         "daily?from=1000-01-01&to=1000-01-03&compare=previous",
     ] {
         let body = app.stats_refused(path).await;

@@ -153,7 +153,7 @@ pub async fn sessions_answer(
     get,
     path = "/features",
     tag = "stats",
-    params(Range, SiteParam, FeaturesLimit, Export),
+    params(Range, SiteParam, FeaturesLimit, Export, Compare),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "features by uses, most used first",
@@ -167,9 +167,10 @@ pub async fn features(
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
     QueryOf(limit): QueryOf<FeaturesLimit>,
+    QueryOf(compare): QueryOf<Compare>,
 ) -> Result<Answer<FeaturesAnswer>, StatsError> {
     let format = format.format()?;
-    features_answer(source(&app), span, only, limit)
+    features_answer(source(&app), span, only, limit, compare)
         .await
         .map(|answer| Answer(format, answer))
 }
@@ -180,15 +181,23 @@ pub async fn features_answer(
     span: Range,
     only: SiteParam,
     limit: FeaturesLimit,
+    compare: Compare,
 ) -> Result<FeaturesAnswer, StatsError> {
     let range = range(&app, &span)?;
+    let previous = previous(&range, &compare)?;
     let limit = bounded(
         "limit",
         limit.limit.as_deref(),
         top::DEFAULT_FEATURES,
         top::MAX_FEATURES,
     )?;
-    Ok(report::features::read(&app, &range, site(&only)?.as_ref(), limit).await?)
+    let site = site(&only)?;
+    let mut answer = report::features::read(&app, &range, site.as_ref(), limit).await?;
+    if let Some(before) = previous {
+        let before = report::features::read(&app, &before, site.as_ref(), limit).await?;
+        answer.previous = Some(Box::new(before));
+    }
+    Ok(answer)
 }
 
 /// Program runs of the sessions started in the range.
@@ -240,7 +249,7 @@ pub async fn programs_answer(
     get,
     path = "/clients",
     tag = "stats",
-    params(Range, SiteParam, Export),
+    params(Range, SiteParam, Export, Compare),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the three breakdowns, each largest first",
@@ -253,9 +262,10 @@ pub async fn clients(
     QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
+    QueryOf(compare): QueryOf<Compare>,
 ) -> Result<Answer<ClientsAnswer>, StatsError> {
     let format = format.format()?;
-    clients_answer(source(&app), span, only)
+    clients_answer(source(&app), span, only, compare)
         .await
         .map(|answer| Answer(format, answer))
 }
@@ -265,9 +275,17 @@ pub async fn clients_answer(
     app: Source,
     span: Range,
     only: SiteParam,
+    compare: Compare,
 ) -> Result<ClientsAnswer, StatsError> {
     let range = range(&app, &span)?;
-    Ok(report::clients::read(&app, &range, site(&only)?.as_ref()).await?)
+    let previous = previous(&range, &compare)?;
+    let site = site(&only)?;
+    let mut answer = report::clients::read(&app, &range, site.as_ref()).await?;
+    if let Some(before) = previous {
+        let before = report::clients::read(&app, &before, site.as_ref()).await?;
+        answer.previous = Some(Box::new(before));
+    }
+    Ok(answer)
 }
 
 /// Who is on each site now, and their programs' runs and errors in the last 5 and 30 minutes.
@@ -309,7 +327,7 @@ const MAX_ERRORS: u32 = 100;
     get,
     path = "/errors",
     tag = "stats",
-    params(Range, SiteParam, ErrorsLimit, Export),
+    params(Range, SiteParam, ErrorsLimit, Export, Compare),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "error groups by runs, each with its latest message",
@@ -323,9 +341,10 @@ pub async fn errors(
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
     QueryOf(limit): QueryOf<ErrorsLimit>,
+    QueryOf(compare): QueryOf<Compare>,
 ) -> Result<Answer<ErrorsAnswer>, StatsError> {
     let format = format.format()?;
-    errors_answer(source(&app), span, only, limit)
+    errors_answer(source(&app), span, only, limit, compare)
         .await
         .map(|answer| Answer(format, answer))
 }
@@ -336,10 +355,18 @@ pub async fn errors_answer(
     span: Range,
     only: SiteParam,
     limit: ErrorsLimit,
+    compare: Compare,
 ) -> Result<ErrorsAnswer, StatsError> {
     let range = range(&app, &span)?;
+    let previous = previous(&range, &compare)?;
     let limit = bounded("limit", limit.limit.as_deref(), 20, MAX_ERRORS)?;
-    Ok(report::errors::read(&app, &range, site(&only)?.as_ref(), limit).await?)
+    let site = site(&only)?;
+    let mut answer = report::errors::read(&app, &range, site.as_ref(), limit).await?;
+    if let Some(before) = previous {
+        let before = report::errors::read(&app, &before, site.as_ref(), limit).await?;
+        answer.previous = Some(Box::new(before));
+    }
+    Ok(answer)
 }
 
 /// An optional count from 1 to `max`.
