@@ -131,6 +131,20 @@ impl Tools {
     }
 
     #[tool(
+        description = "Sessions by the UTC hour they started (24 points a day, with visitors, \
+                       runs, errors and times) for a range of at most 7 days; without dates, \
+                       today alone; as GET /api/v1/stats/hourly.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn hourly(
+        &self,
+        Parameters(args): Parameters<RangeArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let (range, site) = args.split();
+        answer(reports::hourly_answer(self.source.clone(), range, site).await)
+    }
+
+    #[tool(
         description = "Who is on each site now (sessions seen within two heartbeat intervals), \
                        and their program runs and errors in the last 5 and 30 minutes; as GET \
                        /api/v1/stats/live.",
