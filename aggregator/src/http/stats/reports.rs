@@ -10,7 +10,7 @@ use super::query::{
     Compare, ErrorsLimit, Export, FeatureName, FeaturesLimit, PathOf, QueryOf, Range,
     SessionsLimit, SiteParam,
 };
-use super::source::{hourly_range, previous, range, site, source};
+use super::source::{compared, hourly_range, range, site, source};
 use super::{StatsError, StatsRefusals, DEFAULT_SESSIONS, MAX_SESSIONS};
 use crate::domain::report::clients::ClientsAnswer;
 use crate::domain::report::daily::DailyAnswer;
@@ -60,14 +60,13 @@ pub async fn daily_answer(
     only: SiteParam,
     compare: Compare,
 ) -> Result<DailyAnswer, StatsError> {
-    let range = range(&app, &span)?;
-    let previous = previous(&range, &compare)?;
-    let site = site(&only)?;
-    let mut answer = report::daily::read(&app, &range, site.as_ref()).await?;
-    if let Some(before) = previous {
-        let before = report::daily::read(&app, &before, site.as_ref()).await?;
-        answer.previous = Some(before.into());
-    }
+    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let site = site.as_ref();
+    let (mut answer, before) = compared(&range, &compare, |r| async move {
+        report::daily::read(app, &r, site).await
+    })
+    .await?;
+    answer.previous = before.map(Into::into);
     Ok(answer)
 }
 
@@ -183,20 +182,19 @@ pub async fn features_answer(
     limit: FeaturesLimit,
     compare: Compare,
 ) -> Result<FeaturesAnswer, StatsError> {
-    let range = range(&app, &span)?;
-    let previous = previous(&range, &compare)?;
+    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let site = site.as_ref();
     let limit = bounded(
         "limit",
         limit.limit.as_deref(),
         top::DEFAULT_FEATURES,
         top::MAX_FEATURES,
     )?;
-    let site = site(&only)?;
-    let mut answer = report::features::read(&app, &range, site.as_ref(), limit).await?;
-    if let Some(before) = previous {
-        let before = report::features::read(&app, &before, site.as_ref(), limit).await?;
-        answer.previous = Some(Box::new(before));
-    }
+    let (mut answer, before) = compared(&range, &compare, |r| async move {
+        report::features::read(app, &r, site, limit).await
+    })
+    .await?;
+    answer.previous = before.map(Box::new);
     Ok(answer)
 }
 
@@ -233,14 +231,13 @@ pub async fn programs_answer(
     only: SiteParam,
     compare: Compare,
 ) -> Result<ProgramsAnswer, StatsError> {
-    let range = range(&app, &span)?;
-    let previous = previous(&range, &compare)?;
-    let site = site(&only)?;
-    let mut answer = report::programs::read(&app, &range, site.as_ref()).await?;
-    if let Some(before) = previous {
-        let before = report::programs::read(&app, &before, site.as_ref()).await?;
-        answer.previous = Some(before.into());
-    }
+    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let site = site.as_ref();
+    let (mut answer, before) = compared(&range, &compare, |r| async move {
+        report::programs::read(app, &r, site).await
+    })
+    .await?;
+    answer.previous = before.map(Into::into);
     Ok(answer)
 }
 
@@ -277,14 +274,13 @@ pub async fn clients_answer(
     only: SiteParam,
     compare: Compare,
 ) -> Result<ClientsAnswer, StatsError> {
-    let range = range(&app, &span)?;
-    let previous = previous(&range, &compare)?;
-    let site = site(&only)?;
-    let mut answer = report::clients::read(&app, &range, site.as_ref()).await?;
-    if let Some(before) = previous {
-        let before = report::clients::read(&app, &before, site.as_ref()).await?;
-        answer.previous = Some(Box::new(before));
-    }
+    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let site = site.as_ref();
+    let (mut answer, before) = compared(&range, &compare, |r| async move {
+        report::clients::read(app, &r, site).await
+    })
+    .await?;
+    answer.previous = before.map(Box::new);
     Ok(answer)
 }
 
@@ -357,15 +353,14 @@ pub async fn errors_answer(
     limit: ErrorsLimit,
     compare: Compare,
 ) -> Result<ErrorsAnswer, StatsError> {
-    let range = range(&app, &span)?;
-    let previous = previous(&range, &compare)?;
+    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let site = site.as_ref();
     let limit = bounded("limit", limit.limit.as_deref(), 20, MAX_ERRORS)?;
-    let site = site(&only)?;
-    let mut answer = report::errors::read(&app, &range, site.as_ref(), limit).await?;
-    if let Some(before) = previous {
-        let before = report::errors::read(&app, &before, site.as_ref(), limit).await?;
-        answer.previous = Some(Box::new(before));
-    }
+    let (mut answer, before) = compared(&range, &compare, |r| async move {
+        report::errors::read(app, &r, site, limit).await
+    })
+    .await?;
+    answer.previous = before.map(Box::new);
     Ok(answer)
 }
 

@@ -8,6 +8,7 @@ use crate::domain::report::dates::{BadRange, DateRange};
 use crate::domain::report::site::Site;
 use crate::http::AppState;
 use crate::report::Source;
+use crate::store::StoreError;
 
 /// The routes' source, from their state.
 pub(super) fn source(app: &AppState) -> Source {
@@ -52,6 +53,25 @@ pub(super) fn previous(
                 .into(),
         })
     })
+}
+
+/// The report `read` of `range` and, with `compare=previous`, of the previous period too (the
+/// same read over the shifted range).
+pub(super) async fn compared<A, Fut>(
+    range: &DateRange,
+    compare: &Compare,
+    read: impl Fn(DateRange) -> Fut,
+) -> Result<(A, Option<A>), StatsError>
+where
+    Fut: std::future::Future<Output = Result<A, StoreError>>,
+{
+    let before = previous(range, compare)?;
+    let answer = read(*range).await?;
+    let before = match before {
+        Some(before) => Some(read(before).await?),
+        None => None,
+    };
+    Ok((answer, before))
 }
 
 /// `?site=`: one site's reports; without it, all sites'.
