@@ -24,8 +24,10 @@ export function duration(seconds) {
  *  percentage, so it says what the previous value was. */
 export function change(now, before, days, kind = 'count') {
   const period = `previous ${days === 1 ? 'day' : `${days} days`}`;
-  if (now === null || now === undefined || before === null || before === undefined) {
-    return `no figure to compare with the ${period}`;
+  // No figure (a rate without runs): say what the other period had.
+  if (before === null || before === undefined) return `none in the ${period}`;
+  if (now === null || now === undefined) {
+    return `${kind === 'rate' ? percent(before) : number(before)} in the ${period}`;
   }
   const sign = (d) => (d > 0 ? '+' : d < 0 ? '−' : '±');
   if (kind === 'rate') {

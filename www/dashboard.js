@@ -48,7 +48,7 @@ function frame(dates, yMax, format) {
   const step = Math.max(1, Math.ceil(dates.length / 6));
   dates.forEach((d, i) => {
     const last = dates.length - 1;
-    if ((i % step && i !== last) || (i !== last && last - i < step * 0.7)) return;
+    if ((i % step && i !== last) || (i !== last && last - i < step * 0.8)) return;
     const x = PAD.l + (plotW * (i + 0.5)) / dates.length;
     // Days show as MM-DD; the hourly chart's points are already short ("09:00").
     svg.append(el('text', { x, y: H - 8, class: 'tick x' }, d.length > 5 ? d.slice(5) : d));

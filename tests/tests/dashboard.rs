@@ -440,5 +440,6 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         expected.iter().sum::<u64>() > 0,
         "today's seeded sessions are in their hours"
     );
+    screenshot(&browser, "dashboard-today.png").await;
     browser.close().await;
 }
