@@ -19,6 +19,25 @@ export function duration(seconds) {
   if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
+/** A headline figure's change against the previous period of `days` days, as words: "+12 % vs
+ *  previous 7 days"; rates change in percentage points; a zero (or missing) previous value has no
+ *  percentage, so it says what the previous value was. */
+export function change(now, before, days, kind = 'count') {
+  const period = `previous ${days === 1 ? 'day' : `${days} days`}`;
+  // No figure (a rate without runs): say what the other period had.
+  if (before === null || before === undefined) return `none in the ${period}`;
+  if (now === null || now === undefined) {
+    return `${kind === 'rate' ? percent(before) : number(before)} in the ${period}`;
+  }
+  const sign = (d) => (d > 0 ? '+' : d < 0 ? '−' : '±');
+  if (kind === 'rate') {
+    const points = Math.round((now - before) * 1000) / 10;
+    return `${sign(points)}${Math.abs(points).toFixed(1)} pts vs ${period}`;
+  }
+  if (before === 0) return now === 0 ? `none in the ${period} either` : `none in the ${period}`;
+  const pct = Math.round(((now - before) / before) * 100);
+  return `${sign(pct)}${Math.abs(pct)} % vs ${period}`;
+}
 export const ms = (v) => (v === null || v === undefined ? '–' : `${number(v)} ms`);
 export const isoDay = (date) => date.toISOString().slice(0, 10);
 export function daysBefore(last, days) {

@@ -3,7 +3,7 @@
 // with a stable id or data attribute, and <body data-state> says "ready" once all is drawn.
 
 import {
-  $, TOKEN_KEY, api, daysBefore, duration, isoDay, ms, number, percent, setToken, siteParams,
+  $, TOKEN_KEY, api, change, daysBefore, duration, isoDay, ms, number, percent, setToken, siteParams,
   status, token,
 } from './dashboard-core.js';
 import { downloadCsv, refreshNow, setErrors, showFeature, stopNow } from './dashboard-panels.js';
@@ -48,9 +48,10 @@ function frame(dates, yMax, format) {
   const step = Math.max(1, Math.ceil(dates.length / 6));
   dates.forEach((d, i) => {
     const last = dates.length - 1;
-    if ((i % step && i !== last) || (i !== last && last - i < step * 0.7)) return;
+    if ((i % step && i !== last) || (i !== last && last - i < step * 0.8)) return;
     const x = PAD.l + (plotW * (i + 0.5)) / dates.length;
-    svg.append(el('text', { x, y: H - 8, class: 'tick x' }, d.slice(5)));
+    // Days show as MM-DD; the hourly chart's points are already short ("09:00").
+    svg.append(el('text', { x, y: H - 8, class: 'tick x' }, d.length > 5 ? d.slice(5) : d));
   });
   const xOf = (i) => PAD.l + (plotW * (i + 0.5)) / dates.length;
   const yOf = (v, max = yMax) => PAD.t + plotH - (plotH * v) / max;
@@ -181,8 +182,28 @@ function ranking(figure, items, valueKey, label, headers, cells, other = null) {
   figure.dataset.rendered = 'true';
 }
 
+// The hours of a one-day range (`/hourly`): sessions by the UTC hour they started. Hidden for
+// longer ranges.
+function drawHours(hourly) {
+  const figure = $('chart-hours');
+  figure.hidden = !hourly;
+  if (!hourly) return;
+  const points = hourly.hours.map((h) => ({ ...h, date: `${String(h.hour).padStart(2, '0')}:00` }));
+  const f = bars(points, 'sessions');
+  const total = points.reduce((a, h) => a + h.sessions, 0);
+  const busiest = points.reduce((a, h) => (h.sessions > a.sessions ? h : a), points[0]);
+  f.svg.setAttribute('aria-label', `${captionText(figure)}, ${hourly.from}: ${number(total)} sessions`
+    + (total ? `, most at ${busiest.date} (${number(busiest.sessions)})` : '')
+    + '. Each hour\'s numbers are in the data table below.');
+  figure.querySelector('.plot').replaceChildren(f.svg);
+  dataTable(figure, ['Hour (UTC)', 'Sessions', 'Visitors', 'Programs run'],
+    points.map((h) => [h.date, number(h.sessions), number(h.unique_visitors), number(h.programs_run)]));
+  figure.dataset.total = total;
+  figure.dataset.rendered = 'true';
+}
+
 // ---------- page ----------
-function setKpis(totals) {
+function setKpis(totals, previous) {
   const shown = {
     sessions: number(totals.sessions),
     visitor_days: number(totals.visitor_days),
@@ -197,6 +218,18 @@ function setKpis(totals) {
     const key = output.dataset.kpi;
     output.textContent = shown[key];
     output.dataset.value = totals[key] ?? '';
+    // The change against the previous period of the same length (`compare=previous`).
+    let note = output.parentElement.querySelector('.change');
+    if (!note) {
+      note = document.createElement('small');
+      note.className = 'change';
+      note.id = `${output.id}-change`;
+      output.after(note);
+    }
+    const before = previous?.totals?.[key];
+    const days = previous ? Math.round((Date.parse(previous.to) - Date.parse(previous.from)) / 864e5) + 1 : 0;
+    note.textContent = previous ? change(totals[key], before, days, key === 'success_rate' ? 'rate' : 'count') : '';
+    note.dataset.previous = before ?? '';
   }
 }
 
@@ -256,15 +289,18 @@ async function load() {
   status(`Loading ${range.from} … ${range.to}`);
   try {
     const [daily, features, clients, programs, sessions, errors] = await Promise.all([
-      api('daily', range), api('features', range), api('clients', range), api('programs', range),
+      api('daily', { ...range, compare: 'previous' }), api('features', range), api('clients', range), api('programs', range),
       api('sessions', siteParams({ limit: 20 })), api('errors', { ...range, limit: 10 }),
     ]);
+    // One day (today included): its hours too.
+    const hourly = range.from && range.from === range.to ? await api('hourly', range) : null;
     $('login').hidden = true;
     $('dashboard').hidden = false;
     $('range').hidden = false;
-    setKpis(daily.totals);
+    setKpis(daily.totals, daily.previous);
     setFiltered(daily.filtered);
     drawDaily(daily.days);
+    drawHours(hourly);
     ranking($('chart-features'), features.features, 'uses', (f) => `${number(f.uses)} · ${number(f.sessions)} sess.`,
       ['Feature', 'Uses', 'Sessions'], (f) => [number(f.uses), number(f.sessions)], features.other);
     for (const li of $('chart-features').querySelectorAll('li:not(.other)')) {

@@ -18,8 +18,9 @@ const BELOW_STORE: [&str; 2] = ["domain", "visitor"];
 
 /// The stats reports: each has its answer, pure fold and CSV table in `domain/report/<name>.rs`
 /// and its read (what the route, its CSV, the MCP tool and the CLI answer) in `report/<name>.rs`.
-const REPORTS: [&str; 8] = [
+const REPORTS: [&str; 9] = [
     "daily",
+    "hourly",
     "sessions",
     "features",
     "feature_data",

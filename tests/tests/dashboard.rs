@@ -129,6 +129,42 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         "{filtered}"
     );
 
+    // Each headline figure says its change against the previous period of the same length, as
+    // `compare=previous` reads it (the seeded days all lie in the shown range, so sessions were
+    // none before it).
+    let compared = api(
+        &browser,
+        &format!(
+            "daily?from={}&to={}&compare=previous",
+            daily["from"].as_str().unwrap(),
+            daily["to"].as_str().unwrap()
+        ),
+    )
+    .await;
+    let before = &compared["previous"]["totals"];
+    let notes = browser
+        .eval("const o = {}; for (const e of document.querySelectorAll('.kpi .change')) o[e.id] = [e.textContent, e.dataset.previous]; return o;")
+        .await;
+    assert_eq!(notes.as_object().unwrap().len(), 8, "{notes}");
+    let sessions = &notes["kpi-sessions-change"];
+    assert_eq!(sessions[1], before["sessions"].to_string(), "{notes}");
+    let days = daily["days"].as_array().unwrap().len();
+    let expected = if before["sessions"] == 0 {
+        format!("none in the previous {days} days")
+    } else {
+        let (now, was) = (seeded as f64, before["sessions"].as_f64().unwrap());
+        let pct = ((now - was) / was * 100.0).round() as i64;
+        let sign = if pct > 0 {
+            "+"
+        } else if pct < 0 {
+            "−"
+        } else {
+            "±"
+        };
+        format!("{sign}{} % vs previous {days} days", pct.abs())
+    };
+    assert_eq!(sessions[0], expected.as_str(), "{notes}");
+
     // The retention in force, as `daily` reports it, shown under the status line.
     let kept = &daily["retention"];
     assert_eq!(
@@ -305,7 +341,7 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .await;
     assert_eq!(
         buttons,
-        json!(["live", "daily", "features", "clients", "programs", "errors", "sessions"])
+        json!(["live", "daily", "hourly", "features", "clients", "programs", "errors", "sessions"])
     );
     browser
         .eval("document.querySelector('[data-csv=daily]').click()")
@@ -384,5 +420,43 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .eval("return document.querySelectorAll('#chart-sessions rect.bar').length")
         .await;
     assert_eq!(bars, 7);
+    let hidden = browser
+        .eval("return document.getElementById('chart-hours').hidden")
+        .await;
+    assert_eq!(hidden, true, "no hours for a range of 7 days");
+
+    // Today alone: the hourly chart, 24 bars holding `/hourly`'s sessions.
+    browser
+        .eval("document.querySelector('[data-days=\"1\"]').click()")
+        .await;
+    wait_until(
+        &browser,
+        "the hourly chart",
+        "document.body.dataset.state === 'ready' && document.getElementById('chart-hours').dataset.rendered",
+    )
+    .await;
+    let today = browser
+        .eval("return document.getElementById('range-to').value")
+        .await;
+    let hourly = api(
+        &browser,
+        &format!("hourly?from={0}&to={0}", today.as_str().unwrap()),
+    )
+    .await;
+    let expected: Vec<u64> = hourly["hours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["sessions"].as_u64().unwrap())
+        .collect();
+    let drawn = browser
+        .eval("return [...document.querySelectorAll('#chart-hours rect.bar')].map(r => Number(r.dataset.value))")
+        .await;
+    assert_eq!(drawn, json!(expected));
+    assert!(
+        expected.iter().sum::<u64>() > 0,
+        "today's seeded sessions are in their hours"
+    );
+    screenshot(&browser, "dashboard-today.png").await;
     browser.close().await;
 }

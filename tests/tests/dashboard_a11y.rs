@@ -1,7 +1,8 @@
 //! The dashboard's accessibility in real headless Chromium: axe-core (npm, `make tools`) run on
 //! the sign-in form and on the filled dashboard (feature drill-down open), on a phone viewport and
-//! a desktop one, finds no violation of impact "serious" or "critical"; every chart has an
-//! accessible name and a data table with the numbers it draws.
+//! a desktop one, and on the range of today alone (its hourly chart), finds no violation of impact
+//! "serious" or "critical"; every chart has an accessible name and a data table with the numbers
+//! it draws.
 
 use fantoccini::Locator;
 use serde_json::json;
@@ -90,6 +91,36 @@ async fn the_dashboard_has_no_serious_accessibility_violations() {
             .await;
         assert_eq!(open, 8, "every chart's data table opens");
         assert_accessible(&browser, &format!("the dashboard, tables open ({name})")).await;
+
+        // Today alone: the hourly chart shows, named, with a row an hour and its table open.
+        browser
+            .eval("document.querySelector('[data-days=\"1\"]').click()")
+            .await;
+        wait_until(
+            &browser,
+            "the hourly chart",
+            "document.body.dataset.state === 'ready' \
+             && !document.getElementById('chart-hours').hidden \
+             && document.querySelectorAll('#chart-hours details.data tbody tr').length === 24",
+        )
+        .await;
+        let hours = browser
+            .eval(
+                "const f = document.getElementById('chart-hours'); \
+                 f.querySelector('details.data').open = true; \
+                 return [f.querySelectorAll('svg rect.bar').length, \
+                         f.querySelector('svg').getAttribute('aria-label')]",
+            )
+            .await;
+        assert_eq!(hours[0], 24, "{hours}");
+        assert!(
+            hours[1]
+                .as_str()
+                .unwrap()
+                .starts_with("Sessions per hour (UTC)"),
+            "{hours}"
+        );
+        assert_accessible(&browser, &format!("the dashboard of today ({name})")).await;
     }
     browser.close().await;
 }
@@ -103,6 +134,7 @@ async fn check_chart_alternatives(browser: &Browser, seeded: u64) {
                const table = f.querySelector('details.data table');
                return {
                  id: f.id,
+                 hidden: f.hidden,
                  name: img && (img.getAttribute('aria-label') || ''),
                  caption: table && table.caption ? table.caption.textContent : '',
                  rows: table ? table.tBodies[0].rows.length : -1,
@@ -116,7 +148,7 @@ async fn check_chart_alternatives(browser: &Browser, seeded: u64) {
     // Program stats is a list of facts, not a chart: the other eight are.
     let drawn: Vec<_> = charts
         .iter()
-        .filter(|c| c["id"] != "program-stats")
+        .filter(|c| c["id"] != "program-stats" && c["hidden"] != true)
         .collect();
     assert_eq!(drawn.len(), 8, "{charts:?}");
     let sessions_days = drawn.iter().find(|c| c["id"] == "chart-sessions").unwrap()["drawn"]

@@ -8,7 +8,7 @@ use rmcp::{schemars, tool, tool_handler, tool_router, ErrorData, ServerHandler};
 use serde::{Deserialize, Serialize};
 
 use crate::http::stats::query::{
-    ErrorsLimit, FeatureName, FeaturesLimit, Range, SessionsLimit, SiteParam,
+    Compare, ErrorsLimit, FeatureName, FeaturesLimit, Range, SessionsLimit, SiteParam,
 };
 use crate::http::stats::reports;
 use crate::http::stats::StatsError;
@@ -127,7 +127,21 @@ impl Tools {
         Parameters(args): Parameters<RangeArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let (range, site) = args.split();
-        answer(reports::daily_answer(self.source.clone(), range, site).await)
+        answer(reports::daily_answer(self.source.clone(), range, site, Compare::default()).await)
+    }
+
+    #[tool(
+        description = "Sessions by the UTC hour they started (24 points a day, with visitors, \
+                       runs, errors and times) for a range of at most 7 days; without dates, \
+                       today alone; as GET /api/v1/stats/hourly.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn hourly(
+        &self,
+        Parameters(args): Parameters<RangeArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let (range, site) = args.split();
+        answer(reports::hourly_answer(self.source.clone(), range, site).await)
     }
 
     #[tool(
@@ -154,7 +168,7 @@ impl Tools {
         Parameters(args): Parameters<RangeArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let (range, site) = args.split();
-        answer(reports::programs_answer(self.source.clone(), range, site).await)
+        answer(reports::programs_answer(self.source.clone(), range, site, Compare::default()).await)
     }
 
     #[tool(
@@ -171,7 +185,10 @@ impl Tools {
         let limit = ErrorsLimit {
             limit: args.limit.map(|n| n.to_string()),
         };
-        answer(reports::errors_answer(self.source.clone(), range, site, limit).await)
+        answer(
+            reports::errors_answer(self.source.clone(), range, site, limit, Compare::default())
+                .await,
+        )
     }
 
     #[tool(
@@ -187,7 +204,10 @@ impl Tools {
         let limit = FeaturesLimit {
             limit: args.limit.map(|n| n.to_string()),
         };
-        answer(reports::features_answer(self.source.clone(), range, site, limit).await)
+        answer(
+            reports::features_answer(self.source.clone(), range, site, limit, Compare::default())
+                .await,
+        )
     }
 
     #[tool(
@@ -215,7 +235,7 @@ impl Tools {
         Parameters(args): Parameters<RangeArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let (range, site) = args.split();
-        answer(reports::clients_answer(self.source.clone(), range, site).await)
+        answer(reports::clients_answer(self.source.clone(), range, site, Compare::default()).await)
     }
 
     #[tool(

@@ -25,5 +25,6 @@ pub async fn read(
         summaries_as_of: summaries_as_of(&source.store).await?,
         clients,
         other,
+        previous: None,
     })
 }

@@ -30,5 +30,6 @@ pub async fn read(
         summaries_as_of: summaries_as_of(&source.store).await?,
         features,
         other,
+        previous: None,
     })
 }

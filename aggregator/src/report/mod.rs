@@ -11,6 +11,7 @@ pub mod errors;
 pub mod feature_data;
 pub mod features;
 pub mod fresh_events;
+pub mod hourly;
 pub mod live;
 pub mod now;
 pub mod programs;

@@ -26,5 +26,6 @@ pub async fn read(
         span: Span::from(range),
         summaries_as_of: summaries_as_of(&source.store).await?,
         programs: shape::programs(&totals),
+        previous: None,
     })
 }

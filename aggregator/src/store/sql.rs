@@ -66,6 +66,18 @@ pub fn summary_tables(site: Option<&Site>) -> (&'static str, &'static str, &'sta
     }
 }
 
+/// The hourly summaries (`daily_site_hours`, V13) of the days `[?, ?]`, per site: date, hour,
+/// sessions, visitors, runs, errors, lines, duration and active seconds; of one site or all (the
+/// report adds the sites up).
+pub fn hour_rows(site: Option<&Site>) -> String {
+    format!(
+        "SELECT date, hour, sessions, unique_visitors, programs_run, program_errors, \
+         lines_executed, total_duration_seconds, total_active_seconds FROM daily_site_hours \
+         WHERE date >= ? AND date <= ?{}",
+        Site::clause(site, "site_id")
+    )
+}
+
 /// ` AND date NOT IN ('YYYY-MM-DD', ...)` for the days a stored read leaves out, or nothing.
 /// Dates are formatted by chrono (digits and dashes only), so they are safe as literals.
 pub fn except_dates(days: &[chrono::NaiveDate]) -> String {

@@ -9,6 +9,7 @@ use super::reads::{Cells, Kind, Param};
 use super::{sql, Store, StoreError};
 use crate::domain::report::dates::DateRange;
 use crate::domain::report::errors::ErrorTally;
+use crate::domain::report::hourly::HourRow;
 use crate::domain::report::model::{
     DailyRow, FeatureCount, LiveSite, ProgramTotals, RecentSession,
 };
@@ -67,6 +68,30 @@ impl Store {
                 })
             },
         )
+        .await
+    }
+
+    /// The stored hourly summaries of the range, per site (of one site, or every site's).
+    pub async fn hour_rows(
+        &self,
+        range: &DateRange,
+        site: Option<&Site>,
+    ) -> Result<Vec<HourRow>, StoreError> {
+        use Kind::{Date, U64};
+        let columns = &[Date, U64, U64, U64, U64, U64, U64, U64, U64];
+        self.read(sql::hour_rows(site), days(range), columns, |r| {
+            Ok(HourRow {
+                date: r.date()?,
+                hour: u8::try_from(r.u64()?).unwrap_or(u8::MAX),
+                sessions: r.u64()?,
+                unique_visitors: r.u64()?,
+                programs_run: r.u64()?,
+                program_errors: r.u64()?,
+                lines_executed: r.u64()?,
+                total_duration_seconds: r.u64()?,
+                total_active_seconds: r.u64()?,
+            })
+        })
         .await
     }
 

@@ -210,6 +210,16 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             json!({"site": "Bad Site"}),
             "/clients?site=Bad%20Site".into(),
         ),
+        (
+            "hourly",
+            json!({"from": to, "to": to}),
+            format!("/hourly?from={to}&to={to}"),
+        ),
+        (
+            "hourly",
+            json!({"from": "2026-11-01", "to": "2026-11-30"}),
+            "/hourly?from=2026-11-01&to=2026-11-30".into(),
+        ),
     ];
     let plan: Vec<Value> = questions
         .iter()
@@ -240,6 +250,7 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             "errors",
             "feature_data",
             "features",
+            "hourly",
             "live",
             "programs",
             "sessions"

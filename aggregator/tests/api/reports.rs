@@ -91,6 +91,19 @@ impl TestApp {
         assert_eq!(response.status(), 200, "{path}");
         response.json().await.unwrap()
     }
+
+    /// The 422 body a stats GET of `path` answers (insists on 422).
+    pub async fn stats_refused(&self, path: &str) -> Value {
+        let response = self
+            .http
+            .get(format!("{}/api/v1/stats/{path}", self.address))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{path}");
+        response.json().await.unwrap()
+    }
 }
 
 /// Day 27: A twice, B once crossing midnight. Day 28: B again (a new day, a new hash).

@@ -23,6 +23,11 @@ pub struct ClientsAnswer {
     pub clients: Clients,
     /// Per breakdown, the sessions of the values not listed.
     pub other: ClientsOther,
+    /// With `compare=previous` only: the same report over the period of the same length that
+    /// ends the day before `from` (without a `previous` of its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub previous: Option<Box<ClientsAnswer>>,
 }
 
 /// A value of the CSV table (the columns in the order the export has always had).
@@ -83,6 +88,7 @@ mod tests {
             summaries_as_of: None,
             clients: shape::clients(rows),
             other: ClientsOther::default(),
+            previous: None,
         };
         assert_eq!(
             answer.csv(),

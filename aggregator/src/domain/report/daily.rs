@@ -35,6 +35,27 @@ pub struct DailyAnswer {
     /// Sessions of the range filtered instead of stored, by reason (docs/reports.md, "Filtered
     /// traffic"): in none of the figures above.
     pub filtered: FilteredTotals,
+    /// With `compare=previous` only: the totals of the period of the same length that ends the
+    /// day before `from`, read by the same report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousTotals>,
+}
+
+/// The previous period's span and totals (`compare=previous`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PreviousTotals {
+    #[serde(flatten)]
+    pub span: Span,
+    pub totals: Totals,
+}
+
+impl From<DailyAnswer> for PreviousTotals {
+    fn from(answer: DailyAnswer) -> Self {
+        PreviousTotals {
+            span: answer.span,
+            totals: answer.totals,
+        }
+    }
 }
 
 /// The retention in force (`retention_days`, `summary_text_retention_days`) and the first day
@@ -67,6 +88,7 @@ impl DailyAnswer {
             live_days,
             retention,
             filtered,
+            previous: None,
         }
     }
 }

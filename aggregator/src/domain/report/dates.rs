@@ -102,6 +102,14 @@ impl DateRange {
         Ok(range)
     }
 
+    /// The period of the same length that ends the day before this one starts
+    /// (`compare=previous`); None when it would start before the first day a report may cover.
+    pub fn previous(&self) -> Option<DateRange> {
+        let to = self.from.pred_opt()?;
+        let from = to.checked_sub_days(Days::new(self.len().max(1) - 1))?;
+        (from >= earliest()).then_some(DateRange { from, to })
+    }
+
     /// Number of days, both ends included.
     pub fn len(&self) -> u64 {
         (self.to - self.from).num_days().max(-1) as u64 + 1
@@ -175,6 +183,24 @@ mod tests {
         );
         let too_long = DateRange::parse(Some("2025-01-01"), Some("2026-01-02"), today, 30);
         assert!(too_long.unwrap_err().reason.contains("367 days"));
+    }
+
+    #[test]
+    fn the_previous_period_has_the_same_length_and_ends_the_day_before() {
+        let week = DateRange::parse(Some("2026-03-01"), Some("2026-03-07"), d("2026-11-28"), 30);
+        let previous = week.unwrap().previous().unwrap();
+        assert_eq!(
+            (previous.from, previous.to),
+            (d("2026-02-22"), d("2026-02-28"))
+        );
+        let day = DateRange::parse(Some("2026-01-01"), Some("2026-01-01"), d("2026-11-28"), 30);
+        let previous = day.unwrap().previous().unwrap();
+        assert_eq!(
+            (previous.from, previous.to),
+            (d("2025-12-31"), d("2025-12-31"))
+        );
+        let first = DateRange::parse(Some("1000-01-01"), Some("1000-01-02"), d("2026-11-28"), 30);
+        assert_eq!(first.unwrap().previous(), None);
     }
 
     #[test]

@@ -169,6 +169,11 @@ pub struct ErrorsAnswer {
     pub errors: Vec<ErrorGroup>,
     /// The failed runs of the groups not listed.
     pub other: Other,
+    /// With `compare=previous` only: the same report over the period of the same length that
+    /// ends the day before `from` (without a `previous` of its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub previous: Option<Box<ErrorsAnswer>>,
 }
 
 impl ErrorsAnswer {
@@ -183,6 +188,7 @@ impl ErrorsAnswer {
             failed_runs,
             errors,
             other,
+            previous: None,
         }
     }
 }

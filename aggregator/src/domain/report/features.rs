@@ -24,6 +24,11 @@ pub struct FeaturesAnswer {
     pub features: Vec<FeatureCount>,
     /// The uses of the features not listed (and of the days' folded "(other)" rows).
     pub other: Other,
+    /// With `compare=previous` only: the same report over the period of the same length that
+    /// ends the day before `from` (without a `previous` of its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub previous: Option<Box<FeaturesAnswer>>,
 }
 
 /// A feature of the CSV table (the columns in the order the export has always had).

@@ -21,6 +21,28 @@ pub struct ProgramsAnswer {
     pub summaries_as_of: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub programs: ProgramStats,
+    /// With `compare=previous` only: the same figures over the period of the same length that
+    /// ends the day before `from`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousPrograms>,
+}
+
+/// The previous period's span and run figures (`compare=previous`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PreviousPrograms {
+    #[serde(flatten)]
+    pub span: Span,
+    #[serde(flatten)]
+    pub programs: ProgramStats,
+}
+
+impl From<ProgramsAnswer> for PreviousPrograms {
+    fn from(answer: ProgramsAnswer) -> Self {
+        PreviousPrograms {
+            span: answer.span,
+            programs: answer.programs,
+        }
+    }
 }
 
 /// The CSV table's one row (the columns in the order the export has always had).
@@ -112,6 +134,7 @@ mod tests {
                 buckets: vec![(3, 2), (8, 2)],
                 ..ProgramTotals::default()
             }),
+            previous: None,
         };
         assert_eq!(
             answer.csv(),

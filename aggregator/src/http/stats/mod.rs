@@ -106,6 +106,7 @@ impl StatsError {
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(reports::daily))
+        .routes(routes!(reports::hourly))
         .routes(routes!(reports::sessions))
         .routes(routes!(reports::features))
         .routes(routes!(reports::programs))

@@ -51,6 +51,37 @@ pub struct Range {
     pub to: Option<String>,
 }
 
+/// `?compare=` of the range routes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Compare {
+    /// `previous`: the answer also carries `previous`, the same report over the period of the
+    /// same length that ends the day before `from`. Without it, no `previous`.
+    #[param(value_type = Option<CompareWith>, inline)]
+    pub compare: Option<String>,
+}
+
+/// What `?compare=` may say.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum CompareWith {
+    Previous,
+}
+
+impl Compare {
+    /// Whether the previous period is asked for, or a 422 naming `compare`.
+    pub fn previous(&self) -> Result<bool, BadRange> {
+        match self.compare.as_deref() {
+            None | Some("") => Ok(false),
+            Some("previous") => Ok(true),
+            Some(other) => Err(BadRange {
+                field: "compare",
+                reason: format!("compare may only be \"previous\", got {other:?}"),
+            }),
+        }
+    }
+}
+
 /// One site's figures; all sites' without it.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

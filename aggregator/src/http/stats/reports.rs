@@ -7,10 +7,10 @@ use axum::extract::State;
 
 use super::export::Answer;
 use super::query::{
-    ErrorsLimit, Export, FeatureName, FeaturesLimit, PathOf, QueryOf, Range, SessionsLimit,
-    SiteParam,
+    Compare, ErrorsLimit, Export, FeatureName, FeaturesLimit, PathOf, QueryOf, Range,
+    SessionsLimit, SiteParam,
 };
-use super::source::{range, site, source};
+use super::source::{compared, hourly_range, range, site, source};
 use super::{StatsError, StatsRefusals, DEFAULT_SESSIONS, MAX_SESSIONS};
 use crate::domain::report::clients::ClientsAnswer;
 use crate::domain::report::daily::DailyAnswer;
@@ -18,6 +18,7 @@ use crate::domain::report::dates::BadRange;
 use crate::domain::report::errors::ErrorsAnswer;
 use crate::domain::report::feature_data::FeatureDataAnswer;
 use crate::domain::report::features::FeaturesAnswer;
+use crate::domain::report::hourly::{self, HourlyAnswer};
 use crate::domain::report::now::LiveAnswer;
 use crate::domain::report::programs::ProgramsAnswer;
 use crate::domain::report::sessions::SessionsAnswer;
@@ -30,7 +31,7 @@ use crate::report::{self, Source};
     get,
     path = "/daily",
     tag = "stats",
-    params(Range, SiteParam, Export),
+    params(Range, SiteParam, Compare, Export),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the series and its totals (or, with `format=csv`, one row \
@@ -44,9 +45,10 @@ pub async fn daily(
     QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
+    QueryOf(compare): QueryOf<Compare>,
 ) -> Result<Answer<DailyAnswer>, StatsError> {
     let format = format.format()?;
-    daily_answer(source(&app), span, only)
+    daily_answer(source(&app), span, only, compare)
         .await
         .map(|answer| Answer(format, answer))
 }
@@ -56,9 +58,53 @@ pub async fn daily_answer(
     app: Source,
     span: Range,
     only: SiteParam,
+    compare: Compare,
 ) -> Result<DailyAnswer, StatsError> {
-    let range = range(&app, &span)?;
-    Ok(report::daily::read(&app, &range, site(&only)?.as_ref()).await?)
+    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let site = site.as_ref();
+    let (mut answer, before) = compared(&range, &compare, |r| async move {
+        report::daily::read(app, &r, site).await
+    })
+    .await?;
+    answer.previous = before.map(Into::into);
+    Ok(answer)
+}
+
+/// Every hour of a range of at most 7 days (UTC hours): sessions by the hour they started.
+#[utoipa::path(
+    get,
+    path = "/hourly",
+    tag = "stats",
+    params(Range, SiteParam, Export),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "24 points per day, gap-free (or, with `format=csv`, one \
+                                      row per hour); a range over 7 days is a 422 naming `to`",
+         content((HourlyAnswer = "application/json"), (String = "text/csv"))),
+        StatsRefusals,
+    )
+)]
+pub async fn hourly(
+    State(app): State<AppState>,
+    QueryOf(format): QueryOf<Export>,
+    QueryOf(span): QueryOf<Range>,
+    QueryOf(only): QueryOf<SiteParam>,
+) -> Result<Answer<HourlyAnswer>, StatsError> {
+    let format = format.format()?;
+    hourly_answer(source(&app), span, only)
+        .await
+        .map(|answer| Answer(format, answer))
+}
+
+/// The answer of [`hourly`]. Without `from`, the range is today alone.
+pub async fn hourly_answer(
+    app: Source,
+    span: Range,
+    only: SiteParam,
+) -> Result<HourlyAnswer, StatsError> {
+    let range = hourly_range(&app, &span)?;
+    hourly::check_range(&range).map_err(StatsError::BadQuery)?;
+    Ok(report::hourly::read(&app, &range, site(&only)?.as_ref()).await?)
 }
 
 /// The latest sessions (no id, no hash: what the deployment's "recent sessions" query shows).
@@ -106,7 +152,7 @@ pub async fn sessions_answer(
     get,
     path = "/features",
     tag = "stats",
-    params(Range, SiteParam, FeaturesLimit, Export),
+    params(Range, SiteParam, FeaturesLimit, Export, Compare),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "features by uses, most used first",
@@ -120,9 +166,10 @@ pub async fn features(
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
     QueryOf(limit): QueryOf<FeaturesLimit>,
+    QueryOf(compare): QueryOf<Compare>,
 ) -> Result<Answer<FeaturesAnswer>, StatsError> {
     let format = format.format()?;
-    features_answer(source(&app), span, only, limit)
+    features_answer(source(&app), span, only, limit, compare)
         .await
         .map(|answer| Answer(format, answer))
 }
@@ -133,15 +180,22 @@ pub async fn features_answer(
     span: Range,
     only: SiteParam,
     limit: FeaturesLimit,
+    compare: Compare,
 ) -> Result<FeaturesAnswer, StatsError> {
-    let range = range(&app, &span)?;
+    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let site = site.as_ref();
     let limit = bounded(
         "limit",
         limit.limit.as_deref(),
         top::DEFAULT_FEATURES,
         top::MAX_FEATURES,
     )?;
-    Ok(report::features::read(&app, &range, site(&only)?.as_ref(), limit).await?)
+    let (mut answer, before) = compared(&range, &compare, |r| async move {
+        report::features::read(app, &r, site, limit).await
+    })
+    .await?;
+    answer.previous = before.map(Box::new);
+    Ok(answer)
 }
 
 /// Program runs of the sessions started in the range.
@@ -149,7 +203,7 @@ pub async fn features_answer(
     get,
     path = "/programs",
     tag = "stats",
-    params(Range, SiteParam, Export),
+    params(Range, SiteParam, Compare, Export),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "runs, outcomes, run times and their histogram",
@@ -162,9 +216,10 @@ pub async fn programs(
     QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
+    QueryOf(compare): QueryOf<Compare>,
 ) -> Result<Answer<ProgramsAnswer>, StatsError> {
     let format = format.format()?;
-    programs_answer(source(&app), span, only)
+    programs_answer(source(&app), span, only, compare)
         .await
         .map(|answer| Answer(format, answer))
 }
@@ -174,9 +229,16 @@ pub async fn programs_answer(
     app: Source,
     span: Range,
     only: SiteParam,
+    compare: Compare,
 ) -> Result<ProgramsAnswer, StatsError> {
-    let range = range(&app, &span)?;
-    Ok(report::programs::read(&app, &range, site(&only)?.as_ref()).await?)
+    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let site = site.as_ref();
+    let (mut answer, before) = compared(&range, &compare, |r| async move {
+        report::programs::read(app, &r, site).await
+    })
+    .await?;
+    answer.previous = before.map(Into::into);
+    Ok(answer)
 }
 
 /// Sessions by browser, OS and device over the range.
@@ -184,7 +246,7 @@ pub async fn programs_answer(
     get,
     path = "/clients",
     tag = "stats",
-    params(Range, SiteParam, Export),
+    params(Range, SiteParam, Export, Compare),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the three breakdowns, each largest first",
@@ -197,9 +259,10 @@ pub async fn clients(
     QueryOf(format): QueryOf<Export>,
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
+    QueryOf(compare): QueryOf<Compare>,
 ) -> Result<Answer<ClientsAnswer>, StatsError> {
     let format = format.format()?;
-    clients_answer(source(&app), span, only)
+    clients_answer(source(&app), span, only, compare)
         .await
         .map(|answer| Answer(format, answer))
 }
@@ -209,9 +272,16 @@ pub async fn clients_answer(
     app: Source,
     span: Range,
     only: SiteParam,
+    compare: Compare,
 ) -> Result<ClientsAnswer, StatsError> {
-    let range = range(&app, &span)?;
-    Ok(report::clients::read(&app, &range, site(&only)?.as_ref()).await?)
+    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let site = site.as_ref();
+    let (mut answer, before) = compared(&range, &compare, |r| async move {
+        report::clients::read(app, &r, site).await
+    })
+    .await?;
+    answer.previous = before.map(Box::new);
+    Ok(answer)
 }
 
 /// Who is on each site now, and their programs' runs and errors in the last 5 and 30 minutes.
@@ -253,7 +323,7 @@ const MAX_ERRORS: u32 = 100;
     get,
     path = "/errors",
     tag = "stats",
-    params(Range, SiteParam, ErrorsLimit, Export),
+    params(Range, SiteParam, ErrorsLimit, Export, Compare),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "error groups by runs, each with its latest message",
@@ -267,9 +337,10 @@ pub async fn errors(
     QueryOf(span): QueryOf<Range>,
     QueryOf(only): QueryOf<SiteParam>,
     QueryOf(limit): QueryOf<ErrorsLimit>,
+    QueryOf(compare): QueryOf<Compare>,
 ) -> Result<Answer<ErrorsAnswer>, StatsError> {
     let format = format.format()?;
-    errors_answer(source(&app), span, only, limit)
+    errors_answer(source(&app), span, only, limit, compare)
         .await
         .map(|answer| Answer(format, answer))
 }
@@ -280,10 +351,17 @@ pub async fn errors_answer(
     span: Range,
     only: SiteParam,
     limit: ErrorsLimit,
+    compare: Compare,
 ) -> Result<ErrorsAnswer, StatsError> {
-    let range = range(&app, &span)?;
+    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let site = site.as_ref();
     let limit = bounded("limit", limit.limit.as_deref(), 20, MAX_ERRORS)?;
-    Ok(report::errors::read(&app, &range, site(&only)?.as_ref(), limit).await?)
+    let (mut answer, before) = compared(&range, &compare, |r| async move {
+        report::errors::read(app, &r, site, limit).await
+    })
+    .await?;
+    answer.previous = before.map(Box::new);
+    Ok(answer)
 }
 
 /// An optional count from 1 to `max`.

@@ -53,6 +53,7 @@ type SessionColumns = (
     Option<u64>,
     u64,
     bool,
+    NaiveDateTime,
 );
 
 /// The day's sessions streamed into a [`DayPass`] (never held as a list), then its feature uses
@@ -81,8 +82,10 @@ async fn read_pass<Q: Queryable>(
             active,
             errors,
             no_visitor,
+            start_time,
         )) => pass.add_session(SessionRow {
             no_visitor,
+            start_time,
             site,
             visitor_hash,
             browser,

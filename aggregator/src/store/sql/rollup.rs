@@ -30,7 +30,7 @@ pub fn day_sessions(site: Option<&Site>, hint: &str) -> String {
     format!(
         "SELECT site_id, visitor_hash, browser, os, device, programs_run, lines_executed, \
          duration_seconds, active_seconds, errors_encountered, \
-         device IS NULL AND first_seen_at IS NOT NULL FROM ide_sessions{hint} \
+         device IS NULL AND first_seen_at IS NOT NULL, start_time FROM ide_sessions{hint} \
          WHERE start_time >= ? AND start_time < ?{}",
         Site::clause(site, "site_id")
     )
@@ -55,13 +55,28 @@ pub fn day_site_features(site: Option<&Site>, hint: &str) -> String {
 }
 
 /// The report tables of a day, all of whose rows a rollup replaces.
-pub const DAY_TABLES: [&str; 6] = [
+pub const DAY_TABLES: [&str; 7] = [
     "daily_usage_summary",
     "daily_feature_usage",
     "daily_client_usage",
     "daily_site_usage",
     "daily_site_feature_usage",
     "daily_site_client_usage",
+    "daily_site_hours",
+];
+
+/// The columns of `daily_site_hours` (V13), key first.
+const HOUR_COLUMNS: [&str; 10] = [
+    "date",
+    "hour",
+    "site_id",
+    "sessions",
+    "unique_visitors",
+    "programs_run",
+    "program_errors",
+    "lines_executed",
+    "total_duration_seconds",
+    "total_active_seconds",
 ];
 
 /// Rows per INSERT: well under both stores' limits on parameters per statement.
@@ -171,7 +186,35 @@ pub fn day_rows(day: &DayRollup, now: NaiveDateTime) -> Vec<TableRows> {
             4,
             site_clients,
         ),
+        table(DAY_TABLES[6], &HOUR_COLUMNS, 3, hour_rows(day)),
     ]
+}
+
+/// The rows of `daily_site_hours`: each site's hours with sessions.
+fn hour_rows(day: &DayRollup) -> Vec<Vec<Cell>> {
+    day.hours
+        .iter()
+        .map(|(site, h)| {
+            let mut row = vec![
+                Cell::Date(h.date),
+                Cell::Number(h.hour.into()),
+                Cell::Text(site.clone()),
+            ];
+            row.extend(
+                [
+                    h.sessions,
+                    h.unique_visitors,
+                    h.programs_run,
+                    h.program_errors,
+                    h.lines_executed,
+                    h.total_duration_seconds,
+                    h.total_active_seconds,
+                ]
+                .map(Cell::Number),
+            );
+            row
+        })
+        .collect()
 }
 
 fn table(
@@ -269,6 +312,7 @@ mod tests {
                 ("daily_site_usage", 2, 2, 13),
                 ("daily_site_feature_usage", 3, 0, 5),
                 ("daily_site_client_usage", 4, 6, 5),
+                ("daily_site_hours", 3, 2, 10),
             ],
             "three client rows (browser, os, device Unknown) per site"
         );

@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use super::select::select_on;
-use super::time::{date_text, day_span, time_text};
+use super::time::{date_text, day_span, parse_time, time_text};
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
@@ -59,6 +59,7 @@ fn read_pass(
             active_seconds: r.get(8)?,
             program_errors: r.get(9)?,
             no_visitor: r.get(10)?,
+            start_time: parse_time(&r.get::<_, String>(11)?)?,
         });
     }
     let mut features = conn.prepare_cached(&sql::day_site_features(site, ""))?;

@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{summarize, ClientGroup, DaySummary, DayTally};
+use crate::domain::report::hourly::{hour_of, HourRow, HourTally};
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 
@@ -29,6 +30,8 @@ pub struct SessionRow {
     /// Only a server ever reported the session (docs/api.md, server batches): it counts, but
     /// as no visitor.
     pub no_visitor: bool,
+    /// When it started: its hour of the hourly report ([`hour_of`]).
+    pub start_time: NaiveDateTime,
 }
 
 /// A (browser, os, device) combination.
@@ -42,6 +45,8 @@ struct SiteDay {
     hashes: HashSet<String>,
     clients: HashMap<Client, u64>,
     features: Vec<FeatureCount>,
+    /// By the hour the sessions started.
+    hours: BTreeMap<u8, HourTally>,
 }
 
 /// The day's aggregates being gathered, per stored `site_id`.
@@ -56,11 +61,28 @@ pub struct DayRollup {
     pub total: DaySummary,
     /// By site id.
     pub sites: Vec<(Site, DaySummary)>,
+    /// Each stored site id's hours with sessions (`daily_site_hours`), by site then hour.
+    pub hours: Vec<(String, HourRow)>,
 }
 
 impl DayPass {
     pub fn add_session(&mut self, row: SessionRow) {
         let day = self.sites.entry(row.site).or_default();
+        day.hours
+            .entry(hour_of(row.start_time))
+            .or_default()
+            .add_session(
+                row.visitor_hash.as_deref(),
+                row.no_visitor,
+                &HourRow {
+                    programs_run: row.programs_run,
+                    program_errors: row.program_errors,
+                    lines_executed: row.lines_executed,
+                    total_duration_seconds: row.duration_seconds.unwrap_or(0),
+                    total_active_seconds: row.active_seconds.unwrap_or(0),
+                    ..HourRow::default()
+                },
+            );
         let tally = &mut day.tally;
         tally.sessions += 1;
         match row.visitor_hash {
@@ -108,7 +130,11 @@ impl DayPass {
         let mut features = BTreeMap::<String, FeatureCount>::new();
         let mut clients = Vec::new();
         let mut sites = Vec::new();
+        let mut hours = Vec::new();
         for (id, day) in self.sites {
+            for (hour, tally) in day.hours {
+                hours.push((id.clone(), tally.finish(date, hour)));
+            }
             let tally = DayTally {
                 distinct_hashes: day.hashes.len() as u64,
                 ..day.tally
@@ -143,7 +169,11 @@ impl DayPass {
         }
         overall.distinct_hashes = distinct_overall as u64;
         let total = summarize(date, &overall, features.into_values().collect(), &clients)?;
-        Some(DayRollup { total, sites })
+        Some(DayRollup {
+            total,
+            sites,
+            hours,
+        })
     }
 }
 
@@ -168,6 +198,7 @@ mod tests {
             active_seconds: Some(50),
             program_errors: 1,
             no_visitor: false,
+            start_time: day().and_hms_opt(10, 30, 0).unwrap(),
         }
     }
 
@@ -197,6 +228,46 @@ mod tests {
             uses,
             sessions,
         }
+    }
+
+    #[test]
+    fn each_site_has_the_hours_its_sessions_started_in() {
+        let mut pass = DayPass::default();
+        let at = |h, m| day().and_hms_opt(h, m, 0).unwrap();
+        for (site, hash, start) in [
+            ("ide", "a", at(9, 59)),
+            ("ide", "a", at(10, 0)),
+            ("ide", "a", at(10, 59)),
+            ("ide", "b", at(10, 30)),
+            ("docs", "a", at(10, 0)),
+        ] {
+            pass.add_session(SessionRow {
+                start_time: start,
+                ..session(site, Some(hash), None)
+            });
+        }
+        let rollup = pass.finish(day()).unwrap();
+        let hours: Vec<(&str, u8, u64, u64, u64)> = rollup
+            .hours
+            .iter()
+            .map(|(s, h)| {
+                (
+                    s.as_str(),
+                    h.hour,
+                    h.sessions,
+                    h.unique_visitors,
+                    h.programs_run,
+                )
+            })
+            .collect();
+        assert_eq!(
+            hours,
+            vec![
+                ("docs", 10, 1, 1, 2),
+                ("ide", 9, 1, 1, 2),
+                ("ide", 10, 3, 2, 6)
+            ]
+        );
     }
 
     #[test]
