@@ -1,11 +1,12 @@
 //! The write path's transactions. A flush is one transaction of a few multi-row statements,
 //! whatever the number of requests in it (group commit), sent as SQL text in few round trips:
-//! begin and lock its sessions; look up its runs; write; commit. The commit is a step of its
-//! own so that the writer can begin the next flush while the disk syncs this one. Program
-//! counters grow by the runs a flush really inserts, so a retried batch never doubles them and
-//! no flush re-reads a session's history. The runs found stored and the feature events the
-//! server skipped as duplicates (their insert's affected rows: 0) are left out of the counts
-//! the commit hands back, which the writer counts as repeated.
+//! begin and lock its sessions; write; commit. The commit is a step of its own so that the
+//! writer can begin the next flush while the disk syncs this one. Runs and feature events go in
+//! with multi-row inserts that leave an event id stored already as it is: their affected rows
+//! are the events stored for the first time, which the commit hands back (the writer counts the
+//! rest as repeated). The sessions' run counters are then set from their stored runs, under the
+//! sessions' locks, rather than grown: a replay or a late-seen write of another Galera node
+//! cannot make them drift from the rows (docs/scale-out.md).
 
 mod literal;
 mod rows;
@@ -19,11 +20,11 @@ use chrono::{DateTime, Utc};
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
-use self::rows::{insert_features, insert_programs, list, upsert_sessions, StoredSession};
+use self::rows::{
+    insert_features, insert_programs, list, recount_runs, upsert_sessions, StoredSession,
+};
 use super::MySqlStore;
-use crate::domain::event::Id128;
 use crate::domain::flush::{EventCounts, Flush};
-use crate::domain::ingest::ProgramRow;
 use crate::domain::session::StoredTimes;
 use crate::store::{Ingest, StoreError, Written};
 
@@ -155,28 +156,42 @@ fn is_deadlock(error: &StoreError) -> bool {
     matches!(error, StoreError::MySql(mysql_async::Error::Server(e)) if e.code == 1213 || e.code == 1305)
 }
 
+/// What a statement's affected rows count for: the run and feature inserts' are the events the
+/// flush stored for the first time; the others' (session upserts, the recount) count for
+/// nothing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    Nothing,
+    Programs,
+    Features,
+}
+
 /// Everything but the commit; returns the event rows inserted.
 async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError> {
     let stored = begin_and_lock(conn, flush).await?;
-    let known = stored_runs(conn, &flush.programs).await?;
-    let new_runs = flush.new_runs(|id| Ok::<_, StoreError>(known.contains(id)))?;
-    let rows = flush.session_rows(&new_runs, |id| {
+    // The counters are not grown by the session upsert but set by the recount below.
+    let rows = flush.session_rows(&[], |id| {
         Ok::<_, StoreError>(stored.get(id).map(|s| s.facts))
     })?;
-    let mut statements = upsert_sessions(&rows, &stored);
-    statements.extend(insert_programs(&new_runs));
-    // The feature inserts come last: their affected rows are the events they inserted.
-    let features_from = statements.len();
-    statements.extend(insert_features(flush));
-    let mut features = 0;
+    let mut statements: Vec<(Counted, String)> = Vec::new();
+    let mut add = |counted: Counted, list: Vec<String>| {
+        statements.extend(list.into_iter().map(|sql| (counted, sql)));
+    };
+    add(Counted::Nothing, upsert_sessions(&rows, &stored));
+    add(Counted::Programs, insert_programs(&flush.programs));
+    add(Counted::Nothing, recount_runs(&sessions_with_runs(flush)));
+    add(Counted::Features, insert_features(flush));
+    let mut inserted = EventCounts::default();
     let mut script = String::with_capacity(BATCH_BYTES);
     let mut in_script = 0..0;
-    for (i, statement) in statements.iter().enumerate() {
+    for (i, (_, statement)) in statements.iter().enumerate() {
         if !script.is_empty() && script.len() + statement.len() > BATCH_BYTES {
             script.push(';');
             script.push_str(CHECK_GUARD);
-            features +=
-                run_script(conn, std::mem::take(&mut script), in_script, features_from).await?;
+            let kinds = statements[in_script.clone()].iter().map(|(c, _)| *c);
+            let counts = run_script(conn, std::mem::take(&mut script), kinds).await?;
+            inserted.programs += counts.programs;
+            inserted.features += counts.features;
             in_script = i..i;
         }
         if !script.is_empty() {
@@ -188,38 +203,50 @@ async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError
     if !script.is_empty() {
         script.push(';');
         script.push_str(CHECK_GUARD);
-        features += run_script(conn, script, in_script, features_from).await?;
+        let kinds = statements[in_script].iter().map(|(c, _)| *c);
+        let counts = run_script(conn, script, kinds).await?;
+        inserted.programs += counts.programs;
+        inserted.features += counts.features;
     }
-    Ok(EventCounts {
-        programs: new_runs.len() as u64,
-        features,
-    })
+    Ok(inserted)
 }
 
-/// Sends one script of the statements `in_script` (indexes into the flush's statements) and
-/// returns the rows affected by those at or after `features_from`. The server answers each
-/// statement in turn; the first that fails ends the script with its error (the script's last
-/// statements are [`CHECK_GUARD`], whose results are read and dropped). With
-/// `ON DUPLICATE KEY UPDATE event_id = event_id` a duplicate affects 0 rows and a new one 1, as
-/// long as the connection does not ask for found rows (`CLIENT_FOUND_ROWS`, which the store
-/// turns off).
+/// The sessions the flush's runs belong to, each once (every one is among the flush's locked
+/// sessions: a run is stored with the session of its batch).
+fn sessions_with_runs(flush: &Flush) -> Vec<&str> {
+    let mut seen = HashSet::new();
+    flush
+        .programs
+        .iter()
+        .map(|run| run.head.session_id.as_str())
+        .filter(|id| seen.insert(*id))
+        .collect()
+}
+
+/// Sends one script of statements, `kinds` saying what each one's affected rows count for, and
+/// returns the event rows inserted. The server answers each statement in turn; the first that
+/// fails ends the script with its error (the script's last statements are [`CHECK_GUARD`],
+/// whose results are read and dropped). With `ON DUPLICATE KEY UPDATE event_id = event_id` a
+/// duplicate affects 0 rows and a new one 1, as long as the connection does not ask for found
+/// rows (`CLIENT_FOUND_ROWS`, which the store turns off).
 async fn run_script(
     conn: &mut Conn,
     script: String,
-    in_script: std::ops::Range<usize>,
-    features_from: usize,
-) -> Result<u64, StoreError> {
+    kinds: impl Iterator<Item = Counted>,
+) -> Result<EventCounts, StoreError> {
     let mut result = conn.query_iter(script).await?;
-    let mut affected = 0;
-    for i in in_script {
-        if i >= features_from {
-            affected += result.affected_rows();
+    let mut inserted = EventCounts::default();
+    for kind in kinds {
+        match kind {
+            Counted::Programs => inserted.programs += result.affected_rows(),
+            Counted::Features => inserted.features += result.affected_rows(),
+            Counted::Nothing => {}
         }
         // Reads this statement's (empty) result and the next statement's answer.
         result.collect::<mysql_async::Row>().await?;
     }
     result.drop_result().await?;
-    Ok(affected)
+    Ok(inserted)
 }
 
 /// Microseconds since 1970 of a DATETIME, computed by the server: parsing datetime text was 7 %
@@ -304,33 +331,4 @@ async fn begin_and_lock(
         }
     }
     Ok(sessions)
-}
-
-/// The stored ids among these runs' event ids, read once their sessions are locked: a run of
-/// a flush still committing is seen. Runs found missing are inserted with a plain INSERT, so
-/// should another transaction store one of them meanwhile (the same event id sent for another
-/// session), the flush fails and is retried instead of counting it twice.
-async fn stored_runs(conn: &mut Conn, runs: &[ProgramRow]) -> Result<HashSet<Id128>, StoreError> {
-    let ids: Vec<&Id128> = runs.iter().map(|r| &r.head.event_id).collect();
-    let mut found = HashSet::new();
-    if ids.is_empty() {
-        return Ok(found);
-    }
-    let statements: Vec<String> = ids
-        .chunks(CHUNK)
-        .map(|chunk| {
-            list(
-                "SELECT event_id FROM program_executions WHERE event_id IN (",
-                chunk,
-                ")",
-            )
-        })
-        .collect();
-    let mut result = conn.query_iter(statements.join(";")).await?;
-    while !result.is_empty() {
-        for id in result.collect::<Vec<u8>>().await? {
-            found.extend(<[u8; 16]>::try_from(id.as_slice()).ok().map(Id128));
-        }
-    }
-    Ok(found)
 }

@@ -3,11 +3,11 @@
 //! before the requests are answered. There is no second writer connection to pipeline with, so
 //! the flush commits here and [`Written::commit`] has nothing left to do. Should the writer give
 //! up waiting, the flush still commits or not as a whole; its requests were told to retry, and a
-//! retry stores nothing twice (event ids are unique, session facts merge idempotently, counters
-//! grow only by runs inserted now). The runs and feature events found stored already are told to
-//! the writer (the inserted counts), which counts them as repeated.
+//! retry stores nothing twice (event ids are unique, session facts merge idempotently, run
+//! counters are recounted from the stored runs). The runs and feature events found stored
+//! already are told to the writer (the inserted counts), which counts them as repeated.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -48,19 +48,19 @@ impl Ingest for SqliteStore {
 /// The transaction holds the write lock: nothing changes what it reads until it commits.
 /// Returns the event rows inserted.
 fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<EventCounts, StoreError> {
-    let mut known = tx.prepare_cached("SELECT 1 FROM program_executions WHERE event_id = ?")?;
-    let new_runs = flush.new_runs(|id| known.exists([&id.0[..]]))?;
     let mut indexed = HashMap::with_capacity(flush.sessions.len());
-    let rows = flush.session_rows(&new_runs, |id| {
+    // The counters are not grown by the session upsert but set by the recount below.
+    let rows = flush.session_rows(&[], |id| {
         Ok::<_, StoreError>(stored_facts(tx, id)?.map(|(facts, keys)| {
             indexed.insert(id.to_string(), keys);
             facts
         }))
     })?;
     upsert_sessions(tx, &rows, &indexed)?;
-    insert_programs(tx, &new_runs)?;
+    let (programs, sessions) = insert_programs(tx, &flush.programs)?;
+    recount_runs(tx, &sessions)?;
     Ok(EventCounts {
-        programs: new_runs.len() as u64,
+        programs,
         features: insert_features(tx, flush)?,
     })
 }
@@ -243,15 +243,24 @@ fn insert_params<'a>(row: &'a SessionRow<'_>) -> rusqlite::Result<[ToSqlOutput<'
     ])
 }
 
-/// A plain INSERT of runs found missing: a duplicate would fail the flush, never count twice.
-fn insert_programs(tx: &Transaction<'_>, runs: &[&ProgramRow]) -> Result<(), StoreError> {
+/// Inserts the runs not stored yet (`ON CONFLICT (event_id)`, not `INSERT OR IGNORE`, which
+/// would also skip a row breaking a NOT NULL or CHECK constraint instead of refusing it);
+/// returns how many, and the sessions that got one (`changes()` of each insert: 0 for an event
+/// id already stored). One prepared statement per row: SQLite has no round trips to save.
+fn insert_programs<'a>(
+    tx: &Transaction<'_>,
+    runs: &'a [ProgramRow],
+) -> Result<(u64, HashSet<&'a str>), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO program_executions (event_id, session_id, seq, timestamp, program_lines, execution_time_ms, \
-         lines_executed, success, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         lines_executed, success, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (event_id) DO NOTHING",
     )?;
+    let mut inserted = 0;
+    let mut sessions = HashSet::new();
     for row in runs {
         let head = &row.head;
-        insert.execute(params![
+        let changed = insert.execute(params![
             &head.event_id.0[..],
             head.session_id,
             head.seq,
@@ -262,6 +271,27 @@ fn insert_programs(tx: &Transaction<'_>, runs: &[&ProgramRow]) -> Result<(), Sto
             row.run.success,
             row.run.error_message,
         ])?;
+        inserted += changed as u64;
+        if changed > 0 {
+            sessions.insert(head.session_id.as_str());
+        }
+    }
+    Ok((inserted, sessions))
+}
+
+/// Sets the run counters of `sessions` to what their stored runs say (a value, not an increment:
+/// a replay cannot make them drift from the rows; never lowered, as on MySQL); the write lock
+/// keeps every other writer out.
+fn recount_runs(tx: &Transaction<'_>, sessions: &HashSet<&str>) -> Result<(), StoreError> {
+    let mut recount = tx.prepare_cached(
+        "UPDATE ide_sessions SET programs_run = max(programs_run, r.n_runs), \
+         lines_executed = max(lines_executed, r.n_lines), errors_encountered = max(errors_encountered, r.n_errors) \
+         FROM (SELECT COUNT(*) AS n_runs, COALESCE(SUM(lines_executed), 0) AS n_lines, \
+         COALESCE(SUM(success = 0), 0) AS n_errors FROM program_executions WHERE session_id = ?1) AS r \
+         WHERE session_id = ?1",
+    )?;
+    for session in sessions {
+        recount.execute([session])?;
     }
     Ok(())
 }
