@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -54,23 +54,25 @@ pub async fn ingest(
     State(app): State<AppState>,
     client: ClientAddr,
     peer: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    let scheme = scheme::request_scheme(Some(&peer), &headers, &app.trusted_proxies);
+    // The request's own headers, not axum's `HeaderMap` extractor: that one clones them all.
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let scheme = scheme::request_scheme(Some(&peer), headers, &app.trusted_proxies);
     let limits = app.rate_limits.as_deref();
     // Counted before the body is read: a flood costs the least it can. The body is still read
     // and dropped (bounded) while the refusal is answered, so that the client reads its 403 or
     // 429 and may send its next request on the same keep-alive connection, where closing with
     // the body unread would reset the connection before the client read the answer.
-    let early = origin::check(&headers, scheme, &app.rules.allowed_origins)
+    let early = origin::check(headers, scheme, &app.rules.allowed_origins)
         .and_then(|()| limits.map_or(Ok(()), |l| l.ingest_from(&client)));
     if let Err(refused) = early {
         super::body::linger(body);
         return Err(refused);
     }
-    let bytes = read_body(&headers, body, app.rules.body_timeout).await?;
-    if let Some(signal) = opt_out_signal(&headers).filter(|_| app.rules.honor_privacy_signals) {
+    let bytes = read_body(headers, body, app.rules.body_timeout).await?;
+    if let Some(signal) = opt_out_signal(headers).filter(|_| app.rules.honor_privacy_signals) {
         return Ok(dropped(signal));
     }
     let batch = event::parse(&bytes)?;
@@ -87,12 +89,10 @@ pub async fn ingest(
         // A server reports for a browser's session: its address and User-Agent are not the
         // visitor's, so they are neither hashed nor stored (docs/api.md, server batches).
         event::Source::Server => None,
-        event::Source::Browser => {
-            match browser_client(&app, client, &headers, &batch, now).await? {
-                Some(client) => Some(client),
-                None => return Ok(dropped("crawler")),
-            }
-        }
+        event::Source::Browser => match browser_client(&app, client, headers, &batch, now).await? {
+            Some(client) => Some(client),
+            None => return Ok(dropped("crawler")),
+        },
     };
     let events = batch.events.len();
     let rows = ingest::rows_of(batch, client, now);
@@ -147,14 +147,11 @@ async fn read_body(
     let essence = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    if !matches!(essence.as_deref(), Some("text/plain" | "application/json")) {
+        .map(|v| v.split(';').next().unwrap_or("").trim());
+    let accepted = essence.is_some_and(|e| {
+        e.eq_ignore_ascii_case("text/plain") || e.eq_ignore_ascii_case("application/json")
+    });
+    if !accepted {
         super::body::linger(body);
         return Err(ApiError::UnsupportedMediaType);
     }

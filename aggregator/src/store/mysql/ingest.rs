@@ -1,17 +1,17 @@
 //! The write path's transactions. A flush is one transaction of a few multi-row statements,
 //! whatever the number of requests in it (group commit), sent as SQL text in few round trips:
-//! begin and lock its sessions; write; commit. The commit is a step of its own so that the
-//! writer can begin the next flush while the disk syncs this one. Runs and feature events go in
-//! with multi-row inserts that leave an event id stored already as it is: their affected rows
-//! are the events stored for the first time, which the commit hands back (the writer counts the
-//! rest as repeated). The sessions' run counters are then set from their stored runs, under the
-//! sessions' locks, rather than grown: a replay or a late-seen write of another Galera node
-//! cannot make them drift from the rows (docs/scale-out.md).
+//! begin and lock its sessions; insert its runs; write the rest; commit. The commit is a step of
+//! its own so that the writer can begin the next flush while the disk syncs this one. Runs and
+//! feature events go in with multi-row inserts that leave an event id stored already as it is:
+//! their affected rows are the events stored for the first time, which the commit hands back
+//! (the writer counts the rest as repeated), and decide the run counters: grown by the runs of
+//! a statement whose every run was new, counted from the stored runs for the sessions of one
+//! that met a stored run; under the sessions' locks either way (docs/scale-out.md).
 
 mod literal;
 mod rows;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -25,6 +25,7 @@ use self::rows::{
 };
 use super::MySqlStore;
 use crate::domain::flush::{EventCounts, Flush};
+use crate::domain::ingest::ProgramRow;
 use crate::domain::session::StoredTimes;
 use crate::store::{Ingest, StoreError, Written};
 
@@ -156,97 +157,85 @@ fn is_deadlock(error: &StoreError) -> bool {
     matches!(error, StoreError::MySql(mysql_async::Error::Server(e)) if e.code == 1213 || e.code == 1305)
 }
 
-/// What a statement's affected rows count for: the run and feature inserts' are the events the
-/// flush stored for the first time; the others' (session upserts, the recount) count for
-/// nothing.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Counted {
-    Nothing,
-    Programs,
-    Features,
-}
-
-/// Everything but the commit; returns the event rows inserted.
+/// Everything but the commit; returns the event rows inserted. The runs go in first, in a
+/// round trip of their own: their affected rows say, per statement, whether every run of it was
+/// new (the common case: those runs grow their sessions' counters in the session upsert) or some
+/// were stored already (a replay: the counters of the sessions of that statement are then
+/// counted from their stored runs, after the upsert).
 async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError> {
     let stored = begin_and_lock(conn, flush).await?;
-    // The counters are not grown by the session upsert but set by the recount below.
-    let rows = flush.session_rows(&[], |id| {
+    let run_chunks: Vec<&[ProgramRow]> = flush.programs.chunks(CHUNK).collect();
+    let affected = send(conn, &insert_programs(&flush.programs)).await?;
+    let mut new_runs: Vec<&ProgramRow> = Vec::new();
+    let mut recount: Vec<&str> = Vec::new();
+    for (chunk, inserted) in run_chunks.iter().zip(&affected) {
+        if *inserted == chunk.len() as u64 {
+            new_runs.extend(chunk.iter());
+        } else {
+            recount.extend(chunk.iter().map(|run| run.head.session_id.as_str()));
+        }
+    }
+    recount.sort_unstable();
+    recount.dedup();
+    let rows = flush.session_rows(&new_runs, |id| {
         Ok::<_, StoreError>(stored.get(id).map(|s| s.facts))
     })?;
-    let mut statements: Vec<(Counted, String)> = Vec::new();
-    let mut add = |counted: Counted, list: Vec<String>| {
-        statements.extend(list.into_iter().map(|sql| (counted, sql)));
-    };
-    add(Counted::Nothing, upsert_sessions(&rows, &stored));
-    add(Counted::Programs, insert_programs(&flush.programs));
-    add(Counted::Nothing, recount_runs(&sessions_with_runs(flush)));
-    add(Counted::Features, insert_features(flush));
-    let mut inserted = EventCounts::default();
-    let mut script = String::with_capacity(BATCH_BYTES);
-    let mut in_script = 0..0;
-    for (i, (_, statement)) in statements.iter().enumerate() {
-        if !script.is_empty() && script.len() + statement.len() > BATCH_BYTES {
-            script.push(';');
-            script.push_str(CHECK_GUARD);
-            let kinds = statements[in_script.clone()].iter().map(|(c, _)| *c);
-            let counts = run_script(conn, std::mem::take(&mut script), kinds).await?;
-            inserted.programs += counts.programs;
-            inserted.features += counts.features;
-            in_script = i..i;
+    let mut statements = upsert_sessions(&rows, &stored);
+    statements.extend(recount_runs(&recount));
+    // The feature inserts come last: their affected rows are the events they inserted.
+    let features_from = statements.len();
+    statements.extend(insert_features(flush));
+    let affected_by_rest = send(conn, &statements).await?;
+    Ok(EventCounts {
+        programs: affected.iter().sum(),
+        features: affected_by_rest[features_from..].iter().sum(),
+    })
+}
+
+/// Sends `statements` in as few scripts as [`BATCH_BYTES`] allows, each ending with
+/// [`CHECK_GUARD`], and returns each statement's affected rows. The server answers each
+/// statement in turn; the first that fails ends the script with its error. With `ON DUPLICATE
+/// KEY UPDATE event_id = event_id` a duplicate affects 0 rows and a new one 1, as long as the
+/// connection does not ask for found rows (`CLIENT_FOUND_ROWS`, which the store turns off).
+async fn send(conn: &mut Conn, statements: &[String]) -> Result<Vec<u64>, StoreError> {
+    let mut affected = Vec::with_capacity(statements.len());
+    let mut script = String::new();
+    let mut in_script = 0;
+    for (i, statement) in statements.iter().enumerate() {
+        if in_script > 0 && script.len() + statement.len() > BATCH_BYTES {
+            run_script(conn, std::mem::take(&mut script), in_script, &mut affected).await?;
+            in_script = 0;
         }
-        if !script.is_empty() {
+        if in_script > 0 {
             script.push(';');
         }
         script.push_str(statement);
-        in_script.end = i + 1;
+        in_script += 1;
+        debug_assert!(affected.len() + in_script == i + 1);
     }
-    if !script.is_empty() {
-        script.push(';');
-        script.push_str(CHECK_GUARD);
-        let kinds = statements[in_script].iter().map(|(c, _)| *c);
-        let counts = run_script(conn, script, kinds).await?;
-        inserted.programs += counts.programs;
-        inserted.features += counts.features;
+    if in_script > 0 {
+        run_script(conn, script, in_script, &mut affected).await?;
     }
-    Ok(inserted)
+    Ok(affected)
 }
 
-/// The sessions the flush's runs belong to, each once (every one is among the flush's locked
-/// sessions: a run is stored with the session of its batch).
-fn sessions_with_runs(flush: &Flush) -> Vec<&str> {
-    let mut seen = HashSet::new();
-    flush
-        .programs
-        .iter()
-        .map(|run| run.head.session_id.as_str())
-        .filter(|id| seen.insert(*id))
-        .collect()
-}
-
-/// Sends one script of statements, `kinds` saying what each one's affected rows count for, and
-/// returns the event rows inserted. The server answers each statement in turn; the first that
-/// fails ends the script with its error (the script's last statements are [`CHECK_GUARD`],
-/// whose results are read and dropped). With `ON DUPLICATE KEY UPDATE event_id = event_id` a
-/// duplicate affects 0 rows and a new one 1, as long as the connection does not ask for found
-/// rows (`CLIENT_FOUND_ROWS`, which the store turns off).
+/// Sends one script of `statements` statements and the guard; pushes each one's affected rows.
 async fn run_script(
     conn: &mut Conn,
-    script: String,
-    kinds: impl Iterator<Item = Counted>,
-) -> Result<EventCounts, StoreError> {
+    mut script: String,
+    statements: usize,
+    affected: &mut Vec<u64>,
+) -> Result<(), StoreError> {
+    script.push(';');
+    script.push_str(CHECK_GUARD);
     let mut result = conn.query_iter(script).await?;
-    let mut inserted = EventCounts::default();
-    for kind in kinds {
-        match kind {
-            Counted::Programs => inserted.programs += result.affected_rows(),
-            Counted::Features => inserted.features += result.affected_rows(),
-            Counted::Nothing => {}
-        }
+    for _ in 0..statements {
+        affected.push(result.affected_rows());
         // Reads this statement's (empty) result and the next statement's answer.
         result.collect::<mysql_async::Row>().await?;
     }
     result.drop_result().await?;
-    Ok(inserted)
+    Ok(())
 }
 
 /// Microseconds since 1970 of a DATETIME, computed by the server: parsing datetime text was 7 %

@@ -4,10 +4,10 @@
 //! the flush commits here and [`Written::commit`] has nothing left to do. Should the writer give
 //! up waiting, the flush still commits or not as a whole; its requests were told to retry, and a
 //! retry stores nothing twice (event ids are unique, session facts merge idempotently, run
-//! counters are recounted from the stored runs). The runs and feature events found stored
+//! counters grow only by the runs a commit inserts). The runs and feature events found stored
 //! already are told to the writer (the inserted counts), which counts them as repeated.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -46,21 +46,20 @@ impl Ingest for SqliteStore {
 }
 
 /// The transaction holds the write lock: nothing changes what it reads until it commits.
-/// Returns the event rows inserted.
+/// Returns the event rows inserted. The runs go in first: those inserted (a run stored already
+/// changes nothing) grow their sessions' counters in the session upsert.
 fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<EventCounts, StoreError> {
+    let new_runs = insert_programs(tx, &flush.programs)?;
     let mut indexed = HashMap::with_capacity(flush.sessions.len());
-    // The counters are not grown by the session upsert but set by the recount below.
-    let rows = flush.session_rows(&[], |id| {
+    let rows = flush.session_rows(&new_runs, |id| {
         Ok::<_, StoreError>(stored_facts(tx, id)?.map(|(facts, keys)| {
             indexed.insert(id.to_string(), keys);
             facts
         }))
     })?;
     upsert_sessions(tx, &rows, &indexed)?;
-    let (programs, sessions) = insert_programs(tx, &flush.programs)?;
-    recount_runs(tx, &sessions)?;
     Ok(EventCounts {
-        programs,
+        programs: new_runs.len() as u64,
         features: insert_features(tx, flush)?,
     })
 }
@@ -245,19 +244,19 @@ fn insert_params<'a>(row: &'a SessionRow<'_>) -> rusqlite::Result<[ToSqlOutput<'
 
 /// Inserts the runs not stored yet (`ON CONFLICT (event_id)`, not `INSERT OR IGNORE`, which
 /// would also skip a row breaking a NOT NULL or CHECK constraint instead of refusing it);
-/// returns how many, and the sessions that got one (`changes()` of each insert: 0 for an event
-/// id already stored). One prepared statement per row: SQLite has no round trips to save.
+/// returns them (`changes()` of each insert: 0 for an event id already stored). Under the write
+/// lock this is exact: no lookup of stored ids, no recount. One prepared statement per row:
+/// SQLite has no round trips to save.
 fn insert_programs<'a>(
     tx: &Transaction<'_>,
     runs: &'a [ProgramRow],
-) -> Result<(u64, HashSet<&'a str>), StoreError> {
+) -> Result<Vec<&'a ProgramRow>, StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO program_executions (event_id, session_id, seq, timestamp, program_lines, execution_time_ms, \
          lines_executed, success, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (event_id) DO NOTHING",
     )?;
-    let mut inserted = 0;
-    let mut sessions = HashSet::new();
+    let mut inserted = Vec::with_capacity(runs.len());
     for row in runs {
         let head = &row.head;
         let changed = insert.execute(params![
@@ -271,29 +270,11 @@ fn insert_programs<'a>(
             row.run.success,
             row.run.error_message,
         ])?;
-        inserted += changed as u64;
         if changed > 0 {
-            sessions.insert(head.session_id.as_str());
+            inserted.push(row);
         }
     }
-    Ok((inserted, sessions))
-}
-
-/// Sets the run counters of `sessions` to what their stored runs say (a value, not an increment:
-/// a replay cannot make them drift from the rows; never lowered, as on MySQL); the write lock
-/// keeps every other writer out.
-fn recount_runs(tx: &Transaction<'_>, sessions: &HashSet<&str>) -> Result<(), StoreError> {
-    let mut recount = tx.prepare_cached(
-        "UPDATE ide_sessions SET programs_run = max(programs_run, r.n_runs), \
-         lines_executed = max(lines_executed, r.n_lines), errors_encountered = max(errors_encountered, r.n_errors) \
-         FROM (SELECT COUNT(*) AS n_runs, COALESCE(SUM(lines_executed), 0) AS n_lines, \
-         COALESCE(SUM(success = 0), 0) AS n_errors FROM program_executions WHERE session_id = ?1) AS r \
-         WHERE session_id = ?1",
-    )?;
-    for session in sessions {
-        recount.execute([session])?;
-    }
-    Ok(())
+    Ok(inserted)
 }
 
 /// Inserts the feature events not stored yet; returns how many (`changes()` of each insert: 0
