@@ -197,11 +197,12 @@ impl GaleraCluster {
                 "--wsrep-on=ON",
                 "--wsrep-sst-method=rsync",
                 "--wsrep-node-address=127.0.0.1",
-                // Causal reads, what docs/scale-out.md recommends: a report or a test's check
-                // read through any node sees what was acknowledged. What the writer stores does
-                // not depend on it (run counters are counted from the stored runs), and 1 is the
-                // setting with which the counters once came out one run short.
-                "--wsrep-sync-wait=1",
+                // Reads, updates and inserts (1 + 2 + 4, and 8: SHOW) wait until the node applied
+                // what the cluster committed before them: a replica's locking read and its
+                // session upsert see what another replica committed on another node. With 1
+                // alone (reads), run counters of sessions written through two nodes at once were
+                // now and then one run short (docs/scale-out.md).
+                "--wsrep-sync-wait=15",
             ])
             .arg(format!("--wsrep-provider={PROVIDER}"))
             .arg(format!("--wsrep-node-name=node{node}"))
