@@ -145,8 +145,8 @@ pub struct WireBatch {
     events: Vec<WireEvent>,
 }
 
-/// One event; unknown fields are ignored.
-#[derive(Deserialize, ToSchema)]
+/// One event; unknown fields are ignored. Read by hand (`wire`), in one pass.
+#[derive(ToSchema)]
 pub struct WireEvent {
     /// Random 128-bit id of the event: a second copy of an id is ignored.
     #[schema(pattern = "^[0-9a-f]{32}$")]
@@ -161,8 +161,8 @@ pub struct WireEvent {
     kind: WireKind,
 }
 
-/// What happened, by `type`.
-#[derive(Deserialize, ToSchema)]
+/// What happened, by `type` (built by `wire`; the `serde` attributes describe the schema).
+#[derive(ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WireKind {
     Start,
@@ -241,7 +241,7 @@ fn validate(wire: WireBatch) -> Result<Batch, Invalid> {
         .events
         .into_iter()
         .enumerate()
-        .map(|(i, event)| validate_event(event, wire.sent, &format!("events[{i}]")))
+        .map(|(i, event)| validate_event(event, wire.sent, i))
         .collect::<Result<_, _>>()?;
     Ok(Batch {
         site: wire.site,
@@ -253,7 +253,10 @@ fn validate(wire: WireBatch) -> Result<Batch, Invalid> {
     })
 }
 
-fn validate_event(wire: WireEvent, sent: u64, at: &str) -> Result<Event, Invalid> {
+/// `index` names the event in a refusal: its path is built only for one (a request's events
+/// are many, refusals rare).
+fn validate_event(wire: WireEvent, sent: u64, index: usize) -> Result<Event, Invalid> {
+    let at = At(index);
     let id = Id128::parse(&wire.id)
         .ok_or_else(|| Invalid::range(format!("{at}.id"), "must be 32 lowercase hex digits"))?;
     let seq = u32::try_from(wire.seq)
@@ -324,7 +327,17 @@ fn validate_event(wire: WireEvent, sent: u64, at: &str) -> Result<Event, Invalid
     })
 }
 
-fn bounded(value: u64, max: u64, at: &str, name: &str) -> Result<u32, Invalid> {
+/// The path of the event at an index of `events`, as a refusal names it: `events[3]`.
+#[derive(Clone, Copy)]
+struct At(usize);
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "events[{}]", self.0)
+    }
+}
+
+fn bounded(value: u64, max: u64, at: At, name: &str) -> Result<u32, Invalid> {
     if value > max {
         return Err(Invalid::range(
             format!("{at}.{name}"),
@@ -350,6 +363,8 @@ pub fn is_stored_name(text: &str) -> bool {
 
 /// What a refused name is told.
 const NAME_RULE: &str = "must match [a-z0-9_.:-]{1,64} and not be only dots";
+
+mod wire;
 
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,7 +13,7 @@ use utoipa::{IntoResponses, ToSchema};
 
 use super::error::{refusals, Responses, RETRY_AFTER};
 use super::{origin, ApiError, AppState};
-use crate::domain::flush::Request;
+use crate::domain::flush::Request as WriterRequest;
 use crate::domain::{agent, event, filter, ingest, widths};
 use crate::visitor::{scheme, ClientAddr};
 
@@ -58,23 +58,25 @@ pub async fn ingest(
     State(app): State<AppState>,
     client: ClientAddr,
     peer: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    let scheme = scheme::request_scheme(Some(&peer), &headers, &app.trusted_proxies);
+    // The request's own headers, not axum's `HeaderMap` extractor: that one clones them all.
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let scheme = scheme::request_scheme(Some(&peer), headers, &app.trusted_proxies);
     let limits = app.rate_limits.as_deref();
     // Counted before the body is read: a flood costs the least it can. The body is still read
     // and dropped (bounded) while the refusal is answered, so that the client reads its 403 or
     // 429 and may send its next request on the same keep-alive connection, where closing with
     // the body unread would reset the connection before the client read the answer.
-    let early = origin::check(&headers, scheme, &app.rules.allowed_origins)
+    let early = origin::check(headers, scheme, &app.rules.allowed_origins)
         .and_then(|()| limits.map_or(Ok(()), |l| l.ingest_from(&client)));
     if let Err(refused) = early {
         super::body::linger(body);
         return Err(refused);
     }
-    let bytes = read_body(&headers, body, app.rules.body_timeout).await?;
-    if let Some(signal) = opt_out_signal(&headers).filter(|_| app.rules.honor_privacy_signals) {
+    let bytes = read_body(headers, body, app.rules.body_timeout).await?;
+    if let Some(signal) = opt_out_signal(headers).filter(|_| app.rules.honor_privacy_signals) {
         return Ok(dropped(signal));
     }
     let batch = event::parse(&bytes)?;
@@ -93,7 +95,7 @@ pub async fn ingest(
         // it automation: a server's batches are never filtered.
         event::Source::Server => None,
         event::Source::Browser => {
-            let user_agent = user_agent_of(&headers);
+            let user_agent = user_agent_of(headers);
             let agent = agent::reduce_cached(user_agent);
             let filter = app.rules.filter_automation;
             if let Some(reason) = filter::reason(agent.is_crawler, &batch, filter) {
@@ -131,7 +133,7 @@ async fn filtered(
 ) -> Result<Response, ApiError> {
     if let Some(session) = filter::FilteredSession::opened_by(batch, reason, now) {
         app.writer
-            .store(Request::Filtered(session))
+            .store(WriterRequest::Filtered(session))
             .await
             .map_err(|e| ApiError::from_not_stored(e, app.rules.retry_after_secs))?;
     }
@@ -173,14 +175,11 @@ async fn read_body(
     let essence = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    if !matches!(essence.as_deref(), Some("text/plain" | "application/json")) {
+        .map(|v| v.split(';').next().unwrap_or("").trim());
+    let accepted = essence.is_some_and(|e| {
+        e.eq_ignore_ascii_case("text/plain") || e.eq_ignore_ascii_case("application/json")
+    });
+    if !accepted {
         super::body::linger(body);
         return Err(ApiError::UnsupportedMediaType);
     }

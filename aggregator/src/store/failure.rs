@@ -4,7 +4,7 @@
 //! again), a node without quorum (1047, unavailable until it rejoins), and a commit whose answer
 //! was lost (1180 or the connection dropped during COMMIT: it may or may not have committed).
 //! A flush is idempotent (event ids are unique keys, session facts are cumulative maxima, run
-//! counters grow by the runs really inserted), so the writer may run it again in every case but a
+//! counters grow by the runs a commit inserts), so the writer may run it again in every case but a
 //! refused value; what it never does is acknowledge a request whose commit it did not see.
 
 use super::StoreError;

@@ -36,6 +36,7 @@ mod privacy;
 mod prometheus;
 mod rate_limits;
 mod reports;
+mod run_counters;
 mod security_headers;
 mod server_batches;
 mod sessions;

@@ -183,3 +183,60 @@ fn automation_signals_mark_the_batch_and_are_bounded() {
     assert_eq!(field_of(with(json!(vec!["a"; 9]))), "automation");
     assert_eq!(field_of(with(json!("webdriver"))), "automation");
 }
+
+#[test]
+fn reads_an_event_whatever_the_order_of_its_fields() {
+    let batch = parse(&body(json!([
+        {"active_ms": 4000, "type": "heartbeat", "extra": [1, {"a": null}], "visible_ms": 15000,
+         "t": 15000, "seq": 1, "id": ID},
+        {"error_message": null, "success": true, "lines_executed": 3, "execution_time_ms": 1,
+         "program_lines": 2, "type": "program_run", "t": 1, "seq": 2, "id": ID},
+        {"data": null, "name": "save", "type": "feature", "t": 1, "seq": 3, "id": ID}
+    ])))
+    .unwrap();
+    assert_eq!(
+        batch.events[0].kind,
+        EventKind::Heartbeat {
+            visible_ms: 15000,
+            active_ms: 4000
+        }
+    );
+    let EventKind::ProgramRun(run) = &batch.events[1].kind else {
+        panic!("not a run")
+    };
+    assert_eq!((run.program_lines, run.error_message.as_deref()), (2, None));
+    assert_eq!(
+        batch.events[2].kind,
+        EventKind::Feature {
+            name: "save".into(),
+            data: None
+        }
+    );
+}
+
+#[test]
+fn refuses_what_the_derived_reader_refused_with_its_path() {
+    let twice = parse(br#"{"site":"ide","session":"8f14e45fceea167a5a36dedd4bea2543","sent":1,
+        "events":[{"id":"c4ca4238a0b923820dcc509a6f75849b","seq":0,"seq":1,"t":0,"type":"start"}]}"#);
+    assert!(
+        matches!(twice, Err(Invalid::Malformed { ref field, .. }) if field.starts_with("events[0]"))
+    );
+    let wrong = one(json!({"id": ID, "seq": 0, "t": 0, "type": "heartbeat",
+                           "visible_ms": "1", "active_ms": 0}));
+    assert!(
+        matches!(wrong, Err(Invalid::Malformed { ref field, .. }) if field == "events[0].visible_ms")
+    );
+    let untyped = one(json!({"id": ID, "seq": 0, "t": 0}));
+    assert!(
+        matches!(untyped, Err(Invalid::Malformed { ref field, .. }) if field.starts_with("events[0]"))
+    );
+    let no_name = one(json!({"id": ID, "seq": 0, "t": 0, "type": "feature"}));
+    assert!(matches!(no_name, Err(Invalid::Malformed { .. })));
+    let not_object = parse(&body(json!([5])));
+    assert!(
+        matches!(not_object, Err(Invalid::Malformed { ref field, .. }) if field.starts_with("events[0]"))
+    );
+    // A field of another type's is read for its type too (the derived reader ignored it).
+    let stray = one(json!({"id": ID, "seq": 0, "t": 0, "type": "start", "name": 5}));
+    assert!(matches!(stray, Err(Invalid::Malformed { .. })));
+}

@@ -1,17 +1,18 @@
 //! The write path's transactions. A flush is one transaction of a few multi-row statements,
 //! whatever the number of requests in it (group commit), sent as SQL text in few round trips:
-//! begin and lock its sessions; look up its runs; write; commit. The commit is a step of its
-//! own so that the writer can begin the next flush while the disk syncs this one. Program
-//! counters grow by the runs a flush really inserts, so a retried batch never doubles them and
-//! no flush re-reads a session's history. The runs found stored and the feature events the
-//! server skipped as duplicates (their insert's affected rows: 0) are left out of the counts
-//! the commit hands back, which the writer counts as repeated.
+//! begin and lock its sessions; insert its runs; write the rest; commit. The commit is a step of
+//! its own so that the writer can begin the next flush while the disk syncs this one. Runs and
+//! feature events go in with multi-row inserts that leave an event id stored already as it is:
+//! their affected rows are the events stored for the first time, which the commit hands back
+//! (the writer counts the rest as repeated), and decide the run counters: grown by the runs of
+//! a statement whose every run was new, counted from the stored runs for the sessions of one
+//! that met a stored run; under the sessions' locks either way (docs/scale-out.md).
 
 mod journal;
 mod literal;
 mod rows;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -21,10 +22,10 @@ use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
 use self::rows::{
-    add_filtered, insert_features, insert_programs, list, upsert_sessions, StoredSession,
+    add_filtered, insert_features, insert_programs, list, recount_runs, upsert_sessions,
+    StoredSession,
 };
 use super::MySqlStore;
-use crate::domain::event::Id128;
 use crate::domain::flush::{EventCounts, Flush};
 use crate::domain::ingest::ProgramRow;
 use crate::domain::session::StoredTimes;
@@ -158,74 +159,100 @@ fn is_deadlock(error: &StoreError) -> bool {
     matches!(error, StoreError::MySql(mysql_async::Error::Server(e)) if e.code == 1213 || e.code == 1305)
 }
 
-/// Everything but the commit; returns the event rows inserted. The fold (`super::fold`) writes
-/// its flush of journaled updates through it too.
+/// Everything but the commit; returns the event rows inserted. The runs go in first, in a
+/// round trip of their own: their affected rows say, per statement, whether every run of it was
+/// new (the common case: those runs grow their sessions' counters in the session upsert) or some
+/// were stored already (a replay: the counters of the sessions of that statement are then
+/// counted from their stored runs, after the upsert).
+/// The fold (`super::fold`) writes its flush of journaled updates through it too.
 pub(super) async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError> {
     let stored = begin_and_lock(conn, flush).await?;
-    let known = stored_runs(conn, &flush.programs).await?;
-    let new_runs = flush.new_runs(|id| Ok::<_, StoreError>(known.contains(id)))?;
+    // Runs of sessions stored already go in first: a replay can only be among them. Runs of a
+    // session this flush creates go in after its row (a foreign key of an adopted database asks
+    // for the session first), and are new by definition: a session's runs are only ever written
+    // in the transaction that writes its row.
+    let (of_stored, of_new): (Vec<ProgramRow>, Vec<ProgramRow>) = flush
+        .programs
+        .iter()
+        .cloned()
+        .partition(|run| stored.contains_key(run.head.session_id.as_str()));
+    let affected = send(conn, &insert_programs(&of_stored)).await?;
+    let mut new_runs: Vec<&ProgramRow> = of_new.iter().collect();
+    let mut recount: Vec<&str> = Vec::new();
+    for (chunk, inserted) in of_stored.chunks(CHUNK).zip(&affected) {
+        if *inserted == chunk.len() as u64 {
+            new_runs.extend(chunk.iter());
+        } else {
+            recount.extend(chunk.iter().map(|run| run.head.session_id.as_str()));
+        }
+    }
+    recount.sort_unstable();
+    recount.dedup();
     let rows = flush.session_rows(&new_runs, |id| {
         Ok::<_, StoreError>(stored.get(id).map(|s| s.facts))
     })?;
     let mut statements = upsert_sessions(&rows, &stored);
-    statements.extend(insert_programs(&new_runs));
+    let late_runs_from = statements.len();
+    statements.extend(insert_programs(&of_new));
+    let late_runs_to = statements.len();
+    statements.extend(recount_runs(&recount));
     statements.extend(add_filtered(flush));
     statements.extend(journal::journal_insert(&flush.journal));
     // The feature inserts come last: their affected rows are the events they inserted.
     let features_from = statements.len();
     statements.extend(insert_features(flush));
-    let mut features = 0;
-    let mut script = String::with_capacity(BATCH_BYTES);
-    let mut in_script = 0..0;
-    for (i, statement) in statements.iter().enumerate() {
-        if !script.is_empty() && script.len() + statement.len() > BATCH_BYTES {
-            script.push(';');
-            script.push_str(CHECK_GUARD);
-            features +=
-                run_script(conn, std::mem::take(&mut script), in_script, features_from).await?;
-            in_script = i..i;
-        }
-        if !script.is_empty() {
-            script.push(';');
-        }
-        script.push_str(statement);
-        in_script.end = i + 1;
-    }
-    if !script.is_empty() {
-        script.push(';');
-        script.push_str(CHECK_GUARD);
-        features += run_script(conn, script, in_script, features_from).await?;
-    }
+    let affected_by_rest = send(conn, &statements).await?;
+    let late_runs: u64 = affected_by_rest[late_runs_from..late_runs_to].iter().sum();
     Ok(EventCounts {
-        programs: new_runs.len() as u64,
-        features,
+        programs: affected.iter().sum::<u64>() + late_runs,
+        features: affected_by_rest[features_from..].iter().sum(),
     })
 }
 
-/// Sends one script of the statements `in_script` (indexes into the flush's statements) and
-/// returns the rows affected by those at or after `features_from`. The server answers each
-/// statement in turn; the first that fails ends the script with its error (the script's last
-/// statements are [`CHECK_GUARD`], whose results are read and dropped). With
-/// `ON DUPLICATE KEY UPDATE event_id = event_id` a duplicate affects 0 rows and a new one 1, as
-/// long as the connection does not ask for found rows (`CLIENT_FOUND_ROWS`, which the store
-/// turns off).
+/// Sends `statements` in as few scripts as [`BATCH_BYTES`] allows, each ending with
+/// [`CHECK_GUARD`], and returns each statement's affected rows. The server answers each
+/// statement in turn; the first that fails ends the script with its error. With `ON DUPLICATE
+/// KEY UPDATE event_id = event_id` a duplicate affects 0 rows and a new one 1, as long as the
+/// connection does not ask for found rows (`CLIENT_FOUND_ROWS`, which the store turns off).
+async fn send(conn: &mut Conn, statements: &[String]) -> Result<Vec<u64>, StoreError> {
+    let mut affected = Vec::with_capacity(statements.len());
+    let mut script = String::new();
+    let mut in_script = 0;
+    for (i, statement) in statements.iter().enumerate() {
+        if in_script > 0 && script.len() + statement.len() > BATCH_BYTES {
+            run_script(conn, std::mem::take(&mut script), in_script, &mut affected).await?;
+            in_script = 0;
+        }
+        if in_script > 0 {
+            script.push(';');
+        }
+        script.push_str(statement);
+        in_script += 1;
+        debug_assert!(affected.len() + in_script == i + 1);
+    }
+    if in_script > 0 {
+        run_script(conn, script, in_script, &mut affected).await?;
+    }
+    Ok(affected)
+}
+
+/// Sends one script of `statements` statements and the guard; pushes each one's affected rows.
 async fn run_script(
     conn: &mut Conn,
-    script: String,
-    in_script: std::ops::Range<usize>,
-    features_from: usize,
-) -> Result<u64, StoreError> {
+    mut script: String,
+    statements: usize,
+    affected: &mut Vec<u64>,
+) -> Result<(), StoreError> {
+    script.push(';');
+    script.push_str(CHECK_GUARD);
     let mut result = conn.query_iter(script).await?;
-    let mut affected = 0;
-    for i in in_script {
-        if i >= features_from {
-            affected += result.affected_rows();
-        }
+    for _ in 0..statements {
+        affected.push(result.affected_rows());
         // Reads this statement's (empty) result and the next statement's answer.
         result.collect::<mysql_async::Row>().await?;
     }
     result.drop_result().await?;
-    Ok(affected)
+    Ok(())
 }
 
 /// Microseconds since 1970 of a DATETIME, computed by the server: parsing datetime text was 7 %
@@ -310,33 +337,4 @@ async fn begin_and_lock(
         }
     }
     Ok(sessions)
-}
-
-/// The stored ids among these runs' event ids, read once their sessions are locked: a run of
-/// a flush still committing is seen. Runs found missing are inserted with a plain INSERT, so
-/// should another transaction store one of them meanwhile (the same event id sent for another
-/// session), the flush fails and is retried instead of counting it twice.
-async fn stored_runs(conn: &mut Conn, runs: &[ProgramRow]) -> Result<HashSet<Id128>, StoreError> {
-    let ids: Vec<&Id128> = runs.iter().map(|r| &r.head.event_id).collect();
-    let mut found = HashSet::new();
-    if ids.is_empty() {
-        return Ok(found);
-    }
-    let statements: Vec<String> = ids
-        .chunks(CHUNK)
-        .map(|chunk| {
-            list(
-                "SELECT event_id FROM program_executions WHERE event_id IN (",
-                chunk,
-                ")",
-            )
-        })
-        .collect();
-    let mut result = conn.query_iter(statements.join(";")).await?;
-    while !result.is_empty() {
-        for id in result.collect::<Vec<u8>>().await? {
-            found.extend(<[u8; 16]>::try_from(id.as_slice()).ok().map(Id128));
-        }
-    }
-    Ok(found)
 }

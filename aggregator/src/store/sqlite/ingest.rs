@@ -3,9 +3,9 @@
 //! before the requests are answered. There is no second writer connection to pipeline with, so
 //! the flush commits here and [`Written::commit`] has nothing left to do. Should the writer give
 //! up waiting, the flush still commits or not as a whole; its requests were told to retry, and a
-//! retry stores nothing twice (event ids are unique, session facts merge idempotently, counters
-//! grow only by runs inserted now). The runs and feature events found stored already are told to
-//! the writer (the inserted counts), which counts them as repeated.
+//! retry stores nothing twice (event ids are unique, session facts merge idempotently, run
+//! counters grow only by the runs a commit inserts). The runs and feature events found stored
+//! already are told to the writer (the inserted counts), which counts them as repeated.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -47,10 +47,11 @@ impl Ingest for SqliteStore {
 }
 
 /// The transaction holds the write lock: nothing changes what it reads until it commits.
-/// Returns the event rows inserted. The fold (`super::fold`) writes its flush through it too.
+/// Returns the event rows inserted. The runs go in first: those inserted (a run stored already
+/// changes nothing) grow their sessions' counters in the session upsert.
+/// The fold (`super::fold`) writes its flush through it too.
 pub(super) fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<EventCounts, StoreError> {
-    let mut known = tx.prepare_cached("SELECT 1 FROM program_executions WHERE event_id = ?")?;
-    let new_runs = flush.new_runs(|id| known.exists([&id.0[..]]))?;
+    let new_runs = insert_programs(tx, &flush.programs)?;
     let mut indexed = HashMap::with_capacity(flush.sessions.len());
     let rows = flush.session_rows(&new_runs, |id| {
         Ok::<_, StoreError>(stored_facts(tx, id)?.map(|(facts, keys)| {
@@ -59,7 +60,6 @@ pub(super) fn write(tx: &Transaction<'_>, flush: &Flush) -> Result<EventCounts, 
         }))
     })?;
     upsert_sessions(tx, &rows, &indexed)?;
-    insert_programs(tx, &new_runs)?;
     add_filtered(tx, flush)?;
     journal_insert(tx, &flush.journal)?;
     Ok(EventCounts {
@@ -263,15 +263,24 @@ fn insert_params<'a>(row: &'a SessionRow<'_>) -> rusqlite::Result<[ToSqlOutput<'
     ])
 }
 
-/// A plain INSERT of runs found missing: a duplicate would fail the flush, never count twice.
-fn insert_programs(tx: &Transaction<'_>, runs: &[&ProgramRow]) -> Result<(), StoreError> {
+/// Inserts the runs not stored yet (`ON CONFLICT (event_id)`, not `INSERT OR IGNORE`, which
+/// would also skip a row breaking a NOT NULL or CHECK constraint instead of refusing it);
+/// returns them (`changes()` of each insert: 0 for an event id already stored). Under the write
+/// lock this is exact: no lookup of stored ids, no recount. One prepared statement per row:
+/// SQLite has no round trips to save.
+fn insert_programs<'a>(
+    tx: &Transaction<'_>,
+    runs: &'a [ProgramRow],
+) -> Result<Vec<&'a ProgramRow>, StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO program_executions (event_id, session_id, seq, timestamp, program_lines, execution_time_ms, \
-         lines_executed, success, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         lines_executed, success, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (event_id) DO NOTHING",
     )?;
+    let mut inserted = Vec::with_capacity(runs.len());
     for row in runs {
         let head = &row.head;
-        insert.execute(params![
+        let changed = insert.execute(params![
             &head.event_id.0[..],
             head.session_id,
             head.seq,
@@ -282,8 +291,11 @@ fn insert_programs(tx: &Transaction<'_>, runs: &[&ProgramRow]) -> Result<(), Sto
             row.run.success,
             row.run.error_message,
         ])?;
+        if changed > 0 {
+            inserted.push(row);
+        }
     }
-    Ok(())
+    Ok(inserted)
 }
 
 /// Inserts the feature events not stored yet; returns how many (`changes()` of each insert: 0
