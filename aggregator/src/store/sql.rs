@@ -66,7 +66,7 @@ pub fn summary_tables(site: Option<&Site>) -> (&'static str, &'static str, &'sta
     }
 }
 
-/// The hourly summaries (`daily_site_hours`, V13) of the days `[?, ?]`, per site: date, hour,
+/// The hourly summaries (`daily_site_hours`, V11) of the days `[?, ?]`, per site: date, hour,
 /// sessions, visitors, runs, errors, lines, duration and active seconds; of one site or all (the
 /// report adds the sites up).
 pub fn hour_rows(site: Option<&Site>) -> String {

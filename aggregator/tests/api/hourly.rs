@@ -1,5 +1,5 @@
 //! `/hourly` (issue 25): sessions by the UTC hour they started, from the per-(date, hour, site)
-//! summaries the rollup pass writes (`daily_site_hours`, V13), with hand-computed figures.
+//! summaries the rollup pass writes (`daily_site_hours`, V11), with hand-computed figures.
 
 use serde_json::Value;
 

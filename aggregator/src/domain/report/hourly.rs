@@ -1,6 +1,6 @@
 //! The hourly report (`/api/v1/stats/hourly`): for ranges of at most [`MAX_HOURLY_DAYS`] days, a
 //! gap-free series of every hour of the range (24 per day) from the per-(date, hour, site)
-//! summaries the rollup writes (`daily_site_hours`, V13); its CSV table is one row per hour.
+//! summaries the rollup writes (`daily_site_hours`, V11); its CSV table is one row per hour.
 //!
 //! A session counts in the hour it started ([`hour_of`]), as it counts on the day it started;
 //! visitors of an hour are the distinct visitor hashes among that hour's sessions (plus one per

@@ -65,7 +65,7 @@ pub const DAY_TABLES: [&str; 7] = [
     "daily_site_hours",
 ];
 
-/// The columns of `daily_site_hours` (V13), key first.
+/// The columns of `daily_site_hours` (V11), key first.
 const HOUR_COLUMNS: [&str; 10] = [
     "date",
     "hour",

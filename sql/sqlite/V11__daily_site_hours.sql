@@ -1,4 +1,4 @@
--- Mirrors the MySQL V13: per (day, hour, site) summaries of the hourly report.
+-- Mirrors the MySQL V11: per (day, hour, site) summaries of the hourly report.
 
 CREATE TABLE daily_site_hours (
     date TEXT NOT NULL,
