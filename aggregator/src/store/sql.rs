@@ -81,6 +81,11 @@ pub fn hour_rows(site: Option<&Site>) -> String {
 /// ` AND date NOT IN ('YYYY-MM-DD', ...)` for the days a stored read leaves out, or nothing.
 /// Dates are formatted by chrono (digits and dashes only), so they are safe as literals.
 pub fn except_dates(days: &[chrono::NaiveDate]) -> String {
+    except_dates_of(days, "")
+}
+
+/// [`except_dates`] of the table named by `prefix` (`"e."`) in a join.
+pub fn except_dates_of(days: &[chrono::NaiveDate], prefix: &str) -> String {
     if days.is_empty() {
         return String::new();
     }
@@ -88,7 +93,7 @@ pub fn except_dates(days: &[chrono::NaiveDate]) -> String {
         .iter()
         .map(|d| format!("'{}'", d.format("%Y-%m-%d")))
         .collect();
-    format!(" AND date NOT IN ({})", list.join(", "))
+    format!(" AND {prefix}date NOT IN ({})", list.join(", "))
 }
 
 /// Where the live sessions are: open, with a batch from the second `?` to the third (now),

@@ -107,6 +107,21 @@ pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
     ]
     .into_iter()
     .map(|(name, path)| (name.to_string(), format!("/api/v1/stats/{path}{range}")))
+    .chain([
+        // The year against the year before it (issue 25's `compare=previous`).
+        (
+            "daily compare".to_string(),
+            format!("/api/v1/stats/daily?compare=previous&{range}"),
+        ),
+        // The hourly series answers at most 7 days: the year's last week.
+        (
+            "hourly".to_string(),
+            format!(
+                "/api/v1/stats/hourly?from={}&to={last}",
+                last - Days::new(6)
+            ),
+        ),
+    ])
     .collect();
     let parts = stats_routes::measure(&mut http, &routes, 100, Duration::ZERO).await?;
     agg.stop();

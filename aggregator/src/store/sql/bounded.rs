@@ -47,30 +47,37 @@ pub fn day_errors(from: &str, mysql: bool) -> String {
 
 /// `WHERE` of a stored read: the range (`BETWEEN ? AND ?`), less `except`, of one site or all.
 fn stored(except: &[chrono::NaiveDate], site: Option<&Site>) -> String {
+    stored_in(except, site, "")
+}
+
+/// [`stored`] of the table named by `prefix` (`"e."`) in a join.
+fn stored_in(except: &[chrono::NaiveDate], site: Option<&Site>, prefix: &str) -> String {
     format!(
-        "date BETWEEN ? AND ?{}{}",
-        super::except_dates(except),
-        Site::clause(site, "site_id")
+        "{prefix}date BETWEEN ? AND ?{}{}",
+        super::except_dates_of(except, prefix),
+        Site::clause(site, &format!("{prefix}site_id"))
     )
 }
 
 /// The `?` most frequent stored error groups of a range (parameters: the range, the limit, the
 /// range again), the remainder rows left out: group, runs, sessions, last seen, example of the
 /// latest (of the rows with the latest `last_seen`, the first in text order). The groups are
-/// ranked on their key and numbers alone, and their texts read only for the listed ones: on
-/// MariaDB a grouping that carries a TEXT column goes through an on-disk temporary table, which
-/// made a year's read take 175 ms p99 (bench k) where this one takes a few ms. (At the `LIMIT`
-/// boundary, equal groups are cut by key, not by text: the limit is twice what is shown.)
+/// ranked on their key and numbers alone, and their texts read only for the listed ones, by a
+/// join with the table itself: on MariaDB a grouping or a derived table that carries a TEXT
+/// column goes through an on-disk temporary table, which made a year's read take 175 ms p99
+/// (bench k) with the texts in the grouping and 100 ms with them in a derived table. (At the
+/// `LIMIT` boundary, equal groups are cut by key, not by text: the limit is twice what is shown.)
 pub fn stored_errors_top(except: &[chrono::NaiveDate], site: Option<&Site>) -> String {
     let range = stored(except, site);
+    let joined = stored_in(except, site, "e.");
     format!(
         "SELECT MIN(e.error_group), t.runs, t.sessions, t.last_seen, MIN(e.example) \
          FROM (SELECT group_key, CAST(SUM(runs) AS UNSIGNED) AS runs, \
          CAST(SUM(sessions) AS UNSIGNED) AS sessions, MAX(last_seen) AS last_seen \
          FROM daily_site_errors WHERE {range} AND group_key <> '{OTHER_KEY}' \
          GROUP BY group_key ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?) t \
-         JOIN (SELECT group_key, last_seen, error_group, example FROM daily_site_errors \
-         WHERE {range}) e ON e.group_key = t.group_key AND e.last_seen = t.last_seen \
+         JOIN daily_site_errors e ON e.group_key = t.group_key AND e.last_seen = t.last_seen \
+         WHERE {joined} \
          GROUP BY t.group_key, t.runs, t.sessions, t.last_seen ORDER BY 2 DESC, 3 DESC, 1"
     )
 }
@@ -127,19 +134,22 @@ pub fn client_counts_top(
 
 /// One feature's `?` most frequent stored data texts (parameters: name, the range, the limit),
 /// the remainder rows left out, in no order (the caller ranks them). Ranked on the texts' keys
-/// (SHA-256) and counts alone, each listed text then read from one row of its latest day
-/// (`idx_feature_date`): grouping with the LONGTEXT column went through an on-disk temporary
-/// table on MariaDB, 276 ms p99 for a year (bench k). (At the `LIMIT` boundary, equal texts
-/// are cut by key, not by text.)
+/// (SHA-256, or the text itself when short) and counts alone, from the covering index
+/// `idx_feature_data_rank` (V12) without reading a row per day and text, each listed text then
+/// read from one row of its latest day: grouping with the LONGTEXT column went through an
+/// on-disk temporary table on MariaDB, 276 ms p99 for a year (bench k), and the row lookups took
+/// 168 ms. The remainder row is left out by its key (of the text `(other)`). (At the
+/// `LIMIT` boundary, equal texts are cut by key, not by text.)
 pub fn feature_data_top(except: &[chrono::NaiveDate], site: Option<&Site>) -> String {
     format!(
         "SELECT (SELECT f.feature_data FROM daily_site_feature_data f WHERE f.feature_name = t.name \
          AND f.date = t.latest_day AND f.data_key = t.data_key LIMIT 1), t.events \
          FROM (SELECT MIN(feature_name) AS name, data_key, MAX(date) AS latest_day, \
          CAST(SUM(events) AS UNSIGNED) AS events FROM daily_site_feature_data \
-         WHERE feature_name = ? AND {} AND feature_data <> '{OTHER}' GROUP BY data_key \
+         WHERE feature_name = ? AND {} AND data_key <> '{}' GROUP BY data_key \
          ORDER BY 4 DESC, 2 LIMIT ?) t",
-        stored(except, site)
+        stored(except, site),
+        super::events::key_of(OTHER)
     )
 }
 
