@@ -22,7 +22,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
 use self::rows::{
-    add_filtered, insert_features, insert_programs, list, recount_runs, upsert_sessions,
+    add_filtered, insert_features, insert_programs, list, recount_runs, upsert_sessions, Recount,
     StoredSession,
 };
 use super::MySqlStore;
@@ -167,10 +167,12 @@ fn is_deadlock(error: &StoreError) -> bool {
 /// The fold (`super::fold`) writes its flush of journaled updates through it too.
 pub(super) async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError> {
     let stored = begin_and_lock(conn, flush).await?;
-    // Runs of sessions stored already go in first: a replay can only be among them. Runs of a
-    // session this flush creates go in after its row (a foreign key of an adopted database asks
-    // for the session first), and are new by definition: a session's runs are only ever written
-    // in the transaction that writes its row.
+    // Runs of sessions stored already go in first: their affected rows say which are replays
+    // before the session upsert counts them. Runs of a session this flush creates go in right
+    // after its row (a foreign key of an adopted database asks for the session first); they are
+    // new unless another replica created the same session at the same moment (a replay raced
+    // through two replicas: our upsert then waited for its row and added to its counters), so
+    // their affected rows are checked too, and such a session is counted afresh from its runs.
     let (of_stored, of_new): (Vec<ProgramRow>, Vec<ProgramRow>) = flush
         .programs
         .iter()
@@ -192,17 +194,29 @@ pub(super) async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts,
         Ok::<_, StoreError>(stored.get(id).map(|s| s.facts))
     })?;
     let mut statements = upsert_sessions(&rows, &stored);
-    let late_runs_from = statements.len();
-    statements.extend(insert_programs(&of_new));
-    let late_runs_to = statements.len();
-    statements.extend(recount_runs(&recount));
+    let mut late_runs = 0;
+    let mut raced: Vec<&str> = Vec::new();
+    if !of_new.is_empty() {
+        let upserts = statements.len();
+        statements.extend(insert_programs(&of_new));
+        let first = send(conn, &std::mem::take(&mut statements)).await?;
+        for (chunk, inserted) in of_new.chunks(CHUNK).zip(&first[upserts..]) {
+            late_runs += *inserted;
+            if *inserted != chunk.len() as u64 {
+                raced.extend(chunk.iter().map(|run| run.head.session_id.as_str()));
+            }
+        }
+        raced.sort_unstable();
+        raced.dedup();
+    }
+    statements.extend(recount_runs(&recount, Recount::NeverLower));
+    statements.extend(recount_runs(&raced, Recount::Exactly));
     statements.extend(add_filtered(flush));
     statements.extend(journal::journal_insert(&flush.journal));
     // The feature inserts come last: their affected rows are the events they inserted.
     let features_from = statements.len();
     statements.extend(insert_features(flush));
     let affected_by_rest = send(conn, &statements).await?;
-    let late_runs: u64 = affected_by_rest[late_runs_from..late_runs_to].iter().sum();
     Ok(EventCounts {
         programs: affected.iter().sum::<u64>() + late_runs,
         features: affected_by_rest[features_from..].iter().sum(),

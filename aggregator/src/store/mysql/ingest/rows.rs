@@ -185,12 +185,33 @@ pub fn insert_programs(runs: &[ProgramRow]) -> Vec<String> {
     )
 }
 
-/// Sets the run counters of `sessions` to what their stored runs say, for the sessions of a run
-/// insert that met a stored run (a replay), after the upsert and under the sessions' locks. Never
-/// lowered: retention may delete a kept session's oldest runs (docs/api.md). It reads each
-/// session's runs (`idx_session`), work that grows with the session: for replays only, as
-/// counting on every flush doubled mariadbd's CPU per row in bench figure a.
-pub fn recount_runs(sessions: &[&str]) -> Vec<String> {
+/// How [`recount_runs`] sets a counter from the stored runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recount {
+    /// Raised to the stored runs' figure, never lowered: retention may delete a kept session's
+    /// oldest runs (docs/api.md). For the sessions of a run insert that met a stored run.
+    NeverLower,
+    /// Set to the stored runs' figure: for a session created by two flushes at the same moment,
+    /// whose counters the second upsert doubled (its runs are all recent: none purged).
+    Exactly,
+}
+
+/// Sets the run counters of `sessions` to what their stored runs say, after the upsert and under
+/// the sessions' locks. It reads each session's runs (`idx_session`), work that grows with the
+/// session: for replays only, as counting on every flush doubled mariadbd's CPU per row in bench
+/// figure a.
+pub fn recount_runs(sessions: &[&str], how: Recount) -> Vec<String> {
+    let set = |column: &str, value: &str| match how {
+        Recount::NeverLower => format!("s.{column} = GREATEST(s.{column}, r.{value})"),
+        Recount::Exactly => format!("s.{column} = r.{value}"),
+    };
+    let assignments = [
+        set("programs_run", "n_runs"),
+        set("lines_executed", "n_lines"),
+        set("errors_encountered", "n_errors"),
+    ]
+    .join(", ");
+    let tail = format!(") GROUP BY session_id) r ON r.session_id = s.session_id SET {assignments}");
     sessions
         .chunks(CHUNK)
         .map(|chunk| {
@@ -199,10 +220,7 @@ pub fn recount_runs(sessions: &[&str]) -> Vec<String> {
                  COALESCE(SUM(lines_executed), 0) AS n_lines, COALESCE(SUM(success = 0), 0) AS n_errors \
                  FROM program_executions WHERE session_id IN (",
                 chunk,
-                ") GROUP BY session_id) r ON r.session_id = s.session_id \
-                 SET s.programs_run = GREATEST(s.programs_run, r.n_runs), \
-                 s.lines_executed = GREATEST(s.lines_executed, r.n_lines), \
-                 s.errors_encountered = GREATEST(s.errors_encountered, r.n_errors)",
+                &tail,
             )
         })
         .collect()
