@@ -1,3 +1,3 @@
 -- Mirrors the MySQL V12: a covering index for the feature-data report's ranking.
 CREATE INDEX idx_feature_data_rank
-    ON daily_site_feature_data (feature_name, date, site_id, data_key, events);
+    ON daily_site_feature_data (feature_name, data_key, date, site_id, events);
