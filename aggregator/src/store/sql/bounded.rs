@@ -3,8 +3,16 @@
 //! totals (`domain::report::top`). Window functions (`ROW_NUMBER`, `FIRST_VALUE`) are in both
 //! MariaDB (10.2+) and SQLite (3.25+).
 
+use sha2::{Digest, Sha256};
+
 use crate::domain::report::site::Site;
 use crate::domain::report::top::{ERROR_GROUPS_PER_DAY, OTHER, OTHER_KEY};
+
+/// The SHA-256 (hex) of a text: the key of a summary's text (an error group, a feature-data
+/// text), which may be too long for a primary key.
+pub(super) fn key_of(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
 
 /// The error group of `msg` in SQL: `domain::report::errors::group_of` (whitespace runs to one
 /// space, trimmed, digit runs to `#`, cut to 200 characters, `(no message)` when empty). SQLite
@@ -150,7 +158,7 @@ pub fn feature_data_top(except: &[chrono::NaiveDate], site: Option<&Site>) -> St
          WHERE feature_name = ? AND {} AND data_key <> '{}' GROUP BY data_key \
          ORDER BY 4 DESC, 2 LIMIT ?) t",
         stored(except, site),
-        super::events::key_of(OTHER)
+        key_of(OTHER)
     )
 }
 
@@ -179,7 +187,7 @@ mod tests {
     fn stored_tops_leave_the_remainder_rows_out_and_end_in_a_limit() {
         // Error groups and features name their remainder `(other)`; feature data by the key of
         // that text.
-        let other_text_key = format!("data_key <> '{}'", super::super::events::key_of(OTHER));
+        let other_text_key = format!("data_key <> '{}'", super::key_of(OTHER));
         for (sql, remainder) in [
             (stored_errors_top(&[], None), "'(other)'".to_string()),
             (feature_counts_top(None, &[]), "'(other)'".to_string()),

@@ -4,8 +4,8 @@
 //! [`DayEvents`], the rows the rollup writes, and the routes' reads of the stored rows.
 
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 
+use super::bounded::key_of;
 use super::rollup::{Cell, TableRows};
 use crate::domain::report::errors::ErrorTally;
 use crate::domain::report::site::Site;
@@ -173,11 +173,6 @@ pub const FEATURE_DATA_COLUMNS: &[&str] = &[
     "feature_data",
     "events",
 ];
-
-/// The SHA-256 (hex) of a text: the key of a text too long for a primary key.
-pub(super) fn key_of(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
 
 /// The rows of the V8 tables for one day, in [`EVENT_TABLES`] order. Nothing for a day without
 /// runs or events: the rollup's delete of the day's rows before leaves none.

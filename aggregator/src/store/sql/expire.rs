@@ -6,7 +6,8 @@
 
 use chrono::NaiveDate;
 
-use super::events::{key_of, ERROR_COLUMNS, EVENT_TABLES, FEATURE_DATA_COLUMNS};
+use super::bounded::key_of;
+use super::events::{ERROR_COLUMNS, EVENT_TABLES, FEATURE_DATA_COLUMNS};
 use super::rollup::{Cell, TableRows};
 use crate::store::reads::{Cells, Kind, Param};
 use crate::store::StoreError;
