@@ -331,6 +331,9 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .await;
     assert_eq!(sites, json!([["ide", 1]]));
     online.abort();
+    // The range figures read the summaries only (kept current by `serve`'s summary refresh every
+    // `summary_refresh_secs`): roll the online session's day up, as that refresh would.
+    roll_up(&db).await;
     let refreshes = browser
         .eval("return Number(document.getElementById('now').dataset.refreshes)")
         .await;
