@@ -33,6 +33,21 @@ impl Flush {
     }
 }
 
+/// The journal rows a fold read (id, body), merged into one flush, and the rows that do not
+/// decode with the reason: such a row can never be applied, and keeping it would stop every
+/// later fold, so the store drops it with the others and says so.
+pub fn fold_rows<I: Copy>(rows: &[(I, String)], slack: Duration) -> (Flush, Vec<(I, String)>) {
+    let mut updates = Vec::new();
+    let mut undecodable = Vec::new();
+    for (id, body) in rows {
+        match decode(body) {
+            Ok(more) => updates.extend(more),
+            Err(error) => undecodable.push((*id, error)),
+        }
+    }
+    (fold_flush(updates, slack), undecodable)
+}
+
 /// The flush a fold writes: the updates of every journal row read, one per session (facts
 /// merged, the first browser identity standing, as [`Flush::gather`] does for requests), with
 /// no events. Sessions in id order, so that two folds lock their rows in the same order.

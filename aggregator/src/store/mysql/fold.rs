@@ -34,15 +34,10 @@ impl Journal for MySqlStore {
             conn.query_drop("ROLLBACK").await?;
             return Ok(Folded::default());
         }
-        let mut updates = Vec::new();
-        for (id, body) in &rows {
-            match journal::decode(body) {
-                Ok(more) => updates.extend(more),
-                // It can never be applied; keeping it would stop every later fold.
-                Err(error) => tracing::warn!(id, %error, "heartbeat journal row dropped"),
-            }
+        let (flush, undecodable) = journal::fold_rows(&rows, slack);
+        for (id, error) in undecodable {
+            tracing::warn!(id, %error, "heartbeat journal row dropped");
         }
-        let flush = journal::fold_flush(updates, slack);
         let ids: Vec<String> = rows.iter().map(|(id, _)| id.to_string()).collect();
         let done = async {
             write(&mut conn, &flush).await?;

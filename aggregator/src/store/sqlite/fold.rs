@@ -26,15 +26,10 @@ impl Journal for SqliteStore {
                 if rows.is_empty() {
                     return Ok(Folded::default());
                 }
-                let mut updates = Vec::new();
-                for (id, body) in &rows {
-                    match journal::decode(body) {
-                        Ok(more) => updates.extend(more),
-                        // It can never be applied; keeping it would stop every later fold.
-                        Err(error) => tracing::warn!(id, %error, "heartbeat journal row dropped"),
-                    }
+                let (flush, undecodable) = journal::fold_rows(&rows, slack);
+                for (id, error) in undecodable {
+                    tracing::warn!(id, %error, "heartbeat journal row dropped");
                 }
-                let flush = journal::fold_flush(updates, slack);
                 write(&tx, &flush)?;
                 let marks = vec!["?"; rows.len()].join(",");
                 tx.execute(
