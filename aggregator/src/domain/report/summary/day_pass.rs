@@ -65,6 +65,17 @@ pub struct DayRollup {
     pub hours: Vec<(String, HourRow)>,
 }
 
+impl DayRollup {
+    /// The day's sessions per stored site id (every session has its hour).
+    pub fn sessions_per_site(&self) -> Vec<(String, u64)> {
+        let mut sites = BTreeMap::<&str, u64>::new();
+        for (site, hour) in &self.hours {
+            *sites.entry(site).or_default() += hour.sessions;
+        }
+        sites.into_iter().map(|(s, n)| (s.to_string(), n)).collect()
+    }
+}
+
 impl DayPass {
     pub fn add_session(&mut self, row: SessionRow) {
         let day = self.sites.entry(row.site).or_default();
