@@ -90,6 +90,30 @@ enum Command {
         #[arg(long)]
         site: Option<String>,
     },
+    /// Print the journey of the last N days' sessions (today included): runs, successes, time
+    /// to the first of each, failures before a success, recoveries.
+    Journey {
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// Print the funnel of the last N days' sessions (today included): sessions per step.
+    Funnel {
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+}
+
+/// The options of the `journey` and `funnel` commands.
+#[derive(clap::Args)]
+struct ReportArgs {
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3660))]
+    days: u64,
+    /// One JSON object, the answer of the route of the same name (the same read).
+    #[arg(long)]
+    json: bool,
+    /// One site's figures (as `?site=`).
+    #[arg(long)]
+    site: Option<String>,
 }
 
 #[tokio::main]
@@ -120,6 +144,8 @@ async fn main() -> ExitCode {
         Command::Purge => purge(config).await,
         Command::Fold => fold(config).await,
         Command::Stats { days, json, site } => stats(config, days, json, site).await,
+        Command::Journey { report } => journey_report(config, report, false).await,
+        Command::Funnel { report } => journey_report(config, report, true).await,
         Command::Adopt => adopt(config).await,
         Command::Mcp => {
             let presented = std::env::var(usage_aggregator::mcp::access::CLIENT_TOKEN_VAR).ok();
@@ -179,6 +205,7 @@ async fn reports(config: &Config) -> anyhow::Result<Reports> {
         store,
         clock: Arc::new(SystemClock),
         settings: ReportSettings::from(config),
+        funnel: config.funnel(),
     })
 }
 
@@ -258,13 +285,7 @@ async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> a
         .transpose()
         .map_err(|bad| anyhow::anyhow!("--site: {}", bad.reason))?;
     let reports = reports(&config).await?;
-    let source = Source {
-        store: reports.store.clone(),
-        clock: reports.clock.clone(),
-        heartbeat_interval: std::time::Duration::from_secs(config.heartbeat_interval_secs),
-        retention: reports.settings,
-        folder: None,
-    };
+    let source = source_of(&config, &reports);
     let range = DateRange::ending(reports.today(), days);
     // The route's own read: `--json` prints what `/api/v1/stats/daily` answers.
     let answer = usage_aggregator::report::daily::read(&source, &range, site.as_ref())
@@ -280,6 +301,60 @@ async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> a
     } else {
         print!("{}", table::render(&answer.days, &answer.totals));
     }
+    reports.store.disconnect().await;
+    Ok(())
+}
+
+/// What the report commands read: the store opened for them, no journal folding (the
+/// replicas fold every second).
+fn source_of(config: &Config, reports: &Reports) -> Source {
+    Source {
+        store: reports.store.clone(),
+        clock: reports.clock.clone(),
+        heartbeat_interval: std::time::Duration::from_secs(config.heartbeat_interval_secs),
+        retention: reports.settings,
+        folder: None,
+    }
+}
+
+/// The `journey` and `funnel` commands: the route's read over the last `days` days.
+async fn journey_report(config: Config, args: ReportArgs, funnel: bool) -> anyhow::Result<()> {
+    use usage_aggregator::domain::report::{funnel as funnel_report, journey};
+    let site = args
+        .site
+        .as_deref()
+        .map(Site::parse)
+        .transpose()
+        .map_err(|bad| anyhow::anyhow!("--site: {}", bad.reason))?;
+    let reports = reports(&config).await?;
+    let source = source_of(&config, &reports);
+    let range = DateRange::ending(reports.today(), args.days);
+    let context = || {
+        format!(
+            "reading the journey summaries from {} to {}",
+            range.from, range.to
+        )
+    };
+    let text = if funnel {
+        let answer = usage_aggregator::report::funnel::read(&source, &range, site.as_ref())
+            .await
+            .with_context(context)?;
+        if args.json {
+            serde_json::to_string(&answer)? + "\n"
+        } else {
+            funnel_report::render(&answer)
+        }
+    } else {
+        let answer = usage_aggregator::report::journey::read(&source, &range, site.as_ref())
+            .await
+            .with_context(context)?;
+        if args.json {
+            serde_json::to_string(&answer)? + "\n"
+        } else {
+            journey::render(&answer)
+        }
+    };
+    print!("{text}");
     reports.store.disconnect().await;
     Ok(())
 }

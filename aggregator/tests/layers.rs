@@ -18,7 +18,7 @@ const BELOW_STORE: [&str; 2] = ["domain", "visitor"];
 
 /// The stats reports: each has its answer, pure fold and CSV table in `domain/report/<name>.rs`
 /// and its read (what the route, its CSV, the MCP tool and the CLI answer) in `report/<name>.rs`.
-const REPORTS: [&str; 9] = [
+const REPORTS: [&str; 11] = [
     "daily",
     "hourly",
     "sessions",
@@ -28,6 +28,8 @@ const REPORTS: [&str; 9] = [
     "errors",
     "clients",
     "now",
+    "journey",
+    "funnel",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -308,7 +310,13 @@ fn each_report_has_one_home_below_the_routes() {
             "report imports {upper}: a report's read must not depend on the route that serves it"
         );
     }
-    let routes = std::fs::read_to_string(src().join("http/stats/reports.rs")).expect("routes");
+    // The route files: `reports.rs`, and one file per group of later reports (`journey.rs`).
+    let mut files = Vec::new();
+    rust_files(&src().join("http/stats"), &mut files);
+    let routes: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("routes"))
+        .collect();
     for name in REPORTS {
         for home in [
             format!("domain/report/{name}.rs"),

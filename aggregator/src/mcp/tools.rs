@@ -10,16 +10,16 @@ use serde::{Deserialize, Serialize};
 use crate::http::stats::query::{
     Compare, ErrorsLimit, FeatureName, FeaturesLimit, Range, SessionsLimit, SiteParam,
 };
-use crate::http::stats::reports;
 use crate::http::stats::StatsError;
+use crate::http::stats::{journey, reports};
 use crate::http::ErrorBody;
 use crate::report::Source;
 
 /// What the server tells the agent at the start (MCP `instructions`).
 const INSTRUCTIONS: &str = "Read-only usage reports of a self-hosted usage tracker (an online \
-BASIC IDE and its sites): visits per day, who is on now, program runs and their errors, features \
-used and their data, browsers and devices, recent sessions. Each tool answers the JSON of the \
-stats API route of the same name (docs/reports.md). Dates are UTC days, YYYY-MM-DD, both ends \
+BASIC IDE and its sites): visits per day, who is on now, program runs and their errors, the \
+learners' journey (first runs, successes, recoveries, a funnel), features used and their data, \
+browsers and devices, recent sessions. Each tool answers the JSON of the stats API route of the same name (docs/reports.md). Dates are UTC days, YYYY-MM-DD, both ends \
 included, at most 366 days; without them, the 30 days ending today. `site` narrows to one site.";
 
 /// `from`, `to` and `site`: the parameters of most reports.
@@ -169,6 +169,35 @@ impl Tools {
     ) -> Result<CallToolResult, ErrorData> {
         let (range, site) = args.split();
         answer(reports::programs_answer(self.source.clone(), range, site, Compare::default()).await)
+    }
+
+    #[tool(
+        description = "What the sessions started in the range did with programs: shares with a \
+                       run and with a successful run, time to the first run and first success \
+                       (p50, p90), failed runs before the first success, sessions that recovered \
+                       from an error; as GET /api/v1/stats/journey.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn journey(
+        &self,
+        Parameters(args): Parameters<RangeArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let (range, site) = args.split();
+        answer(journey::journey_answer(self.source.clone(), range, site, Compare::default()).await)
+    }
+
+    #[tool(
+        description = "Sessions started in the range that reached each step of the configured \
+                       funnel in order (default: opened, run, success, feature); as GET \
+                       /api/v1/stats/funnel.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn funnel(
+        &self,
+        Parameters(args): Parameters<RangeArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let (range, site) = args.split();
+        answer(journey::funnel_answer(self.source.clone(), range, site, Compare::default()).await)
     }
 
     #[tool(

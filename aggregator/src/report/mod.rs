@@ -11,7 +11,9 @@ pub mod errors;
 pub mod feature_data;
 pub mod features;
 pub mod fresh_events;
+pub mod funnel;
 pub mod hourly;
+pub mod journey;
 pub mod live;
 pub mod now;
 pub mod programs;
@@ -24,6 +26,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use crate::domain::report::daily::RetentionInForce;
+use crate::domain::report::journey::steps::Funnel;
 pub use retention::PurgeOutcome;
 pub use rollup::RollupOutcome;
 
@@ -90,6 +93,9 @@ pub struct Reports {
     pub store: Store,
     pub clock: SharedClock,
     pub settings: ReportSettings,
+    /// The steps the rollup counts each day's sessions through (`funnel`): a changed funnel
+    /// applies to the days rolled up after the change.
+    pub funnel: Funnel,
 }
 
 impl Reports {

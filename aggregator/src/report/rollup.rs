@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 
 use super::Reports;
+use crate::domain::report::journey::steps::Funnel;
 use crate::store::{DaysBefore, Store, StoreError};
 
 /// How far back the watermark looks: a batch is stamped with its receive time but committed a
@@ -39,7 +40,7 @@ impl Reports {
         let mut outcome = RollupOutcome::default();
         for day in days {
             let now = self.clock.now().naive_utc();
-            if day >= first_kept && rollup_day(&self.store, day, now).await? {
+            if day >= first_kept && rollup_day(&self.store, day, now, &self.funnel).await? {
                 outcome.rolled_up.push(day);
             } else {
                 outcome.skipped.push(day);
@@ -91,8 +92,9 @@ pub(super) async fn rollup_day(
     store: &Store,
     day: NaiveDate,
     now: NaiveDateTime,
+    funnel: &Funnel,
 ) -> Result<bool, StoreError> {
-    let rolled_up = store.rollup_day(day, now).await?;
+    let rolled_up = store.rollup_day(day, now, funnel).await?;
     tracing::Span::current().record("rolled_up", rolled_up);
     Ok(rolled_up)
 }

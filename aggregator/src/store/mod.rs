@@ -10,6 +10,7 @@ mod datetime_text;
 mod failure;
 mod filtered;
 mod history;
+mod journey_stats;
 pub(crate) mod model;
 pub mod mysql;
 mod reads;
@@ -153,8 +154,14 @@ pub trait IdleSessions: Send + Sync {
 pub trait Rollups: Send + Sync {
     /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
     /// nothing. A day without sessions is left as it is (its raw rows may have been purged), and
-    /// `false` is returned.
-    async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError>;
+    /// `false` is returned. `funnel` is the funnel whose steps the day's journeys count
+    /// (`daily_site_funnel`).
+    async fn rollup_day(
+        &self,
+        day: NaiveDate,
+        now: NaiveDateTime,
+        funnel: &crate::domain::report::journey::steps::Funnel,
+    ) -> Result<bool, StoreError>;
     /// UTC days of the sessions that received a batch at or after `since`.
     async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError>;
     /// UTC days from `from` on with sessions that have no last-seen time (the old tracker's rows),

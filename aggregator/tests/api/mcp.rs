@@ -154,6 +154,16 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             format!("/programs?{span}"),
         ),
         (
+            "journey",
+            json!({"from": from, "to": to}),
+            format!("/journey?{span}"),
+        ),
+        (
+            "funnel",
+            json!({"from": from, "to": to, "site": "ide"}),
+            format!("/funnel?{span}&site=ide"),
+        ),
+        (
             "errors",
             json!({"from": from, "to": to}),
             format!("/errors?{span}"),
@@ -250,7 +260,9 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             "errors",
             "feature_data",
             "features",
+            "funnel",
             "hourly",
+            "journey",
             "live",
             "programs",
             "sessions"

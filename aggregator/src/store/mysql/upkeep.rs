@@ -11,6 +11,7 @@ use super::select::select_on;
 use super::summary::{insert_rows, roll_up_day};
 
 use super::MySqlStore;
+use crate::domain::report::journey::steps::Funnel;
 use crate::domain::session::minute_of;
 use crate::store::sql;
 use crate::store::sql::expire::{FOLDS, GROUPS_PER_ROUND};
@@ -62,14 +63,19 @@ impl Rollups for MySqlStore {
     /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
     /// nothing. A day without sessions is left as it is (its raw rows may have been purged), and
     /// `false` is returned.
-    async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError> {
+    async fn rollup_day(
+        &self,
+        day: NaiveDate,
+        now: NaiveDateTime,
+        funnel: &Funnel,
+    ) -> Result<bool, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let mut options = TxOpts::default();
         // Read committed: consistent reads without share locks on ide_sessions, so the writer's
         // group commits never wait behind a rollup.
         options.with_isolation_level(Some(IsolationLevel::ReadCommitted));
         let mut tx = conn.start_transaction(options).await?;
-        if !roll_up_day(&mut tx, day, now).await? {
+        if !roll_up_day(&mut tx, day, now, funnel).await? {
             tx.rollback().await?;
             return Ok(false);
         }

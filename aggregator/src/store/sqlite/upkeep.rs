@@ -10,6 +10,7 @@ use super::select::select_on;
 use super::summary::{insert_rows, roll_up_day};
 use super::time::{parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
+use crate::domain::report::journey::steps::Funnel;
 use crate::domain::session::minute_of;
 use crate::store::sql;
 use crate::store::sql::expire::{FOLDS, GROUPS_PER_ROUND};
@@ -64,11 +65,17 @@ impl Rollups for SqliteStore {
             .await
     }
 
-    async fn rollup_day(&self, day: NaiveDate, now: NaiveDateTime) -> Result<bool, StoreError> {
+    async fn rollup_day(
+        &self,
+        day: NaiveDate,
+        now: NaiveDateTime,
+        funnel: &Funnel,
+    ) -> Result<bool, StoreError> {
+        let funnel = funnel.clone();
         self.other
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                if !roll_up_day(&tx, day, now)? {
+                if !roll_up_day(&tx, day, now, &funnel)? {
                     return Ok(false);
                 }
                 tx.commit()?;
