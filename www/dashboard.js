@@ -7,6 +7,7 @@ import {
   status, token,
 } from './dashboard-core.js';
 import { downloadCsv, refreshNow, setErrors, showFeature, stopNow } from './dashboard-panels.js';
+import { setFunnel, setJourney } from './dashboard-journey.js';
 import { captionText, dailyName, dataTable } from './dashboard-tables.js';
 
 // ---------- SVG charts ----------
@@ -288,9 +289,10 @@ async function load() {
   document.body.dataset.state = 'loading';
   status(`Loading ${range.from} … ${range.to}`);
   try {
-    const [daily, features, clients, programs, sessions, errors] = await Promise.all([
+    const [daily, features, clients, programs, sessions, errors, journey, funnel] = await Promise.all([
       api('daily', { ...range, compare: 'previous' }), api('features', range), api('clients', range), api('programs', range),
       api('sessions', siteParams({ limit: 20 })), api('errors', { ...range, limit: 10 }),
+      api('journey', range), api('funnel', range),
     ]);
     // One day (today included): its hours too.
     const hourly = range.from && range.from === range.to ? await api('hourly', range) : null;
@@ -323,6 +325,8 @@ async function load() {
     ranking($('chart-devices'), clients.devices, 'sessions', share, ['Device', 'Sessions', 'Share'], shareCells,
       left.devices);
     setPrograms(programs);
+    setJourney(journey);
+    setFunnel(funnel);
     setSessions(sessions.sessions);
     setErrors(errors);
     // Every figure is read from the stored summaries, which `serve` refreshes every

@@ -94,6 +94,7 @@ pub async fn roll_up(db: &TestDb) {
             retention_days: 395,
             summary_text_retention_days: 750,
         },
+        funnel: Default::default(),
     };
     let range = DateRange::ending(reports.today(), 30);
     let outcome = reports.rollup_days(range.days()).await.unwrap();

@@ -145,12 +145,16 @@ async fn check_chart_alternatives(browser: &Browser, seeded: u64) {
         )
         .await;
     let charts = charts.as_array().unwrap();
-    // Program stats is a list of facts, not a chart: the other eight are.
+    // Program stats and the journey are lists of facts, not charts: the other nine are (the
+    // funnel a ranking of its steps). The journey's facts have their table too.
+    let facts = ["program-stats", "journey-stats"];
     let drawn: Vec<_> = charts
         .iter()
-        .filter(|c| c["id"] != "program-stats" && c["hidden"] != true)
+        .filter(|c| !facts.contains(&c["id"].as_str().unwrap_or("")) && c["hidden"] != true)
         .collect();
-    assert_eq!(drawn.len(), 8, "{charts:?}");
+    assert_eq!(drawn.len(), 9, "{charts:?}");
+    let journey = charts.iter().find(|c| c["id"] == "journey-stats").unwrap();
+    assert_eq!(journey["rows"], 7, "sessions and the six facts: {journey}");
     let sessions_days = drawn.iter().find(|c| c["id"] == "chart-sessions").unwrap()["drawn"]
         .as_i64()
         .unwrap();
