@@ -161,7 +161,7 @@ fn the_funnel_is_configured_as_a_list_and_bounded_at_load() {
     let toml = file("funnel = [\"run\", \"feature:save\"]\n");
     let config = Config::load(Some(toml.path()), None, &env_of(&[])).unwrap();
     assert_eq!(config.funnel().steps()[1].to_string(), "feature:save");
-    let nine = vec!["feature"; 9].join(",");
+    let nine = ["feature"; 9].join(",");
     let error = Config::load(None, None, &env_of(&[("USAGE_FUNNEL", &nine)])).unwrap_err();
     assert!(
         error.contains("give 1 to 8") && error.contains("USAGE_FUNNEL"),
