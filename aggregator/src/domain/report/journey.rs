@@ -309,14 +309,14 @@ pub fn render(answer: &JourneyAnswer) -> String {
         .map_or("-".to_string(), |a| format!("{a:.2}"));
     format!(
         "journey {} to {}\n\
-         sessions                       {}\n\
-         with a run                     {} ({})\n\
-         with a successful run          {} ({})\n\
-         to the first run, p50 / p90    {} / {}\n\
-         to the first success, p50 / p90 {} / {}\n\
-         failed runs before a success   {} (avg {avg} per succeeding session)\n\
-         with a failed run              {}\n\
-         recovered (failed, then ran)   {} ({})\n",
+         sessions                           {}\n\
+         with a run                         {} ({})\n\
+         with a successful run              {} ({})\n\
+         to the first run, p50 / p90        {} / {}\n\
+         to the first success, p50 / p90    {} / {}\n\
+         failed runs before a success       {} (avg {avg} per succeeding session)\n\
+         with a failed run                  {}\n\
+         recovered (failed, then succeeded) {} ({})\n",
         answer.span.from,
         answer.span.to,
         j.sessions,

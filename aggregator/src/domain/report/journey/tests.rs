@@ -39,7 +39,7 @@ fn shares_percentiles_and_the_csv_row_from_totals() {
     );
     let text = render(&answer);
     assert!(
-        text.contains("with a run                     3 (75.0 %)"),
+        text.contains("with a run                         3 (75.0 %)"),
         "{text}"
     );
     let none = JourneyStats::from(&JourneyTotals::default());
