@@ -85,6 +85,12 @@ pub struct Config {
     /// release does not fold (turn it on once every replica runs this release; before a
     /// downgrade, turn it off and run `usage-aggregator fold`).
     pub heartbeat_journal: bool,
+    /// How often the holder of the `fold` lease folds the heartbeat journal while
+    /// `heartbeat_journal` is on: how long a journaled heartbeat waits at most before its
+    /// session row shows it (readers that need it fold first). Longer periods fold more
+    /// heartbeats of one session into one row write (at a 15 s heartbeat, a 15 s fold writes
+    /// each live session's row about once per fold instead of once per heartbeat).
+    pub heartbeat_journal_fold_secs: u64,
     /// Days (today included) in which every periodic rollup also recomputes days holding
     /// sessions without a last-seen time (the old tracker's rows during a switch-over); every
     /// other change is found through the sessions it touches.
@@ -150,6 +156,7 @@ impl Default for Config {
             rollup_at_start: true,
             heartbeat_interval_secs: 15,
             heartbeat_journal: false,
+            heartbeat_journal_fold_secs: 1,
             rollup_window_days: 3,
             retention_days: 395,
             summary_text_retention_days: SUMMARY_TEXT_RETENTION_DAYS,
@@ -229,6 +236,10 @@ impl Config {
             ("rollup_interval_secs", self.rollup_interval_secs),
             ("summary_refresh_secs", self.summary_refresh_secs),
             ("heartbeat_interval_secs", self.heartbeat_interval_secs),
+            (
+                "heartbeat_journal_fold_secs",
+                self.heartbeat_journal_fold_secs,
+            ),
             ("rollup_window_days", self.rollup_window_days.into()),
         ] {
             if value == 0 {
