@@ -128,6 +128,10 @@ pub enum LogFormat {
     Json,
 }
 
+/// The longest fold period `heartbeat_journal_fold_secs` takes: an hour (the readers that need
+/// the newest state fold first in any case).
+pub const MAX_FOLD_SECS: u64 = 3600;
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -245,6 +249,12 @@ impl Config {
             if value == 0 {
                 errors.push(format!("{name} must be greater than 0"));
             }
+        }
+        if self.heartbeat_journal_fold_secs > MAX_FOLD_SECS {
+            errors.push(format!(
+                "heartbeat_journal_fold_secs ({}) must be at most {MAX_FOLD_SECS}: unfolded heartbeats would wait longer than the summary refresh and the idle sweep fold them anyway",
+                self.heartbeat_journal_fold_secs
+            ));
         }
         if let Err(e) = self.limits.validate() {
             errors.push(e);

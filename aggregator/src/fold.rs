@@ -1,7 +1,8 @@
 //! The folder of the heartbeat journal (`domain::journal`, docs/heartbeat-journal.md): applies
 //! the journal's rows to `ide_sessions` in large merged upserts and deletes them. `serve` folds
-//! every `heartbeat_journal_fold_secs` (1 s by default) under the `fold` lease when `heartbeat_journal` is on (`jobs.rs`); the
-//! readers that need the newest state fold first (the live view, the idle sweep, the rollup);
+//! every `heartbeat_journal_fold_secs` (1 s by default, an hour at most) under the `fold` lease
+//! when `heartbeat_journal` is on (`jobs.rs`); the readers that need the newest state fold first
+//! (the live view, the idle sweep, the rollup);
 //! `usage-aggregator fold` empties the journal before a downgrade. A fold is idempotent, so
 //! folding without the lease is only wasted work, never a wrong row.
 
@@ -61,5 +62,20 @@ impl Folder {
         if let Err(error) = self.fold_all().await {
             tracing::debug!(%error, reader, "folding the heartbeat journal first failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lease_outlives_two_missed_folds_and_never_less_than_ten_seconds() {
+        assert_eq!(fold_lease_ttl(Duration::from_secs(1)), FOLD_LEASE_TTL);
+        assert_eq!(fold_lease_ttl(Duration::from_secs(3)), FOLD_LEASE_TTL);
+        assert_eq!(
+            fold_lease_ttl(Duration::from_secs(15)),
+            Duration::from_secs(45)
+        );
     }
 }

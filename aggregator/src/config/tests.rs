@@ -242,6 +242,9 @@ fn the_journal_folds_every_second_unless_told_otherwise() {
     let zero = env_of(&[("USAGE_HEARTBEAT_JOURNAL_FOLD_SECS", "0")]);
     let refused = Config::load(None, None, &zero).unwrap_err();
     assert!(refused.contains("heartbeat_journal_fold_secs"), "{refused}");
+    let day = env_of(&[("USAGE_HEARTBEAT_JOURNAL_FOLD_SECS", "86400")]);
+    let refused = Config::load(None, None, &day).unwrap_err();
+    assert!(refused.contains("at most 3600"), "{refused}");
 }
 
 #[test]

@@ -293,9 +293,9 @@ async fn the_journal_lag_counts_what_is_not_folded_yet(kind: StoreKind) {
     assert_eq!((folded.rows, folded.oldest_age_secs), (0, 0.0));
 }
 
+both_stores!(every_session_of_one_visitor_holds_the_hash_computed_afresh);
 /// The journal carries each session's visitor hash to the row the fold makes: every session of
 /// one client holds the same hash, on both paths (journal on and off).
-both_stores!(every_session_of_one_visitor_holds_the_hash_computed_afresh);
 async fn every_session_of_one_visitor_holds_the_hash_computed_afresh(kind: StoreKind) {
     for app in [journaled(kind).await, TestApp::spawn(kind).await] {
         deliver(&app, &script()).await;
