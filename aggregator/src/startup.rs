@@ -153,6 +153,7 @@ impl Application {
             rollup_at_start: config.rollup_at_start,
             folder: folder.clone(),
             fold_often: config.heartbeat_journal,
+            fold_every: Duration::from_secs(config.heartbeat_journal_fold_secs),
         };
         let upkeep_every = Duration::from_secs(config.maintenance_interval_secs);
         Ok(Application {

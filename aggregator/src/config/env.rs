@@ -56,6 +56,9 @@ pub(super) fn apply_env(
             "USAGE_SUMMARY_REFRESH_SECS" => config.summary_refresh_secs = parsed(name, &text)?,
             "USAGE_ROLLUP_AT_START" => config.rollup_at_start = parsed(name, &text)?,
             "USAGE_HEARTBEAT_JOURNAL" => config.heartbeat_journal = parsed(name, &text)?,
+            "USAGE_HEARTBEAT_JOURNAL_FOLD_SECS" => {
+                config.heartbeat_journal_fold_secs = parsed(name, &text)?
+            }
             "USAGE_HEARTBEAT_INTERVAL_SECS" => {
                 config.heartbeat_interval_secs = parsed(name, &text)?
             }
@@ -116,6 +119,7 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_ROLLUP_AT_START",
     "USAGE_HEARTBEAT_INTERVAL_SECS",
     "USAGE_HEARTBEAT_JOURNAL",
+    "USAGE_HEARTBEAT_JOURNAL_FOLD_SECS",
     "USAGE_ROLLUP_WINDOW_DAYS",
     "USAGE_RETENTION_DAYS",
     "USAGE_SUMMARY_TEXT_RETENTION_DAYS",

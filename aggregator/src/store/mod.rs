@@ -259,6 +259,23 @@ pub trait Journal: Send + Sync {
     /// applied meanwhile change nothing when applied again, and their delete deletes nothing.
     async fn fold_journal(&self, slack: chrono::Duration, limit: u32)
         -> Result<Folded, StoreError>;
+
+    /// How far the fold is behind: the journal's rows (counted up to [`JOURNAL_LAG_COUNT_MAX`])
+    /// and the age of the next row to fold (the lowest id), by the database's clock.
+    async fn journal_lag(&self) -> Result<JournalLag, StoreError>;
+}
+
+/// [`Journal::journal_lag`] counts at most this many rows, so that a journal grown large while
+/// no replica folds costs one bounded index scan per look, not a scan of all of it.
+pub const JOURNAL_LAG_COUNT_MAX: u64 = 100_000;
+
+/// The unfolded part of the heartbeat journal.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct JournalLag {
+    /// Rows not folded yet, at most [`JOURNAL_LAG_COUNT_MAX`].
+    pub rows: u64,
+    /// Seconds since the oldest of them was committed; 0 when there is none.
+    pub oldest_age_secs: f64,
 }
 
 /// What one fold applied: journal rows, and the sessions they updated.
