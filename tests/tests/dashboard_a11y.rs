@@ -145,10 +145,11 @@ async fn check_chart_alternatives(browser: &Browser, seeded: u64) {
         )
         .await;
     let charts = charts.as_array().unwrap();
-    // Program stats is a list of facts, not a chart: the other eight are.
+    // Program stats and the time split are lists of facts, not charts: the other eight are.
+    let facts = ["program-stats", "time-split"];
     let drawn: Vec<_> = charts
         .iter()
-        .filter(|c| c["id"] != "program-stats" && c["hidden"] != true)
+        .filter(|c| !facts.contains(&c["id"].as_str().unwrap_or("")) && c["hidden"] != true)
         .collect();
     assert_eq!(drawn.len(), 8, "{charts:?}");
     let sessions_days = drawn.iter().find(|c| c["id"] == "chart-sessions").unwrap()["drawn"]
