@@ -355,7 +355,10 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .await;
     assert_eq!(
         buttons,
-        json!(["live", "daily", "hourly", "features", "clients", "programs", "errors", "sessions"])
+        json!([
+            "live", "daily", "hourly", "features", "clients", "programs", "time", "errors",
+            "sessions"
+        ])
     );
     browser
         .eval("document.querySelector('[data-csv=daily]').click()")
