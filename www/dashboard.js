@@ -6,7 +6,9 @@ import {
   $, TOKEN_KEY, api, change, daysBefore, duration, isoDay, ms, number, percent, setToken, siteParams,
   status, token,
 } from './dashboard-core.js';
-import { downloadCsv, refreshNow, setErrors, showFeature, stopNow } from './dashboard-panels.js';
+import {
+  downloadCsv, refreshNow, setErrors, setTime, showFeature, stopNow,
+} from './dashboard-panels.js';
 import { captionText, dailyName, dataTable } from './dashboard-tables.js';
 
 // ---------- SVG charts ----------
@@ -288,9 +290,9 @@ async function load() {
   document.body.dataset.state = 'loading';
   status(`Loading ${range.from} … ${range.to}`);
   try {
-    const [daily, features, clients, programs, sessions, errors] = await Promise.all([
+    const [daily, features, clients, programs, sessions, errors, time] = await Promise.all([
       api('daily', { ...range, compare: 'previous' }), api('features', range), api('clients', range), api('programs', range),
-      api('sessions', siteParams({ limit: 20 })), api('errors', { ...range, limit: 10 }),
+      api('sessions', siteParams({ limit: 20 })), api('errors', { ...range, limit: 10 }), api('time', range),
     ]);
     // One day (today included): its hours too.
     const hourly = range.from && range.from === range.to ? await api('hourly', range) : null;
@@ -323,6 +325,7 @@ async function load() {
     ranking($('chart-devices'), clients.devices, 'sessions', share, ['Device', 'Sessions', 'Share'], shareCells,
       left.devices);
     setPrograms(programs);
+    setTime(time);
     setSessions(sessions.sessions);
     setErrors(errors);
     // Every figure is read from the stored summaries, which `serve` refreshes every

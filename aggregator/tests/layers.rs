@@ -18,9 +18,10 @@ const BELOW_STORE: [&str; 2] = ["domain", "visitor"];
 
 /// The stats reports: each has its answer, pure fold and CSV table in `domain/report/<name>.rs`
 /// and its read (what the route, its CSV, the MCP tool and the CLI answer) in `report/<name>.rs`.
-const REPORTS: [&str; 9] = [
+const REPORTS: [&str; 10] = [
     "daily",
     "hourly",
+    "time",
     "sessions",
     "features",
     "feature_data",
@@ -308,7 +309,13 @@ fn each_report_has_one_home_below_the_routes() {
             "report imports {upper}: a report's read must not depend on the route that serves it"
         );
     }
-    let routes = std::fs::read_to_string(src().join("http/stats/reports.rs")).expect("routes");
+    // The routes: `http/stats/reports.rs`, and a report's own file there (`time.rs`).
+    let mut files = Vec::new();
+    rust_files(&src().join("http/stats"), &mut files);
+    let routes: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("a route file"))
+        .collect();
     for name in REPORTS {
         for home in [
             format!("domain/report/{name}.rs"),

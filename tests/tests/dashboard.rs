@@ -273,6 +273,17 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .eval("return Number(document.getElementById('programs-runs').dataset.value)")
         .await;
     assert_eq!(runs, programs["runs"]);
+    // Where the time goes: the range's share of sessions without input, and a row a day (as
+    // many as the sessions chart's).
+    let time = api(&browser, "time").await;
+    let shown = browser
+        .eval(
+            "const d = document.getElementById('time-no-input').dataset.value; \
+             const rows = (id) => document.querySelectorAll(`#${id} details.data tbody tr`).length; \
+             return [d === '' ? null : Number(d), rows('time-split') === rows('chart-sessions')]",
+        )
+        .await;
+    assert_eq!(shown, json!([time["totals"]["no_input_share"], true]));
     let errors = api(&browser, "errors?limit=10").await;
     let shown = browser
         .eval("return [...document.querySelectorAll('#program-errors tbody tr')].map(r => [r.dataset.error, Number(r.dataset.runs)])")
@@ -344,7 +355,10 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .await;
     assert_eq!(
         buttons,
-        json!(["live", "daily", "hourly", "features", "clients", "programs", "errors", "sessions"])
+        json!([
+            "live", "daily", "hourly", "features", "clients", "programs", "time", "errors",
+            "sessions"
+        ])
     );
     browser
         .eval("document.querySelector('[data-csv=daily]').click()")

@@ -18,6 +18,7 @@ pub mod programs;
 mod retention;
 mod rollup;
 pub mod sessions;
+pub mod time;
 
 use std::time::Duration;
 

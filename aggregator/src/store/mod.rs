@@ -17,6 +17,7 @@ mod refused;
 mod sql;
 pub mod sqlite;
 mod stats;
+mod time;
 
 use std::ops::Deref;
 use std::sync::Arc;

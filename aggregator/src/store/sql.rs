@@ -78,6 +78,20 @@ pub fn hour_rows(site: Option<&Site>) -> String {
     )
 }
 
+/// The time report's stored sums (`daily_site_time`, V15) of the days `[?, ?]`, per site, each
+/// with the run time of the same day and site (`daily_site_programs`, V8; 0 without runs):
+/// date, sessions, visible ms, active ms, sessions without input, running ms; of one site or all
+/// (the report adds the sites up after clamping each one's idle time).
+pub fn time_rows(site: Option<&Site>) -> String {
+    format!(
+        "SELECT t.date, t.sessions, t.visible_ms, t.active_ms, t.no_input_sessions, \
+         COALESCE(p.execution_ms_total, 0) FROM daily_site_time t \
+         LEFT JOIN daily_site_programs p ON p.date = t.date AND p.site_id = t.site_id \
+         WHERE t.date >= ? AND t.date <= ?{}",
+        Site::clause(site, "t.site_id")
+    )
+}
+
 /// ` AND date NOT IN ('YYYY-MM-DD', ...)` for the days a stored read leaves out, or nothing.
 /// Dates are formatted by chrono (digits and dashes only), so they are safe as literals.
 pub fn except_dates(days: &[chrono::NaiveDate]) -> String {

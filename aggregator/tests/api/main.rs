@@ -45,6 +45,7 @@ mod start_waiting;
 mod startup;
 mod stats_api;
 mod summary_texts;
+mod time;
 mod tls;
 mod upgrades;
 mod writer;

@@ -49,6 +49,7 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
         ("GET", "/api/v1/openapi.json"),
         ("GET", "/api/v1/stats/daily"),
         ("GET", "/api/v1/stats/hourly"),
+        ("GET", "/api/v1/stats/time"),
         ("GET", "/api/v1/stats/sessions"),
         ("GET", "/api/v1/stats/features"),
         ("GET", "/api/v1/stats/programs"),
@@ -120,6 +121,11 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
     assert!(
         hourly.contains(r#""hours""#) && hourly.contains("HourPoint"),
         "{hourly}"
+    );
+    let time = spec["components"]["schemas"]["TimeAnswer"].to_string();
+    assert!(
+        time.contains(r#""days""#) && time.contains("TimeDay") && time.contains("TimeFigures"),
+        "{time}"
     );
     let kept = &spec["components"]["schemas"]["RetentionInForce"]["properties"];
     for field in [

@@ -2,7 +2,7 @@
 //! ranges, site ids, the rows a store reads and the API serves, and a day's summary arithmetic.
 //! Each report has its module here, with its answer, the pure fold that makes it and its CSV
 //! table: `daily`, `sessions`, `features`, `feature_data`, `programs`, `errors`, `clients`,
-//! `hourly` and `now` (the live view); its namesake in `crate::report` reads it through the store.
+//! `hourly`, `time` and `now` (the live view); its namesake in `crate::report` reads it through the store.
 
 pub mod clients;
 pub mod csv;
@@ -19,4 +19,5 @@ pub mod sessions;
 pub mod shape;
 pub mod site;
 pub mod summary;
+pub mod time;
 pub mod top;

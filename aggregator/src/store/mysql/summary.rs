@@ -2,8 +2,9 @@
 //! the report tables with multi-row upserts. The arithmetic is `report::summary`'s.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use mysql_async::prelude::FromValue;
 use mysql_async::prelude::Queryable;
-use mysql_async::{from_row_opt, Value};
+use mysql_async::{Row, Value};
 
 use super::select::select_on;
 use crate::domain::report::model::FeatureCount;
@@ -41,20 +42,34 @@ pub async fn roll_up_day<Q: Queryable>(
     Ok(true)
 }
 
-type SessionColumns = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    u64,
-    u64,
-    Option<u64>,
-    Option<u64>,
-    u64,
-    bool,
-    NaiveDateTime,
-);
+/// A session row of [`sql::day_sessions`], column by column (14 columns: more than a tuple
+/// `FromRow` takes).
+fn session_of(mut row: Row) -> Result<SessionRow, String> {
+    fn cell<T: FromValue>(row: &mut Row, i: usize) -> Result<T, String> {
+        match row.take_opt::<T, usize>(i) {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(error)) => Err(format!("column {i}: {error:?}")),
+            None => Err(format!("column {i} is missing")),
+        }
+    }
+    let r = &mut row;
+    Ok(SessionRow {
+        site: cell(r, 0)?,
+        visitor_hash: cell(r, 1)?,
+        browser: cell(r, 2)?,
+        os: cell(r, 3)?,
+        device: cell(r, 4)?,
+        programs_run: cell(r, 5)?,
+        lines_executed: cell(r, 6)?,
+        duration_seconds: cell(r, 7)?,
+        active_seconds: cell(r, 8)?,
+        program_errors: cell(r, 9)?,
+        no_visitor: cell(r, 10)?,
+        start_time: cell(r, 11)?,
+        visible_ms: cell(r, 12)?,
+        active_ms: cell(r, 13)?,
+    })
+}
 
 /// The day's sessions streamed into a [`DayPass`] (never held as a list), then its feature uses
 /// grouped per site.
@@ -69,34 +84,8 @@ async fn read_pass<Q: Queryable>(
     let mut rows = conn
         .exec_iter(sql::day_sessions(site, sql::MYSQL_BY_START), (start, end))
         .await?;
-    rows.for_each(|row| match from_row_opt::<SessionColumns>(row) {
-        Ok((
-            site,
-            visitor_hash,
-            browser,
-            os,
-            device,
-            runs,
-            lines,
-            duration,
-            active,
-            errors,
-            no_visitor,
-            start_time,
-        )) => pass.add_session(SessionRow {
-            no_visitor,
-            start_time,
-            site,
-            visitor_hash,
-            browser,
-            os,
-            device,
-            programs_run: runs,
-            lines_executed: lines,
-            duration_seconds: duration,
-            active_seconds: active,
-            program_errors: errors,
-        }),
+    rows.for_each(|row| match session_of(row) {
+        Ok(session) => pass.add_session(session),
         Err(error) => {
             malformed.get_or_insert(error);
         }

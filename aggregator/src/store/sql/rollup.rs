@@ -25,12 +25,14 @@ use crate::domain::report::summary::DaySummary;
 ///
 /// The last column says the session has no visitor: no browser batch ever reached it, only a
 /// server's (a row this aggregator wrote, `first_seen_at`, without a browser's `device`; an
-/// adopted row of the old tracker without one is a hashless visitor as before).
+/// adopted row of the old tracker without one is a hashless visitor as before). After the start
+/// time come the visible and active milliseconds of the time report (V2 columns, 0 by default).
 pub fn day_sessions(site: Option<&Site>, hint: &str) -> String {
     format!(
         "SELECT site_id, visitor_hash, browser, os, device, programs_run, lines_executed, \
          duration_seconds, active_seconds, errors_encountered, \
-         device IS NULL AND first_seen_at IS NOT NULL, start_time FROM ide_sessions{hint} \
+         device IS NULL AND first_seen_at IS NOT NULL, start_time, visible_ms, active_ms \
+         FROM ide_sessions{hint} \
          WHERE start_time >= ? AND start_time < ?{}",
         Site::clause(site, "site_id")
     )
@@ -55,7 +57,7 @@ pub fn day_site_features(site: Option<&Site>, hint: &str) -> String {
 }
 
 /// The report tables of a day, all of whose rows a rollup replaces.
-pub const DAY_TABLES: [&str; 7] = [
+pub const DAY_TABLES: [&str; 8] = [
     "daily_usage_summary",
     "daily_feature_usage",
     "daily_client_usage",
@@ -63,6 +65,7 @@ pub const DAY_TABLES: [&str; 7] = [
     "daily_site_feature_usage",
     "daily_site_client_usage",
     "daily_site_hours",
+    "daily_site_time",
 ];
 
 /// The columns of `daily_site_hours` (V11), key first.
@@ -187,7 +190,32 @@ pub fn day_rows(day: &DayRollup, now: NaiveDateTime) -> Vec<TableRows> {
             site_clients,
         ),
         table(DAY_TABLES[6], &HOUR_COLUMNS, 3, hour_rows(day)),
+        table(DAY_TABLES[7], &TIME_COLUMNS, 2, time_rows(day)),
     ]
+}
+
+/// The columns of `daily_site_time` (V15), key first.
+const TIME_COLUMNS: [&str; 6] = [
+    "date",
+    "site_id",
+    "sessions",
+    "visible_ms",
+    "active_ms",
+    "no_input_sessions",
+];
+
+/// The rows of `daily_site_time`: each site's measured time, if it had any.
+fn time_rows(day: &DayRollup) -> Vec<Vec<Cell>> {
+    day.time
+        .iter()
+        .map(|(site, t)| {
+            let mut row = vec![Cell::Date(day.total.row.date), Cell::Text(site.clone())];
+            row.extend(
+                [t.sessions, t.visible_ms, t.active_ms, t.no_input_sessions].map(Cell::Number),
+            );
+            row
+        })
+        .collect()
 }
 
 /// The rows of `daily_site_hours`: each site's hours with sessions.
@@ -294,6 +322,7 @@ mod tests {
         for site in ["docs", "ide"] {
             pass.add_session(SessionRow {
                 site: site.into(),
+                visible_ms: u64::from(site == "ide") * 1000,
                 ..SessionRow::default()
             });
         }
@@ -313,8 +342,9 @@ mod tests {
                 ("daily_site_feature_usage", 3, 0, 5),
                 ("daily_site_client_usage", 4, 6, 5),
                 ("daily_site_hours", 3, 2, 10),
+                ("daily_site_time", 2, 1, 6),
             ],
-            "three client rows (browser, os, device Unknown) per site"
+            "three client rows (browser, os, device Unknown) per site; time of ide only"
         );
         assert!(tables
             .iter()

@@ -60,6 +60,8 @@ fn read_pass(
             program_errors: r.get(9)?,
             no_visitor: r.get(10)?,
             start_time: parse_time(&r.get::<_, String>(11)?)?,
+            visible_ms: r.get(12)?,
+            active_ms: r.get(13)?,
         });
     }
     let mut features = conn.prepare_cached(&sql::day_site_features(site, ""))?;

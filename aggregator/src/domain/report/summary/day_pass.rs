@@ -12,6 +12,7 @@ use super::{summarize, ClientGroup, DaySummary, DayTally};
 use crate::domain::report::hourly::{hour_of, HourRow, HourTally};
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
+use crate::domain::report::time::TimeTally;
 
 /// One session of the day, as the store reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +33,10 @@ pub struct SessionRow {
     pub no_visitor: bool,
     /// When it started: its hour of the hourly report ([`hour_of`]).
     pub start_time: NaiveDateTime,
+    /// Stored visible and active milliseconds (0 where no browser measured them): the time
+    /// report's ([`TimeTally`]).
+    pub visible_ms: u64,
+    pub active_ms: u64,
 }
 
 /// A (browser, os, device) combination.
@@ -47,6 +52,7 @@ struct SiteDay {
     features: Vec<FeatureCount>,
     /// By the hour the sessions started.
     hours: BTreeMap<u8, HourTally>,
+    time: TimeTally,
 }
 
 /// The day's aggregates being gathered, per stored `site_id`.
@@ -63,11 +69,15 @@ pub struct DayRollup {
     pub sites: Vec<(Site, DaySummary)>,
     /// Each stored site id's hours with sessions (`daily_site_hours`), by site then hour.
     pub hours: Vec<(String, HourRow)>,
+    /// Each stored site id's visible and active time (`daily_site_time`), by site; a site
+    /// without a measured session has none.
+    pub time: Vec<(String, TimeTally)>,
 }
 
 impl DayPass {
     pub fn add_session(&mut self, row: SessionRow) {
         let day = self.sites.entry(row.site).or_default();
+        day.time.add_session(row.visible_ms, row.active_ms);
         day.hours
             .entry(hour_of(row.start_time))
             .or_default()
@@ -131,7 +141,11 @@ impl DayPass {
         let mut clients = Vec::new();
         let mut sites = Vec::new();
         let mut hours = Vec::new();
+        let mut time = Vec::new();
         for (id, day) in self.sites {
+            if !day.time.is_empty() {
+                time.push((id.clone(), day.time.clone()));
+            }
             for (hour, tally) in day.hours {
                 hours.push((id.clone(), tally.finish(date, hour)));
             }
@@ -173,6 +187,7 @@ impl DayPass {
             total,
             sites,
             hours,
+            time,
         })
     }
 }
@@ -199,6 +214,8 @@ mod tests {
             program_errors: 1,
             no_visitor: false,
             start_time: day().and_hms_opt(10, 30, 0).unwrap(),
+            visible_ms: 90_000,
+            active_ms: 40_000,
         }
     }
 
@@ -267,6 +284,35 @@ mod tests {
                 ("ide", 9, 1, 1, 2),
                 ("ide", 10, 3, 2, 6)
             ]
+        );
+    }
+
+    #[test]
+    fn each_site_has_its_measured_time_and_a_site_without_any_has_none() {
+        let mut pass = DayPass::default();
+        pass.add_session(session("ide", Some("a"), None));
+        pass.add_session(SessionRow {
+            active_ms: 0,
+            ..session("ide", Some("b"), None)
+        });
+        pass.add_session(SessionRow {
+            visible_ms: 0,
+            active_ms: 0,
+            no_visitor: true,
+            ..session("server", None, None)
+        });
+        let time = pass.finish(day()).unwrap().time;
+        assert_eq!(
+            time,
+            vec![(
+                "ide".to_string(),
+                TimeTally {
+                    sessions: 2,
+                    visible_ms: 180_000,
+                    active_ms: 40_000,
+                    no_input_sessions: 1,
+                }
+            )]
         );
     }
 
