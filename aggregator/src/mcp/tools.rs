@@ -19,16 +19,17 @@ use crate::report::Source;
 const INSTRUCTIONS: &str = "Read-only usage reports of a self-hosted usage tracker (an online \
 BASIC IDE and its sites): visits per day, who is on now, program runs and their errors, features \
 used and their data, browsers and devices, recent sessions. Each tool answers the JSON of the \
-stats API route of the same name (docs/reports.md). Dates are UTC days, YYYY-MM-DD, both ends \
-included, at most 366 days; without them, the 30 days ending today. `site` narrows to one site.";
+stats API route of the same name (docs/reports.md). Dates are local days of the server's report \
+time zone (`time_zone` in each answer, UTC unless configured), YYYY-MM-DD, both ends included, at \
+most 366 days; without them, the 30 days ending today. `site` narrows to one site.";
 
 /// `from`, `to` and `site`: the parameters of most reports.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RangeArgs {
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's figures (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -57,9 +58,9 @@ pub struct SiteArgs {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorsArgs {
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's errors (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -70,9 +71,9 @@ pub struct ErrorsArgs {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeaturesArgs {
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's features (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -94,9 +95,9 @@ pub struct SessionsArgs {
 pub struct FeatureDataArgs {
     /// The feature, as `features` names it ([a-z0-9_.:-]{1,64}).
     pub name: String,
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's data (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -131,7 +132,8 @@ impl Tools {
     }
 
     #[tool(
-        description = "Sessions by the UTC hour they started (24 points a day, with visitors, \
+        description = "Sessions by the local hour they started (24 points a day, in the answer's \
+                       time_zone, with visitors, \
                        runs, errors and times) for a range of at most 7 days; without dates, \
                        today alone; as GET /api/v1/stats/hourly.",
         annotations(read_only_hint = true, open_world_hint = false)

@@ -32,6 +32,7 @@ pub async fn read(
         fresh.live_days,
         retention,
         filtered,
+        source.zone(),
     );
     answer.summaries_as_of = summaries_as_of(&source.store).await?;
     Ok(answer)

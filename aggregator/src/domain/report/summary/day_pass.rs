@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{summarize, ClientGroup, DaySummary, DayTally};
-use crate::domain::report::hourly::{hour_of, HourRow, HourTally};
+use crate::domain::report::hourly::{HourRow, HourTally};
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
+use crate::domain::report::zone::ReportZone;
 
 /// One session of the day, as the store reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub struct SessionRow {
     /// Only a server ever reported the session (docs/api.md, server batches): it counts, but
     /// as no visitor.
     pub no_visitor: bool,
-    /// When it started: its hour of the hourly report ([`hour_of`]).
+    /// When it started (UTC): its local hour of the hourly report ([`ReportZone::hour_of`]).
     pub start_time: NaiveDateTime,
 }
 
@@ -49,10 +50,12 @@ struct SiteDay {
     hours: BTreeMap<u8, HourTally>,
 }
 
-/// The day's aggregates being gathered, per stored `site_id`.
+/// The day's aggregates being gathered, per stored `site_id`, with the zone whose hours the
+/// sessions count in (UTC by default).
 #[derive(Debug, Default)]
 pub struct DayPass {
     sites: BTreeMap<String, SiteDay>,
+    zone: ReportZone,
 }
 
 /// Every summary of one day: all sites together, and each valid site that had sessions.
@@ -66,23 +69,29 @@ pub struct DayRollup {
 }
 
 impl DayPass {
+    /// A pass over a local day of `zone`.
+    pub fn in_zone(zone: ReportZone) -> Self {
+        DayPass {
+            sites: BTreeMap::new(),
+            zone,
+        }
+    }
+
     pub fn add_session(&mut self, row: SessionRow) {
+        let hour = self.zone.hour_of(row.start_time);
         let day = self.sites.entry(row.site).or_default();
-        day.hours
-            .entry(hour_of(row.start_time))
-            .or_default()
-            .add_session(
-                row.visitor_hash.as_deref(),
-                row.no_visitor,
-                &HourRow {
-                    programs_run: row.programs_run,
-                    program_errors: row.program_errors,
-                    lines_executed: row.lines_executed,
-                    total_duration_seconds: row.duration_seconds.unwrap_or(0),
-                    total_active_seconds: row.active_seconds.unwrap_or(0),
-                    ..HourRow::default()
-                },
-            );
+        day.hours.entry(hour).or_default().add_session(
+            row.visitor_hash.as_deref(),
+            row.no_visitor,
+            &HourRow {
+                programs_run: row.programs_run,
+                program_errors: row.program_errors,
+                lines_executed: row.lines_executed,
+                total_duration_seconds: row.duration_seconds.unwrap_or(0),
+                total_active_seconds: row.active_seconds.unwrap_or(0),
+                ..HourRow::default()
+            },
+        );
         let tally = &mut day.tally;
         tally.sessions += 1;
         match row.visitor_hash {
