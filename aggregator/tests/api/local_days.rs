@@ -21,8 +21,11 @@ fn date(month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, month, day).unwrap()
 }
 
+/// (month, day, hour, minute) in UTC.
+type Start = (u32, u32, u32, u32);
+
 /// (address, start): each a one-minute session on `ide`, with the local time it starts at.
-const SESSIONS: [(&str, (u32, u32, u32, u32)); 13] = [
+const SESSIONS: [(&str, Start); 13] = [
     // The spring-forward day.
     ("203.0.113.1", (3, 8, 7, 59)),  // 03-07 23:59 PST
     ("203.0.113.1", (3, 8, 8, 1)),   // 03-08 00:01 PST: the same browser, the next local day
