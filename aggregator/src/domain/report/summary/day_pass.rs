@@ -371,4 +371,28 @@ mod tests {
             (2, 6)
         );
     }
+
+    #[test]
+    fn hours_are_local_and_the_repeated_hour_is_one() {
+        // 2026-11-01 in Los Angeles: 01:30 PDT (08:30 UTC) and 01:30 PST (09:30 UTC).
+        let la: ReportZone = "America/Los_Angeles".parse().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let mut pass = DayPass::in_zone(la);
+        for (hash, h) in [("a", 8), ("b", 9), ("a", 23)] {
+            pass.add_session(SessionRow {
+                site: "ide".into(),
+                visitor_hash: Some(hash.into()),
+                start_time: date.and_hms_opt(h, 30, 0).unwrap(),
+                ..SessionRow::default()
+            });
+        }
+        let hours: Vec<(u8, u64, u64)> = pass
+            .finish(date)
+            .unwrap()
+            .hours
+            .iter()
+            .map(|(_, h)| (h.hour, h.sessions, h.unique_visitors))
+            .collect();
+        assert_eq!(hours, [(1, 2, 2), (15, 1, 1)], "23:30 UTC is 15:30 PST");
+    }
 }
