@@ -100,6 +100,10 @@ pub struct Config {
     /// The free text of daily summaries (error groups and examples, feature data texts) is kept
     /// this many days; older days keep their counts under an `(expired)` row.
     pub summary_text_retention_days: u32,
+    /// The IANA time zone whose local days and hours the reports, the rollup and the visitor
+    /// salts count in ("UTC", the default, counts as before; e.g. "America/Los_Angeles").
+    /// Changing it re-rolls the kept days at the next rollup (docs/reports.md).
+    pub report_timezone: crate::domain::report::zone::ReportZone,
     /// Bearer token of the stats API and dashboard; without it they answer 503.
     pub admin_token: Option<Secret>,
     /// A token of the MCP server's own (`usage-aggregator mcp`), which opens only its read-only
@@ -164,6 +168,7 @@ impl Default for Config {
             rollup_window_days: 3,
             retention_days: 395,
             summary_text_retention_days: SUMMARY_TEXT_RETENTION_DAYS,
+            report_timezone: Default::default(),
             admin_token: None,
             mcp_token: None,
             static_dir: PathBuf::from("www"),

@@ -162,7 +162,8 @@ impl Jobs {
             .store
             .end_idle_sessions(now - self.idle_timeout)
             .await?;
-        let salts_deleted = self.salts.rotate(now.date_naive()).await?;
+        // Salts are kept by report day: yesterday's (in the report zone) is the oldest in use.
+        let salts_deleted = self.salts.rotate(self.reports.today()).await?;
         Ok(Round {
             sessions_ended,
             salts_deleted,

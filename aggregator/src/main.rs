@@ -53,8 +53,9 @@ enum Command {
     /// a configuration error exits 2 with the message. Connects to nothing.
     CheckConfig,
     /// Recompute daily summaries: the days `serve`'s periodic run would (those with sessions
-    /// touched since the last run; every day the first time), or every day from --from to --to
-    /// (UTC, both included).
+    /// touched since the last run; every day the first time and after a change of
+    /// `report_timezone`), or every day from --from to --to (local days of `report_timezone`,
+    /// both included).
     Rollup {
         #[arg(long, requires = "to")]
         from: Option<NaiveDate>,
@@ -295,6 +296,7 @@ async fn adopt(config: Config) -> anyhow::Result<()> {
         store: &reports.store,
         mode: config.ip_mode,
         store_full_user_agent: config.store_full_user_agent,
+        zone: config.report_timezone,
     };
     let outcome = adoption.run().await.context("adopting the stored rows")?;
     let rollup = reports

@@ -111,6 +111,7 @@ impl Application {
             visitors: Arc::new(Visitors {
                 mode: config.ip_mode,
                 salts: salts.clone(),
+                zone: config.report_timezone,
             }),
             clock: clock.clone(),
             trusted_proxies: TrustedProxies(config.trusted_proxies.clone()),

@@ -67,6 +67,9 @@ pub(super) fn apply_env(
             "USAGE_SUMMARY_TEXT_RETENTION_DAYS" => {
                 config.summary_text_retention_days = parsed(name, &text)?
             }
+            "USAGE_REPORT_TIMEZONE" => {
+                config.report_timezone = text.parse().map_err(|e| format!("{name}: {e}"))?
+            }
             "USAGE_ADMIN_TOKEN" => {
                 config.admin_token = Some(text).filter(|t| !t.is_empty()).map(Secret::from)
             }
@@ -123,6 +126,7 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_ROLLUP_WINDOW_DAYS",
     "USAGE_RETENTION_DAYS",
     "USAGE_SUMMARY_TEXT_RETENTION_DAYS",
+    "USAGE_REPORT_TIMEZONE",
     "USAGE_ADMIN_TOKEN",
     "USAGE_MCP_TOKEN",
     "USAGE_STATIC_DIR",

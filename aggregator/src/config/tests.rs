@@ -309,3 +309,26 @@ fn the_mcp_token_is_off_by_default_checked_and_masked() {
     let short = Config::load(None, None, &env_of(&[("USAGE_MCP_TOKEN", "short")])).unwrap_err();
     assert!(short.contains("mcp_token (USAGE_MCP_TOKEN)"), "{short}");
 }
+
+#[test]
+fn the_report_time_zone_is_utc_unless_named() {
+    let config = Config::load(None, None, &env_of(&[])).unwrap();
+    assert_eq!(
+        config.report_timezone.name(),
+        "UTC",
+        "existing deployments see no change"
+    );
+    let env = env_of(&[("USAGE_REPORT_TIMEZONE", "America/Los_Angeles")]);
+    let config = Config::load(None, None, &env).unwrap();
+    assert_eq!(config.report_timezone.name(), "America/Los_Angeles");
+    let refused = Config::load(
+        None,
+        None,
+        &env_of(&[("USAGE_REPORT_TIMEZONE", "PST8PDT9")]),
+    )
+    .unwrap_err();
+    assert!(refused.contains("USAGE_REPORT_TIMEZONE"), "{refused}");
+    let from_toml: Config = toml::from_str("report_timezone = \"Europe/Berlin\"").unwrap();
+    assert_eq!(from_toml.report_timezone.name(), "Europe/Berlin");
+    assert!(toml::from_str::<Config>("report_timezone = \"Europe/Nowhere\"").is_err());
+}

@@ -19,8 +19,9 @@ use crate::report::Source;
 const INSTRUCTIONS: &str = "Read-only usage reports of a self-hosted usage tracker (an online \
 BASIC IDE and its sites): visits per day, who is on now, program runs and their errors, features \
 used and their data, browsers and devices, where a session's time goes, recent sessions. Each \
-tool answers the JSON of the stats API route of the same name (docs/reports.md). Dates are UTC \
-days, YYYY-MM-DD, both ends included, at most 366 days; without them, the 30 days ending today. \
+tool answers the JSON of the stats API route of the same name (docs/reports.md). Dates are local \
+days of the server's report time zone (`time_zone` in each answer, UTC unless configured), \
+YYYY-MM-DD, both ends included, at most 366 days; without them, the 30 days ending today. \
 `site` narrows to one site; `compare: \"previous\"` adds the period of the same length before \
 (daily, programs, errors, features, clients).";
 
@@ -28,9 +29,9 @@ days, YYYY-MM-DD, both ends included, at most 366 days; without them, the 30 day
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RangeArgs {
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's figures (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -85,9 +86,9 @@ pub struct SiteArgs {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorsArgs {
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's errors (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -101,9 +102,9 @@ pub struct ErrorsArgs {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeaturesArgs {
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's features (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -128,9 +129,9 @@ pub struct SessionsArgs {
 pub struct FeatureDataArgs {
     /// The feature, as `features` names it ([a-z0-9_.:-]{1,64}).
     pub name: String,
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's data (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -165,7 +166,8 @@ impl Tools {
     }
 
     #[tool(
-        description = "Sessions by the UTC hour they started (24 points a day, with visitors, \
+        description = "Sessions by the local hour they started (24 points a day, in the answer's \
+                       time_zone, with visitors, \
                        runs, errors and times) for a range of at most 7 days; without dates, \
                        today alone; as GET /api/v1/stats/hourly.",
         annotations(read_only_hint = true, open_world_hint = false)

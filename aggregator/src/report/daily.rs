@@ -33,6 +33,7 @@ pub async fn read(
         fresh.live_days,
         retention,
         filtered,
+        source.zone(),
     )
     .with_filtered_days(&filtered_days);
     answer.summaries_as_of = summaries_as_of(&source.store).await?;

@@ -23,7 +23,7 @@ pub async fn read(
     // The stale-day read (`report::fresh_events`), as the handler has always made it.
     let (tallies, failed_runs) = fresh_events::errors_bounded(&source.store, range, site).await?;
     tracing::Span::current().record("groups", tallies.len());
-    let mut answer = ErrorsAnswer::of(range, tallies, failed_runs, limit as usize);
+    let mut answer = ErrorsAnswer::of(range, tallies, failed_runs, limit as usize, source.zone());
     answer.summaries_as_of = summaries_as_of(&source.store).await?;
     Ok(answer)
 }

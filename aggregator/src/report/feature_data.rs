@@ -26,7 +26,7 @@ pub async fn read(
         fresh_events::feature_data_bounded(&source.store, &name, range, site, limit as usize)
             .await?;
     tracing::Span::current().record("texts", texts.len());
-    let mut answer = FeatureDataAnswer::of(range, name, &texts, events, limit);
+    let mut answer = FeatureDataAnswer::of(range, name, &texts, events, limit, source.zone());
     answer.summaries_as_of = summaries_as_of(&source.store).await?;
     Ok(answer)
 }

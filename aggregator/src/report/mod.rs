@@ -1,5 +1,6 @@
 //! Reports: the daily rollup, retention of raw rows, and the figures the stats API, the dashboard
-//! and the CLI show. Every figure of a day counts the sessions that *started* that UTC day.
+//! and the CLI show. Every figure of a day counts the sessions that *started* that day, a local
+//! day of the report's time zone (`report_timezone`, UTC by default; `domain::report::zone`).
 //!
 //! Each report's read (one module a report, over a [`Source`]) is what the HTTP route, its CSV
 //! export, the MCP tool and `stats --json` all answer; its answer type, pure fold and CSV table are
@@ -25,6 +26,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use crate::domain::report::daily::RetentionInForce;
+use crate::domain::report::zone::ReportZone;
 pub use retention::PurgeOutcome;
 pub use rollup::RollupOutcome;
 
@@ -41,6 +43,8 @@ pub struct ReportSettings {
     /// The free text of summaries of days more than this many days before today is replaced by
     /// an `(expired)` row holding their counts.
     pub summary_text_retention_days: u32,
+    /// The zone whose local days and hours every report counts in (`report_timezone`).
+    pub zone: ReportZone,
 }
 
 impl From<&crate::config::Config> for ReportSettings {
@@ -49,6 +53,7 @@ impl From<&crate::config::Config> for ReportSettings {
             rollup_window_days: config.rollup_window_days,
             retention_days: config.retention_days,
             summary_text_retention_days: config.summary_text_retention_days,
+            zone: config.report_timezone,
         }
     }
 }
@@ -81,8 +86,14 @@ pub struct Source {
 }
 
 impl Source {
+    /// Today in the report's zone.
     pub fn today(&self) -> NaiveDate {
-        self.clock.now().date_naive()
+        self.retention.zone.today(self.clock.now())
+    }
+
+    /// The report's zone, which answers name.
+    pub fn zone(&self) -> ReportZone {
+        self.retention.zone
     }
 }
 
@@ -94,7 +105,8 @@ pub struct Reports {
 }
 
 impl Reports {
+    /// Today in the report's zone.
     pub fn today(&self) -> NaiveDate {
-        self.clock.now().date_naive()
+        self.settings.zone.today(self.clock.now())
     }
 }

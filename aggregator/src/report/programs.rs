@@ -23,7 +23,7 @@ pub async fn read(
     let totals = fresh_events::programs(&source.store, range, site).await?;
     tracing::Span::current().record("runs", totals.runs);
     Ok(ProgramsAnswer {
-        span: Span::from(range),
+        span: Span::of(range, source.zone()),
         summaries_as_of: summaries_as_of(&source.store).await?,
         programs: shape::programs(&totals),
         previous: None,

@@ -26,6 +26,7 @@ mod journal;
 mod leaks;
 mod live_days;
 mod live_now;
+mod local_days;
 mod lock_out;
 mod mcp;
 mod metrics;

@@ -127,6 +127,9 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
         time.contains(r#""days""#) && time.contains("TimeDay") && time.contains("TimeFigures"),
         "{time}"
     );
+    // Local days (issue 25): every ranged answer names the zone of its days.
+    let span = &spec["components"]["schemas"]["Span"]["properties"];
+    assert!(span["time_zone"].is_object(), "{span}");
     let kept = &spec["components"]["schemas"]["RetentionInForce"]["properties"];
     for field in [
         "raw_rows_days",

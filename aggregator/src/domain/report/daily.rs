@@ -10,6 +10,7 @@ use super::csv::{self, Table};
 use super::dates::{DateRange, Span};
 use super::model::{DailyPoint, DailyRow, Totals};
 use super::shape;
+use super::zone::ReportZone;
 use crate::domain::filter::FilteredTotals;
 
 pub mod table;
@@ -78,9 +79,10 @@ impl DailyAnswer {
         live_days: Vec<NaiveDate>,
         retention: RetentionInForce,
         filtered: FilteredTotals,
+        zone: ReportZone,
     ) -> DailyAnswer {
         DailyAnswer {
-            span: Span::from(range),
+            span: Span::of(range, zone),
             summaries_as_of: None,
             days: shape::series(range, rows),
             totals: shape::totals(rows),
@@ -204,6 +206,7 @@ mod tests {
             vec![],
             retention,
             FilteredTotals::default(),
+            ReportZone::UTC,
         );
         let filtered = FilteredTotals {
             automation: 2,

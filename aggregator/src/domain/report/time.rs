@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 
 use super::csv::{self, Table};
 use super::dates::{DateRange, Span};
+use super::zone::ReportZone;
 
 /// One (date, site) of the stored figures, with the site's run time that day; or their sum.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -163,11 +164,13 @@ pub struct TimeAnswer {
 }
 
 impl TimeAnswer {
-    /// The gap-free series of `range` from its stored rows (any order, one per date and site).
+    /// The gap-free series of `range` (local days of `zone`) from its stored rows (any order, one
+    /// per date and site).
     pub fn of(
         range: &DateRange,
         rows: &[TimeRow],
         summaries_as_of: Option<DateTime<Utc>>,
+        zone: ReportZone,
     ) -> TimeAnswer {
         let mut by_day = BTreeMap::<NaiveDate, Sums>::new();
         for row in rows {
@@ -186,7 +189,7 @@ impl TimeAnswer {
             })
             .collect();
         TimeAnswer {
-            span: Span::from(range),
+            span: Span::of(range, zone),
             summaries_as_of,
             days,
             totals: total.figures(),
@@ -295,7 +298,7 @@ mod tests {
             row(2, 180_000, 30_000, 10_000, 1),
             row(1, 5_000, 1_000, 9_000, 0),
         ];
-        let answer = TimeAnswer::of(&range, &rows, None);
+        let answer = TimeAnswer::of(&range, &rows, None, ReportZone::default());
         assert_eq!(answer.days.len(), 2, "gap-free");
         let day = &answer.days[0].figures;
         assert_eq!(day.sessions, 3);

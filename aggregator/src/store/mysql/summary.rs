@@ -1,7 +1,7 @@
 //! One day's summaries on MySQL: the day's sessions read in one pass and their replacement in
 //! the report tables with multi-row upserts. The arithmetic is `report::summary`'s.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use mysql_async::prelude::FromValue;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Row, Value};
@@ -11,25 +11,20 @@ use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
+use crate::domain::report::zone::{ReportDay, ReportZone};
 use crate::store::sql::events as events_sql;
 use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};
 use crate::store::StoreError;
 
-/// `[start, end)` of a UTC day, as the DATETIME values sessions are stored with.
-pub fn bounds(day: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
-    let start = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    (start, start + chrono::Duration::days(1))
-}
-
-/// Recomputes every summary of `day`, all sites and each site, with its runs, errors and feature
-/// data (the V8 tables), in the caller's transaction;
-/// `false` (and nothing written) for a day without sessions.
+/// Recomputes every summary of `day` (a local day, read within its UTC bounds), all sites and
+/// each site, with its runs, errors and feature data (the V8 tables), in the caller's
+/// transaction; `false` (and nothing written) for a day without sessions.
 pub async fn roll_up_day<Q: Queryable>(
     conn: &mut Q,
-    day: NaiveDate,
+    day: &ReportDay,
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
-    let Some(rollup) = read_pass(conn, day, None).await?.finish(day) else {
+    let Some(rollup) = read_pass(conn, day, None).await?.finish(day.date) else {
         return Ok(false);
     };
     let mut events = DayEvents::default();
@@ -38,7 +33,7 @@ pub async fn roll_up_day<Q: Queryable>(
         let rows = select_on(conn, statement.sql, read.params(day), statement.columns).await?;
         read.add_to(&mut events, rows)?;
     }
-    write_day(conn, &rollup, &events, now).await?;
+    write_day(conn, &rollup, &events, day.zone, now).await?;
     Ok(true)
 }
 
@@ -75,11 +70,11 @@ fn session_of(mut row: Row) -> Result<SessionRow, String> {
 /// grouped per site.
 async fn read_pass<Q: Queryable>(
     conn: &mut Q,
-    day: NaiveDate,
+    day: &ReportDay,
     site: Option<&Site>,
 ) -> Result<DayPass, StoreError> {
-    let (start, end) = bounds(day);
-    let mut pass = DayPass::default();
+    let (start, end) = (day.start, day.end);
+    let mut pass = DayPass::in_zone(day.zone);
     let mut malformed = None;
     let mut rows = conn
         .exec_iter(sql::day_sessions(site, sql::MYSQL_BY_START), (start, end))
@@ -94,7 +89,8 @@ async fn read_pass<Q: Queryable>(
     drop(rows);
     if let Some(error) = malformed {
         return Err(StoreError::Decode(format!(
-            "a session row of {day} does not read back: {error}"
+            "a session row of {} does not read back: {error}",
+            day.date
         )));
     }
     let features: Vec<(String, String, u64, u64)> = conn
@@ -124,6 +120,7 @@ async fn write_day<Q: Queryable>(
     conn: &mut Q,
     day: &DayRollup,
     events: &DayEvents,
+    zone: ReportZone,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let date = day.total.row.date;
@@ -131,7 +128,7 @@ async fn write_day<Q: Queryable>(
         conn.exec_drop(format!("DELETE FROM {table} WHERE date = ?"), (date,))
             .await?;
     }
-    let tables = sql::day_rows(day, now)
+    let tables = sql::day_rows(day, zone, now)
         .into_iter()
         .chain(events_sql::event_rows(date, events));
     for table in tables {

@@ -11,6 +11,7 @@ use crate::domain::report::errors::ErrorTally;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::{DayEvents, RunTimeRow};
 use crate::domain::report::top::{self, OTHER_KEY};
+use crate::domain::report::zone::ReportDay;
 use crate::store::reads::{Cells, Kind, Param};
 use crate::store::StoreError;
 
@@ -99,13 +100,9 @@ impl DayRead<'_> {
         }
     }
 
-    /// `[start, end)` of `day`, and the feature's name if one.
-    pub fn params(self, day: NaiveDate) -> Vec<Param> {
-        let start = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-        let mut params = vec![
-            Param::Time(start),
-            Param::Time(start + chrono::Duration::days(1)),
-        ];
+    /// `[start, end)` of `day` (its UTC bounds), and the feature's name if one.
+    pub fn params(self, day: &ReportDay) -> Vec<Param> {
+        let mut params = vec![Param::Time(day.start), Param::Time(day.end)];
         if let DayRead::FeatureData(Some(name)) = self {
             params.push(Param::Text(name.to_string()));
         }
@@ -380,7 +377,8 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
         let read = DayRead::FeatureData(Some("save"));
         assert!(read.read(None, "").sql.contains("AND e.feature_name = ?"));
-        assert_eq!(read.params(day)[2], Param::Text("save".into()));
-        assert_eq!(DayRead::Runs.params(day).len(), 2);
+        let day = crate::domain::report::zone::ReportZone::UTC.day(day);
+        assert_eq!(read.params(&day)[2], Param::Text("save".into()));
+        assert_eq!(DayRead::Runs.params(&day).len(), 2);
     }
 }

@@ -7,6 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_pass::DayRollup;
 use crate::domain::report::summary::DaySummary;
+use crate::domain::report::zone::ReportZone;
 
 /// Every session starting in `[?, ?)`, of one site or all, with what [`SessionRow`] needs;
 /// `hint` follows the table name ([`MYSQL_BY_START`] or nothing).
@@ -141,9 +142,21 @@ const SUMMARY_COLUMNS: [&str; 12] = [
     "feature_uses",
     "rolled_up_at",
 ];
-static SUMMARY: [&str; 12] = SUMMARY_COLUMNS;
+/// The all-sites row also records the zone its day was rolled up in (V16), so that a change of
+/// `report_timezone` is seen and the kept days re-rolled (`report::rollup`).
+static SUMMARY: [&str; 13] = with_last(SUMMARY_COLUMNS, "time_zone");
 /// A site's: the same with `site_id` after the date.
 static SITE_SUMMARY: [&str; 13] = with_site(SUMMARY_COLUMNS);
+
+const fn with_last(columns: [&'static str; 12], last: &'static str) -> [&'static str; 13] {
+    let mut out = [last; 13];
+    let mut i = 0;
+    while i < 12 {
+        out[i] = columns[i];
+        i += 1;
+    }
+    out
+}
 
 const fn with_site(columns: [&'static str; 12]) -> [&'static str; 13] {
     let mut out = [""; 13];
@@ -157,9 +170,12 @@ const fn with_site(columns: [&'static str; 12]) -> [&'static str; 13] {
     out
 }
 
-/// The rows of every report table for one rolled-up day, in [`DAY_TABLES`] order.
-pub fn day_rows(day: &DayRollup, now: NaiveDateTime) -> Vec<TableRows> {
-    let [summary, features, clients] = rows_of(&[(None, &day.total)], now);
+/// The rows of every report table for one rolled-up day (of `zone`), in [`DAY_TABLES`] order.
+pub fn day_rows(day: &DayRollup, zone: ReportZone, now: NaiveDateTime) -> Vec<TableRows> {
+    let [mut summary, features, clients] = rows_of(&[(None, &day.total)], now);
+    for row in &mut summary {
+        row.push(Cell::Text(zone.name().to_string()));
+    }
     let sites: Vec<_> = day.sites.iter().map(|(s, d)| (Some(s), d)).collect();
     let [site_summary, site_features, site_clients] = rows_of(&sites, now);
     vec![
@@ -327,7 +343,7 @@ mod tests {
             });
         }
         let now = date.and_hms_opt(12, 0, 0).unwrap();
-        let tables = day_rows(&pass.finish(date).unwrap(), now);
+        let tables = day_rows(&pass.finish(date).unwrap(), ReportZone::UTC, now);
         let shape: Vec<(&str, usize, usize, usize)> = tables
             .iter()
             .map(|t| (t.table, t.key, t.rows.len(), t.columns.len()))
@@ -335,7 +351,7 @@ mod tests {
         assert_eq!(
             shape,
             vec![
-                ("daily_usage_summary", 1, 1, 12),
+                ("daily_usage_summary", 1, 1, 13),
                 ("daily_feature_usage", 2, 0, 4),
                 ("daily_client_usage", 3, 3, 4),
                 ("daily_site_usage", 2, 2, 13),
@@ -351,6 +367,7 @@ mod tests {
             .all(|t| t.rows.iter().all(|r| r.len() == t.columns.len())));
         assert_eq!(tables[3].rows[1][1], Cell::Text("ide".into()));
         assert_eq!(tables[0].rows[0][11], Cell::Time(now));
+        assert_eq!(tables[0].rows[0][12], Cell::Text("UTC".into()));
         let client = &tables[2];
         assert_eq!(
             client.insert(2, &client.upsert_tail()),

@@ -1,29 +1,30 @@
 //! One day's summaries on SQLite: the day's sessions read in one pass and their replacement in
 //! the report tables with multi-row inserts. The arithmetic is `report::summary`'s.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use super::select::select_on;
-use super::time::{date_text, day_span, parse_time, time_text};
+use super::time::{date_text, parse_time, time_text};
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
+use crate::domain::report::zone::{ReportDay, ReportZone};
 use crate::store::sql::events as events_sql;
 use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};
 use crate::store::StoreError;
 
-/// Recomputes every summary of `day`, all sites and each site, with its runs, errors and feature
-/// data (the V8 tables), in the caller's transaction;
-/// `false` (and nothing written) for a day without sessions.
+/// Recomputes every summary of `day` (a local day, read within its UTC bounds), all sites and
+/// each site, with its runs, errors and feature data (the V8 tables), in the caller's
+/// transaction; `false` (and nothing written) for a day without sessions.
 pub fn roll_up_day(
     conn: &Connection,
-    day: NaiveDate,
+    day: &ReportDay,
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
-    let Some(rollup) = read_pass(conn, day, None)?.finish(day) else {
+    let Some(rollup) = read_pass(conn, day, None)?.finish(day.date) else {
         return Ok(false);
     };
     let mut events = DayEvents::default();
@@ -32,18 +33,18 @@ pub fn roll_up_day(
         let rows = select_on(conn, &statement.sql, &read.params(day), statement.columns)?;
         read.add_to(&mut events, rows)?;
     }
-    write_day(conn, &rollup, &events, now)?;
+    write_day(conn, &rollup, &events, day.zone, now)?;
     Ok(true)
 }
 
 /// The day's sessions stepped through into a [`DayPass`], then its feature uses grouped per site.
 fn read_pass(
     conn: &Connection,
-    day: NaiveDate,
+    day: &ReportDay,
     site: Option<&Site>,
 ) -> Result<DayPass, StoreError> {
-    let (start, end) = day_span(day, day);
-    let mut pass = DayPass::default();
+    let (start, end) = (time_text(day.start), time_text(day.end));
+    let mut pass = DayPass::in_zone(day.zone);
     let mut sessions = conn.prepare_cached(&sql::day_sessions(site, ""))?;
     let mut rows = sessions.query((&start, &end))?;
     while let Some(r) = rows.next()? {
@@ -87,6 +88,7 @@ fn write_day(
     conn: &Connection,
     day: &DayRollup,
     events: &DayEvents,
+    zone: ReportZone,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let date = date_text(day.total.row.date);
@@ -94,7 +96,7 @@ fn write_day(
         conn.prepare_cached(&format!("DELETE FROM {table} WHERE date = ?"))?
             .execute([&date])?;
     }
-    let tables = sql::day_rows(day, now)
+    let tables = sql::day_rows(day, zone, now)
         .into_iter()
         .chain(events_sql::event_rows(day.total.row.date, events));
     for table in tables {
