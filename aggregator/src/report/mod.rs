@@ -11,7 +11,6 @@ pub mod daily;
 pub mod errors;
 pub mod feature_data;
 pub mod features;
-pub mod fresh_events;
 pub mod hourly;
 pub mod live;
 pub mod now;

@@ -89,24 +89,6 @@ pub fn time_rows(site: Option<&Site>) -> String {
     )
 }
 
-/// ` AND date NOT IN ('YYYY-MM-DD', ...)` for the days a stored read leaves out, or nothing.
-/// Dates are formatted by chrono (digits and dashes only), so they are safe as literals.
-pub fn except_dates(days: &[chrono::NaiveDate]) -> String {
-    except_dates_of(days, "")
-}
-
-/// [`except_dates`] of the table named by `prefix` (`"e."`) in a join.
-pub fn except_dates_of(days: &[chrono::NaiveDate], prefix: &str) -> String {
-    if days.is_empty() {
-        return String::new();
-    }
-    let list: Vec<String> = days
-        .iter()
-        .map(|d| format!("'{}'", d.format("%Y-%m-%d")))
-        .collect();
-    format!(" AND {prefix}date NOT IN ({})", list.join(", "))
-}
-
 /// Where the live sessions are: open, with a batch from the second `?` to the third (now),
 /// whose minute is at least the first: `idx_open_sessions_minute` (end_time, last_seen_minute)
 /// narrows, the precise time decides.

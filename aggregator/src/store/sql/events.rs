@@ -261,34 +261,25 @@ pub fn event_rows(date: NaiveDate, day: &DayEvents) -> Vec<TableRows> {
     ]
 }
 
-/// ` AND date NOT IN (...)` of the days a stored read leaves out, and the site's clause.
-fn stored_days(except: &[NaiveDate], site: Option<&Site>) -> String {
-    format!(
-        "date BETWEEN ? AND ?{}{}",
-        super::except_dates(except),
-        Site::clause(site, "site_id")
-    )
-}
-
-/// The stored runs of a range of days (`BETWEEN ? AND ?`) but `except`, of one site or all:
+/// The stored runs of a range of days (`BETWEEN ? AND ?`), of one site or all:
 /// runs, failed, unknown, lines, run time total and longest. (The casts turn MySQL's DECIMAL sums
 /// into integers.)
-pub fn stored_programs(except: &[NaiveDate], site: Option<&Site>) -> String {
+pub fn stored_programs(site: Option<&Site>) -> String {
     format!(
         "SELECT CAST(COALESCE(SUM(runs), 0) AS UNSIGNED), CAST(COALESCE(SUM(failed), 0) AS UNSIGNED), \
          CAST(COALESCE(SUM(unknown), 0) AS UNSIGNED), CAST(COALESCE(SUM(lines_executed), 0) AS UNSIGNED), \
          CAST(COALESCE(SUM(execution_ms_total), 0) AS UNSIGNED), COALESCE(MAX(execution_ms_max), 0) \
          FROM daily_site_programs WHERE {}",
-        stored_days(except, site)
+        super::bounded::stored(site)
     )
 }
 
 /// As [`stored_programs`]: runs per bucket, in bucket order.
-pub fn stored_run_times(except: &[NaiveDate], site: Option<&Site>) -> String {
+pub fn stored_run_times(site: Option<&Site>) -> String {
     format!(
         "SELECT bucket, CAST(SUM(runs) AS UNSIGNED) FROM daily_site_run_times WHERE {} \
          GROUP BY bucket ORDER BY bucket",
-        stored_days(except, site)
+        super::bounded::stored(site)
     )
 }
 
