@@ -40,6 +40,16 @@ export function change(now, before, days, kind = 'count') {
 }
 export const ms = (v) => (v === null || v === undefined ? '–' : `${number(v)} ms`);
 export const isoDay = (date) => date.toISOString().slice(0, 10);
+// Today in an IANA zone (the server's report time zone, which every answer names as
+// `time_zone`): the days of the reports are its local days. en-CA writes dates as YYYY-MM-DD.
+export function todayIn(zone) {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .format(new Date());
+  } catch {
+    return isoDay(new Date());
+  }
+}
 export function daysBefore(last, days) {
   const d = new Date(`${last}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() - (days - 1));

@@ -1,7 +1,10 @@
 // The dashboard's panels beside the charts: the Now panel (refreshing itself), program errors,
 // a feature's data, and "Download CSV" for every section.
 
-import { $, API, api, number, offerSites, siteParams, status, token } from './dashboard-core.js';
+import {
+  $, API, api, duration, number, offerSites, percent, siteParams, status, token,
+} from './dashboard-core.js';
+import { dataTable } from './dashboard-tables.js';
 
 // ---------- now (refreshes itself every heartbeat period) ----------
 let nowTimer = null;
@@ -149,6 +152,29 @@ export async function downloadCsv(button) {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   button.dataset.downloaded = link.download;
   button.dataset.bytes = blob.size;
+}
+
+/** Where the time goes (`/time`): the range's averages per session, and a row a day in the data
+ *  table. Only sessions whose browser measured a visible time count (docs/reports.md). */
+export function setTime(time) {
+  const t = time.totals;
+  const shown = {
+    'time-visible': [duration(t.avg_visible_seconds), t.avg_visible_seconds],
+    'time-active': [duration(t.avg_active_seconds), t.avg_active_seconds],
+    'time-running': [duration(t.avg_running_seconds), t.avg_running_seconds],
+    'time-idle': [duration(t.avg_idle_seconds), t.avg_idle_seconds],
+    'time-no-input': [`${number(t.no_input_sessions)} of ${number(t.sessions)} · ${percent(t.no_input_share)}`,
+      t.no_input_share],
+  };
+  for (const [id, [text, value]] of Object.entries(shown)) {
+    $(id).textContent = text;
+    $(id).dataset.value = value ?? '';
+  }
+  const figure = $('time-split');
+  dataTable(figure, ['Day (UTC)', 'Sessions measured', 'Visible', 'Active', 'Running', 'Idle', 'Without input'],
+    time.days.map((d) => [d.date, number(d.sessions), duration(d.avg_visible_seconds), duration(d.avg_active_seconds),
+      duration(d.avg_running_seconds), duration(d.avg_idle_seconds), percent(d.no_input_share)]));
+  figure.dataset.rendered = 'true';
 }
 
 /** Stops the Now panel's refreshes (signing out). */

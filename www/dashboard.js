@@ -3,10 +3,12 @@
 // with a stable id or data attribute, and <body data-state> says "ready" once all is drawn.
 
 import {
-  $, TOKEN_KEY, api, change, daysBefore, duration, isoDay, ms, number, percent, setToken, siteParams,
-  status, token,
+  $, TOKEN_KEY, api, change, daysBefore, duration, ms, number, percent, setToken, siteParams,
+  status, todayIn, token,
 } from './dashboard-core.js';
-import { downloadCsv, refreshNow, setErrors, showFeature, stopNow } from './dashboard-panels.js';
+import {
+  downloadCsv, refreshNow, setErrors, setTime, showFeature, stopNow,
+} from './dashboard-panels.js';
 import { setFunnel, setJourney } from './dashboard-journey.js';
 import { captionText, dailyName, dataTable } from './dashboard-tables.js';
 
@@ -15,6 +17,11 @@ const SVG = 'http://www.w3.org/2000/svg';
 // Width of the charts' coordinate system: narrower on a phone, so labels stay readable.
 let W = 640;
 let lastDaily = null;
+// The server's report time zone (`time_zone` of its answers): days and hours are its local ones.
+// UTC until the first answer says otherwise.
+let zone = 'UTC';
+// The range was given in the address (or picked): a change of zone does not move it.
+let rangeChosen = false;
 const H = 220, PAD = { l: 48, r: 44, t: 12, b: 28 };
 
 function el(name, attrs = {}, text) {
@@ -106,10 +113,10 @@ function drawDaily(days) {
   const dated = (...cells) => days.map((d) => [d.date, ...cells.map((c) => c(d))]);
   place($('chart-sessions'), bars(days, 'sessions').svg, sum('sessions'),
     `${number(sum('sessions'))} sessions in all`);
-  dataTable($('chart-sessions'), ['Day (UTC)', 'Sessions'], dated((d) => number(d.sessions)));
+  dataTable($('chart-sessions'), [`Day (${zone})`, 'Sessions'], dated((d) => number(d.sessions)));
   place($('chart-visitors'), bars(days, 'unique_visitors', number, 'bar alt').svg,
     sum('unique_visitors'), `${number(sum('unique_visitors'))} visitor-days in all`);
-  dataTable($('chart-visitors'), ['Day (UTC)', 'Unique visitors'],
+  dataTable($('chart-visitors'), [`Day (${zone})`, 'Unique visitors'],
     dated((d) => number(d.unique_visitors)));
 
   // A day without sessions has no average: a gap in the line, not a drop to zero.
@@ -120,7 +127,7 @@ function drawDaily(days) {
   line(fd, timed, 'avg_active_seconds', 'active', maxDuration, duration);
   const busiest = Math.max(...timed.map((d) => d.avg_duration_seconds ?? 0), 0);
   place($('chart-duration'), fd.svg, days.length, `longest daily average ${duration(busiest)}`);
-  dataTable($('chart-duration'), ['Day (UTC)', 'Average wall time', 'Average active time'],
+  dataTable($('chart-duration'), [`Day (${zone})`, 'Average wall time', 'Average active time'],
     timed.map((d) => [d.date, duration(d.avg_duration_seconds), duration(d.avg_active_seconds)]));
 
   const fp = bars(days, 'programs_run');
@@ -130,7 +137,7 @@ function drawDaily(days) {
   }
   line(fp, days, 'success_rate', 'rate', 1, percent);
   place($('chart-programs'), fp.svg, sum('programs_run'), `${number(sum('programs_run'))} programs run in all`);
-  dataTable($('chart-programs'), ['Day (UTC)', 'Programs run', 'Success rate'],
+  dataTable($('chart-programs'), [`Day (${zone})`, 'Programs run', 'Success rate'],
     dated((d) => number(d.programs_run), (d) => percent(d.success_rate)));
 }
 
@@ -183,8 +190,8 @@ function ranking(figure, items, valueKey, label, headers, cells, other = null) {
   figure.dataset.rendered = 'true';
 }
 
-// The hours of a one-day range (`/hourly`): sessions by the UTC hour they started. Hidden for
-// longer ranges.
+// The hours of a one-day range (`/hourly`): sessions by the local hour (of the report zone) they
+// started. Hidden for longer ranges.
 function drawHours(hourly) {
   const figure = $('chart-hours');
   figure.hidden = !hourly;
@@ -197,7 +204,7 @@ function drawHours(hourly) {
     + (total ? `, most at ${busiest.date} (${number(busiest.sessions)})` : '')
     + '. Each hour\'s numbers are in the data table below.');
   figure.querySelector('.plot').replaceChildren(f.svg);
-  dataTable(figure, ['Hour (UTC)', 'Sessions', 'Visitors', 'Programs run'],
+  dataTable(figure, [`Hour (${zone})`, 'Sessions', 'Visitors', 'Programs run'],
     points.map((h) => [h.date, number(h.sessions), number(h.unique_visitors), number(h.programs_run)]));
   figure.dataset.total = total;
   figure.dataset.rendered = 'true';
@@ -289,13 +296,22 @@ async function load() {
   document.body.dataset.state = 'loading';
   status(`Loading ${range.from} … ${range.to}`);
   try {
-    const [daily, features, clients, programs, sessions, errors, journey, funnel] = await Promise.all([
+    const [daily, features, clients, programs, sessions, errors, time, journey, funnel] = await Promise.all([
       api('daily', { ...range, compare: 'previous' }), api('features', range), api('clients', range), api('programs', range),
-      api('sessions', siteParams({ limit: 20 })), api('errors', { ...range, limit: 10 }),
+      api('sessions', siteParams({ limit: 20 })), api('errors', { ...range, limit: 10 }), api('time', range),
       api('journey', range), api('funnel', range),
     ]);
     // One day (today included): its hours too.
     const hourly = range.from && range.from === range.to ? await api('hourly', range) : null;
+    if (daily.time_zone && daily.time_zone !== zone) {
+      zone = daily.time_zone;
+      for (const name of document.querySelectorAll('.report-zone')) name.textContent = zone;
+      // The default range ends today in the report zone, which the first answer named.
+      if (!rangeChosen && todayIn(zone) !== range.to) {
+        setRange(30);
+        return load();
+      }
+    }
     $('login').hidden = true;
     $('dashboard').hidden = false;
     $('range').hidden = false;
@@ -325,6 +341,7 @@ async function load() {
     ranking($('chart-devices'), clients.devices, 'sessions', share, ['Device', 'Sessions', 'Share'], shareCells,
       left.devices);
     setPrograms(programs);
+    setTime(time);
     setJourney(journey);
     setFunnel(funnel);
     setSessions(sessions.sessions);
@@ -337,7 +354,7 @@ async function load() {
         daily.summaries_as_of.slice(0, 10) === daily.to ? '.' : ` on ${daily.summaries_as_of.slice(0, 10)}.`)
       : 'No summary refresh yet.';
     const which = range.site ? `site ${range.site}` : 'all sites';
-    status(`${daily.from} to ${daily.to}, ${which} (UTC days; a session counts on the day it started). ${asOf}`);
+    status(`${daily.from} to ${daily.to}, ${which} (days in ${zone}; a session counts on the day it started). ${asOf}`);
     showRetention(daily.retention);
     refreshNow();
     document.body.dataset.state = 'ready';
@@ -366,7 +383,7 @@ function showRetention(kept) {
 }
 
 function setRange(days) {
-  const to = isoDay(new Date());
+  const to = todayIn(zone);
   $('range-to').value = to;
   $('range-from').value = daysBefore(to, days);
 }
@@ -376,6 +393,7 @@ function start() {
   setRange(30);
   if (params.get('from')) $('range-from').value = params.get('from');
   if (params.get('to')) $('range-to').value = params.get('to');
+  rangeChosen = Boolean(params.get('from') || params.get('to'));
   if (params.get('site')) $('range-site').value = params.get('site');
   $('login-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -383,7 +401,7 @@ function start() {
     sessionStorage.setItem(TOKEN_KEY, token);
     load();
   });
-  $('range').addEventListener('submit', (event) => { event.preventDefault(); load(); });
+  $('range').addEventListener('submit', (event) => { event.preventDefault(); rangeChosen = true; load(); });
   for (const button of document.querySelectorAll('[data-csv]')) {
     button.addEventListener('click', () => downloadCsv(button));
   }

@@ -86,6 +86,12 @@ pub struct Config {
     /// release does not fold (turn it on once every replica runs this release; before a
     /// downgrade, turn it off and run `usage-aggregator fold`).
     pub heartbeat_journal: bool,
+    /// How often the holder of the `fold` lease folds the heartbeat journal while
+    /// `heartbeat_journal` is on: how long a journaled heartbeat waits at most before its
+    /// session row shows it (readers that need it fold first). Longer periods fold more
+    /// heartbeats of one session into one row write (at a 15 s heartbeat, a 15 s fold writes
+    /// each live session's row about once per fold instead of once per heartbeat).
+    pub heartbeat_journal_fold_secs: u64,
     /// Days (today included) in which every periodic rollup also recomputes days holding
     /// sessions without a last-seen time (the old tracker's rows during a switch-over); every
     /// other change is found through the sessions it touches.
@@ -99,6 +105,10 @@ pub struct Config {
     /// `failure`, `feature` or `feature:<name>`; 1 to 8 steps, `opened` first if at all. A
     /// changed funnel applies to the days rolled up after the change.
     pub funnel: Vec<String>,
+    /// The IANA time zone whose local days and hours the reports, the rollup and the visitor
+    /// salts count in ("UTC", the default, counts as before; e.g. "America/Los_Angeles").
+    /// Changing it re-rolls the kept days at the next rollup (docs/reports.md).
+    pub report_timezone: crate::domain::report::zone::ReportZone,
     /// Bearer token of the stats API and dashboard; without it they answer 503.
     pub admin_token: Option<Secret>,
     /// A token of the MCP server's own (`usage-aggregator mcp`), which opens only its read-only
@@ -126,6 +136,10 @@ pub enum LogFormat {
     Text,
     Json,
 }
+
+/// The longest fold period `heartbeat_journal_fold_secs` takes: an hour (the readers that need
+/// the newest state fold first in any case).
+pub const MAX_FOLD_SECS: u64 = 3600;
 
 impl Default for Config {
     fn default() -> Self {
@@ -156,9 +170,11 @@ impl Default for Config {
             rollup_at_start: true,
             heartbeat_interval_secs: 15,
             heartbeat_journal: false,
+            heartbeat_journal_fold_secs: 1,
             rollup_window_days: 3,
             retention_days: 395,
             summary_text_retention_days: SUMMARY_TEXT_RETENTION_DAYS,
+            report_timezone: Default::default(),
             admin_token: None,
             mcp_token: None,
             static_dir: PathBuf::from("www"),
@@ -240,11 +256,21 @@ impl Config {
             ("rollup_interval_secs", self.rollup_interval_secs),
             ("summary_refresh_secs", self.summary_refresh_secs),
             ("heartbeat_interval_secs", self.heartbeat_interval_secs),
+            (
+                "heartbeat_journal_fold_secs",
+                self.heartbeat_journal_fold_secs,
+            ),
             ("rollup_window_days", self.rollup_window_days.into()),
         ] {
             if value == 0 {
                 errors.push(format!("{name} must be greater than 0"));
             }
+        }
+        if self.heartbeat_journal_fold_secs > MAX_FOLD_SECS {
+            errors.push(format!(
+                "heartbeat_journal_fold_secs ({}) must be at most {MAX_FOLD_SECS}: unfolded heartbeats would wait longer than the summary refresh and the idle sweep fold them anyway",
+                self.heartbeat_journal_fold_secs
+            ));
         }
         if let Err(e) = self.limits.validate() {
             errors.push(e);

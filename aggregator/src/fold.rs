@@ -1,7 +1,8 @@
 //! The folder of the heartbeat journal (`domain::journal`, docs/heartbeat-journal.md): applies
 //! the journal's rows to `ide_sessions` in large merged upserts and deletes them. `serve` folds
-//! every [`FOLD_EVERY`] under the `fold` lease when `heartbeat_journal` is on (`jobs.rs`); the
-//! readers that need the newest state fold first (the live view, the idle sweep, the rollup);
+//! every `heartbeat_journal_fold_secs` (1 s by default, an hour at most) under the `fold` lease
+//! when `heartbeat_journal` is on (`jobs.rs`); the readers that need the newest state fold first
+//! (the live view, the idle sweep, the rollup);
 //! `usage-aggregator fold` empties the journal before a downgrade. A fold is idempotent, so
 //! folding without the lease is only wasted work, never a wrong row.
 
@@ -18,16 +19,19 @@ pub const FOLD_ROWS: u32 = 32;
 /// hold a caller forever; the next call goes on.
 const MAX_ROUNDS: u32 = 64;
 
-/// How often `serve` folds while the journal is on: what an unfolded heartbeat waits at most,
-/// beside readers that fold first.
-pub const FOLD_EVERY: Duration = Duration::from_secs(1);
-
 /// The lease that lets one replica at a time fold every second.
 pub const FOLD_LEASE: &str = "fold";
 
-/// How long a claim of it lasts (renewed every [`FOLD_EVERY`] by its holder): a replica that
-/// dies holding it delays folding by this much at most.
+/// How long a claim of it lasts (renewed at every fold by its holder): a replica that dies
+/// holding it delays folding by this much at most. Never shorter than the fold period, or the
+/// lease would lapse between two folds of its holder ([`fold_lease_ttl`]).
 pub const FOLD_LEASE_TTL: Duration = Duration::from_secs(10);
+
+/// The fold lease's time to live for a fold period: [`FOLD_LEASE_TTL`], or three periods when
+/// folds are further apart, so that the holder renews it twice before it lapses.
+pub fn fold_lease_ttl(every: Duration) -> Duration {
+    FOLD_LEASE_TTL.max(every.saturating_mul(3))
+}
 
 /// The store and the start slack the folded rows' times are derived with (as the writer's).
 #[derive(Clone)]
@@ -58,5 +62,20 @@ impl Folder {
         if let Err(error) = self.fold_all().await {
             tracing::debug!(%error, reader, "folding the heartbeat journal first failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lease_outlives_two_missed_folds_and_never_less_than_ten_seconds() {
+        assert_eq!(fold_lease_ttl(Duration::from_secs(1)), FOLD_LEASE_TTL);
+        assert_eq!(fold_lease_ttl(Duration::from_secs(3)), FOLD_LEASE_TTL);
+        assert_eq!(
+            fold_lease_ttl(Duration::from_secs(15)),
+            Duration::from_secs(45)
+        );
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
-use crate::fold::{Folder, FOLD_EVERY, FOLD_LEASE, FOLD_LEASE_TTL};
+use crate::fold::{fold_lease_ttl, Folder, FOLD_LEASE};
 use crate::metrics;
 use crate::report::Reports;
 use crate::store::{Folded, Lease, Store, StoreError};
@@ -37,8 +37,10 @@ pub struct Jobs {
     /// Folds the heartbeat journal: every second while `heartbeat_journal` is on, and first
     /// in the sweep and the rollup always (rows a replica left before the knob went off).
     pub folder: Folder,
-    /// `heartbeat_journal`: fold every [`FOLD_EVERY`].
+    /// `heartbeat_journal`: fold every `fold_every`.
     pub fold_often: bool,
+    /// `heartbeat_journal_fold_secs`: how often the holder of the fold lease folds.
+    pub fold_every: Duration,
 }
 
 /// The lease that lets one replica at a time run the rollup and retention.
@@ -160,7 +162,8 @@ impl Jobs {
             .store
             .end_idle_sessions(now - self.idle_timeout)
             .await?;
-        let salts_deleted = self.salts.rotate(now.date_naive()).await?;
+        // Salts are kept by report day: yesterday's (in the report zone) is the oldest in use.
+        let salts_deleted = self.salts.rotate(self.reports.today()).await?;
         Ok(Round {
             sessions_ended,
             salts_deleted,
@@ -170,13 +173,17 @@ impl Jobs {
 
     /// Folds the heartbeat journal under the fold lease: while another replica holds it, this
     /// round does nothing. The holder keeps it (renewing it every round) rather than release it
-    /// each second; should it die, another replica takes over within [`FOLD_LEASE_TTL`].
+    /// each second; should it die, another replica takes over within `fold_lease_ttl`.
     pub async fn run_fold(&self) -> Result<Folded, StoreError> {
         let lease = Lease {
             name: FOLD_LEASE,
             holder: &self.replica_id,
         };
-        if !self.store.claim_lease(lease, FOLD_LEASE_TTL).await? {
+        if !self
+            .store
+            .claim_lease(lease, fold_lease_ttl(self.fold_every))
+            .await?
+        {
             return Ok(Folded::default());
         }
         self.folder.fold_all().await
@@ -201,7 +208,7 @@ impl Jobs {
             };
             let mut reports = tokio::time::interval_at(first, self.rollup_every);
             reports.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut fold = tokio::time::interval_at(now + FOLD_EVERY, FOLD_EVERY);
+            let mut fold = tokio::time::interval_at(now + self.fold_every, self.fold_every);
             fold.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             // The first refresh follows the first rollup by one refresh period (that rollup has
             // just brought every touched day up to date).
@@ -215,6 +222,10 @@ impl Jobs {
                         if let Err(error) = self.run_fold().await {
                             metrics::maintenance_failed("fold");
                             tracing::debug!(%error, "heartbeat journal fold failed; will retry");
+                        }
+                        match self.store.journal_lag().await {
+                            Ok(lag) => metrics::journal_lag(lag.rows, lag.oldest_age_secs),
+                            Err(error) => tracing::debug!(%error, "journal lag not read"),
                         }
                         continue;
                     }

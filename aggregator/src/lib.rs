@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod adopt;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;

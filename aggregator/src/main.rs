@@ -12,9 +12,9 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use usage_aggregator::adopt::Adoption;
+use usage_aggregator::cli as stats;
 use usage_aggregator::clock::SystemClock;
 use usage_aggregator::config::Config;
-use usage_aggregator::domain::report::daily::table;
 use usage_aggregator::domain::report::dates::DateRange;
 use usage_aggregator::domain::report::site::Site;
 use usage_aggregator::report::{ReportSettings, Reports, Source};
@@ -54,8 +54,9 @@ enum Command {
     /// a configuration error exits 2 with the message. Connects to nothing.
     CheckConfig,
     /// Recompute daily summaries: the days `serve`'s periodic run would (those with sessions
-    /// touched since the last run; every day the first time), or every day from --from to --to
-    /// (UTC, both included).
+    /// touched since the last run; every day the first time and after a change of
+    /// `report_timezone`), or every day from --from to --to (local days of `report_timezone`,
+    /// both included).
     Rollup {
         #[arg(long, requires = "to")]
         from: Option<NaiveDate>,
@@ -78,17 +79,26 @@ enum Command {
     /// (stdio), on the configured database opened read-only. The MCP client presents its token
     /// in USAGE_MCP_CLIENT_TOKEN: the configured mcp_token or admin_token.
     Mcp,
-    /// Print the daily summaries of the last N days (today included).
+    /// Print a report of the last N days (today included): the daily summaries as a table (with
+    /// the sessions filtered as automation or crawlers), or the hourly or time report's CSV.
     Stats {
-        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3660))]
-        days: u64,
-        /// One JSON object, the answer of `GET /api/v1/stats/daily` (the same read), instead of
-        /// the table.
+        /// Days ending today; default 14 (the hourly report: 1, at most 7).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3660))]
+        days: Option<u64>,
+        /// One JSON object, the answer of the report's route (`GET /api/v1/stats/daily`,
+        /// `/hourly` or `/time`: the same read), instead of the table.
         #[arg(long)]
         json: bool,
         /// One site's figures (as `?site=`).
         #[arg(long)]
         site: Option<String>,
+        /// Which report.
+        #[arg(long, value_enum, default_value_t = stats::Report::Daily)]
+        report: stats::Report,
+        /// `previous`: also the period of the same length before (as `?compare=previous`; the
+        /// daily report only).
+        #[arg(long, value_parser = ["previous"])]
+        compare: Option<String>,
     },
     /// Print the journey of the last N days' sessions (today included): runs, successes, time
     /// to the first of each, failures before a success, recoveries.
@@ -143,9 +153,24 @@ async fn main() -> ExitCode {
         Command::Rollup { from, to } => rollup(config, from.zip(to)).await,
         Command::Purge => purge(config).await,
         Command::Fold => fold(config).await,
-        Command::Stats { days, json, site } => stats(config, days, json, site).await,
         Command::Journey { report } => journey_report(config, report, false).await,
         Command::Funnel { report } => journey_report(config, report, true).await,
+        Command::Stats {
+            days,
+            json,
+            site,
+            report,
+            compare,
+        } => {
+            let ask = stats::Ask {
+                report,
+                days,
+                json,
+                site,
+                compare,
+            };
+            stats(config, ask).await
+        }
         Command::Adopt => adopt(config).await,
         Command::Mcp => {
             let presented = std::env::var(usage_aggregator::mcp::access::CLIENT_TOKEN_VAR).ok();
@@ -278,30 +303,12 @@ async fn purge(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn stats(config: Config, days: u64, json: bool, site: Option<String>) -> anyhow::Result<()> {
-    let site = site
-        .as_deref()
-        .map(Site::parse)
-        .transpose()
-        .map_err(|bad| anyhow::anyhow!("--site: {}", bad.reason))?;
+async fn stats(config: Config, ask: stats::Ask) -> anyhow::Result<()> {
     let reports = reports(&config).await?;
     let source = source_of(&config, &reports);
-    let range = DateRange::ending(reports.today(), days);
-    // The route's own read: `--json` prints what `/api/v1/stats/daily` answers.
-    let answer = usage_aggregator::report::daily::read(&source, &range, site.as_ref())
-        .await
-        .with_context(|| {
-            format!(
-                "reading the daily summaries from {} to {}",
-                range.from, range.to
-            )
-        })?;
-    if json {
-        println!("{}", serde_json::to_string(&answer)?);
-    } else {
-        print!("{}", table::render(&answer.days, &answer.totals));
-    }
+    let printed = stats::print(source, ask).await;
     reports.store.disconnect().await;
+    print!("{}", printed?);
     Ok(())
 }
 
@@ -365,6 +372,7 @@ async fn adopt(config: Config) -> anyhow::Result<()> {
         store: &reports.store,
         mode: config.ip_mode,
         store_full_user_agent: config.store_full_user_agent,
+        zone: config.report_timezone,
     };
     let outcome = adoption.run().await.context("adopting the stored rows")?;
     let rollup = reports

@@ -133,6 +133,15 @@ fn describe() {
         "Idle sessions ended by maintenance"
     );
     describe_gauge!(
+        "usage_heartbeat_journal_rows",
+        "Heartbeat journal rows not folded yet (counted up to 100000), as seen by this replica's last look"
+    );
+    describe_gauge!(
+        "usage_heartbeat_journal_oldest_seconds",
+        Unit::Seconds,
+        "Age of the oldest unfolded heartbeat journal row (0: none), as seen by this replica's last look"
+    );
+    describe_gauge!(
         "usage_build_info",
         "Always 1; the version label says which build runs"
     );
@@ -150,6 +159,13 @@ pub fn started() {
         counter!("usage_events_repeated_total", "kind" => kind).increment(0);
     }
     counter!("usage_maintenance_failures_total", "task" => "rollup").absolute(0);
+}
+
+/// The unfolded part of the heartbeat journal, looked at after each fold tick of every replica
+/// (whether it holds the fold lease or not), so that a fold that stopped shows on all of them.
+pub fn journal_lag(rows: u64, oldest_age_secs: f64) {
+    gauge!("usage_heartbeat_journal_rows").set(rows as f64);
+    gauge!("usage_heartbeat_journal_oldest_seconds").set(oldest_age_secs);
 }
 
 /// One answered request. `route` is the router's pattern (`/api/v1/events`), never the raw path.

@@ -111,6 +111,7 @@ impl Application {
             visitors: Arc::new(Visitors {
                 mode: config.ip_mode,
                 salts: salts.clone(),
+                zone: config.report_timezone,
             }),
             clock: clock.clone(),
             trusted_proxies: TrustedProxies(config.trusted_proxies.clone()),
@@ -154,6 +155,7 @@ impl Application {
             rollup_at_start: config.rollup_at_start,
             folder: folder.clone(),
             fold_often: config.heartbeat_journal,
+            fold_every: Duration::from_secs(config.heartbeat_journal_fold_secs),
         };
         let upkeep_every = Duration::from_secs(config.maintenance_interval_secs);
         Ok(Application {

@@ -93,6 +93,7 @@ pub async fn roll_up(db: &TestDb) {
             rollup_window_days: 3,
             retention_days: 395,
             summary_text_retention_days: 750,
+            zone: Default::default(),
         },
         funnel: Default::default(),
     };

@@ -273,6 +273,17 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .eval("return Number(document.getElementById('programs-runs').dataset.value)")
         .await;
     assert_eq!(runs, programs["runs"]);
+    // Where the time goes: the range's share of sessions without input, and a row a day (as
+    // many as the sessions chart's).
+    let time = api(&browser, "time").await;
+    let shown = browser
+        .eval(
+            "const d = document.getElementById('time-no-input').dataset.value; \
+             const rows = (id) => document.querySelectorAll(`#${id} details.data tbody tr`).length; \
+             return [d === '' ? null : Number(d), rows('time-split') === rows('chart-sessions')]",
+        )
+        .await;
+    assert_eq!(shown, json!([time["totals"]["no_input_share"], true]));
     // The journey and the funnel, as their routes answer.
     let journey = api(&browser, "journey").await;
     let shown = browser
@@ -374,8 +385,8 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
     assert_eq!(
         buttons,
         json!([
-            "live", "daily", "hourly", "features", "clients", "programs", "journey", "funnel",
-            "errors", "sessions"
+            "live", "daily", "hourly", "features", "clients", "programs", "time", "journey",
+            "funnel", "errors", "sessions"
         ])
     );
     browser

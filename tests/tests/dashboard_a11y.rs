@@ -90,8 +90,8 @@ async fn the_dashboard_has_no_serious_accessibility_violations() {
             .eval("return document.querySelectorAll('details.data[open]').length")
             .await;
         assert_eq!(
-            open, 10,
-            "every chart's data table opens, the journey's and funnel's too"
+            open, 11,
+            "every chart's data table opens, the time split's, journey's and funnel's too"
         );
         assert_accessible(&browser, &format!("the dashboard, tables open ({name})")).await;
 
@@ -148,9 +148,9 @@ async fn check_chart_alternatives(browser: &Browser, seeded: u64) {
         )
         .await;
     let charts = charts.as_array().unwrap();
-    // Program stats and the journey are lists of facts, not charts: the other nine are (the
-    // funnel a ranking of its steps). The journey's facts have their table too.
-    let facts = ["program-stats", "journey-stats"];
+    // Program stats, the time split and the journey are lists of facts, not charts: the other
+    // nine are (the funnel a ranking of its steps). The facts have their tables too.
+    let facts = ["program-stats", "time-split", "journey-stats"];
     let drawn: Vec<_> = charts
         .iter()
         .filter(|c| !facts.contains(&c["id"].as_str().unwrap_or("")) && c["hidden"] != true)

@@ -57,6 +57,9 @@ pub(super) fn apply_env(
             "USAGE_SUMMARY_REFRESH_SECS" => config.summary_refresh_secs = parsed(name, &text)?,
             "USAGE_ROLLUP_AT_START" => config.rollup_at_start = parsed(name, &text)?,
             "USAGE_HEARTBEAT_JOURNAL" => config.heartbeat_journal = parsed(name, &text)?,
+            "USAGE_HEARTBEAT_JOURNAL_FOLD_SECS" => {
+                config.heartbeat_journal_fold_secs = parsed(name, &text)?
+            }
             "USAGE_HEARTBEAT_INTERVAL_SECS" => {
                 config.heartbeat_interval_secs = parsed(name, &text)?
             }
@@ -64,6 +67,9 @@ pub(super) fn apply_env(
             "USAGE_RETENTION_DAYS" => config.retention_days = parsed(name, &text)?,
             "USAGE_SUMMARY_TEXT_RETENTION_DAYS" => {
                 config.summary_text_retention_days = parsed(name, &text)?
+            }
+            "USAGE_REPORT_TIMEZONE" => {
+                config.report_timezone = text.parse().map_err(|e| format!("{name}: {e}"))?
             }
             "USAGE_ADMIN_TOKEN" => {
                 config.admin_token = Some(text).filter(|t| !t.is_empty()).map(Secret::from)
@@ -118,9 +124,11 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_ROLLUP_AT_START",
     "USAGE_HEARTBEAT_INTERVAL_SECS",
     "USAGE_HEARTBEAT_JOURNAL",
+    "USAGE_HEARTBEAT_JOURNAL_FOLD_SECS",
     "USAGE_ROLLUP_WINDOW_DAYS",
     "USAGE_RETENTION_DAYS",
     "USAGE_SUMMARY_TEXT_RETENTION_DAYS",
+    "USAGE_REPORT_TIMEZONE",
     "USAGE_ADMIN_TOKEN",
     "USAGE_MCP_TOKEN",
     "USAGE_STATIC_DIR",

@@ -247,6 +247,27 @@ fn the_heartbeat_journal_is_off_unless_turned_on() {
 }
 
 #[test]
+fn the_journal_folds_every_second_unless_told_otherwise() {
+    let default = Config::load(None, None, &env_of(&[])).unwrap();
+    assert_eq!(default.heartbeat_journal_fold_secs, 1);
+    let toml = file("heartbeat_journal_fold_secs = 15\n");
+    let from_file = Config::load(Some(toml.path()), None, &env_of(&[])).unwrap();
+    assert_eq!(from_file.heartbeat_journal_fold_secs, 15);
+    let env = env_of(&[("USAGE_HEARTBEAT_JOURNAL_FOLD_SECS", "5")]);
+    let from_env = Config::load(Some(toml.path()), None, &env).unwrap();
+    assert_eq!(
+        from_env.heartbeat_journal_fold_secs, 5,
+        "the environment wins"
+    );
+    let zero = env_of(&[("USAGE_HEARTBEAT_JOURNAL_FOLD_SECS", "0")]);
+    let refused = Config::load(None, None, &zero).unwrap_err();
+    assert!(refused.contains("heartbeat_journal_fold_secs"), "{refused}");
+    let day = env_of(&[("USAGE_HEARTBEAT_JOURNAL_FOLD_SECS", "86400")]);
+    let refused = Config::load(None, None, &day).unwrap_err();
+    assert!(refused.contains("at most 3600"), "{refused}");
+}
+
+#[test]
 fn summary_texts_are_kept_under_25_months_by_default_and_the_knob_is_checked() {
     let config = Config::load(None, None, &env_of(&[])).unwrap();
     // 25 months are at least 758 days (two years and a February).
@@ -307,4 +328,27 @@ fn the_mcp_token_is_off_by_default_checked_and_masked() {
     assert!(!format!("{config:?}").contains("0123456789abcdef"));
     let short = Config::load(None, None, &env_of(&[("USAGE_MCP_TOKEN", "short")])).unwrap_err();
     assert!(short.contains("mcp_token (USAGE_MCP_TOKEN)"), "{short}");
+}
+
+#[test]
+fn the_report_time_zone_is_utc_unless_named() {
+    let config = Config::load(None, None, &env_of(&[])).unwrap();
+    assert_eq!(
+        config.report_timezone.name(),
+        "UTC",
+        "existing deployments see no change"
+    );
+    let env = env_of(&[("USAGE_REPORT_TIMEZONE", "America/Los_Angeles")]);
+    let config = Config::load(None, None, &env).unwrap();
+    assert_eq!(config.report_timezone.name(), "America/Los_Angeles");
+    let refused = Config::load(
+        None,
+        None,
+        &env_of(&[("USAGE_REPORT_TIMEZONE", "PST8PDT9")]),
+    )
+    .unwrap_err();
+    assert!(refused.contains("USAGE_REPORT_TIMEZONE"), "{refused}");
+    let from_toml: Config = toml::from_str("report_timezone = \"Europe/Berlin\"").unwrap();
+    assert_eq!(from_toml.report_timezone.name(), "Europe/Berlin");
+    assert!(toml::from_str::<Config>("report_timezone = \"Europe/Nowhere\"").is_err());
 }

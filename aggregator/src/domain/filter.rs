@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::event::Batch;
+use super::report::zone::ReportZone;
 
 /// Why a session was filtered: a fixed set, so the per-day counts stay bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,7 +45,8 @@ pub fn reason(is_crawler: bool, batch: &Batch, filter_automation: bool) -> Optio
     }
 }
 
-/// One filtered session, to be counted: on the UTC day it started, for its site.
+/// One filtered session, to be counted: on the report day it started (a local day of the
+/// report zone), for its site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilteredSession {
     pub date: NaiveDate,
@@ -55,9 +57,15 @@ pub struct FilteredSession {
 impl FilteredSession {
     /// The session `batch` opens, filtered for `reason`; None for a later batch of it (the
     /// session was counted with its first).
-    pub fn opened_by(batch: &Batch, reason: Reason, received: DateTime<Utc>) -> Option<Self> {
+    pub fn opened_by(
+        batch: &Batch,
+        reason: Reason,
+        received: DateTime<Utc>,
+        zone: ReportZone,
+    ) -> Option<Self> {
+        let started = received - Duration::milliseconds(batch.sent_ms as i64);
         batch.opens_session().then(|| FilteredSession {
-            date: (received - Duration::milliseconds(batch.sent_ms as i64)).date_naive(),
+            date: zone.day_of(started.naive_utc()),
             site: batch.site.clone(),
             reason,
         })
@@ -116,12 +124,13 @@ mod tests {
         // Received 00:00:30 UTC, started 60 s earlier: the day before.
         let at = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 30).unwrap();
         let first = batch(r#""headless""#, START, 60_000);
-        let counted = FilteredSession::opened_by(&first, Reason::Automation, at).unwrap();
+        let counted =
+            FilteredSession::opened_by(&first, Reason::Automation, at, ReportZone::UTC).unwrap();
         assert_eq!(counted.date, NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
         assert_eq!(counted.site, "ide");
         let later = batch(r#""headless""#, END, 60_000);
         assert_eq!(
-            FilteredSession::opened_by(&later, Reason::Automation, at),
+            FilteredSession::opened_by(&later, Reason::Automation, at, ReportZone::UTC),
             None
         );
     }

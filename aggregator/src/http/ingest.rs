@@ -131,7 +131,9 @@ async fn filtered(
     reason: filter::Reason,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Response, ApiError> {
-    if let Some(session) = filter::FilteredSession::opened_by(batch, reason, now) {
+    if let Some(session) =
+        filter::FilteredSession::opened_by(batch, reason, now, app.retention.zone)
+    {
         app.writer
             .store(WriterRequest::Filtered(session))
             .await

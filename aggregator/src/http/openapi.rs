@@ -87,12 +87,38 @@ fn metrics_route(handle: PrometheusHandle) -> UtoipaMethodRouter<AppState> {
 pub fn spec() -> &'static str {
     static SPEC: LazyLock<String> = LazyLock::new(|| {
         let described = PrometheusBuilder::new().build_recorder().handle();
-        api(Some(described), |stats| stats)
-            .into_openapi()
-            .to_pretty_json()
+        let mut doc = api(Some(described), |stats| stats).into_openapi();
+        misdirected(&mut doc);
+        doc.to_pretty_json()
             .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"))
     });
     &SPEC
+}
+
+/// Adds the 421 of `allowed_hosts` (`hosts::check`) to every operation: that middleware wraps
+/// the whole router, so any route answers it to a `Host` not on the list. Added here, after
+/// every route is in: the `Doc`'s own modifiers run before the routes are.
+fn misdirected(doc: &mut utoipa::openapi::OpenApi) {
+    let answer = super::error::refusals(&[(
+        "421",
+        "a `Host` that is not on `allowed_hosts` (when that list is set)",
+        &[],
+    )]);
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation.responses.responses.extend(answer.clone());
+        }
+    }
 }
 
 /// This description (OpenAPI 3.1).

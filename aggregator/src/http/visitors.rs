@@ -10,6 +10,7 @@ use axum::http::{request::Parts, StatusCode};
 use chrono::{DateTime, Utc};
 
 use crate::domain::ingest::StoredVisitor;
+use crate::domain::report::zone::ReportZone;
 use crate::store::{Store, StoreError};
 use crate::visitor::{self, salts, ClientAddr, IpMode, SaltBook, TrustedProxies};
 
@@ -34,10 +35,11 @@ where
     }
 }
 
-/// Anonymizes senders with the configured mode and the daily salts.
+/// Anonymizes senders with the configured mode and the daily salts of the report zone's days.
 pub struct Visitors {
     pub mode: IpMode,
     pub salts: Arc<SaltBook<Store>>,
+    pub zone: ReportZone,
 }
 
 impl Visitors {
@@ -58,7 +60,7 @@ impl Visitors {
         }
         let salt = self
             .salts
-            .salt_for(salts::salt_day(session_start, now.date_naive()))
+            .salt_for(salts::salt_day(self.zone, session_start, now))
             .await?;
         Ok(visitor::anonymize(addr, self.mode, &salt, user_agent, site))
     }

@@ -11,7 +11,7 @@ use crate::http::stats::query::{
     Compare, ErrorsLimit, FeatureName, FeaturesLimit, Range, SessionsLimit, SiteParam,
 };
 use crate::http::stats::StatsError;
-use crate::http::stats::{journey, reports};
+use crate::http::stats::{journey, reports, time};
 use crate::http::ErrorBody;
 use crate::report::Source;
 
@@ -19,16 +19,20 @@ use crate::report::Source;
 const INSTRUCTIONS: &str = "Read-only usage reports of a self-hosted usage tracker (an online \
 BASIC IDE and its sites): visits per day, who is on now, program runs and their errors, the \
 learners' journey (first runs, successes, recoveries, a funnel), features used and their data, \
-browsers and devices, recent sessions. Each tool answers the JSON of the stats API route of the same name (docs/reports.md). Dates are UTC days, YYYY-MM-DD, both ends \
-included, at most 366 days; without them, the 30 days ending today. `site` narrows to one site.";
+browsers and devices, where a session's time goes, recent sessions. Each tool answers the JSON of \
+the stats API route of the same name (docs/reports.md). Dates are local days of the server's \
+report time zone (`time_zone` in each answer, UTC unless configured), YYYY-MM-DD, both ends \
+included, at most 366 days; without them, the 30 days ending today. `site` narrows to one site; \
+`compare: \"previous\"` adds the period of the same length before (daily, programs, errors, \
+features, clients, journey, funnel).";
 
-/// `from`, `to` and `site`: the parameters of most reports.
+/// `from`, `to` and `site`: the parameters of the reports without `compare` (hourly, time).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RangeArgs {
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's figures (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -46,6 +50,32 @@ fn split(from: Option<String>, to: Option<String>, site: Option<String>) -> (Ran
     (Range { from, to }, SiteParam { site })
 }
 
+/// [`RangeArgs`] and `compare`: the parameters of the range reports that compare.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompareArgs {
+    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    pub from: Option<String>,
+    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    pub to: Option<String>,
+    /// One site's figures (a site id, or "" for pages that name no site); all sites' without it.
+    pub site: Option<String>,
+    /// "previous": the answer also carries `previous`, the same report over the period of the
+    /// same length that ends the day before `from` (as `?compare=previous`).
+    pub compare: Option<String>,
+}
+
+impl CompareArgs {
+    fn split(self) -> (Range, SiteParam, Compare) {
+        let (range, site) = split(self.from, self.to, self.site);
+        (range, site, compare(self.compare))
+    }
+}
+
+fn compare(compare: Option<String>) -> Compare {
+    Compare { compare }
+}
+
 /// `site` alone.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,27 +87,33 @@ pub struct SiteArgs {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorsArgs {
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's errors (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
     /// Error groups answered at most, most frequent first: 1 to 100, default 20.
     pub limit: Option<u32>,
+    /// "previous": the answer also carries `previous`, the same report over the period of the
+    /// same length that ends the day before `from` (as `?compare=previous`).
+    pub compare: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeaturesArgs {
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's features (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
     /// Features answered at most, most used first: 1 to 200, default 50; the rest is `other`.
     pub limit: Option<u32>,
+    /// "previous": the answer also carries `previous`, the same report over the period of the
+    /// same length that ends the day before `from` (as `?compare=previous`).
+    pub compare: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -94,9 +130,9 @@ pub struct SessionsArgs {
 pub struct FeatureDataArgs {
     /// The feature, as `features` names it ([a-z0-9_.:-]{1,64}).
     pub name: String,
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's data (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -124,14 +160,15 @@ impl Tools {
     )]
     async fn daily(
         &self,
-        Parameters(args): Parameters<RangeArgs>,
+        Parameters(args): Parameters<CompareArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let (range, site) = args.split();
-        answer(reports::daily_answer(self.source.clone(), range, site, Compare::default()).await)
+        let (range, site, compare) = args.split();
+        answer(reports::daily_answer(self.source.clone(), range, site, compare).await)
     }
 
     #[tool(
-        description = "Sessions by the UTC hour they started (24 points a day, with visitors, \
+        description = "Sessions by the local hour they started (24 points a day, in the answer's \
+                       time_zone, with visitors, \
                        runs, errors and times) for a range of at most 7 days; without dates, \
                        today alone; as GET /api/v1/stats/hourly.",
         annotations(read_only_hint = true, open_world_hint = false)
@@ -142,6 +179,21 @@ impl Tools {
     ) -> Result<CallToolResult, ErrorData> {
         let (range, site) = args.split();
         answer(reports::hourly_answer(self.source.clone(), range, site).await)
+    }
+
+    #[tool(
+        description = "Where the time of a session goes, per day: average visible, active \
+                       (editing), running (program run time) and idle-but-visible seconds per \
+                       session, and the share of sessions without any input; as GET \
+                       /api/v1/stats/time.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn time(
+        &self,
+        Parameters(args): Parameters<RangeArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let (range, site) = args.split();
+        answer(time::time_answer(self.source.clone(), range, site).await)
     }
 
     #[tool(
@@ -165,10 +217,10 @@ impl Tools {
     )]
     async fn programs(
         &self,
-        Parameters(args): Parameters<RangeArgs>,
+        Parameters(args): Parameters<CompareArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let (range, site) = args.split();
-        answer(reports::programs_answer(self.source.clone(), range, site, Compare::default()).await)
+        let (range, site, compare) = args.split();
+        answer(reports::programs_answer(self.source.clone(), range, site, compare).await)
     }
 
     #[tool(
@@ -180,10 +232,10 @@ impl Tools {
     )]
     async fn journey(
         &self,
-        Parameters(args): Parameters<RangeArgs>,
+        Parameters(args): Parameters<CompareArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let (range, site) = args.split();
-        answer(journey::journey_answer(self.source.clone(), range, site, Compare::default()).await)
+        let (range, site, compare) = args.split();
+        answer(journey::journey_answer(self.source.clone(), range, site, compare).await)
     }
 
     #[tool(
@@ -194,10 +246,10 @@ impl Tools {
     )]
     async fn funnel(
         &self,
-        Parameters(args): Parameters<RangeArgs>,
+        Parameters(args): Parameters<CompareArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let (range, site) = args.split();
-        answer(journey::funnel_answer(self.source.clone(), range, site, Compare::default()).await)
+        let (range, site, compare) = args.split();
+        answer(journey::funnel_answer(self.source.clone(), range, site, compare).await)
     }
 
     #[tool(
@@ -214,10 +266,8 @@ impl Tools {
         let limit = ErrorsLimit {
             limit: args.limit.map(|n| n.to_string()),
         };
-        answer(
-            reports::errors_answer(self.source.clone(), range, site, limit, Compare::default())
-                .await,
-        )
+        let compare = compare(args.compare);
+        answer(reports::errors_answer(self.source.clone(), range, site, limit, compare).await)
     }
 
     #[tool(
@@ -233,10 +283,8 @@ impl Tools {
         let limit = FeaturesLimit {
             limit: args.limit.map(|n| n.to_string()),
         };
-        answer(
-            reports::features_answer(self.source.clone(), range, site, limit, Compare::default())
-                .await,
-        )
+        let compare = compare(args.compare);
+        answer(reports::features_answer(self.source.clone(), range, site, limit, compare).await)
     }
 
     #[tool(
@@ -261,10 +309,10 @@ impl Tools {
     )]
     async fn clients(
         &self,
-        Parameters(args): Parameters<RangeArgs>,
+        Parameters(args): Parameters<CompareArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let (range, site) = args.split();
-        answer(reports::clients_answer(self.source.clone(), range, site, Compare::default()).await)
+        let (range, site, compare) = args.split();
+        answer(reports::clients_answer(self.source.clone(), range, site, compare).await)
     }
 
     #[tool(

@@ -25,6 +25,7 @@ pub async fn read(
     let rolled_up_at = source.store.last_rollup().await?.map(|at| at.and_utc());
     let retention = source.retention.in_force(source.today());
     let filtered = source.store.filtered_totals(range, site).await?;
+    let filtered_days = source.store.filtered_days(range, site).await?;
     let mut answer = DailyAnswer::of(
         range,
         &rows,
@@ -32,7 +33,9 @@ pub async fn read(
         fresh.live_days,
         retention,
         filtered,
-    );
+        source.zone(),
+    )
+    .with_filtered_days(&filtered_days);
     answer.summaries_as_of = summaries_as_of(&source.store).await?;
     Ok(answer)
 }

@@ -1,11 +1,12 @@
-//! The errors report's read: error tallies of the stored summaries and of the days the rollup
-//! has not seen since they changed (`report::fresh_events`), ranked by the pure fold of
+//! The errors report's read: the most frequent error tallies of the stored summaries (today's
+//! kept current by the summary refresh, see `report::live`), ranked by the pure fold of
 //! `domain::report::errors`.
 
 use crate::domain::report::dates::DateRange;
+use crate::domain::report::errors;
 use crate::domain::report::errors::ErrorsAnswer;
 use crate::domain::report::site::Site;
-use crate::report::fresh_events;
+use crate::domain::report::top;
 use crate::report::live::summaries_as_of;
 use crate::report::Source;
 use crate::store::StoreError;
@@ -20,10 +21,13 @@ pub async fn read(
     site: Option<&Site>,
     limit: u32,
 ) -> Result<ErrorsAnswer, StoreError> {
-    // The stale-day read (`report::fresh_events`), as the handler has always made it.
-    let (tallies, failed_runs) = fresh_events::errors_bounded(&source.store, range, site).await?;
+    // The most frequent groups ([`top::ERROR_GROUPS_PER_DAY`] × [`top::READ_MARGIN`], ranked
+    // and limited in SQL), added up per group, and the failed runs of every group.
+    let read = top::ERROR_GROUPS_PER_DAY * top::READ_MARGIN;
+    let (stored, failed_runs) = source.store.stored_errors(range, site, read).await?;
+    let tallies = errors::merge(stored);
     tracing::Span::current().record("groups", tallies.len());
-    let mut answer = ErrorsAnswer::of(range, tallies, failed_runs, limit as usize);
+    let mut answer = ErrorsAnswer::of(range, tallies, failed_runs, limit as usize, source.zone());
     answer.summaries_as_of = summaries_as_of(&source.store).await?;
     Ok(answer)
 }

@@ -1,11 +1,10 @@
 //! The feature-data report's read: one feature's most frequent data texts of the stored summaries
-//! and of the days the rollup has not seen since they changed (`report::fresh_events`), counted
-//! by key and value by the pure fold of `domain::report::feature_data`.
+//! (today's kept current by the summary refresh, see `report::live`), counted by key and value
+//! by the pure fold of `domain::report::feature_data`.
 
 use crate::domain::report::dates::DateRange;
-use crate::domain::report::feature_data::{FeatureDataAnswer, MAX_DISTINCT};
+use crate::domain::report::feature_data::{merge_texts, FeatureDataAnswer, MAX_DISTINCT};
 use crate::domain::report::site::Site;
-use crate::report::fresh_events;
 use crate::report::live::summaries_as_of;
 use crate::report::Source;
 use crate::store::StoreError;
@@ -21,12 +20,14 @@ pub async fn read(
     site: Option<&Site>,
 ) -> Result<FeatureDataAnswer, StoreError> {
     let limit = MAX_DISTINCT;
-    // The stale-day read (`report::fresh_events`), as the handler has always made it.
-    let (texts, events) =
-        fresh_events::feature_data_bounded(&source.store, &name, range, site, limit as usize)
-            .await?;
+    // At most `limit` texts (ranked and limited in SQL), and the events of every text.
+    let (stored, events) = source
+        .store
+        .stored_feature_data(&name, range, site, limit as usize)
+        .await?;
+    let texts = merge_texts(stored, limit as usize);
     tracing::Span::current().record("texts", texts.len());
-    let mut answer = FeatureDataAnswer::of(range, name, &texts, events, limit);
+    let mut answer = FeatureDataAnswer::of(range, name, &texts, events, limit, source.zone());
     answer.summaries_as_of = summaries_as_of(&source.store).await?;
     Ok(answer)
 }

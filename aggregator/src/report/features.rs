@@ -26,7 +26,7 @@ pub async fn read(
         .await?;
     tracing::Span::current().record("rows", features.len());
     Ok(FeaturesAnswer {
-        span: Span::from(range),
+        span: Span::of(range, source.zone()),
         summaries_as_of: summaries_as_of(&source.store).await?,
         features,
         other,

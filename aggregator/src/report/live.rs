@@ -84,9 +84,7 @@ impl Fresh {
         range: &DateRange,
     ) -> Result<(Vec<FeatureCount>, u64), StoreError> {
         let limit = top::MAX_FEATURES as usize * top::READ_MARGIN;
-        store
-            .feature_counts(range, &[], self.site.as_ref(), limit)
-            .await
+        store.feature_counts(range, self.site.as_ref(), limit).await
     }
 
     /// (dimension, value, sessions) of the range: per dimension the largest values, "(other)"
@@ -116,8 +114,6 @@ impl Fresh {
         range: &DateRange,
     ) -> Result<(Vec<(String, String, u64)>, Vec<(String, u64)>), StoreError> {
         let limit = top::CLIENT_VALUES * top::READ_MARGIN;
-        store
-            .client_counts(range, &[], self.site.as_ref(), limit)
-            .await
+        store.client_counts(range, self.site.as_ref(), limit).await
     }
 }

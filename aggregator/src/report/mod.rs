@@ -1,5 +1,6 @@
 //! Reports: the daily rollup, retention of raw rows, and the figures the stats API, the dashboard
-//! and the CLI show. Every figure of a day counts the sessions that *started* that UTC day.
+//! and the CLI show. Every figure of a day counts the sessions that *started* that day, a local
+//! day of the report's time zone (`report_timezone`, UTC by default; `domain::report::zone`).
 //!
 //! Each report's read (one module a report, over a [`Source`]) is what the HTTP route, its CSV
 //! export, the MCP tool and `stats --json` all answer; its answer type, pure fold and CSV table are
@@ -10,7 +11,6 @@ pub mod daily;
 pub mod errors;
 pub mod feature_data;
 pub mod features;
-pub mod fresh_events;
 pub mod funnel;
 pub mod hourly;
 pub mod journey;
@@ -20,6 +20,7 @@ pub mod programs;
 mod retention;
 mod rollup;
 pub mod sessions;
+pub mod time;
 
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ use chrono::NaiveDate;
 
 use crate::domain::report::daily::RetentionInForce;
 use crate::domain::report::journey::steps::Funnel;
+use crate::domain::report::zone::ReportZone;
 pub use retention::PurgeOutcome;
 pub use rollup::RollupOutcome;
 
@@ -43,6 +45,8 @@ pub struct ReportSettings {
     /// The free text of summaries of days more than this many days before today is replaced by
     /// an `(expired)` row holding their counts.
     pub summary_text_retention_days: u32,
+    /// The zone whose local days and hours every report counts in (`report_timezone`).
+    pub zone: ReportZone,
 }
 
 impl From<&crate::config::Config> for ReportSettings {
@@ -51,6 +55,7 @@ impl From<&crate::config::Config> for ReportSettings {
             rollup_window_days: config.rollup_window_days,
             retention_days: config.retention_days,
             summary_text_retention_days: config.summary_text_retention_days,
+            zone: config.report_timezone,
         }
     }
 }
@@ -83,8 +88,14 @@ pub struct Source {
 }
 
 impl Source {
+    /// Today in the report's zone.
     pub fn today(&self) -> NaiveDate {
-        self.clock.now().date_naive()
+        self.retention.zone.today(self.clock.now())
+    }
+
+    /// The report's zone, which answers name.
+    pub fn zone(&self) -> ReportZone {
+        self.retention.zone
     }
 }
 
@@ -99,7 +110,8 @@ pub struct Reports {
 }
 
 impl Reports {
+    /// Today in the report's zone.
     pub fn today(&self) -> NaiveDate {
-        self.clock.now().date_naive()
+        self.settings.zone.today(self.clock.now())
     }
 }

@@ -1,11 +1,10 @@
-//! The programs report's read: run totals of the stored summaries and of the days the rollup has
-//! not seen since they changed (`report::fresh_events`).
+//! The programs report's read: run totals of the stored summaries (today's kept current by the
+//! summary refresh, see `report::live`).
 
 use crate::domain::report::dates::{DateRange, Span};
 use crate::domain::report::programs::ProgramsAnswer;
 use crate::domain::report::shape;
 use crate::domain::report::site::Site;
-use crate::report::fresh_events;
 use crate::report::live::summaries_as_of;
 use crate::report::Source;
 use crate::store::StoreError;
@@ -19,11 +18,10 @@ pub async fn read(
     range: &DateRange,
     site: Option<&Site>,
 ) -> Result<ProgramsAnswer, StoreError> {
-    // The stale-day read (`report::fresh_events`), as the handler has always made it.
-    let totals = fresh_events::programs(&source.store, range, site).await?;
+    let totals = source.store.stored_programs(range, site).await?;
     tracing::Span::current().record("runs", totals.runs);
     Ok(ProgramsAnswer {
-        span: Span::from(range),
+        span: Span::of(range, source.zone()),
         summaries_as_of: summaries_as_of(&source.store).await?,
         programs: shape::programs(&totals),
         previous: None,

@@ -5,7 +5,7 @@
 use chrono::{Days, NaiveDate};
 
 use super::{ReportSettings, Reports};
-use crate::store::{DaysBefore, StoreError};
+use crate::store::StoreError;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PurgeOutcome {
@@ -58,18 +58,18 @@ impl Reports {
     /// any such day that has no rollup yet, so its figures outlive its rows; then expires the
     /// summary texts of days before the text boundary.
     pub async fn purge(&self) -> Result<PurgeOutcome, StoreError> {
-        let cutoff = self
-            .first_kept_day()
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists");
+        let zone = self.settings.zone;
+        let first_kept = self.first_kept_day();
+        let cutoff = zone.start_of(first_kept);
         let mut outcome = PurgeOutcome::default();
-        for day in self
-            .store
-            .days_before(DaysBefore::Unsummarized, cutoff)
-            .await?
-        {
+        let mut unsummarized =
+            super::rollup::local_days(zone, &self.store.days_with_sessions_before(cutoff).await?);
+        for day in self.store.days_summarized_before(first_kept).await? {
+            unsummarized.remove(&day);
+        }
+        for day in unsummarized {
             let now = self.clock.now().naive_utc();
-            if super::rollup::rollup_day(&self.store, day, now, &self.funnel).await? {
+            if super::rollup::rollup_day(&self.store, zone, day, now, &self.funnel).await? {
                 outcome.days_rolled_up_first += 1;
             }
         }
@@ -97,6 +97,7 @@ mod tests {
             rollup_window_days: 3,
             retention_days: 395,
             summary_text_retention_days: 750,
+            zone: Default::default(),
         };
         let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
         assert_eq!(

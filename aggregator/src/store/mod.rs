@@ -18,6 +18,7 @@ mod refused;
 mod sql;
 pub mod sqlite;
 mod stats;
+mod time;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub use sql::events::DayRead;
 pub use sql::expire::{EXPIRED, EXPIRED_DATA};
 
 use crate::domain::flush::{EventCounts, Flush};
+use crate::domain::report::zone::ReportDay;
 
 /// Where the embedded store lives when no database URL is configured.
 pub const DEFAULT_SQLITE_PATH: &str = "usage.sqlite3";
@@ -130,15 +132,10 @@ impl crate::visitor::SaltTable for Store {
     }
 }
 
-/// Which days [`Rollups::days_before`] lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DaysBefore {
-    /// Days that still have raw sessions.
-    WithSessions,
-    /// Days with raw sessions but no rollup yet (adopted days, or a day the periodic rollup never
-    /// saw): retention rolls these up before deleting them.
-    Unsummarized,
-}
+/// The first and last start time (UTC) of the sessions of one UTC day that a query selects: the
+/// report zone turns it into the local days they fall on (`ReportZone::days_between`), so the
+/// stores need not know the zone.
+pub type StartSpan = (NaiveDateTime, NaiveDateTime);
 
 /// Closing sessions whose client went quiet (the upkeep job's first step, `jobs.rs`).
 #[async_trait]
@@ -149,44 +146,55 @@ pub trait IdleSessions: Send + Sync {
 }
 
 /// The daily rollup: which days to recompute, recomputing one, and the watermark of touched
-/// sessions.
+/// sessions. Days are local days of the report zone; the stores take their UTC bounds
+/// ([`ReportDay`]) and answer UTC start times ([`StartSpan`]).
 #[async_trait]
 pub trait Rollups: Send + Sync {
-    /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
-    /// nothing. A day without sessions is left as it is (its raw rows may have been purged), and
-    /// `false` is returned. `funnel` is the funnel whose steps the day's journeys count
-    /// (`daily_site_funnel`).
+    /// Recomputes every summary of `day` from the raw rows starting within its bounds and
+    /// replaces the stored ones, all or nothing. A day without sessions is left as it is (its
+    /// raw rows may have been purged), and `false` is returned. `funnel` is the funnel whose
+    /// steps the day's journeys count (`daily_site_funnel`).
     async fn rollup_day(
         &self,
-        day: NaiveDate,
+        day: ReportDay,
         now: NaiveDateTime,
         funnel: &crate::domain::report::journey::steps::Funnel,
     ) -> Result<bool, StoreError>;
-    /// UTC days of the sessions that received a batch at or after `since`.
-    async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError>;
-    /// UTC days from `from` on with sessions that have no last-seen time (the old tracker's rows),
-    /// whose changes no watermark can see.
+    /// Per UTC day, the start times of the sessions that received a batch at or after `since`.
+    async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<StartSpan>, StoreError>;
+    /// Per UTC day from `from` on, the start times of sessions that have no last-seen time (the
+    /// old tracker's rows), whose changes no watermark can see.
     async fn days_untracked_since(
         &self,
         from: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days_by(sql::DAYS_UNTRACKED_SINCE, from).await
+    ) -> Result<Vec<StartSpan>, StoreError> {
+        self.spans_by(sql::DAYS_UNTRACKED_SINCE, from).await
     }
-    /// UTC days before `cutoff` of the kind `which` names.
-    async fn days_before(
+    /// Per UTC day, the start times of the raw sessions that started before `cutoff`.
+    async fn days_with_sessions_before(
         &self,
-        which: DaysBefore,
         cutoff: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
-        self.days_by(sql::days_before(which), cutoff).await
+    ) -> Result<Vec<StartSpan>, StoreError> {
+        self.spans_by(sql::DAYS_WITH_SESSIONS_BEFORE, cutoff).await
     }
-    /// The dates a query of `store::sql` with one time parameter selects (both dialects take
+    /// The spans a query of `store::sql` with one time parameter selects (both dialects take
     /// the same text; each store binds the time its own way).
-    async fn days_by(
+    async fn spans_by(
         &self,
         sql: &'static str,
         at: NaiveDateTime,
+    ) -> Result<Vec<StartSpan>, StoreError>;
+    /// Days before `before` that have a rollup.
+    async fn days_summarized_before(&self, before: NaiveDate)
+        -> Result<Vec<NaiveDate>, StoreError>;
+    /// Days from `from` on whose rollup was made in another zone than `zone` (an IANA name).
+    async fn days_of_other_zones(
+        &self,
+        from: NaiveDate,
+        zone: &str,
     ) -> Result<Vec<NaiveDate>, StoreError>;
+    /// Deletes every summary of `day` (a day that has no sessions in the zone now in force).
+    async fn forget_day(&self, day: NaiveDate) -> Result<(), StoreError>;
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError>;
     async fn set_rollup_mark(&self, at: NaiveDateTime) -> Result<(), StoreError>;
 }
@@ -266,6 +274,23 @@ pub trait Journal: Send + Sync {
     /// applied meanwhile change nothing when applied again, and their delete deletes nothing.
     async fn fold_journal(&self, slack: chrono::Duration, limit: u32)
         -> Result<Folded, StoreError>;
+
+    /// How far the fold is behind: the journal's rows (counted up to [`JOURNAL_LAG_COUNT_MAX`])
+    /// and the age of the next row to fold (the lowest id), by the database's clock.
+    async fn journal_lag(&self) -> Result<JournalLag, StoreError>;
+}
+
+/// [`Journal::journal_lag`] counts at most this many rows, so that a journal grown large while
+/// no replica folds costs one bounded index scan per look, not a scan of all of it.
+pub const JOURNAL_LAG_COUNT_MAX: u64 = 100_000;
+
+/// The unfolded part of the heartbeat journal.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct JournalLag {
+    /// Rows not folded yet, at most [`JOURNAL_LAG_COUNT_MAX`].
+    pub rows: u64,
+    /// Seconds since the oldest of them was committed; 0 when there is none.
+    pub oldest_age_secs: f64,
 }
 
 /// What one fold applied: journal rows, and the sessions they updated.

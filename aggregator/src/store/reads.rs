@@ -52,6 +52,10 @@ pub trait Reads: Send + Sync {
         params: Vec<Param>,
         columns: &'static [Kind],
     ) -> Result<Vec<Vec<Cell>>, StoreError>;
+
+    /// `table` as a `FROM` names it to be read through `index` only: the one thing of a stats
+    /// read the two dialects spell differently (MariaDB `FORCE INDEX`, SQLite `INDEXED BY`).
+    fn indexed(&self, table: &str, index: &str) -> String;
 }
 
 /// A result row, read left to right.

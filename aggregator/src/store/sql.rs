@@ -6,20 +6,22 @@ pub mod expire;
 pub mod journey;
 pub mod rollup;
 
-use super::DaysBefore;
 use crate::domain::report::site::Site;
 
-/// UTC days of the sessions that received a batch at or after the second `?`, whose minute
-/// ([`crate::domain::session::minute_of`]) is the first: the index on the coarse `last_seen_minute`
-/// (V5) narrows to the sessions seen since that minute, the precise time decides.
-pub const DAYS_TOUCHED_SINCE: &str = "SELECT DISTINCT DATE(start_time) FROM ide_sessions \
-     WHERE last_seen_minute >= ? AND last_seen_at >= ? ORDER BY 1";
+/// The first and last start time of the sessions, per UTC day, that received a batch at or after
+/// the second `?`, whose minute ([`crate::domain::session::minute_of`]) is the first: the index
+/// on the coarse `last_seen_minute` (V5) narrows to the sessions seen since that minute, the
+/// precise time decides. The report zone turns each span into the local days it covers
+/// (`ReportZone::days_between`): one, or two where the UTC day straddles a local midnight.
+pub const DAYS_TOUCHED_SINCE: &str = "SELECT MIN(start_time), MAX(start_time) FROM ide_sessions \
+     WHERE last_seen_minute >= ? AND last_seen_at >= ? GROUP BY DATE(start_time)";
 
-/// UTC days, from the day of `?` on, of sessions that have no last-seen minute: rows the old
-/// tracker writes beside the aggregator during a switch-over, which no watermark can see change.
-/// The index on `last_seen_minute` finds them at its NULL end (V5 gave every older row a minute).
-pub const DAYS_UNTRACKED_SINCE: &str = "SELECT DISTINCT DATE(start_time) FROM ide_sessions \
-     WHERE last_seen_minute IS NULL AND start_time >= ? ORDER BY 1";
+/// As [`DAYS_TOUCHED_SINCE`], from `?` on, of sessions that have no last-seen minute: rows the
+/// old tracker writes beside the aggregator during a switch-over, which no watermark can see
+/// change. The index on `last_seen_minute` finds them at its NULL end (V5 gave every older row a
+/// minute).
+pub const DAYS_UNTRACKED_SINCE: &str = "SELECT MIN(start_time), MAX(start_time) FROM ide_sessions \
+     WHERE last_seen_minute IS NULL AND start_time >= ? GROUP BY DATE(start_time)";
 
 /// The stored salt of the day `?` ([`super::salt_bytes`] reads it).
 pub const SALT_OF_DAY: &str = "SELECT salt FROM visitor_salts WHERE day = ?";
@@ -30,23 +32,18 @@ pub const DELETE_SALTS_BEFORE: &str = "DELETE FROM visitor_salts WHERE day < ?";
 /// Gives up a lease (`?` its name, `?` its holder) if that holder holds it.
 pub const RELEASE_LEASE: &str = "DELETE FROM maintenance_leases WHERE name = ? AND holder = ?";
 
-/// UTC days that still have raw sessions starting before `?`.
-pub const DAYS_WITH_SESSIONS_BEFORE: &str =
-    "SELECT DISTINCT DATE(start_time) FROM ide_sessions WHERE start_time < ? ORDER BY 1";
+/// As [`DAYS_TOUCHED_SINCE`], of the raw sessions starting before `?`.
+pub const DAYS_WITH_SESSIONS_BEFORE: &str = "SELECT MIN(start_time), MAX(start_time) \
+     FROM ide_sessions WHERE start_time < ? GROUP BY DATE(start_time)";
 
-/// UTC days before `?` with raw sessions but no rollup of ours yet.
-pub const DAYS_UNSUMMARIZED_BEFORE: &str =
-    "SELECT DISTINCT DATE(s.start_time) FROM ide_sessions s \
-     LEFT JOIN daily_usage_summary d ON d.date = DATE(s.start_time) \
-     WHERE s.start_time < ? AND d.rolled_up_at IS NULL ORDER BY 1";
+/// Days before `?` that have a rollup (of any zone).
+pub const DAYS_SUMMARIZED_BEFORE: &str =
+    "SELECT date FROM daily_usage_summary WHERE date < ? AND rolled_up_at IS NOT NULL";
 
-/// The query of [`DaysBefore`]'s days (parameter: the cutoff).
-pub fn days_before(which: DaysBefore) -> &'static str {
-    match which {
-        DaysBefore::WithSessions => DAYS_WITH_SESSIONS_BEFORE,
-        DaysBefore::Unsummarized => DAYS_UNSUMMARIZED_BEFORE,
-    }
-}
+/// Days from `?` on whose rollup was made in a zone other than `?` (V16; NULL is the previous
+/// release's, which knew UTC only).
+pub const DAYS_OF_OTHER_ZONES: &str = "SELECT date FROM daily_usage_summary \
+     WHERE date >= ? AND COALESCE(time_zone, 'UTC') <> ?";
 
 /// The report tables (summary, features, clients) of all sites or of one site, and the
 /// ` AND site_id = ...` a read of the per-site tables needs.
@@ -79,22 +76,18 @@ pub fn hour_rows(site: Option<&Site>) -> String {
     )
 }
 
-/// ` AND date NOT IN ('YYYY-MM-DD', ...)` for the days a stored read leaves out, or nothing.
-/// Dates are formatted by chrono (digits and dashes only), so they are safe as literals.
-pub fn except_dates(days: &[chrono::NaiveDate]) -> String {
-    except_dates_of(days, "")
-}
-
-/// [`except_dates`] of the table named by `prefix` (`"e."`) in a join.
-pub fn except_dates_of(days: &[chrono::NaiveDate], prefix: &str) -> String {
-    if days.is_empty() {
-        return String::new();
-    }
-    let list: Vec<String> = days
-        .iter()
-        .map(|d| format!("'{}'", d.format("%Y-%m-%d")))
-        .collect();
-    format!(" AND {prefix}date NOT IN ({})", list.join(", "))
+/// The time report's stored sums (`daily_site_time`, V15) of the days `[?, ?]`, per site, each
+/// with the run time of the same day and site (`daily_site_programs`, V8; 0 without runs):
+/// date, sessions, visible ms, active ms, sessions without input, running ms; of one site or all
+/// (the report adds the sites up after clamping each one's idle time).
+pub fn time_rows(site: Option<&Site>) -> String {
+    format!(
+        "SELECT t.date, t.sessions, t.visible_ms, t.active_ms, t.no_input_sessions, \
+         COALESCE(p.execution_ms_total, 0) FROM daily_site_time t \
+         LEFT JOIN daily_site_programs p ON p.date = t.date AND p.site_id = t.site_id \
+         WHERE t.date >= ? AND t.date <= ?{}",
+        Site::clause(site, "t.site_id")
+    )
 }
 
 /// Where the live sessions are: open, with a batch from the second `?` to the third (now),

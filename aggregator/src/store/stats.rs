@@ -136,44 +136,41 @@ impl Store {
         .await
     }
 
-    /// The `limit` most used features over the stored summaries of the range's days, except
-    /// `except` (the "(other)" rows left out), and the stored uses of every feature.
+    /// The `limit` most used features over the stored summaries of the range's days (the
+    /// "(other)" rows left out), and the stored uses of every feature.
     pub async fn feature_counts(
         &self,
         range: &DateRange,
-        except: &[NaiveDate],
         site: Option<&Site>,
         limit: usize,
     ) -> Result<(Vec<FeatureCount>, u64), StoreError> {
-        let statement = sql::bounded::feature_counts_top(site, except);
-        let columns = &[Kind::Text, Kind::U64, Kind::U64];
+        let statement = sql::bounded::feature_counts_top(site);
+        let columns = &[Kind::Text, Kind::U64, Kind::U64, Kind::U64];
         let mut params = days(range);
         params.push(Param::Int(limit as i64));
-        let top = self
+        let rows = self
             .read(statement, params, columns, |r| {
-                Ok(FeatureCount {
+                let count = FeatureCount {
                     name: r.text()?,
                     uses: r.u64()?,
                     sessions: r.u64()?,
-                })
+                };
+                Ok((count, r.u64()?))
             })
             .await?;
-        let total = self
-            .one_number(sql::bounded::feature_uses_total(site, except), days(range))
-            .await?;
-        Ok((top, total))
+        let total = sql::bounded::feature_uses_total(site);
+        self.listed_and_total(rows, total, days(range)).await
     }
 
     /// Per dimension, its `limit` largest (dimension, value, sessions) over the stored summaries
-    /// of the range's days, except `except`, and per dimension its stored sessions.
+    /// of the range's days, and per dimension its stored sessions.
     pub async fn client_counts(
         &self,
         range: &DateRange,
-        except: &[NaiveDate],
         site: Option<&Site>,
         limit: usize,
     ) -> Result<(Vec<(String, String, u64)>, Vec<(String, u64)>), StoreError> {
-        let statement = sql::bounded::client_counts_top(site, except, limit);
+        let statement = sql::bounded::client_counts_top(site, limit);
         let columns = &[Kind::Text, Kind::Text, Kind::U64, Kind::U64];
         let rows = self
             .read(statement, days(range), columns, |r| {
@@ -297,15 +294,14 @@ impl Store {
         Ok((sessions, runs))
     }
 
-    /// Program runs over the stored summaries of the range's days, except `except`.
+    /// Program runs over the stored summaries of the range's days.
     pub async fn stored_programs(
         &self,
         range: &DateRange,
-        except: &[NaiveDate],
         site: Option<&Site>,
     ) -> Result<ProgramTotals, StoreError> {
         use Kind::U64;
-        let statement = sql::events::stored_programs(except, site);
+        let statement = sql::events::stored_programs(site);
         let totals = self
             .read(statement, days(range), &[U64; 6], |r| {
                 Ok(ProgramTotals {
@@ -321,7 +317,7 @@ impl Store {
             .await?
             .pop()
             .unwrap_or_default();
-        let statement = sql::events::stored_run_times(except, site);
+        let statement = sql::events::stored_run_times(site);
         let buckets = self
             .read(statement, days(range), &[U64, U64], |r| {
                 Ok((u32::try_from(r.u64()?).unwrap_or(u32::MAX), r.u64()?))
@@ -330,58 +326,86 @@ impl Store {
         Ok(ProgramTotals { buckets, ..totals })
     }
 
-    /// The `limit` most frequent error groups stored for the range's days, except `except`,
-    /// added up over days and sites, and the stored failed runs of every group.
+    /// The `limit` most frequent error groups stored for the range's days, added up over days
+    /// and sites, and the stored failed runs of every group.
     pub async fn stored_errors(
         &self,
         range: &DateRange,
-        except: &[NaiveDate],
         site: Option<&Site>,
         limit: usize,
     ) -> Result<(Vec<ErrorTally>, u64), StoreError> {
         use Kind::{Text, Time, U64};
-        let statement = sql::bounded::stored_errors_top(except, site);
-        let columns = &[Text, U64, U64, Time, Text];
-        let mut params = days(range);
+        let from = self.ranked_from(range, "daily_site_errors", "idx_errors_rank");
+        let statement = sql::bounded::stored_errors_top(site, &from);
+        let columns = &[Text, U64, U64, Time, Text, U64];
+        let mut params = [days(range), days(range), days(range)].concat();
         params.push(Param::Int(limit as i64));
-        params.extend(days(range));
-        let top = self
-            .read(statement, params, columns, sql::events::error_tally)
+        let rows = self
+            .read(statement, params, columns, |r| {
+                Ok((sql::events::error_tally(r)?, r.u64()?))
+            })
             .await?;
-        let total = self
-            .one_number(sql::bounded::stored_failed_runs(except, site), days(range))
-            .await?;
-        Ok((top, total))
+        let total = sql::bounded::stored_failed_runs(site);
+        self.listed_and_total(rows, total, days(range)).await
     }
 
     /// One feature's `limit` most frequent (data text, events) over the stored summaries of the
-    /// range's days, except `except`, and the feature's stored events with data.
+    /// range's days, and the feature's stored events with data.
     pub async fn stored_feature_data(
         &self,
         name: &str,
         range: &DateRange,
-        except: &[NaiveDate],
         site: Option<&Site>,
         limit: usize,
     ) -> Result<(Vec<(String, u64)>, u64), StoreError> {
+        use Kind::{Text, U64};
         let mut params = vec![Param::Text(name.into())];
         params.extend(days(range));
-        let total = self
-            .one_number(
-                sql::bounded::feature_data_total(except, site),
-                params.clone(),
-            )
-            .await?;
+        let total_params = params.clone();
         params.push(Param::Int(limit as i64));
-        let statement = sql::bounded::feature_data_top(except, site);
-        let top = self
-            .read(statement, params, &[Kind::Text, Kind::U64], |r| {
-                Ok((r.text()?, r.u64()?))
+        let from = self.ranked_from(range, "daily_site_feature_data", "idx_feature_data_rank");
+        let statement = sql::bounded::feature_data_top(site, &from);
+        let rows = self
+            .read(statement, params, &[Text, U64, U64], |r| {
+                Ok(((r.text()?, r.u64()?), r.u64()?))
             })
             .await?;
-        Ok((top, total))
+        let total = sql::bounded::feature_data_total(site);
+        self.listed_and_total(rows, total, total_params).await
+    }
+
+    /// A ranking read's rows, each carrying the range's total last (`sql::bounded`), as the
+    /// listed items and that total; a read that lists nothing carries none, so `total_sql`
+    /// (with `total_params`) reads it.
+    async fn listed_and_total<T>(
+        &self,
+        rows: Vec<(T, u64)>,
+        total_sql: String,
+        total_params: Vec<Param>,
+    ) -> Result<(Vec<T>, u64), StoreError> {
+        let total = match rows.first() {
+            Some((_, total)) => *total,
+            None => self.one_number(total_sql, total_params).await?,
+        };
+        Ok((rows.into_iter().map(|(item, _)| item).collect(), total))
+    }
+
+    /// `table` as a ranking read over `range` names it: through the covering `index` (keyed by
+    /// what the read groups on) for ranges of more than [`RANKED_BY_KEY_DAYS`] days, where a
+    /// year read by day cost 3-6 times as much (see `sql::bounded::feature_data_top`); plain for
+    /// shorter ones, so that a week's read stays a range of its days (the index, keyed by group,
+    /// would be read whole: every day ever kept).
+    fn ranked_from(&self, range: &DateRange, table: &str, index: &str) -> String {
+        if range.len() > RANKED_BY_KEY_DAYS {
+            self.indexed(table, index)
+        } else {
+            table.to_string()
+        }
     }
 }
+
+/// Ranges longer than this are ranked through their covering index ([`Store::ranked_from`]).
+const RANKED_BY_KEY_DAYS: u64 = 31;
 
 #[cfg(test)]
 mod tests {

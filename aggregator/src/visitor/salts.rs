@@ -1,12 +1,20 @@
-//! Daily salts for the visitor hash. One random 32-byte salt per UTC day, shared by every
-//! aggregator replica through the database; a salt is used for sessions that start on its day and
-//! deleted (from the database and from memory) once its day is more than a day past, i.e. at most
-//! 48 hours after it came into use. Without the salt the stored hashes cannot be linked to an IP.
+//! Daily salts for the visitor hash. One random 32-byte salt per report day (a local day of
+//! `report_timezone`, UTC by default), shared by every aggregator replica through the database; a
+//! salt is used for sessions that start on its day and deleted (from the database and from
+//! memory) once its day is more than a day past, i.e. at most 48 hours after it came into use.
+//! Without the salt the stored hashes cannot be linked to an IP.
+//!
+//! The salt's day is the day the session counts on ([`salt_day`]), so a report day's unique
+//! visitors are exact: every session of that day was hashed with that day's one salt, and the
+//! same browser (address and User-Agent) on the same site gives one hash however many sessions
+//! it starts that day, before or after UTC midnight.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Days, NaiveDate, Utc};
+
+use crate::domain::report::zone::ReportZone;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
@@ -54,10 +62,12 @@ impl std::fmt::Debug for Salt {
     }
 }
 
-/// The day whose salt hashes a session: the day it started when that salt still exists (today or
-/// yesterday), so a session crossing midnight keeps its visitor; otherwise today.
-pub fn salt_day(session_start: DateTime<Utc>, today: NaiveDate) -> NaiveDate {
-    let start_day = session_start.date_naive();
+/// The day whose salt hashes a session: its report day (the local day of `zone` it started on,
+/// the day it counts on) when that salt still exists (today or yesterday there), so a session
+/// crossing midnight keeps its visitor; otherwise today.
+pub fn salt_day(zone: ReportZone, session_start: DateTime<Utc>, now: DateTime<Utc>) -> NaiveDate {
+    let today = zone.today(now);
+    let start_day = zone.day_of(session_start.naive_utc());
     if start_day <= today && Some(start_day) >= today.checked_sub_days(Days::new(1)) {
         start_day
     } else {
@@ -65,7 +75,8 @@ pub fn salt_day(session_start: DateTime<Utc>, today: NaiveDate) -> NaiveDate {
     }
 }
 
-/// The oldest day whose salt is still kept.
+/// The oldest day whose salt is still kept, `today` being the report zone's today: yesterday,
+/// the oldest day [`salt_day`] can answer there.
 pub fn oldest_kept(today: NaiveDate) -> NaiveDate {
     today.checked_sub_days(Days::new(1)).unwrap_or(today)
 }
@@ -126,18 +137,45 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
     }
 
+    fn at(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap()
+    }
+
     #[test]
     fn a_session_crossing_midnight_keeps_the_salt_of_its_start_day() {
-        let before_midnight = Utc.with_ymd_and_hms(2026, 11, 27, 23, 50, 0).unwrap();
-        assert_eq!(salt_day(before_midnight, day(28)), day(27));
-        assert_eq!(salt_day(before_midnight, day(27)), day(27));
+        let utc = ReportZone::UTC;
+        let before_midnight = at(27, 23, 50);
+        assert_eq!(salt_day(utc, before_midnight, at(28, 0, 30)), day(27));
+        assert_eq!(salt_day(utc, before_midnight, at(27, 23, 55)), day(27));
         assert_eq!(
-            salt_day(before_midnight, day(29)),
+            salt_day(utc, before_midnight, at(29, 0, 1)),
             day(29),
             "two days on, that salt is gone"
         );
-        let future = Utc.with_ymd_and_hms(2026, 11, 29, 0, 0, 1).unwrap();
-        assert_eq!(salt_day(future, day(28)), day(28));
+        assert_eq!(salt_day(utc, at(29, 0, 0), at(28, 23, 59)), day(28));
+    }
+
+    #[test]
+    fn the_salt_day_is_the_local_report_day() {
+        let la: ReportZone = "America/Los_Angeles".parse().unwrap();
+        // 23:59 and 00:01 Los Angeles time (UTC-8) around the night of the 27th: two report
+        // days, two salts, though both are the 28th in UTC.
+        let late = at(28, 7, 59);
+        let early = at(28, 8, 1);
+        let now = at(28, 8, 5);
+        assert_eq!(salt_day(la, late, now), day(27));
+        assert_eq!(salt_day(la, early, now), day(28));
+        // Within one local day, one salt, on both sides of UTC midnight (4 pm there).
+        let afternoon = at(27, 23, 30);
+        let evening = at(28, 0, 30);
+        assert_eq!(salt_day(la, afternoon, evening), day(27));
+        assert_eq!(salt_day(la, evening, evening), day(27));
+        assert_eq!(
+            salt_day(ReportZone::UTC, afternoon, evening),
+            day(27),
+            "in UTC the same two sessions are two days"
+        );
+        assert_eq!(salt_day(ReportZone::UTC, evening, evening), day(28));
     }
 
     #[test]

@@ -126,6 +126,35 @@ async fn an_automated_session_is_filtered_counted_once_and_shown(kind: StoreKind
         day_before["filtered"],
         json!({"automation": 0, "crawler": 0})
     );
+    // Each day carries its own counts, in the JSON and as the CSV's `filtered.*` columns.
+    let two_days = app.stats("daily?from=2026-11-27&to=2026-11-28").await;
+    assert_eq!(
+        two_days["days"][0]["filtered"],
+        json!({"automation": 0, "crawler": 0})
+    );
+    assert_eq!(
+        two_days["days"][1]["filtered"],
+        json!({"automation": 3, "crawler": 1})
+    );
+    let csv = app
+        .http
+        .get(format!(
+            "{}/api/v1/stats/daily?from=2026-11-27&to=2026-11-28&format=csv",
+            app.address
+        ))
+        .bearer_auth(crate::reports::TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        (rows[0][4], rows[0][5], rows[1][4], rows[2][4], rows[2][5]),
+        ("filtered.automation", "filtered.crawler", "0", "3", "1"),
+        "{csv}"
+    );
 }
 
 both_stores!(with_the_filter_off_or_the_tag_allowing_automation_the_session_is_stored);

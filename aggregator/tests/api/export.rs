@@ -32,9 +32,9 @@ async fn every_route_answers_csv_with_the_json_figures(kind: StoreKind) {
     let text = response.text().await.unwrap();
     assert_eq!(
         text,
-        "avg_active_seconds,avg_duration_seconds,date,feature_uses,lines_executed,program_errors,programs_run,sessions,success_rate,unique_visitors\r\n\
-         333,900,2026-11-27,3,1160,1,4,3,0.75,2\r\n\
-         60,120,2026-11-28,0,0,0,0,1,,1\r\n"
+        "avg_active_seconds,avg_duration_seconds,date,feature_uses,filtered.automation,filtered.crawler,lines_executed,program_errors,programs_run,sessions,success_rate,unique_visitors\r\n\
+         333,900,2026-11-27,3,0,0,1160,1,4,3,0.75,2\r\n\
+         60,120,2026-11-28,0,0,0,0,0,0,1,,1\r\n"
     );
     let features = get(&app, "features?from=2026-11-27&to=2026-11-28&format=csv").await;
     assert_eq!(

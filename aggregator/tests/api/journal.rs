@@ -276,3 +276,45 @@ async fn the_live_view_the_sweep_and_the_rollup_see_heartbeats_not_folded_yet(ki
         .await;
     assert_eq!(average, 5400, "11:00 to 12:30");
 }
+
+both_stores!(the_journal_lag_counts_what_is_not_folded_yet);
+async fn the_journal_lag_counts_what_is_not_folded_yet(kind: StoreKind) {
+    let app = journaled(kind).await;
+    let store = &app.jobs.store;
+    let empty = store.journal_lag().await.unwrap();
+    assert_eq!((empty.rows, empty.oldest_age_secs), (0, 0.0));
+    deliver(&app, &script()).await;
+    let lag = store.journal_lag().await.unwrap();
+    assert_eq!(lag.rows, app.db.count("heartbeat_journal").await);
+    assert!(lag.rows >= 6, "a's batches at least: {lag:?}");
+    assert!(lag.oldest_age_secs >= 0.0, "{lag:?}");
+    app.jobs.folder.fold_all().await.unwrap();
+    let folded = store.journal_lag().await.unwrap();
+    assert_eq!((folded.rows, folded.oldest_age_secs), (0, 0.0));
+}
+
+both_stores!(every_session_of_one_visitor_holds_the_hash_computed_afresh);
+/// The journal carries each session's visitor hash to the row the fold makes: every session of
+/// one client holds the same hash, on both paths (journal on and off).
+async fn every_session_of_one_visitor_holds_the_hash_computed_afresh(kind: StoreKind) {
+    for app in [journaled(kind).await, TestApp::spawn(kind).await] {
+        deliver(&app, &script()).await;
+        // A third session of the same client, one batch: its hash is computed for it.
+        let mut c = SessionScript::new();
+        let events = vec![c.start(0.0)];
+        app.store(&c.batch(0.0, events)).await;
+        app.jobs.folder.fold_all().await.unwrap();
+        assert_eq!(app.db.count("ide_sessions").await, 3);
+        assert_eq!(
+            app.db
+                .count("ide_sessions WHERE visitor_hash IS NULL")
+                .await,
+            0
+        );
+        let hashes: u64 = app
+            .db
+            .scalar("SELECT COUNT(DISTINCT visitor_hash) FROM ide_sessions")
+            .await;
+        assert_eq!(hashes, 1, "one client, one day, one site: one visitor");
+    }
+}

@@ -90,6 +90,10 @@ fn timeless(mut answer: Value) -> Value {
         object.remove("seen_since");
         object.remove("summaries_as_of");
         object.remove("rolled_up_at");
+        // The previous period of `compare` is a whole answer of its own for some reports.
+        if let Some(previous) = object.remove("previous") {
+            object.insert("previous".into(), timeless(previous));
+        }
     }
     answer
 }
@@ -230,6 +234,43 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             json!({"from": "2026-11-01", "to": "2026-11-30"}),
             "/hourly?from=2026-11-01&to=2026-11-30".into(),
         ),
+        // Where the time goes; and `compare` as the range routes take it.
+        (
+            "time",
+            json!({"from": from, "to": to}),
+            format!("/time?{span}"),
+        ),
+        ("time", json!({"site": "docs"}), "/time?site=docs".into()),
+        (
+            "daily",
+            json!({"from": from, "to": to, "compare": "previous"}),
+            format!("/daily?{span}&compare=previous"),
+        ),
+        (
+            "programs",
+            json!({"from": from, "to": to, "compare": "previous"}),
+            format!("/programs?{span}&compare=previous"),
+        ),
+        (
+            "errors",
+            json!({"to": to, "limit": 1, "compare": "previous"}),
+            format!("/errors?to={to}&limit=1&compare=previous"),
+        ),
+        (
+            "features",
+            json!({"site": "docs", "compare": "previous"}),
+            "/features?site=docs&compare=previous".into(),
+        ),
+        (
+            "clients",
+            json!({"from": from, "to": to, "compare": "previous"}),
+            format!("/clients?{span}&compare=previous"),
+        ),
+        (
+            "daily",
+            json!({"compare": "next"}),
+            "/daily?compare=next".into(),
+        ),
     ];
     let plan: Vec<Value> = questions
         .iter()
@@ -265,7 +306,8 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             "journey",
             "live",
             "programs",
-            "sessions"
+            "sessions",
+            "time"
         ]
     );
     for tool in report["tools"].as_array().unwrap() {
@@ -298,6 +340,18 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             .len(),
         2
     );
+    // Each seeded session sent a heartbeat: 15 s visible, 10 s active, so none without input.
+    let time = &results[19]["structured"]["totals"];
+    assert_eq!(
+        (&time["sessions"], &time["no_input_sessions"]),
+        (&json!(4), &json!(0)),
+        "{time}"
+    );
+    for i in 21..=25 {
+        let previous = &results[i]["structured"]["previous"];
+        assert!(previous.is_object(), "{}: {previous}", questions[i].0);
+    }
+    assert_eq!(results[26]["structured"]["field"], "compare");
     let (status, log) = app.stop();
     assert!(status.success(), "{log}");
 }

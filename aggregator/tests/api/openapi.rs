@@ -49,6 +49,7 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
         ("GET", "/api/v1/openapi.json"),
         ("GET", "/api/v1/stats/daily"),
         ("GET", "/api/v1/stats/hourly"),
+        ("GET", "/api/v1/stats/time"),
         ("GET", "/api/v1/stats/sessions"),
         ("GET", "/api/v1/stats/features"),
         ("GET", "/api/v1/stats/programs"),
@@ -82,6 +83,8 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
             documented.get(&status).is_some(),
             "{method} {path} answered {status}, documented: {documented}"
         );
+        // `allowed_hosts` wraps every route: each may answer 421 (tests/api/leaks.rs).
+        assert!(documented.get("421").is_some(), "{method} {path}: no 421");
     }
     // Stats routes say how they are protected, and the scheme is described.
     for (_, path) in ops.iter().filter(|(_, p)| p.starts_with("/api/v1/stats/")) {
@@ -134,6 +137,14 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
         hourly.contains(r#""hours""#) && hourly.contains("HourPoint"),
         "{hourly}"
     );
+    let time = spec["components"]["schemas"]["TimeAnswer"].to_string();
+    assert!(
+        time.contains(r#""days""#) && time.contains("TimeDay") && time.contains("TimeFigures"),
+        "{time}"
+    );
+    // Local days (issue 25): every ranged answer names the zone of its days.
+    let span = &spec["components"]["schemas"]["Span"]["properties"];
+    assert!(span["time_zone"].is_object(), "{span}");
     let kept = &spec["components"]["schemas"]["RetentionInForce"]["properties"];
     for field in [
         "raw_rows_days",

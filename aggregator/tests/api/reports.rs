@@ -397,7 +397,15 @@ async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar(kind: Sto
     let (ok, out) = run_command(&app.db, &["stats", "--days", "4"], &[]);
     assert!(ok, "{out}");
     let lines: Vec<&str> = out.lines().filter(|l| !l.is_empty()).collect();
-    assert_eq!(lines.len(), 7, "header, 4 days, rule, total:\n{out}");
+    assert_eq!(
+        lines.len(),
+        8,
+        "header, 4 days, rule, total, filtered:\n{out}"
+    );
+    assert_eq!(
+        lines[7], "filtered (not in the figures): 0 automation, 0 crawler session(s)",
+        "{out}"
+    );
     assert!(
         lines[1].starts_with(&from) && lines[1].ends_with('0'),
         "{out}"
@@ -431,6 +439,7 @@ async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar(kind: Sto
     assert!(out.contains("\"sessions\":0"), "no docs sessions: {out}");
     let (ok, out) = run_command(&app.db, &["stats", "--site", "No Such"], &[]);
     assert!(!ok && out.contains("--site"), "{out}");
+    cli_reports(&app, &from, &today.to_string()).await;
 
     // Two days kept: the session three days back goes, its summary stays.
     let short = [
@@ -444,4 +453,73 @@ async fn the_rollup_stats_and_purge_commands_work_on_the_real_calendar(kind: Sto
     );
     assert_eq!(app.db.count("ide_sessions").await, 1);
     assert_eq!(app.db.count("daily_usage_summary").await, 2);
+}
+
+/// `stats --compare previous`, `--report hourly` and `--report time`: the routes' answers (the
+/// seed of `the_rollup_stats_and_purge_commands_work_on_the_real_calendar`: one session a day
+/// back, one three days back).
+async fn cli_reports(app: &TestApp, from: &str, today: &str) {
+    let (ok, out) = run_command(
+        &app.db,
+        &["stats", "--days", "2", "--compare", "previous", "--json"],
+        &[],
+    );
+    assert!(ok, "{out}");
+    let answer: Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(answer["totals"]["sessions"], 1, "yesterday's: {out}");
+    assert_eq!(
+        answer["previous"]["totals"]["sessions"], 1,
+        "three days back: {out}"
+    );
+    let (ok, out) = run_command(
+        &app.db,
+        &["stats", "--days", "2", "--compare", "previous"],
+        &[],
+    );
+    assert!(
+        ok && out.contains("previous ") && out.contains(": 1 session(s)"),
+        "{out}"
+    );
+
+    let (ok, out) = run_command(&app.db, &["stats", "--report", "hourly", "--json"], &[]);
+    assert!(ok, "{out}");
+    let hourly: Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(
+        (
+            hourly["from"].as_str(),
+            hourly["hours"].as_array().map(Vec::len)
+        ),
+        (Some(today), Some(24)),
+        "today alone by default"
+    );
+    let (ok, out) = run_command(
+        &app.db,
+        &["stats", "--report", "hourly", "--days", "4"],
+        &[],
+    );
+    assert!(ok && out.starts_with("date,hour,sessions,"), "{out}");
+    assert_eq!(out.lines().count(), 1 + 4 * 24, "{out}");
+    let (ok, out) = run_command(
+        &app.db,
+        &["stats", "--report", "hourly", "--days", "8"],
+        &[],
+    );
+    assert!(
+        !ok && out.contains("--days") && out.contains("7 days"),
+        "{out}"
+    );
+
+    let (ok, out) = run_command(&app.db, &["stats", "--report", "time", "--days", "4"], &[]);
+    assert!(
+        ok && out.starts_with("date,sessions,avg_visible_seconds,"),
+        "{out}"
+    );
+    let first = out.lines().nth(1).unwrap_or("");
+    assert!(first.starts_with(from), "{out}");
+    let (ok, out) = run_command(
+        &app.db,
+        &["stats", "--report", "time", "--compare", "previous"],
+        &[],
+    );
+    assert!(!ok && out.contains("--compare"), "{out}");
 }

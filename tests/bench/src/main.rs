@@ -9,7 +9,8 @@
 //! read by every stats route, and the summary tables' bytes per stored day.
 //! `--only abcdefghijkm` picks figures; BENCH_SECS sets the length of each timed run (default 10).
 //! BENCH_METRICS_COMPARE=1 runs a and b once more with the aggregator's metrics off and prints
-//! "metrics on/off" (see `phases::metrics_off`).
+//! "metrics on/off" (see `phases::metrics_off`). k's diagnostics: BENCH_AGG_LOG (the aggregator's
+//! USAGE_LOG), BENCH_HOLD_SECS (keeps its database for probing), BENCH_PROFILE=1 (its statements).
 
 mod ceiling;
 mod client_size;

@@ -97,6 +97,77 @@ pub async fn seed_span(
     Ok(started.elapsed())
 }
 
+/// What a seeded session did besides its session row (the bench figures' own mixes).
+pub struct Did {
+    /// Its one program run's error message: `None` for a run that succeeded.
+    pub failed: Option<String>,
+    /// Its feature events: name and data (a JSON text or none).
+    pub features: Vec<(String, Option<String>)>,
+}
+
+/// Inserts in one transaction, per session of `starts` (id, start; the `k`-th), one program run
+/// at its start (its lines, run time and lines executed varying with `k`) and the events
+/// `did(k)` names: the seeding figures j and k share.
+pub async fn seed_events(
+    pool: &Pool,
+    starts: &[(String, chrono::NaiveDateTime)],
+    did: impl Fn(usize) -> Did,
+) -> anyhow::Result<()> {
+    let mut conn = pool.get_conn().await?;
+    let mut tx = conn.start_transaction(TxOpts::default()).await?;
+    let rows = |n, row: &str| vec![row; n].join(",");
+    for (n, chunk) in starts.chunks(CHUNK).enumerate() {
+        let mut runs = Vec::with_capacity(chunk.len() * 7);
+        let mut features = Vec::with_capacity(chunk.len() * 8);
+        for (i, (session, start)) in chunk.iter().enumerate() {
+            let k = n * CHUNK + i;
+            let Did {
+                failed,
+                features: used,
+            } = did(k);
+            runs.extend([
+                Value::from(session.as_str()),
+                Value::from(*start),
+                Value::from(10 + (k % 90) as u32),
+                Value::from((k % 700) as u32),
+                Value::from(40 + (k % 400) as u32),
+                Value::from(failed.is_none()),
+                Value::from(failed),
+            ]);
+            for (name, data) in used {
+                features.extend([
+                    Value::from(session.as_str()),
+                    Value::from(*start),
+                    Value::from(name),
+                    Value::from(data),
+                ]);
+            }
+        }
+        tx.exec_drop(
+            format!(
+                "INSERT INTO program_executions (session_id, timestamp, program_lines, \
+                 execution_time_ms, lines_executed, success, error_message) VALUES {}",
+                rows(chunk.len(), "(?,?,?,?,?,?,?)")
+            ),
+            runs,
+        )
+        .await?;
+        if !features.is_empty() {
+            tx.exec_drop(
+                format!(
+                    "INSERT INTO feature_usage (session_id, timestamp, feature_name, \
+                     feature_data) VALUES {}",
+                    rows(features.len() / 4, "(?,?,?,?)")
+                ),
+                features,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Runs `usage-aggregator rollup --from --to` over [`days`]; returns its wall time and output.
 pub fn run(url: &str) -> anyhow::Result<(Duration, String)> {
     let (from, to) = days();

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use mysql_async::prelude::Queryable;
-use mysql_async::{Pool, TxOpts, Value};
+use mysql_async::Pool;
 
 use crate::http::Conn;
 use crate::mariadb::ThrowawayMariaDb;
@@ -19,7 +19,6 @@ const TOKEN: &str = "bench-admin-token-0123456789";
 /// Requests per route, and a bound on each route's measuring time.
 const REQUESTS: usize = 100;
 const ROUTE_BUDGET: Duration = Duration::from_secs(30);
-const CHUNK: usize = 1000;
 
 /// The routes as the dashboard asks them (its default range: the 30 days ending today, which
 /// holds the seeded ten).
@@ -269,54 +268,19 @@ async fn seed_events(pool: &Pool, since: Option<NaiveDateTime>) -> anyhow::Resul
         "?DIVISION BY ZERO IN ",
     ];
     let sources = ["toolbar", "keyboard", "menu"];
-    let mut tx = conn.start_transaction(TxOpts::default()).await?;
-    for (n, chunk) in starts.chunks(CHUNK).enumerate() {
-        let mut runs = Vec::with_capacity(chunk.len() * 7);
-        let mut features = Vec::with_capacity(chunk.len() * 4);
-        for (i, (session, start)) in chunk.iter().enumerate() {
-            let k = n * CHUNK + i;
-            let failed = k.is_multiple_of(5);
-            let message = failed.then(|| format!("{}{}", messages[k % 3], 10 * (k % 50)));
-            runs.extend([
-                Value::from(session.as_str()),
-                Value::from(*start),
-                Value::from(10 + (k % 90) as u32),
-                Value::from((k % 700) as u32),
-                Value::from(40 + (k % 400) as u32),
-                Value::from(!failed),
-                Value::from(message),
-            ]);
-            features.extend([
-                Value::from(session.as_str()),
-                Value::from(*start),
-                Value::from("debugger"),
-                Value::from(format!(
-                    r#"{{"source": "{}", "breakpoints": {}}}"#,
-                    sources[k % 3],
-                    k % 4
-                )),
-            ]);
-        }
-        let rows = |n, row: &str| vec![row; n].join(",");
-        tx.exec_drop(
-            format!(
-                "INSERT INTO program_executions (session_id, timestamp, program_lines, \
-                 execution_time_ms, lines_executed, success, error_message) VALUES {}",
-                rows(chunk.len(), "(?,?,?,?,?,?,?)")
-            ),
-            runs,
-        )
-        .await?;
-        tx.exec_drop(
-            format!(
-                "INSERT INTO feature_usage (session_id, timestamp, feature_name, feature_data) \
-                 VALUES {}",
-                rows(chunk.len(), "(?,?,?,?)")
-            ),
-            features,
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    rollup::seed_events(pool, &starts, |k| rollup::Did {
+        failed: k
+            .is_multiple_of(5)
+            .then(|| format!("{}{}", messages[k % 3], 10 * (k % 50))),
+        features: vec![(
+            "debugger".into(),
+            Some(format!(
+                r#"{{"source": "{}", "breakpoints": {}}}"#,
+                sources[k % 3],
+                k % 4
+            )),
+        )],
+    })
+    .await?;
     Ok(started.elapsed())
 }

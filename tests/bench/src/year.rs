@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate, Utc};
 use mysql_async::prelude::Queryable;
-use mysql_async::{Pool, TxOpts, Value};
+use mysql_async::Pool;
 
 use crate::http::Conn;
 use crate::mariadb::ThrowawayMariaDb;
@@ -22,7 +22,6 @@ const FEATURES: usize = 30;
 const TEXTS: usize = 400;
 const YEAR: u64 = 365;
 const TOKEN: &str = "bench-admin-token-0123456789";
-const CHUNK: usize = 1000;
 
 /// `i` in letters only: the error grouping turns digits into `#`, letters keep groups apart.
 fn word(mut i: usize) -> String {
@@ -91,7 +90,11 @@ pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64(),
         tables.len()
     );
-    let agg = procs::aggregator_with(&url, &[("USAGE_ADMIN_TOKEN", TOKEN)]).await?;
+    // BENCH_AGG_LOG: the aggregator's USAGE_LOG (`usage_aggregator=debug` prints each report
+    // read's span with its busy and idle time), a diagnostic like BENCH_PROFILE.
+    let log = std::env::var("BENCH_AGG_LOG").unwrap_or_else(|_| "warn".into());
+    let env = [("USAGE_ADMIN_TOKEN", TOKEN), ("USAGE_LOG", log.as_str())];
+    let agg = procs::aggregator_with(&url, &env).await?;
     let mut http = Conn::connect(agg.addr).await?;
     let range = format!("from={first}&to={last}");
     let routes: Vec<(String, String)> = [
@@ -125,7 +128,9 @@ pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
         ),
     ])
     .collect();
+    db.print_profile("year").await?;
     let parts = stats_routes::measure(&mut http, &routes, 100, Duration::ZERO).await?;
+    db.print_profile("year").await?;
     agg.stop();
     let bytes = bytes.unwrap_or(0);
     println!(
@@ -136,13 +141,32 @@ pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
         bytes as f64 / 1024.0 / 1024.0,
         parts.join(", ")
     );
+    // BENCH_HOLD_SECS: keeps the year's database that long for probing it by hand (EXPLAIN).
+    if let Ok(secs) = std::env::var("BENCH_HOLD_SECS") {
+        println!("   k holds {url} for {secs} s");
+        tokio::time::sleep(Duration::from_secs(secs.parse()?)).await;
+    }
     Ok(())
 }
 
 /// Copies `table`'s rows of `last` to the [`YEAR`] − 1 days before it: the days held so far,
-/// shifted back by their count, until a year is held; then what lies before the year goes.
+/// shifted back by their count, until a year is held; then what lies before the year goes. Its
+/// times (an error group's `last_seen`) move with their day, as served days would have left
+/// them: copies that kept one time made every day of a group its latest, so that the errors
+/// route found 365 rows where a year has one (bench k read 45-58 ms p99 on them).
 async fn copy_back(pool: &Pool, table: &str, last: NaiveDate) -> anyhow::Result<()> {
     let mut conn = pool.get_conn().await?;
+    let times: Vec<String> = conn
+        .exec(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+             AND TABLE_NAME = ? AND DATA_TYPE IN ('datetime', 'timestamp')",
+            (table,),
+        )
+        .await?;
+    let shifted: String = times
+        .iter()
+        .map(|c| format!(", {c} = DATE_SUB({c}, INTERVAL ? DAY)"))
+        .collect();
     let mut held = 1u64;
     while held < YEAR {
         let since = last - Days::new(held - 1);
@@ -152,8 +176,8 @@ async fn copy_back(pool: &Pool, table: &str, last: NaiveDate) -> anyhow::Result<
         )
         .await?;
         conn.exec_drop(
-            "UPDATE copy_back SET date = DATE_SUB(date, INTERVAL ? DAY)",
-            (held,),
+            format!("UPDATE copy_back SET date = DATE_SUB(date, INTERVAL ? DAY){shifted}"),
+            vec![held; 1 + times.len()],
         )
         .await?;
         conn.query_drop(format!("INSERT INTO {table} SELECT * FROM copy_back"))
@@ -175,56 +199,22 @@ async fn seed_events(pool: &Pool) -> anyhow::Result<()> {
     let starts: Vec<(String, chrono::NaiveDateTime)> = conn
         .query("SELECT session_id, start_time FROM ide_sessions")
         .await?;
-    let mut tx = conn.start_transaction(TxOpts::default()).await?;
-    for (n, chunk) in starts.chunks(CHUNK).enumerate() {
-        let mut runs = Vec::with_capacity(chunk.len() * 7);
-        let mut features = Vec::with_capacity(chunk.len() * 8);
-        for (i, (session, start)) in chunk.iter().enumerate() {
-            let k = n * CHUNK + i;
-            let failed = k.is_multiple_of(4);
-            let message =
-                failed.then(|| format!("?{} ERROR IN {}", word(k % ERRORS).to_uppercase(), k % 90));
-            runs.extend([
-                Value::from(session.as_str()),
-                Value::from(*start),
-                Value::from(10 + (k % 90) as u32),
-                Value::from((k % 700) as u32),
-                Value::from(40 + (k % 400) as u32),
-                Value::from(!failed),
-                Value::from(message),
-            ]);
-            let data = format!(r#"{{"source": "{}", "step": {}}}"#, word(k % TEXTS), k % 3);
-            features.extend([
-                Value::from(session.as_str()),
-                Value::from(*start),
-                Value::from("debugger"),
-                Value::from(data),
-                Value::from(session.as_str()),
-                Value::from(*start),
-                Value::from(format!("f_{}", word(k % FEATURES))),
-                Value::from(None::<String>),
-            ]);
-        }
-        let rows = |n, row: &str| vec![row; n].join(",");
-        tx.exec_drop(
-            format!(
-                "INSERT INTO program_executions (session_id, timestamp, program_lines, \
-                 execution_time_ms, lines_executed, success, error_message) VALUES {}",
-                rows(chunk.len(), "(?,?,?,?,?,?,?)")
+    rollup::seed_events(pool, &starts, |k| rollup::Did {
+        failed: k
+            .is_multiple_of(4)
+            .then(|| format!("?{} ERROR IN {}", word(k % ERRORS).to_uppercase(), k % 90)),
+        features: vec![
+            (
+                "debugger".into(),
+                Some(format!(
+                    r#"{{"source": "{}", "step": {}}}"#,
+                    word(k % TEXTS),
+                    k % 3
+                )),
             ),
-            runs,
-        )
-        .await?;
-        tx.exec_drop(
-            format!(
-                "INSERT INTO feature_usage (session_id, timestamp, feature_name, feature_data) \
-                 VALUES {}",
-                rows(2 * chunk.len(), "(?,?,?,?)")
-            ),
-            features,
-        )
-        .await?;
-    }
-    tx.commit().await?;
+            (format!("f_{}", word(k % FEATURES)), None),
+        ],
+    })
+    .await?;
     Ok(())
 }

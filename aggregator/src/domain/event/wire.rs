@@ -119,7 +119,7 @@ struct Fields {
     id: Option<String>,
     seq: Option<u64>,
     t: Option<u64>,
-    kind: Option<Type>,
+    kind: Option<TypeName>,
     visible_ms: Option<u64>,
     active_ms: Option<u64>,
     name: Option<String>,
@@ -131,29 +131,22 @@ struct Fields {
     error_message: Option<String>,
 }
 
-/// Reads the next value into `slot`, refusing a second copy of the field.
+/// Reads the next value into `slot`, refusing a second copy of the field. A `nullable` field
+/// may be given as `null` (absent and null alike are None).
 fn fill<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     slot: &mut Option<T>,
     name: &'static str,
+    nullable: bool,
 ) -> Result<(), A::Error> {
     if slot.is_some() {
         return Err(de::Error::duplicate_field(name));
     }
-    *slot = Some(map.next_value()?);
-    Ok(())
-}
-
-/// A field that may be given as `null` (absent and null alike are None).
-fn fill_nullable<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
-    map: &mut A,
-    slot: &mut Option<T>,
-    name: &'static str,
-) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = map.next_value::<Option<T>>()?;
+    *slot = if nullable {
+        map.next_value::<Option<T>>()?
+    } else {
+        Some(map.next_value()?)
+    };
     Ok(())
 }
 
@@ -174,34 +167,32 @@ impl<'de> Visitor<'de> for EventVisitor {
         let mut f = Fields::default();
         while let Some(key) = map.next_key::<Key>()? {
             match key {
-                Key::Id => fill(&mut map, &mut f.id, "id")?,
-                Key::Seq => fill(&mut map, &mut f.seq, "seq")?,
-                Key::T => fill(&mut map, &mut f.t, "t")?,
-                Key::Type => {
-                    if f.kind.is_some() {
-                        return Err(de::Error::duplicate_field("type"));
-                    }
-                    f.kind = Some(map.next_value::<TypeName>()?.0);
+                Key::Id => fill(&mut map, &mut f.id, "id", false)?,
+                Key::Seq => fill(&mut map, &mut f.seq, "seq", false)?,
+                Key::T => fill(&mut map, &mut f.t, "t", false)?,
+                Key::Type => fill(&mut map, &mut f.kind, "type", false)?,
+                Key::VisibleMs => fill(&mut map, &mut f.visible_ms, "visible_ms", false)?,
+                Key::ActiveMs => fill(&mut map, &mut f.active_ms, "active_ms", false)?,
+                Key::Name => fill(&mut map, &mut f.name, "name", false)?,
+                Key::Data => fill(&mut map, &mut f.data, "data", true)?,
+                Key::ProgramLines => fill(&mut map, &mut f.program_lines, "program_lines", false)?,
+                Key::ExecutionTimeMs => fill(
+                    &mut map,
+                    &mut f.execution_time_ms,
+                    "execution_time_ms",
+                    false,
+                )?,
+                Key::LinesExecuted => {
+                    fill(&mut map, &mut f.lines_executed, "lines_executed", false)?
                 }
-                Key::VisibleMs => fill(&mut map, &mut f.visible_ms, "visible_ms")?,
-                Key::ActiveMs => fill(&mut map, &mut f.active_ms, "active_ms")?,
-                Key::Name => fill(&mut map, &mut f.name, "name")?,
-                Key::Data => fill_nullable(&mut map, &mut f.data, "data")?,
-                Key::ProgramLines => fill(&mut map, &mut f.program_lines, "program_lines")?,
-                Key::ExecutionTimeMs => {
-                    fill(&mut map, &mut f.execution_time_ms, "execution_time_ms")?
-                }
-                Key::LinesExecuted => fill(&mut map, &mut f.lines_executed, "lines_executed")?,
-                Key::Success => fill(&mut map, &mut f.success, "success")?,
-                Key::ErrorMessage => {
-                    fill_nullable(&mut map, &mut f.error_message, "error_message")?
-                }
+                Key::Success => fill(&mut map, &mut f.success, "success", false)?,
+                Key::ErrorMessage => fill(&mut map, &mut f.error_message, "error_message", true)?,
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        let kind = match needed(f.kind, "type")? {
+        let kind = match needed(f.kind, "type")?.0 {
             Type::Start => WireKind::Start,
             Type::End => WireKind::End,
             Type::Heartbeat => WireKind::Heartbeat {

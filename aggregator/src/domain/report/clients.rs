@@ -84,7 +84,10 @@ mod tests {
             ("os".into(), "Linux".into(), 4),
         ];
         let answer = ClientsAnswer {
-            span: Span { from: day, to: day },
+            span: Span::of(
+                &crate::domain::report::dates::DateRange { from: day, to: day },
+                Default::default(),
+            ),
             summaries_as_of: None,
             clients: shape::clients(rows),
             other: ClientsOther::default(),

@@ -10,6 +10,7 @@ use super::csv::{self, Table};
 use super::dates::{DateRange, Span};
 use super::model::{DailyPoint, DailyRow, Totals};
 use super::shape;
+use super::zone::ReportZone;
 use crate::domain::filter::FilteredTotals;
 
 pub mod table;
@@ -78,9 +79,10 @@ impl DailyAnswer {
         live_days: Vec<NaiveDate>,
         retention: RetentionInForce,
         filtered: FilteredTotals,
+        zone: ReportZone,
     ) -> DailyAnswer {
         DailyAnswer {
-            span: Span::from(range),
+            span: Span::of(range, zone),
             summaries_as_of: None,
             days: shape::series(range, rows),
             totals: shape::totals(rows),
@@ -93,13 +95,33 @@ impl DailyAnswer {
     }
 }
 
-/// A day of the CSV table (the columns in the order the export has always had).
+impl DailyAnswer {
+    /// Each day's sessions filtered instead of stored (`days[].filtered`), from the per-day
+    /// counts of the range (any order; a day not listed had none).
+    pub fn with_filtered_days(mut self, by_day: &[(NaiveDate, FilteredTotals)]) -> DailyAnswer {
+        for point in &mut self.days {
+            for (date, filtered) in by_day {
+                if *date == point.date {
+                    point.filtered.automation += filtered.automation;
+                    point.filtered.crawler += filtered.crawler;
+                }
+            }
+        }
+        self
+    }
+}
+
+/// A day of the CSV table (the columns in the order the export has always had, sorted by name).
 #[derive(Serialize)]
 struct Row {
     avg_active_seconds: u64,
     avg_duration_seconds: u64,
     date: NaiveDate,
     feature_uses: u64,
+    #[serde(rename = "filtered.automation")]
+    filtered_automation: u64,
+    #[serde(rename = "filtered.crawler")]
+    filtered_crawler: u64,
     lines_executed: u64,
     program_errors: u64,
     programs_run: u64,
@@ -108,11 +130,13 @@ struct Row {
     unique_visitors: u64,
 }
 
-const COLUMNS: [&str; 10] = [
+const COLUMNS: [&str; 12] = [
     "avg_active_seconds",
     "avg_duration_seconds",
     "date",
     "feature_uses",
+    "filtered.automation",
+    "filtered.crawler",
     "lines_executed",
     "program_errors",
     "programs_run",
@@ -138,6 +162,8 @@ impl Table for DailyAnswer {
                 avg_duration_seconds: d.figures.avg_duration_seconds,
                 date: d.date,
                 feature_uses: d.figures.feature_uses,
+                filtered_automation: d.filtered.automation,
+                filtered_crawler: d.filtered.crawler,
                 lines_executed: d.figures.lines_executed,
                 program_errors: d.figures.program_errors,
                 programs_run: d.figures.programs_run,
@@ -180,12 +206,22 @@ mod tests {
             vec![],
             retention,
             FilteredTotals::default(),
+            ReportZone::UTC,
+        );
+        let filtered = FilteredTotals {
+            automation: 2,
+            crawler: 1,
+        };
+        let answer = answer.with_filtered_days(&[(range.to, filtered), (range.to, filtered)]);
+        assert_eq!(
+            answer.days[1].filtered.automation, 4,
+            "two sites' rows add up"
         );
         assert_eq!(
             answer.csv(),
-            "avg_active_seconds,avg_duration_seconds,date,feature_uses,lines_executed,program_errors,programs_run,sessions,success_rate,unique_visitors\r\n\
-             0,0,2026-11-27,0,0,1,4,3,0.75,2\r\n\
-             0,0,2026-11-28,0,0,0,0,0,,0\r\n"
+            "avg_active_seconds,avg_duration_seconds,date,feature_uses,filtered.automation,filtered.crawler,lines_executed,program_errors,programs_run,sessions,success_rate,unique_visitors\r\n\
+             0,0,2026-11-27,0,0,0,0,1,4,3,0.75,2\r\n\
+             0,0,2026-11-28,0,4,2,0,0,0,0,,0\r\n"
         );
     }
 }

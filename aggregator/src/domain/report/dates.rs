@@ -4,6 +4,8 @@ use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::zone::ReportZone;
+
 /// Longest range one request may ask for, in days (both ends included).
 pub const MAX_RANGE_DAYS: u64 = 366;
 
@@ -14,18 +16,25 @@ pub struct DateRange {
     pub to: NaiveDate,
 }
 
-/// The days an answer covers, both included (UTC): a range as the API serves it.
+/// The days an answer covers, both included, and the zone they are local days of: a range as
+/// the API serves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Span {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// The IANA time zone whose local days (and hours) the answer counts in
+    /// (`report_timezone`; "UTC" by default).
+    #[schema(value_type = String, example = "UTC")]
+    pub time_zone: &'static str,
 }
 
-impl From<&DateRange> for Span {
-    fn from(range: &DateRange) -> Self {
+impl Span {
+    /// The span of `range`, local days of `zone`.
+    pub fn of(range: &DateRange, zone: ReportZone) -> Self {
         Span {
             from: range.from,
             to: range.to,
+            time_zone: zone.name(),
         }
     }
 }

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::csv::{self, Table, Text};
 use super::dates::{DateRange, Span};
 use super::top::Other;
+use super::zone::ReportZone;
 
 use super::model::{ErrorGroup, ErrorRuns};
 
@@ -179,11 +180,17 @@ pub struct ErrorsAnswer {
 impl ErrorsAnswer {
     /// The answer of the range's tallies (listed or not) and its failed runs: the `limit` most
     /// frequent groups, and the runs of the rest.
-    pub fn of(range: &DateRange, tallies: Vec<ErrorTally>, failed_runs: u64, limit: usize) -> Self {
+    pub fn of(
+        range: &DateRange,
+        tallies: Vec<ErrorTally>,
+        failed_runs: u64,
+        limit: usize,
+        zone: ReportZone,
+    ) -> Self {
         let errors = rank(tallies, limit);
         let other = Other::of(failed_runs, errors.iter().map(|e| e.runs).sum());
         ErrorsAnswer {
-            span: Span::from(range),
+            span: Span::of(range, zone),
             summaries_as_of: None,
             failed_runs,
             errors,
@@ -314,7 +321,7 @@ mod tests {
             row("?SYNTAX, ERROR \"x\" IN 10", "a", 2, 1),
             row("=HYPERLINK(1)\nIN 20", "b", 1, 2),
         ];
-        let answer = ErrorsAnswer::of(&range, tally(rows), 4, 20);
+        let answer = ErrorsAnswer::of(&range, tally(rows), 4, 20, ReportZone::UTC);
         assert_eq!((answer.other.count, answer.failed_runs), (1, 4));
         assert_eq!(
             answer.csv(),

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use super::csv::{self, Table, Text};
 use super::dates::{DateRange, Span};
 use super::top::Other;
+use super::zone::ReportZone;
 
 /// Distinct data values a drill-down reads at most; beyond, the answer says `truncated`.
 pub const MAX_DISTINCT: u32 = 5000;
@@ -158,10 +159,11 @@ impl FeatureDataAnswer {
         texts: &[(String, u64)],
         events: u64,
         limit: u32,
+        zone: ReportZone,
     ) -> Self {
         let read: u64 = texts.iter().map(|(_, n)| n).sum();
         FeatureDataAnswer {
-            span: Span::from(range),
+            span: Span::of(range, zone),
             summaries_as_of: None,
             truncated: texts.len() as u32 >= limit || read < events,
             data: summarize(texts),
@@ -220,6 +222,7 @@ mod tests {
             &texts,
             4,
             10,
+            ReportZone::UTC,
         );
         assert_eq!(
             answer.file_name(),

@@ -194,7 +194,11 @@ mod tests {
         );
         let day = "2026-11-28".parse().unwrap();
         let answer = FunnelAnswer {
-            span: Span { from: day, to: day },
+            span: Span {
+                from: day,
+                to: day,
+                time_zone: "UTC",
+            },
             summaries_as_of: None,
             sessions: 4,
             steps: steps[..2].to_vec(),

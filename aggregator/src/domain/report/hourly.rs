@@ -2,28 +2,24 @@
 //! gap-free series of every hour of the range (24 per day) from the per-(date, hour, site)
 //! summaries the rollup writes (`daily_site_hours`, V11); its CSV table is one row per hour.
 //!
-//! A session counts in the hour it started ([`hour_of`]), as it counts on the day it started;
-//! visitors of an hour are the distinct visitor hashes among that hour's sessions (plus one per
-//! session without a hash), so the hours of a day can add up to more than its unique visitors.
-//! Hours are UTC hours: [`hour_of`] is the one place that turns a stored start time into the
-//! report's hour, so a report time zone is one parameter away.
+//! A session counts in the local hour it started ([`ReportZone::hour_of`]), as it counts on the
+//! local day it started; visitors of an hour are the distinct visitor hashes among that hour's
+//! sessions (plus one per session without a hash), so the hours of a day can add up to more than
+//! its unique visitors. Every day has 24 points: on the day clocks fall back the repeated hour's
+//! two passes add up in one point, on the day they spring forward the skipped hour is zeros.
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::csv::{self, Table};
 use super::dates::{BadRange, DateRange, Span};
+use super::zone::ReportZone;
 
 /// Longest range `/hourly` answers, in days (168 hours).
 pub const MAX_HOURLY_DAYS: u64 = 7;
-
-/// The report hour (0..=23) of a stored start time (UTC for now).
-pub fn hour_of(start: NaiveDateTime) -> u8 {
-    start.hour() as u8
-}
 
 /// Refuses a range longer than [`MAX_HOURLY_DAYS`], naming `to`.
 pub fn check_range(range: &DateRange) -> Result<(), BadRange> {
@@ -105,7 +101,8 @@ impl HourTally {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct HourPoint {
     pub date: NaiveDate,
-    /// 0 to 23 (UTC).
+    /// 0 to 23, local time in `time_zone` (the hour repeated when clocks fall back is one
+    /// point holding both of its passes).
     pub hour: u8,
     /// Sessions that started in the hour.
     pub sessions: u64,
@@ -121,18 +118,17 @@ pub struct HourPoint {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HourlyAnswer {
+    /// With `time_zone`, the zone the days and hours are in.
     #[serde(flatten)]
     pub span: Span,
-    /// Always "UTC" for now: the zone the hours are in.
-    pub time_zone: String,
     /// Every hour of the range in order, 24 per day; hours without sessions are zeros.
     pub hours: Vec<HourPoint>,
 }
 
 impl HourlyAnswer {
-    /// The gap-free series of `range` from its stored rows (any order, several per hour when
-    /// they are per site: they add up).
-    pub fn of(range: &DateRange, rows: &[HourRow]) -> HourlyAnswer {
+    /// The gap-free series of `range` (local days of `zone`) from its stored rows (any order,
+    /// several per hour when they are per site: they add up).
+    pub fn of(range: &DateRange, rows: &[HourRow], zone: ReportZone) -> HourlyAnswer {
         let mut by_hour = BTreeMap::<(NaiveDate, u8), HourRow>::new();
         for row in rows {
             by_hour.entry((row.date, row.hour)).or_default().add(row);
@@ -156,8 +152,7 @@ impl HourlyAnswer {
             })
             .collect();
         HourlyAnswer {
-            span: Span::from(range),
-            time_zone: "UTC".into(),
+            span: Span::of(range, zone),
             hours,
         }
     }
@@ -225,14 +220,6 @@ mod tests {
     }
 
     #[test]
-    fn a_session_counts_in_the_hour_it_started() {
-        let at = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").unwrap();
-        assert_eq!(hour_of(at("2026-11-27 09:59:59")), 9);
-        assert_eq!(hour_of(at("2026-11-27 10:00:00")), 10);
-        assert_eq!(hour_of(at("2026-11-27 23:59:59")), 23);
-    }
-
-    #[test]
     fn visitors_are_distinct_within_the_hour() {
         let mut tally = HourTally::default();
         let runs = HourRow {
@@ -270,7 +257,8 @@ mod tests {
             row("2026-11-27", 23, 2),
             row("2026-11-27", 23, 3),
         ];
-        let answer = HourlyAnswer::of(&range, &rows);
+        let answer = HourlyAnswer::of(&range, &rows, ReportZone::UTC);
+        assert_eq!(answer.span.time_zone, "UTC");
         assert_eq!(answer.hours.len(), 48);
         assert_eq!(answer.hours[23].sessions, 5, "two sites of 23:00");
         assert_eq!(

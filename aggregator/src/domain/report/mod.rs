@@ -2,7 +2,8 @@
 //! ranges, site ids, the rows a store reads and the API serves, and a day's summary arithmetic.
 //! Each report has its module here, with its answer, the pure fold that makes it and its CSV
 //! table: `daily`, `sessions`, `features`, `feature_data`, `programs`, `errors`, `clients`,
-//! `hourly`, `journey`, `funnel` and `now` (the live view); its namesake in `crate::report` reads it through the store.
+//! `hourly`, `time`, `journey`, `funnel` and `now` (the live view); its namesake in `crate::report` reads it through the store.
+//! `zone` is the report's time zone: which local day and hour a stored time belongs to.
 
 pub mod clients;
 pub mod csv;
@@ -21,4 +22,6 @@ pub mod sessions;
 pub mod shape;
 pub mod site;
 pub mod summary;
+pub mod time;
 pub mod top;
+pub mod zone;

@@ -4,6 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::filter::FilteredTotals;
+
 /// One stored row of `daily_usage_summary`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DailyRow {
@@ -42,6 +44,8 @@ pub struct DailyPoint {
     pub sessions: u64,
     #[serde(flatten)]
     pub figures: Figures,
+    /// The day's sessions filtered instead of stored, by reason (in none of its other figures).
+    pub filtered: FilteredTotals,
 }
 
 /// The range as a whole.
@@ -282,10 +286,11 @@ mod tests {
             unique_visitors: 2,
             sessions: 3,
             figures: figures(Some(0.8333)),
+            filtered: FilteredTotals::default(),
         };
         assert_eq!(
             serde_json::to_string(&point).unwrap(),
-            r#"{"date":"2026-11-27","unique_visitors":2,"sessions":3,"avg_duration_seconds":4,"avg_active_seconds":5,"programs_run":6,"program_errors":1,"success_rate":0.8333,"lines_executed":7,"feature_uses":8}"#
+            r#"{"date":"2026-11-27","unique_visitors":2,"sessions":3,"avg_duration_seconds":4,"avg_active_seconds":5,"programs_run":6,"program_errors":1,"success_rate":0.8333,"lines_executed":7,"feature_uses":8,"filtered":{"automation":0,"crawler":0}}"#
         );
         let totals = Totals {
             sessions: 3,

@@ -123,7 +123,10 @@ mod tests {
     fn the_table_is_one_line_of_totals() {
         let day = "2026-11-28".parse().unwrap();
         let answer = ProgramsAnswer {
-            span: Span { from: day, to: day },
+            span: Span::of(
+                &crate::domain::report::dates::DateRange { from: day, to: day },
+                Default::default(),
+            ),
             summaries_as_of: None,
             programs: shape::programs(&ProgramTotals {
                 runs: 4,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::dates::DateRange;
 use super::model::*;
+use crate::domain::filter::FilteredTotals;
 
 /// Rounded to 4 decimals so JSON stays readable; None when nothing ran.
 pub fn success_rate(runs: u64, failed: u64) -> Option<f64> {
@@ -44,6 +45,7 @@ pub fn series(range: &DateRange, rows: &[DailyRow]) -> Vec<DailyPoint> {
                 unique_visitors: row.unique_visitors,
                 sessions: row.sessions,
                 figures: figures(row),
+                filtered: FilteredTotals::default(),
             }
         })
         .collect()

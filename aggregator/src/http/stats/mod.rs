@@ -19,6 +19,7 @@ pub mod journey;
 pub mod query;
 pub mod reports;
 pub mod source;
+pub mod time;
 
 use super::error::{refusals, ErrorBody, Responses, RETRY_AFTER};
 use super::AppState;
@@ -108,6 +109,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(reports::daily))
         .routes(routes!(reports::hourly))
+        .routes(routes!(time::time))
         .routes(routes!(reports::sessions))
         .routes(routes!(reports::features))
         .routes(routes!(reports::programs))

@@ -39,7 +39,8 @@ impl From<PathRejection> for StatsError {
     }
 }
 
-/// The days a report covers, both included (UTC); at most 366.
+/// The days a report covers, both included: local days of the report time zone
+/// (`report_timezone`, named by each answer's `time_zone`); at most 366.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Range {

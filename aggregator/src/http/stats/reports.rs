@@ -70,7 +70,8 @@ pub async fn daily_answer(
     Ok(answer)
 }
 
-/// Every hour of a range of at most 7 days (UTC hours): sessions by the hour they started.
+/// Every hour of a range of at most 7 days (local hours of the answer's `time_zone`): sessions
+/// by the hour they started.
 #[utoipa::path(
     get,
     path = "/hourly",

@@ -10,7 +10,7 @@ use mysql_async::prelude::Queryable;
 use super::ingest::write;
 use super::MySqlStore;
 use crate::domain::journal;
-use crate::store::{Folded, Journal, StoreError};
+use crate::store::{Folded, Journal, JournalLag, StoreError, JOURNAL_LAG_COUNT_MAX};
 
 #[async_trait]
 impl Journal for MySqlStore {
@@ -56,6 +56,23 @@ impl Journal for MySqlStore {
         Ok(Folded {
             rows: rows.len() as u64,
             sessions: flush.sessions.len() as u64,
+        })
+    }
+
+    async fn journal_lag(&self) -> Result<JournalLag, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        // Both by the primary key: the next row to fold, and a count bounded by a LIMIT.
+        let row: Option<(u64, Option<i64>)> = conn
+            .query_first(format!(
+                "SELECT (SELECT COUNT(*) FROM (SELECT id FROM heartbeat_journal \
+                 LIMIT {JOURNAL_LAG_COUNT_MAX}) j), (SELECT TIMESTAMPDIFF(MICROSECOND, \
+                 created_at, NOW(3)) FROM heartbeat_journal ORDER BY id LIMIT 1)"
+            ))
+            .await?;
+        let (rows, age_us) = row.unwrap_or_default();
+        Ok(JournalLag {
+            rows,
+            oldest_age_secs: age_us.unwrap_or(0).max(0) as f64 / 1e6,
         })
     }
 }

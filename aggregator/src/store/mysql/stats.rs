@@ -19,4 +19,8 @@ impl Reads for MySqlStore {
         let mut conn = self.pool().get_conn().await?;
         select_on(&mut conn, sql, params, columns).await
     }
+
+    fn indexed(&self, table: &str, index: &str) -> String {
+        format!("{table} FORCE INDEX ({index})")
+    }
 }

@@ -1,9 +1,10 @@
 //! One day's summaries on MySQL: the day's sessions read in one pass and their replacement in
 //! the report tables with multi-row upserts. The arithmetic is `report::summary`'s.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
+use mysql_async::prelude::FromValue;
 use mysql_async::prelude::Queryable;
-use mysql_async::{from_row_opt, Value};
+use mysql_async::{Row, Value};
 
 use super::journey::read_journeys;
 use super::select::select_on;
@@ -12,97 +13,87 @@ use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
+use crate::domain::report::zone::{ReportDay, ReportZone};
 use crate::store::sql::events as events_sql;
 use crate::store::sql::journey as journey_sql;
 use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};
 use crate::store::StoreError;
 
-/// `[start, end)` of a UTC day, as the DATETIME values sessions are stored with.
-pub fn bounds(day: NaiveDate) -> (NaiveDateTime, NaiveDateTime) {
-    let start = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    (start, start + chrono::Duration::days(1))
-}
-
-/// Recomputes every summary of `day`, all sites and each site, with its runs, errors and feature
-/// data (the V8 tables) and its journeys through `funnel` (V13, V14), in the caller's
+/// Recomputes every summary of `day` (a local day, read within its UTC bounds), all sites and
+/// each site, with its runs, errors and feature data (the V8 tables) and its journeys through
+/// `funnel` (V13, V14), in the caller's
 /// transaction; `false` (and nothing written) for a day without sessions.
 pub async fn roll_up_day<Q: Queryable>(
     conn: &mut Q,
-    day: NaiveDate,
+    day: &ReportDay,
     now: NaiveDateTime,
     funnel: &Funnel,
 ) -> Result<bool, StoreError> {
-    let Some(rollup) = read_pass(conn, day, None).await?.finish(day) else {
+    let Some(rollup) = read_pass(conn, day, None).await?.finish(day.date) else {
         return Ok(false);
     };
-    let journeys = read_journeys(conn, bounds(day), funnel, rollup.sessions_per_site()).await?;
-    let journeys = journey_sql::journey_rows(day, funnel, &journeys);
+    let journeys = read_journeys(
+        conn,
+        (day.start, day.end),
+        funnel,
+        rollup.sessions_per_site(),
+    )
+    .await?;
+    let journeys = journey_sql::journey_rows(day.date, funnel, &journeys);
     let mut events = DayEvents::default();
     for read in events_sql::ROLLUP_READS {
         let statement = read.read(None, sql::MYSQL_BY_START);
         let rows = select_on(conn, statement.sql, read.params(day), statement.columns).await?;
         read.add_to(&mut events, rows)?;
     }
-    write_day(conn, &rollup, &events, journeys, now).await?;
+    write_day(conn, &rollup, &events, journeys, day.zone, now).await?;
     Ok(true)
 }
 
-type SessionColumns = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    u64,
-    u64,
-    Option<u64>,
-    Option<u64>,
-    u64,
-    bool,
-    NaiveDateTime,
-);
+/// A session row of [`sql::day_sessions`], column by column (14 columns: more than a tuple
+/// `FromRow` takes).
+fn session_of(mut row: Row) -> Result<SessionRow, String> {
+    fn cell<T: FromValue>(row: &mut Row, i: usize) -> Result<T, String> {
+        match row.take_opt::<T, usize>(i) {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(error)) => Err(format!("column {i}: {error:?}")),
+            None => Err(format!("column {i} is missing")),
+        }
+    }
+    let r = &mut row;
+    Ok(SessionRow {
+        site: cell(r, 0)?,
+        visitor_hash: cell(r, 1)?,
+        browser: cell(r, 2)?,
+        os: cell(r, 3)?,
+        device: cell(r, 4)?,
+        programs_run: cell(r, 5)?,
+        lines_executed: cell(r, 6)?,
+        duration_seconds: cell(r, 7)?,
+        active_seconds: cell(r, 8)?,
+        program_errors: cell(r, 9)?,
+        no_visitor: cell(r, 10)?,
+        start_time: cell(r, 11)?,
+        visible_ms: cell(r, 12)?,
+        active_ms: cell(r, 13)?,
+    })
+}
 
 /// The day's sessions streamed into a [`DayPass`] (never held as a list), then its feature uses
 /// grouped per site.
 async fn read_pass<Q: Queryable>(
     conn: &mut Q,
-    day: NaiveDate,
+    day: &ReportDay,
     site: Option<&Site>,
 ) -> Result<DayPass, StoreError> {
-    let (start, end) = bounds(day);
-    let mut pass = DayPass::default();
+    let (start, end) = (day.start, day.end);
+    let mut pass = DayPass::in_zone(day.zone);
     let mut malformed = None;
     let mut rows = conn
         .exec_iter(sql::day_sessions(site, sql::MYSQL_BY_START), (start, end))
         .await?;
-    rows.for_each(|row| match from_row_opt::<SessionColumns>(row) {
-        Ok((
-            site,
-            visitor_hash,
-            browser,
-            os,
-            device,
-            runs,
-            lines,
-            duration,
-            active,
-            errors,
-            no_visitor,
-            start_time,
-        )) => pass.add_session(SessionRow {
-            no_visitor,
-            start_time,
-            site,
-            visitor_hash,
-            browser,
-            os,
-            device,
-            programs_run: runs,
-            lines_executed: lines,
-            duration_seconds: duration,
-            active_seconds: active,
-            program_errors: errors,
-        }),
+    rows.for_each(|row| match session_of(row) {
+        Ok(session) => pass.add_session(session),
         Err(error) => {
             malformed.get_or_insert(error);
         }
@@ -111,7 +102,8 @@ async fn read_pass<Q: Queryable>(
     drop(rows);
     if let Some(error) = malformed {
         return Err(StoreError::Decode(format!(
-            "a session row of {day} does not read back: {error}"
+            "a session row of {} does not read back: {error}",
+            day.date
         )));
     }
     let features: Vec<(String, String, u64, u64)> = conn
@@ -142,6 +134,7 @@ async fn write_day<Q: Queryable>(
     day: &DayRollup,
     events: &DayEvents,
     journeys: Vec<TableRows>,
+    zone: ReportZone,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let date = day.total.row.date;
@@ -153,7 +146,7 @@ async fn write_day<Q: Queryable>(
         conn.exec_drop(format!("DELETE FROM {table} WHERE date = ?"), (date,))
             .await?;
     }
-    let tables = sql::day_rows(day, now)
+    let tables = sql::day_rows(day, zone, now)
         .into_iter()
         .chain(events_sql::event_rows(date, events))
         .chain(journeys);

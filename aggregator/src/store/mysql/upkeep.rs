@@ -12,10 +12,13 @@ use super::summary::{insert_rows, roll_up_day};
 
 use super::MySqlStore;
 use crate::domain::report::journey::steps::Funnel;
+use crate::domain::report::zone::ReportDay;
 use crate::domain::session::minute_of;
 use crate::store::sql;
+use crate::store::sql::events as events_sql;
 use crate::store::sql::expire::{FOLDS, GROUPS_PER_ROUND};
-use crate::store::{IdleSessions, Retention, Rollups, StoreError};
+use crate::store::sql::rollup as rollup_sql;
+use crate::store::{IdleSessions, Retention, Rollups, StartSpan, StoreError};
 
 /// Rows per statement, so that the sweep never holds many row locks at once.
 const SWEEP_CHUNK: u32 = 1000;
@@ -51,13 +54,45 @@ impl IdleSessions for MySqlStore {
 
 #[async_trait]
 impl Rollups for MySqlStore {
-    async fn days_by(
+    async fn spans_by(
         &self,
         sql: &'static str,
         at: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
+    ) -> Result<Vec<StartSpan>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         Ok(conn.exec(sql, (at,)).await?)
+    }
+
+    async fn days_summarized_before(
+        &self,
+        before: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn.exec(sql::DAYS_SUMMARIZED_BEFORE, (before,)).await?)
+    }
+
+    async fn days_of_other_zones(
+        &self,
+        from: NaiveDate,
+        zone: &str,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn.exec(sql::DAYS_OF_OTHER_ZONES, (from, zone)).await?)
+    }
+
+    async fn forget_day(&self, day: NaiveDate) -> Result<(), StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        let mut tx = conn.start_transaction(TxOpts::default()).await?;
+        for table in rollup_sql::DAY_TABLES
+            .iter()
+            .chain(&events_sql::EVENT_TABLES)
+            .chain(&crate::store::sql::journey::JOURNEY_TABLES)
+        {
+            tx.exec_drop(format!("DELETE FROM {table} WHERE date = ?"), (day,))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
@@ -65,7 +100,7 @@ impl Rollups for MySqlStore {
     /// `false` is returned.
     async fn rollup_day(
         &self,
-        day: NaiveDate,
+        day: ReportDay,
         now: NaiveDateTime,
         funnel: &Funnel,
     ) -> Result<bool, StoreError> {
@@ -75,7 +110,7 @@ impl Rollups for MySqlStore {
         // group commits never wait behind a rollup.
         options.with_isolation_level(Some(IsolationLevel::ReadCommitted));
         let mut tx = conn.start_transaction(options).await?;
-        if !roll_up_day(&mut tx, day, now, funnel).await? {
+        if !roll_up_day(&mut tx, &day, now, funnel).await? {
             tx.rollback().await?;
             return Ok(false);
         }
@@ -83,8 +118,8 @@ impl Rollups for MySqlStore {
         Ok(true)
     }
 
-    /// UTC days of the sessions that received a batch at or after `since`.
-    async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError> {
+    /// Per UTC day, the start times of the sessions that received a batch at or after `since`.
+    async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<StartSpan>, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let minute = minute_of(since.and_utc());
         Ok(conn.exec(sql::DAYS_TOUCHED_SINCE, (minute, since)).await?)

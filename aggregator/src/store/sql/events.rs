@@ -11,6 +11,7 @@ use crate::domain::report::errors::ErrorTally;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::{DayEvents, RunTimeRow};
 use crate::domain::report::top::{self, OTHER_KEY};
+use crate::domain::report::zone::ReportDay;
 use crate::store::reads::{Cells, Kind, Param};
 use crate::store::StoreError;
 
@@ -99,13 +100,9 @@ impl DayRead<'_> {
         }
     }
 
-    /// `[start, end)` of `day`, and the feature's name if one.
-    pub fn params(self, day: NaiveDate) -> Vec<Param> {
-        let start = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-        let mut params = vec![
-            Param::Time(start),
-            Param::Time(start + chrono::Duration::days(1)),
-        ];
+    /// `[start, end)` of `day` (its UTC bounds), and the feature's name if one.
+    pub fn params(self, day: &ReportDay) -> Vec<Param> {
+        let mut params = vec![Param::Time(day.start), Param::Time(day.end)];
         if let DayRead::FeatureData(Some(name)) = self {
             params.push(Param::Text(name.to_string()));
         }
@@ -264,34 +261,25 @@ pub fn event_rows(date: NaiveDate, day: &DayEvents) -> Vec<TableRows> {
     ]
 }
 
-/// ` AND date NOT IN (...)` of the days a stored read leaves out, and the site's clause.
-fn stored_days(except: &[NaiveDate], site: Option<&Site>) -> String {
-    format!(
-        "date BETWEEN ? AND ?{}{}",
-        super::except_dates(except),
-        Site::clause(site, "site_id")
-    )
-}
-
-/// The stored runs of a range of days (`BETWEEN ? AND ?`) but `except`, of one site or all:
+/// The stored runs of a range of days (`BETWEEN ? AND ?`), of one site or all:
 /// runs, failed, unknown, lines, run time total and longest. (The casts turn MySQL's DECIMAL sums
 /// into integers.)
-pub fn stored_programs(except: &[NaiveDate], site: Option<&Site>) -> String {
+pub fn stored_programs(site: Option<&Site>) -> String {
     format!(
         "SELECT CAST(COALESCE(SUM(runs), 0) AS UNSIGNED), CAST(COALESCE(SUM(failed), 0) AS UNSIGNED), \
          CAST(COALESCE(SUM(unknown), 0) AS UNSIGNED), CAST(COALESCE(SUM(lines_executed), 0) AS UNSIGNED), \
          CAST(COALESCE(SUM(execution_ms_total), 0) AS UNSIGNED), COALESCE(MAX(execution_ms_max), 0) \
          FROM daily_site_programs WHERE {}",
-        stored_days(except, site)
+        super::bounded::stored(site)
     )
 }
 
 /// As [`stored_programs`]: runs per bucket, in bucket order.
-pub fn stored_run_times(except: &[NaiveDate], site: Option<&Site>) -> String {
+pub fn stored_run_times(site: Option<&Site>) -> String {
     format!(
         "SELECT bucket, CAST(SUM(runs) AS UNSIGNED) FROM daily_site_run_times WHERE {} \
          GROUP BY bucket ORDER BY bucket",
-        stored_days(except, site)
+        super::bounded::stored(site)
     )
 }
 
@@ -380,7 +368,8 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
         let read = DayRead::FeatureData(Some("save"));
         assert!(read.read(None, "").sql.contains("AND e.feature_name = ?"));
-        assert_eq!(read.params(day)[2], Param::Text("save".into()));
-        assert_eq!(DayRead::Runs.params(day).len(), 2);
+        let day = crate::domain::report::zone::ReportZone::UTC.day(day);
+        assert_eq!(read.params(&day)[2], Param::Text("save".into()));
+        assert_eq!(DayRead::Runs.params(&day).len(), 2);
     }
 }

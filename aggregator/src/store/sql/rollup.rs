@@ -7,6 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_pass::DayRollup;
 use crate::domain::report::summary::DaySummary;
+use crate::domain::report::zone::ReportZone;
 
 /// Every session starting in `[?, ?)`, of one site or all, with what [`SessionRow`] needs;
 /// `hint` follows the table name ([`MYSQL_BY_START`] or nothing).
@@ -25,12 +26,14 @@ use crate::domain::report::summary::DaySummary;
 ///
 /// The last column says the session has no visitor: no browser batch ever reached it, only a
 /// server's (a row this aggregator wrote, `first_seen_at`, without a browser's `device`; an
-/// adopted row of the old tracker without one is a hashless visitor as before).
+/// adopted row of the old tracker without one is a hashless visitor as before). After the start
+/// time come the visible and active milliseconds of the time report (V2 columns, 0 by default).
 pub fn day_sessions(site: Option<&Site>, hint: &str) -> String {
     format!(
         "SELECT site_id, visitor_hash, browser, os, device, programs_run, lines_executed, \
          duration_seconds, active_seconds, errors_encountered, \
-         device IS NULL AND first_seen_at IS NOT NULL, start_time FROM ide_sessions{hint} \
+         device IS NULL AND first_seen_at IS NOT NULL, start_time, visible_ms, active_ms \
+         FROM ide_sessions{hint} \
          WHERE start_time >= ? AND start_time < ?{}",
         Site::clause(site, "site_id")
     )
@@ -55,7 +58,7 @@ pub fn day_site_features(site: Option<&Site>, hint: &str) -> String {
 }
 
 /// The report tables of a day, all of whose rows a rollup replaces.
-pub const DAY_TABLES: [&str; 7] = [
+pub const DAY_TABLES: [&str; 8] = [
     "daily_usage_summary",
     "daily_feature_usage",
     "daily_client_usage",
@@ -63,6 +66,7 @@ pub const DAY_TABLES: [&str; 7] = [
     "daily_site_feature_usage",
     "daily_site_client_usage",
     "daily_site_hours",
+    "daily_site_time",
 ];
 
 /// The columns of `daily_site_hours` (V11), key first.
@@ -138,9 +142,21 @@ const SUMMARY_COLUMNS: [&str; 12] = [
     "feature_uses",
     "rolled_up_at",
 ];
-static SUMMARY: [&str; 12] = SUMMARY_COLUMNS;
+/// The all-sites row also records the zone its day was rolled up in (V16), so that a change of
+/// `report_timezone` is seen and the kept days re-rolled (`report::rollup`).
+static SUMMARY: [&str; 13] = with_last(SUMMARY_COLUMNS, "time_zone");
 /// A site's: the same with `site_id` after the date.
 static SITE_SUMMARY: [&str; 13] = with_site(SUMMARY_COLUMNS);
+
+const fn with_last(columns: [&'static str; 12], last: &'static str) -> [&'static str; 13] {
+    let mut out = [last; 13];
+    let mut i = 0;
+    while i < 12 {
+        out[i] = columns[i];
+        i += 1;
+    }
+    out
+}
 
 const fn with_site(columns: [&'static str; 12]) -> [&'static str; 13] {
     let mut out = [""; 13];
@@ -154,9 +170,12 @@ const fn with_site(columns: [&'static str; 12]) -> [&'static str; 13] {
     out
 }
 
-/// The rows of every report table for one rolled-up day, in [`DAY_TABLES`] order.
-pub fn day_rows(day: &DayRollup, now: NaiveDateTime) -> Vec<TableRows> {
-    let [summary, features, clients] = rows_of(&[(None, &day.total)], now);
+/// The rows of every report table for one rolled-up day (of `zone`), in [`DAY_TABLES`] order.
+pub fn day_rows(day: &DayRollup, zone: ReportZone, now: NaiveDateTime) -> Vec<TableRows> {
+    let [mut summary, features, clients] = rows_of(&[(None, &day.total)], now);
+    for row in &mut summary {
+        row.push(Cell::Text(zone.name().to_string()));
+    }
     let sites: Vec<_> = day.sites.iter().map(|(s, d)| (Some(s), d)).collect();
     let [site_summary, site_features, site_clients] = rows_of(&sites, now);
     vec![
@@ -187,7 +206,32 @@ pub fn day_rows(day: &DayRollup, now: NaiveDateTime) -> Vec<TableRows> {
             site_clients,
         ),
         table(DAY_TABLES[6], &HOUR_COLUMNS, 3, hour_rows(day)),
+        table(DAY_TABLES[7], &TIME_COLUMNS, 2, time_rows(day)),
     ]
+}
+
+/// The columns of `daily_site_time` (V15), key first.
+const TIME_COLUMNS: [&str; 6] = [
+    "date",
+    "site_id",
+    "sessions",
+    "visible_ms",
+    "active_ms",
+    "no_input_sessions",
+];
+
+/// The rows of `daily_site_time`: each site's measured time, if it had any.
+fn time_rows(day: &DayRollup) -> Vec<Vec<Cell>> {
+    day.time
+        .iter()
+        .map(|(site, t)| {
+            let mut row = vec![Cell::Date(day.total.row.date), Cell::Text(site.clone())];
+            row.extend(
+                [t.sessions, t.visible_ms, t.active_ms, t.no_input_sessions].map(Cell::Number),
+            );
+            row
+        })
+        .collect()
 }
 
 /// The rows of `daily_site_hours`: each site's hours with sessions.
@@ -294,11 +338,12 @@ mod tests {
         for site in ["docs", "ide"] {
             pass.add_session(SessionRow {
                 site: site.into(),
+                visible_ms: u64::from(site == "ide") * 1000,
                 ..SessionRow::default()
             });
         }
         let now = date.and_hms_opt(12, 0, 0).unwrap();
-        let tables = day_rows(&pass.finish(date).unwrap(), now);
+        let tables = day_rows(&pass.finish(date).unwrap(), ReportZone::UTC, now);
         let shape: Vec<(&str, usize, usize, usize)> = tables
             .iter()
             .map(|t| (t.table, t.key, t.rows.len(), t.columns.len()))
@@ -306,21 +351,23 @@ mod tests {
         assert_eq!(
             shape,
             vec![
-                ("daily_usage_summary", 1, 1, 12),
+                ("daily_usage_summary", 1, 1, 13),
                 ("daily_feature_usage", 2, 0, 4),
                 ("daily_client_usage", 3, 3, 4),
                 ("daily_site_usage", 2, 2, 13),
                 ("daily_site_feature_usage", 3, 0, 5),
                 ("daily_site_client_usage", 4, 6, 5),
                 ("daily_site_hours", 3, 2, 10),
+                ("daily_site_time", 2, 1, 6),
             ],
-            "three client rows (browser, os, device Unknown) per site"
+            "three client rows (browser, os, device Unknown) per site; time of ide only"
         );
         assert!(tables
             .iter()
             .all(|t| t.rows.iter().all(|r| r.len() == t.columns.len())));
         assert_eq!(tables[3].rows[1][1], Cell::Text("ide".into()));
         assert_eq!(tables[0].rows[0][11], Cell::Time(now));
+        assert_eq!(tables[0].rows[0][12], Cell::Text("UTC".into()));
         let client = &tables[2];
         assert_eq!(
             client.insert(2, &client.upsert_tail()),

@@ -10,7 +10,7 @@ use rusqlite::{params_from_iter, TransactionBehavior};
 use super::ingest::write;
 use super::SqliteStore;
 use crate::domain::journal;
-use crate::store::{Folded, Journal, StoreError};
+use crate::store::{Folded, Journal, JournalLag, StoreError, JOURNAL_LAG_COUNT_MAX};
 
 #[async_trait]
 impl Journal for SqliteStore {
@@ -40,6 +40,25 @@ impl Journal for SqliteStore {
                 Ok(Folded {
                     rows: rows.len() as u64,
                     sessions: flush.sessions.len() as u64,
+                })
+            })
+            .await
+    }
+
+    async fn journal_lag(&self) -> Result<JournalLag, StoreError> {
+        // Not the writer's connection: a look at the lag never waits for a flush or a fold.
+        self.other
+            .run(move |conn| {
+                let (rows, age_ms): (i64, Option<i64>) = conn
+                    .prepare_cached(
+                        "SELECT (SELECT COUNT(*) FROM (SELECT id FROM heartbeat_journal LIMIT ?)), \
+                         (SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) \
+                         - created_at FROM heartbeat_journal ORDER BY id LIMIT 1)",
+                    )?
+                    .query_row([JOURNAL_LAG_COUNT_MAX as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(JournalLag {
+                    rows: rows.max(0) as u64,
+                    oldest_age_secs: age_ms.unwrap_or(0).max(0) as f64 / 1e3,
                 })
             })
             .await

@@ -20,4 +20,8 @@ impl Reads for SqliteStore {
             .run(move |conn| select_on(conn, &sql, &params, columns))
             .await
     }
+
+    fn indexed(&self, table: &str, index: &str) -> String {
+        format!("{table} INDEXED BY {index}")
+    }
 }

@@ -1,55 +1,62 @@
 //! One day's summaries on SQLite: the day's sessions read in one pass and their replacement in
 //! the report tables with multi-row inserts. The arithmetic is `report::summary`'s.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use super::journey::read_journeys;
 use super::select::select_on;
-use super::time::{date_text, day_span, parse_time, time_text};
+use super::time::{date_text, parse_time, time_text};
 use crate::domain::report::journey::steps::Funnel;
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
+use crate::domain::report::zone::{ReportDay, ReportZone};
 use crate::store::sql::events as events_sql;
 use crate::store::sql::journey as journey_sql;
 use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};
 use crate::store::StoreError;
 
-/// Recomputes every summary of `day`, all sites and each site, with its runs, errors and feature
-/// data (the V8 tables) and its journeys through `funnel` (V13, V14), in the caller's
+/// Recomputes every summary of `day` (a local day, read within its UTC bounds), all sites and
+/// each site, with its runs, errors and feature data (the V8 tables) and its journeys through
+/// `funnel` (V13, V14), in the caller's
 /// transaction; `false` (and nothing written) for a day without sessions.
 pub fn roll_up_day(
     conn: &Connection,
-    day: NaiveDate,
+    day: &ReportDay,
     now: NaiveDateTime,
     funnel: &Funnel,
 ) -> Result<bool, StoreError> {
-    let Some(rollup) = read_pass(conn, day, None)?.finish(day) else {
+    let Some(rollup) = read_pass(conn, day, None)?.finish(day.date) else {
         return Ok(false);
     };
-    let journeys = read_journeys(conn, day_span(day, day), funnel, rollup.sessions_per_site())?;
-    let journeys = journey_sql::journey_rows(day, funnel, &journeys);
+    let journeys = read_journeys(
+        conn,
+        (time_text(day.start), time_text(day.end)),
+        funnel,
+        rollup.sessions_per_site(),
+    )?;
+    let journeys = journey_sql::journey_rows(day.date, funnel, &journeys);
     let mut events = DayEvents::default();
     for read in events_sql::ROLLUP_READS {
         let statement = read.read(None, "");
         let rows = select_on(conn, &statement.sql, &read.params(day), statement.columns)?;
         read.add_to(&mut events, rows)?;
     }
-    write_day(conn, &rollup, &events, journeys, now)?;
+    write_day(conn, &rollup, &events, journeys, day.zone, now)?;
     Ok(true)
 }
 
 /// The day's sessions stepped through into a [`DayPass`], then its feature uses grouped per site.
 fn read_pass(
     conn: &Connection,
-    day: NaiveDate,
+    day: &ReportDay,
     site: Option<&Site>,
 ) -> Result<DayPass, StoreError> {
-    let (start, end) = day_span(day, day);
-    let mut pass = DayPass::default();
+    let (start, end) = (time_text(day.start), time_text(day.end));
+    let mut pass = DayPass::in_zone(day.zone);
     let mut sessions = conn.prepare_cached(&sql::day_sessions(site, ""))?;
     let mut rows = sessions.query((&start, &end))?;
     while let Some(r) = rows.next()? {
@@ -66,6 +73,8 @@ fn read_pass(
             program_errors: r.get(9)?,
             no_visitor: r.get(10)?,
             start_time: parse_time(&r.get::<_, String>(11)?)?,
+            visible_ms: r.get(12)?,
+            active_ms: r.get(13)?,
         });
     }
     let mut features = conn.prepare_cached(&sql::day_site_features(site, ""))?;
@@ -92,6 +101,7 @@ fn write_day(
     day: &DayRollup,
     events: &DayEvents,
     journeys: Vec<TableRows>,
+    zone: ReportZone,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let date = date_text(day.total.row.date);
@@ -103,7 +113,7 @@ fn write_day(
         conn.prepare_cached(&format!("DELETE FROM {table} WHERE date = ?"))?
             .execute([&date])?;
     }
-    let tables = sql::day_rows(day, now)
+    let tables = sql::day_rows(day, zone, now)
         .into_iter()
         .chain(events_sql::event_rows(day.total.row.date, events))
         .chain(journeys);

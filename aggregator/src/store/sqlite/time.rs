@@ -23,13 +23,6 @@ pub fn date_text(day: NaiveDate) -> String {
     day.format(DATE).to_string()
 }
 
-/// `[start, end)` of the UTC days from `from` to `to`, as stored times.
-pub fn day_span(from: NaiveDate, to: NaiveDate) -> (String, String) {
-    let start = from.and_hms_opt(0, 0, 0).expect("midnight exists");
-    let end = to.and_hms_opt(0, 0, 0).expect("midnight exists") + chrono::Duration::days(1);
-    (time_text(start), time_text(end))
-}
-
 pub fn parse_time(text: &str) -> Result<NaiveDateTime, StoreError> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
         .map_err(|e| StoreError::Decode(format!("a stored time {text:?} is malformed: {e}")))
@@ -53,17 +46,5 @@ mod tests {
         let back = parse_time(&utc_text(at)).unwrap();
         assert_eq!(back.and_utc().timestamp_millis(), at.timestamp_millis());
         assert!(parse_time("2026-11-28").is_err());
-    }
-
-    #[test]
-    fn a_span_covers_whole_days() {
-        let day = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
-        assert_eq!(
-            day_span(day, day),
-            (
-                "2026-11-28 00:00:00.000".into(),
-                "2026-11-29 00:00:00.000".into()
-            )
-        );
     }
 }

@@ -8,13 +8,47 @@ use rusqlite::{OptionalExtension, TransactionBehavior};
 
 use super::select::select_on;
 use super::summary::{insert_rows, roll_up_day};
-use super::time::{parse_date, parse_time, time_text, utc_text};
+use super::time::{date_text, parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
 use crate::domain::report::journey::steps::Funnel;
+use crate::domain::report::zone::ReportDay;
 use crate::domain::session::minute_of;
 use crate::store::sql;
+use crate::store::sql::events as events_sql;
 use crate::store::sql::expire::{FOLDS, GROUPS_PER_ROUND};
-use crate::store::{IdleSessions, Retention, Rollups, StoreError};
+use crate::store::sql::rollup as rollup_sql;
+use crate::store::{IdleSessions, Retention, Rollups, StartSpan, StoreError};
+
+/// (first, last) start time of each row of a span query (`sql::DAYS_TOUCHED_SINCE` and its kin).
+fn spans(mut rows: rusqlite::Rows<'_>) -> Result<Vec<StartSpan>, StoreError> {
+    let mut spans = Vec::new();
+    while let Some(r) = rows.next()? {
+        let (first, last): (String, String) = (r.get(0)?, r.get(1)?);
+        spans.push((parse_time(&first)?, parse_time(&last)?));
+    }
+    Ok(spans)
+}
+
+impl SqliteStore {
+    /// The dates a query of `store::sql` selects with a date parameter and perhaps a text one.
+    async fn dates_by(
+        &self,
+        sql: &'static str,
+        day: NaiveDate,
+        text: Option<String>,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.other
+            .run(move |conn| {
+                let params = std::iter::once(date_text(day)).chain(text);
+                let dates = conn
+                    .prepare_cached(sql)?
+                    .query_map(rusqlite::params_from_iter(params), |r| r.get(0))?
+                    .collect::<Result<Vec<String>, _>>()?;
+                dates.iter().map(|d| parse_date(d)).collect()
+            })
+            .await
+    }
+}
 
 /// Rows per statement: each holds the write lock briefly, so ingest never waits long.
 const CHUNK: u32 = 1000;
@@ -49,25 +83,58 @@ impl IdleSessions for SqliteStore {
 
 #[async_trait]
 impl Rollups for SqliteStore {
-    async fn days_by(
+    async fn spans_by(
         &self,
         sql: &'static str,
         at: NaiveDateTime,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
+    ) -> Result<Vec<StartSpan>, StoreError> {
         self.other
             .run(move |conn| {
-                let days = conn
-                    .prepare_cached(sql)?
-                    .query_map([time_text(at)], |r| r.get::<_, String>(0))?
-                    .collect::<Result<Vec<_>, _>>()?;
-                days.iter().map(|d| parse_date(d)).collect()
+                let mut statement = conn.prepare_cached(sql)?;
+                let rows = statement.query([time_text(at)])?;
+                spans(rows)
+            })
+            .await
+    }
+
+    async fn days_summarized_before(
+        &self,
+        before: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.dates_by(sql::DAYS_SUMMARIZED_BEFORE, before, None)
+            .await
+    }
+
+    async fn days_of_other_zones(
+        &self,
+        from: NaiveDate,
+        zone: &str,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        self.dates_by(sql::DAYS_OF_OTHER_ZONES, from, Some(zone.to_string()))
+            .await
+    }
+
+    async fn forget_day(&self, day: NaiveDate) -> Result<(), StoreError> {
+        self.other
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for table in rollup_sql::DAY_TABLES
+                    .iter()
+                    .chain(&events_sql::EVENT_TABLES)
+                    .chain(&crate::store::sql::journey::JOURNEY_TABLES)
+                {
+                    tx.prepare_cached(&format!("DELETE FROM {table} WHERE date = ?"))?
+                        .execute([date_text(day)])?;
+                }
+                tx.commit()?;
+                Ok(())
             })
             .await
     }
 
     async fn rollup_day(
         &self,
-        day: NaiveDate,
+        day: ReportDay,
         now: NaiveDateTime,
         funnel: &Funnel,
     ) -> Result<bool, StoreError> {
@@ -75,7 +142,7 @@ impl Rollups for SqliteStore {
         self.other
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                if !roll_up_day(&tx, day, now, &funnel)? {
+                if !roll_up_day(&tx, &day, now, &funnel)? {
                     return Ok(false);
                 }
                 tx.commit()?;
@@ -84,15 +151,13 @@ impl Rollups for SqliteStore {
             .await
     }
 
-    async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<NaiveDate>, StoreError> {
+    async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<StartSpan>, StoreError> {
         self.other
             .run(move |conn| {
                 let minute = minute_of(since.and_utc());
-                let days = conn
-                    .prepare_cached(sql::DAYS_TOUCHED_SINCE)?
-                    .query_map((minute, time_text(since)), |r| r.get::<_, String>(0))?
-                    .collect::<Result<Vec<_>, _>>()?;
-                days.iter().map(|d| parse_date(d)).collect()
+                let mut statement = conn.prepare_cached(sql::DAYS_TOUCHED_SINCE)?;
+                let rows = statement.query((minute, time_text(since)))?;
+                spans(rows)
             })
             .await
     }

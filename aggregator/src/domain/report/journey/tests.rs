@@ -16,7 +16,11 @@ fn shares_percentiles_and_the_csv_row_from_totals() {
     };
     let day = "2026-11-28".parse().unwrap();
     let answer = JourneyAnswer {
-        span: Span { from: day, to: day },
+        span: Span {
+            from: day,
+            to: day,
+            time_zone: "UTC",
+        },
         summaries_as_of: None,
         journey: JourneyStats::from(&totals),
         previous: None,

@@ -9,9 +9,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{summarize, ClientGroup, DaySummary, DayTally};
-use crate::domain::report::hourly::{hour_of, HourRow, HourTally};
+use crate::domain::report::hourly::{HourRow, HourTally};
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
+use crate::domain::report::time::TimeTally;
+use crate::domain::report::zone::ReportZone;
 
 /// One session of the day, as the store reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,8 +32,12 @@ pub struct SessionRow {
     /// Only a server ever reported the session (docs/api.md, server batches): it counts, but
     /// as no visitor.
     pub no_visitor: bool,
-    /// When it started: its hour of the hourly report ([`hour_of`]).
+    /// When it started (UTC): its local hour of the hourly report ([`ReportZone::hour_of`]).
     pub start_time: NaiveDateTime,
+    /// Stored visible and active milliseconds (0 where no browser measured them): the time
+    /// report's ([`TimeTally`]).
+    pub visible_ms: u64,
+    pub active_ms: u64,
 }
 
 /// A (browser, os, device) combination.
@@ -47,12 +53,15 @@ struct SiteDay {
     features: Vec<FeatureCount>,
     /// By the hour the sessions started.
     hours: BTreeMap<u8, HourTally>,
+    time: TimeTally,
 }
 
-/// The day's aggregates being gathered, per stored `site_id`.
+/// The day's aggregates being gathered, per stored `site_id`, with the zone whose hours the
+/// sessions count in (UTC by default).
 #[derive(Debug, Default)]
 pub struct DayPass {
     sites: BTreeMap<String, SiteDay>,
+    zone: ReportZone,
 }
 
 /// Every summary of one day: all sites together, and each valid site that had sessions.
@@ -63,6 +72,9 @@ pub struct DayRollup {
     pub sites: Vec<(Site, DaySummary)>,
     /// Each stored site id's hours with sessions (`daily_site_hours`), by site then hour.
     pub hours: Vec<(String, HourRow)>,
+    /// Each stored site id's visible and active time (`daily_site_time`), by site; a site
+    /// without a measured session has none.
+    pub time: Vec<(String, TimeTally)>,
 }
 
 impl DayRollup {
@@ -77,23 +89,30 @@ impl DayRollup {
 }
 
 impl DayPass {
+    /// A pass over a local day of `zone`.
+    pub fn in_zone(zone: ReportZone) -> Self {
+        DayPass {
+            sites: BTreeMap::new(),
+            zone,
+        }
+    }
+
     pub fn add_session(&mut self, row: SessionRow) {
+        let hour = self.zone.hour_of(row.start_time);
         let day = self.sites.entry(row.site).or_default();
-        day.hours
-            .entry(hour_of(row.start_time))
-            .or_default()
-            .add_session(
-                row.visitor_hash.as_deref(),
-                row.no_visitor,
-                &HourRow {
-                    programs_run: row.programs_run,
-                    program_errors: row.program_errors,
-                    lines_executed: row.lines_executed,
-                    total_duration_seconds: row.duration_seconds.unwrap_or(0),
-                    total_active_seconds: row.active_seconds.unwrap_or(0),
-                    ..HourRow::default()
-                },
-            );
+        day.time.add_session(row.visible_ms, row.active_ms);
+        day.hours.entry(hour).or_default().add_session(
+            row.visitor_hash.as_deref(),
+            row.no_visitor,
+            &HourRow {
+                programs_run: row.programs_run,
+                program_errors: row.program_errors,
+                lines_executed: row.lines_executed,
+                total_duration_seconds: row.duration_seconds.unwrap_or(0),
+                total_active_seconds: row.active_seconds.unwrap_or(0),
+                ..HourRow::default()
+            },
+        );
         let tally = &mut day.tally;
         tally.sessions += 1;
         match row.visitor_hash {
@@ -142,7 +161,11 @@ impl DayPass {
         let mut clients = Vec::new();
         let mut sites = Vec::new();
         let mut hours = Vec::new();
+        let mut time = Vec::new();
         for (id, day) in self.sites {
+            if !day.time.is_empty() {
+                time.push((id.clone(), day.time.clone()));
+            }
             for (hour, tally) in day.hours {
                 hours.push((id.clone(), tally.finish(date, hour)));
             }
@@ -184,6 +207,7 @@ impl DayPass {
             total,
             sites,
             hours,
+            time,
         })
     }
 }
@@ -210,6 +234,8 @@ mod tests {
             program_errors: 1,
             no_visitor: false,
             start_time: day().and_hms_opt(10, 30, 0).unwrap(),
+            visible_ms: 90_000,
+            active_ms: 40_000,
         }
     }
 
@@ -278,6 +304,35 @@ mod tests {
                 ("ide", 9, 1, 1, 2),
                 ("ide", 10, 3, 2, 6)
             ]
+        );
+    }
+
+    #[test]
+    fn each_site_has_its_measured_time_and_a_site_without_any_has_none() {
+        let mut pass = DayPass::default();
+        pass.add_session(session("ide", Some("a"), None));
+        pass.add_session(SessionRow {
+            active_ms: 0,
+            ..session("ide", Some("b"), None)
+        });
+        pass.add_session(SessionRow {
+            visible_ms: 0,
+            active_ms: 0,
+            no_visitor: true,
+            ..session("server", None, None)
+        });
+        let time = pass.finish(day()).unwrap().time;
+        assert_eq!(
+            time,
+            vec![(
+                "ide".to_string(),
+                TimeTally {
+                    sessions: 2,
+                    visible_ms: 180_000,
+                    active_ms: 40_000,
+                    no_input_sessions: 1,
+                }
+            )]
         );
     }
 
@@ -372,5 +427,29 @@ mod tests {
             (rollup.total.row.sessions, rollup.total.row.feature_uses),
             (2, 6)
         );
+    }
+
+    #[test]
+    fn hours_are_local_and_the_repeated_hour_is_one() {
+        // 2026-11-01 in Los Angeles: 01:30 PDT (08:30 UTC) and 01:30 PST (09:30 UTC).
+        let la: ReportZone = "America/Los_Angeles".parse().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let mut pass = DayPass::in_zone(la);
+        for (hash, h) in [("a", 8), ("b", 9), ("a", 23)] {
+            pass.add_session(SessionRow {
+                site: "ide".into(),
+                visitor_hash: Some(hash.into()),
+                start_time: date.and_hms_opt(h, 30, 0).unwrap(),
+                ..SessionRow::default()
+            });
+        }
+        let hours: Vec<(u8, u64, u64)> = pass
+            .finish(date)
+            .unwrap()
+            .hours
+            .iter()
+            .map(|(_, h)| (h.hour, h.sessions, h.unique_visitors))
+            .collect();
+        assert_eq!(hours, [(1, 2, 2), (15, 1, 1)], "23:30 UTC is 15:30 PST");
     }
 }
