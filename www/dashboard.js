@@ -9,6 +9,7 @@ import {
 import {
   downloadCsv, refreshNow, setErrors, setTime, showFeature, stopNow,
 } from './dashboard-panels.js';
+import { setFunnel, setJourney } from './dashboard-journey.js';
 import { captionText, dailyName, dataTable } from './dashboard-tables.js';
 
 // ---------- SVG charts ----------
@@ -295,9 +296,10 @@ async function load() {
   document.body.dataset.state = 'loading';
   status(`Loading ${range.from} … ${range.to}`);
   try {
-    const [daily, features, clients, programs, sessions, errors, time] = await Promise.all([
+    const [daily, features, clients, programs, sessions, errors, time, journey, funnel] = await Promise.all([
       api('daily', { ...range, compare: 'previous' }), api('features', range), api('clients', range), api('programs', range),
       api('sessions', siteParams({ limit: 20 })), api('errors', { ...range, limit: 10 }), api('time', range),
+      api('journey', range), api('funnel', range),
     ]);
     // One day (today included): its hours too.
     const hourly = range.from && range.from === range.to ? await api('hourly', range) : null;
@@ -340,6 +342,8 @@ async function load() {
       left.devices);
     setPrograms(programs);
     setTime(time);
+    setJourney(journey);
+    setFunnel(funnel);
     setSessions(sessions.sessions);
     setErrors(errors);
     // Every figure is read from the stored summaries, which `serve` refreshes every

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use ipnet::IpNet;
 use serde::Deserialize;
 
+use crate::domain::report::journey::steps::{Funnel, DEFAULT_FUNNEL};
 use crate::visitor::IpMode;
 
 mod env;
@@ -100,6 +101,10 @@ pub struct Config {
     /// The free text of daily summaries (error groups and examples, feature data texts) is kept
     /// this many days; older days keep their counts under an `(expired)` row.
     pub summary_text_retention_days: u32,
+    /// The funnel's steps, in order (docs/reports.md, "The funnel"): `opened`, `run`, `success`,
+    /// `failure`, `feature` or `feature:<name>`; 1 to 8 steps, `opened` first if at all. A
+    /// changed funnel applies to the days rolled up after the change.
+    pub funnel: Vec<String>,
     /// The IANA time zone whose local days and hours the reports, the rollup and the visitor
     /// salts count in ("UTC", the default, counts as before; e.g. "America/Los_Angeles").
     /// Changing it re-rolls the kept days at the next rollup (docs/reports.md).
@@ -149,6 +154,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             honor_privacy_signals: true,
             filter_automation: true,
+            funnel: DEFAULT_FUNNEL.map(String::from).to_vec(),
             store_full_user_agent: false,
             sites: Vec::new(),
             max_new_sites_per_day: 20,
@@ -210,6 +216,11 @@ impl Config {
         Ok(config)
     }
 
+    /// The configured funnel (validated at load; the default if it somehow is not).
+    pub fn funnel(&self) -> Funnel {
+        Funnel::parse(&self.funnel).unwrap_or_default()
+    }
+
     /// Every problem of the merged configuration, one a line (`check-config` shows them all).
     fn validate(&self) -> Result<(), String> {
         let mut errors: Vec<String> = Vec::new();
@@ -263,6 +274,9 @@ impl Config {
         }
         if let Err(e) = self.limits.validate() {
             errors.push(e);
+        }
+        if let Err(e) = Funnel::parse(&self.funnel) {
+            errors.push(format!("{e} (USAGE_FUNNEL, comma separated)"));
         }
         if let Some(ca) = &self.ssl_ca {
             if let Err(e) = std::fs::read(ca) {

@@ -16,6 +16,7 @@ use usage_aggregator::cli as stats;
 use usage_aggregator::clock::SystemClock;
 use usage_aggregator::config::Config;
 use usage_aggregator::domain::report::dates::DateRange;
+use usage_aggregator::domain::report::site::Site;
 use usage_aggregator::report::{ReportSettings, Reports, Source};
 use usage_aggregator::startup::{shutdown_signal, Application};
 use usage_aggregator::store::Store;
@@ -99,6 +100,30 @@ enum Command {
         #[arg(long, value_parser = ["previous"])]
         compare: Option<String>,
     },
+    /// Print the journey of the last N days' sessions (today included): runs, successes, time
+    /// to the first of each, failures before a success, recoveries.
+    Journey {
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// Print the funnel of the last N days' sessions (today included): sessions per step.
+    Funnel {
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+}
+
+/// The options of the `journey` and `funnel` commands.
+#[derive(clap::Args)]
+struct ReportArgs {
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=3660))]
+    days: u64,
+    /// One JSON object, the answer of the route of the same name (the same read).
+    #[arg(long)]
+    json: bool,
+    /// One site's figures (as `?site=`).
+    #[arg(long)]
+    site: Option<String>,
 }
 
 #[tokio::main]
@@ -128,6 +153,8 @@ async fn main() -> ExitCode {
         Command::Rollup { from, to } => rollup(config, from.zip(to)).await,
         Command::Purge => purge(config).await,
         Command::Fold => fold(config).await,
+        Command::Journey { report } => journey_report(config, report, false).await,
+        Command::Funnel { report } => journey_report(config, report, true).await,
         Command::Stats {
             days,
             json,
@@ -203,6 +230,7 @@ async fn reports(config: &Config) -> anyhow::Result<Reports> {
         store,
         clock: Arc::new(SystemClock),
         settings: ReportSettings::from(config),
+        funnel: config.funnel(),
     })
 }
 
@@ -277,16 +305,64 @@ async fn purge(config: Config) -> anyhow::Result<()> {
 
 async fn stats(config: Config, ask: stats::Ask) -> anyhow::Result<()> {
     let reports = reports(&config).await?;
-    let source = Source {
+    let source = source_of(&config, &reports);
+    let printed = stats::print(source, ask).await;
+    reports.store.disconnect().await;
+    print!("{}", printed?);
+    Ok(())
+}
+
+/// What the report commands read: the store opened for them, no journal folding (the
+/// replicas fold every second).
+fn source_of(config: &Config, reports: &Reports) -> Source {
+    Source {
         store: reports.store.clone(),
         clock: reports.clock.clone(),
         heartbeat_interval: std::time::Duration::from_secs(config.heartbeat_interval_secs),
         retention: reports.settings,
         folder: None,
+    }
+}
+
+/// The `journey` and `funnel` commands: the route's read over the last `days` days.
+async fn journey_report(config: Config, args: ReportArgs, funnel: bool) -> anyhow::Result<()> {
+    use usage_aggregator::domain::report::{funnel as funnel_report, journey};
+    let site = args
+        .site
+        .as_deref()
+        .map(Site::parse)
+        .transpose()
+        .map_err(|bad| anyhow::anyhow!("--site: {}", bad.reason))?;
+    let reports = reports(&config).await?;
+    let source = source_of(&config, &reports);
+    let range = DateRange::ending(reports.today(), args.days);
+    let context = || {
+        format!(
+            "reading the journey summaries from {} to {}",
+            range.from, range.to
+        )
     };
-    let printed = stats::print(source, ask).await;
+    let text = if funnel {
+        let answer = usage_aggregator::report::funnel::read(&source, &range, site.as_ref())
+            .await
+            .with_context(context)?;
+        if args.json {
+            serde_json::to_string(&answer)? + "\n"
+        } else {
+            funnel_report::render(&answer)
+        }
+    } else {
+        let answer = usage_aggregator::report::journey::read(&source, &range, site.as_ref())
+            .await
+            .with_context(context)?;
+        if args.json {
+            serde_json::to_string(&answer)? + "\n"
+        } else {
+            journey::render(&answer)
+        }
+    };
+    print!("{text}");
     reports.store.disconnect().await;
-    print!("{}", printed?);
     Ok(())
 }
 

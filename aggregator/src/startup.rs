@@ -147,6 +147,7 @@ impl Application {
                 store: store.clone(),
                 clock: clock.clone(),
                 settings: ReportSettings::from(config),
+                funnel: config.funnel(),
             },
             rollup_every: Duration::from_secs(config.rollup_interval_secs),
             refresh_every: Duration::from_secs(config.summary_refresh_secs),

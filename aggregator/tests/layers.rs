@@ -18,7 +18,7 @@ const BELOW_STORE: [&str; 2] = ["domain", "visitor"];
 
 /// The stats reports: each has its answer, pure fold and CSV table in `domain/report/<name>.rs`
 /// and its read (what the route, its CSV, the MCP tool and the CLI answer) in `report/<name>.rs`.
-const REPORTS: [&str; 10] = [
+const REPORTS: [&str; 12] = [
     "daily",
     "hourly",
     "time",
@@ -29,6 +29,8 @@ const REPORTS: [&str; 10] = [
     "errors",
     "clients",
     "now",
+    "journey",
+    "funnel",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -309,7 +311,7 @@ fn each_report_has_one_home_below_the_routes() {
             "report imports {upper}: a report's read must not depend on the route that serves it"
         );
     }
-    // The routes: `http/stats/reports.rs`, and a report's own file there (`time.rs`).
+    // The routes: `http/stats/reports.rs`, and a report's own file there (`time.rs`, `journey.rs`).
     let mut files = Vec::new();
     rust_files(&src().join("http/stats"), &mut files);
     let routes: String = files

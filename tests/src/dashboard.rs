@@ -95,6 +95,7 @@ pub async fn roll_up(db: &TestDb) {
             summary_text_retention_days: 750,
             zone: Default::default(),
         },
+        funnel: Default::default(),
     };
     let range = DateRange::ending(reports.today(), 30);
     let outcome = reports.rollup_days(range.days()).await.unwrap();

@@ -284,6 +284,35 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         )
         .await;
     assert_eq!(shown, json!([time["totals"]["no_input_share"], true]));
+    // The journey and the funnel, as their routes answer.
+    let journey = api(&browser, "journey").await;
+    let shown = browser
+        .eval("return ['journey-run', 'journey-success', 'journey-recovered'].map(id => Number(document.getElementById(id).dataset.value))")
+        .await;
+    assert_eq!(
+        shown,
+        json!([
+            journey["sessions_with_run"],
+            journey["sessions_with_success"],
+            journey["recovered"]
+        ])
+    );
+    assert!(
+        journey["sessions_with_run"].as_u64().unwrap() > 0,
+        "the seed has runs"
+    );
+    let funnel = api(&browser, "funnel").await;
+    let steps = browser
+        .eval("return [...document.querySelectorAll('#chart-funnel li')].map(li => [li.dataset.name, Number(li.dataset.value)])")
+        .await;
+    let expected: Vec<Value> = funnel["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| json!([s["name"], s["sessions"]]))
+        .collect();
+    assert_eq!(expected.len(), 4, "the default funnel: {funnel}");
+    assert_eq!(steps, Value::Array(expected));
     let errors = api(&browser, "errors?limit=10").await;
     let shown = browser
         .eval("return [...document.querySelectorAll('#program-errors tbody tr')].map(r => [r.dataset.error, Number(r.dataset.runs)])")
@@ -356,8 +385,8 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
     assert_eq!(
         buttons,
         json!([
-            "live", "daily", "hourly", "features", "clients", "programs", "time", "errors",
-            "sessions"
+            "live", "daily", "hourly", "features", "clients", "programs", "time", "journey",
+            "funnel", "errors", "sessions"
         ])
     );
     browser

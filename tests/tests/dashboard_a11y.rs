@@ -90,8 +90,8 @@ async fn the_dashboard_has_no_serious_accessibility_violations() {
             .eval("return document.querySelectorAll('details.data[open]').length")
             .await;
         assert_eq!(
-            open, 9,
-            "every chart's data table opens, and the time split's"
+            open, 11,
+            "every chart's data table opens, the time split's, journey's and funnel's too"
         );
         assert_accessible(&browser, &format!("the dashboard, tables open ({name})")).await;
 
@@ -148,13 +148,16 @@ async fn check_chart_alternatives(browser: &Browser, seeded: u64) {
         )
         .await;
     let charts = charts.as_array().unwrap();
-    // Program stats and the time split are lists of facts, not charts: the other eight are.
-    let facts = ["program-stats", "time-split"];
+    // Program stats, the time split and the journey are lists of facts, not charts: the other
+    // nine are (the funnel a ranking of its steps). The facts have their tables too.
+    let facts = ["program-stats", "time-split", "journey-stats"];
     let drawn: Vec<_> = charts
         .iter()
         .filter(|c| !facts.contains(&c["id"].as_str().unwrap_or("")) && c["hidden"] != true)
         .collect();
-    assert_eq!(drawn.len(), 8, "{charts:?}");
+    assert_eq!(drawn.len(), 9, "{charts:?}");
+    let journey = charts.iter().find(|c| c["id"] == "journey-stats").unwrap();
+    assert_eq!(journey["rows"], 7, "sessions and the six facts: {journey}");
     let sessions_days = drawn.iter().find(|c| c["id"] == "chart-sessions").unwrap()["drawn"]
         .as_i64()
         .unwrap();

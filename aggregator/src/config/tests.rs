@@ -152,6 +152,26 @@ fn report_settings_have_defaults_and_are_checked() {
 }
 
 #[test]
+fn the_funnel_is_configured_as_a_list_and_bounded_at_load() {
+    let config = Config::load(None, None, &env_of(&[])).unwrap();
+    assert_eq!(config.funnel, ["opened", "run", "success", "feature"]);
+    let env = env_of(&[("USAGE_FUNNEL", "opened, run, feature:debugger")]);
+    let config = Config::load(None, None, &env).unwrap();
+    assert_eq!(config.funnel().steps().len(), 3);
+    let toml = file("funnel = [\"run\", \"feature:save\"]\n");
+    let config = Config::load(Some(toml.path()), None, &env_of(&[])).unwrap();
+    assert_eq!(config.funnel().steps()[1].to_string(), "feature:save");
+    let nine = ["feature"; 9].join(",");
+    let error = Config::load(None, None, &env_of(&[("USAGE_FUNNEL", &nine)])).unwrap_err();
+    assert!(
+        error.contains("give 1 to 8") && error.contains("USAGE_FUNNEL"),
+        "{error}"
+    );
+    let error = Config::load(None, None, &env_of(&[("USAGE_FUNNEL", "run,jump")])).unwrap_err();
+    assert!(error.contains("\"jump\" is no step"), "{error}");
+}
+
+#[test]
 fn every_environment_variable_is_documented() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut docs = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();

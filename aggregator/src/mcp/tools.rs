@@ -11,19 +11,20 @@ use crate::http::stats::query::{
     Compare, ErrorsLimit, FeatureName, FeaturesLimit, Range, SessionsLimit, SiteParam,
 };
 use crate::http::stats::StatsError;
-use crate::http::stats::{reports, time};
+use crate::http::stats::{journey, reports, time};
 use crate::http::ErrorBody;
 use crate::report::Source;
 
 /// What the server tells the agent at the start (MCP `instructions`).
 const INSTRUCTIONS: &str = "Read-only usage reports of a self-hosted usage tracker (an online \
-BASIC IDE and its sites): visits per day, who is on now, program runs and their errors, features \
-used and their data, browsers and devices, where a session's time goes, recent sessions. Each \
-tool answers the JSON of the stats API route of the same name (docs/reports.md). Dates are local \
-days of the server's report time zone (`time_zone` in each answer, UTC unless configured), \
-YYYY-MM-DD, both ends included, at most 366 days; without them, the 30 days ending today. \
-`site` narrows to one site; `compare: \"previous\"` adds the period of the same length before \
-(daily, programs, errors, features, clients).";
+BASIC IDE and its sites): visits per day, who is on now, program runs and their errors, the \
+learners' journey (first runs, successes, recoveries, a funnel), features used and their data, \
+browsers and devices, where a session's time goes, recent sessions. Each tool answers the JSON of \
+the stats API route of the same name (docs/reports.md). Dates are local days of the server's \
+report time zone (`time_zone` in each answer, UTC unless configured), YYYY-MM-DD, both ends \
+included, at most 366 days; without them, the 30 days ending today. `site` narrows to one site; \
+`compare: \"previous\"` adds the period of the same length before (daily, programs, errors, \
+features, clients, journey, funnel).";
 
 /// `from`, `to` and `site`: the parameters of the reports without `compare` (hourly, time).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -220,6 +221,35 @@ impl Tools {
     ) -> Result<CallToolResult, ErrorData> {
         let (range, site, compare) = args.split();
         answer(reports::programs_answer(self.source.clone(), range, site, compare).await)
+    }
+
+    #[tool(
+        description = "What the sessions started in the range did with programs: shares with a \
+                       run and with a successful run, time to the first run and first success \
+                       (p50, p90), failed runs before the first success, sessions that recovered \
+                       from an error; as GET /api/v1/stats/journey.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn journey(
+        &self,
+        Parameters(args): Parameters<CompareArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let (range, site, compare) = args.split();
+        answer(journey::journey_answer(self.source.clone(), range, site, compare).await)
+    }
+
+    #[tool(
+        description = "Sessions started in the range that reached each step of the configured \
+                       funnel in order (default: opened, run, success, feature); as GET \
+                       /api/v1/stats/funnel.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn funnel(
+        &self,
+        Parameters(args): Parameters<CompareArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let (range, site, compare) = args.split();
+        answer(journey::funnel_answer(self.source.clone(), range, site, compare).await)
     }
 
     #[tool(

@@ -11,7 +11,9 @@ pub mod daily;
 pub mod errors;
 pub mod feature_data;
 pub mod features;
+pub mod funnel;
 pub mod hourly;
+pub mod journey;
 pub mod live;
 pub mod now;
 pub mod programs;
@@ -25,6 +27,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use crate::domain::report::daily::RetentionInForce;
+use crate::domain::report::journey::steps::Funnel;
 use crate::domain::report::zone::ReportZone;
 pub use retention::PurgeOutcome;
 pub use rollup::RollupOutcome;
@@ -101,6 +104,9 @@ pub struct Reports {
     pub store: Store,
     pub clock: SharedClock,
     pub settings: ReportSettings,
+    /// The steps the rollup counts each day's sessions through (`funnel`): a changed funnel
+    /// applies to the days rolled up after the change.
+    pub funnel: Funnel,
 }
 
 impl Reports {

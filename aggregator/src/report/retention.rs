@@ -69,7 +69,7 @@ impl Reports {
         }
         for day in unsummarized {
             let now = self.clock.now().naive_utc();
-            if super::rollup::rollup_day(&self.store, zone, day, now).await? {
+            if super::rollup::rollup_day(&self.store, zone, day, now, &self.funnel).await? {
                 outcome.days_rolled_up_first += 1;
             }
         }

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 
 use super::Reports;
+use crate::domain::report::journey::steps::Funnel;
 use crate::domain::report::zone::ReportZone;
 use crate::store::{StartSpan, Store, StoreError};
 
@@ -44,7 +45,7 @@ impl Reports {
         let mut outcome = RollupOutcome::default();
         for day in days {
             let now = self.clock.now().naive_utc();
-            if day >= first_kept && rollup_day(&self.store, zone, day, now).await? {
+            if day >= first_kept && rollup_day(&self.store, zone, day, now, &self.funnel).await? {
                 outcome.rolled_up.push(day);
             } else {
                 outcome.skipped.push(day);
@@ -122,8 +123,9 @@ pub(super) async fn rollup_day(
     zone: ReportZone,
     day: NaiveDate,
     now: NaiveDateTime,
+    funnel: &Funnel,
 ) -> Result<bool, StoreError> {
-    let rolled_up = store.rollup_day(zone.day(day), now).await?;
+    let rolled_up = store.rollup_day(zone.day(day), now, funnel).await?;
     tracing::Span::current().record("rolled_up", rolled_up);
     Ok(rolled_up)
 }

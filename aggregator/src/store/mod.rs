@@ -10,6 +10,7 @@ mod datetime_text;
 mod failure;
 mod filtered;
 mod history;
+mod journey_stats;
 pub(crate) mod model;
 pub mod mysql;
 mod reads;
@@ -151,8 +152,14 @@ pub trait IdleSessions: Send + Sync {
 pub trait Rollups: Send + Sync {
     /// Recomputes every summary of `day` from the raw rows starting within its bounds and
     /// replaces the stored ones, all or nothing. A day without sessions is left as it is (its
-    /// raw rows may have been purged), and `false` is returned.
-    async fn rollup_day(&self, day: ReportDay, now: NaiveDateTime) -> Result<bool, StoreError>;
+    /// raw rows may have been purged), and `false` is returned. `funnel` is the funnel whose
+    /// steps the day's journeys count (`daily_site_funnel`).
+    async fn rollup_day(
+        &self,
+        day: ReportDay,
+        now: NaiveDateTime,
+        funnel: &crate::domain::report::journey::steps::Funnel,
+    ) -> Result<bool, StoreError>;
     /// Per UTC day, the start times of the sessions that received a batch at or after `since`.
     async fn days_touched_since(&self, since: NaiveDateTime) -> Result<Vec<StartSpan>, StoreError>;
     /// Per UTC day from `from` on, the start times of sessions that have no last-seen time (the

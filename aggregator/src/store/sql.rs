@@ -3,6 +3,7 @@
 pub mod bounded;
 pub mod events;
 pub mod expire;
+pub mod journey;
 pub mod rollup;
 
 use crate::domain::report::site::Site;

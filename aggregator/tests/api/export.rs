@@ -41,7 +41,9 @@ async fn every_route_answers_csv_with_the_json_figures(kind: StoreKind) {
         features.text().await.unwrap(),
         "name,sessions,uses\r\ndebugger,2,2\r\nshare,1,1\r\n"
     );
-    for route in ["sessions", "programs", "clients", "live", "errors"] {
+    for route in [
+        "sessions", "programs", "clients", "live", "errors", "journey", "funnel",
+    ] {
         let response = get(&app, &format!("{route}?format=csv")).await;
         assert_eq!(response.status(), 200, "{route}");
         let disposition = response.headers()["content-disposition"]

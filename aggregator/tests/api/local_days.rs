@@ -229,6 +229,7 @@ async fn utc_stays_the_default_and_a_change_of_zone_rerolls_the_kept_days(kind: 
         store: reports.store.clone(),
         clock: reports.clock.clone(),
         settings,
+        funnel: reports.funnel.clone(),
     };
     let outcome = in_la.rollup_due().await.unwrap();
     assert!(outcome.rolled_up.contains(&date(3, 7)), "{outcome:?}");

@@ -23,6 +23,7 @@ mod hourly;
 mod incremental_rollup;
 mod isolation;
 mod journal;
+mod journey;
 mod leaks;
 mod live_days;
 mod live_now;

@@ -158,6 +158,16 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             format!("/programs?{span}"),
         ),
         (
+            "journey",
+            json!({"from": from, "to": to}),
+            format!("/journey?{span}"),
+        ),
+        (
+            "funnel",
+            json!({"from": from, "to": to, "site": "ide"}),
+            format!("/funnel?{span}&site=ide"),
+        ),
+        (
             "errors",
             json!({"from": from, "to": to}),
             format!("/errors?{span}"),
@@ -291,7 +301,9 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             "errors",
             "feature_data",
             "features",
+            "funnel",
             "hourly",
+            "journey",
             "live",
             "programs",
             "sessions",

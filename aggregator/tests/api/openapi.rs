@@ -57,6 +57,8 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
         ("GET", "/api/v1/stats/live"),
         ("GET", "/api/v1/stats/errors"),
         ("GET", "/api/v1/stats/features/{name}"),
+        ("GET", "/api/v1/stats/journey"),
+        ("GET", "/api/v1/stats/funnel"),
     ]
     .iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))
@@ -114,11 +116,22 @@ async fn the_description_is_openapi_3_1_and_the_router_answers_each_operation_as
     );
     // `compare=previous` (issue 25): a parameter of `daily` and `programs`, and their answers'
     // optional `previous`.
-    for path in ["/api/v1/stats/daily", "/api/v1/stats/programs"] {
+    for path in [
+        "/api/v1/stats/daily",
+        "/api/v1/stats/programs",
+        "/api/v1/stats/journey",
+        "/api/v1/stats/funnel",
+    ] {
         let params = spec["paths"][path]["get"]["parameters"].to_string();
         assert!(params.contains(r#""name":"compare""#), "{path}: {params}");
     }
     assert!(daily.contains("PreviousTotals"), "{daily}");
+    let journey = spec["components"]["schemas"]["JourneyAnswer"].to_string();
+    assert!(journey.contains("PreviousJourney"), "{journey}");
+    let stats = spec["components"]["schemas"]["JourneyStats"].to_string();
+    assert!(stats.contains("to_first_success"), "{stats}");
+    let funnel = spec["components"]["schemas"]["FunnelAnswer"].to_string();
+    assert!(funnel.contains("FunnelStep"), "{funnel}");
     let hourly = spec["components"]["schemas"]["HourlyAnswer"].to_string();
     assert!(
         hourly.contains(r#""hours""#) && hourly.contains("HourPoint"),

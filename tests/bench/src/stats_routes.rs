@@ -32,6 +32,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("live", "/api/v1/stats/live"),
     ("errors", "/api/v1/stats/errors"),
     ("feature data", "/api/v1/stats/features/debugger"),
+    ("journey", "/api/v1/stats/journey"),
+    ("funnel", "/api/v1/stats/funnel"),
 ];
 
 pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {

@@ -107,6 +107,8 @@ pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
         ("feature data", "features/debugger?"),
         ("sessions", "sessions?"),
         ("live", "live?"),
+        ("journey", "journey?"),
+        ("funnel", "funnel?"),
     ]
     .into_iter()
     .map(|(name, path)| (name.to_string(), format!("/api/v1/stats/{path}{range}")))

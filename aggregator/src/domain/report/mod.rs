@@ -2,7 +2,7 @@
 //! ranges, site ids, the rows a store reads and the API serves, and a day's summary arithmetic.
 //! Each report has its module here, with its answer, the pure fold that makes it and its CSV
 //! table: `daily`, `sessions`, `features`, `feature_data`, `programs`, `errors`, `clients`,
-//! `hourly`, `time` and `now` (the live view); its namesake in `crate::report` reads it through the store.
+//! `hourly`, `time`, `journey`, `funnel` and `now` (the live view); its namesake in `crate::report` reads it through the store.
 //! `zone` is the report's time zone: which local day and hour a stored time belongs to.
 
 pub mod clients;
@@ -12,7 +12,9 @@ pub mod dates;
 pub mod errors;
 pub mod feature_data;
 pub mod features;
+pub mod funnel;
 pub mod hourly;
+pub mod journey;
 pub mod model;
 pub mod now;
 pub mod programs;

@@ -191,12 +191,12 @@ pub fn programs(totals: &ProgramTotals) -> ProgramStats {
     }
 }
 
-fn bucket_bound(bucket: u32) -> u64 {
+pub fn bucket_bound(bucket: u32) -> u64 {
     1u64.checked_shl(bucket + 1).unwrap_or(u64::MAX)
 }
 
 /// The upper bound of the bucket holding the q-quantile of the (sorted) buckets.
-fn percentile(buckets: &[(u32, u64)], q: f64) -> Option<u64> {
+pub fn percentile(buckets: &[(u32, u64)], q: f64) -> Option<u64> {
     let all: u64 = buckets.iter().map(|(_, n)| n).sum();
     if all == 0 {
         return None;

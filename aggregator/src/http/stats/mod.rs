@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod export;
+pub mod journey;
 pub mod query;
 pub mod reports;
 pub mod source;
@@ -116,6 +117,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::live))
         .routes(routes!(reports::errors))
         .routes(routes!(reports::feature_data))
+        .routes(routes!(journey::journey))
+        .routes(routes!(journey::funnel))
 }
 
 /// The routes behind the token (each answers CSV itself: `export::Answer`).

@@ -4,6 +4,7 @@
 mod adopt;
 mod fold;
 mod ingest;
+mod journey;
 mod lease;
 mod salts;
 mod select;

@@ -11,6 +11,7 @@ use super::select::select_on;
 use super::summary::{insert_rows, roll_up_day};
 
 use super::MySqlStore;
+use crate::domain::report::journey::steps::Funnel;
 use crate::domain::report::zone::ReportDay;
 use crate::domain::session::minute_of;
 use crate::store::sql;
@@ -85,6 +86,7 @@ impl Rollups for MySqlStore {
         for table in rollup_sql::DAY_TABLES
             .iter()
             .chain(&events_sql::EVENT_TABLES)
+            .chain(&crate::store::sql::journey::JOURNEY_TABLES)
         {
             tx.exec_drop(format!("DELETE FROM {table} WHERE date = ?"), (day,))
                 .await?;
@@ -96,14 +98,19 @@ impl Rollups for MySqlStore {
     /// Recomputes every summary of `day` from the raw rows and replaces the stored ones, all or
     /// nothing. A day without sessions is left as it is (its raw rows may have been purged), and
     /// `false` is returned.
-    async fn rollup_day(&self, day: ReportDay, now: NaiveDateTime) -> Result<bool, StoreError> {
+    async fn rollup_day(
+        &self,
+        day: ReportDay,
+        now: NaiveDateTime,
+        funnel: &Funnel,
+    ) -> Result<bool, StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let mut options = TxOpts::default();
         // Read committed: consistent reads without share locks on ide_sessions, so the writer's
         // group commits never wait behind a rollup.
         options.with_isolation_level(Some(IsolationLevel::ReadCommitted));
         let mut tx = conn.start_transaction(options).await?;
-        if !roll_up_day(&mut tx, &day, now).await? {
+        if !roll_up_day(&mut tx, &day, now, funnel).await? {
             tx.rollback().await?;
             return Ok(false);
         }

@@ -8,6 +8,7 @@ mod adopt;
 mod files;
 mod fold;
 mod ingest;
+mod journey;
 mod lease;
 mod salts;
 mod select;

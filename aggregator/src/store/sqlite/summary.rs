@@ -5,35 +5,47 @@ use chrono::NaiveDateTime;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
+use super::journey::read_journeys;
 use super::select::select_on;
 use super::time::{date_text, parse_time, time_text};
+use crate::domain::report::journey::steps::Funnel;
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
 use crate::domain::report::zone::{ReportDay, ReportZone};
 use crate::store::sql::events as events_sql;
+use crate::store::sql::journey as journey_sql;
 use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};
 use crate::store::StoreError;
 
 /// Recomputes every summary of `day` (a local day, read within its UTC bounds), all sites and
-/// each site, with its runs, errors and feature data (the V8 tables), in the caller's
+/// each site, with its runs, errors and feature data (the V8 tables) and its journeys through
+/// `funnel` (V13, V14), in the caller's
 /// transaction; `false` (and nothing written) for a day without sessions.
 pub fn roll_up_day(
     conn: &Connection,
     day: &ReportDay,
     now: NaiveDateTime,
+    funnel: &Funnel,
 ) -> Result<bool, StoreError> {
     let Some(rollup) = read_pass(conn, day, None)?.finish(day.date) else {
         return Ok(false);
     };
+    let journeys = read_journeys(
+        conn,
+        (time_text(day.start), time_text(day.end)),
+        funnel,
+        rollup.sessions_per_site(),
+    )?;
+    let journeys = journey_sql::journey_rows(day.date, funnel, &journeys);
     let mut events = DayEvents::default();
     for read in events_sql::ROLLUP_READS {
         let statement = read.read(None, "");
         let rows = select_on(conn, &statement.sql, &read.params(day), statement.columns)?;
         read.add_to(&mut events, rows)?;
     }
-    write_day(conn, &rollup, &events, day.zone, now)?;
+    write_day(conn, &rollup, &events, journeys, day.zone, now)?;
     Ok(true)
 }
 
@@ -88,17 +100,23 @@ fn write_day(
     conn: &Connection,
     day: &DayRollup,
     events: &DayEvents,
+    journeys: Vec<TableRows>,
     zone: ReportZone,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let date = date_text(day.total.row.date);
-    for table in sql::DAY_TABLES.iter().chain(&events_sql::EVENT_TABLES) {
+    let tables = sql::DAY_TABLES
+        .iter()
+        .chain(&events_sql::EVENT_TABLES)
+        .chain(&journey_sql::JOURNEY_TABLES);
+    for table in tables {
         conn.prepare_cached(&format!("DELETE FROM {table} WHERE date = ?"))?
             .execute([&date])?;
     }
     let tables = sql::day_rows(day, zone, now)
         .into_iter()
-        .chain(events_sql::event_rows(day.total.row.date, events));
+        .chain(events_sql::event_rows(day.total.row.date, events))
+        .chain(journeys);
     for table in tables {
         insert_rows(conn, &table)?;
     }

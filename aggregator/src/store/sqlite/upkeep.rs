@@ -10,6 +10,7 @@ use super::select::select_on;
 use super::summary::{insert_rows, roll_up_day};
 use super::time::{date_text, parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
+use crate::domain::report::journey::steps::Funnel;
 use crate::domain::report::zone::ReportDay;
 use crate::domain::session::minute_of;
 use crate::store::sql;
@@ -120,6 +121,7 @@ impl Rollups for SqliteStore {
                 for table in rollup_sql::DAY_TABLES
                     .iter()
                     .chain(&events_sql::EVENT_TABLES)
+                    .chain(&crate::store::sql::journey::JOURNEY_TABLES)
                 {
                     tx.prepare_cached(&format!("DELETE FROM {table} WHERE date = ?"))?
                         .execute([date_text(day)])?;
@@ -130,11 +132,17 @@ impl Rollups for SqliteStore {
             .await
     }
 
-    async fn rollup_day(&self, day: ReportDay, now: NaiveDateTime) -> Result<bool, StoreError> {
+    async fn rollup_day(
+        &self,
+        day: ReportDay,
+        now: NaiveDateTime,
+        funnel: &Funnel,
+    ) -> Result<bool, StoreError> {
+        let funnel = funnel.clone();
         self.other
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                if !roll_up_day(&tx, &day, now)? {
+                if !roll_up_day(&tx, &day, now, &funnel)? {
                     return Ok(false);
                 }
                 tx.commit()?;

@@ -77,6 +77,17 @@ pub struct DayRollup {
     pub time: Vec<(String, TimeTally)>,
 }
 
+impl DayRollup {
+    /// The day's sessions per stored site id (every session has its hour).
+    pub fn sessions_per_site(&self) -> Vec<(String, u64)> {
+        let mut sites = BTreeMap::<&str, u64>::new();
+        for (site, hour) in &self.hours {
+            *sites.entry(site).or_default() += hour.sessions;
+        }
+        sites.into_iter().map(|(s, n)| (s.to_string(), n)).collect()
+    }
+}
+
 impl DayPass {
     /// A pass over a local day of `zone`.
     pub fn in_zone(zone: ReportZone) -> Self {
