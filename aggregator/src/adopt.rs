@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 
-use crate::domain::report::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 use crate::domain::{agent, widths};
 use crate::store::{AdoptionRewrite, AdoptionRow, Store, StoreError};
 use crate::visitor::{self, IpMode, Salt};

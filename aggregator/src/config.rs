@@ -108,7 +108,7 @@ pub struct Config {
     /// The IANA time zone whose local days and hours the reports, the rollup and the visitor
     /// salts count in ("UTC", the default, counts as before; e.g. "America/Los_Angeles").
     /// Changing it re-rolls the kept days at the next rollup (docs/reports.md).
-    pub report_timezone: crate::domain::report::zone::ReportZone,
+    pub report_timezone: crate::domain::zone::ReportZone,
     /// Bearer token of the stats API and dashboard; without it they answer 503.
     pub admin_token: Option<Secret>,
     /// A token of the MCP server's own (`usage-aggregator mcp`), which opens only its read-only

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::event::Batch;
-use super::report::zone::ReportZone;
+use super::zone::ReportZone;
 
 /// Why a session was filtered: a fixed set, so the per-day counts stay bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -14,3 +14,4 @@ pub mod new_sites;
 pub mod report;
 pub mod session;
 pub mod widths;
+pub mod zone;

@@ -10,7 +10,7 @@ use axum::http::{request::Parts, StatusCode};
 use chrono::{DateTime, Utc};
 
 use crate::domain::ingest::StoredVisitor;
-use crate::domain::report::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 use crate::store::{Store, StoreError};
 use crate::visitor::{self, salts, ClientAddr, IpMode, SaltBook, TrustedProxies};
 

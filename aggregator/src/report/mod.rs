@@ -1,6 +1,6 @@
 //! Reports: the daily rollup, retention of raw rows, and the figures the stats API, the dashboard
 //! and the CLI show. Every figure of a day counts the sessions that *started* that day, a local
-//! day of the report's time zone (`report_timezone`, UTC by default; `domain::report::zone`).
+//! day of the report's time zone (`report_timezone`, UTC by default; `domain::zone`).
 //!
 //! Each report's read (one module a report, over a [`Source`]) is what the HTTP route, its CSV
 //! export, the MCP tool and `stats --json` all answer; its answer type, pure fold and CSV table are
@@ -28,7 +28,7 @@ use chrono::NaiveDate;
 
 use crate::domain::report::daily::RetentionInForce;
 use crate::domain::report::journey::steps::Funnel;
-use crate::domain::report::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 pub use retention::PurgeOutcome;
 pub use rollup::RollupOutcome;
 

@@ -11,7 +11,7 @@ use chrono::{Days, NaiveDate, NaiveDateTime};
 
 use super::Reports;
 use crate::domain::report::journey::steps::Funnel;
-use crate::domain::report::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 use crate::store::{StartSpan, Store, StoreError};
 
 /// How far back the watermark looks: a batch is stamped with its receive time but committed a

@@ -33,7 +33,7 @@ pub use sql::events::DayRead;
 pub use sql::expire::{EXPIRED, EXPIRED_DATA};
 
 use crate::domain::flush::{EventCounts, Flush};
-use crate::domain::report::zone::ReportDay;
+use crate::domain::zone::ReportDay;
 
 /// Where the embedded store lives when no database URL is configured.
 pub const DEFAULT_SQLITE_PATH: &str = "usage.sqlite3";

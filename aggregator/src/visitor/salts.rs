@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
-use crate::domain::report::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;

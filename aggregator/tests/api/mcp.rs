@@ -267,6 +267,16 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             format!("/clients?{span}&compare=previous"),
         ),
         (
+            "journey",
+            json!({"from": from, "to": to, "compare": "previous"}),
+            format!("/journey?{span}&compare=previous"),
+        ),
+        (
+            "funnel",
+            json!({"from": from, "to": to, "compare": "previous"}),
+            format!("/funnel?{span}&compare=previous"),
+        ),
+        (
             "daily",
             json!({"compare": "next"}),
             "/daily?compare=next".into(),
@@ -329,29 +339,39 @@ async fn every_tool_answers_as_its_stats_route(kind: StoreKind) {
             "{tool}: the text is the same JSON"
         );
     }
-    // The figures were there to compare: the seeded runs, errors and feature data.
-    let programs = &results[4]["structured"];
+    // The figures were there to compare: the seeded runs, errors and feature data. Results are
+    // found by their route, so that adding a question anywhere leaves these checks as they are.
+    let at = |path: &str| {
+        let i = questions
+            .iter()
+            .position(|(_, _, p)| p == path)
+            .unwrap_or_else(|| panic!("no question for {path}"));
+        &results[i]["structured"]
+    };
+    let programs = at(&format!("/programs?{span}"));
     assert_eq!(programs["runs"], 8, "{programs}");
-    assert_eq!(results[5]["structured"]["failed_runs"], 1);
+    assert_eq!(at(&format!("/errors?{span}"))["failed_runs"], 1);
     assert_eq!(
-        results[12]["structured"]["sessions"]
+        at("/sessions?site=ide&limit=2")["sessions"]
             .as_array()
             .unwrap()
             .len(),
         2
     );
     // Each seeded session sent a heartbeat: 15 s visible, 10 s active, so none without input.
-    let time = &results[19]["structured"]["totals"];
+    let time = &at(&format!("/time?{span}"))["totals"];
     assert_eq!(
         (&time["sessions"], &time["no_input_sessions"]),
         (&json!(4), &json!(0)),
         "{time}"
     );
-    for i in 21..=25 {
-        let previous = &results[i]["structured"]["previous"];
-        assert!(previous.is_object(), "{}: {previous}", questions[i].0);
+    for (_, arguments, path) in &questions {
+        if arguments["compare"] == "previous" {
+            let previous = &at(path)["previous"];
+            assert!(previous.is_object(), "{path}: {previous}");
+        }
     }
-    assert_eq!(results[26]["structured"]["field"], "compare");
+    assert_eq!(at("/daily?compare=next")["field"], "compare");
     let (status, log) = app.stop();
     assert!(status.success(), "{log}");
 }

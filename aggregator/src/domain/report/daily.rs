@@ -10,8 +10,8 @@ use super::csv::{self, Table};
 use super::dates::{DateRange, Span};
 use super::model::{DailyPoint, DailyRow, Totals};
 use super::shape;
-use super::zone::ReportZone;
 use crate::domain::filter::FilteredTotals;
+use crate::domain::zone::ReportZone;
 
 pub mod table;
 

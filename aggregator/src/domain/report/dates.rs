@@ -4,7 +4,7 @@ use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 
 /// Longest range one request may ask for, in days (both ends included).
 pub const MAX_RANGE_DAYS: u64 = 366;

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::csv::{self, Table, Text};
 use super::dates::{DateRange, Span};
 use super::top::Other;
-use super::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 
 use super::model::{ErrorGroup, ErrorRuns};
 

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::csv::{self, Table, Text};
 use super::dates::{DateRange, Span};
 use super::top::Other;
-use super::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 
 /// Distinct data values a drill-down reads at most; beyond, the answer says `truncated`.
 pub const MAX_DISTINCT: u32 = 5000;

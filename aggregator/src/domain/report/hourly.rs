@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use super::csv::{self, Table};
 use super::dates::{BadRange, DateRange, Span};
-use super::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 
 /// Longest range `/hourly` answers, in days (168 hours).
 pub const MAX_HOURLY_DAYS: u64 = 7;

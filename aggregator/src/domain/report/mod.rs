@@ -3,7 +3,6 @@
 //! Each report has its module here, with its answer, the pure fold that makes it and its CSV
 //! table: `daily`, `sessions`, `features`, `feature_data`, `programs`, `errors`, `clients`,
 //! `hourly`, `time`, `journey`, `funnel` and `now` (the live view); its namesake in `crate::report` reads it through the store.
-//! `zone` is the report's time zone: which local day and hour a stored time belongs to.
 
 pub mod clients;
 pub mod csv;
@@ -24,4 +23,3 @@ pub mod site;
 pub mod summary;
 pub mod time;
 pub mod top;
-pub mod zone;

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use super::csv::{self, Table};
 use super::dates::{DateRange, Span};
-use super::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 
 /// One (date, site) of the stored figures, with the site's run time that day; or their sum.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

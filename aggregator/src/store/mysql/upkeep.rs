@@ -12,8 +12,8 @@ use super::summary::{insert_rows, roll_up_day};
 
 use super::MySqlStore;
 use crate::domain::report::journey::steps::Funnel;
-use crate::domain::report::zone::ReportDay;
 use crate::domain::session::minute_of;
+use crate::domain::zone::ReportDay;
 use crate::store::sql;
 use crate::store::sql::events as events_sql;
 use crate::store::sql::expire::{FOLDS, GROUPS_PER_ROUND};

@@ -11,7 +11,7 @@ use crate::domain::report::errors::ErrorTally;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::{DayEvents, RunTimeRow};
 use crate::domain::report::top::{self, OTHER_KEY};
-use crate::domain::report::zone::ReportDay;
+use crate::domain::zone::ReportDay;
 use crate::store::reads::{Cells, Kind, Param};
 use crate::store::StoreError;
 
@@ -368,7 +368,7 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
         let read = DayRead::FeatureData(Some("save"));
         assert!(read.read(None, "").sql.contains("AND e.feature_name = ?"));
-        let day = crate::domain::report::zone::ReportZone::UTC.day(day);
+        let day = crate::domain::zone::ReportZone::UTC.day(day);
         assert_eq!(read.params(&day)[2], Param::Text("save".into()));
         assert_eq!(DayRead::Runs.params(&day).len(), 2);
     }

@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_pass::DayRollup;
 use crate::domain::report::summary::DaySummary;
-use crate::domain::report::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 
 /// Every session starting in `[?, ?)`, of one site or all, with what [`SessionRow`] needs;
 /// `hint` follows the table name ([`MYSQL_BY_START`] or nothing).

@@ -13,7 +13,7 @@ use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
-use crate::domain::report::zone::{ReportDay, ReportZone};
+use crate::domain::zone::{ReportDay, ReportZone};
 use crate::store::sql::events as events_sql;
 use crate::store::sql::journey as journey_sql;
 use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};

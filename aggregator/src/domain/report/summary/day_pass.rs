@@ -13,7 +13,7 @@ use crate::domain::report::hourly::{HourRow, HourTally};
 use crate::domain::report::model::FeatureCount;
 use crate::domain::report::site::Site;
 use crate::domain::report::time::TimeTally;
-use crate::domain::report::zone::ReportZone;
+use crate::domain::zone::ReportZone;
 
 /// One session of the day, as the store reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
