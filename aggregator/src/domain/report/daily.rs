@@ -8,10 +8,10 @@ use utoipa::ToSchema;
 
 use super::csv::{self, Table};
 use super::dates::{DateRange, Span};
+use super::filtered::FilteredTotals;
 use super::model::{DailyPoint, DailyRow, Totals};
 use super::shape;
 use super::zone::ReportZone;
-use crate::domain::filter::FilteredTotals;
 
 pub mod table;
 

@@ -12,6 +12,7 @@ pub mod dates;
 pub mod errors;
 pub mod feature_data;
 pub mod features;
+pub mod filtered;
 pub mod funnel;
 pub mod hourly;
 pub mod journey;
