@@ -1,10 +1,12 @@
-//! Storage: one interface, two stores. The traits below are everything the aggregator asks of a
-//! database; [`Store`] hides which store answers. MySQL (`mysql://`) is for production and shared
-//! installs; SQLite (`sqlite:<path>`, the default) is embedded, for one machine and for trying the
-//! product without a database server. Both keep the same tables and the same semantics, which the
-//! integration suite checks by running every test against each. Nothing outside `store` writes SQL.
-//! What both dialects share is written once: SQL text in `sql.rs`, the stats reads in `stats.rs`
-//! (methods of [`Store`] over [`Reads`], which each store implements by running a statement).
+//! Storage: one interface, two stores. The traits ([`Storage`]: those below, the upkeep jobs' in
+//! `upkeep.rs`, `salts.rs`, `adoption.rs`, and [`Reads`]) are everything the aggregator asks of a
+//! database; [`Store`] hides which store answers (`open.rs` opens one). MySQL (`mysql://`) is for
+//! production and shared installs; SQLite (`sqlite:<path>`, the default) is embedded, for one
+//! machine and for trying the product without a database server. Both keep the same tables and the
+//! same semantics, which the integration suite checks by running every test against each. Nothing
+//! outside `store` writes SQL. What both dialects share is written once: SQL text in `sql.rs`, the
+//! stats reads in `stats.rs` and `live_stats.rs` (methods of [`Store`] over [`Reads`], which each
+//! store implements by running a statement).
 
 mod adoption;
 mod datetime_text;

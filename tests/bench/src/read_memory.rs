@@ -1,13 +1,13 @@
 //! m: memory per report read (issue 23), on MariaDB and on SQLite (the same code, the store a
-//! parameter). The hostile dataset of issue 23 through the real ingest
-//! from one client, within one client's default burst of 1,000 requests: 300 requests of 100
-//! failed runs with distinct messages, 200 of 100 new feature names, 100 of 100 distinct data
-//! texts of one feature, 390 new site ids. Then 24 report reads at once (two dashboard loads of
-//! every stats route, today's summaries refreshed first, as `serve`'s summary refresh keeps them): the aggregator's peak RSS
+//! parameter). The hostile dataset of issue 23 through the real ingest from one client, within one
+//! client's default burst of 1,000 requests: 300 requests of 100 failed runs with distinct
+//! messages, 200 of 100 new feature names, 100 of 100 distinct data texts of one feature, 390 new
+//! site ids. Then 24 report reads at once (two dashboard loads of every stats route, today's
+//! summaries refreshed first, as `serve`'s summary refresh keeps them): the aggregator's peak RSS
 //! growth during them (VmHWM reset through /proc/PID/clear_refs just before) and every answer's
 //! size. Then 600 more requests of 100 distinct failed runs (90,000 in all: issue 23 saw four
-//! parallel `/errors` peak at 493 MB on that) and the same 24 reads again. Targets: growth
-//! <= 64 MB, every answer <= 100 KB.
+//! parallel `/errors` peak at 493 MB on that) and the same 24 reads again. Targets: growth <= 64
+//! MB, every answer <= 100 KB.
 
 use std::time::Instant;
 
