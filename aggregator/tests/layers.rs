@@ -311,7 +311,8 @@ fn each_report_has_one_home_below_the_routes() {
             "report imports {upper}: a report's read must not depend on the route that serves it"
         );
     }
-    // The routes: `http/stats/reports.rs`, and a report's own file there (`time.rs`, `journey.rs`).
+    // The routes: `http/stats/reports/` (`activity.rs`, `ranked.rs`), and a report's own file there
+    // (`time.rs`, `journey.rs`).
     let mut files = Vec::new();
     rust_files(&src().join("http/stats"), &mut files);
     let routes: String = files

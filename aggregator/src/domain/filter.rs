@@ -4,10 +4,9 @@
 //! and reason, on the batch that opens it (docs/reports.md, "Filtered traffic").
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::event::Batch;
+use super::report::filtered::FilteredTotals;
 use super::zone::ReportZone;
 
 /// Why a session was filtered: a fixed set, so the per-day counts stay bounded.
@@ -72,16 +71,8 @@ impl FilteredSession {
     }
 }
 
-/// Sessions filtered in a range, by reason: not stored, so in no other figure of the answer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FilteredTotals {
-    /// Browsers that reported automation (`navigator.webdriver`, a headless User-Agent), while
-    /// `filter_automation` is on.
-    pub automation: u64,
-    /// User-Agents the parser calls crawlers that ran the page's script.
-    pub crawler: u64,
-}
-
+/// Counting by reason, beside [`Reason`]: the totals themselves are the reports'
+/// (`report::filtered`), which import nothing of the filter, as the filter imports their zone.
 impl FilteredTotals {
     pub fn add(&mut self, reason: Reason, sessions: u64) {
         match reason {

@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 
 use super::reads::{Kind, Param};
 use super::{Store, StoreError};
-use crate::domain::filter::{FilteredTotals, Reason};
+use crate::domain::filter::Reason;
 use crate::domain::report::dates::DateRange;
+use crate::domain::report::filtered::FilteredTotals;
 use crate::domain::report::site::Site;
 
 impl Store {

@@ -32,11 +32,11 @@ const ERRORS_PER_BATCH: i64 = 2;
 const LINES_PER_BATCH: i64 = 2 * 240 + 4 * 96;
 
 /// A temporary folder on the same disk as MariaDB's (the system's temporary folder), removed
-/// when dropped.
-struct TempDir(PathBuf);
+/// when dropped (figures g and m).
+pub struct TempDir(pub PathBuf);
 
 impl TempDir {
-    fn new() -> anyhow::Result<TempDir> {
+    pub fn new() -> anyhow::Result<TempDir> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)?
             .subsec_nanos();

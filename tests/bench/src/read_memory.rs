@@ -1,12 +1,13 @@
-//! m: memory per report read (issue 23). The hostile dataset of issue 23 through the real ingest
-//! from one client, within one client's default burst of 1,000 requests: 300 requests of 100
-//! failed runs with distinct messages, 200 of 100 new feature names, 100 of 100 distinct data
-//! texts of one feature, 390 new site ids. Then 24 report reads at once (three dashboard loads of
-//! eight routes, today's summaries refreshed first, as `serve`'s summary refresh keeps them): the aggregator's peak RSS
+//! m: memory per report read (issue 23), on MariaDB and on SQLite (the same code, the store a
+//! parameter). The hostile dataset of issue 23 through the real ingest from one client, within one
+//! client's default burst of 1,000 requests: 300 requests of 100 failed runs with distinct
+//! messages, 200 of 100 new feature names, 100 of 100 distinct data texts of one feature, 390 new
+//! site ids. Then 24 report reads at once (two dashboard loads of every stats route, today's
+//! summaries refreshed first, as `serve`'s summary refresh keeps them): the aggregator's peak RSS
 //! growth during them (VmHWM reset through /proc/PID/clear_refs just before) and every answer's
 //! size. Then 600 more requests of 100 distinct failed runs (90,000 in all: issue 23 saw four
-//! parallel `/errors` peak at 493 MB on that) and the same 24 reads again. Targets: growth
-//! <= 64 MB, every answer <= 100 KB.
+//! parallel `/errors` peak at 493 MB on that) and the same 24 reads again. Targets: growth <= 64
+//! MB, every answer <= 100 KB.
 
 use std::time::Instant;
 
@@ -16,9 +17,11 @@ use crate::procs;
 
 const TOKEN: &str = "bench-admin-token-0123456789";
 const PER_REQUEST: usize = 100;
-/// The eight reads of a dashboard load.
-const ROUTES: [&str; 8] = [
+/// Every stats route, as a dashboard load reads them (the hourly series: today's hours).
+const ROUTES: [&str; 12] = [
     "/api/v1/stats/daily",
+    "/api/v1/stats/hourly",
+    "/api/v1/stats/time",
     "/api/v1/stats/features",
     "/api/v1/stats/clients",
     "/api/v1/stats/programs",
@@ -26,6 +29,8 @@ const ROUTES: [&str; 8] = [
     "/api/v1/stats/live",
     "/api/v1/stats/sessions",
     "/api/v1/stats/features/save",
+    "/api/v1/stats/journey",
+    "/api/v1/stats/funnel",
 ];
 const PARALLEL: usize = 24;
 
@@ -146,36 +151,43 @@ async fn seed(conn: &mut Conn) -> anyhow::Result<(usize, usize)> {
 
 pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
     db.create_database("bench_m").await?;
+    on_store("MariaDB", &db.url("bench_m")).await?;
+    let dir = crate::embedded::TempDir::new()?;
+    let file = dir.0.join("bench_m.sqlite3");
+    on_store("SQLite", &format!("sqlite:{}", file.display())).await
+}
+
+/// The figure on the store `url` names (`store` is its name in the printed lines).
+async fn on_store(store: &str, url: &str) -> anyhow::Result<()> {
     // The reads answer from the summaries only: `usage-aggregator rollup` (the summary refresh's
     // code, in a process of its own so that its memory is not counted) brings them up to date
     // before each round; `serve`'s own refresh and rollup wait an hour, off the measurement.
-    let url = db.url("bench_m");
     let env = [
         ("USAGE_ADMIN_TOKEN", TOKEN),
         ("USAGE_SUMMARY_REFRESH_SECS", "3600"),
         ("USAGE_ROLLUP_INTERVAL_SECS", "3600"),
     ];
-    let agg = procs::aggregator_with(&url, &env).await?;
+    let agg = procs::aggregator_with(url, &env).await?;
     let mut conn = Conn::connect(agg.addr).await?;
     let seeding = Instant::now();
     let (ok, refused) = seed(&mut conn).await?;
     println!(
-        "   m sent the hostile dataset in {:.1} s: {ok} requests stored, {refused} refused (422)",
+        "   m on {store} sent the hostile dataset in {:.1} s: {ok} requests stored, {refused} refused (422)",
         seeding.elapsed().as_secs_f64()
     );
-    crate::rollup::run_due(&url)?;
-    read_round(&agg, "of the hostile dataset").await?;
+    crate::rollup::run_due(url)?;
+    read_round(&agg, store, "of the hostile dataset").await?;
     // Three times the failed runs (issue 23: 493 MB for four parallel /errors on the old code).
     let (more, _) = send(&mut conn, &failed_runs(300..900)).await?;
     anyhow::ensure!(more == 600, "{more} of 600 more requests stored");
-    crate::rollup::run_due(&url)?;
-    read_round(&agg, "with 90,000 distinct failed runs").await?;
+    crate::rollup::run_due(url)?;
+    read_round(&agg, store, "with 90,000 distinct failed runs").await?;
     agg.stop();
     Ok(())
 }
 
 /// 24 reads at once; prints the peak RSS growth during them and each route's answer size.
-async fn read_round(agg: &procs::Server, what: &str) -> anyhow::Result<()> {
+async fn read_round(agg: &procs::Server, store: &str, what: &str) -> anyhow::Result<()> {
     let (rss_before, _) = agg.memory_kib()?;
     // "5" resets the peak (VmHWM) to the current RSS: the peak after is the reads' own.
     std::fs::write(format!("/proc/{}/clear_refs", agg.pid()), "5")?;
@@ -215,7 +227,7 @@ async fn read_round(agg: &procs::Server, what: &str) -> anyhow::Result<()> {
         })
         .collect();
     println!(
-        "m. {PARALLEL} parallel report reads {what}: peak RSS growth {growth_mb:.1} MB \
+        "m. {PARALLEL} parallel report reads on {store} {what}: peak RSS growth {growth_mb:.1} MB \
          (RSS before {:.1} MB; target <= 64 MB), largest answer {:.1} KB (target <= 100 KB), \
          slowest read {:.0} ms; answers: {}",
         rss_before as f64 / 1024.0,

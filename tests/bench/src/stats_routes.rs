@@ -25,6 +25,9 @@ const ROUTE_BUDGET: Duration = Duration::from_secs(30);
 const ROUTES: &[(&str, &str)] = &[
     ("daily", "/api/v1/stats/daily"),
     ("daily site", "/api/v1/stats/daily?site=ide"),
+    // Today's hours by default (the hourly series answers at most 7 days).
+    ("hourly", "/api/v1/stats/hourly"),
+    ("time", "/api/v1/stats/time"),
     ("sessions", "/api/v1/stats/sessions"),
     ("features", "/api/v1/stats/features"),
     ("programs", "/api/v1/stats/programs"),

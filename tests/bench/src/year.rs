@@ -109,6 +109,7 @@ pub async fn figure(db: &ThrowawayMariaDb) -> anyhow::Result<()> {
         ("live", "live?"),
         ("journey", "journey?"),
         ("funnel", "funnel?"),
+        ("time", "time?"),
     ]
     .into_iter()
     .map(|(name, path)| (name.to_string(), format!("/api/v1/stats/{path}{range}")))

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 
 use super::csv::{self, Table};
 use super::dates::{DateRange, Span};
+use super::filtered::FilteredTotals;
 use super::model::{DailyPoint, DailyRow, Totals};
 use super::shape;
-use crate::domain::filter::FilteredTotals;
 use crate::domain::zone::ReportZone;
 
 pub mod table;

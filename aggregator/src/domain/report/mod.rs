@@ -11,6 +11,7 @@ pub mod dates;
 pub mod errors;
 pub mod feature_data;
 pub mod features;
+pub mod filtered;
 pub mod funnel;
 pub mod hourly;
 pub mod journey;

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::filter::FilteredTotals;
+use super::filtered::FilteredTotals;
 
 /// One stored row of `daily_usage_summary`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

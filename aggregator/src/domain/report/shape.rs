@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use super::dates::DateRange;
+use super::filtered::FilteredTotals;
 use super::model::*;
-use crate::domain::filter::FilteredTotals;
 
 /// Rounded to 4 decimals so JSON stays readable; None when nothing ran.
 pub fn success_rate(runs: u64, failed: u64) -> Option<f64> {
