@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-
-use crate::domain::zone::ReportZone;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 use tokio::sync::Mutex;
+
+use crate::domain::zone::ReportZone;
 
 /// A day's salt, with the HMAC-SHA256 state already keyed by it: keying hashes the padded key
 /// once for the inner and once for the outer hash, two of the seven SHA-256 compressions a

@@ -233,12 +233,7 @@ pub fn event_rows(date: NaiveDate, day: &DayEvents) -> Vec<TableRows> {
             data.push(row);
         }
     }
-    let table = |i: usize, columns: &'static [&'static str], key, rows| TableRows {
-        table: EVENT_TABLES[i],
-        columns,
-        key,
-        rows,
-    };
+    let table = |i: usize, columns, key, rows| TableRows::new(EVENT_TABLES[i], columns, key, rows);
     vec![
         table(
             0,

@@ -19,6 +19,20 @@ pub const JOURNEY_TABLES: [&str; 3] = [
     "daily_site_funnel",
 ];
 
+/// `daily_site_journey`'s columns: the key (date, site), then its counts in `JourneyTotals`
+/// order, as the rollup writes them and [`stored_journey`] sums them.
+const JOURNEY_COLUMNS: [&str; 9] = [
+    "date",
+    "site_id",
+    "sessions",
+    "with_run",
+    "with_success",
+    "with_failure",
+    "recovered",
+    "failed_before_success",
+    "succeeded_after_failure",
+];
+
 /// Which feature uses the day's read needs: none when no step names a feature, only the named
 /// ones when every feature step names one (fewer rows to sort), else all.
 fn feature_filter(funnel: &Funnel) -> Option<Vec<&str>> {
@@ -117,29 +131,10 @@ pub fn journey_rows(
             steps.push(row);
         }
     }
-    let table = |i: usize, columns: &'static [&'static str], key, rows| TableRows {
-        table: JOURNEY_TABLES[i],
-        columns,
-        key,
-        rows,
-    };
+    let table =
+        |i: usize, columns, key, rows| TableRows::new(JOURNEY_TABLES[i], columns, key, rows);
     vec![
-        table(
-            0,
-            &[
-                "date",
-                "site_id",
-                "sessions",
-                "with_run",
-                "with_success",
-                "with_failure",
-                "recovered",
-                "failed_before_success",
-                "succeeded_after_failure",
-            ],
-            2,
-            journey,
-        ),
+        table(0, &JOURNEY_COLUMNS, 2, journey),
         table(
             1,
             &["date", "site_id", "measure", "bucket", "sessions"],
@@ -162,18 +157,10 @@ fn stored_days(site: Option<&Site>) -> String {
 /// The stored journey counts of a range of days (`BETWEEN ? AND ?`), of one site or all, in
 /// `JourneyTotals` order. (The casts turn MySQL's DECIMAL sums into integers.)
 pub fn stored_journey(site: Option<&Site>) -> String {
-    let sums: Vec<String> = [
-        "sessions",
-        "with_run",
-        "with_success",
-        "with_failure",
-        "recovered",
-        "failed_before_success",
-        "succeeded_after_failure",
-    ]
-    .iter()
-    .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS UNSIGNED)"))
-    .collect();
+    let sums: Vec<String> = JOURNEY_COLUMNS[2..]
+        .iter()
+        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS UNSIGNED)"))
+        .collect();
     format!(
         "SELECT {} FROM daily_site_journey WHERE {}",
         sums.join(", "),

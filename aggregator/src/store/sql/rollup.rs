@@ -106,6 +106,21 @@ pub struct TableRows {
 }
 
 impl TableRows {
+    /// The rows of `table`, whose first `key` of `columns` are its primary key.
+    pub fn new(
+        table: &'static str,
+        columns: &'static [&'static str],
+        key: usize,
+        rows: Vec<Vec<Cell>>,
+    ) -> TableRows {
+        TableRows {
+            table,
+            columns,
+            key,
+            rows,
+        }
+    }
+
     /// `INSERT INTO table (columns) VALUES (?, ...), ...` of `rows` rows, then `tail`.
     pub fn insert(&self, rows: usize, tail: &str) -> String {
         let one = format!("({})", vec!["?"; self.columns.len()].join(", "));
@@ -179,34 +194,34 @@ pub fn day_rows(day: &DayRollup, zone: ReportZone, now: NaiveDateTime) -> Vec<Ta
     let sites: Vec<_> = day.sites.iter().map(|(s, d)| (Some(s), d)).collect();
     let [site_summary, site_features, site_clients] = rows_of(&sites, now);
     vec![
-        table(DAY_TABLES[0], &SUMMARY[..], 1, summary),
-        table(
+        TableRows::new(DAY_TABLES[0], &SUMMARY[..], 1, summary),
+        TableRows::new(
             DAY_TABLES[1],
             &["date", "feature_name", "uses", "sessions"],
             2,
             features,
         ),
-        table(
+        TableRows::new(
             DAY_TABLES[2],
             &["date", "dimension", "value", "sessions"],
             3,
             clients,
         ),
-        table(DAY_TABLES[3], &SITE_SUMMARY[..], 2, site_summary),
-        table(
+        TableRows::new(DAY_TABLES[3], &SITE_SUMMARY[..], 2, site_summary),
+        TableRows::new(
             DAY_TABLES[4],
             &["date", "site_id", "feature_name", "uses", "sessions"],
             3,
             site_features,
         ),
-        table(
+        TableRows::new(
             DAY_TABLES[5],
             &["date", "site_id", "dimension", "value", "sessions"],
             4,
             site_clients,
         ),
-        table(DAY_TABLES[6], &HOUR_COLUMNS, 3, hour_rows(day)),
-        table(DAY_TABLES[7], &TIME_COLUMNS, 2, time_rows(day)),
+        TableRows::new(DAY_TABLES[6], &HOUR_COLUMNS, 3, hour_rows(day)),
+        TableRows::new(DAY_TABLES[7], &TIME_COLUMNS, 2, time_rows(day)),
     ]
 }
 
@@ -259,20 +274,6 @@ fn hour_rows(day: &DayRollup) -> Vec<Vec<Cell>> {
             row
         })
         .collect()
-}
-
-fn table(
-    table: &'static str,
-    columns: &'static [&'static str],
-    key: usize,
-    rows: Vec<Vec<Cell>>,
-) -> TableRows {
-    TableRows {
-        table,
-        columns,
-        key,
-        rows,
-    }
 }
 
 /// The summary, feature and client rows of the given summaries, each keyed by date and, for a
