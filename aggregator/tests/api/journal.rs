@@ -19,7 +19,11 @@ use crate::helpers::{both_stores, SessionScript, StoreKind, TestApp, TestDb};
 use crate::reports::at;
 
 /// An aggregator with the journal on whose periodic fold never runs: the fold lease is held by
-/// another replica from before it starts, so the test decides when heartbeats are folded.
+/// another replica from before it starts, and the idle sweep (which folds first, without the
+/// lease) runs once at start and not again for a day, so the test decides when heartbeats are
+/// folded. The start's sweep runs in its own task, beside the test's first requests: the test
+/// waits until it has folded a journal row left for it (an empty one, which changes no session),
+/// or that sweep could fold the test's first heartbeats under its feet.
 async fn journaled(kind: StoreKind) -> TestApp {
     let db = TestDb::create(kind).await;
     let store = Store::connect(Some(&db.url())).await.unwrap();
@@ -31,12 +35,22 @@ async fn journaled(kind: StoreKind) -> TestApp {
     let day = StdDuration::from_secs(24 * 3600);
     assert!(store.claim_lease(other, day).await.unwrap());
     store.disconnect().await;
-    TestApp::spawn_on(db, |c| {
+    db.execute("INSERT INTO heartbeat_journal (body) VALUES ('[]')")
+        .await;
+    let app = TestApp::spawn_on(db, |c| {
         c.heartbeat_journal = true;
         c.admin_token = Some(crate::reports::TOKEN.into());
         c.rollup_interval_secs = 24 * 3600;
+        c.maintenance_interval_secs = 24 * 3600;
     })
-    .await
+    .await;
+    for _ in 0..600 {
+        if app.db.count("heartbeat_journal").await == 0 {
+            return app;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    panic!("the sweep at start never folded the journal");
 }
 
 /// Every column of every session that does not depend on the database (its id, the visitor
