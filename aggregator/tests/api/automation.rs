@@ -136,19 +136,7 @@ async fn an_automated_session_is_filtered_counted_once_and_shown(kind: StoreKind
         two_days["days"][1]["filtered"],
         json!({"automation": 3, "crawler": 1})
     );
-    let csv = app
-        .http
-        .get(format!(
-            "{}/api/v1/stats/daily?from=2026-11-27&to=2026-11-28&format=csv",
-            app.address
-        ))
-        .bearer_auth(crate::reports::TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.stats_csv("daily?from=2026-11-27&to=2026-11-28").await;
     let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(
         (rows[0][4], rows[0][5], rows[1][4], rows[2][4], rows[2][5]),

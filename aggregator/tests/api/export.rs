@@ -1,16 +1,7 @@
 //! `?format=csv` on the stats routes: the same figures as the JSON, as a download.
 
 use crate::helpers::{both_stores, SessionScript, StoreKind, TestApp};
-use crate::reports::{at, seed_two_days, TOKEN};
-
-async fn get(app: &TestApp, path: &str) -> reqwest::Response {
-    app.http
-        .get(format!("{}/api/v1/stats/{path}", app.address))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-}
+use crate::reports::{at, seed_two_days};
 
 both_stores!(every_route_answers_csv_with_the_json_figures);
 async fn every_route_answers_csv_with_the_json_figures(kind: StoreKind) {
@@ -18,7 +9,9 @@ async fn every_route_answers_csv_with_the_json_figures(kind: StoreKind) {
     seed_two_days(&app).await;
     app.clock.set(at(28, 12, 0));
     app.refresh_summaries().await;
-    let response = get(&app, "daily?from=2026-11-27&to=2026-11-28&format=csv").await;
+    let response = app
+        .stats_get("daily?from=2026-11-27&to=2026-11-28&format=csv")
+        .await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-type"],
@@ -36,7 +29,9 @@ async fn every_route_answers_csv_with_the_json_figures(kind: StoreKind) {
          333,900,2026-11-27,3,0,0,1160,1,4,3,0.75,2\r\n\
          60,120,2026-11-28,0,0,0,0,0,0,1,,1\r\n"
     );
-    let features = get(&app, "features?from=2026-11-27&to=2026-11-28&format=csv").await;
+    let features = app
+        .stats_get("features?from=2026-11-27&to=2026-11-28&format=csv")
+        .await;
     assert_eq!(
         features.text().await.unwrap(),
         "name,sessions,uses\r\ndebugger,2,2\r\nshare,1,1\r\n"
@@ -44,7 +39,7 @@ async fn every_route_answers_csv_with_the_json_figures(kind: StoreKind) {
     for route in [
         "sessions", "programs", "clients", "live", "errors", "journey", "funnel",
     ] {
-        let response = get(&app, &format!("{route}?format=csv")).await;
+        let response = app.stats_get(&format!("{route}?format=csv")).await;
         assert_eq!(response.status(), 200, "{route}");
         let disposition = response.headers()["content-disposition"]
             .to_str()
@@ -56,7 +51,7 @@ async fn every_route_answers_csv_with_the_json_figures(kind: StoreKind) {
         );
         assert!(response.text().await.unwrap().ends_with("\r\n"), "{route}");
     }
-    assert_eq!(get(&app, "daily?format=xml").await.status(), 422);
+    assert_eq!(app.stats_get("daily?format=xml").await.status(), 422);
     let refused = app
         .http
         .get(format!("{}/api/v1/stats/daily?format=csv", app.address))
@@ -87,7 +82,9 @@ async fn csv_cells_are_quoted_and_formulas_defused(kind: StoreKind) {
 
     let json = app.stats("errors?from=2026-11-27&to=2026-11-28").await;
     assert_eq!(json["errors"][1]["example"], formula, "the JSON as sent");
-    let response = get(&app, "errors?from=2026-11-27&to=2026-11-28&format=csv").await;
+    let response = app
+        .stats_get("errors?from=2026-11-27&to=2026-11-28&format=csv")
+        .await;
     assert_eq!(
         response.headers()["content-disposition"],
         "attachment; filename=\"usage-errors-2026-11-27-2026-11-28.csv\""
@@ -114,11 +111,9 @@ async fn csv_cells_are_quoted_and_formulas_defused(kind: StoreKind) {
     assert_eq!((lines.len(), lines[4]), (5, ""), "{text}");
 
     // A feature's data is its own table, whatever the feature is called (`daily` too).
-    let share = get(
-        &app,
-        "features/daily?from=2026-11-27&to=2026-11-28&format=csv",
-    )
-    .await;
+    let share = app
+        .stats_get("features/daily?from=2026-11-27&to=2026-11-28&format=csv")
+        .await;
     assert_eq!(
         share.headers()["content-disposition"],
         "attachment; filename=\"usage-daily-2026-11-27-2026-11-28.csv\""

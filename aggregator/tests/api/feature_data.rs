@@ -62,17 +62,10 @@ async fn feature_data_counts_values_per_key(kind: StoreKind) {
         (Some(0), Some(0))
     );
     let csv = app
-        .http
-        .get(format!(
-            "{}/api/v1/stats/features/share?from=2026-11-27&to=2026-11-27&format=csv",
-            app.address
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+        .stats_csv("features/share?from=2026-11-27&to=2026-11-27")
+        .await;
     assert_eq!(
-        csv.text().await.unwrap(),
+        csv,
         "events,key,value\r\n3,target,link\r\n1,target,file\r\n3,lines,10\r\n"
     );
     let bad = app

@@ -133,19 +133,7 @@ async fn hours_count_sessions_where_they_started(kind: StoreKind) {
     assert_eq!(again["hours"], two_days["hours"]);
 
     // CSV: a header and one row per hour.
-    let csv = app
-        .http
-        .get(format!(
-            "{}/api/v1/stats/hourly?from=2026-11-27&to=2026-11-27&format=csv",
-            app.address
-        ))
-        .bearer_auth(crate::reports::TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.stats_csv("hourly?from=2026-11-27&to=2026-11-27").await;
     assert_eq!(csv.lines().count(), 25, "{csv}");
     assert!(
         csv.contains("\r\n2026-11-27,10,2,2,1,0,10,420,160\r\n"),

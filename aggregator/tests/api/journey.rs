@@ -152,19 +152,7 @@ async fn a_recovered_session_and_the_funnel_by_hand(kind: StoreKind) {
 
     // CSV: a header and one row (journey), one row per step (funnel).
     for (route, rows) in [("journey", 1), ("funnel", 4)] {
-        let csv = app
-            .http
-            .get(format!(
-                "{}/api/v1/stats/{route}?{span}&format=csv",
-                app.address
-            ))
-            .bearer_auth(crate::reports::TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let csv = app.stats_csv(&format!("{route}?{span}")).await;
         assert_eq!(csv.lines().count(), 1 + rows, "{csv}");
     }
 }

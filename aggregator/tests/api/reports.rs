@@ -80,27 +80,36 @@ impl TestApp {
         script
     }
 
-    pub async fn stats(&self, path: &str) -> Value {
-        let response = self
-            .http
+    /// A stats GET of `path` with the admin token (the response as it came).
+    pub async fn stats_get(&self, path: &str) -> reqwest::Response {
+        self.http
             .get(format!("{}/api/v1/stats/{path}", self.address))
             .bearer_auth(TOKEN)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// The JSON a stats GET of `path` answers (insists on 200).
+    pub async fn stats(&self, path: &str) -> Value {
+        let response = self.stats_get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         response.json().await.unwrap()
     }
 
+    /// The CSV table a stats GET of `path` answers (`format=csv` added; insists on 200).
+    pub async fn stats_csv(&self, path: &str) -> String {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let response = self
+            .stats_get(&format!("{path}{separator}format=csv"))
+            .await;
+        assert_eq!(response.status(), 200, "{path}");
+        response.text().await.unwrap()
+    }
+
     /// The 422 body a stats GET of `path` answers (insists on 422).
     pub async fn stats_refused(&self, path: &str) -> Value {
-        let response = self
-            .http
-            .get(format!("{}/api/v1/stats/{path}", self.address))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
+        let response = self.stats_get(path).await;
         assert_eq!(response.status(), 422, "{path}");
         response.json().await.unwrap()
     }

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{both_stores, SessionScript, StoreKind, TestApp};
-use crate::reports::{at, Visit, TOKEN};
+use crate::reports::{at, Visit};
 
 /// A session of `site` starting at `start`: visible `seconds`, `active` seconds of input, and
 /// runs of the given run times (ms).
@@ -128,19 +128,7 @@ async fn time_splits_into_active_running_and_idle(kind: StoreKind) {
     assert_eq!(again["days"], answer["days"]);
 
     // CSV: a header and one row per day.
-    let csv = app
-        .http
-        .get(format!(
-            "{}/api/v1/stats/time?from=2026-11-27&to=2026-11-28&format=csv",
-            app.address
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.stats_csv("time?from=2026-11-27&to=2026-11-28").await;
     assert_eq!(
         csv,
         "date,sessions,avg_visible_seconds,avg_active_seconds,avg_running_seconds,\
