@@ -62,16 +62,19 @@ pub fn in_scope(tables: Vec<TableRows>, scope: &SiteScope) -> Vec<TableRows> {
 /// too is UTC). Zone names and site ids are checked ([`crate::domain::zone::ReportZone`],
 /// [`crate::domain::report::site::Site`]), so they are written as literals.
 pub fn site_days_of_other_zones(zones: &Zones) -> String {
-    let mut expected = String::from("CASE");
-    for (site, zone) in zones.sites.iter() {
-        let _ = write!(
-            expected,
-            " WHEN s.site_id = '{}' THEN '{}'",
-            site.as_str(),
-            zone.name()
-        );
-    }
-    let _ = write!(expected, " ELSE '{}' END", zones.report.name());
+    let report = format!("'{}'", zones.report.name());
+    // A CASE needs a WHEN: without overrides every site's zone is the report zone.
+    let expected = match zones.sites.is_empty() {
+        true => report,
+        false => {
+            let mut case = String::from("CASE");
+            for (site, zone) in zones.sites.iter() {
+                let (site, zone) = (site.as_str(), zone.name());
+                let _ = write!(case, " WHEN s.site_id = '{site}' THEN '{zone}'");
+            }
+            format!("{case} ELSE {report} END")
+        }
+    };
     format!(
         "SELECT s.date, s.site_id FROM daily_site_usage s \
          LEFT JOIN daily_usage_summary u ON u.date = s.date \
@@ -152,5 +155,7 @@ mod tests {
              WHERE s.date >= ? AND COALESCE(s.time_zone, u.time_zone, 'UTC') <> \
              CASE WHEN s.site_id = 'ide' THEN 'America/Los_Angeles' ELSE 'UTC' END"
         );
+        let plain = Zones::default();
+        assert!(site_days_of_other_zones(&plain).ends_with("<> 'UTC'"));
     }
 }
