@@ -76,6 +76,16 @@ async fn csv(app: &TestApp, path: &str) -> String {
     response.text().await.unwrap()
 }
 
+/// The runs and lines of `site`'s programs on the `day`th (of its zone).
+async fn runs(app: &TestApp, site: &str, day: u32) -> (u64, u64) {
+    let day = format!("2026-11-{day}");
+    let answer = app
+        .stats(&format!("programs?site={site}&from={day}&to={day}"))
+        .await;
+    let figure = |name: &str| answer[name].as_u64().unwrap();
+    (figure("runs"), figure("lines_executed"))
+}
+
 const RANGE: &str = "from=2026-11-25&to=2026-11-28";
 
 both_stores!(a_site_counts_on_the_days_and_hours_of_its_own_zone);
@@ -87,7 +97,12 @@ async fn a_site_counts_on_the_days_and_hours_of_its_own_zone(kind: StoreKind) {
             start: utc(day, h, m),
             seconds: 60,
             active: 30,
-            runs: &[],
+            // B runs a program (5 lines): its run counts where B does.
+            runs: if (day, h) == (28, 0) && site == "ide" {
+                &[(10, 5, false)]
+            } else {
+                &[]
+            },
             features: &[],
         };
         app.visit_site(site, &visit).await;
@@ -108,6 +123,13 @@ async fn a_site_counts_on_the_days_and_hours_of_its_own_zone(kind: StoreKind) {
     // two days' salts: two visitors of the UTC day (docs/reports.md says so).
     let all = app.stats(&format!("daily?{RANGE}")).await;
     assert_eq!(days(&all), expect([(1, 1), (1, 1), (2, 2), (4, 4)], "UTC"));
+
+    assert_eq!(
+        runs(&app, "ide", 27).await,
+        (1, 5),
+        "B's run, on its Los Angeles day"
+    );
+    assert_eq!(runs(&app, "ide", 28).await, (0, 0));
 
     // Its hours are Los Angeles hours: 15:30, 16:30 and 23:59 on the 27th.
     let hours = app
@@ -182,6 +204,12 @@ async fn a_site_counts_on_the_days_and_hours_of_its_own_zone(kind: StoreKind) {
     app.jobs.run_once().await.unwrap();
     let ide = app.stats(&format!("daily?site=ide&{RANGE}")).await;
     assert_eq!(days(&ide), expect([(0, 0), (1, 1), (0, 0), (4, 3)], TOKYO));
+    assert_eq!(runs(&app, "ide", 27).await, (0, 0));
+    assert_eq!(
+        runs(&app, "ide", 28).await,
+        (1, 5),
+        "B's run, on its Tokyo day"
+    );
     let docs_after = app.stats(&format!("daily?site=docs&{RANGE}")).await;
     assert_eq!(days(&docs_after), days(&docs));
     let all_after = app.stats(&format!("daily?{RANGE}")).await;

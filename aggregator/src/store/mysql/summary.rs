@@ -45,7 +45,7 @@ pub async fn roll_up_day<Q: Queryable>(
     let journeys = journey_sql::journey_rows(day.date, funnel, &journeys);
     let mut events = DayEvents::default();
     for read in events_sql::ROLLUP_READS {
-        let statement = read.read(None, sql::MYSQL_BY_START);
+        let statement = read.read_in(&scope.read_clause("s.site_id"), sql::MYSQL_BY_START);
         let rows = select_on(conn, statement.sql, read.params(day), statement.columns).await?;
         read.add_to(&mut events, rows)?;
     }

@@ -44,7 +44,7 @@ pub fn roll_up_day(
     let journeys = journey_sql::journey_rows(day.date, funnel, &journeys);
     let mut events = DayEvents::default();
     for read in events_sql::ROLLUP_READS {
-        let statement = read.read(None, "");
+        let statement = read.read_in(&scope.read_clause("s.site_id"), "");
         let rows = select_on(conn, &statement.sql, &read.params(day), statement.columns)?;
         read.add_to(&mut events, rows)?;
     }
