@@ -4,7 +4,8 @@
 //! stay on UTC days; a browser's two `ide` sessions of one Los Angeles day on two UTC days are one
 //! visitor of that day; restarting with `ide` in Asia/Tokyo re-rolls `ide`'s kept days, and its
 //! day that has no session in Tokyo loses its rows (`docs`' row of that day stays). Figures by
-//! hand from the start times below (November: Los Angeles is UTC-8, Tokyo UTC+9).
+//! hand from the start times below (November: Los Angeles is UTC-8, Tokyo UTC+9). A site row of a
+//! release before V18 (no zone) counts as of its day's all-sites zone and is not re-rolled.
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
@@ -216,5 +217,69 @@ async fn a_site_counts_on_the_days_and_hours_of_its_own_zone(kind: StoreKind) {
     assert_eq!(days(&all_after), days(&all));
     // Nothing changed since: nothing to roll up.
     let again = app.jobs.reports.rollup_due().await.unwrap();
+    assert!(again.rolled_up.is_empty(), "{again:?}");
+}
+
+both_stores!(a_site_row_of_a_release_before_v18_is_of_its_days_zone);
+async fn a_site_row_of_a_release_before_v18_is_of_its_days_zone(kind: StoreKind) {
+    let app = TestApp::spawn_with(kind, |c| {
+        reporting(c, "");
+        c.report_timezone = LA.parse().unwrap();
+    })
+    .await;
+    for (site, ip, (day, h, m)) in SESSIONS {
+        let visit = Visit {
+            ip,
+            start: utc(day, h, m),
+            seconds: 60,
+            active: 30,
+            runs: &[],
+            features: &[],
+        };
+        app.visit_site(site, &visit).await;
+    }
+    app.clock.set(utc(28, 12, 0));
+    app.jobs.run_once().await.unwrap();
+    // The previous release wrote no zone on a site's row: its days were rolled up in the zone
+    // of the all-sites row (Los Angeles here), so a process starting now re-rolls nothing.
+    app.db
+        .execute("UPDATE daily_site_usage SET time_zone = NULL")
+        .await;
+    let reports = &app.jobs.reports;
+    let fresh = |site_zones: &str| usage_aggregator::report::Reports {
+        store: reports.store.clone(),
+        clock: reports.clock.clone(),
+        settings: usage_aggregator::report::ReportSettings {
+            site_zones: site_zones.parse().unwrap(),
+            ..reports.settings.clone()
+        },
+        funnel: reports.funnel.clone(),
+        site_zones_checked: Default::default(),
+    };
+    let outcome = fresh("").rollup_due().await.unwrap();
+    assert!(outcome.rolled_up.is_empty(), "{outcome:?}");
+    // docs in UTC now: its days (the 25th, 27th and 28th in UTC) are re-rolled; ide's are not
+    // looked at (its Los Angeles days stay), and nothing is left of another zone.
+    let docs_days = || async {
+        let site = usage_aggregator::domain::report::site::Site::parse("docs").unwrap();
+        let range = usage_aggregator::domain::report::dates::DateRange {
+            from: utc(25, 0, 0).date_naive(),
+            to: utc(28, 0, 0).date_naive(),
+        };
+        let rows = reports.store.daily_rows(&range, Some(&site)).await.unwrap();
+        rows.into_iter()
+            .map(|r| (r.date.format("%d").to_string(), r.sessions))
+            .collect::<Vec<_>>()
+    };
+    let day = |d: &str, n: u64| (d.to_string(), n);
+    // H at 04:00, E and F at 15:59 and 16:01 on the 27th in Los Angeles.
+    assert_eq!(docs_days().await, [day("25", 1), day("27", 2)]);
+    let outcome = fresh("docs=UTC").rollup_due().await.unwrap();
+    assert!(!outcome.rolled_up.is_empty(), "{outcome:?}");
+    assert_eq!(
+        docs_days().await,
+        [day("25", 1), day("27", 1), day("28", 1)]
+    );
+    let again = fresh("docs=UTC").rollup_due().await.unwrap();
     assert!(again.rolled_up.is_empty(), "{again:?}");
 }
