@@ -55,8 +55,8 @@ enum Command {
     CheckConfig,
     /// Recompute daily summaries: the days `serve`'s periodic run would (those with sessions
     /// touched since the last run; every day the first time and after a change of
-    /// `report_timezone`), or every day from --from to --to (local days of `report_timezone`,
-    /// both included).
+    /// `report_timezone` or `site_timezones`), or every day from --from to --to (local days of
+    /// `report_timezone`, and of each site's own zone for its rows; both included).
     Rollup {
         #[arg(long, requires = "to")]
         from: Option<NaiveDate>,
