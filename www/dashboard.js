@@ -17,8 +17,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 // Width of the charts' coordinate system: narrower on a phone, so labels stay readable.
 let W = 640;
 let lastDaily = null;
-// The server's report time zone (`time_zone` of its answers): days and hours are its local ones.
-// UTC until the first answer says otherwise.
+// The zone of the answers (`time_zone`): the report time zone, or with a site filter that site's
+// own zone (`site_timezones`); days and hours are its local ones. UTC until an answer says so.
 let zone = 'UTC';
 // The range was given in the address (or picked): a change of zone does not move it.
 let rangeChosen = false;

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 
-use crate::domain::zone::ReportZone;
+use crate::domain::site_zones::Zones;
 use crate::domain::{agent, widths};
 use crate::store::{AdoptionRewrite, AdoptionRow, Store, StoreError};
 use crate::visitor::{self, IpMode, Salt};
@@ -32,8 +32,9 @@ pub struct Adoption<'a> {
     pub store: &'a Store,
     pub mode: IpMode,
     pub store_full_user_agent: bool,
-    /// The report zone: a row is hashed with the salt of its report day, the day it counts on.
-    pub zone: ReportZone,
+    /// The zones: a row is hashed with the salt of its day in its site's zone, the day its
+    /// site's figures count it on.
+    pub zones: Zones,
 }
 
 impl Adoption<'_> {
@@ -49,7 +50,10 @@ impl Adoption<'_> {
             after = last.id;
             let mut rewritten = Vec::with_capacity(rows.len());
             for row in rows {
-                let day = self.zone.day_of(row.start_time);
+                let day = self
+                    .zones
+                    .of(Some(row.site.as_str()))
+                    .day_of(row.start_time);
                 if row.ip.is_some() && !salts.contains_key(&day) {
                     let salt = match self.store.existing_salt(day).await? {
                         Some(bytes) => Salt::from_bytes(bytes),
@@ -73,20 +77,26 @@ impl Adoption<'_> {
 
     fn rewrite(&self, row: AdoptionRow, salts: &HashMap<NaiveDate, Salt>) -> AdoptionRewrite {
         let user_agent = row.user_agent.clone().unwrap_or_default();
-        let (visitor_hash, ip_address) =
-            match (row.ip, salts.get(&self.zone.day_of(row.start_time))) {
-                (Some(ip), Some(salt)) => {
-                    let stored =
-                        visitor::anonymize_stored(ip, self.mode, salt, &user_agent, &row.site);
-                    // A hash the row already has (written live) stays: it used the right salt.
-                    let hash = match self.mode {
-                        IpMode::Drop => None,
-                        _ => row.visitor_hash.or(stored.visitor_hash),
-                    };
-                    (hash, stored.ip_address)
-                }
-                _ => (row.visitor_hash, None),
-            };
+        let (visitor_hash, ip_address) = match (
+            row.ip,
+            salts.get(
+                &self
+                    .zones
+                    .of(Some(row.site.as_str()))
+                    .day_of(row.start_time),
+            ),
+        ) {
+            (Some(ip), Some(salt)) => {
+                let stored = visitor::anonymize_stored(ip, self.mode, salt, &user_agent, &row.site);
+                // A hash the row already has (written live) stays: it used the right salt.
+                let hash = match self.mode {
+                    IpMode::Drop => None,
+                    _ => row.visitor_hash.or(stored.visitor_hash),
+                };
+                (hash, stored.ip_address)
+            }
+            _ => (row.visitor_hash, None),
+        };
         // Rows written by this aggregator already carry their reduced agent: keep it as it is.
         let (agent_text, browser, os, device) = match row.browser {
             Some(browser) => (row.user_agent, Some(browser), row.os, row.device),

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use crate::domain::report::csv::Table;
 use crate::domain::report::daily::{table, DailyAnswer};
 use crate::domain::report::dates::DateRange;
+use crate::domain::report::site::Site;
 use crate::http::stats::query::{Compare, Range, SiteParam};
 use crate::http::stats::{reports, time, StatsError};
 use crate::report::Source;
@@ -43,7 +44,9 @@ pub async fn print(source: Source, ask: Ask) -> anyhow::Result<String> {
     if ask.compare.is_some() && ask.report != Report::Daily {
         anyhow::bail!("--compare: only the daily report compares");
     }
-    let range = DateRange::ending(source.today(), days);
+    // Today of the site's zone (a bad site id is refused by the report, naming it).
+    let site = ask.site.as_deref().and_then(Site::from_stored);
+    let range = DateRange::ending(source.today_of(site.as_ref()), days);
     let span = Range {
         from: Some(range.from.to_string()),
         to: Some(range.to.to_string()),

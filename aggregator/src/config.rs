@@ -109,6 +109,9 @@ pub struct Config {
     /// salts count in ("UTC", the default, counts as before; e.g. "America/Los_Angeles").
     /// Changing it re-rolls the kept days at the next rollup (docs/reports.md).
     pub report_timezone: crate::domain::zone::ReportZone,
+    /// Per site, the IANA zone its own figures count in (`?site=` answers, its `daily_site_*`
+    /// rows); all-sites figures stay in `report_timezone`. Empty by default; at most 100.
+    pub site_timezones: crate::domain::site_zones::SiteZones,
     /// Bearer token of the stats API and dashboard; without it they answer 503.
     pub admin_token: Option<Secret>,
     /// A token of the MCP server's own (`usage-aggregator mcp`), which opens only its read-only
@@ -175,6 +178,7 @@ impl Default for Config {
             retention_days: 395,
             summary_text_retention_days: SUMMARY_TEXT_RETENTION_DAYS,
             report_timezone: Default::default(),
+            site_timezones: Default::default(),
             admin_token: None,
             mcp_token: None,
             static_dir: PathBuf::from("www"),
@@ -321,6 +325,14 @@ impl Config {
         match errors.is_empty() {
             true => Ok(()),
             false => Err(errors.join("\n")),
+        }
+    }
+
+    /// The zones figures count in: `report_timezone` and the sites' overrides.
+    pub fn zones(&self) -> crate::domain::site_zones::Zones {
+        crate::domain::site_zones::Zones {
+            report: self.report_timezone,
+            sites: self.site_timezones.clone(),
         }
     }
 

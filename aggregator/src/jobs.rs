@@ -162,8 +162,10 @@ impl Jobs {
             .store
             .end_idle_sessions(now - self.idle_timeout)
             .await?;
-        // Salts are kept by report day: yesterday's (in the report zone) is the oldest in use.
-        let salts_deleted = self.salts.rotate(self.reports.today()).await?;
+        // Salts are kept by report day: yesterday's is the oldest in use, in the zone that is
+        // furthest behind (a site's override may be behind the report zone).
+        let today = self.reports.settings.zones().earliest_today(now);
+        let salts_deleted = self.salts.rotate(today).await?;
         Ok(Round {
             sessions_ended,
             salts_deleted,

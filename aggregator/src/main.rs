@@ -55,8 +55,8 @@ enum Command {
     CheckConfig,
     /// Recompute daily summaries: the days `serve`'s periodic run would (those with sessions
     /// touched since the last run; every day the first time and after a change of
-    /// `report_timezone`), or every day from --from to --to (local days of `report_timezone`,
-    /// both included).
+    /// `report_timezone` or `site_timezones`), or every day from --from to --to (local days of
+    /// `report_timezone`, and of each site's own zone for its rows; both included).
     Rollup {
         #[arg(long, requires = "to")]
         from: Option<NaiveDate>,
@@ -231,6 +231,7 @@ async fn reports(config: &Config) -> anyhow::Result<Reports> {
         clock: Arc::new(SystemClock),
         settings: ReportSettings::from(config),
         funnel: config.funnel(),
+        site_zones_checked: Default::default(),
     })
 }
 
@@ -319,7 +320,7 @@ fn source_of(config: &Config, reports: &Reports) -> Source {
         store: reports.store.clone(),
         clock: reports.clock.clone(),
         heartbeat_interval: std::time::Duration::from_secs(config.heartbeat_interval_secs),
-        retention: reports.settings,
+        retention: reports.settings.clone(),
         folder: None,
     }
 }
@@ -335,7 +336,7 @@ async fn journey_report(config: Config, args: ReportArgs, funnel: bool) -> anyho
         .map_err(|bad| anyhow::anyhow!("--site: {}", bad.reason))?;
     let reports = reports(&config).await?;
     let source = source_of(&config, &reports);
-    let range = DateRange::ending(reports.today(), args.days);
+    let range = DateRange::ending(source.today_of(site.as_ref()), args.days);
     let context = || {
         format!(
             "reading the journey summaries from {} to {}",
@@ -372,7 +373,7 @@ async fn adopt(config: Config) -> anyhow::Result<()> {
         store: &reports.store,
         mode: config.ip_mode,
         store_full_user_agent: config.store_full_user_agent,
-        zone: config.report_timezone,
+        zones: config.zones(),
     };
     let outcome = adoption.run().await.context("adopting the stored rows")?;
     let rollup = reports

@@ -111,7 +111,7 @@ impl Application {
             visitors: Arc::new(Visitors {
                 mode: config.ip_mode,
                 salts: salts.clone(),
-                zone: config.report_timezone,
+                zones: config.zones(),
             }),
             clock: clock.clone(),
             trusted_proxies: TrustedProxies(config.trusted_proxies.clone()),
@@ -148,6 +148,7 @@ impl Application {
                 clock: clock.clone(),
                 settings: ReportSettings::from(config),
                 funnel: config.funnel(),
+                site_zones_checked: Default::default(),
             },
             rollup_every: Duration::from_secs(config.rollup_interval_secs),
             refresh_every: Duration::from_secs(config.summary_refresh_secs),

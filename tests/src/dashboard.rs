@@ -94,8 +94,10 @@ pub async fn roll_up(db: &TestDb) {
             retention_days: 395,
             summary_text_retention_days: 750,
             zone: Default::default(),
+            site_zones: Default::default(),
         },
         funnel: Default::default(),
+        site_zones_checked: Default::default(),
     };
     let range = DateRange::ending(reports.today(), 30);
     let outcome = reports.rollup_days(range.days()).await.unwrap();

@@ -48,6 +48,8 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         // Not the defaults, so that the page shows the retention in force, not a constant.
         c.retention_days = 400;
         c.summary_text_retention_days = 700;
+        // A site counting in its own zone: the page names the zone its answers name.
+        c.site_timezones = "blog=Asia/Tokyo".parse().unwrap();
     })
     .await;
     let seeded = seed(&db).await;
@@ -418,8 +420,9 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
     assert_eq!(overflow, 0, "horizontal scrolling on a phone");
     screenshot(&browser, "dashboard-phone.png").await;
 
-    // One site: the figures of `?site=`, and zeros for a site without sessions.
-    for (site, expected) in [("ide", None), ("blog", Some(0))] {
+    // One site: the figures of `?site=`, and zeros for a site without sessions; the days are
+    // those of the site's zone (blog's own, ide's the report zone's), which the page names.
+    for (site, expected, zone) in [("ide", None, "UTC"), ("blog", Some(0), "Asia/Tokyo")] {
         browser
             .eval(&format!(
                 "document.getElementById('range-site').value = '{site}'; \
@@ -433,6 +436,24 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         )
         .await;
         let answer = api(&browser, &format!("daily?site={site}")).await;
+        assert_eq!(answer["time_zone"], zone);
+        let named = browser
+            .eval("return [...document.querySelectorAll('.report-zone')].map((e) => e.textContent)")
+            .await;
+        assert!(
+            named.as_array().unwrap().iter().all(|z| z == zone),
+            "{site}: {named}"
+        );
+        let status = browser
+            .eval("return document.getElementById('status').textContent")
+            .await;
+        assert!(
+            status
+                .as_str()
+                .unwrap()
+                .contains(&format!("days in {zone}")),
+            "{status}"
+        );
         let shown = browser
             .eval("return Number(document.querySelector('[data-kpi=sessions]').dataset.value)")
             .await;

@@ -71,6 +71,9 @@ pub(super) fn apply_env(
             "USAGE_REPORT_TIMEZONE" => {
                 config.report_timezone = text.parse().map_err(|e| format!("{name}: {e}"))?
             }
+            "USAGE_SITE_TIMEZONES" => {
+                config.site_timezones = text.parse().map_err(|e| format!("{name}: {e}"))?
+            }
             "USAGE_ADMIN_TOKEN" => {
                 config.admin_token = Some(text).filter(|t| !t.is_empty()).map(Secret::from)
             }
@@ -129,6 +132,7 @@ pub const ENV_VARS: &[&str] = &[
     "USAGE_RETENTION_DAYS",
     "USAGE_SUMMARY_TEXT_RETENTION_DAYS",
     "USAGE_REPORT_TIMEZONE",
+    "USAGE_SITE_TIMEZONES",
     "USAGE_ADMIN_TOKEN",
     "USAGE_MCP_TOKEN",
     "USAGE_STATIC_DIR",

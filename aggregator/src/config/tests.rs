@@ -352,3 +352,49 @@ fn the_report_time_zone_is_utc_unless_named() {
     assert_eq!(from_toml.report_timezone.name(), "Europe/Berlin");
     assert!(toml::from_str::<Config>("report_timezone = \"Europe/Nowhere\"").is_err());
 }
+
+#[test]
+fn site_time_zones_are_none_unless_named() {
+    let config = Config::load(None, None, &env_of(&[])).unwrap();
+    assert!(
+        config.site_timezones.is_empty(),
+        "existing deployments see no change"
+    );
+    let env = env_of(&[(
+        "USAGE_SITE_TIMEZONES",
+        "ide=America/Los_Angeles,docs=Europe/Berlin",
+    )]);
+    let zones = Config::load(None, None, &env).unwrap().zones();
+    assert_eq!(zones.of(Some("ide")).name(), "America/Los_Angeles");
+    assert_eq!(zones.of(Some("docs")).name(), "Europe/Berlin");
+    assert_eq!(zones.of(Some("blog")).name(), "UTC");
+    let refused = Config::load(
+        None,
+        None,
+        &env_of(&[("USAGE_SITE_TIMEZONES", "ide=PST8PDT9")]),
+    )
+    .unwrap_err();
+    assert!(
+        refused.contains("USAGE_SITE_TIMEZONES") && refused.contains("\"ide\" = \"PST8PDT9\""),
+        "{refused}"
+    );
+    let from_toml: Config = toml::from_str(
+        "report_timezone = \"Europe/Berlin\"\n[site_timezones]\nide = \"America/Los_Angeles\"\n\"lab.x\" = \"Asia/Tokyo\"\n",
+    )
+    .unwrap();
+    let zones = from_toml.zones();
+    assert_eq!(zones.of(Some("lab.x")).name(), "Asia/Tokyo");
+    assert_eq!(zones.of(None).name(), "Europe/Berlin", "all sites");
+    let refused = toml::from_str::<Config>("[site_timezones]\nIDE = \"UTC\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("\"IDE\"") && refused.contains("site id"),
+        "{refused}"
+    );
+    let many: String = (0..101).map(|i| format!("s{i} = \"UTC\"\n")).collect();
+    let refused = toml::from_str::<Config>(&format!("[site_timezones]\n{many}"))
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("at most 100"), "{refused}");
+}

@@ -44,8 +44,8 @@ pub fn reason(is_crawler: bool, batch: &Batch, filter_automation: bool) -> Optio
     }
 }
 
-/// One filtered session, to be counted: on the report day it started (a local day of the
-/// report zone), for its site.
+/// One filtered session, to be counted: on the report day it started (a local day of its
+/// site's zone), for its site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilteredSession {
     pub date: NaiveDate,

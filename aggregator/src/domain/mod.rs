@@ -13,5 +13,6 @@ pub mod journal;
 pub mod new_sites;
 pub mod report;
 pub mod session;
+pub mod site_zones;
 pub mod widths;
 pub mod zone;

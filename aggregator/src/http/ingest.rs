@@ -131,9 +131,9 @@ async fn filtered(
     reason: filter::Reason,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Response, ApiError> {
-    if let Some(session) =
-        filter::FilteredSession::opened_by(batch, reason, now, app.retention.zone)
-    {
+    // Counted on the day of the site's zone, where its figures show it.
+    let zone = app.retention.zones().of(Some(batch.site.as_str()));
+    if let Some(session) = filter::FilteredSession::opened_by(batch, reason, now, zone) {
         app.writer
             .store(WriterRequest::Filtered(session))
             .await

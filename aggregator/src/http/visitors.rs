@@ -10,7 +10,7 @@ use axum::http::{request::Parts, StatusCode};
 use chrono::{DateTime, Utc};
 
 use crate::domain::ingest::StoredVisitor;
-use crate::domain::zone::ReportZone;
+use crate::domain::site_zones::Zones;
 use crate::store::{Store, StoreError};
 use crate::visitor::{self, salts, ClientAddr, IpMode, SaltBook, TrustedProxies};
 
@@ -39,7 +39,9 @@ where
 pub struct Visitors {
     pub mode: IpMode,
     pub salts: Arc<SaltBook<Store>>,
-    pub zone: ReportZone,
+    /// A session is hashed with the salt of its day in its site's zone (`Zones::of`), the day
+    /// its site's figures count it on.
+    pub zones: Zones,
 }
 
 impl Visitors {
@@ -60,7 +62,11 @@ impl Visitors {
         }
         let salt = self
             .salts
-            .salt_for(salts::salt_day(self.zone, session_start, now))
+            .salt_for(salts::salt_day(
+                self.zones.of(Some(site)),
+                session_start,
+                now,
+            ))
             .await?;
         Ok(visitor::anonymize(addr, self.mode, &salt, user_agent, site))
     }

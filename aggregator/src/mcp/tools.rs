@@ -30,9 +30,9 @@ features, clients, journey, funnel).";
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RangeArgs {
-    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone, or of the site's own zone with `site`). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone, or of the site's own zone with `site`). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's figures (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -54,9 +54,9 @@ fn split(from: Option<String>, to: Option<String>, site: Option<String>) -> (Ran
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompareArgs {
-    /// The first day, YYYY-MM-DD (UTC). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone, or of the site's own zone with `site`). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (UTC). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone, or of the site's own zone with `site`). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's figures (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -87,9 +87,9 @@ pub struct SiteArgs {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorsArgs {
-    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone, or of the site's own zone with `site`). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone, or of the site's own zone with `site`). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's errors (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -103,9 +103,9 @@ pub struct ErrorsArgs {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeaturesArgs {
-    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone, or of the site's own zone with `site`). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone, or of the site's own zone with `site`). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's features (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,
@@ -130,9 +130,9 @@ pub struct SessionsArgs {
 pub struct FeatureDataArgs {
     /// The feature, as `features` names it ([a-z0-9_.:-]{1,64}).
     pub name: String,
-    /// The first day, YYYY-MM-DD (a local day of the report time zone). Without it: the 30 days ending `to`.
+    /// The first day, YYYY-MM-DD (a local day of the report time zone, or of the site's own zone with `site`). Without it: the 30 days ending `to`.
     pub from: Option<String>,
-    /// The last day, YYYY-MM-DD (a local day of the report time zone). Without it: today (or `from`, if later).
+    /// The last day, YYYY-MM-DD (a local day of the report time zone, or of the site's own zone with `site`). Without it: today (or `from`, if later).
     pub to: Option<String>,
     /// One site's data (a site id, or "" for pages that name no site); all sites' without it.
     pub site: Option<String>,

@@ -21,7 +21,7 @@ pub async fn read(
     let fresh = Fresh::read(&source.store, range, site).await?;
     let (clients, other) = fresh.clients_top(&source.store, range).await?;
     Ok(ClientsAnswer {
-        span: Span::of(range, source.zone()),
+        span: Span::of(range, source.zone_of(site)),
         summaries_as_of: summaries_as_of(&source.store).await?,
         clients,
         other,

@@ -23,7 +23,7 @@ pub async fn read(
     let rows = fresh.daily_rows(&source.store, range).await?;
     tracing::Span::current().record("rows", rows.len());
     let rolled_up_at = source.store.last_rollup().await?.map(|at| at.and_utc());
-    let retention = source.retention.in_force(source.today());
+    let retention = source.retention.in_force(source.today_of(site));
     let filtered = source.store.filtered_totals(range, site).await?;
     let filtered_days = source.store.filtered_days(range, site).await?;
     let mut answer = DailyAnswer::of(
@@ -33,7 +33,7 @@ pub async fn read(
         fresh.live_days,
         retention,
         filtered,
-        source.zone(),
+        source.zone_of(site),
     )
     .with_filtered_days(&filtered_days);
     answer.summaries_as_of = summaries_as_of(&source.store).await?;

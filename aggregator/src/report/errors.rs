@@ -27,7 +27,13 @@ pub async fn read(
     let (stored, failed_runs) = source.store.stored_errors(range, site, read).await?;
     let tallies = errors::merge(stored);
     tracing::Span::current().record("groups", tallies.len());
-    let mut answer = ErrorsAnswer::of(range, tallies, failed_runs, limit as usize, source.zone());
+    let mut answer = ErrorsAnswer::of(
+        range,
+        tallies,
+        failed_runs,
+        limit as usize,
+        source.zone_of(site),
+    );
     answer.summaries_as_of = summaries_as_of(&source.store).await?;
     Ok(answer)
 }

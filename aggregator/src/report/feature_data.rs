@@ -27,7 +27,8 @@ pub async fn read(
         .await?;
     let texts = merge_texts(stored, limit as usize);
     tracing::Span::current().record("texts", texts.len());
-    let mut answer = FeatureDataAnswer::of(range, name, &texts, events, limit, source.zone());
+    let mut answer =
+        FeatureDataAnswer::of(range, name, &texts, events, limit, source.zone_of(site));
     answer.summaries_as_of = summaries_as_of(&source.store).await?;
     Ok(answer)
 }

@@ -26,7 +26,7 @@ pub async fn read(
         .await?;
     tracing::Span::current().record("rows", features.len());
     Ok(FeaturesAnswer {
-        span: Span::of(range, source.zone()),
+        span: Span::of(range, source.zone_of(site)),
         summaries_as_of: summaries_as_of(&source.store).await?,
         features,
         other,

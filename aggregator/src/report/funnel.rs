@@ -21,7 +21,7 @@ pub async fn read(
     tracing::Span::current().record("steps", rows.len());
     let sessions = source.store.stored_journey(range, site).await?.sessions;
     Ok(FunnelAnswer {
-        span: Span::of(range, source.zone()),
+        span: Span::of(range, source.zone_of(site)),
         summaries_as_of: summaries_as_of(&source.store).await?,
         sessions,
         steps: funnel::steps(rows, sessions),

@@ -20,5 +20,5 @@ pub async fn read(
 ) -> Result<HourlyAnswer, StoreError> {
     let rows = source.store.hour_rows(range, site).await?;
     tracing::Span::current().record("rows", rows.len());
-    Ok(HourlyAnswer::of(range, &rows, source.zone()))
+    Ok(HourlyAnswer::of(range, &rows, source.zone_of(site)))
 }

@@ -20,7 +20,7 @@ pub async fn read(
     let totals = source.store.stored_journey(range, site).await?;
     tracing::Span::current().record("sessions", totals.sessions);
     Ok(JourneyAnswer {
-        span: Span::of(range, source.zone()),
+        span: Span::of(range, source.zone_of(site)),
         summaries_as_of: summaries_as_of(&source.store).await?,
         journey: JourneyStats::from(&totals),
         previous: None,

@@ -22,12 +22,16 @@ mod rollup;
 pub mod sessions;
 pub mod time;
 
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 
 use crate::domain::report::daily::RetentionInForce;
 use crate::domain::report::journey::steps::Funnel;
+use crate::domain::report::site::Site;
+use crate::domain::site_zones::{SiteZones, Zones};
 use crate::domain::zone::ReportZone;
 pub use retention::PurgeOutcome;
 pub use rollup::RollupOutcome;
@@ -35,7 +39,7 @@ pub use rollup::RollupOutcome;
 use crate::clock::SharedClock;
 use crate::store::Store;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ReportSettings {
     /// Today and the days before it in which every periodic rollup also recomputes days holding
     /// sessions without a last-seen time (the old tracker's rows).
@@ -47,6 +51,8 @@ pub struct ReportSettings {
     pub summary_text_retention_days: u32,
     /// The zone whose local days and hours every report counts in (`report_timezone`).
     pub zone: ReportZone,
+    /// The sites that count their own figures in another zone (`site_timezones`).
+    pub site_zones: SiteZones,
 }
 
 impl From<&crate::config::Config> for ReportSettings {
@@ -56,11 +62,20 @@ impl From<&crate::config::Config> for ReportSettings {
             retention_days: config.retention_days,
             summary_text_retention_days: config.summary_text_retention_days,
             zone: config.report_timezone,
+            site_zones: config.site_timezones.clone(),
         }
     }
 }
 
 impl ReportSettings {
+    /// The zones figures count in: the report zone, and the sites' overrides.
+    pub fn zones(&self) -> Zones {
+        Zones {
+            report: self.zone,
+            sites: self.site_zones.clone(),
+        }
+    }
+
     /// The retention in force on `today`, as the daily answer shows it.
     pub fn in_force(&self, today: NaiveDate) -> RetentionInForce {
         RetentionInForce {
@@ -88,14 +103,16 @@ pub struct Source {
 }
 
 impl Source {
-    /// Today in the report's zone.
-    pub fn today(&self) -> NaiveDate {
-        self.retention.zone.today(self.clock.now())
+    /// The zone of one site's figures (its override, else the report zone), or of all sites':
+    /// the zone an answer counts its days and hours in, and names.
+    pub fn zone_of(&self, site: Option<&Site>) -> ReportZone {
+        site.and_then(|s| self.retention.site_zones.get(s.as_str()))
+            .unwrap_or(self.retention.zone)
     }
 
-    /// The report's zone, which answers name.
-    pub fn zone(&self) -> ReportZone {
-        self.retention.zone
+    /// Today in the zone of one site's figures, or of all sites'.
+    pub fn today_of(&self, site: Option<&Site>) -> NaiveDate {
+        self.zone_of(site).today(self.clock.now())
     }
 }
 
@@ -107,6 +124,10 @@ pub struct Reports {
     /// The steps the rollup counts each day's sessions through (`funnel`): a changed funnel
     /// applies to the days rolled up after the change.
     pub funnel: Funnel,
+    /// Whether a rollup of this process has looked for sites' days rolled up in another zone
+    /// than the site's (`Reports::rollup_due`): a site's zone changes only with a restart, so
+    /// one look per process does, rather than a read of every site's kept days every refresh.
+    pub site_zones_checked: Arc<AtomicBool>,
 }
 
 impl Reports {

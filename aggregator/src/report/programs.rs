@@ -21,7 +21,7 @@ pub async fn read(
     let totals = source.store.stored_programs(range, site).await?;
     tracing::Span::current().record("runs", totals.runs);
     Ok(ProgramsAnswer {
-        span: Span::of(range, source.zone()),
+        span: Span::of(range, source.zone_of(site)),
         summaries_as_of: summaries_as_of(&source.store).await?,
         programs: shape::programs(&totals),
         previous: None,

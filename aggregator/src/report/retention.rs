@@ -2,7 +2,7 @@
 //! day without a rollup is rolled up, so its figures outlive its rows; the free text of older
 //! summaries (error examples, feature data) expires into `(expired)` rows that keep the counts.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Days, NaiveDate, NaiveDateTime};
 
 use super::{ReportSettings, Reports};
 use crate::store::StoreError;
@@ -60,19 +60,24 @@ impl Reports {
     pub async fn purge(&self) -> Result<PurgeOutcome, StoreError> {
         let zone = self.settings.zone;
         let first_kept = self.first_kept_day();
-        let cutoff = zone.start_of(first_kept);
+        // The earliest start of the first kept day in any zone in use, so that no site's first
+        // kept day loses its first hours (a zone east of the report zone starts it earlier).
+        let cutoff = self
+            .settings
+            .zones()
+            .passes()
+            .iter()
+            .map(|p| p.zone.start_of(first_kept))
+            .fold(zone.start_of(first_kept), NaiveDateTime::min);
         let mut outcome = PurgeOutcome::default();
         let mut unsummarized =
             super::rollup::local_days(zone, &self.store.days_with_sessions_before(cutoff).await?);
         for day in self.store.days_summarized_before(first_kept).await? {
             unsummarized.remove(&day);
         }
-        for day in unsummarized {
-            let now = self.clock.now().naive_utc();
-            if super::rollup::rollup_day(&self.store, zone, day, now, &self.funnel).await? {
-                outcome.days_rolled_up_first += 1;
-            }
-        }
+        // Every day asked: these are before the first kept day, and not rolled up yet.
+        let rolled = self.rollup_days_from(unsummarized, NaiveDate::MIN).await?;
+        outcome.days_rolled_up_first += rolled.rolled_up.len() as u64;
         // Children first: a session row is deleted only once nothing refers to it.
         outcome.program_executions = self.store.purge_program_executions(cutoff).await?;
         outcome.feature_usage = self.store.purge_feature_usage(cutoff).await?;
@@ -98,6 +103,7 @@ mod tests {
             retention_days: 395,
             summary_text_retention_days: 750,
             zone: Default::default(),
+            site_zones: Default::default(),
         };
         let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
         assert_eq!(

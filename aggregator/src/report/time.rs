@@ -21,5 +21,5 @@ pub async fn read(
     let rows = source.store.time_rows(range, site).await?;
     tracing::Span::current().record("rows", rows.len());
     let as_of = summaries_as_of(&source.store).await?;
-    Ok(TimeAnswer::of(range, &rows, as_of, source.zone()))
+    Ok(TimeAnswer::of(range, &rows, as_of, source.zone_of(site)))
 }

@@ -5,6 +5,7 @@ pub mod events;
 pub mod expire;
 pub mod journey;
 pub mod rollup;
+pub mod zoned;
 
 use crate::domain::report::site::Site;
 

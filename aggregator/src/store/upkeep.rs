@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::{sql, StoreError};
+use crate::domain::site_zones::{SiteScope, Zones};
 use crate::domain::zone::ReportDay;
 
 /// The first and last start time (UTC) of the sessions of one UTC day that a query selects: the
@@ -25,13 +26,16 @@ pub trait IdleSessions: Send + Sync {
 /// ([`ReportDay`]) and answer UTC start times ([`StartSpan`]).
 #[async_trait]
 pub trait Rollups: Send + Sync {
-    /// Recomputes every summary of `day` from the raw rows starting within its bounds and
-    /// replaces the stored ones, all or nothing. A day without sessions is left as it is (its
-    /// raw rows may have been purged), and `false` is returned. `funnel` is the funnel whose
-    /// steps the day's journeys count (`daily_site_funnel`).
+    /// Recomputes the summaries of `day` that `scope` writes (`domain::site_zones`: the
+    /// all-sites rows and the sites of the report zone, or an override zone's sites) from the
+    /// raw rows starting within its bounds and replaces the stored ones, all or nothing. A day
+    /// without sessions of the scope is left as it is (its raw rows may have been purged), and
+    /// `false` is returned. `funnel` is the funnel whose steps the day's journeys count
+    /// (`daily_site_funnel`).
     async fn rollup_day(
         &self,
         day: ReportDay,
+        scope: &SiteScope,
         now: NaiveDateTime,
         funnel: &crate::domain::report::journey::steps::Funnel,
     ) -> Result<bool, StoreError>;
@@ -68,8 +72,16 @@ pub trait Rollups: Send + Sync {
         from: NaiveDate,
         zone: &str,
     ) -> Result<Vec<NaiveDate>, StoreError>;
-    /// Deletes every summary of `day` (a day that has no sessions in the zone now in force).
-    async fn forget_day(&self, day: NaiveDate) -> Result<(), StoreError>;
+    /// Each site's day from `from` on whose rollup was made in another zone than the site's
+    /// zone in `zones` (V18): `(date, site id)`.
+    async fn site_days_of_other_zones(
+        &self,
+        from: NaiveDate,
+        zones: &Zones,
+    ) -> Result<Vec<(NaiveDate, String)>, StoreError>;
+    /// Deletes the summaries of `day` that `scope` writes (a day that has no sessions of the
+    /// scope in the zone now in force).
+    async fn forget_day(&self, day: NaiveDate, scope: &SiteScope) -> Result<(), StoreError>;
     async fn rollup_mark(&self) -> Result<Option<NaiveDateTime>, StoreError>;
     async fn set_rollup_mark(&self, at: NaiveDateTime) -> Result<(), StoreError>;
 }

@@ -1,7 +1,9 @@
 //! Daily salts for the visitor hash. One random 32-byte salt per report day (a local day of
-//! `report_timezone`, UTC by default), shared by every aggregator replica through the database; a
-//! salt is used for sessions that start on its day and deleted (from the database and from
-//! memory) once its day is more than a day past, i.e. at most 48 hours after it came into use.
+//! `report_timezone`, UTC by default, or of the site's own zone in `site_timezones`: the caller
+//! passes the zone), shared by every aggregator replica through the database; a salt is used for
+//! sessions that start on its day and deleted (from the database and from memory) once its day
+//! is more than a day past in every zone in use (`Zones::earliest_today`), i.e. at most 48 hours
+//! after it came into use with one zone, up to a day more with zones far apart.
 //! Without the salt the stored hashes cannot be linked to an IP.
 //!
 //! The salt's day is the day the session counts on ([`salt_day`]), so a report day's unique
@@ -75,8 +77,9 @@ pub fn salt_day(zone: ReportZone, session_start: DateTime<Utc>, now: DateTime<Ut
     }
 }
 
-/// The oldest day whose salt is still kept, `today` being the report zone's today: yesterday,
-/// the oldest day [`salt_day`] can answer there.
+/// The oldest day whose salt is still kept, `today` being the earliest today of the zones in
+/// use (`Zones::earliest_today`): yesterday there, the oldest day [`salt_day`] can answer in
+/// any of them.
 pub fn oldest_kept(today: NaiveDate) -> NaiveDate {
     today.checked_sub_days(Days::new(1)).unwrap_or(today)
 }

@@ -88,7 +88,7 @@ async fn the_old_schema_is_upgraded_in_place_and_every_raw_address_goes() {
         store,
         mode: IpMode::Hash,
         store_full_user_agent: false,
-        zone: Default::default(),
+        zones: Default::default(),
     };
     let outcome = adoption.run().await.unwrap();
     assert_eq!(
@@ -257,7 +257,7 @@ async fn a_stored_address_hashes_like_a_live_visit_while_its_days_salt_exists() 
         store,
         mode: IpMode::Hash,
         store_full_user_agent: false,
-        zone: Default::default(),
+        zones: Default::default(),
     };
     let outcome = adoption.run().await.unwrap();
     assert_eq!(outcome.rows, 6, "the live row has nothing to anonymize");

@@ -223,13 +223,14 @@ async fn utc_stays_the_default_and_a_change_of_zone_rerolls_the_kept_days(kind: 
     // days (the days a UTC rollup wrote record UTC, V16), and the UTC days that have no session
     // in the new zone lose their rows. Read from the store (the app answers in UTC).
     let reports = &app.jobs.reports;
-    let mut settings = reports.settings;
+    let mut settings = reports.settings.clone();
     settings.zone = LA.parse().unwrap();
     let in_la = usage_aggregator::report::Reports {
         store: reports.store.clone(),
         clock: reports.clock.clone(),
         settings,
         funnel: reports.funnel.clone(),
+        site_zones_checked: Default::default(),
     };
     let outcome = in_la.rollup_due().await.unwrap();
     assert!(outcome.rolled_up.contains(&date(3, 7)), "{outcome:?}");

@@ -42,6 +42,7 @@ mod run_counters;
 mod security_headers;
 mod server_batches;
 mod sessions;
+mod site_zones;
 mod sockets;
 mod start_waiting;
 mod startup;

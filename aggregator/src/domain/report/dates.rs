@@ -23,7 +23,8 @@ pub struct Span {
     pub from: NaiveDate,
     pub to: NaiveDate,
     /// The IANA time zone whose local days (and hours) the answer counts in
-    /// (`report_timezone`; "UTC" by default).
+    /// (`report_timezone`, "UTC" by default; with `site`, that site's zone in `site_timezones`
+    /// if it has one).
     #[schema(value_type = String, example = "UTC")]
     pub time_zone: &'static str,
 }

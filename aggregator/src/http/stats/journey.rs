@@ -48,8 +48,9 @@ pub async fn journey_answer(
     only: SiteParam,
     compare: Compare,
 ) -> Result<JourneyAnswer, StatsError> {
-    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let (site, app) = (site(&only)?, &app);
     let site = site.as_ref();
+    let range = range(app, &span, site)?;
     let (mut answer, before) = compared(&range, &compare, |r| async move {
         report::journey::read(app, &r, site).await
     })
@@ -92,8 +93,9 @@ pub async fn funnel_answer(
     only: SiteParam,
     compare: Compare,
 ) -> Result<FunnelAnswer, StatsError> {
-    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let (site, app) = (site(&only)?, &app);
     let site = site.as_ref();
+    let range = range(app, &span, site)?;
     let (mut answer, before) = compared(&range, &compare, |r| async move {
         report::funnel::read(app, &r, site).await
     })

@@ -40,7 +40,8 @@ impl From<PathRejection> for StatsError {
 }
 
 /// The days a report covers, both included: local days of the report time zone
-/// (`report_timezone`, named by each answer's `time_zone`); at most 366.
+/// (`report_timezone`), or with `site` of that site's zone if it has one (`site_timezones`);
+/// each answer names its zone in `time_zone`. At most 366.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Range {

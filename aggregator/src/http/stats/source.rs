@@ -16,16 +16,22 @@ pub(super) fn source(app: &AppState) -> Source {
         store: app.store.clone(),
         clock: app.clock.clone(),
         heartbeat_interval: app.heartbeat_interval,
-        retention: app.retention,
+        retention: app.retention.clone(),
         folder: app.folder.clone(),
     }
 }
 
-pub(super) fn range(app: &Source, range: &Range) -> Result<DateRange, StatsError> {
+/// The range of a report of one site or all, "today" being today in the zone its figures count
+/// in (`Source::zone_of`).
+pub(super) fn range(
+    app: &Source,
+    range: &Range,
+    site: Option<&Site>,
+) -> Result<DateRange, StatsError> {
     DateRange::parse(
         range.from.as_deref(),
         range.to.as_deref(),
-        app.today(),
+        app.today_of(site),
         DEFAULT_DAYS,
     )
     .map_err(StatsError::BadQuery)
@@ -33,9 +39,18 @@ pub(super) fn range(app: &Source, range: &Range) -> Result<DateRange, StatsError
 
 /// The range of `/hourly`: as [`range`], but a missing end makes a range of one day (today, or
 /// the day given).
-pub(super) fn hourly_range(app: &Source, range: &Range) -> Result<DateRange, StatsError> {
-    DateRange::parse(range.from.as_deref(), range.to.as_deref(), app.today(), 1)
-        .map_err(StatsError::BadQuery)
+pub(super) fn hourly_range(
+    app: &Source,
+    range: &Range,
+    site: Option<&Site>,
+) -> Result<DateRange, StatsError> {
+    DateRange::parse(
+        range.from.as_deref(),
+        range.to.as_deref(),
+        app.today_of(site),
+        1,
+    )
+    .map_err(StatsError::BadQuery)
 }
 
 /// `?compare=previous`: the period of the same length that ends the day before `range`, or

@@ -44,6 +44,7 @@ pub async fn time_answer(
     span: Range,
     only: SiteParam,
 ) -> Result<TimeAnswer, StatsError> {
-    let range = range(&app, &span)?;
-    Ok(report::time::read(&app, &range, site(&only)?.as_ref()).await?)
+    let site = site(&only)?;
+    let range = range(&app, &span, site.as_ref())?;
+    Ok(report::time::read(&app, &range, site.as_ref()).await?)
 }

@@ -10,26 +10,29 @@ use super::journey::read_journeys;
 use super::select::select_on;
 use crate::domain::report::journey::steps::Funnel;
 use crate::domain::report::model::FeatureCount;
-use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
+use crate::domain::site_zones::SiteScope;
 use crate::domain::zone::{ReportDay, ReportZone};
 use crate::store::sql::events as events_sql;
 use crate::store::sql::journey as journey_sql;
 use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};
+use crate::store::sql::zoned;
 use crate::store::StoreError;
 
-/// Recomputes every summary of `day` (a local day, read within its UTC bounds), all sites and
-/// each site, with its runs, errors and feature data (the V8 tables) and its journeys through
-/// `funnel` (V13, V14), in the caller's
-/// transaction; `false` (and nothing written) for a day without sessions.
+/// Recomputes the summaries of `day` (a local day, read within its UTC bounds) that `scope`
+/// writes (the all-sites rows and every site of the report zone, or the sites of an override
+/// zone: `domain::site_zones`), with their runs, errors and feature data (the V8 tables) and
+/// their journeys through `funnel` (V13, V14), in the caller's transaction; `false` (and
+/// nothing written) for a day without sessions of the scope.
 pub async fn roll_up_day<Q: Queryable>(
     conn: &mut Q,
     day: &ReportDay,
+    scope: &SiteScope,
     now: NaiveDateTime,
     funnel: &Funnel,
 ) -> Result<bool, StoreError> {
-    let Some(rollup) = read_pass(conn, day, None).await?.finish(day.date) else {
+    let Some(rollup) = read_pass(conn, day, scope).await?.finish(day.date) else {
         return Ok(false);
     };
     let journeys = read_journeys(
@@ -42,11 +45,11 @@ pub async fn roll_up_day<Q: Queryable>(
     let journeys = journey_sql::journey_rows(day.date, funnel, &journeys);
     let mut events = DayEvents::default();
     for read in events_sql::ROLLUP_READS {
-        let statement = read.read(None, sql::MYSQL_BY_START);
+        let statement = read.read_in(&scope.read_clause("s.site_id"), sql::MYSQL_BY_START);
         let rows = select_on(conn, statement.sql, read.params(day), statement.columns).await?;
         read.add_to(&mut events, rows)?;
     }
-    write_day(conn, &rollup, &events, journeys, day.zone, now).await?;
+    write_day(conn, &rollup, &events, journeys, (day.zone, scope), now).await?;
     Ok(true)
 }
 
@@ -84,13 +87,16 @@ fn session_of(mut row: Row) -> Result<SessionRow, String> {
 async fn read_pass<Q: Queryable>(
     conn: &mut Q,
     day: &ReportDay,
-    site: Option<&Site>,
+    scope: &SiteScope,
 ) -> Result<DayPass, StoreError> {
     let (start, end) = (day.start, day.end);
     let mut pass = DayPass::in_zone(day.zone);
     let mut malformed = None;
     let mut rows = conn
-        .exec_iter(sql::day_sessions(site, sql::MYSQL_BY_START), (start, end))
+        .exec_iter(
+            sql::day_sessions(&scope.read_clause("site_id"), sql::MYSQL_BY_START),
+            (start, end),
+        )
         .await?;
     rows.for_each(|row| match session_of(row) {
         Ok(session) => pass.add_session(session),
@@ -108,7 +114,7 @@ async fn read_pass<Q: Queryable>(
     }
     let features: Vec<(String, String, u64, u64)> = conn
         .exec(
-            sql::day_site_features(site, sql::MYSQL_BY_START),
+            sql::day_site_features(&scope.read_clause("s.site_id"), sql::MYSQL_BY_START),
             (start, end),
         )
         .await?;
@@ -134,23 +140,23 @@ async fn write_day<Q: Queryable>(
     day: &DayRollup,
     events: &DayEvents,
     journeys: Vec<TableRows>,
-    zone: ReportZone,
+    (zone, scope): (ReportZone, &SiteScope),
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let date = day.total.row.date;
-    let tables = sql::DAY_TABLES[1..]
-        .iter()
-        .chain(&events_sql::EVENT_TABLES)
-        .chain(&journey_sql::JOURNEY_TABLES);
-    for table in tables {
-        conn.exec_drop(format!("DELETE FROM {table} WHERE date = ?"), (date,))
-            .await?;
+    // daily_usage_summary is upserted, never deleted (see above).
+    let deletes = zoned::day_tables()
+        .filter(|t| *t != sql::DAY_TABLES[0])
+        .filter_map(|t| zoned::delete_of(t, scope));
+    for delete in deletes {
+        conn.exec_drop(delete, (date,)).await?;
     }
     let tables = sql::day_rows(day, zone, now)
         .into_iter()
         .chain(events_sql::event_rows(date, events))
-        .chain(journeys);
-    for table in tables {
+        .chain(journeys)
+        .collect();
+    for table in zoned::in_scope(tables, scope) {
         insert_rows(conn, &table, &table.upsert_tail()).await?;
     }
     Ok(())

@@ -13,11 +13,11 @@ use super::summary::{insert_rows, roll_up_day};
 use super::MySqlStore;
 use crate::domain::report::journey::steps::Funnel;
 use crate::domain::session::minute_of;
+use crate::domain::site_zones::{SiteScope, Zones};
 use crate::domain::zone::ReportDay;
 use crate::store::sql;
-use crate::store::sql::events as events_sql;
 use crate::store::sql::expire::{FOLDS, GROUPS_PER_ROUND};
-use crate::store::sql::rollup as rollup_sql;
+use crate::store::sql::zoned;
 use crate::store::{IdleSessions, Retention, Rollups, StartSpan, StoreError};
 
 /// Rows per statement, so that the sweep never holds many row locks at once.
@@ -80,16 +80,22 @@ impl Rollups for MySqlStore {
         Ok(conn.exec(sql::DAYS_OF_OTHER_ZONES, (from, zone)).await?)
     }
 
-    async fn forget_day(&self, day: NaiveDate) -> Result<(), StoreError> {
+    async fn site_days_of_other_zones(
+        &self,
+        from: NaiveDate,
+        zones: &Zones,
+    ) -> Result<Vec<(NaiveDate, String)>, StoreError> {
+        let mut conn = self.pool().get_conn().await?;
+        Ok(conn
+            .exec(zoned::site_days_of_other_zones(zones), (from,))
+            .await?)
+    }
+
+    async fn forget_day(&self, day: NaiveDate, scope: &SiteScope) -> Result<(), StoreError> {
         let mut conn = self.pool().get_conn().await?;
         let mut tx = conn.start_transaction(TxOpts::default()).await?;
-        for table in rollup_sql::DAY_TABLES
-            .iter()
-            .chain(&events_sql::EVENT_TABLES)
-            .chain(&crate::store::sql::journey::JOURNEY_TABLES)
-        {
-            tx.exec_drop(format!("DELETE FROM {table} WHERE date = ?"), (day,))
-                .await?;
+        for delete in zoned::day_tables().filter_map(|t| zoned::delete_of(t, scope)) {
+            tx.exec_drop(delete, (day,)).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -101,6 +107,7 @@ impl Rollups for MySqlStore {
     async fn rollup_day(
         &self,
         day: ReportDay,
+        scope: &SiteScope,
         now: NaiveDateTime,
         funnel: &Funnel,
     ) -> Result<bool, StoreError> {
@@ -110,7 +117,7 @@ impl Rollups for MySqlStore {
         // group commits never wait behind a rollup.
         options.with_isolation_level(Some(IsolationLevel::ReadCommitted));
         let mut tx = conn.start_transaction(options).await?;
-        if !roll_up_day(&mut tx, &day, now, funnel).await? {
+        if !roll_up_day(&mut tx, &day, scope, now, funnel).await? {
             tx.rollback().await?;
             return Ok(false);
         }

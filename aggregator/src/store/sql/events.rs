@@ -39,19 +39,26 @@ pub enum DayRead<'a> {
     FeatureData(Option<&'a str>),
 }
 
-/// The join of a day's events with their sessions (`[?, ?)` of session start), of one site or
-/// all; `hint` follows the sessions' table name (`rollup::MYSQL_BY_START` or nothing).
-fn of_sessions(events: &str, site: Option<&Site>, hint: &str) -> String {
+/// The join of a day's events with their sessions (`[?, ?)` of session start), of the sites
+/// `sites` (a clause on `s.site_id`, or nothing for all) narrows to; `hint` follows the
+/// sessions' table name (`rollup::MYSQL_BY_START` or nothing).
+fn of_sessions(events: &str, sites: &str, hint: &str) -> String {
     format!(
         "FROM {events} JOIN ide_sessions s{hint} ON s.session_id = e.session_id \
-         WHERE s.start_time >= ? AND s.start_time < ?{}",
-        Site::clause(site, "s.site_id")
+         WHERE s.start_time >= ? AND s.start_time < ?{sites}"
     )
 }
 
 impl DayRead<'_> {
-    /// The statement; parameters: `[start, end)` of the day ([`DayRead::params`]).
+    /// The statement, of one site or all; parameters: `[start, end)` of the day
+    /// ([`DayRead::params`]).
     pub fn read(self, site: Option<&Site>, hint: &str) -> Read {
+        self.read_in(&Site::clause(site, "s.site_id"), hint)
+    }
+
+    /// As [`DayRead::read`], of the sites `sites` (a clause on `s.site_id`: a rollup pass's
+    /// `SiteScope::read_clause`) narrows to.
+    pub fn read_in(self, sites: &str, hint: &str) -> Read {
         use Kind::{Text, Time, U64};
         match self {
             // Grouped by run time, not bucket: SQLite has no LOG2 without its math extension,
@@ -63,13 +70,13 @@ impl DayRead<'_> {
                      CAST(COALESCE(SUM(e.success IS NULL), 0) AS UNSIGNED), \
                      CAST(COALESCE(SUM(e.lines_executed), 0) AS UNSIGNED) {} \
                      GROUP BY s.site_id, COALESCE(e.execution_time_ms, 0)",
-                    of_sessions("program_executions e", site, hint)
+                    of_sessions("program_executions e", sites, hint)
                 ),
                 columns: &[Text, U64, U64, U64, U64, U64],
             },
             DayRead::Errors => Read {
                 sql: super::bounded::day_errors(
-                    &of_sessions("program_executions e", site, hint),
+                    &of_sessions("program_executions e", sites, hint),
                     !hint.is_empty(),
                 ),
                 columns: &[Text, U64, Text, U64, U64, Time, Text],
@@ -86,7 +93,7 @@ impl DayRead<'_> {
                      SELECT site, name, txt, events FROM r WHERE n <= {cap} \
                      UNION ALL SELECT site, name, '{other}', CAST(SUM(events) AS UNSIGNED) \
                      FROM r WHERE n > {cap} GROUP BY site, name",
-                    of_sessions("feature_usage e", site, hint),
+                    of_sessions("feature_usage e", sites, hint),
                     if name.is_some() {
                         " AND e.feature_name = ?"
                     } else {

@@ -9,8 +9,9 @@ use crate::domain::report::summary::day_pass::DayRollup;
 use crate::domain::report::summary::DaySummary;
 use crate::domain::zone::ReportZone;
 
-/// Every session starting in `[?, ?)`, of one site or all, with what [`SessionRow`] needs;
-/// `hint` follows the table name ([`MYSQL_BY_START`] or nothing).
+/// Every session starting in `[?, ?)`, of the sites `sites` narrows to (a clause on `site_id`,
+/// `SiteScope::read_clause`, or nothing for all), with what [`SessionRow`] needs; `hint`
+/// follows the table name ([`MYSQL_BY_START`] or nothing).
 ///
 /// One range scan per day, aggregated in Rust, replaced seven scans per day and two per site
 /// (the all-sites and each site's tally with its distinct count through `GROUP BY visitor_hash`,
@@ -28,14 +29,13 @@ use crate::domain::zone::ReportZone;
 /// server's (a row this aggregator wrote, `first_seen_at`, without a browser's `device`; an
 /// adopted row of the old tracker without one is a hashless visitor as before). After the start
 /// time come the visible and active milliseconds of the time report (V2 columns, 0 by default).
-pub fn day_sessions(site: Option<&Site>, hint: &str) -> String {
+pub fn day_sessions(sites: &str, hint: &str) -> String {
     format!(
         "SELECT site_id, visitor_hash, browser, os, device, programs_run, lines_executed, \
          duration_seconds, active_seconds, errors_encountered, \
          device IS NULL AND first_seen_at IS NOT NULL, start_time, visible_ms, active_ms \
          FROM ide_sessions{hint} \
-         WHERE start_time >= ? AND start_time < ?{}",
-        Site::clause(site, "site_id")
+         WHERE start_time >= ? AND start_time < ?{sites}"
     )
 }
 
@@ -46,14 +46,14 @@ pub fn day_sessions(site: Option<&Site>, hint: &str) -> String {
 /// that index (V1, and the old deployment's own).
 pub const MYSQL_BY_START: &str = " FORCE INDEX (idx_start_time)";
 
-/// A day's feature uses per site (`[start, end)` of session start), of one site or all: site,
-/// name, uses, sessions using it; `hint` as in [`day_sessions`].
-pub fn day_site_features(site: Option<&Site>, hint: &str) -> String {
+/// A day's feature uses per site (`[start, end)` of session start), of the sites `sites` (a
+/// clause on `s.site_id`) narrows to: site, name, uses, sessions using it; `hint` as in
+/// [`day_sessions`].
+pub fn day_site_features(sites: &str, hint: &str) -> String {
     format!(
         "SELECT s.site_id, f.feature_name, COUNT(*), COUNT(DISTINCT f.session_id) \
          FROM feature_usage f JOIN ide_sessions s{hint} ON s.session_id = f.session_id \
-         WHERE s.start_time >= ? AND s.start_time < ?{} GROUP BY s.site_id, f.feature_name",
-        Site::clause(site, "s.site_id")
+         WHERE s.start_time >= ? AND s.start_time < ?{sites} GROUP BY s.site_id, f.feature_name"
     )
 }
 
@@ -160,8 +160,9 @@ const SUMMARY_COLUMNS: [&str; 12] = [
 /// The all-sites row also records the zone its day was rolled up in (V16), so that a change of
 /// `report_timezone` is seen and the kept days re-rolled (`report::rollup`).
 static SUMMARY: [&str; 13] = with_last(SUMMARY_COLUMNS, "time_zone");
-/// A site's: the same with `site_id` after the date.
-static SITE_SUMMARY: [&str; 13] = with_site(SUMMARY_COLUMNS);
+/// A site's: the same with `site_id` after the date, and the zone its day was rolled up in
+/// (V18), so that a change of its zone (`site_timezones`) is seen and its days re-rolled.
+static SITE_SUMMARY: [&str; 14] = with_site(SUMMARY_COLUMNS);
 
 const fn with_last(columns: [&'static str; 12], last: &'static str) -> [&'static str; 13] {
     let mut out = [last; 13];
@@ -173,8 +174,8 @@ const fn with_last(columns: [&'static str; 12], last: &'static str) -> [&'static
     out
 }
 
-const fn with_site(columns: [&'static str; 12]) -> [&'static str; 13] {
-    let mut out = [""; 13];
+const fn with_site(columns: [&'static str; 12]) -> [&'static str; 14] {
+    let mut out = ["time_zone"; 14];
     out[0] = columns[0];
     out[1] = "site_id";
     let mut i = 1;
@@ -185,14 +186,15 @@ const fn with_site(columns: [&'static str; 12]) -> [&'static str; 13] {
     out
 }
 
-/// The rows of every report table for one rolled-up day (of `zone`), in [`DAY_TABLES`] order.
+/// The rows of every report table for one rolled-up day (of `zone`), in [`DAY_TABLES`] order;
+/// the summary rows name `zone`.
 pub fn day_rows(day: &DayRollup, zone: ReportZone, now: NaiveDateTime) -> Vec<TableRows> {
     let [mut summary, features, clients] = rows_of(&[(None, &day.total)], now);
-    for row in &mut summary {
+    let sites: Vec<_> = day.sites.iter().map(|(s, d)| (Some(s), d)).collect();
+    let [mut site_summary, site_features, site_clients] = rows_of(&sites, now);
+    for row in summary.iter_mut().chain(&mut site_summary) {
         row.push(Cell::Text(zone.name().to_string()));
     }
-    let sites: Vec<_> = day.sites.iter().map(|(s, d)| (Some(s), d)).collect();
-    let [site_summary, site_features, site_clients] = rows_of(&sites, now);
     vec![
         TableRows::new(DAY_TABLES[0], &SUMMARY[..], 1, summary),
         TableRows::new(
@@ -355,7 +357,7 @@ mod tests {
                 ("daily_usage_summary", 1, 1, 13),
                 ("daily_feature_usage", 2, 0, 4),
                 ("daily_client_usage", 3, 3, 4),
-                ("daily_site_usage", 2, 2, 13),
+                ("daily_site_usage", 2, 2, 14),
                 ("daily_site_feature_usage", 3, 0, 5),
                 ("daily_site_client_usage", 4, 6, 5),
                 ("daily_site_hours", 3, 2, 10),
@@ -369,6 +371,7 @@ mod tests {
         assert_eq!(tables[3].rows[1][1], Cell::Text("ide".into()));
         assert_eq!(tables[0].rows[0][11], Cell::Time(now));
         assert_eq!(tables[0].rows[0][12], Cell::Text("UTC".into()));
+        assert_eq!(tables[3].rows[0][13], Cell::Text("UTC".into()));
         let client = &tables[2];
         assert_eq!(
             client.insert(2, &client.upsert_tail()),

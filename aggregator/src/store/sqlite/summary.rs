@@ -10,26 +10,29 @@ use super::select::select_on;
 use super::time::{date_text, parse_time, time_text};
 use crate::domain::report::journey::steps::Funnel;
 use crate::domain::report::model::FeatureCount;
-use crate::domain::report::site::Site;
 use crate::domain::report::summary::day_events::DayEvents;
 use crate::domain::report::summary::day_pass::{DayPass, DayRollup, SessionRow};
+use crate::domain::site_zones::SiteScope;
 use crate::domain::zone::{ReportDay, ReportZone};
 use crate::store::sql::events as events_sql;
 use crate::store::sql::journey as journey_sql;
 use crate::store::sql::rollup::{self as sql, Cell, TableRows, ROWS_PER_INSERT};
+use crate::store::sql::zoned;
 use crate::store::StoreError;
 
-/// Recomputes every summary of `day` (a local day, read within its UTC bounds), all sites and
-/// each site, with its runs, errors and feature data (the V8 tables) and its journeys through
-/// `funnel` (V13, V14), in the caller's
-/// transaction; `false` (and nothing written) for a day without sessions.
+/// Recomputes the summaries of `day` (a local day, read within its UTC bounds) that `scope`
+/// writes (the all-sites rows and every site of the report zone, or the sites of an override
+/// zone: `domain::site_zones`), with their runs, errors and feature data (the V8 tables) and
+/// their journeys through `funnel` (V13, V14), in the caller's transaction; `false` (and
+/// nothing written) for a day without sessions of the scope.
 pub fn roll_up_day(
     conn: &Connection,
     day: &ReportDay,
+    scope: &SiteScope,
     now: NaiveDateTime,
     funnel: &Funnel,
 ) -> Result<bool, StoreError> {
-    let Some(rollup) = read_pass(conn, day, None)?.finish(day.date) else {
+    let Some(rollup) = read_pass(conn, day, scope)?.finish(day.date) else {
         return Ok(false);
     };
     let journeys = read_journeys(
@@ -41,23 +44,20 @@ pub fn roll_up_day(
     let journeys = journey_sql::journey_rows(day.date, funnel, &journeys);
     let mut events = DayEvents::default();
     for read in events_sql::ROLLUP_READS {
-        let statement = read.read(None, "");
+        let statement = read.read_in(&scope.read_clause("s.site_id"), "");
         let rows = select_on(conn, &statement.sql, &read.params(day), statement.columns)?;
         read.add_to(&mut events, rows)?;
     }
-    write_day(conn, &rollup, &events, journeys, day.zone, now)?;
+    write_day(conn, &rollup, &events, journeys, (day.zone, scope), now)?;
     Ok(true)
 }
 
 /// The day's sessions stepped through into a [`DayPass`], then its feature uses grouped per site.
-fn read_pass(
-    conn: &Connection,
-    day: &ReportDay,
-    site: Option<&Site>,
-) -> Result<DayPass, StoreError> {
+fn read_pass(conn: &Connection, day: &ReportDay, scope: &SiteScope) -> Result<DayPass, StoreError> {
     let (start, end) = (time_text(day.start), time_text(day.end));
     let mut pass = DayPass::in_zone(day.zone);
-    let mut sessions = conn.prepare_cached(&sql::day_sessions(site, ""))?;
+    let mut sessions =
+        conn.prepare_cached(&sql::day_sessions(&scope.read_clause("site_id"), ""))?;
     let mut rows = sessions.query((&start, &end))?;
     while let Some(r) = rows.next()? {
         pass.add_session(SessionRow {
@@ -77,7 +77,8 @@ fn read_pass(
             active_ms: r.get(13)?,
         });
     }
-    let mut features = conn.prepare_cached(&sql::day_site_features(site, ""))?;
+    let mut features =
+        conn.prepare_cached(&sql::day_site_features(&scope.read_clause("s.site_id"), ""))?;
     let mut rows = features.query((&start, &end))?;
     while let Some(r) = rows.next()? {
         pass.add_feature(r.get(0)?, feature_count_at(r, 1)?);
@@ -101,23 +102,19 @@ fn write_day(
     day: &DayRollup,
     events: &DayEvents,
     journeys: Vec<TableRows>,
-    zone: ReportZone,
+    (zone, scope): (ReportZone, &SiteScope),
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let date = date_text(day.total.row.date);
-    let tables = sql::DAY_TABLES
-        .iter()
-        .chain(&events_sql::EVENT_TABLES)
-        .chain(&journey_sql::JOURNEY_TABLES);
-    for table in tables {
-        conn.prepare_cached(&format!("DELETE FROM {table} WHERE date = ?"))?
-            .execute([&date])?;
+    for delete in zoned::day_tables().filter_map(|t| zoned::delete_of(t, scope)) {
+        conn.prepare_cached(&delete)?.execute([&date])?;
     }
     let tables = sql::day_rows(day, zone, now)
         .into_iter()
         .chain(events_sql::event_rows(day.total.row.date, events))
-        .chain(journeys);
-    for table in tables {
+        .chain(journeys)
+        .collect();
+    for table in zoned::in_scope(tables, scope) {
         insert_rows(conn, &table)?;
     }
     Ok(())

@@ -12,11 +12,11 @@ use super::time::{date_text, parse_date, parse_time, time_text, utc_text};
 use super::SqliteStore;
 use crate::domain::report::journey::steps::Funnel;
 use crate::domain::session::minute_of;
+use crate::domain::site_zones::{SiteScope, Zones};
 use crate::domain::zone::ReportDay;
 use crate::store::sql;
-use crate::store::sql::events as events_sql;
 use crate::store::sql::expire::{FOLDS, GROUPS_PER_ROUND};
-use crate::store::sql::rollup as rollup_sql;
+use crate::store::sql::zoned;
 use crate::store::{IdleSessions, Retention, Rollups, StartSpan, StoreError};
 
 /// (first, last) start time of each row of a span query (`sql::DAYS_TOUCHED_SINCE` and its kin).
@@ -114,17 +114,32 @@ impl Rollups for SqliteStore {
             .await
     }
 
-    async fn forget_day(&self, day: NaiveDate) -> Result<(), StoreError> {
+    async fn site_days_of_other_zones(
+        &self,
+        from: NaiveDate,
+        zones: &Zones,
+    ) -> Result<Vec<(NaiveDate, String)>, StoreError> {
+        let sql = zoned::site_days_of_other_zones(zones);
+        self.other
+            .run(move |conn| {
+                let mut statement = conn.prepare(&sql)?;
+                let mut rows = statement.query([date_text(from)])?;
+                let mut days = Vec::new();
+                while let Some(r) = rows.next()? {
+                    days.push((parse_date(&r.get::<_, String>(0)?)?, r.get(1)?));
+                }
+                Ok(days)
+            })
+            .await
+    }
+
+    async fn forget_day(&self, day: NaiveDate, scope: &SiteScope) -> Result<(), StoreError> {
+        let scope = scope.clone();
         self.other
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                for table in rollup_sql::DAY_TABLES
-                    .iter()
-                    .chain(&events_sql::EVENT_TABLES)
-                    .chain(&crate::store::sql::journey::JOURNEY_TABLES)
-                {
-                    tx.prepare_cached(&format!("DELETE FROM {table} WHERE date = ?"))?
-                        .execute([date_text(day)])?;
+                for delete in zoned::day_tables().filter_map(|t| zoned::delete_of(t, &scope)) {
+                    tx.prepare_cached(&delete)?.execute([date_text(day)])?;
                 }
                 tx.commit()?;
                 Ok(())
@@ -135,14 +150,15 @@ impl Rollups for SqliteStore {
     async fn rollup_day(
         &self,
         day: ReportDay,
+        scope: &SiteScope,
         now: NaiveDateTime,
         funnel: &Funnel,
     ) -> Result<bool, StoreError> {
-        let funnel = funnel.clone();
+        let (funnel, scope) = (funnel.clone(), scope.clone());
         self.other
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                if !roll_up_day(&tx, &day, now, &funnel)? {
+                if !roll_up_day(&tx, &day, &scope, now, &funnel)? {
                     return Ok(false);
                 }
                 tx.commit()?;

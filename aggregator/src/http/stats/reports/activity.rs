@@ -50,8 +50,9 @@ pub async fn daily_answer(
     only: SiteParam,
     compare: Compare,
 ) -> Result<DailyAnswer, StatsError> {
-    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let (site, app) = (site(&only)?, &app);
     let site = site.as_ref();
+    let range = range(app, &span, site)?;
     let (mut answer, before) = compared(&range, &compare, |r| async move {
         report::daily::read(app, &r, site).await
     })
@@ -93,9 +94,10 @@ pub async fn hourly_answer(
     span: Range,
     only: SiteParam,
 ) -> Result<HourlyAnswer, StatsError> {
-    let range = hourly_range(&app, &span)?;
+    let site = site(&only)?;
+    let range = hourly_range(&app, &span, site.as_ref())?;
     hourly::check_range(&range).map_err(StatsError::BadQuery)?;
-    Ok(report::hourly::read(&app, &range, site(&only)?.as_ref()).await?)
+    Ok(report::hourly::read(&app, &range, site.as_ref()).await?)
 }
 
 /// The latest sessions (no id, no hash: what the deployment's "recent sessions" query shows).
@@ -171,8 +173,9 @@ pub async fn clients_answer(
     only: SiteParam,
     compare: Compare,
 ) -> Result<ClientsAnswer, StatsError> {
-    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let (site, app) = (site(&only)?, &app);
     let site = site.as_ref();
+    let range = range(app, &span, site)?;
     let (mut answer, before) = compared(&range, &compare, |r| async move {
         report::clients::read(app, &r, site).await
     })

@@ -54,8 +54,9 @@ pub async fn features_answer(
     limit: FeaturesLimit,
     compare: Compare,
 ) -> Result<FeaturesAnswer, StatsError> {
-    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let (site, app) = (site(&only)?, &app);
     let site = site.as_ref();
+    let range = range(app, &span, site)?;
     let limit = bounded(
         "limit",
         limit.limit.as_deref(),
@@ -103,8 +104,9 @@ pub async fn programs_answer(
     only: SiteParam,
     compare: Compare,
 ) -> Result<ProgramsAnswer, StatsError> {
-    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let (site, app) = (site(&only)?, &app);
     let site = site.as_ref();
+    let range = range(app, &span, site)?;
     let (mut answer, before) = compared(&range, &compare, |r| async move {
         report::programs::read(app, &r, site).await
     })
@@ -152,8 +154,9 @@ pub async fn errors_answer(
     limit: ErrorsLimit,
     compare: Compare,
 ) -> Result<ErrorsAnswer, StatsError> {
-    let (range, site, app) = (range(&app, &span)?, site(&only)?, &app);
+    let (site, app) = (site(&only)?, &app);
     let site = site.as_ref();
+    let range = range(app, &span, site)?;
     let limit = bounded("limit", limit.limit.as_deref(), 20, MAX_ERRORS)?;
     let (mut answer, before) = compared(&range, &compare, |r| async move {
         report::errors::read(app, &r, site, limit).await
@@ -205,7 +208,7 @@ pub async fn feature_data_answer(
             reason: "a feature name matches [a-z0-9_.:-]{1,64}".into(),
         }));
     }
-    let range = range(&app, &span)?;
     let only = site(&only)?;
+    let range = range(&app, &span, only.as_ref())?;
     Ok(report::feature_data::read(&app, name, &range, only.as_ref()).await?)
 }
