@@ -35,5 +35,6 @@ pub async fn read(
         source.zone_of(site),
     );
     answer.summaries_as_of = summaries_as_of(&source.store).await?;
+    answer.span.sites_in_own_zones = source.sites_in_own_zones(site);
     Ok(answer)
 }

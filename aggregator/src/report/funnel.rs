@@ -1,7 +1,7 @@
 //! The funnel report's read: the stored funnel counts of the range (V14) and the range's
 //! sessions (V13), which the summary refresh keeps current for today (`report::live`).
 
-use crate::domain::report::dates::{DateRange, Span};
+use crate::domain::report::dates::DateRange;
 use crate::domain::report::funnel::{self, FunnelAnswer};
 use crate::domain::report::site::Site;
 use crate::report::live::summaries_as_of;
@@ -21,7 +21,7 @@ pub async fn read(
     tracing::Span::current().record("steps", rows.len());
     let sessions = source.store.stored_journey(range, site).await?.sessions;
     Ok(FunnelAnswer {
-        span: Span::of(range, source.zone_of(site)),
+        span: source.summed_span(range, site),
         summaries_as_of: summaries_as_of(&source.store).await?,
         sessions,
         steps: funnel::steps(rows, sessions),

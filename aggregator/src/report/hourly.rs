@@ -20,5 +20,7 @@ pub async fn read(
 ) -> Result<HourlyAnswer, StoreError> {
     let rows = source.store.hour_rows(range, site).await?;
     tracing::Span::current().record("rows", rows.len());
-    Ok(HourlyAnswer::of(range, &rows, source.zone_of(site)))
+    let mut answer = HourlyAnswer::of(range, &rows, source.zone_of(site));
+    answer.span.sites_in_own_zones = source.sites_in_own_zones(site);
+    Ok(answer)
 }

@@ -1,7 +1,7 @@
 //! The journey report's read: the stored journey summaries of the range (V13), which the summary
 //! refresh keeps current for today (`report::live`).
 
-use crate::domain::report::dates::{DateRange, Span};
+use crate::domain::report::dates::DateRange;
 use crate::domain::report::journey::{JourneyAnswer, JourneyStats};
 use crate::domain::report::site::Site;
 use crate::report::live::summaries_as_of;
@@ -20,7 +20,7 @@ pub async fn read(
     let totals = source.store.stored_journey(range, site).await?;
     tracing::Span::current().record("sessions", totals.sessions);
     Ok(JourneyAnswer {
-        span: Span::of(range, source.zone_of(site)),
+        span: source.summed_span(range, site),
         summaries_as_of: summaries_as_of(&source.store).await?,
         journey: JourneyStats::from(&totals),
         previous: None,

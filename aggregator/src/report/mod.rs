@@ -22,6 +22,7 @@ mod rollup;
 pub mod sessions;
 pub mod time;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +30,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use crate::domain::report::daily::RetentionInForce;
+use crate::domain::report::dates::{DateRange, Span};
 use crate::domain::report::journey::steps::Funnel;
 use crate::domain::report::site::Site;
 use crate::domain::site_zones::{SiteZones, Zones};
@@ -108,6 +110,29 @@ impl Source {
     pub fn zone_of(&self, site: Option<&Site>) -> ReportZone {
         site.and_then(|s| self.retention.site_zones.get(s.as_str()))
             .unwrap_or(self.retention.zone)
+    }
+
+    /// The sites an all-sites answer adding up each site's summaries counts on their own local
+    /// days (`site_timezones`), as [`Span::sites_in_own_zones`] names them; none for one
+    /// site's answer.
+    pub fn sites_in_own_zones(&self, site: Option<&Site>) -> BTreeMap<String, &'static str> {
+        if site.is_some() {
+            return BTreeMap::new();
+        }
+        let zones = &self.retention.site_zones;
+        zones
+            .iter()
+            .map(|(s, z)| (s.as_str().to_string(), z.name()))
+            .collect()
+    }
+
+    /// The span of an answer that adds up each site's summaries (its `time_zone`, and for all
+    /// sites the sites counted in their own zones).
+    pub fn summed_span(&self, range: &DateRange, site: Option<&Site>) -> Span {
+        Span {
+            sites_in_own_zones: self.sites_in_own_zones(site),
+            ..Span::of(range, self.zone_of(site))
+        }
     }
 
     /// Today in the zone of one site's figures, or of all sites'.

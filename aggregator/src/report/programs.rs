@@ -1,7 +1,7 @@
 //! The programs report's read: run totals of the stored summaries (today's kept current by the
 //! summary refresh, see `report::live`).
 
-use crate::domain::report::dates::{DateRange, Span};
+use crate::domain::report::dates::DateRange;
 use crate::domain::report::programs::ProgramsAnswer;
 use crate::domain::report::shape;
 use crate::domain::report::site::Site;
@@ -21,7 +21,7 @@ pub async fn read(
     let totals = source.store.stored_programs(range, site).await?;
     tracing::Span::current().record("runs", totals.runs);
     Ok(ProgramsAnswer {
-        span: Span::of(range, source.zone_of(site)),
+        span: source.summed_span(range, site),
         summaries_as_of: summaries_as_of(&source.store).await?,
         programs: shape::programs(&totals),
         previous: None,

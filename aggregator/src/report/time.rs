@@ -21,5 +21,7 @@ pub async fn read(
     let rows = source.store.time_rows(range, site).await?;
     tracing::Span::current().record("rows", rows.len());
     let as_of = summaries_as_of(&source.store).await?;
-    Ok(TimeAnswer::of(range, &rows, as_of, source.zone_of(site)))
+    let mut answer = TimeAnswer::of(range, &rows, as_of, source.zone_of(site));
+    answer.span.sites_in_own_zones = source.sites_in_own_zones(site);
+    Ok(answer)
 }

@@ -8,7 +8,7 @@
 //! release before V18 (no zone) counts as of its day's all-sites zone and is not re-rolled.
 
 use chrono::{DateTime, TimeZone, Utc};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::{both_stores, StoreKind, TestApp};
 use crate::reports::{Visit, TOKEN};
@@ -63,18 +63,6 @@ fn expect(figures: [(u64, u64); 4], zone: &str) -> (Vec<(String, u64, u64)>, Str
         .map(|(d, (s, v))| (format!("2026-11-{d}"), s, v))
         .collect();
     (days, zone.to_string())
-}
-
-async fn csv(app: &TestApp, path: &str) -> String {
-    let response = app
-        .http
-        .get(format!("{}/api/v1/stats/{path}", app.address))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{path}");
-    response.text().await.unwrap()
 }
 
 /// The runs and lines of `site`'s programs on the `day`th (of its zone).
@@ -145,16 +133,14 @@ async fn a_site_counts_on_the_days_and_hours_of_its_own_zone(kind: StoreKind) {
         .map(|h| (h["hour"].as_u64().unwrap(), h["sessions"].as_u64().unwrap()))
         .collect();
     assert_eq!(busy, [(15, 1), (16, 1), (23, 1)]);
-    let table = csv(
-        &app,
-        "hourly?site=ide&from=2026-11-27&to=2026-11-27&format=csv",
-    )
-    .await;
+    let table = app
+        .stats_csv("hourly?site=ide&from=2026-11-27&to=2026-11-27")
+        .await;
     assert!(
         table.lines().any(|l| l.starts_with("2026-11-27,16,1,1,")),
         "{table}"
     );
-    let table = csv(&app, &format!("daily?site=ide&{RANGE}&format=csv")).await;
+    let table = app.stats_csv(&format!("daily?site=ide&{RANGE}")).await;
     let row = table
         .lines()
         .find(|l| l.split(',').any(|c| c == "2026-11-27"))
@@ -193,6 +179,19 @@ async fn a_site_counts_on_the_days_and_hours_of_its_own_zone(kind: StoreKind) {
             "UTC",
             "{route}"
         );
+        assert_eq!(answer.get("sites_in_own_zones"), None, "{route}");
+    }
+    // The all-sites answers that add up each site's summaries say which sites count on their
+    // own days; those with all-sites summaries (daily, features, clients) are all UTC.
+    for route in ["hourly", "programs", "errors", "time", "journey", "funnel"] {
+        let answer = app.stats(route).await;
+        assert_eq!(answer["sites_in_own_zones"], json!({"ide": LA}), "{route}");
+    }
+    let share = app.stats("features/share").await;
+    assert_eq!(share["sites_in_own_zones"], json!({"ide": LA}));
+    for route in ["daily", "features", "clients"] {
+        let answer = app.stats(route).await;
+        assert_eq!(answer.get("sites_in_own_zones"), None, "{route}");
     }
 
     // Restarted over the same database with ide in Tokyo: the run after re-rolls ide's kept

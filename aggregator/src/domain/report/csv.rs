@@ -14,7 +14,7 @@ pub trait Table {
     /// segment.
     fn file_name(&self) -> &str;
     /// The days the table covers, if the report has a range.
-    fn span(&self) -> Option<Span>;
+    fn span(&self) -> Option<&Span>;
     /// The table as CSV text.
     fn csv(&self) -> String;
 }

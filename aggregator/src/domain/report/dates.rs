@@ -1,5 +1,7 @@
 //! Date ranges of reports: parsing and validating `from`/`to`, and the days they cover.
 
+use std::collections::BTreeMap;
+
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -18,7 +20,7 @@ pub struct DateRange {
 
 /// The days an answer covers, both included, and the zone they are local days of: a range as
 /// the API serves it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Span {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -27,6 +29,13 @@ pub struct Span {
     /// if it has one).
     #[schema(value_type = String, example = "UTC")]
     pub time_zone: &'static str,
+    /// Only in an all-sites answer that adds up each site's summaries (hourly, time, programs,
+    /// errors, feature data, journey, funnel) while `site_timezones` gives some sites their own
+    /// zone: those sites and their zones, whose figures count on their own local days (and
+    /// hours) rather than `time_zone`'s (docs/reports.md, "Per-site time zones").
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = Option<BTreeMap<String, String>>, example = json!({"ide": "America/Los_Angeles"}))]
+    pub sites_in_own_zones: BTreeMap<String, &'static str>,
 }
 
 impl Span {
@@ -36,6 +45,7 @@ impl Span {
             from: range.from,
             to: range.to,
             time_zone: zone.name(),
+            sites_in_own_zones: BTreeMap::new(),
         }
     }
 }

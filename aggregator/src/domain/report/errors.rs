@@ -215,8 +215,8 @@ impl Table for ErrorsAnswer {
         "errors"
     }
 
-    fn span(&self) -> Option<Span> {
-        Some(self.span)
+    fn span(&self) -> Option<&Span> {
+        Some(&self.span)
     }
 
     fn csv(&self) -> String {

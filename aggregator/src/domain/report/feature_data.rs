@@ -187,8 +187,8 @@ impl Table for FeatureDataAnswer {
         &self.feature
     }
 
-    fn span(&self) -> Option<Span> {
-        Some(self.span)
+    fn span(&self) -> Option<&Span> {
+        Some(&self.span)
     }
 
     fn csv(&self) -> String {

@@ -113,8 +113,8 @@ impl Table for FunnelAnswer {
         "funnel"
     }
 
-    fn span(&self) -> Option<Span> {
-        Some(self.span)
+    fn span(&self) -> Option<&Span> {
+        Some(&self.span)
     }
 
     fn csv(&self) -> String {
@@ -163,6 +163,8 @@ pub fn render(answer: &FunnelAnswer) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::report::dates::DateRange;
+    use crate::domain::zone::ReportZone;
 
     fn row(step: u32, name: &str, n: u64) -> (u32, String, u64) {
         (step, name.into(), n)
@@ -194,11 +196,7 @@ mod tests {
         );
         let day = "2026-11-28".parse().unwrap();
         let answer = FunnelAnswer {
-            span: Span {
-                from: day,
-                to: day,
-                time_zone: "UTC",
-            },
+            span: Span::of(&DateRange { from: day, to: day }, ReportZone::UTC),
             summaries_as_of: None,
             sessions: 4,
             steps: steps[..2].to_vec(),

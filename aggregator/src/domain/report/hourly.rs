@@ -189,8 +189,8 @@ impl Table for HourlyAnswer {
         "hourly"
     }
 
-    fn span(&self) -> Option<Span> {
-        Some(self.span)
+    fn span(&self) -> Option<&Span> {
+        Some(&self.span)
     }
 
     fn csv(&self) -> String {

@@ -270,8 +270,8 @@ impl Table for JourneyAnswer {
         "journey"
     }
 
-    fn span(&self) -> Option<Span> {
-        Some(self.span)
+    fn span(&self) -> Option<&Span> {
+        Some(&self.span)
     }
 
     fn csv(&self) -> String {

@@ -121,7 +121,7 @@ impl Table for LiveAnswer {
         "live"
     }
 
-    fn span(&self) -> Option<Span> {
+    fn span(&self) -> Option<&Span> {
         None
     }
 

@@ -88,8 +88,8 @@ impl Table for ProgramsAnswer {
         "programs"
     }
 
-    fn span(&self) -> Option<Span> {
-        Some(self.span)
+    fn span(&self) -> Option<&Span> {
+        Some(&self.span)
     }
 
     fn csv(&self) -> String {

@@ -49,7 +49,7 @@ impl Table for SessionsAnswer {
         "sessions"
     }
 
-    fn span(&self) -> Option<Span> {
+    fn span(&self) -> Option<&Span> {
         None
     }
 

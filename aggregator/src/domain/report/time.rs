@@ -226,8 +226,8 @@ impl Table for TimeAnswer {
         "time"
     }
 
-    fn span(&self) -> Option<Span> {
-        Some(self.span)
+    fn span(&self) -> Option<&Span> {
+        Some(&self.span)
     }
 
     fn csv(&self) -> String {

@@ -1,4 +1,6 @@
 use super::*;
+use crate::domain::report::dates::DateRange;
+use crate::domain::zone::ReportZone;
 
 #[test]
 fn shares_percentiles_and_the_csv_row_from_totals() {
@@ -16,11 +18,7 @@ fn shares_percentiles_and_the_csv_row_from_totals() {
     };
     let day = "2026-11-28".parse().unwrap();
     let answer = JourneyAnswer {
-        span: Span {
-            from: day,
-            to: day,
-            time_zone: "UTC",
-        },
+        span: Span::of(&DateRange { from: day, to: day }, ReportZone::UTC),
         summaries_as_of: None,
         journey: JourneyStats::from(&totals),
         previous: None,
