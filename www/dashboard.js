@@ -354,7 +354,13 @@ async function load() {
         daily.summaries_as_of.slice(0, 10) === daily.to ? '.' : ` on ${daily.summaries_as_of.slice(0, 10)}.`)
       : 'No summary refresh yet.';
     const which = range.site ? `site ${range.site}` : 'all sites';
-    status(`${daily.from} to ${daily.to}, ${which} (days in ${zone}; a session counts on the day it started). ${asOf}`);
+    // All sites with some sites in their own zones (`sites_in_own_zones`): the panels adding up
+    // each site's summaries count those sites on their own days; say which.
+    const own = Object.entries(journey.sites_in_own_zones || {}).map(([s, z]) => `${s} (${z})`);
+    const ownDays = own.length
+      ? ` Hours, time, programs, errors, journey and funnel count ${own.join(', ')} on their own days.`
+      : '';
+    status(`${daily.from} to ${daily.to}, ${which} (days in ${zone}; a session counts on the day it started). ${asOf}${ownDays}`);
     showRetention(daily.retention);
     refreshNow();
     document.body.dataset.state = 'ready';
