@@ -89,6 +89,17 @@ async fn the_dashboard_shows_what_the_stats_api_answers() {
         .eval("return sessionStorage.getItem('usage-admin-token')")
         .await;
     assert_eq!(stored, TOKEN, "kept for the tab");
+    // All sites, blog in its own zone: the panels that add up each site's summaries say so.
+    let status = browser
+        .eval("return document.getElementById('status').textContent")
+        .await;
+    assert!(
+        status
+            .as_str()
+            .unwrap()
+            .contains("count blog (Asia/Tokyo) on their own days"),
+        "{status}"
+    );
 
     let daily = api(&browser, "daily").await;
     let totals = &daily["totals"];
