@@ -24,6 +24,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-target/release}
+# The aggregator measured (another build beside this one: AGG=path/to/usage-aggregator).
+AGG=${AGG:-$BIN/usage-aggregator}
 N=${N:-2000}
 CONNS=${CONNS:-100}
 ONLY=${ONLY:-"bare off on"}
@@ -43,8 +45,8 @@ trap cleanup EXIT
 for tool in strace valgrind mysql; do
     command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
 done
-for binary in usage-aggregator usage-bench; do
-    [ -x "$BIN/$binary" ] || { echo "$BIN/$binary missing: build the release first" >&2; exit 1; }
+for binary in "$AGG" "$BIN/usage-bench"; do
+    [ -x "$binary" ] || { echo "$binary missing: build the release first" >&2; exit 1; }
 done
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -67,12 +69,12 @@ start() {
         "$@" "$BIN/usage-bench" bare-server "$port" >/dev/null 2>"$work/server.log" &
     else
         mysql -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
-        USAGE_DATABASE_URL="$COUNT_DB/$db" USAGE_LOG=error "$BIN/usage-aggregator" migrate >/dev/null
+        USAGE_DATABASE_URL="$COUNT_DB/$db" USAGE_LOG=error "$AGG" migrate >/dev/null
         local journal=false
         [ "$kind" = on ] && journal=true
         USAGE_DATABASE_URL="$COUNT_DB/$db" USAGE_LISTEN="127.0.0.1:$port" USAGE_LOG=warn \
             USAGE_RATE_LIMITS=false USAGE_MAX_CONNECTIONS=8192 USAGE_MAX_CONNECTIONS_PER_CLIENT=8192 \
-            USAGE_HEARTBEAT_JOURNAL=$journal "$@" "$BIN/usage-aggregator" serve >/dev/null 2>"$work/server.log" &
+            USAGE_HEARTBEAT_JOURNAL=$journal "$@" "$AGG" serve >/dev/null 2>"$work/server.log" &
     fi
     server=$!
     wait_listening "$port" "$server"
@@ -84,7 +86,8 @@ stop() {
     server=""
 }
 
-send() { "$BIN/usage-bench" send "$1" "$2" "$CONNS" "$3" >/dev/null; }
+# Under valgrind an answer can take far longer than the bench's 5 s.
+send() { BENCH_REQUEST_TIMEOUT_SECS=600 "$BIN/usage-bench" send "$1" "$2" "$CONNS" "$3" >/dev/null; }
 
 flushes() { # port: writer flushes so far (0 for the bare handler)
     curl -s "http://127.0.0.1:$1/metrics" | awk '/^usage_flush_requests_count/ {print $2; f=1} END {if (!f) print 0}'

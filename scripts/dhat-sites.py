@@ -8,8 +8,10 @@ import re
 import sys
 
 SKIP = re.compile(
-    r"(malloc|calloc|realloc|__rust_|alloc::alloc|alloc::raw_vec|RawVec|alloc::vec::|"
-    r"alloc::string::|alloc::boxed::|<alloc::|alloc::sync::Arc|hashbrown::raw|vg_replace)"
+    r"^(\?\?\?|malloc|calloc|realloc|memalign|posix_memalign|__rust_\w*|alloc|alloc_impl\w*|"
+    r"allocate\w*|do_alloc|to_vec\w*|to_owned\w*|clone\w*|new\w*|with_capacity\w*|from\w*|"
+    r"reserve\w*|grow\w*|push\w*|insert\w*|into\w*|finish_grow\w*|resize\w*|"
+    r"[^ ]*(alloc::|RawVec|hashbrown::|vg_replace|core::ptr::)[^ ]*)( |<|$)"
 )
 
 
@@ -21,7 +23,12 @@ def sites(path, depth):
         frames = [re.sub(r"^0x[0-9A-Fa-f]+: ", "", table[i]) for i in pp["fs"]]
         frames = [re.sub(r" \(in .*\)$| \([^()]*:\d+\)$", "", f) for f in frames]
         ours = [f for f in frames if not SKIP.search(f)]
-        counts[" <- ".join(ours[:depth])] += pp["tb"]
+        # The first frames past the allocator, and the first of the aggregator's own below them.
+        site = ours[:depth]
+        own = next((f for f in ours[depth:] if "usage_aggregator" in f), None)
+        if own:
+            site.append("... " + own)
+        counts[" <- ".join(site)] += pp["tbk"]
     return counts
 
 

@@ -189,6 +189,10 @@ async fn sustained_both(
             if journal { "true" } else { "false" },
         )];
         let agg = procs::aggregator_with(&db.url(name), &env).await?;
+        // A fresh process: its first requests open the pool's connections and make the day's
+        // salt, which put a second-long p99 on c's first step; a few seconds of b's load first.
+        let warm = std::time::Duration::from_secs(3);
+        load::closed_loop(agg.addr, 200, 1_000, warm, phases::heartbeats(6)).await?;
         println!("   c with the heartbeat journal {value}:");
         phases::sustained(&agg, db, secs, journal, from_b).await?;
         db.print_profile(name).await?;
