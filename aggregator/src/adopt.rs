@@ -106,12 +106,12 @@ impl Adoption<'_> {
                 let text = if self.store_full_user_agent {
                     widths::fit(&user_agent, widths::USER_AGENT_CHARS)
                 } else {
-                    reduced.summary
+                    reduced.summary.to_string()
                 };
                 (
                     Some(text),
-                    Some(reduced.browser),
-                    Some(reduced.os),
+                    Some(reduced.browser.to_string()),
+                    Some(reduced.os.to_string()),
                     Some(reduced.device.to_string()),
                 )
             }

@@ -121,7 +121,7 @@ proptest! {
         let client = ingest::BrowserClient { visitor, agent: agent::reduce(&user_agent), full_user_agent: Some(full) };
         let rows = ingest::rows_of(batch, Some(client), chrono::Utc::now());
         let identity = &rows.session.identity;
-        let chars = |text: &Option<String>| text.as_deref().map_or(0, |t| t.chars().count());
+        let chars = |text: &Option<std::sync::Arc<str>>| text.as_deref().map_or(0, |t| t.chars().count());
         prop_assert!(chars(&identity.user_agent) <= widths::USER_AGENT_CHARS);
         prop_assert!(chars(&identity.browser) <= widths::BROWSER_CHARS);
         prop_assert!(chars(&identity.os) <= widths::OS_CHARS);

@@ -12,7 +12,7 @@ use chrono::{Duration, NaiveDate};
 use crate::domain::event::Id128;
 use crate::domain::filter::{FilteredSession, Reason};
 use crate::domain::ingest::{
-    BatchRows, FeatureRow, ProgramRow, RunCounters, SessionRow, SessionUpdate,
+    BatchRows, FeatureRow, ProgramRow, RunCounters, SessionIdentity, SessionRow, SessionUpdate,
 };
 use crate::domain::session::SessionFacts;
 
@@ -96,8 +96,10 @@ impl Flush {
                     let session = &mut flush.sessions[at];
                     session.facts = session.facts.merge(rows.session.facts);
                     if !session.identity.is_browsers() {
-                        session.identity =
-                            session.identity.clone().or_browsers(rows.session.identity);
+                        session.identity = SessionIdentity::or_browsers(
+                            session.identity.clone(),
+                            rows.session.identity,
+                        );
                     }
                 }
                 None => {
@@ -170,7 +172,7 @@ impl Flush {
 mod tests {
     use super::*;
     use crate::domain::event::ProgramRun;
-    use crate::domain::ingest::{EventHead, SessionIdentity};
+    use crate::domain::ingest::EventHead;
     use crate::domain::session::SessionFacts;
     use chrono::{TimeZone, Utc};
 
@@ -204,7 +206,7 @@ mod tests {
         BatchRows {
             session: SessionUpdate {
                 session_id: session.into(),
-                identity,
+                identity: identity.into(),
                 facts,
             },
             programs: run_ids

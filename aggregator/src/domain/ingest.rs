@@ -1,6 +1,8 @@
 //! Turns one validated batch into the rows it contributes: the session's facts and identity, one
 //! row per program run and per feature event.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::agent::Agent;
@@ -15,11 +17,13 @@ pub struct SessionIdentity {
     pub site: String,
     pub visitor_hash: Option<String>,
     pub ip_address: Option<String>,
-    pub user_agent: Option<String>,
-    pub browser: Option<String>,
-    pub os: Option<String>,
+    /// The reduced agent's parts are shared with the User-Agent cache (`agent::reduce_cached`)
+    /// rather than copied for each request.
+    pub user_agent: Option<Arc<str>>,
+    pub browser: Option<Arc<str>>,
+    pub os: Option<Arc<str>>,
     /// Some for every browser batch: what tells a browser's identity from none.
-    pub device: Option<String>,
+    pub device: Option<Arc<str>>,
 }
 
 impl SessionIdentity {
@@ -29,9 +33,9 @@ impl SessionIdentity {
     }
 
     /// The identity that stands of two batches of one session: the first browser's.
-    pub fn or_browsers(self, later: SessionIdentity) -> SessionIdentity {
-        if self.is_browsers() || !later.is_browsers() {
-            self
+    pub fn or_browsers(first: Arc<Self>, later: Arc<Self>) -> Arc<Self> {
+        if first.is_browsers() || !later.is_browsers() {
+            first
         } else {
             later
         }
@@ -50,7 +54,10 @@ pub struct BrowserClient {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionUpdate {
     pub session_id: String,
-    pub identity: SessionIdentity,
+    /// Shared, not copied: the writer keeps each request's rows beside its flush (to isolate a
+    /// refused value or write the flush again), and a copy of the identity's strings cost each
+    /// heartbeat six allocations (scripts/count-per-request.sh, BENCHMARKS.md "Counts").
+    pub identity: Arc<SessionIdentity>,
     pub facts: SessionFacts,
 }
 
@@ -179,10 +186,10 @@ pub fn rows_of(batch: Batch, client: Option<BrowserClient>, received: DateTime<U
             site: batch.site,
             visitor_hash: visitor.visitor_hash,
             ip_address: visitor.ip_address,
-            user_agent: Some(full_user_agent.unwrap_or(agent.summary)),
+            user_agent: Some(full_user_agent.map_or(agent.summary, Arc::from)),
             browser: Some(agent.browser),
             os: Some(agent.os),
-            device: Some(agent.device.to_string()),
+            device: Some(agent.device),
         },
         None => SessionIdentity {
             site: batch.site,
@@ -197,7 +204,7 @@ pub fn rows_of(batch: Batch, client: Option<BrowserClient>, received: DateTime<U
     BatchRows {
         session: SessionUpdate {
             session_id,
-            identity,
+            identity: Arc::new(identity),
             facts,
         },
         programs,
@@ -215,7 +222,7 @@ mod tests {
     fn update(received: DateTime<Utc>, max_offset_ms: u64) -> SessionUpdate {
         SessionUpdate {
             session_id: "s".into(),
-            identity: SessionIdentity {
+            identity: Arc::new(SessionIdentity {
                 site: "ide".into(),
                 visitor_hash: None,
                 ip_address: None,
@@ -223,7 +230,7 @@ mod tests {
                 browser: None,
                 os: None,
                 device: Some("desktop".into()),
-            },
+            }),
             facts: SessionFacts {
                 first_seen: received,
                 last_seen: received,
@@ -335,11 +342,8 @@ mod tests {
         assert_eq!(server.session.identity.site, "ide");
         assert_eq!(server.programs, rows.programs, "the same event rows");
         let browsers = rows.session.identity.clone();
-        let first_server = server
-            .session
-            .identity
-            .clone()
-            .or_browsers(browsers.clone());
+        let first_server =
+            SessionIdentity::or_browsers(server.session.identity.clone(), browsers.clone());
         assert_eq!(
             first_server, browsers,
             "the browser's identity replaces none"
@@ -356,12 +360,12 @@ mod tests {
             received,
         );
         assert_eq!(
-            browsers.clone().or_browsers(other.session.identity),
+            SessionIdentity::or_browsers(browsers.clone(), other.session.identity),
             browsers,
             "the first browser's identity stands"
         );
         assert_eq!(
-            browsers.clone().or_browsers(server.session.identity),
+            SessionIdentity::or_browsers(browsers.clone(), server.session.identity),
             browsers
         );
         assert_eq!(

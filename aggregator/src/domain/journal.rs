@@ -7,6 +7,8 @@
 //! nothing. This module is the pure part: which sessions a flush journals, the row's text, and
 //! the flush a fold writes. docs/heartbeat-journal.md says why.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::flush::Flush;
@@ -144,11 +146,12 @@ pub fn decode(body: &str) -> Result<Vec<SessionUpdate>, String> {
                         site,
                         visitor_hash,
                         ip_address: ip,
-                        user_agent: agent,
-                        browser,
-                        os,
-                        device,
-                    },
+                        user_agent: agent.map(Arc::from),
+                        browser: browser.map(Arc::from),
+                        os: os.map(Arc::from),
+                        device: device.map(Arc::from),
+                    }
+                    .into(),
                     facts: SessionFacts {
                         first_seen: time(t[0])?,
                         last_seen: time(t[1])?,
@@ -188,7 +191,8 @@ mod tests {
                 browser: browser.then(|| "Firefox".into()),
                 os: browser.then(|| "Linux".into()),
                 device: browser.then(|| "desktop".into()),
-            },
+            }
+            .into(),
             facts: SessionFacts {
                 first_seen: at(offset_s as i64),
                 last_seen: at(offset_s as i64),

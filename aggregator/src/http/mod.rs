@@ -112,6 +112,7 @@ pub fn router(state: AppState, dirs: &StaticDirs, metrics: metrics::Placement) -
         .layer_fn(security_headers::wrap)
         .option_layer(metrics.counts().then_some(metrics::CountLayer))
         .option_layer(allowed_hosts.map(|h| axum::middleware::from_fn_with_state(h, hosts::check)))
+        .layer_fn(origin::constant_headers)
         .layer(cors)
         .service(routes);
     Router::new().fallback_service(stack)

@@ -12,8 +12,18 @@ use tokio::sync::Semaphore;
 use crate::http::Conn;
 
 pub const PATH: &str = "/api/v1/events";
-/// A request not answered within this counts as an error.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// A request not answered within this counts as an error: 5 s, or BENCH_REQUEST_TIMEOUT_SECS
+/// (scripts/count-per-request.sh, whose server runs under valgrind, far slower).
+fn request_timeout() -> Duration {
+    static TIMEOUT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *TIMEOUT.get_or_init(|| {
+        let secs = std::env::var("BENCH_REQUEST_TIMEOUT_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(5);
+        Duration::from_secs(secs)
+    })
+}
 
 /// What a run measured.
 #[derive(Debug, Default)]
@@ -69,7 +79,7 @@ pub async fn closed_loop(
                 }
                 let payload = body(session, i);
                 let sent = Instant::now();
-                match tokio::time::timeout(REQUEST_TIMEOUT, conn.post(PATH, &payload)).await {
+                match tokio::time::timeout(request_timeout(), conn.post(PATH, &payload)).await {
                     Ok(Ok(200)) => {
                         outcome.ok += 1;
                         outcome.latencies_us.push(micros(sent.elapsed()));
@@ -100,7 +110,7 @@ pub async fn closed_loop(
 }
 
 /// `rate` requests per second for `duration`, over at most `max_conns` connections; request `i`
-/// gets `body(i, 0)`. Waits at most `REQUEST_TIMEOUT` after the last scheduled send.
+/// gets `body(i, 0)`. Waits at most `request_timeout()` after the last scheduled send.
 pub async fn open_loop(
     addr: SocketAddr,
     rate: f64,
@@ -127,7 +137,7 @@ pub async fn open_loop(
         );
         let payload = body(i, 0);
         tokio::spawn(async move {
-            let answered = tokio::time::timeout(REQUEST_TIMEOUT, async {
+            let answered = tokio::time::timeout(request_timeout(), async {
                 let _permit = permits.acquire().await.ok()?;
                 let pooled = idle.lock().expect("pool lock").pop();
                 let mut conn = match pooled {
@@ -150,7 +160,7 @@ pub async fn open_loop(
             }
         });
     }
-    let give_up = Instant::now() + REQUEST_TIMEOUT + Duration::from_secs(1);
+    let give_up = Instant::now() + request_timeout() + Duration::from_secs(1);
     while ok.load(Ordering::Relaxed) + errors.load(Ordering::Relaxed) < total
         && Instant::now() < give_up
     {

@@ -1,7 +1,8 @@
 //! `usage-bench`: starts a throwaway MariaDB, the release aggregator and a bare axum server as
 //! child processes, drives them from a load generator on 127.0.0.1, and prints one line per
 //! figure (a to i, see BENCHMARKS.md); g runs the aggregator on its embedded SQLite store.
-//! `usage-bench bare-server PORT` is the bare server itself.
+//! `usage-bench bare-server PORT` is the bare server itself; `usage-bench send PORT COUNT CONNS
+//! FIRST_BEAT` sends exactly COUNT heartbeats of figure b's shape (scripts/count-per-request.sh).
 //! h is the mixed load of normal and hostile clients against the edge's defaults; i the batched
 //! load through two replicas on a three-node Galera cluster against one standalone node; j the
 //! stats API over f's 1M sessions (seeding them itself without f); m the memory and answer sizes
@@ -12,6 +13,7 @@
 //! "metrics on/off" (see `phases::metrics_off`). k's diagnostics: BENCH_AGG_LOG (the aggregator's
 //! USAGE_LOG), BENCH_HOLD_SECS (keeps its database for probing), BENCH_PROFILE=1 (its statements).
 
+mod bound;
 mod ceiling;
 mod client_size;
 mod disk;
@@ -46,6 +48,9 @@ async fn main() -> anyhow::Result<()> {
         let port = args.get(2).context("bare-server PORT")?.parse()?;
         return procs::serve_bare(port).await;
     }
+    if args.get(1).map(String::as_str) == Some("send") {
+        return send(&args[2..]).await;
+    }
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -74,6 +79,33 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `send PORT COUNT CONNS FIRST_BEAT`: COUNT heartbeats (a multiple of CONNS) to 127.0.0.1:PORT
+/// from CONNS sessions, one keep-alive connection each, closed loop as figure b; each session's
+/// beats are numbered from FIRST_BEAT, so that a later call goes on where an earlier one stopped.
+/// A fixed number of requests, for counting what the server does per request.
+async fn send(args: &[String]) -> anyhow::Result<()> {
+    let number = |i: usize, what: &str| -> anyhow::Result<u64> {
+        let text = args
+            .get(i)
+            .with_context(|| format!("send: {what} missing"))?;
+        text.parse().with_context(|| format!("send: {what}"))
+    };
+    let (port, count, conns, first) = (
+        number(0, "PORT")?,
+        number(1, "COUNT")?,
+        number(2, "CONNS")?.max(1),
+        number(3, "FIRST_BEAT")?,
+    );
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], u16::try_from(port)?));
+    let body: load::MakeBody =
+        std::sync::Arc::new(move |s, i| payload::heartbeat(&payload::session_id(5, s), first + i));
+    let window = std::time::Duration::from_secs(3600);
+    let out = load::closed_loop(addr, conns, count / conns, window, body).await?;
+    println!("{} ok, {} errors", out.ok, out.errors);
+    anyhow::ensure!(out.errors == 0, "send: {} requests failed", out.errors);
+    Ok(())
+}
+
 /// Figures a to d, f, h, j, k and m, against a throwaway MariaDB (stopped when they are done).
 async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     let db = mariadb::ThrowawayMariaDb::start().await?;
@@ -90,13 +122,16 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     if only.chars().any(|c| "abc".contains(c)) {
         let agg = procs::aggregator(&db.url("bench")).await?;
         let mut with_metrics = phases::WithMetrics::default();
+        let mut from_b = None;
         if only.contains('a') {
             with_metrics.batched_events_per_s = Some(phases::batched(&agg, &db, secs).await?);
             db.print_profile("bench").await?;
         }
         if only.contains('b') {
             let bare = procs::bare().await?;
-            with_metrics.single_req_per_s = Some(phases::single(&agg, &bare, &db, secs).await?);
+            let (rate, b) = phases::single(&agg, &bare, &db, secs).await?;
+            with_metrics.single_req_per_s = Some(rate);
+            from_b = Some(b);
             db.print_profile("bench").await?;
             bare.stop();
         }
@@ -105,11 +140,10 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
         if compare && (only.contains('a') || only.contains('b')) {
             phases::metrics_off(&db, secs, &with_metrics).await?;
         }
-        if only.contains('c') {
-            phases::sustained(&agg, &db, secs).await?;
-            db.print_profile("bench").await?;
-        }
         agg.stop();
+        if only.contains('c') {
+            sustained_both(&db, secs, from_b).await?;
+        }
     }
     if only.contains('d') {
         // A process of its own: VmHWM is the whole process's high-water mark, so in the
@@ -135,6 +169,34 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     }
     if only.contains('m') {
         read_memory::figure(&db).await?;
+    }
+    Ok(())
+}
+
+/// c twice, each on an aggregator and database of its own: with the heartbeat journal off, then
+/// on (whatever USAGE_HEARTBEAT_JOURNAL says), so that every run shows both.
+async fn sustained_both(
+    db: &mariadb::ThrowawayMariaDb,
+    secs: u64,
+    from_b: Option<bound::FromB>,
+) -> anyhow::Result<()> {
+    for journal in [false, true] {
+        let name = if journal { "bench_c_on" } else { "bench_c_off" };
+        db.create_database(name).await?;
+        let value = bound::on_off(journal);
+        let env = [(
+            "USAGE_HEARTBEAT_JOURNAL",
+            if journal { "true" } else { "false" },
+        )];
+        let agg = procs::aggregator_with(&db.url(name), &env).await?;
+        // A fresh process: its first requests open the pool's connections and make the day's
+        // salt, which put a second-long p99 on c's first step; a few seconds of b's load first.
+        let warm = std::time::Duration::from_secs(3);
+        load::closed_loop(agg.addr, 200, 1_000, warm, phases::heartbeats(6)).await?;
+        println!("   c with the heartbeat journal {value}:");
+        phases::sustained(&agg, db, secs, journal, from_b).await?;
+        db.print_profile(name).await?;
+        agg.stop();
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::bound::{on_off, FromB, PerRequest};
 use crate::ceiling::{self, Rows};
 use crate::load::{self, MakeBody, Outcome};
 use crate::mariadb::ThrowawayMariaDb;
@@ -44,11 +45,14 @@ impl Cpu {
         }
     }
 
+    /// CPU seconds the server, mariadbd and the load generator used since the start.
+    pub fn used(&self) -> [f64; 3] {
+        [0, 1, 2].map(|i| cpu_secs(self.pids[i]) - self.start[i])
+    }
+
     /// "server 9.1 s, mariadbd 7.9 s, load 2.6 s of 20.0 core-s"
     pub fn report(&self, server: &str) -> String {
-        let used: Vec<f64> = (0..3)
-            .map(|i| cpu_secs(self.pids[i]) - self.start[i])
-            .collect();
+        let used = self.used();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         format!(
             "cpu: {server} {:.1} s, mariadbd {:.1} s, load generator {:.1} s of {:.1} core-s",
@@ -130,21 +134,27 @@ fn heartbeat_sessions() -> u64 {
 }
 
 /// b. Single heartbeats from 1,000 sessions, against a bare axum handler. Returns the requests
-/// per second.
+/// per second and the CPU per request of each (for c's bound).
 pub async fn single(
     agg: &Server,
     bare: &Server,
     db: &ThrowawayMariaDb,
     secs: u64,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<(f64, FromB)> {
     let duration = Duration::from_secs(secs);
     let sessions = heartbeat_sessions();
     let cpu = Cpu::start(bare, db);
     let floor = load::closed_loop(bare.addr, sessions, 1_000_000, duration, heartbeats(2)).await?;
     let bare_cpu = cpu.report("bare axum");
+    let bare_per = PerRequest::of(&cpu, floor.ok);
     let cpu = Cpu::start(agg, db);
     let out = load::closed_loop(agg.addr, sessions, 1_000_000, duration, heartbeats(2)).await?;
     let agg_cpu = cpu.report("aggregator");
+    let from_b = FromB {
+        aggregator: PerRequest::of(&cpu, out.ok),
+        bare: bare_per,
+        journal: journal_from_env(),
+    };
     println!(
         "b. single heartbeats, {sessions} sessions: {:.0} req/s ({}; {} errors); bare axum handler {:.0} req/s ({}); \
          ratio {:.2} (target >= 0.5)",
@@ -156,7 +166,17 @@ pub async fn single(
         out.per_second() / floor.per_second()
     );
     println!("   aggregator {agg_cpu}\n   bare {bare_cpu}");
-    Ok(out.per_second())
+    Ok((out.per_second(), from_b))
+}
+
+/// Whether the aggregators this bench starts inherit `USAGE_HEARTBEAT_JOURNAL` on.
+pub fn journal_from_env() -> bool {
+    std::env::var("USAGE_HEARTBEAT_JOURNAL").is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes" | "on"
+        )
+    })
 }
 
 /// What (a) and (b) measured with metrics on, for [`metrics_off`].
@@ -238,19 +258,31 @@ async fn rates_of(
 /// figure). A step that fails on p99 alone while the disk probe saw a sync of 50 ms or more is
 /// run once more (every request waits for a sync, so such a stall fails any aggregator); the
 /// figure without that retry is printed too. The steps go on while the median stays under 50 ms
-/// without errors, to show where the aggregator stops keeping up.
-pub async fn sustained(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow::Result<()> {
+/// without errors, to show where the aggregator stops keeping up. `journal` says whether `agg`
+/// has the heartbeat journal on; the line ends with the CPU bound that stops c: from b's CPU per
+/// request when b ran in this run, and from c's own at its last step kept up.
+pub async fn sustained(
+    agg: &Server,
+    db: &ThrowawayMariaDb,
+    secs: u64,
+    journal: bool,
+    from_b: Option<FromB>,
+) -> anyhow::Result<()> {
     const STEPS: [u64; 10] = [
         10_000, 25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000,
     ];
     let (mut passed, mut strict, mut kept_up) = (None, None, None);
     let (mut failed, mut failed_strict) = (false, false);
     let mut sent = 0u64;
+    let mut own: Option<PerRequest> = None;
     for sessions in STEPS {
         let mut tries = 0;
         let out = loop {
             tries += 1;
-            let (out, disk_max) = step(agg, db, secs, sessions, &mut sent).await?;
+            let (out, disk_max, per) = step(agg, db, secs, sessions, &mut sent).await?;
+            if out.errors == 0 && out.quantile_ms(0.5) < 50.0 {
+                own = Some(per);
+            }
             let p99_only = out.errors == 0 && out.quantile_ms(0.99) >= 50.0;
             if tries == 1 {
                 failed_strict |= out.errors > 0 || p99_only;
@@ -279,23 +311,34 @@ pub async fn sustained(agg: &Server, db: &ThrowawayMariaDb, secs: u64) -> anyhow
         })
     };
     println!(
-        "c. sustained at a 15 s heartbeat interval with p99 < 50 ms: {} (target >= 500000); \
+        "c. sustained (journal {}) at a 15 s heartbeat interval with p99 < 50 ms: {} (target >= 500000); \
          without re-running steps hit by a disk stall: {}; kept up (no errors, p50 < 50 ms) to {}",
+        on_off(journal),
         shown(passed),
         shown(strict),
         shown(kept_up)
     );
+    if let Some(b) = from_b {
+        println!("   {}", b.describe());
+    }
+    if let (Some(per), Some(at)) = (own, kept_up) {
+        println!(
+            "   CPU bound from c's own step of {at} sessions: {}",
+            per.describe("aggregator")
+        );
+    }
     Ok(())
 }
 
-/// One step of (c): `sessions` / 15 requests per second for `secs`, with the disk probe beside.
+/// One step of (c): `sessions` / 15 requests per second for `secs`, with the disk probe beside;
+/// its outcome, the disk's slowest sync (ms) and the CPU per answered request.
 async fn step(
     agg: &Server,
     db: &ThrowawayMariaDb,
     secs: u64,
     sessions: u64,
     sent: &mut u64,
-) -> anyhow::Result<(Outcome, f64)> {
+) -> anyhow::Result<(Outcome, f64, PerRequest)> {
     let rate = sessions as f64 / 15.0;
     let offset = *sent;
     let body: MakeBody = Arc::new(move |i, _| {
@@ -314,7 +357,8 @@ async fn step(
         latency(&out),
         cpu.report("aggregator")
     );
-    Ok((out, disk_max))
+    let per = PerRequest::of(&cpu, out.ok);
+    Ok((out, disk_max, per))
 }
 
 /// d. Aggregator memory once 100,000 sessions have sent a batch and not ended, on an aggregator

@@ -29,6 +29,12 @@ impl Literal for str {
     }
 }
 
+impl Literal for std::sync::Arc<str> {
+    fn write_to(&self, sql: &mut String) {
+        (**self).write_to(sql);
+    }
+}
+
 impl Literal for String {
     fn write_to(&self, sql: &mut String) {
         self.as_str().write_to(sql);
