@@ -44,11 +44,14 @@ impl Cpu {
         }
     }
 
+    /// CPU seconds the server, mariadbd and this load generator spent since the start.
+    pub fn used(&self) -> [f64; 3] {
+        std::array::from_fn(|i| cpu_secs(self.pids[i]) - self.start[i])
+    }
+
     /// "server 9.1 s, mariadbd 7.9 s, load 2.6 s of 20.0 core-s"
     pub fn report(&self, server: &str) -> String {
-        let used: Vec<f64> = (0..3)
-            .map(|i| cpu_secs(self.pids[i]) - self.start[i])
-            .collect();
+        let used = self.used();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         format!(
             "cpu: {server} {:.1} s, mariadbd {:.1} s, load generator {:.1} s of {:.1} core-s",
