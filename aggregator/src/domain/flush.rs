@@ -95,6 +95,7 @@ impl Flush {
                 Some(&at) => {
                     let session = &mut flush.sessions[at];
                     session.facts = session.facts.merge(rows.session.facts);
+                    session.opens |= rows.session.opens;
                     if !session.identity.is_browsers() {
                         session.identity =
                             session.identity.clone().or_browsers(rows.session.identity);
@@ -206,6 +207,7 @@ mod tests {
                 session_id: session.into(),
                 identity,
                 facts,
+                opens: false,
             },
             programs: run_ids
                 .iter()
