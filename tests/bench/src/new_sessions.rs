@@ -131,11 +131,11 @@ async fn flushes(addr: SocketAddr) -> anyhow::Result<(f64, f64)> {
 }
 
 /// Server status counters whose growth per request says what mariadbd did for it: statements,
-/// commits, redo syncs and bytes, row writes and updates, index lookups.
+/// commits, fsyncs, redo bytes, row writes and updates, index lookups.
 const COUNTERS: [(&str, &str); 8] = [
     ("Questions", "statements"),
     ("Com_commit", "commits"),
-    ("Innodb_os_log_fsyncs", "log syncs"),
+    ("Innodb_data_fsyncs", "fsyncs"),
     ("Innodb_os_log_written", "redo bytes"),
     ("Handler_write", "rows written"),
     ("Handler_update", "rows updated"),
