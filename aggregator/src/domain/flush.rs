@@ -95,6 +95,7 @@ impl Flush {
                 Some(&at) => {
                     let session = &mut flush.sessions[at];
                     session.facts = session.facts.merge(rows.session.facts);
+                    session.opens |= rows.session.opens;
                     if !session.identity.is_browsers() {
                         session.identity = SessionIdentity::or_browsers(
                             session.identity.clone(),
@@ -208,6 +209,7 @@ mod tests {
                 session_id: session.into(),
                 identity: identity.into(),
                 facts,
+                opens: false,
             },
             programs: run_ids
                 .iter()

@@ -59,6 +59,10 @@ pub struct SessionUpdate {
     /// heartbeat six allocations (scripts/count-per-request.sh, BENCHMARKS.md "Counts").
     pub identity: Arc<SessionIdentity>,
     pub facts: SessionFacts,
+    /// The batch carried the session's `start`: its first batch, so most likely a session not
+    /// stored yet. A hint only (a retried first batch finds its row stored): a store may insert
+    /// such a session without reading it first if it checks that it did insert it.
+    pub opens: bool,
 }
 
 /// What the program runs stored for the first time add to their session's counters (a retried
@@ -164,6 +168,7 @@ pub fn rows_of(batch: Batch, client: Option<BrowserClient>, received: DateTime<U
     };
     let mut programs = Vec::new();
     let mut features = Vec::new();
+    let mut opens = false;
     for event in batch.events {
         let head = EventHead {
             event_id: event.id,
@@ -174,7 +179,8 @@ pub fn rows_of(batch: Batch, client: Option<BrowserClient>, received: DateTime<U
         match event.kind {
             EventKind::ProgramRun(run) => programs.push(ProgramRow { head, run }),
             EventKind::Feature { name, data } => features.push(FeatureRow { head, name, data }),
-            EventKind::Start | EventKind::Heartbeat { .. } | EventKind::End => {}
+            EventKind::Start => opens = true,
+            EventKind::Heartbeat { .. } | EventKind::End => {}
         }
     }
     let identity = match client {
@@ -206,6 +212,7 @@ pub fn rows_of(batch: Batch, client: Option<BrowserClient>, received: DateTime<U
             session_id,
             identity: Arc::new(identity),
             facts,
+            opens,
         },
         programs,
         features,
@@ -240,6 +247,7 @@ mod tests {
                 active_ms: max_offset_ms / 2,
                 end_offset_ms: None,
             },
+            opens: false,
         }
     }
 
@@ -372,5 +380,17 @@ mod tests {
             rows.session.facts.start_estimate,
             Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap()
         );
+        assert!(rows.session.opens, "the batch carries the session's start");
+    }
+
+    #[test]
+    fn only_a_batch_with_the_start_opens_its_session() {
+        let body = json!({"site": "ide", "session": "8f14e45fceea167a5a36dedd4bea2543", "sent": 30000, "events": [
+            {"id": "00000000000000000000000000000004", "seq": 3, "t": 30000, "type": "heartbeat",
+             "visible_ms": 30000, "active_ms": 1000}
+        ]});
+        let batch = event::parse(body.to_string().as_bytes()).unwrap();
+        let received = Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 30).unwrap();
+        assert!(!rows_of(batch, None, received).session.opens);
     }
 }

@@ -161,6 +161,8 @@ pub fn decode(body: &str) -> Result<Vec<SessionUpdate>, String> {
                         active_ms: n[2],
                         end_offset_ms: end,
                     },
+                    // No hint: the fold writes what it read with the sessions' rows locked and read first.
+                    opens: false,
                 })
             },
         )
@@ -202,6 +204,7 @@ mod tests {
                 active_ms: offset_s * 500,
                 end_offset_ms: (offset_s == 90).then_some(90_000),
             },
+            opens: false,
         }
     }
 

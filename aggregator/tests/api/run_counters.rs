@@ -112,12 +112,17 @@ async fn counters_equal_the_stored_runs_after_concurrent_replays_through_two_rep
         for i in 0..8u32 {
             let t = f64::from(i) + 1.0;
             let error = (i % 3 == 0).then_some("boom");
-            let events = vec![
+            let mut events = vec![
                 script.heartbeat(t, t, t / 2.0),
                 script.run(t, u64::from(i) + 1, error),
                 script.run(t, 2, None),
                 script.feature(t, "save"),
             ];
+            // A first batch opens its session: the writer inserts such a session without
+            // reading it first, and must find out when a copy through the other replica did.
+            if i == 0 {
+                events.insert(0, script.start(0.0));
+            }
             bodies.push(Arc::new(script.batch(t, events)));
         }
         // Runs of lines i + 1 and 2 per batch; batches 0, 3 and 6 failed one run each.

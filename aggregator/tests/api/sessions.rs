@@ -124,6 +124,41 @@ async fn a_realistic_session_with_a_retry_and_a_reordering_is_stored_once_and_ri
     app.shutdown().await;
 }
 
+both_stores!(a_first_batch_retried_after_later_ones_changes_nothing);
+/// The writer inserts a session whose batch carries its `start` without reading it first; a
+/// first batch retried late (its answer was lost) finds the row stored and must leave it as the
+/// later batches made it (its derived times, counters, identity).
+async fn a_first_batch_retried_after_later_ones_changes_nothing(kind: StoreKind) {
+    let app = TestApp::spawn(kind).await;
+    let mut script = SessionScript::new();
+    let batches = realistic(&mut script);
+    for (sent, batch) in &batches[..6] {
+        app.deliver(*sent, batch).await;
+    }
+    let query = "SELECT start_time, last_activity, end_time, duration_seconds, active_seconds, max_offset_ms, \
+                 programs_run, lines_executed, errors_encountered, visitor_hash FROM ide_sessions";
+    type Stored = (
+        NaiveDateTime,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+        u32,
+        u32,
+        u64,
+        u32,
+        u64,
+        u32,
+        String,
+    );
+    let before: Stored = mysql_async::from_row(app.db.rows(query).await.remove(0));
+    assert_eq!((before.3, before.6), (180, 2), "six batches stored");
+    // The first batch again, at the moment of the sixth (the server saw nothing newer).
+    app.deliver(batches[5].0, &batches[0].1).await;
+    let after: Stored = mysql_async::from_row(app.db.rows(query).await.remove(0));
+    assert_eq!(after, before);
+    assert_eq!(app.db.count("ide_sessions").await, 1);
+    app.shutdown().await;
+}
+
 both_stores!(an_idle_session_is_ended_by_the_sweeper_and_a_reload_reopens_it);
 async fn an_idle_session_is_ended_by_the_sweeper_and_a_reload_reopens_it(kind: StoreKind) {
     let app = TestApp::spawn(kind).await;

@@ -7,8 +7,9 @@
 //! load through two replicas on a three-node Galera cluster against one standalone node; j the
 //! stats API over f's 1M sessions (seeding them itself without f); m the memory and answer sizes
 //! of 24 parallel report reads of issue 23's hostile dataset; k a year of summaries (365 days)
-//! read by every stats route, and the summary tables' bytes per stored day.
-//! `--only abcdefghijkm` picks figures; BENCH_SECS sets the length of each timed run (default 10).
+//! read by every stats route, and the summary tables' bytes per stored day; n new sessions (each
+//! request a session's first batch) against MariaDB's own insert of the same rows.
+//! `--only abcdefghijkmn` picks figures; BENCH_SECS sets the length of each timed run (default 10).
 //! BENCH_METRICS_COMPARE=1 runs a and b once more with the aggregator's metrics off and prints
 //! "metrics on/off" (see `phases::metrics_off`). k's diagnostics: BENCH_AGG_LOG (the aggregator's
 //! USAGE_LOG), BENCH_HOLD_SECS (keeps its database for probing), BENCH_PROFILE=1 (its statements).
@@ -23,6 +24,7 @@ mod hostile;
 mod http;
 mod load;
 mod mariadb;
+mod new_sessions;
 mod payload;
 mod phases;
 mod procs;
@@ -56,14 +58,14 @@ async fn main() -> anyhow::Result<()> {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .cloned()
-        .unwrap_or_else(|| "abcdefghijkm".into());
+        .unwrap_or_else(|| "abcdefghijkmn".into());
     let secs: u64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10)
         .clamp(1, 60);
     let started = Instant::now();
-    if only.chars().any(|c| "abcdfhjkm".contains(c)) {
+    if only.chars().any(|c| "abcdfhjkmn".contains(c)) {
         mariadb_figures(&only, secs).await?;
     }
     if only.contains('e') {
@@ -106,7 +108,7 @@ async fn send(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Figures a to d, f, h, j, k and m, against a throwaway MariaDB (stopped when they are done).
+/// Figures a to d, f, h, j, k, m and n, against a throwaway MariaDB (stopped when they are done).
 async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
     let db = mariadb::ThrowawayMariaDb::start().await?;
     if mariadb::flush_log_at_commit() != 1 {
@@ -144,6 +146,10 @@ async fn mariadb_figures(only: &str, secs: u64) -> anyhow::Result<()> {
         if only.contains('c') {
             sustained_both(&db, secs, from_b).await?;
         }
+    }
+    if only.contains('n') {
+        // An aggregator and a database of its own: its CPU and rows are the figure's alone.
+        new_sessions::figure(&db, secs).await?;
     }
     if only.contains('d') {
         // A process of its own: VmHWM is the whole process's high-water mark, so in the

@@ -38,6 +38,19 @@ pub fn opening(session: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A session's first batch as the browser client sends it once its first heartbeat is due
+/// (`wasm-client/src/core/tracker.rs`: events wait for the next heartbeat, which takes them
+/// along): `start`, a feature event of the first seconds, the heartbeat. Figure n.
+pub fn first_batch(session: &str) -> Vec<u8> {
+    format!(
+        r#"{{"site":"ide","session":"{session}","sent":15000,"events":[{{"id":"{}","seq":0,"t":0,"type":"start"}},{{"id":"{}","seq":1,"t":4000,"type":"feature","name":"debugger","data":{{"breakpoints":2}}}},{{"id":"{}","seq":2,"t":15000,"type":"heartbeat","visible_ms":15000,"active_ms":9000}}]}}"#,
+        event_id(),
+        event_id(),
+        event_id()
+    )
+    .into_bytes()
+}
+
 /// The `index`-th batch of 20 events of a session: 8 heartbeats, 6 program runs (2 failing),
 /// 6 feature events; the first batch opens with `start` in place of a heartbeat.
 pub fn batch(session: &str, index: u64) -> Vec<u8> {

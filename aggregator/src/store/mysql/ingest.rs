@@ -1,6 +1,7 @@
 //! The write path's transactions. A flush is one transaction of a few multi-row statements,
 //! whatever the number of requests in it (group commit), sent as SQL text in few round trips:
-//! begin and lock its sessions; insert its runs; write the rest; commit. The commit is a step of
+//! begin and lock its sessions (but those its batches open, presumed new: see [`write`]);
+//! insert its runs; write the rest; commit. The commit is a step of
 //! its own so that the writer can begin the next flush while the disk syncs this one. Runs and
 //! feature events go in with multi-row inserts that leave an event id stored already as it is:
 //! their affected rows are the events stored for the first time, which the commit hands back
@@ -10,25 +11,24 @@
 
 mod journal;
 mod literal;
+mod lock;
 mod rows;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
+use self::lock::begin_and_lock;
 use self::rows::{
-    add_filtered, insert_features, insert_programs, list, recount_runs, upsert_sessions, Recount,
-    StoredSession,
+    add_filtered, insert_features, insert_programs, recount_runs, upsert_sessions, Recount,
 };
 use super::MySqlStore;
 use crate::domain::flush::{EventCounts, Flush};
 use crate::domain::ingest::ProgramRow;
-use crate::domain::session::StoredTimes;
 use crate::store::{Ingest, StoreError, Written};
 
 /// Ends every write script: fails unless the flush's transaction is still the one running. Its
@@ -159,20 +159,76 @@ fn is_deadlock(error: &StoreError) -> bool {
     matches!(error, StoreError::MySql(mysql_async::Error::Server(e)) if e.code == 1213 || e.code == 1305)
 }
 
-/// Everything but the commit; returns the event rows inserted. The runs go in first, in a
-/// round trip of their own: their affected rows say, per statement, whether every run of it was
-/// new (the common case: those runs grow their sessions' counters in the session upsert) or some
-/// were stored already (a replay: the counters of the sessions of that statement are then
-/// counted from their stored runs, after the upsert).
+/// Everything but the commit; returns the event rows inserted. First with the sessions whose
+/// batch opens them (their `start`) presumed new: inserted without the locked read, which for a
+/// session not stored finds nothing and costs mariadbd an index lookup and the flush a round
+/// trip. The upsert's affected rows then say whether each of them was indeed inserted (1 per
+/// row inserted, 2 or 0 per row found: `run_script`); if one was stored already (a retried
+/// first batch, the same session through another replica), its upsert overwrote derived
+/// columns from this flush's facts alone, so the whole transaction is rolled back and the
+/// flush written again with every session read and locked first.
 /// The fold (`super::fold`) writes its flush of journaled updates through it too.
 pub(super) async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts, StoreError> {
-    let stored = begin_and_lock(conn, flush).await?;
+    if let Some(counts) = write_presuming(conn, flush, Presume::Opening).await? {
+        return Ok(counts);
+    }
+    conn.query_drop("ROLLBACK").await?;
+    match write_presuming(conn, flush, Presume::Nothing).await? {
+        Some(counts) => Ok(counts),
+        // Nothing presumed, nothing to find wrong: never reached.
+        None => Err(StoreError::Decode(
+            "a flush presuming no new session found a presumption wrong".into(),
+        )),
+    }
+}
+
+/// Which sessions of a flush [`write_presuming`] inserts without reading them first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presume {
+    /// Those whose batch carried their `start` (`SessionUpdate::opens`).
+    Opening,
+    /// None: every session is read and locked first.
+    Nothing,
+}
+
+/// Writes the flush; `None` when a session presumed new was stored already (its transaction
+/// must then be rolled back). The runs go in first, in a round trip of their own: their
+/// affected rows say, per statement, whether every run of it was new (the common case: those
+/// runs grow their sessions' counters in the session upsert) or some were stored already (a
+/// replay: the counters of the sessions of that statement are then counted from their stored
+/// runs, after the upsert).
+async fn write_presuming(
+    conn: &mut Conn,
+    flush: &Flush,
+    presume: Presume,
+) -> Result<Option<EventCounts>, StoreError> {
+    let fresh: HashSet<&str> = flush
+        .sessions
+        .iter()
+        .filter(|s| presume == Presume::Opening && s.opens)
+        .map(|s| s.session_id.as_str())
+        .collect();
+    let to_read: Vec<&str> = flush
+        .sessions
+        .iter()
+        .map(|s| s.session_id.as_str())
+        .filter(|id| !fresh.contains(id))
+        .collect();
+    let mut statements: Vec<String> = Vec::new();
+    let stored = if to_read.is_empty() {
+        // Nothing to read: the transaction begins in the first script (one round trip less).
+        statements.extend(["START TRANSACTION".into(), "SAVEPOINT flush".into()]);
+        HashMap::new()
+    } else {
+        begin_and_lock(conn, &to_read).await?
+    };
     // Runs of sessions stored already go in first: their affected rows say which are replays
     // before the session upsert counts them. Runs of a session this flush creates go in right
     // after its row (a foreign key of an adopted database asks for the session first); they are
     // new unless another replica created the same session at the same moment (a replay raced
     // through two replicas: our upsert then waited for its row and added to its counters), so
     // their affected rows are checked too, and such a session is counted afresh from its runs.
+    // (Nothing is stored of a flush that reads nothing, so its transaction begins below.)
     let (of_stored, of_new): (Vec<ProgramRow>, Vec<ProgramRow>) = flush
         .programs
         .iter()
@@ -193,13 +249,31 @@ pub(super) async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts,
     let rows = flush.session_rows(&new_runs, |id| {
         Ok::<_, StoreError>(stored.get(id).map(|s| s.facts))
     })?;
-    let mut statements = upsert_sessions(&rows, &stored);
+    // The presumed new sessions' upserts apart, so that their affected rows can be checked.
+    let (fresh_rows, rows): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|row| fresh.contains(row.session_id));
+    let fresh_at = statements.len();
+    statements.extend(upsert_sessions(&fresh_rows, &stored));
+    let fresh_upserts = fresh_at..statements.len();
+    statements.extend(upsert_sessions(&rows, &stored));
+    let all_inserted = |affected: &[u64]| {
+        fresh_rows
+            .chunks(CHUNK)
+            .zip(affected)
+            .all(|(chunk, n)| *n == chunk.len() as u64)
+    };
     let mut late_runs = 0;
     let mut raced: Vec<&str> = Vec::new();
+    let mut checked = false;
     if !of_new.is_empty() {
         let upserts = statements.len();
         statements.extend(insert_programs(&of_new));
         let first = send(conn, &std::mem::take(&mut statements)).await?;
+        if !all_inserted(&first[fresh_upserts.clone()]) {
+            return Ok(None);
+        }
+        checked = true;
         for (chunk, inserted) in of_new.chunks(CHUNK).zip(&first[upserts..]) {
             late_runs += *inserted;
             if *inserted != chunk.len() as u64 {
@@ -217,10 +291,13 @@ pub(super) async fn write(conn: &mut Conn, flush: &Flush) -> Result<EventCounts,
     let features_from = statements.len();
     statements.extend(insert_features(flush));
     let affected_by_rest = send(conn, &statements).await?;
-    Ok(EventCounts {
+    if !checked && !all_inserted(&affected_by_rest[fresh_upserts]) {
+        return Ok(None);
+    }
+    Ok(Some(EventCounts {
         programs: affected.iter().sum::<u64>() + late_runs,
         features: affected_by_rest[features_from..].iter().sum(),
-    })
+    }))
 }
 
 /// Sends `statements` in as few scripts as [`BATCH_BYTES`] allows, each ending with
@@ -267,88 +344,4 @@ async fn run_script(
     }
     result.drop_result().await?;
     Ok(())
-}
-
-/// Microseconds since 1970 of a DATETIME, computed by the server: parsing datetime text was 7 %
-/// of the aggregator's CPU.
-fn micros(column: &str) -> String {
-    format!("TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {column})")
-}
-
-fn utc(micros: i64) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(micros)
-}
-
-type FactsRow = (
-    String,
-    u64,
-    bool,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    i64,
-    u64,
-    u64,
-    u64,
-    Option<u64>,
-);
-
-/// Begins the transaction and returns the stored facts of the flush's sessions, locked until it
-/// ends (a stalled flush shows as `SELECT session_id ... FOR UPDATE` in the process list).
-async fn begin_and_lock(
-    conn: &mut Conn,
-    flush: &Flush,
-) -> Result<HashMap<String, StoredSession>, StoreError> {
-    let mut sql = String::from("START TRANSACTION;SAVEPOINT flush");
-    let ids: Vec<&String> = flush.sessions.iter().map(|s| &s.session_id).collect();
-    for chunk in ids.chunks(CHUNK) {
-        sql.push(';');
-        let prefix = format!(
-            "SELECT session_id, id, device IS NULL, {}, {}, {}, {}, max_offset_ms, visible_ms, active_ms, end_offset_ms \
-             FROM ide_sessions WHERE session_id IN (",
-            micros("first_seen_at"),
-            micros("last_seen_at"),
-            micros("start_estimate"),
-            micros("start_time"),
-        );
-        sql.push_str(&list(&prefix, chunk, ") FOR UPDATE"));
-    }
-    let mut sessions = HashMap::with_capacity(ids.len());
-    let mut result = conn.query_iter(sql).await?;
-    // One result set per statement; START TRANSACTION and SAVEPOINT give empty ones.
-    while !result.is_empty() {
-        for row in result.collect::<FactsRow>().await? {
-            let (
-                id,
-                key,
-                no_identity,
-                first,
-                last,
-                estimate,
-                start,
-                max_offset_ms,
-                visible_ms,
-                active_ms,
-                end_offset_ms,
-            ) = row;
-            // Every DATETIME (years 1000 to 9999) is within chrono's range.
-            let Some(start) = utc(start) else { continue };
-            let times = StoredTimes {
-                start_time: start,
-                first_seen: first.and_then(utc),
-                last_seen: last.and_then(utc),
-                start_estimate: estimate.and_then(utc),
-            };
-            let facts = times.facts(max_offset_ms, visible_ms, active_ms, end_offset_ms);
-            sessions.insert(
-                id,
-                StoredSession {
-                    key,
-                    facts,
-                    no_identity,
-                },
-            );
-        }
-    }
-    Ok(sessions)
 }
