@@ -272,15 +272,17 @@ mod tests {
         );
     }
 
+    /// The `d`th of November 2026 at `h` o'clock (UTC, as start times are stored).
+    fn at(d: u32, h: u32) -> NaiveDateTime {
+        day(d).and_hms_opt(h, 0, 0).unwrap()
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
     #[test]
     fn spans_become_the_local_days_they_cover() {
-        let at = |d, h| {
-            NaiveDate::from_ymd_opt(2026, 11, d)
-                .unwrap()
-                .and_hms_opt(h, 0, 0)
-                .unwrap()
-        };
-        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
         let spans = [(at(27, 1), at(27, 23)), (at(28, 9), at(28, 9))];
         let utc: Vec<_> = local_days(ReportZone::UTC, &spans).into_iter().collect();
         assert_eq!(utc, [day(27), day(28)]);
@@ -292,13 +294,6 @@ mod tests {
     #[test]
     fn each_zone_rolls_up_its_own_local_days() {
         use crate::domain::site_zones::Zones;
-        let at = |d, h| {
-            NaiveDate::from_ymd_opt(2026, 11, d)
-                .unwrap()
-                .and_hms_opt(h, 0, 0)
-                .unwrap()
-        };
-        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
         let zones = Zones {
             report: ReportZone::UTC,
             sites: "ide=America/Los_Angeles,jp=Asia/Tokyo".parse().unwrap(),

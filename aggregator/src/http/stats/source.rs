@@ -22,19 +22,13 @@ pub(super) fn source(app: &AppState) -> Source {
 }
 
 /// The range of a report of one site or all, "today" being today in the zone its figures count
-/// in (`Source::zone_of`).
+/// in (`Source::zone_of`); a missing end makes the last [`DEFAULT_DAYS`] days.
 pub(super) fn range(
     app: &Source,
     range: &Range,
     site: Option<&Site>,
 ) -> Result<DateRange, StatsError> {
-    DateRange::parse(
-        range.from.as_deref(),
-        range.to.as_deref(),
-        app.today_of(site),
-        DEFAULT_DAYS,
-    )
-    .map_err(StatsError::BadQuery)
+    parse(app, range, site, DEFAULT_DAYS)
 }
 
 /// The range of `/hourly`: as [`range`], but a missing end makes a range of one day (today, or
@@ -44,11 +38,20 @@ pub(super) fn hourly_range(
     range: &Range,
     site: Option<&Site>,
 ) -> Result<DateRange, StatsError> {
+    parse(app, range, site, 1)
+}
+
+fn parse(
+    app: &Source,
+    range: &Range,
+    site: Option<&Site>,
+    default_days: u64,
+) -> Result<DateRange, StatsError> {
     DateRange::parse(
         range.from.as_deref(),
         range.to.as_deref(),
         app.today_of(site),
-        1,
+        default_days,
     )
     .map_err(StatsError::BadQuery)
 }
