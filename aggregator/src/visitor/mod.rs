@@ -172,8 +172,6 @@ fn truncate(ip: IpAddr) -> IpAddr {
         .unwrap_or(ip)
 }
 
-/// HMAC-SHA256 keyed by the day's salt over length-prefixed fields, so that no two different
-/// (ip, agent, site) triples can be made to produce the same input. 128 bits, hex.
 /// An address's text on the stack: `to_string` cost every request two heap allocations (the
 /// string grown twice; scripts/count-per-request.sh) for a text hashed and dropped at once.
 struct IpText {
@@ -201,6 +199,8 @@ impl std::ops::Deref for IpText {
     }
 }
 
+/// HMAC-SHA256 keyed by the day's salt over length-prefixed fields, so that no two different
+/// (ip, agent, site) triples can be made to produce the same input. 128 bits, hex.
 fn visitor_hash(salt: &Salt, ip: &str, user_agent: &str, site: &str) -> String {
     let mut mac = salt.mac();
     for field in [ip, user_agent, site] {

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 
 use crate::helpers::{both_stores, StoreKind, TestApp};
-use crate::reports::{Visit, TOKEN};
+use crate::reports::Visit;
 
 const LA: &str = "America/Los_Angeles";
 
@@ -58,7 +58,7 @@ async fn seed(app: &TestApp) {
 }
 
 /// (date, sessions, unique visitors) of each day of a daily answer.
-fn days(answer: &Value) -> Vec<(String, u64, u64)> {
+pub fn days(answer: &Value) -> Vec<(String, u64, u64)> {
     answer["days"]
         .as_array()
         .unwrap()
@@ -92,18 +92,6 @@ fn busy_hours(answer: &Value) -> Vec<(u64, u64, u64)> {
             )
         })
         .collect()
-}
-
-async fn csv(app: &TestApp, path: &str) -> String {
-    app.http
-        .get(format!("{}/api/v1/stats/{path}", app.address))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 /// The `column` of the CSV row of `date`.
@@ -162,10 +150,10 @@ async fn sessions_count_on_local_days_and_hours(kind: StoreKind) {
     );
 
     // The CSV exports the same local days and hours.
-    let table = csv(&app, "daily?from=2026-10-31&to=2026-11-02&format=csv").await;
+    let table = app.stats_csv("daily?from=2026-10-31&to=2026-11-02").await;
     assert_eq!(csv_cell(&table, "2026-11-01", "sessions"), "5", "{table}");
     assert_eq!(csv_cell(&table, "2026-11-01", "unique_visitors"), "4");
-    let table = csv(&app, "hourly?from=2026-11-01&to=2026-11-01&format=csv").await;
+    let table = app.stats_csv("hourly?from=2026-11-01&to=2026-11-01").await;
     let one_am = table
         .lines()
         .find(|l| l.starts_with("2026-11-01,1,"))

@@ -41,19 +41,8 @@ fn reporting(c: &mut usage_aggregator::config::Config, site_zones: &str) {
 
 /// (date, sessions, unique visitors) of each day of a daily answer, and its zone.
 fn days(answer: &Value) -> (Vec<(String, u64, u64)>, String) {
-    let days = answer["days"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["date"].as_str().unwrap().to_string(),
-                d["sessions"].as_u64().unwrap(),
-                d["unique_visitors"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    (days, answer["time_zone"].as_str().unwrap().to_string())
+    let zone = answer["time_zone"].as_str().unwrap().to_string();
+    (crate::local_days::days(answer), zone)
 }
 
 /// The days 25th to 28th with their (sessions, visitors), and the zone.
